@@ -1,0 +1,405 @@
+//! Ports: what the use cases need from the outside world. Adapters implement them; tests mock
+//! them (`mock` feature, mockall).
+//!
+//! Every repository method runs as one transaction in its adapter: a method that writes several
+//! rows writes all of them or none. Unless a method says otherwise, failures are
+//! [`RepoError::Unavailable`] (database unreachable, pool exhausted, locked too long; nothing was
+//! written) and [`RepoError::Unexpected`] (anything else; nothing was written).
+
+use std::collections::HashSet;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ticketing_domain::listing::{Page, TicketQuery, UserQuery};
+use ticketing_domain::{
+    ActivityEntry, Attachment, AttachmentId, FamilyId, LoginName, Message, MessageId, Password,
+    Role, SessionId, StoredFile, Ticket, TicketId, User, UserId,
+};
+use uuid::Uuid;
+
+use crate::error::{BlobError, CryptoError, RepoError, TokenError};
+
+/// User accounts and their password hashes.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a new user with its password hash.
+    /// `Conflict { field: "username" | "email" }` when either is taken (case-insensitively).
+    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError>;
+
+    /// The user with this id (active or not). `NotFound` when there is none.
+    async fn get(&self, id: UserId) -> Result<User, RepoError>;
+
+    /// The users with these ids, in any order; unknown ids are skipped.
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError>;
+
+    /// The user (active or not) whose username or email (case-insensitively) is `login`, with
+    /// their password hash; `Ok(None)` when there is none.
+    async fn find_credentials(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<(User, String)>, RepoError>;
+
+    /// The password hash of a user. `NotFound` when there is none.
+    async fn password_hash(&self, id: UserId) -> Result<String, RepoError>;
+
+    /// Saves `email`, `first_name`, `last_name`, `role`, `is_active` and `token_epoch` of an
+    /// existing user. `NotFound` when it does not exist; `Conflict { field: "email" }` when the
+    /// email belongs to another user.
+    async fn update(&self, user: &User) -> Result<(), RepoError>;
+
+    /// Replaces a user's password hash and token epoch. `NotFound` when it does not exist.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        token_epoch: i64,
+    ) -> Result<(), RepoError>;
+
+    /// Records a successful login time. `NotFound` when the user does not exist.
+    async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError>;
+
+    /// A page of users ordered by username (case-insensitively) then id, with the total.
+    async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError>;
+
+    /// How many active users have `role`.
+    async fn count_active(&self, role: Role) -> Result<u64, RepoError>;
+}
+
+/// How a write that adds to a ticket (a message, an attachment) changes the ticket row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketEffect {
+    /// Bump the version by one, set `updated_at`, add the counter deltas. The ticket must still
+    /// exist, not be deleted and not be closed, else the whole write fails with `Stale`.
+    Touch {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// New `updated_at`.
+        at: DateTime<Utc>,
+        /// Added public messages (0 or 1).
+        messages: u32,
+        /// Added internal notes (0 or 1).
+        internal_notes: u32,
+    },
+    /// Replace every mutable column with this state if the stored version is still
+    /// `expected_version`, else the whole write fails with `Stale`.
+    Replace {
+        /// The new state (its `version` is the new version).
+        ticket: Ticket,
+        /// The version the change was computed from.
+        expected_version: i64,
+    },
+}
+
+/// Tickets.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait TicketRepository: Send + Sync {
+    /// Stores a new ticket with its `created` activity entry.
+    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError>;
+
+    /// The ticket with this id. `NotFound` when there is none or it is soft-deleted.
+    async fn get(&self, id: TicketId) -> Result<Ticket, RepoError>;
+
+    /// One page of the tickets `query` selects (never deleted ones), in its ordering, ties
+    /// broken by id in the same direction, starting after `query.after`; `total` counts all
+    /// pages; `next` is the encoded cursor after the last item when more follow.
+    async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>, RepoError>;
+
+    /// Saves every mutable column of `ticket` (assignee, topic, description, status, priority,
+    /// times, version, deleted marker) and appends `activities`, if the stored version is still
+    /// `expected_version`. `Stale` when it is not; `NotFound` when the ticket does not exist.
+    async fn update(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError>;
+}
+
+/// Messages of tickets.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait MessageRepository: Send + Sync {
+    /// Stores a message, applies `effect` to its ticket and appends `activities`, all or
+    /// nothing. `Stale` as described by [`TicketEffect`].
+    async fn add(
+        &self,
+        message: &Message,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError>;
+
+    /// The message with this id. `NotFound` when there is none.
+    async fn get(&self, id: MessageId) -> Result<Message, RepoError>;
+
+    /// A ticket's messages, oldest first (then by id); internal notes only when
+    /// `include_internal`.
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Message>, RepoError>;
+}
+
+/// Attachment metadata rows (the bytes live in a [`BlobStore`]).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AttachmentRepository: Send + Sync {
+    /// Stores an attachment row, applies `effect` and appends `activities`, all or nothing.
+    /// `Stale` as described by [`TicketEffect`].
+    async fn add(
+        &self,
+        attachment: &Attachment,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError>;
+
+    /// The attachment with this id. `NotFound` when there is none.
+    async fn get(&self, id: AttachmentId) -> Result<Attachment, RepoError>;
+
+    /// A ticket's attachments, oldest first (then by id); internal ones only when
+    /// `include_internal`.
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Attachment>, RepoError>;
+
+    /// Deletes an attachment row, applies `effect` and appends `activities`, all or nothing.
+    /// `NotFound` when the row does not exist; `Stale` as described by [`TicketEffect`].
+    async fn remove(
+        &self,
+        id: AttachmentId,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError>;
+
+    /// Every storage key that has a row (for sweeping orphan files at start-up).
+    async fn storage_keys(&self) -> Result<HashSet<String>, RepoError>;
+}
+
+/// The activity log (written together with the changes, by the other repositories).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ActivityRepository: Send + Sync {
+    /// A ticket's entries newest first (by time, then id descending), deleted tickets included;
+    /// internal entries only when `include_internal`.
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<ActivityEntry>, RepoError>;
+}
+
+/// One refresh token. Only its SHA-256 hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshSession {
+    /// This token's id.
+    pub id: SessionId,
+    /// The login it descends from; revoking the family ends the login everywhere.
+    pub family: FamilyId,
+    /// The user.
+    pub user_id: UserId,
+    /// SHA-256 of the token, lower-case hex.
+    pub token_hash: String,
+    /// Issued at.
+    pub created_at: DateTime<Utc>,
+    /// Dead after.
+    pub expires_at: DateTime<Utc>,
+    /// Set when it was exchanged for a successor.
+    pub rotated_at: Option<DateTime<Utc>>,
+    /// Set when it (or its family) was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Refresh sessions.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Stores a new session.
+    async fn create(&self, session: &RefreshSession) -> Result<(), RepoError>;
+
+    /// The session whose token hash is `token_hash` (whatever its state); `Ok(None)` if none.
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshSession>, RepoError>;
+
+    /// Marks `old` rotated at `at` and stores `new`, in one transaction. `Stale` when `old` was
+    /// already rotated or revoked (a concurrent refresh won).
+    async fn rotate(
+        &self,
+        old: SessionId,
+        new: &RefreshSession,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+
+    /// Revokes every session of `family` that is not revoked yet.
+    async fn revoke_family(&self, family: FamilyId, at: DateTime<Utc>) -> Result<(), RepoError>;
+
+    /// Revokes every live session of `user`, except those of `keep` when given.
+    async fn revoke_user(
+        &self,
+        user: UserId,
+        keep: Option<FamilyId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+
+    /// Deletes sessions that expired before `before`; returns how many.
+    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
+}
+
+/// Whether the store answers (for `/readyz`).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait HealthCheck: Send + Sync {
+    /// `Ok` when a trivial query succeeds in time, else `Unavailable`.
+    async fn ping(&self) -> Result<(), RepoError>;
+}
+
+/// Hashes and verifies passwords. Hashing is CPU work: implementations run it off the async
+/// workers with bounded concurrency.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// A PHC-format hash of `password` with a fresh salt. `Busy` when too many hashes queue.
+    async fn hash(&self, password: &Password) -> Result<String, CryptoError>;
+
+    /// Whether `password` matches `hash`. With `None`, spends the same time on a dummy hash and
+    /// answers `false` (so unknown users cannot be told apart by timing). A malformed stored hash
+    /// is `Unexpected`; `Busy` as for `hash`.
+    async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, CryptoError>;
+}
+
+/// A signed access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a valid access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    /// The user.
+    pub user_id: UserId,
+    /// The user's role when the token was issued (the current role is read from the store).
+    pub role: Role,
+    /// The user's token epoch when issued; older than the stored one means revoked.
+    pub token_epoch: i64,
+    /// Unique token id.
+    pub jti: Uuid,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues and verifies access tokens, refresh tokens and signed download links. Pure CPU work,
+/// fast: synchronous.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait TokenService: Send + Sync {
+    /// A signed access token for `user`, valid from `now` for the configured lifetime.
+    fn issue_access(&self, user: &User, now: DateTime<Utc>) -> Result<IssuedToken, CryptoError>;
+
+    /// Checks signature, algorithm, kind and time. `Expired` only for a token that is valid in
+    /// every other way; `Invalid` otherwise.
+    fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError>;
+
+    /// A new random refresh token: (the token for the cookie, its SHA-256 hex for the store).
+    fn new_refresh_token(&self) -> (String, String);
+
+    /// The SHA-256 hex of a presented refresh token.
+    fn hash_refresh_token(&self, token: &str) -> String;
+
+    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`.
+    fn sign_download(
+        &self,
+        attachment: AttachmentId,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> String;
+
+    /// The user a download token was issued to, if it is valid for `attachment` at `now`.
+    fn verify_download(
+        &self,
+        token: &str,
+        attachment: AttachmentId,
+        now: DateTime<Utc>,
+    ) -> Result<UserId, TokenError>;
+}
+
+/// Stored bytes being read.
+pub struct BlobReader {
+    /// Size in bytes.
+    pub size: u64,
+    /// The content.
+    pub reader: Pin<Box<dyn tokio::io::AsyncRead + Send>>,
+}
+
+impl std::fmt::Debug for BlobReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobReader")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Leftover temporary files removed.
+    pub temp_files: u64,
+    /// Stored files without a row removed.
+    pub orphans: u64,
+}
+
+/// An upload in progress. Dropping it without `finish` leaves a temp file for the next sweep;
+/// call `abort` to remove it at once.
+#[async_trait]
+pub trait BlobWriter: Send {
+    /// Appends a chunk. `TooLarge` once the total exceeds the limit (the temp file is removed);
+    /// `Io` on a full disk or another failure (the temp file is removed).
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), BlobError>;
+
+    /// Makes the file durable (fsync, atomic rename to a server-chosen key) and reports it.
+    async fn finish(self: Box<Self>) -> Result<StoredFile, BlobError>;
+
+    /// Removes the temp file.
+    async fn abort(self: Box<Self>);
+}
+
+/// Where attachment bytes live.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Starts an upload of at most `max_bytes` bytes.
+    async fn begin(&self, max_bytes: u64) -> Result<Box<dyn BlobWriter>, BlobError>;
+
+    /// Opens stored bytes. `NotFound` when no file has this key.
+    async fn open(&self, storage_key: &str) -> Result<BlobReader, BlobError>;
+
+    /// Removes stored bytes; a missing file is not an error.
+    async fn delete(&self, storage_key: &str) -> Result<(), BlobError>;
+
+    /// Removes temp files and stored files whose key is not in `keep`, if older than
+    /// `min_age_secs` seconds.
+    async fn sweep(
+        &self,
+        keep: &HashSet<String>,
+        min_age_secs: u64,
+    ) -> Result<SweepReport, BlobError>;
+}
+
+/// The current time (UTC, microsecond precision).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// New ids (UUID v7 in production: time-ordered).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait IdGenerator: Send + Sync {
+    /// A fresh id.
+    fn new_id(&self) -> Uuid;
+}

@@ -1,0 +1,440 @@
+//! List queries: filters, ordering, text search and keyset cursors.
+//!
+//! Pagination is by keyset: a cursor holds the sort key and the id of the last item of a page, so
+//! pages are stable under inserts and cost the same at any depth. A cursor is only valid with the
+//! ordering it was made for.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::ids::UserId;
+use crate::text::ValueError;
+use crate::ticket::{Priority, Status, Ticket};
+use crate::user::Role;
+
+/// Page size used when none is given.
+pub const DEFAULT_LIMIT: u16 = 50;
+/// The largest page size.
+pub const MAX_LIMIT: u16 = 200;
+
+/// A page size, 1..=200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(u16);
+
+impl Limit {
+    /// Parses a page size.
+    pub fn new(n: i64) -> Result<Self, ValueError> {
+        if n < 1 {
+            Err(ValueError::InvalidFormat("must be at least 1"))
+        } else if n > i64::from(MAX_LIMIT) {
+            Err(ValueError::InvalidFormat("must be at most 200"))
+        } else {
+            Ok(Self(n as u16))
+        }
+    }
+
+    /// The size.
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self(DEFAULT_LIMIT)
+    }
+}
+
+/// What a ticket list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// Creation time.
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Severity (low < medium < high < critical).
+    Priority,
+}
+
+/// A sort key and direction; ties are always broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TicketOrdering {
+    /// What to sort by.
+    pub key: SortKey,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl Default for TicketOrdering {
+    /// Newest first (`-created_at`).
+    fn default() -> Self {
+        Self {
+            key: SortKey::CreatedAt,
+            descending: true,
+        }
+    }
+}
+
+impl TicketOrdering {
+    /// Every ordering.
+    pub const ALL: [TicketOrdering; 6] = [
+        TicketOrdering {
+            key: SortKey::CreatedAt,
+            descending: false,
+        },
+        TicketOrdering {
+            key: SortKey::CreatedAt,
+            descending: true,
+        },
+        TicketOrdering {
+            key: SortKey::UpdatedAt,
+            descending: false,
+        },
+        TicketOrdering {
+            key: SortKey::UpdatedAt,
+            descending: true,
+        },
+        TicketOrdering {
+            key: SortKey::Priority,
+            descending: false,
+        },
+        TicketOrdering {
+            key: SortKey::Priority,
+            descending: true,
+        },
+    ];
+
+    /// The wire form, e.g. `-created_at`.
+    pub fn as_str(self) -> &'static str {
+        match (self.key, self.descending) {
+            (SortKey::CreatedAt, false) => "created_at",
+            (SortKey::CreatedAt, true) => "-created_at",
+            (SortKey::UpdatedAt, false) => "updated_at",
+            (SortKey::UpdatedAt, true) => "-updated_at",
+            (SortKey::Priority, false) => "priority",
+            (SortKey::Priority, true) => "-priority",
+        }
+    }
+
+    /// The cursor that continues after `ticket` in this ordering.
+    pub fn cursor_after(self, ticket: &Ticket) -> Cursor {
+        let key = match self.key {
+            SortKey::CreatedAt => CursorKey::Time(ticket.created_at),
+            SortKey::UpdatedAt => CursorKey::Time(ticket.updated_at),
+            SortKey::Priority => CursorKey::Rank(ticket.priority.rank()),
+        };
+        Cursor {
+            ordering: self,
+            key,
+            id: ticket.id.as_uuid(),
+        }
+    }
+}
+
+impl fmt::Display for TicketOrdering {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TicketOrdering {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TicketOrdering::ALL.into_iter().find(|o| o.as_str() == s).ok_or(ValueError::InvalidFormat(
+            "must be one of created_at, -created_at, updated_at, -updated_at, priority, -priority",
+        ))
+    }
+}
+
+/// The sort value stored in a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorKey {
+    /// A timestamp (microsecond precision).
+    Time(DateTime<Utc>),
+    /// A priority rank.
+    Rank(i16),
+}
+
+/// Where the next page starts: after the item with this sort value and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The ordering the cursor was made for.
+    pub ordering: TicketOrdering,
+    /// The sort value of the last item seen.
+    pub key: CursorKey,
+    /// The id of the last item seen.
+    pub id: Uuid,
+}
+
+/// A cursor that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CursorError {
+    /// Not a cursor this server made.
+    #[error("is not a valid cursor")]
+    Malformed,
+    /// Made for another ordering.
+    #[error("was made for another ordering")]
+    WrongOrdering,
+}
+
+impl Cursor {
+    /// The opaque text form (URL-safe base64).
+    ///
+    /// ```
+    /// use ticketing_domain::listing::{Cursor, CursorError, CursorKey, SortKey, TicketOrdering};
+    /// let by_priority = TicketOrdering { key: SortKey::Priority, descending: true };
+    /// let c = Cursor { ordering: by_priority, key: CursorKey::Rank(3), id: uuid::Uuid::nil() };
+    /// assert_eq!(Cursor::decode(&c.encode(), by_priority), Ok(c));
+    /// assert_eq!(Cursor::decode(&c.encode(), TicketOrdering::default()), Err(CursorError::WrongOrdering));
+    /// assert_eq!(Cursor::decode("garbage", by_priority), Err(CursorError::Malformed));
+    /// ```
+    pub fn encode(&self) -> String {
+        let key = match self.key {
+            CursorKey::Time(t) => format!("t{}", t.timestamp_micros()),
+            CursorKey::Rank(r) => format!("r{r}"),
+        };
+        URL_SAFE_NO_PAD.encode(format!("1|{}|{}|{}", self.ordering, key, self.id.simple()))
+    }
+
+    /// Parses a cursor made by [`Cursor::encode`] for `ordering`. Never panics.
+    pub fn decode(text: &str, ordering: TicketOrdering) -> Result<Self, CursorError> {
+        if text.len() > 200 {
+            return Err(CursorError::Malformed);
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| CursorError::Malformed)?;
+        let plain = String::from_utf8(bytes).map_err(|_| CursorError::Malformed)?;
+        let mut parts = plain.split('|');
+        let (Some("1"), Some(ord), Some(key), Some(id), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(CursorError::Malformed);
+        };
+        let made_for: TicketOrdering = ord.parse().map_err(|_| CursorError::Malformed)?;
+        let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
+        let key = if let Some(micros) = key.strip_prefix('t') {
+            let micros: i64 = micros.parse().map_err(|_| CursorError::Malformed)?;
+            CursorKey::Time(DateTime::from_timestamp_micros(micros).ok_or(CursorError::Malformed)?)
+        } else if let Some(rank) = key.strip_prefix('r') {
+            let rank: i16 = rank.parse().map_err(|_| CursorError::Malformed)?;
+            Priority::from_rank(rank).ok_or(CursorError::Malformed)?;
+            CursorKey::Rank(rank)
+        } else {
+            return Err(CursorError::Malformed);
+        };
+        let key_fits = matches!(
+            (made_for.key, key),
+            (SortKey::Priority, CursorKey::Rank(_))
+                | (SortKey::CreatedAt | SortKey::UpdatedAt, CursorKey::Time(_))
+        );
+        if !key_fits {
+            return Err(CursorError::Malformed);
+        }
+        if made_for != ordering {
+            return Err(CursorError::WrongOrdering);
+        }
+        Ok(Cursor {
+            ordering: made_for,
+            key,
+            id,
+        })
+    }
+}
+
+/// Search text for `q`: every term must start a word of the topic or the description.
+///
+/// Terms are the runs of letters and digits of the query, lower-cased; a document matches when
+/// each term is a prefix of one of its words (same tokenizer). This is what both stores implement
+/// (PostgreSQL: `tsvector` with the `simple` configuration; SQLite: FTS5 `unicode61`).
+///
+/// ```
+/// use ticketing_domain::listing::SearchText;
+/// let q = SearchText::parse("Printer, BROKEN!").unwrap();
+/// assert_eq!(q.terms(), ["printer", "broken"]);
+/// assert!(q.matches("The printer is broken again"));
+/// assert!(!q.matches("The printer works"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText {
+    terms: Vec<String>,
+}
+
+impl SearchText {
+    /// The longest accepted query, in characters.
+    pub const MAX_CHARS: usize = 200;
+    /// At most this many terms are used.
+    pub const MAX_TERMS: usize = 16;
+
+    /// Parses `q`. Blank queries and queries without any letter or digit are refused.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(ValueError::TooLong {
+                max: Self::MAX_CHARS,
+            });
+        }
+        let mut terms = tokenize(raw);
+        terms.dedup();
+        terms.truncate(Self::MAX_TERMS);
+        if terms.is_empty() {
+            return Err(ValueError::InvalidFormat("must contain a letter or digit"));
+        }
+        Ok(Self { terms })
+    }
+
+    /// The lower-case terms.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// Whether `document` matches (the reference semantics the stores implement).
+    pub fn matches(&self, document: &str) -> bool {
+        let words = tokenize(document);
+        self.terms
+            .iter()
+            .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+    }
+}
+
+/// Splits text into lower-case runs of letters and digits (the search tokenizer).
+pub fn tokenize(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Which tickets a list starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every ticket (staff).
+    All,
+    /// Tickets opened by this user.
+    OwnedBy(UserId),
+    /// Tickets assigned to this user.
+    AssignedTo(UserId),
+}
+
+/// The `assigned_to` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Assigned to this user.
+    User(UserId),
+    /// Not assigned.
+    Nobody,
+}
+
+/// A ticket list query. Deleted tickets are never listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// Where to start.
+    pub scope: Scope,
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<Status>,
+    /// Only these priorities (empty: all).
+    pub priorities: Vec<Priority>,
+    /// Only tickets with this assignee.
+    pub assigned_to: Option<AssigneeFilter>,
+    /// Text search in topic and description.
+    pub text: Option<SearchText>,
+    /// Sort order.
+    pub ordering: TicketOrdering,
+    /// Continue after this cursor (same ordering).
+    pub after: Option<Cursor>,
+    /// Page size.
+    pub limit: Limit,
+}
+
+impl TicketQuery {
+    /// The first page of `scope`, newest first, no filters.
+    pub fn new(scope: Scope) -> Self {
+        Self {
+            scope,
+            statuses: Vec::new(),
+            priorities: Vec::new(),
+            assigned_to: None,
+            text: None,
+            ordering: TicketOrdering::default(),
+            after: None,
+            limit: Limit::default(),
+        }
+    }
+
+    /// Whether `ticket` passes the scope and filters (ignoring cursor and limit): the reference
+    /// semantics for stores and fakes.
+    pub fn selects(&self, ticket: &Ticket) -> bool {
+        let in_scope = match self.scope {
+            Scope::All => true,
+            Scope::OwnedBy(u) => ticket.owner == u,
+            Scope::AssignedTo(u) => ticket.assigned_to == Some(u),
+        };
+        in_scope
+            && !ticket.is_deleted()
+            && (self.statuses.is_empty() || self.statuses.contains(&ticket.status))
+            && (self.priorities.is_empty() || self.priorities.contains(&ticket.priority))
+            && match self.assigned_to {
+                None => true,
+                Some(AssigneeFilter::User(u)) => ticket.assigned_to == Some(u),
+                Some(AssigneeFilter::Nobody) => ticket.assigned_to.is_none(),
+            }
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|q| q.matches(&format!("{} {}", ticket.topic, ticket.description)))
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items, at most `limit`.
+    pub items: Vec<T>,
+    /// How many items match the query in all pages.
+    pub total: u64,
+    /// Where the next page starts, when there is one.
+    pub next: Option<String>,
+}
+
+/// A user list query, ordered by username (case-insensitively), then id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only active (`true`) or deactivated (`false`) users.
+    pub active: Option<bool>,
+    /// Continue after the user with this username key (lower case) and id.
+    pub after: Option<(String, UserId)>,
+    /// Page size.
+    pub limit: Limit,
+}
+
+/// Encodes a user-list cursor (lower-case username key and id).
+pub fn encode_user_cursor(key: &str, id: UserId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("u1|{}|{}", id.as_uuid().simple(), key))
+}
+
+/// Decodes a user-list cursor made by [`encode_user_cursor`]. Never panics.
+pub fn decode_user_cursor(text: &str) -> Result<(String, UserId), CursorError> {
+    if text.len() > 1000 {
+        return Err(CursorError::Malformed);
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| CursorError::Malformed)?;
+    let plain = String::from_utf8(bytes).map_err(|_| CursorError::Malformed)?;
+    let mut parts = plain.splitn(3, '|');
+    let (Some("u1"), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(CursorError::Malformed);
+    };
+    let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
+    Ok((key.to_owned(), UserId::from_uuid(id)))
+}

@@ -1,0 +1,59 @@
+//! Messages (public replies and internal notes) and attachment metadata.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{AttachmentId, MessageId, TicketId, UserId};
+use crate::text::{FileName, MessageBody};
+
+/// A message on a ticket: a public reply, or an internal note only staff see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The message's id.
+    pub id: MessageId,
+    /// The ticket it belongs to.
+    pub ticket_id: TicketId,
+    /// Who wrote it.
+    pub author: UserId,
+    /// The text.
+    pub body: MessageBody,
+    /// Written by staff (agent or admin) at the time.
+    pub is_staff_message: bool,
+    /// An internal note: hidden from customers everywhere.
+    pub internal: bool,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The stored bytes of an attachment, as the attachment store reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Where the store keeps the bytes; chosen by the server, never by the client.
+    pub storage_key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+}
+
+/// Metadata of a file attached to a ticket (and optionally to one of its messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The attachment's id.
+    pub id: AttachmentId,
+    /// The ticket it belongs to.
+    pub ticket_id: TicketId,
+    /// The message it belongs to, if any (a message of the same ticket).
+    pub message_id: Option<MessageId>,
+    /// The client's file name, sanitized; for display and downloads only.
+    pub filename: FileName,
+    /// The content type the client declared (served only when harmless).
+    pub content_type: String,
+    /// The stored bytes.
+    pub file: StoredFile,
+    /// Who uploaded it.
+    pub uploaded_by: UserId,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+    /// Attached to an internal note: hidden from customers.
+    pub internal: bool,
+}

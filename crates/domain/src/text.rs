@@ -1,0 +1,429 @@
+//! Text values parsed once at the edge: after parsing, a value is known to be valid.
+//!
+//! All parsers trim surrounding whitespace, count length in Unicode scalar values (not bytes) and
+//! never panic, whatever the input.
+
+use std::fmt;
+
+/// Why a text value was refused. The `Display` text is meant for end users ("must not be blank").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// Empty or only whitespace.
+    #[error("must not be blank")]
+    Blank,
+    /// Shorter than the minimum, in characters.
+    #[error("must be at least {min} characters")]
+    TooShort {
+        /// The minimum length.
+        min: usize,
+    },
+    /// Longer than the maximum, in characters.
+    #[error("must be at most {max} characters")]
+    TooLong {
+        /// The maximum length.
+        max: usize,
+    },
+    /// Holds a control character (such as NUL) that the field does not allow.
+    #[error("must not contain control characters")]
+    ControlCharacter,
+    /// Holds a character outside the allowed set.
+    #[error("{0}")]
+    InvalidCharacters(&'static str),
+    /// Not in the expected shape.
+    #[error("{0}")]
+    InvalidFormat(&'static str),
+}
+
+fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Newlines and tabs are fine in long texts; every other control character is refused
+/// (NUL in particular cannot be stored by PostgreSQL).
+fn check_controls(s: &str, allow_newlines: bool) -> Result<(), ValueError> {
+    let bad = s
+        .chars()
+        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')));
+    if bad {
+        Err(ValueError::ControlCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+fn bounded_text(
+    raw: &str,
+    max: usize,
+    allow_newlines: bool,
+    allow_blank: bool,
+) -> Result<String, ValueError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() && !allow_blank {
+        return Err(ValueError::Blank);
+    }
+    if char_len(trimmed) > max {
+        return Err(ValueError::TooLong { max });
+    }
+    check_controls(trimmed, allow_newlines)?;
+    Ok(trimmed.to_owned())
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, max = $max:expr, newlines = $nl:expr, blank = $blank:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The longest accepted value, in characters.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Parses (and trims) a raw value.
+            pub fn parse(raw: &str) -> Result<Self, ValueError> {
+                bounded_text(raw, $max, $nl, $blank).map(Self)
+            }
+
+            /// The value as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The value as an owned string.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValueError;
+            fn try_from(raw: &str) -> Result<Self, Self::Error> {
+                Self::parse(raw)
+            }
+        }
+    };
+}
+
+text_type!(
+    /// A ticket's one-line subject: trimmed, 1..=255 characters, no control characters.
+    ///
+    /// ```
+    /// use ticketing_domain::Topic;
+    /// assert_eq!(Topic::parse("  Printer on fire ").unwrap().as_str(), "Printer on fire");
+    /// assert!(Topic::parse("   ").is_err());
+    /// ```
+    Topic, max = 255, newlines = false, blank = false
+);
+text_type!(
+    /// A ticket's description: trimmed, 1..=10000 characters; newlines and tabs allowed.
+    Description, max = 10_000, newlines = true, blank = false
+);
+text_type!(
+    /// The body of a message or internal note: trimmed, 1..=10000 characters.
+    MessageBody, max = 10_000, newlines = true, blank = false
+);
+text_type!(
+    /// A first or last name: trimmed, up to 150 characters, may be empty.
+    PersonName, max = 150, newlines = false, blank = true
+);
+
+impl PersonName {
+    /// The empty name.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+}
+
+/// A login name: 3..=150 characters of letters, digits and `@.+-_`.
+///
+/// Usernames are unique case-insensitively; [`Username::key`] is the form to compare and index.
+///
+/// ```
+/// use ticketing_domain::Username;
+/// let a = Username::parse("Alice_1").unwrap();
+/// assert_eq!(a.key(), "alice_1");
+/// assert!(Username::parse("al").is_err());
+/// assert!(Username::parse("alice smith").is_err());
+/// ```
+#[derive(Clone, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// The shortest accepted username.
+    pub const MIN_CHARS: usize = 3;
+    /// The longest accepted username.
+    pub const MAX_CHARS: usize = 150;
+
+    fn allowed(c: char) -> bool {
+        c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_')
+    }
+
+    /// Parses (and trims) a raw username.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValueError::Blank);
+        }
+        let len = char_len(s);
+        if len < Self::MIN_CHARS {
+            return Err(ValueError::TooShort {
+                min: Self::MIN_CHARS,
+            });
+        }
+        if len > Self::MAX_CHARS {
+            return Err(ValueError::TooLong {
+                max: Self::MAX_CHARS,
+            });
+        }
+        if !s.chars().all(Self::allowed) {
+            return Err(ValueError::InvalidCharacters(
+                "may contain only letters, digits and @ . + - _",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// A username made from an email address's local part (used when registration gives none).
+    /// Disallowed characters are dropped and short results are padded, so this never fails; the
+    /// caller still has to make it unique.
+    pub fn derive_from_email(email: &Email) -> Self {
+        let mut s: String = email
+            .local_part()
+            .chars()
+            .filter(|c| Self::allowed(*c))
+            .collect();
+        s = s.chars().take(Self::MAX_CHARS - 8).collect();
+        while char_len(&s) < Self::MIN_CHARS {
+            s.push('_');
+        }
+        Self(s)
+    }
+
+    /// This username with a numeric suffix, for making a derived username unique.
+    pub fn with_suffix(&self, n: u32) -> Self {
+        let base: String = self.0.chars().take(Self::MAX_CHARS - 11).collect();
+        Self(format!("{base}{n}"))
+    }
+
+    /// The username as given (case preserved).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-insensitive comparison key (lower case).
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl PartialEq for Username {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl std::hash::Hash for Username {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Username({:?})", self.0)
+    }
+}
+
+/// An email address: one `@`, a non-empty local part of at most 64 characters, a domain with at
+/// least one dot and labels of letters, digits and hyphens; at most 254 characters in all.
+///
+/// Compared case-insensitively; [`Email::key`] is the form to compare and index.
+///
+/// ```
+/// use ticketing_domain::Email;
+/// let e = Email::parse(" Alice@Example.COM ").unwrap();
+/// assert_eq!(e.as_str(), "Alice@Example.COM");
+/// assert_eq!(e, Email::parse("alice@example.com").unwrap());
+/// assert!(Email::parse("alice@localhost").is_err());
+/// ```
+#[derive(Clone, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// The longest accepted address.
+    pub const MAX_CHARS: usize = 254;
+
+    /// Parses (and trims) a raw address.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        const SHAPE: &str = "must be a valid email address";
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValueError::Blank);
+        }
+        if char_len(s) > Self::MAX_CHARS {
+            return Err(ValueError::TooLong {
+                max: Self::MAX_CHARS,
+            });
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or(ValueError::InvalidFormat(SHAPE))?;
+        let local_ok = !local.is_empty()
+            && char_len(local) <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| !c.is_control() && !c.is_whitespace() && !"@\"(),:;<>[\\]".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && char_len(l) <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValueError::InvalidFormat(SHAPE))
+        }
+    }
+
+    /// The address as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before the `@`.
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map_or(self.0.as_str(), |(l, _)| l)
+    }
+
+    /// The case-insensitive comparison key (lower case).
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl PartialEq for Email {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl std::hash::Hash for Email {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({:?})", self.0)
+    }
+}
+
+/// What a user typed to log in: an email address when it contains `@` and parses as one,
+/// otherwise a username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginName {
+    /// Log in by email.
+    Email(Email),
+    /// Log in by username.
+    Username(Username),
+}
+
+impl LoginName {
+    /// Parses a login identifier.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        if raw.contains('@') {
+            if let Ok(e) = Email::parse(raw) {
+                return Ok(Self::Email(e));
+            }
+        }
+        Username::parse(raw).map(Self::Username)
+    }
+}
+
+/// The original name of an uploaded file, made safe for display and for a `Content-Disposition`
+/// header. It is never used as a path: only the last path component is kept, control characters
+/// are dropped, and the result is 1..=255 characters (`"file"` when nothing is left).
+///
+/// ```
+/// use ticketing_domain::FileName;
+/// assert_eq!(FileName::sanitize("../../etc/passwd").as_str(), "passwd");
+/// assert_eq!(FileName::sanitize("C:\\Users\\me\\report.pdf").as_str(), "report.pdf");
+/// assert_eq!(FileName::sanitize("\u{0}..").as_str(), "file");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FileName(String);
+
+impl FileName {
+    /// The longest kept name, in characters.
+    pub const MAX_CHARS: usize = 255;
+
+    /// Cleans a client-supplied file name; never fails.
+    pub fn sanitize(raw: &str) -> Self {
+        let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+        let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+        let trimmed = cleaned.trim().trim_start_matches('.').trim();
+        let kept: String = trimmed.chars().take(Self::MAX_CHARS).collect();
+        if kept.is_empty() {
+            Self("file".to_owned())
+        } else {
+            Self(kept)
+        }
+    }
+
+    /// Rebuilds a name read back from storage (already sanitized when stored).
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for FileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FileName({:?})", self.0)
+    }
+}

@@ -1,0 +1,232 @@
+//! Tickets, their status and priority, and the lifecycle state machine.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{TicketId, UserId};
+use crate::text::{Description, Topic};
+use crate::user::UnknownVariant;
+
+/// Where a ticket is in its lifecycle.
+///
+/// Allowed moves: `open -> in_progress -> resolved -> closed`, `open|in_progress -> resolved`,
+/// any non-closed -> `closed`, `resolved -> open|in_progress` (reopen). `closed` is final.
+///
+/// ```
+/// use ticketing_domain::Status;
+/// assert!(Status::Open.can_move_to(Status::Resolved));
+/// assert!(Status::Resolved.can_move_to(Status::Open));
+/// assert!(!Status::InProgress.can_move_to(Status::Open));
+/// assert!(!Status::Closed.can_move_to(Status::Open));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// New or reopened.
+    Open,
+    /// Someone works on it.
+    InProgress,
+    /// A solution was given; the customer may still reopen it.
+    Resolved,
+    /// Final.
+    Closed,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::InProgress,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    /// The wire name (`open`, `in_progress`, `resolved`, `closed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::InProgress => "in_progress",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
+    /// The human label (`Open`, `In Progress`, ...).
+    pub fn display(self) -> &'static str {
+        match self {
+            Status::Open => "Open",
+            Status::InProgress => "In Progress",
+            Status::Resolved => "Resolved",
+            Status::Closed => "Closed",
+        }
+    }
+
+    /// Whether the lifecycle allows moving from `self` to `to` (a move to the same status is not
+    /// a move).
+    pub fn can_move_to(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (Open, InProgress)
+                | (Open | InProgress, Resolved)
+                | (Open | InProgress | Resolved, Closed)
+                | (Resolved, Open | InProgress)
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = UnknownVariant;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or(UnknownVariant {
+                expected: "open, in_progress, resolved, closed",
+            })
+    }
+}
+
+/// How urgent a ticket is. Ordered by severity: `Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Priority {
+    /// Whenever there is time.
+    Low,
+    /// The default.
+    #[default]
+    Medium,
+    /// Soon.
+    High,
+    /// Now.
+    Critical,
+}
+
+impl Priority {
+    /// Every priority, by severity.
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Medium,
+        Priority::High,
+        Priority::Critical,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Critical => "critical",
+        }
+    }
+
+    /// The human label.
+    pub fn display(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Medium => "Medium",
+            Priority::High => "High",
+            Priority::Critical => "Critical",
+        }
+    }
+
+    /// The severity rank, 1 (low) to 4 (critical): what stores sort by.
+    pub fn rank(self) -> i16 {
+        match self {
+            Priority::Low => 1,
+            Priority::Medium => 2,
+            Priority::High => 3,
+            Priority::Critical => 4,
+        }
+    }
+
+    /// The priority of a severity rank.
+    pub fn from_rank(rank: i16) -> Option<Self> {
+        Priority::ALL.into_iter().find(|p| p.rank() == rank)
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Priority {
+    type Err = UnknownVariant;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Priority::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or(UnknownVariant {
+                expected: "low, medium, high, critical",
+            })
+    }
+}
+
+/// A support ticket.
+///
+/// Entities have public fields so that stores can rebuild them; change them only through
+/// [`crate::change`], which keeps the lifecycle, the version and the activity log consistent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The ticket's id.
+    pub id: TicketId,
+    /// The customer (or staff member) who opened it.
+    pub owner: UserId,
+    /// The staff member working on it.
+    pub assigned_to: Option<UserId>,
+    /// One-line subject.
+    pub topic: Topic,
+    /// The problem.
+    pub description: Description,
+    /// Lifecycle position.
+    pub status: Status,
+    /// Urgency.
+    pub priority: Priority,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// The last change of any kind (fields, messages, attachments).
+    pub updated_at: DateTime<Utc>,
+    /// Set on entering `resolved`, cleared on reopen.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Set on closing.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Starts at 1 and grows by one with every change: the optimistic-concurrency token (ETag).
+    pub version: i64,
+    /// Public messages.
+    pub message_count: u32,
+    /// Internal notes (staff only).
+    pub internal_note_count: u32,
+    /// Set by a (soft) delete; a deleted ticket is invisible to everyone.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Ticket {
+    /// Whether the ticket has reached its final state.
+    pub fn is_closed(&self) -> bool {
+        self.status == Status::Closed
+    }
+
+    /// Whether the ticket was soft-deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// The number of messages `sees_internal` callers see: public ones, plus internal notes for
+    /// staff.
+    pub fn visible_message_count(&self, sees_internal: bool) -> u32 {
+        if sees_internal {
+            self.message_count.saturating_add(self.internal_note_count)
+        } else {
+            self.message_count
+        }
+    }
+}
