@@ -1,8 +1,27 @@
 //! # ticketing-app
+//!
+//! The application layer of the helpdesk: ports (traits the adapters implement) and the use
+//! cases that orchestrate them. Every use case loads what it needs, asks the domain
+//! (`ticketing-domain`) for the permission and the change, and persists the result in one port
+//! call, which the adapter runs as one transaction.
 #![forbid(unsafe_code)]
+
 pub mod error;
 pub mod ports;
 pub mod system;
+
+mod app;
+mod auth;
+mod tickets;
+mod uploads;
+mod users;
+pub mod views;
+
+pub use app::{App, Ports, Settings};
+pub use auth::{AuthSession, LoginInput, RegisterInput};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
+pub use tickets::{NewTicketInput, PatchInput, TicketListKind};
+pub use uploads::{UploadInput, UploadPermit};
+pub use users::{ProfileUpdate, UserUpdate};

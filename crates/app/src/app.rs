@@ -1,0 +1,165 @@
+//! The application service: every use case is a method of [`App`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::Duration;
+use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
+
+use crate::error::{AppError, RepoError};
+use crate::ports::{
+    ActivityRepository, AttachmentRepository, BlobStore, Clock, HealthCheck, IdGenerator,
+    MessageRepository, PasswordHasher, SessionRepository, TicketRepository, TokenService,
+    UserRepository,
+};
+
+/// The adapters the use cases run on.
+#[derive(Clone)]
+pub struct Ports {
+    /// User accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Tickets.
+    pub tickets: Arc<dyn TicketRepository>,
+    /// Messages.
+    pub messages: Arc<dyn MessageRepository>,
+    /// Attachment rows.
+    pub attachments: Arc<dyn AttachmentRepository>,
+    /// The activity log.
+    pub activities: Arc<dyn ActivityRepository>,
+    /// Refresh sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Store health.
+    pub health: Arc<dyn HealthCheck>,
+    /// Attachment bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Tokens and signed links.
+    pub tokens: Arc<dyn TokenService>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Ids.
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+impl fmt::Debug for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Ports { .. }")
+    }
+}
+
+/// Use-case settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Lifetime of a refresh session (default 7 days).
+    pub refresh_ttl: Duration,
+    /// Lifetime of a signed download link (default 15 minutes).
+    pub download_ttl: Duration,
+    /// Largest accepted upload in bytes (default 25 MiB).
+    pub max_upload_bytes: u64,
+    /// How many times a write that lost an optimistic-concurrency race is retried (default 8).
+    pub write_retries: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            refresh_ttl: Duration::days(7),
+            download_ttl: Duration::minutes(15),
+            max_upload_bytes: 25 * 1024 * 1024,
+            write_retries: 8,
+        }
+    }
+}
+
+/// The application: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub(crate) ports: Arc<Ports>,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl App {
+    /// Builds the application over its adapters.
+    pub fn new(ports: Ports, settings: Settings) -> Self {
+        Self {
+            ports: Arc::new(ports),
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Whether the store answers (`/readyz`).
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.ports.health.ping().await.map_err(AppError::from)
+    }
+
+    pub(crate) fn next_activity_id(&self) -> impl FnMut() -> ActivityId + '_ {
+        || ActivityId::from_uuid(self.ports.ids.new_id())
+    }
+
+    /// Loads a ticket the actor may see; an invisible or missing one is `NotFound("ticket")`.
+    pub(crate) async fn visible_ticket(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+    ) -> Result<Ticket, AppError> {
+        let ticket = self
+            .ports
+            .tickets
+            .get(id)
+            .await
+            .map_err(|e| not_found(e, "ticket"))?;
+        ticketing_domain::policy::view_ticket(actor, &ticket)?;
+        Ok(ticket)
+    }
+
+    /// The users with these ids, by id; a missing one is an internal error (foreign keys
+    /// guarantee they exist).
+    pub(crate) async fn people(
+        &self,
+        ids: impl IntoIterator<Item = UserId>,
+    ) -> Result<People, AppError> {
+        let mut wanted: Vec<UserId> = ids.into_iter().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(People(HashMap::new()));
+        }
+        let found = self.ports.users.get_many(&wanted).await?;
+        let map: HashMap<UserId, Arc<User>> =
+            found.into_iter().map(|u| (u.id, Arc::new(u))).collect();
+        if let Some(missing) = wanted.iter().find(|id| !map.contains_key(id)) {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "user {missing} referenced but missing"
+            )));
+        }
+        Ok(People(map))
+    }
+}
+
+/// Users by id, for building views.
+#[derive(Debug, Default)]
+pub(crate) struct People(HashMap<UserId, Arc<User>>);
+
+impl People {
+    pub(crate) fn get(&self, id: UserId) -> Result<Arc<User>, AppError> {
+        self.0
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {id} not loaded")))
+    }
+}
+
+/// `NotFound` from a repository becomes a 404 naming `what`; everything else maps as usual.
+pub(crate) fn not_found(e: RepoError, what: &'static str) -> AppError {
+    match e {
+        RepoError::NotFound => AppError::NotFound(what),
+        other => other.into(),
+    }
+}

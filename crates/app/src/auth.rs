@@ -1,0 +1,297 @@
+//! Registration, login, refresh-token rotation, logout and access-token checks.
+
+use chrono::{DateTime, Utc};
+use ticketing_domain::{
+    Email, FamilyId, LoginName, NewPassword, Password, PersonName, Role, SessionId, User, UserId,
+    Username,
+};
+
+use crate::app::App;
+use crate::error::{AppError, AuthFailure, RepoError, TokenError};
+use crate::ports::{IssuedToken, RefreshSession};
+
+/// A signed-in session: the user, an access token and the refresh token for the cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSession {
+    /// The user.
+    pub user: User,
+    /// The access token.
+    pub access: IssuedToken,
+    /// The refresh token (only ever sent in the HttpOnly cookie).
+    pub refresh_token: String,
+    /// When the refresh token expires.
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// A registration, already parsed at the edge.
+#[derive(Debug, Clone)]
+pub struct RegisterInput {
+    /// The email address.
+    pub email: Email,
+    /// The username; derived from the email when absent.
+    pub username: Option<Username>,
+    /// The password (the policy is checked here, against the final username and email).
+    pub password: Password,
+    /// First name.
+    pub first_name: PersonName,
+    /// Last name.
+    pub last_name: PersonName,
+}
+
+/// A login attempt.
+#[derive(Debug, Clone)]
+pub struct LoginInput {
+    /// Username or email.
+    pub login: LoginName,
+    /// The password.
+    pub password: Password,
+}
+
+const DERIVED_USERNAME_ATTEMPTS: u32 = 6;
+
+impl App {
+    /// Registers a customer and signs them in.
+    ///
+    /// Errors: `Validation` (password policy, on `password`), `Conflict` (email or an explicitly
+    /// chosen username taken), `Unavailable`.
+    pub async fn register(&self, input: RegisterInput) -> Result<AuthSession, AppError> {
+        let explicit = input.username.is_some();
+        let base = input
+            .username
+            .unwrap_or_else(|| Username::derive_from_email(&input.email));
+        let new_password = NewPassword::parse(input.password, &base, &input.email)
+            .map_err(|e| AppError::Validation(password_errors("password", &e)))?;
+        let hash = self.ports.hasher.hash(new_password.password()).await?;
+        let now = self.ports.clock.now();
+        let mut user = User {
+            id: UserId::from_uuid(self.ports.ids.new_id()),
+            username: base.clone(),
+            email: input.email,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            role: Role::Customer,
+            is_active: true,
+            token_epoch: 0,
+            date_joined: now,
+            last_login: Some(now),
+        };
+        let mut attempt = 0;
+        loop {
+            match self.ports.users.insert(&user, &hash).await {
+                Ok(()) => break,
+                Err(RepoError::Conflict { field: "username" })
+                    if !explicit && attempt < DERIVED_USERNAME_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    let n = (self.ports.ids.new_id().as_u128() % 9000 + 1000) as u32;
+                    user.username = base.with_suffix(n);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.start_session(user, None).await
+    }
+
+    /// Checks credentials and signs the user in. Unknown user, wrong password and deactivated
+    /// account all give the same `Unauthenticated(InvalidCredentials)`, in the same time.
+    pub async fn login(&self, input: LoginInput) -> Result<AuthSession, AppError> {
+        let found = self.ports.users.find_credentials(&input.login).await?;
+        let (user, hash) = match found {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        let ok = self.ports.hasher.verify(&input.password, hash).await?;
+        let user = match user {
+            Some(u) if ok && u.is_active => u,
+            _ => return Err(AppError::Unauthenticated(AuthFailure::InvalidCredentials)),
+        };
+        let now = self.ports.clock.now();
+        self.ports.users.record_login(user.id, now).await?;
+        let user = User {
+            last_login: Some(now),
+            ..user
+        };
+        self.start_session(user, None).await
+    }
+
+    /// Starts a refresh-token family (or continues `family`) and issues an access token.
+    pub(crate) async fn start_session(
+        &self,
+        user: User,
+        family: Option<FamilyId>,
+    ) -> Result<AuthSession, AppError> {
+        let now = self.ports.clock.now();
+        let (token, token_hash) = self.ports.tokens.new_refresh_token();
+        let session = RefreshSession {
+            id: SessionId::from_uuid(self.ports.ids.new_id()),
+            family: family.unwrap_or_else(|| FamilyId::from_uuid(self.ports.ids.new_id())),
+            user_id: user.id,
+            token_hash,
+            created_at: now,
+            expires_at: now + self.settings.refresh_ttl,
+            rotated_at: None,
+            revoked_at: None,
+        };
+        self.ports.sessions.create(&session).await?;
+        let access = self.ports.tokens.issue_access(&user, now)?;
+        Ok(AuthSession {
+            user,
+            access,
+            refresh_token: token,
+            refresh_expires_at: session.expires_at,
+        })
+    }
+
+    /// Exchanges a refresh token for a new access token and a new refresh token (rotation).
+    ///
+    /// A token that was already rotated away is treated as stolen: its whole family is revoked
+    /// and the answer is `Unauthenticated(RefreshReused)`. Expired, revoked or unknown tokens and
+    /// deactivated users are `Unauthenticated(TokenInvalid)`.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<AuthSession, AppError> {
+        let invalid = AppError::Unauthenticated(AuthFailure::TokenInvalid);
+        let hash = self.ports.tokens.hash_refresh_token(refresh_token);
+        let Some(old) = self.ports.sessions.find_by_hash(&hash).await? else {
+            return Err(invalid);
+        };
+        let now = self.ports.clock.now();
+        if old.revoked_at.is_some() {
+            return Err(invalid);
+        }
+        if old.rotated_at.is_some() {
+            self.ports.sessions.revoke_family(old.family, now).await?;
+            tracing::warn!(family = %old.family, user = %old.user_id, "refresh token reused: family revoked");
+            return Err(AppError::Unauthenticated(AuthFailure::RefreshReused));
+        }
+        if old.expires_at <= now {
+            return Err(invalid);
+        }
+        let user = match self.ports.users.get(old.user_id).await {
+            Ok(u) if u.is_active => u,
+            Ok(_) | Err(RepoError::NotFound) => {
+                self.ports.sessions.revoke_family(old.family, now).await?;
+                return Err(invalid);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (token, token_hash) = self.ports.tokens.new_refresh_token();
+        let new = RefreshSession {
+            id: SessionId::from_uuid(self.ports.ids.new_id()),
+            family: old.family,
+            user_id: user.id,
+            token_hash,
+            created_at: now,
+            expires_at: now + self.settings.refresh_ttl,
+            rotated_at: None,
+            revoked_at: None,
+        };
+        match self.ports.sessions.rotate(old.id, &new, now).await {
+            Ok(()) => {}
+            Err(RepoError::Stale) => {
+                self.ports.sessions.revoke_family(old.family, now).await?;
+                return Err(AppError::Unauthenticated(AuthFailure::RefreshReused));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let access = self.ports.tokens.issue_access(&user, now)?;
+        Ok(AuthSession {
+            user,
+            access,
+            refresh_token: token,
+            refresh_expires_at: new.expires_at,
+        })
+    }
+
+    /// Ends the session of a refresh token (its whole family). Unknown or dead tokens are fine.
+    pub async fn logout(&self, refresh_token: Option<&str>) -> Result<(), AppError> {
+        let Some(token) = refresh_token else {
+            return Ok(());
+        };
+        let hash = self.ports.tokens.hash_refresh_token(token);
+        if let Some(session) = self.ports.sessions.find_by_hash(&hash).await? {
+            if session.revoked_at.is_none() {
+                self.ports
+                    .sessions
+                    .revoke_family(session.family, self.ports.clock.now())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The user an access token belongs to, if the token is valid and still honoured: the user
+    /// exists, is active, and has not changed password (or been deactivated) since it was
+    /// issued. The returned user carries the current role.
+    pub async fn authenticate(&self, access_token: &str) -> Result<User, AppError> {
+        let now = self.ports.clock.now();
+        let claims = self
+            .ports
+            .tokens
+            .verify_access(access_token, now)
+            .map_err(|e| match e {
+                TokenError::Expired => AppError::Unauthenticated(AuthFailure::TokenExpired),
+                TokenError::Invalid => AppError::Unauthenticated(AuthFailure::TokenInvalid),
+            })?;
+        let user = match self.ports.users.get(claims.user_id).await {
+            Ok(u) => u,
+            Err(RepoError::NotFound) => {
+                return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !user.is_active || user.token_epoch != claims.token_epoch {
+            return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
+        }
+        Ok(user)
+    }
+
+    /// Changes the caller's password: checks the old one, applies the policy, revokes every
+    /// session and every access token issued before, and starts a fresh session for the caller.
+    ///
+    /// Errors: `Validation` on `old_password` (wrong) or `new_password` (policy), `Unavailable`.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        old_password: Password,
+        new_password: Password,
+    ) -> Result<AuthSession, AppError> {
+        let hash = self.ports.users.password_hash(user.id).await?;
+        if !self.ports.hasher.verify(&old_password, Some(hash)).await? {
+            return Err(AppError::field(
+                "old_password",
+                "is not your current password",
+            ));
+        }
+        if old_password == new_password {
+            return Err(AppError::field(
+                "new_password",
+                "must differ from the current password",
+            ));
+        }
+        let new = NewPassword::parse(new_password, &user.username, &user.email)
+            .map_err(|e| AppError::Validation(password_errors("new_password", &e)))?;
+        let new_hash = self.ports.hasher.hash(new.password()).await?;
+        let epoch = user.token_epoch + 1;
+        self.ports
+            .users
+            .set_password(user.id, &new_hash, epoch)
+            .await?;
+        self.ports
+            .sessions
+            .revoke_user(user.id, None, self.ports.clock.now())
+            .await?;
+        let user = User {
+            token_epoch: epoch,
+            ..user.clone()
+        };
+        self.start_session(user, None).await
+    }
+}
+
+fn password_errors(field: &str, e: &ticketing_domain::PasswordError) -> crate::error::FieldErrors {
+    let mut errors = crate::error::FieldErrors::new();
+    errors.insert(
+        field.to_owned(),
+        e.0.iter().map(ToString::to_string).collect(),
+    );
+    errors
+}

@@ -1,0 +1,432 @@
+//! Tickets, their messages and their activity log.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ticketing_domain::listing::{Scope, TicketQuery};
+use ticketing_domain::{
+    ActivityId, Actor, Attachment, Description, Message, MessageBody, MessageId, Priority, Status,
+    Ticket, TicketId, TicketPatch, Topic, User, UserId, change, policy,
+};
+
+use crate::app::{App, People, not_found};
+use crate::error::{AppError, RepoError};
+use crate::ports::TicketEffect;
+use crate::views::{
+    ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail, TicketPage,
+};
+
+/// Which list a caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketListKind {
+    /// `/tickets/`: staff see all tickets, customers their own.
+    All,
+    /// `/my-tickets/`: tickets the caller opened.
+    Mine,
+    /// `/assigned-tickets/`: tickets assigned to the caller (staff only).
+    Assigned,
+}
+
+/// A new ticket, parsed at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicketInput {
+    /// Subject.
+    pub topic: Topic,
+    /// Description.
+    pub description: Description,
+    /// Priority (medium when absent).
+    pub priority: Option<Priority>,
+}
+
+/// A ticket update, parsed at the edge; the assignee is given by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatchInput {
+    /// New subject.
+    pub topic: Option<Topic>,
+    /// New description.
+    pub description: Option<Description>,
+    /// New status.
+    pub status: Option<Status>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// `Some(None)` unassigns.
+    pub assigned_to: Option<Option<UserId>>,
+}
+
+/// How a ticket row changes with an added message or attachment.
+pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
+    let same_state = before.status == after.status
+        && before.resolved_at == after.resolved_at
+        && before.closed_at == after.closed_at;
+    if same_state {
+        TicketEffect::Touch {
+            ticket_id: after.id,
+            at: after.updated_at,
+            messages: after.message_count.saturating_sub(before.message_count),
+            internal_notes: after
+                .internal_note_count
+                .saturating_sub(before.internal_note_count),
+        }
+    } else {
+        TicketEffect::Replace {
+            ticket: after.clone(),
+            expected_version: before.version,
+        }
+    }
+}
+
+impl App {
+    /// A page of tickets for `actor`. The query's scope is set from `kind` and the role.
+    pub async fn list_tickets(
+        &self,
+        actor: &Actor,
+        kind: TicketListKind,
+        mut query: TicketQuery,
+    ) -> Result<TicketPage, AppError> {
+        query.scope = match kind {
+            TicketListKind::All if actor.is_staff() => Scope::All,
+            TicketListKind::All | TicketListKind::Mine => Scope::OwnedBy(actor.id),
+            TicketListKind::Assigned => {
+                policy::list_assigned(actor)?;
+                Scope::AssignedTo(actor.id)
+            }
+        };
+        let page = self.ports.tickets.list(&query).await?;
+        let people = self
+            .people(
+                page.items
+                    .iter()
+                    .flat_map(|t| [Some(t.owner), t.assigned_to])
+                    .flatten(),
+            )
+            .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|t| card(actor, t, &people))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TicketPage {
+            items,
+            total: page.total,
+            next: page.next,
+        })
+    }
+
+    /// Opens a ticket for the caller.
+    pub async fn create_ticket(
+        &self,
+        actor: &Actor,
+        input: NewTicketInput,
+    ) -> Result<TicketDetail, AppError> {
+        let now = self.ports.clock.now();
+        let (ticket, created) = change::open_ticket(
+            actor,
+            TicketId::from_uuid(self.ports.ids.new_id()),
+            input.topic,
+            input.description,
+            input.priority,
+            now,
+            ActivityId::from_uuid(self.ports.ids.new_id()),
+        );
+        self.ports.tickets.create(&ticket, &created).await?;
+        self.ticket_detail_of(actor, ticket).await
+    }
+
+    /// Everything about a ticket the caller may see. `NotFound` when invisible.
+    pub async fn ticket_detail(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+    ) -> Result<TicketDetail, AppError> {
+        let ticket = self.visible_ticket(actor, id).await?;
+        self.ticket_detail_of(actor, ticket).await
+    }
+
+    async fn ticket_detail_of(
+        &self,
+        actor: &Actor,
+        ticket: Ticket,
+    ) -> Result<TicketDetail, AppError> {
+        let internal = policy::sees_internal(actor);
+        let (messages, attachments, activities) = tokio::join!(
+            self.ports.messages.list(ticket.id, internal),
+            self.ports.attachments.list(ticket.id, internal),
+            self.ports.activities.list(ticket.id, internal),
+        );
+        let (messages, attachments, activities) = (messages?, attachments?, activities?);
+        let people = self
+            .people(
+                [Some(ticket.owner), ticket.assigned_to]
+                    .into_iter()
+                    .flatten()
+                    .chain(messages.iter().map(|m| m.author))
+                    .chain(attachments.iter().map(|a| a.uploaded_by))
+                    .chain(activities.iter().map(|a| a.performed_by)),
+            )
+            .await?;
+        let (messages, attachment_views) =
+            self.assemble_messages(actor, messages, attachments, &people)?;
+        let activities = activities
+            .into_iter()
+            .map(|e| {
+                Ok(ActivityView {
+                    performer: people.get(e.performed_by)?,
+                    entry: e,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(TicketDetail {
+            card: card(actor, ticket, &people)?,
+            messages,
+            attachments: attachment_views,
+            activities,
+        })
+    }
+
+    /// Joins messages with their authors and attachments (with download tokens).
+    fn assemble_messages(
+        &self,
+        actor: &Actor,
+        messages: Vec<Message>,
+        attachments: Vec<Attachment>,
+        people: &People,
+    ) -> Result<(Vec<MessageView>, Vec<AttachmentView>), AppError> {
+        let attachment_views = attachments
+            .into_iter()
+            .map(|a| self.attachment_view(actor, a, people))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut by_message: HashMap<MessageId, Vec<AttachmentView>> = HashMap::new();
+        for view in &attachment_views {
+            if let Some(m) = view.attachment.message_id {
+                by_message.entry(m).or_default().push(view.clone());
+            }
+        }
+        let messages = messages
+            .into_iter()
+            .map(|m| {
+                Ok(MessageView {
+                    author: people.get(m.author)?,
+                    attachments: by_message.remove(&m.id).unwrap_or_default(),
+                    message: m,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok((messages, attachment_views))
+    }
+
+    pub(crate) fn attachment_view(
+        &self,
+        actor: &Actor,
+        attachment: Attachment,
+        people: &People,
+    ) -> Result<AttachmentView, AppError> {
+        let expires = self.ports.clock.now() + self.settings.download_ttl;
+        Ok(AttachmentView {
+            uploader: people.get(attachment.uploaded_by)?,
+            download_token: self
+                .ports
+                .tokens
+                .sign_download(attachment.id, actor.id, expires),
+            download_expires_at: expires,
+            attachment,
+        })
+    }
+
+    /// Applies a partial update. With `if_match`, the ticket must still be at that version
+    /// (`PreconditionFailed` otherwise); without it, a change that loses a race is recomputed on
+    /// the fresh ticket.
+    pub async fn update_ticket(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: PatchInput,
+        if_match: Option<i64>,
+    ) -> Result<TicketDetail, AppError> {
+        let assignee = match input.assigned_to {
+            Some(Some(uid)) => Some(Some(self.assignee(uid).await?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let patch = TicketPatch {
+            topic: input.topic,
+            description: input.description,
+            status: input.status,
+            priority: input.priority,
+            assigned_to: assignee,
+        };
+        let mut attempt = 0;
+        loop {
+            let ticket = self.visible_ticket(actor, id).await?;
+            if let Some(expected) = if_match {
+                if expected != ticket.version {
+                    return Err(AppError::PreconditionFailed {
+                        expected,
+                        current: ticket.version,
+                    });
+                }
+            }
+            let now = self.ports.clock.now();
+            let applied =
+                change::apply_patch(&ticket, actor, &patch, now, self.next_activity_id())?;
+            if !applied.changed() {
+                return self.ticket_detail_of(actor, ticket).await;
+            }
+            match self
+                .ports
+                .tickets
+                .update(&applied.ticket, ticket.version, &applied.activities)
+                .await
+            {
+                Ok(()) => return self.ticket_detail_of(actor, applied.ticket).await,
+                Err(RepoError::Stale) if if_match.is_some() => {
+                    let current = self
+                        .ports
+                        .tickets
+                        .get(id)
+                        .await
+                        .map(|t| t.version)
+                        .unwrap_or(0);
+                    return Err(AppError::PreconditionFailed {
+                        expected: ticket.version,
+                        current,
+                    });
+                }
+                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
+                Err(e) => return Err(not_found(e, "ticket")),
+            }
+        }
+    }
+
+    async fn assignee(&self, id: UserId) -> Result<User, AppError> {
+        match self.ports.users.get(id).await {
+            Ok(u) => Ok(u),
+            Err(RepoError::NotFound) => Err(AppError::field("assigned_to", "no such user")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Soft-deletes a ticket (staff only); its activity log is kept.
+    pub async fn delete_ticket(&self, actor: &Actor, id: TicketId) -> Result<(), AppError> {
+        let mut attempt = 0;
+        loop {
+            let ticket = self.visible_ticket(actor, id).await?;
+            let now = self.ports.clock.now();
+            let applied = change::delete_ticket(&ticket, actor, now, self.next_activity_id())?;
+            match self
+                .ports
+                .tickets
+                .update(&applied.ticket, ticket.version, &applied.activities)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
+                Err(e) => return Err(not_found(e, "ticket")),
+            }
+        }
+    }
+
+    /// A ticket's messages the caller may see, oldest first.
+    pub async fn list_messages(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+    ) -> Result<Vec<MessageView>, AppError> {
+        let ticket = self.visible_ticket(actor, id).await?;
+        let internal = policy::sees_internal(actor);
+        let (messages, attachments) = tokio::join!(
+            self.ports.messages.list(ticket.id, internal),
+            self.ports.attachments.list(ticket.id, internal),
+        );
+        let (messages, attachments) = (messages?, attachments?);
+        let people = self
+            .people(
+                messages
+                    .iter()
+                    .map(|m| m.author)
+                    .chain(attachments.iter().map(|a| a.uploaded_by)),
+            )
+            .await?;
+        Ok(self
+            .assemble_messages(actor, messages, attachments, &people)?
+            .0)
+    }
+
+    /// Adds a public message or (staff) an internal note. A customer's reply reopens their
+    /// resolved ticket.
+    pub async fn add_message(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: MessageBody,
+        internal: bool,
+    ) -> Result<MessageView, AppError> {
+        let message_id = MessageId::from_uuid(self.ports.ids.new_id());
+        let mut attempt = 0;
+        loop {
+            let ticket = self.visible_ticket(actor, id).await?;
+            let now = self.ports.clock.now();
+            let (applied, message) = change::add_message(
+                &ticket,
+                actor,
+                message_id,
+                body.clone(),
+                internal,
+                now,
+                self.next_activity_id(),
+            )?;
+            let effect = effect(&ticket, &applied.ticket);
+            match self
+                .ports
+                .messages
+                .add(&message, &effect, &applied.activities)
+                .await
+            {
+                Ok(()) => {
+                    let author = self.people([actor.id]).await?.get(actor.id)?;
+                    return Ok(MessageView {
+                        message,
+                        author,
+                        attachments: Vec::new(),
+                    });
+                }
+                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
+                Err(e) => return Err(not_found(e, "ticket")),
+            }
+        }
+    }
+
+    /// A ticket's activity log the caller may see, newest first.
+    pub async fn list_activities(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+    ) -> Result<Vec<ActivityView>, AppError> {
+        let ticket = self.visible_ticket(actor, id).await?;
+        let entries = self
+            .ports
+            .activities
+            .list(ticket.id, policy::sees_internal(actor))
+            .await?;
+        let people = self.people(entries.iter().map(|e| e.performed_by)).await?;
+        entries
+            .into_iter()
+            .map(|e| {
+                Ok(ActivityView {
+                    performer: people.get(e.performed_by)?,
+                    entry: e,
+                })
+            })
+            .collect()
+    }
+}
+
+fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {
+    let owner: Arc<User> = people.get(ticket.owner)?;
+    let assignee = ticket.assigned_to.map(|a| people.get(a)).transpose()?;
+    Ok(TicketCard {
+        message_count: ticket.visible_message_count(policy::sees_internal(actor)),
+        owner,
+        assignee,
+        ticket,
+    })
+}

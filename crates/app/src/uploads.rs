@@ -1,0 +1,255 @@
+//! Attachments: authorize, stream to the blob store, commit the row; list, download, remove.
+
+use ticketing_domain::{
+    Actor, AttachmentId, FileName, MessageId, NewAttachment, StoredFile, TicketId, change, policy,
+};
+
+use crate::app::{App, not_found};
+use crate::error::{AppError, AuthFailure, RepoError};
+use crate::ports::{BlobReader, BlobWriter, SweepReport};
+use crate::tickets::effect;
+use crate::views::AttachmentView;
+
+/// Permission to upload one file to a ticket, checked before any byte is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadPermit {
+    ticket_id: TicketId,
+    message_id: Option<MessageId>,
+    actor: Actor,
+}
+
+/// The client's description of an uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadInput {
+    /// The original file name, sanitized.
+    pub filename: FileName,
+    /// The declared content type.
+    pub content_type: String,
+}
+
+impl App {
+    /// Checks that `actor` may attach a file to the ticket (and message) before the upload
+    /// starts. `NotFound` for an invisible ticket, `Validation` on `message_id`, `TicketClosed`.
+    pub async fn authorize_upload(
+        &self,
+        actor: &Actor,
+        ticket_id: TicketId,
+        message_id: Option<MessageId>,
+    ) -> Result<UploadPermit, AppError> {
+        let ticket = self.visible_ticket(actor, ticket_id).await?;
+        let message = self.message_for_upload(message_id).await?;
+        change::check_attachment(&ticket, actor, message.as_ref())?;
+        Ok(UploadPermit {
+            ticket_id,
+            message_id,
+            actor: *actor,
+        })
+    }
+
+    async fn message_for_upload(
+        &self,
+        message_id: Option<MessageId>,
+    ) -> Result<Option<ticketing_domain::Message>, AppError> {
+        match message_id {
+            None => Ok(None),
+            Some(id) => match self.ports.messages.get(id).await {
+                Ok(m) => Ok(Some(m)),
+                Err(RepoError::NotFound) => Err(AppError::field(
+                    "message_id",
+                    "no such message on this ticket",
+                )),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// Starts streaming an upload into the blob store (limited to the configured size).
+    pub async fn begin_upload(
+        &self,
+        _permit: &UploadPermit,
+    ) -> Result<Box<dyn BlobWriter>, AppError> {
+        Ok(self
+            .ports
+            .blobs
+            .begin(self.settings.max_upload_bytes)
+            .await?)
+    }
+
+    /// Records a durably stored file as an attachment. If anything fails, the stored file is
+    /// removed again, so no file is left without its row.
+    pub async fn commit_upload(
+        &self,
+        permit: UploadPermit,
+        input: UploadInput,
+        file: StoredFile,
+    ) -> Result<AttachmentView, AppError> {
+        let key = file.storage_key.clone();
+        let result = self.commit_upload_inner(permit, input, file).await;
+        if result.is_err() {
+            if let Err(e) = self.ports.blobs.delete(&key).await {
+                tracing::error!(error = %e, storage_key = %key, "could not remove the file of a failed upload; the start-up sweep will");
+            }
+        }
+        result
+    }
+
+    async fn commit_upload_inner(
+        &self,
+        permit: UploadPermit,
+        input: UploadInput,
+        file: StoredFile,
+    ) -> Result<AttachmentView, AppError> {
+        let actor = permit.actor;
+        let id = AttachmentId::from_uuid(self.ports.ids.new_id());
+        let mut attempt = 0;
+        loop {
+            let ticket = self.visible_ticket(&actor, permit.ticket_id).await?;
+            let message = self.message_for_upload(permit.message_id).await?;
+            let new = NewAttachment {
+                id,
+                filename: input.filename.clone(),
+                content_type: input.content_type.clone(),
+                file: file.clone(),
+            };
+            let now = self.ports.clock.now();
+            let (applied, attachment) = change::add_attachment(
+                &ticket,
+                &actor,
+                new,
+                message.as_ref(),
+                now,
+                self.next_activity_id(),
+            )?;
+            let effect = effect(&ticket, &applied.ticket);
+            match self
+                .ports
+                .attachments
+                .add(&attachment, &effect, &applied.activities)
+                .await
+            {
+                Ok(()) => {
+                    let people = self.people([actor.id]).await?;
+                    return self.attachment_view(&actor, attachment, &people);
+                }
+                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
+                Err(e) => return Err(not_found(e, "ticket")),
+            }
+        }
+    }
+
+    /// A ticket's attachments the caller may see, oldest first.
+    pub async fn list_attachments(
+        &self,
+        actor: &Actor,
+        ticket_id: TicketId,
+    ) -> Result<Vec<AttachmentView>, AppError> {
+        let ticket = self.visible_ticket(actor, ticket_id).await?;
+        let list = self
+            .ports
+            .attachments
+            .list(ticket.id, policy::sees_internal(actor))
+            .await?;
+        let people = self.people(list.iter().map(|a| a.uploaded_by)).await?;
+        list.into_iter()
+            .map(|a| self.attachment_view(actor, a, &people))
+            .collect()
+    }
+
+    async fn visible_attachment(
+        &self,
+        actor: &Actor,
+        ticket_id: TicketId,
+        id: AttachmentId,
+    ) -> Result<(ticketing_domain::Ticket, ticketing_domain::Attachment), AppError> {
+        let ticket = self.visible_ticket(actor, ticket_id).await?;
+        let attachment = self
+            .ports
+            .attachments
+            .get(id)
+            .await
+            .map_err(|e| not_found(e, "attachment"))?;
+        if attachment.ticket_id != ticket.id || !policy::view_attachment(actor, &attachment) {
+            return Err(AppError::NotFound("attachment"));
+        }
+        Ok((ticket, attachment))
+    }
+
+    /// Opens an attachment's bytes for download.
+    pub async fn open_attachment(
+        &self,
+        actor: &Actor,
+        ticket_id: TicketId,
+        id: AttachmentId,
+    ) -> Result<(ticketing_domain::Attachment, BlobReader), AppError> {
+        let (_, attachment) = self.visible_attachment(actor, ticket_id, id).await?;
+        let reader = self.ports.blobs.open(&attachment.file.storage_key).await?;
+        Ok((attachment, reader))
+    }
+
+    /// Opens an attachment with a signed download token instead of an access token. The token's
+    /// user must still be active and still see the attachment.
+    pub async fn open_attachment_with_token(
+        &self,
+        token: &str,
+        ticket_id: TicketId,
+        id: AttachmentId,
+    ) -> Result<(ticketing_domain::Attachment, BlobReader), AppError> {
+        let now = self.ports.clock.now();
+        let user_id = self
+            .ports
+            .tokens
+            .verify_download(token, id, now)
+            .map_err(|_| AppError::Unauthenticated(AuthFailure::TokenInvalid))?;
+        let user = match self.ports.users.get(user_id).await {
+            Ok(u) if u.is_active => u,
+            Ok(_) | Err(RepoError::NotFound) => {
+                return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.open_attachment(&user.actor(), ticket_id, id).await
+    }
+
+    /// Removes an attachment (its uploader or staff): the row first, then the file.
+    pub async fn remove_attachment(
+        &self,
+        actor: &Actor,
+        ticket_id: TicketId,
+        id: AttachmentId,
+    ) -> Result<(), AppError> {
+        let mut attempt = 0;
+        loop {
+            let (ticket, attachment) = self.visible_attachment(actor, ticket_id, id).await?;
+            let now = self.ports.clock.now();
+            let applied = change::remove_attachment(
+                &ticket,
+                actor,
+                &attachment,
+                now,
+                self.next_activity_id(),
+            )?;
+            let effect = effect(&ticket, &applied.ticket);
+            match self
+                .ports
+                .attachments
+                .remove(id, &effect, &applied.activities)
+                .await
+            {
+                Ok(()) => {
+                    if let Err(e) = self.ports.blobs.delete(&attachment.file.storage_key).await {
+                        tracing::error!(error = %e, storage_key = %attachment.file.storage_key, "attachment row removed but its file could not be; the start-up sweep will");
+                    }
+                    return Ok(());
+                }
+                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
+                Err(e) => return Err(not_found(e, "attachment")),
+            }
+        }
+    }
+
+    /// Removes leftover temp files and stored files that have no row (run at start-up).
+    pub async fn sweep_attachments(&self, min_age_secs: u64) -> Result<SweepReport, AppError> {
+        let keep = self.ports.attachments.storage_keys().await?;
+        Ok(self.ports.blobs.sweep(&keep, min_age_secs).await?)
+    }
+}

@@ -1,0 +1,117 @@
+//! Profiles and user administration.
+
+use ticketing_domain::listing::{Page, UserQuery};
+use ticketing_domain::{Actor, Email, PersonName, Role, User, UserId, policy};
+
+use crate::app::{App, not_found};
+use crate::error::AppError;
+
+/// Changes to the caller's own profile (absent fields stay as they are).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileUpdate {
+    /// New email (must be free).
+    pub email: Option<Email>,
+    /// New first name.
+    pub first_name: Option<PersonName>,
+    /// New last name.
+    pub last_name: Option<PersonName>,
+}
+
+/// An admin's change to a user (absent fields stay as they are).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// New role.
+    pub role: Option<Role>,
+    /// Activate or deactivate.
+    pub is_active: Option<bool>,
+}
+
+impl App {
+    /// The caller's profile, fresh from the store.
+    pub async fn profile(&self, actor: &Actor) -> Result<User, AppError> {
+        self.ports
+            .users
+            .get(actor.id)
+            .await
+            .map_err(|e| not_found(e, "user"))
+    }
+
+    /// Updates the caller's names and email. `Conflict` (field `email`) when the email is taken.
+    pub async fn update_profile(
+        &self,
+        actor: &Actor,
+        update: ProfileUpdate,
+    ) -> Result<User, AppError> {
+        let mut user = self.profile(actor).await?;
+        let before = user.clone();
+        if let Some(email) = update.email {
+            user.email = email;
+        }
+        if let Some(first) = update.first_name {
+            user.first_name = first;
+        }
+        if let Some(last) = update.last_name {
+            user.last_name = last;
+        }
+        if user != before || user.email.as_str() != before.email.as_str() {
+            self.ports.users.update(&user).await?;
+        }
+        Ok(user)
+    }
+
+    /// Lists users (staff only), e.g. agents for the assignment picker.
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        query: UserQuery,
+    ) -> Result<Page<User>, AppError> {
+        policy::list_users(actor)?;
+        Ok(self.ports.users.list(&query).await?)
+    }
+
+    /// Changes a user's role or active flag (admins only). Deactivating ends every session and
+    /// access token of the user. The last active admin cannot be demoted or deactivated.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        update: UserUpdate,
+    ) -> Result<User, AppError> {
+        policy::manage_users(actor)?;
+        let mut user = self
+            .ports
+            .users
+            .get(id)
+            .await
+            .map_err(|e| not_found(e, "user"))?;
+        let was_active_admin = user.role == Role::Admin && user.is_active;
+        if let Some(role) = update.role {
+            user.role = role;
+        }
+        let deactivating = update.is_active == Some(false) && user.is_active;
+        if let Some(active) = update.is_active {
+            user.is_active = active;
+        }
+        let still_active_admin = user.role == Role::Admin && user.is_active;
+        if was_active_admin
+            && !still_active_admin
+            && self.ports.users.count_active(Role::Admin).await? <= 1
+        {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "the last active admin cannot be demoted or deactivated".to_owned(),
+            });
+        }
+        if deactivating {
+            user.token_epoch += 1;
+        }
+        self.ports.users.update(&user).await?;
+        if deactivating {
+            self.ports
+                .sessions
+                .revoke_user(user.id, None, self.ports.clock.now())
+                .await?;
+        }
+        Ok(user)
+    }
+}
