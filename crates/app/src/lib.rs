@@ -24,4 +24,4 @@ pub use error::{
 };
 pub use tickets::{NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};
-pub use users::{ProfileUpdate, UserUpdate};
+pub use users::{CreateUserInput, ProfileUpdate, UserUpdate};

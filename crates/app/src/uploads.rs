@@ -75,8 +75,16 @@ impl App {
             .await?)
     }
 
-    /// Records a durably stored file as an attachment. If anything fails, the stored file is
-    /// removed again, so no file is left without its row.
+    /// Removes a stored file whose upload failed before it was committed.
+    pub async fn discard_upload(&self, file: &StoredFile) {
+        if let Err(e) = self.ports.blobs.delete(&file.storage_key).await {
+            tracing::error!(error = %e, storage_key = %file.storage_key, "could not remove the file of a failed upload; the start-up sweep will");
+        }
+    }
+
+    /// Records a durably stored file as an attachment. If the row cannot be written, the stored
+    /// file is removed again, so no file is left without its row; once the row is written the
+    /// file is kept, whatever happens afterwards.
     pub async fn commit_upload(
         &self,
         permit: UploadPermit,
@@ -84,21 +92,26 @@ impl App {
         file: StoredFile,
     ) -> Result<AttachmentView, AppError> {
         let key = file.storage_key.clone();
-        let result = self.commit_upload_inner(permit, input, file).await;
-        if result.is_err() {
-            if let Err(e) = self.ports.blobs.delete(&key).await {
-                tracing::error!(error = %e, storage_key = %key, "could not remove the file of a failed upload; the start-up sweep will");
+        let attachment = match self.record_upload(permit, input, file).await {
+            Ok(attachment) => attachment,
+            Err(e) => {
+                if let Err(err) = self.ports.blobs.delete(&key).await {
+                    tracing::error!(error = %err, storage_key = %key, "could not remove the file of a failed upload; the start-up sweep will");
+                }
+                return Err(e);
             }
-        }
-        result
+        };
+        let people = self.people([permit.actor.id]).await?;
+        self.attachment_view(&permit.actor, attachment, &people)
     }
 
-    async fn commit_upload_inner(
+    /// Writes the attachment row (retrying lost races); the file is already stored.
+    async fn record_upload(
         &self,
         permit: UploadPermit,
         input: UploadInput,
         file: StoredFile,
-    ) -> Result<AttachmentView, AppError> {
+    ) -> Result<ticketing_domain::Attachment, AppError> {
         let actor = permit.actor;
         let id = AttachmentId::from_uuid(self.ports.ids.new_id());
         let mut attempt = 0;
@@ -127,10 +140,7 @@ impl App {
                 .add(&attachment, &effect, &applied.activities)
                 .await
             {
-                Ok(()) => {
-                    let people = self.people([actor.id]).await?;
-                    return self.attachment_view(&actor, attachment, &people);
-                }
+                Ok(()) => return Ok(attachment),
                 Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
                 Err(e) => return Err(not_found(e, "ticket")),
             }

@@ -115,3 +115,80 @@ impl App {
         Ok(user)
     }
 }
+
+/// An account created by an operator (the `ticketing user create` command).
+#[derive(Debug, Clone)]
+pub struct CreateUserInput {
+    /// Login name.
+    pub username: ticketing_domain::Username,
+    /// Email.
+    pub email: Email,
+    /// Password (the policy applies).
+    pub password: ticketing_domain::Password,
+    /// Role.
+    pub role: Role,
+    /// First name.
+    pub first_name: PersonName,
+    /// Last name.
+    pub last_name: PersonName,
+}
+
+impl App {
+    /// Creates an account with any role (operator command; no actor). `Validation` on
+    /// `password` for the policy, `Conflict` for a taken username or email.
+    pub async fn create_user(&self, input: CreateUserInput) -> Result<User, AppError> {
+        let password =
+            ticketing_domain::NewPassword::parse(input.password, &input.username, &input.email)
+                .map_err(|e| {
+                    let mut errors = crate::error::FieldErrors::new();
+                    errors.insert(
+                        "password".to_owned(),
+                        e.0.iter().map(ToString::to_string).collect(),
+                    );
+                    AppError::Validation(errors)
+                })?;
+        let hash = self.ports.hasher.hash(password.password()).await?;
+        let user = User {
+            id: UserId::from_uuid(self.ports.ids.new_id()),
+            username: input.username,
+            email: input.email,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            role: input.role,
+            is_active: true,
+            token_epoch: 0,
+            date_joined: self.ports.clock.now(),
+            last_login: None,
+        };
+        self.ports.users.insert(&user, &hash).await?;
+        Ok(user)
+    }
+
+    /// Finds an account by username or email (operator commands).
+    pub async fn find_user(&self, login: &ticketing_domain::LoginName) -> Result<User, AppError> {
+        match self.ports.users.find_credentials(login).await? {
+            Some((user, _)) => Ok(user),
+            None => Err(AppError::NotFound("user")),
+        }
+    }
+
+    /// Changes a user's role or active flag as the operator (no actor; the last-admin rule and
+    /// session revocation still apply).
+    pub async fn operator_update_user(
+        &self,
+        id: UserId,
+        update: UserUpdate,
+    ) -> Result<User, AppError> {
+        let operator = Actor {
+            id,
+            role: Role::Admin,
+        };
+        self.update_user(&operator, id, update).await
+    }
+
+    /// Deletes refresh sessions that expired more than a day ago; returns how many.
+    pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
+        let before = self.ports.clock.now() - chrono::Duration::days(1);
+        Ok(self.ports.sessions.purge_expired(before).await?)
+    }
+}

@@ -1,0 +1,370 @@
+//! Response bodies: the only types that derive `Serialize` and `ToSchema` for responses.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
+use ticketing_domain::User;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true))
+}
+
+fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A user, wherever a person appears.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserDto {
+    /// The user's id.
+    pub id: Uuid,
+    /// Login name.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// First name (may be empty).
+    pub first_name: String,
+    /// Last name (may be empty).
+    pub last_name: String,
+    /// `customer`, `agent` or `admin`.
+    #[schema(value_type = RoleDto)]
+    pub role: &'static str,
+    /// Agents and admins are staff.
+    pub is_staff: bool,
+    /// Deactivated users cannot log in.
+    pub is_active: bool,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            username: u.username.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            first_name: u.first_name.as_str().to_owned(),
+            last_name: u.last_name.as_str().to_owned(),
+            role: u.role.as_str(),
+            is_staff: u.role.is_staff(),
+            is_active: u.is_active,
+        }
+    }
+}
+
+/// A role.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    /// Creates tickets, sees their own.
+    Customer,
+    /// Staff.
+    Agent,
+    /// Staff with user management.
+    Admin,
+}
+
+/// A ticket status.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusDto {
+    /// New or reopened.
+    Open,
+    /// Being worked on.
+    InProgress,
+    /// Solved; may be reopened.
+    Resolved,
+    /// Final.
+    Closed,
+}
+
+/// A ticket priority.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorityDto {
+    /// Lowest.
+    Low,
+    /// Default.
+    Medium,
+    /// Urgent.
+    High,
+    /// Most urgent.
+    Critical,
+}
+
+/// An activity action.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionDto {
+    /// Opened.
+    Created,
+    /// Topic or description edited.
+    Updated,
+    /// Status moved.
+    StatusChanged,
+    /// Priority changed.
+    PriorityChanged,
+    /// (Un)assigned.
+    AssignedToChanged,
+    /// Public message.
+    MessageAdded,
+    /// Staff-only note.
+    InternalNoteAdded,
+    /// File attached.
+    AttachmentAdded,
+    /// File removed.
+    AttachmentRemoved,
+    /// Resolved.
+    Resolved,
+    /// Reopened.
+    Reopened,
+    /// Closed.
+    Closed,
+    /// Deleted.
+    Deleted,
+}
+
+/// A ticket as listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketDto {
+    /// The ticket's id.
+    pub id: Uuid,
+    /// Who opened it.
+    pub user: UserDto,
+    /// The staff member working on it.
+    pub assigned_to: Option<UserDto>,
+    /// One-line subject.
+    pub topic: String,
+    /// The problem.
+    pub description: String,
+    /// Lifecycle status.
+    #[schema(value_type = StatusDto)]
+    pub status: &'static str,
+    /// Human label of the status.
+    pub status_display: &'static str,
+    /// Priority.
+    #[schema(value_type = PriorityDto)]
+    pub priority: &'static str,
+    /// Human label of the priority.
+    pub priority_display: &'static str,
+    /// Opened at.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// Last change of any kind.
+    #[serde(serialize_with = "rfc3339")]
+    pub updated_at: DateTime<Utc>,
+    /// Set while resolved (and kept when closed after resolving).
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Set when closed.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Messages the caller can see.
+    pub message_count: u32,
+    /// Grows with every change; the `ETag`.
+    pub version: i64,
+}
+
+impl From<&TicketCard> for TicketDto {
+    fn from(c: &TicketCard) -> Self {
+        let t = &c.ticket;
+        Self {
+            id: t.id.as_uuid(),
+            user: UserDto::from(c.owner.as_ref()),
+            assigned_to: c.assignee.as_deref().map(UserDto::from),
+            topic: t.topic.as_str().to_owned(),
+            description: t.description.as_str().to_owned(),
+            status: t.status.as_str(),
+            status_display: t.status.display(),
+            priority: t.priority.as_str(),
+            priority_display: t.priority.display(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            message_count: c.message_count,
+            version: t.version,
+        }
+    }
+}
+
+/// An attached file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachmentDto {
+    /// The attachment's id.
+    pub id: Uuid,
+    /// Its ticket.
+    pub ticket: Uuid,
+    /// Its message, if any.
+    pub message: Option<Uuid>,
+    /// The original file name.
+    pub filename: String,
+    /// Size in bytes.
+    pub filesize: u64,
+    /// The declared content type.
+    pub content_type: String,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: UserDto,
+    /// When.
+    #[serde(serialize_with = "rfc3339")]
+    pub uploaded_at: DateTime<Utc>,
+    /// A short-lived signed download link (works without an Authorization header).
+    pub file_url: String,
+}
+
+impl From<&AttachmentView> for AttachmentDto {
+    fn from(v: &AttachmentView) -> Self {
+        let a = &v.attachment;
+        Self {
+            id: a.id.as_uuid(),
+            ticket: a.ticket_id.as_uuid(),
+            message: a.message_id.map(|m| m.as_uuid()),
+            filename: a.filename.as_str().to_owned(),
+            filesize: a.file.size,
+            content_type: a.content_type.clone(),
+            sha256: a.file.sha256.clone(),
+            uploaded_by: UserDto::from(v.uploader.as_ref()),
+            uploaded_at: a.uploaded_at,
+            file_url: format!(
+                "/api/v1/tickets/{}/attachments/{}/download/?token={}",
+                a.ticket_id, a.id, v.download_token
+            ),
+        }
+    }
+}
+
+/// A message on a ticket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageDto {
+    /// The message's id.
+    pub id: Uuid,
+    /// Its ticket.
+    pub ticket: Uuid,
+    /// The author.
+    pub user: UserDto,
+    /// The text.
+    pub message: String,
+    /// Written by staff.
+    pub is_staff_message: bool,
+    /// A staff-only internal note.
+    pub internal: bool,
+    /// When.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// Files attached to this message.
+    pub attachments: Vec<AttachmentDto>,
+}
+
+impl From<&MessageView> for MessageDto {
+    fn from(v: &MessageView) -> Self {
+        let m = &v.message;
+        Self {
+            id: m.id.as_uuid(),
+            ticket: m.ticket_id.as_uuid(),
+            user: UserDto::from(v.author.as_ref()),
+            message: m.body.as_str().to_owned(),
+            is_staff_message: m.is_staff_message,
+            internal: m.internal,
+            created_at: m.created_at,
+            attachments: v.attachments.iter().map(AttachmentDto::from).collect(),
+        }
+    }
+}
+
+/// An entry of the activity log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityDto {
+    /// The entry's id.
+    pub id: Uuid,
+    /// Its ticket.
+    pub ticket: Uuid,
+    /// What happened.
+    #[schema(value_type = ActionDto)]
+    pub action: &'static str,
+    /// Human label of the action.
+    pub action_display: &'static str,
+    /// Who did it.
+    pub performed_by: UserDto,
+    /// A sentence, e.g. `Status changed from open to in_progress`.
+    pub details: String,
+    /// When.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&ActivityView> for ActivityDto {
+    fn from(v: &ActivityView) -> Self {
+        let e = &v.entry;
+        Self {
+            id: e.id.as_uuid(),
+            ticket: e.ticket_id.as_uuid(),
+            action: e.action.as_str(),
+            action_display: e.action.display(),
+            performed_by: UserDto::from(v.performer.as_ref()),
+            details: e.details.clone(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A ticket with its thread, files and log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketDetailDto {
+    /// The ticket fields.
+    #[serde(flatten)]
+    pub ticket: TicketDto,
+    /// Messages, oldest first.
+    pub messages: Vec<MessageDto>,
+    /// Every attachment of the ticket, oldest first.
+    pub attachments: Vec<AttachmentDto>,
+    /// The activity log, newest first.
+    pub activities: Vec<ActivityDto>,
+}
+
+impl From<&TicketDetail> for TicketDetailDto {
+    fn from(d: &TicketDetail) -> Self {
+        Self {
+            ticket: TicketDto::from(&d.card),
+            messages: d.messages.iter().map(MessageDto::from).collect(),
+            attachments: d.attachments.iter().map(AttachmentDto::from).collect(),
+            activities: d.activities.iter().map(ActivityDto::from).collect(),
+        }
+    }
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthDto {
+    /// The user.
+    pub user: UserDto,
+    /// The access token (JWT, `Authorization: Bearer`).
+    pub access: String,
+}
+
+/// A fresh access token.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccessDto {
+    /// The access token (JWT).
+    pub access: String,
+}
+
+/// The answer to a password change.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PasswordChangedDto {
+    /// A sentence.
+    pub detail: String,
+    /// A fresh access token (older ones stopped working).
+    pub access: String,
+}
+
+/// Health.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HealthDto {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+}

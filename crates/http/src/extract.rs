@@ -1,0 +1,148 @@
+//! Extractors and request helpers: the Bearer caller, the client address, the refresh cookie,
+//! the Origin check, `If-Match`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use ticketing_app::{AppError, AuthFailure};
+use ticketing_domain::{Actor, User};
+
+use crate::problem::ApiError;
+use crate::state::HttpState;
+
+/// The refresh cookie's name.
+pub const REFRESH_COOKIE: &str = "refresh_token";
+/// The refresh cookie's path: only the auth endpoints ever see it.
+pub const REFRESH_COOKIE_PATH: &str = "/api/v1/users/auth/";
+
+pub(crate) fn state(req: &HttpRequest) -> Result<web::Data<HttpState>, ApiError> {
+    req.app_data::<web::Data<HttpState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("HttpState is not registered")))
+}
+
+/// The bearer token of a request, if any.
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// The authenticated caller: a valid, unrevoked access token of an active user.
+#[derive(Debug, Clone)]
+pub struct Caller(pub User);
+
+impl Caller {
+    /// The acting identity.
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = state(req);
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state?;
+            let token = token.ok_or(ApiError::from(AppError::Unauthenticated(
+                AuthFailure::Missing,
+            )))?;
+            let user = state.app.authenticate(&token).await?;
+            Ok(Caller(user))
+        })
+    }
+}
+
+/// The client's address for rate limiting: the peer address, or the forwarded one when the
+/// proxy is trusted.
+pub(crate) fn client_address(req: &HttpRequest, trust_forwarded: bool) -> String {
+    if trust_forwarded {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return ip.to_owned();
+        }
+    }
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+/// Refuses a request whose `Origin` is foreign (refresh and logout). A request without `Origin`
+/// (not from a browser) passes: the cookie is `SameSite=Strict` anyway.
+pub(crate) fn check_origin(req: &HttpRequest, allowed: &[String]) -> Result<(), ApiError> {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("null").trim_end_matches('/');
+    let ok = if allowed.is_empty() {
+        let host = req.connection_info().host().to_owned();
+        origin
+            .split_once("://")
+            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host)
+    } else {
+        allowed
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("cross-origin request refused"))
+    }
+}
+
+/// The refresh cookie carrying `token`.
+pub(crate) fn refresh_cookie(token: String, max_age_secs: i64, secure: bool) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, token)
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(max_age_secs.max(0)))
+        .finish()
+}
+
+/// A cookie that deletes the refresh cookie.
+pub(crate) fn clear_refresh_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = refresh_cookie(String::new(), 0, secure);
+    c.set_expires(time::OffsetDateTime::UNIX_EPOCH);
+    c
+}
+
+/// The presented refresh token, if any.
+pub(crate) fn refresh_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `If-Match`: `None` when absent or `*`; a version when it names one of our ETags;
+/// otherwise a 412 (it cannot match).
+pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let first = text.split(',').next().unwrap_or("").trim();
+    let tag = first.strip_prefix("W/").unwrap_or(first);
+    tag.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::precondition_failed("If-Match names no version of this ticket"))
+}
+
+/// The `ETag` of a ticket version.
+pub(crate) fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}

@@ -1,0 +1,176 @@
+//! `/api/v1/users/auth/`: register, login, refresh, logout.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use ticketing_app::AuthSession;
+
+use crate::dto::{AccessDto, AuthDto, UserDto};
+use crate::extract::{
+    check_origin, clear_refresh_cookie, client_address, refresh_cookie, refresh_token,
+};
+use crate::handlers::resource;
+use crate::input::{LoginRequest, RegisterRequest};
+use crate::problem::{ApiError, ApiResult};
+use crate::state::HttpState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/v1/users/auth/register/", "POST").route(web::post().to(register)))
+        .service(resource("/api/v1/users/auth/login/", "POST").route(web::post().to(login)))
+        .service(resource("/api/v1/users/auth/refresh/", "POST").route(web::post().to(refresh)))
+        .service(resource("/api/v1/users/auth/logout/", "POST").route(web::post().to(logout)));
+}
+
+fn limit_address(state: &HttpState, req: &HttpRequest) -> ApiResult<()> {
+    let addr = client_address(req, state.config.trust_forwarded_for);
+    state.per_address.hit(&addr).map_err(ApiError::rate_limited)
+}
+
+fn signed_in(
+    state: &HttpState,
+    status: actix_web::http::StatusCode,
+    s: AuthSession,
+) -> HttpResponse {
+    let max_age = (s.refresh_expires_at - chrono::Utc::now())
+        .num_seconds()
+        .min(state.config.refresh_ttl_secs);
+    HttpResponse::build(status)
+        .cookie(refresh_cookie(
+            s.refresh_token,
+            max_age,
+            state.config.cookie_secure,
+        ))
+        .json(AuthDto {
+            user: UserDto::from(&s.user),
+            access: s.access.token,
+        })
+}
+
+/// Register a customer account and sign in.
+#[utoipa::path(
+    post, path = "/api/v1/users/auth/register/", tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered and signed in; the refresh cookie is set", body = AuthDto,
+         headers(("Set-Cookie" = String, description = "`refresh_token`: HttpOnly, Secure, SameSite=Strict, Path=/api/v1/users/auth/"))),
+        (status = 400, description = "Invalid fields (password policy, email shape, ...)"),
+        (status = 409, description = "Email or username already taken"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many attempts from this address"),
+    )
+)]
+pub async fn register(
+    state: web::Data<HttpState>,
+    req: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    limit_address(&state, &req)?;
+    let input = body.into_inner().try_into_domain()?;
+    let session = state.app.register(input).await?;
+    Ok(signed_in(
+        &state,
+        actix_web::http::StatusCode::CREATED,
+        session,
+    ))
+}
+
+/// Sign in with an email or a username.
+#[utoipa::path(
+    post, path = "/api/v1/users/auth/login/", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the refresh cookie is set", body = AuthDto,
+         headers(("Set-Cookie" = String, description = "`refresh_token` cookie"))),
+        (status = 400, description = "Neither email nor username, or no password"),
+        (status = 401, description = "Invalid credentials or inactive account (one message for both)"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many attempts from this address or on this account"),
+    )
+)]
+pub async fn login(
+    state: web::Data<HttpState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    limit_address(&state, &req)?;
+    let account = body.account_key();
+    state
+        .login_failures
+        .check(&account)
+        .map_err(ApiError::rate_limited)?;
+    let input = body.into_inner().try_into_domain()?;
+    match state.app.login(input).await {
+        Ok(session) => {
+            state.login_failures.reset(&account);
+            Ok(signed_in(&state, actix_web::http::StatusCode::OK, session))
+        }
+        Err(e @ ticketing_app::AppError::Unauthenticated(_)) => {
+            let _ = state.login_failures.hit(&account);
+            tracing::info!("failed login");
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Exchange the refresh cookie for a new access token (the cookie is rotated).
+#[utoipa::path(
+    post, path = "/api/v1/users/auth/refresh/", tag = "auth",
+    security(("refresh_cookie" = [])),
+    responses(
+        (status = 200, description = "A new access token; the refresh cookie is rotated", body = AccessDto,
+         headers(("Set-Cookie" = String, description = "the rotated `refresh_token` cookie"))),
+        (status = 401, description = "No, expired, revoked or reused refresh token (reuse revokes the whole session)"),
+        (status = 403, description = "Foreign Origin"),
+        (status = 429, description = "Too many attempts from this address"),
+    )
+)]
+pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    check_origin(&req, &state.config.allowed_origins)?;
+    limit_address(&state, &req)?;
+    let Some(token) = refresh_token(&req) else {
+        return Err(
+            ticketing_app::AppError::Unauthenticated(ticketing_app::AuthFailure::Missing).into(),
+        );
+    };
+    match state.app.refresh(&token).await {
+        Ok(s) => {
+            let max_age = (s.refresh_expires_at - chrono::Utc::now()).num_seconds();
+            Ok(HttpResponse::Ok()
+                .cookie(refresh_cookie(
+                    s.refresh_token,
+                    max_age,
+                    state.config.cookie_secure,
+                ))
+                .json(AccessDto {
+                    access: s.access.token,
+                }))
+        }
+        Err(e @ ticketing_app::AppError::Unauthenticated(_)) => {
+            let mut res = actix_web::ResponseError::error_response(&ApiError::from(e));
+            res.add_cookie(&clear_refresh_cookie(state.config.cookie_secure))
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("cookie: {e}")))?;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// End the session of the refresh cookie (works with an expired access token).
+#[utoipa::path(
+    post, path = "/api/v1/users/auth/logout/", tag = "auth",
+    security((), ("refresh_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out; the session is revoked and the cookie cleared",
+         headers(("Set-Cookie" = String, description = "clears `refresh_token`"))),
+        (status = 403, description = "Foreign Origin"),
+    )
+)]
+pub async fn logout(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    check_origin(&req, &state.config.allowed_origins)?;
+    state.app.logout(refresh_token(&req).as_deref()).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(clear_refresh_cookie(state.config.cookie_secure))
+        .finish())
+}

@@ -1,0 +1,77 @@
+//! `/api/v1/tickets/{id}/messages/`.
+
+use actix_web::{HttpResponse, web};
+use ticketing_domain::TicketId;
+use uuid::Uuid;
+
+use crate::dto::MessageDto;
+use crate::extract::Caller;
+use crate::handlers::{get, resource};
+use crate::input::MessageCreateRequest;
+use crate::problem::ApiResult;
+use crate::state::HttpState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/api/v1/tickets/{id}/messages/", "GET, HEAD, POST")
+            .route(get().to(list))
+            .route(web::post().to(create)),
+    );
+}
+
+/// A ticket's messages, oldest first (internal notes only for staff).
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/messages/", tag = "messages",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The messages", body = Vec<MessageDto>),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 404, description = "No such ticket, or not visible to the caller"),
+    )
+)]
+pub async fn list(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let messages = state
+        .app
+        .list_messages(&caller.actor(), TicketId::from_uuid(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(messages.iter().map(MessageDto::from).collect::<Vec<_>>()))
+}
+
+/// Add a public message, or (staff) an internal note. A customer's reply reopens their
+/// resolved ticket.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/messages/", tag = "messages",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    request_body = MessageCreateRequest,
+    responses(
+        (status = 201, description = "The new message", body = MessageDto),
+        (status = 400, description = "Invalid or unknown fields"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Customers may not write internal notes"),
+        (status = 404, description = "No such ticket, or not visible to the caller"),
+        (status = 409, description = "The ticket is closed (`ticket_closed`)"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+    )
+)]
+pub async fn create(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: web::Json<MessageCreateRequest>,
+) -> ApiResult<HttpResponse> {
+    let (text, internal) = body.into_inner().try_into_domain()?;
+    let id = TicketId::from_uuid(path.into_inner());
+    let message = state
+        .app
+        .add_message(&caller.actor(), id, text, internal)
+        .await?;
+    Ok(HttpResponse::Created().json(MessageDto::from(&message)))
+}

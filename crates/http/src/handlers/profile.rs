@@ -1,0 +1,98 @@
+//! `/api/v1/users/profile/`: the caller's own account.
+
+use actix_web::{HttpResponse, web};
+
+use crate::dto::{PasswordChangedDto, UserDto};
+use crate::extract::{Caller, refresh_cookie};
+use crate::handlers::{get, resource};
+use crate::input::{ChangePasswordRequest, ProfileRequest};
+use crate::problem::ApiResult;
+use crate::state::HttpState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/api/v1/users/profile/", "GET, HEAD, PUT, PATCH")
+            .route(get().to(show))
+            .route(web::put().to(update))
+            .route(web::patch().to(update)),
+    )
+    .service(
+        resource("/api/v1/users/profile/change-password/", "POST")
+            .route(web::post().to(change_password)),
+    );
+}
+
+/// The caller's profile.
+#[utoipa::path(
+    get, path = "/api/v1/users/profile/", tag = "profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserDto),
+        (status = 401, description = "Missing, invalid or expired access token"),
+    )
+)]
+pub async fn show(state: web::Data<HttpState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let user = state.app.profile(&caller.actor()).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(&user)))
+}
+
+/// Update the caller's names and email (PUT and PATCH both update only the fields given;
+/// unknown or read-only fields are refused).
+#[utoipa::path(
+    patch, path = "/api/v1/users/profile/", tag = "profile",
+    security(("bearer" = [])),
+    request_body = ProfileRequest,
+    responses(
+        (status = 200, description = "The updated user", body = UserDto),
+        (status = 400, description = "Invalid or unknown fields"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 409, description = "Email already taken"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+    )
+)]
+pub async fn update(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: web::Json<ProfileRequest>,
+) -> ApiResult<HttpResponse> {
+    let update = body.into_inner().try_into_domain()?;
+    let user = state.app.update_profile(&caller.actor(), update).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(&user)))
+}
+
+/// Change the caller's password. Every session of the user is revoked and older access tokens
+/// stop working; the answer carries a fresh access token and a fresh refresh cookie.
+#[utoipa::path(
+    post, path = "/api/v1/users/profile/change-password/", tag = "profile",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed", body = PasswordChangedDto,
+         headers(("Set-Cookie" = String, description = "a new `refresh_token` cookie"))),
+        (status = 400, description = "Wrong old password, policy refusal or confirmation mismatch"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+    )
+)]
+pub async fn change_password(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: web::Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let (old, new) = body.into_inner().try_into_domain()?;
+    let session = state.app.change_password(&caller.0, old, new).await?;
+    let max_age = (session.refresh_expires_at - chrono::Utc::now()).num_seconds();
+    Ok(HttpResponse::Ok()
+        .cookie(refresh_cookie(
+            session.refresh_token,
+            max_age,
+            state.config.cookie_secure,
+        ))
+        .json(PasswordChangedDto {
+            detail: "Password changed; other sessions were signed out".to_owned(),
+            access: session.access.token,
+        }))
+}

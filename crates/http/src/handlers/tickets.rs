@@ -1,0 +1,262 @@
+//! `/api/v1/tickets/`, `/api/v1/my-tickets/`, `/api/v1/assigned-tickets/`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use ticketing_app::TicketListKind;
+use ticketing_app::views::TicketDetail;
+use ticketing_domain::TicketId;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::dto::{TicketDetailDto, TicketDto};
+use crate::extract::{Caller, etag, if_match};
+use crate::handlers::{get, resource};
+use crate::input::{TicketCreateRequest, TicketPatchRequest};
+use crate::listing::{QueryPairs, paged, ticket_query};
+use crate::problem::ApiResult;
+use crate::state::HttpState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/api/v1/tickets/", "GET, HEAD, POST")
+            .route(get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        resource("/api/v1/tickets/{id}/", "GET, HEAD, PUT, PATCH, DELETE")
+            .route(get().to(show))
+            .route(web::put().to(update))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .service(resource("/api/v1/my-tickets/", "GET, HEAD").route(get().to(my_tickets)))
+    .service(resource("/api/v1/assigned-tickets/", "GET, HEAD").route(get().to(assigned_tickets)));
+}
+
+/// Filters, ordering and pagination of ticket lists.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TicketListParams {
+    /// Comma-separated statuses: `open`, `in_progress`, `resolved`, `closed`.
+    status: Option<String>,
+    /// Comma-separated priorities: `low`, `medium`, `high`, `critical`.
+    priority: Option<String>,
+    /// A user id, `me` or `none`.
+    assigned_to: Option<String>,
+    /// Words that must start words of the topic or description (case-insensitive).
+    q: Option<String>,
+    /// `created_at`, `updated_at` or `priority` (by severity), each optionally prefixed with `-`
+    /// for descending; default `-created_at`. Ties are broken by id.
+    ordering: Option<String>,
+    /// Page size, 1..200 (default 50).
+    limit: Option<u16>,
+    /// The cursor from the `Link` header of the previous page (valid with the same ordering).
+    cursor: Option<String>,
+}
+
+async fn list_kind(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    req: HttpRequest,
+    kind: TicketListKind,
+) -> ApiResult<HttpResponse> {
+    let actor = caller.actor();
+    let pairs = QueryPairs::parse(&req)?;
+    let query = ticket_query(&pairs, &actor)?;
+    let page = state.app.list_tickets(&actor, kind, query).await?;
+    let items: Vec<TicketDto> = page.items.iter().map(TicketDto::from).collect();
+    Ok(paged(&req, &pairs, page.total, page.next, items))
+}
+
+/// List tickets: staff see every ticket, customers their own.
+#[utoipa::path(
+    get, path = "/api/v1/tickets/", tag = "tickets",
+    security(("bearer" = [])),
+    params(TicketListParams),
+    responses(
+        (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+                 ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
+        (status = 400, description = "Invalid filter, ordering, limit or cursor"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+    )
+)]
+pub async fn list(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    list_kind(state, caller, req, TicketListKind::All).await
+}
+
+/// Tickets the caller opened.
+#[utoipa::path(
+    get, path = "/api/v1/my-tickets/", tag = "tickets",
+    security(("bearer" = [])),
+    params(TicketListParams),
+    responses(
+        (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+                 ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
+        (status = 400, description = "Invalid filter, ordering, limit or cursor"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+    )
+)]
+pub async fn my_tickets(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    list_kind(state, caller, req, TicketListKind::Mine).await
+}
+
+/// Tickets assigned to the caller (staff).
+#[utoipa::path(
+    get, path = "/api/v1/assigned-tickets/", tag = "tickets",
+    security(("bearer" = [])),
+    params(TicketListParams),
+    responses(
+        (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+                 ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
+        (status = 400, description = "Invalid filter, ordering, limit or cursor"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Customers have no assigned tickets"),
+    )
+)]
+pub async fn assigned_tickets(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    list_kind(state, caller, req, TicketListKind::Assigned).await
+}
+
+fn detail_response(status: actix_web::http::StatusCode, detail: &TicketDetail) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::ETAG, etag(detail.card.ticket.version)));
+    res.insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    if status == actix_web::http::StatusCode::CREATED {
+        res.insert_header((
+            header::LOCATION,
+            format!("/api/v1/tickets/{}/", detail.card.ticket.id),
+        ));
+    }
+    res.json(TicketDetailDto::from(detail))
+}
+
+/// Open a ticket.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/", tag = "tickets",
+    security(("bearer" = [])),
+    request_body = TicketCreateRequest,
+    responses(
+        (status = 201, description = "The new ticket", body = TicketDetailDto,
+         headers(("ETag" = String, description = "the version, e.g. `\"1\"`"),
+                 ("Location" = String, description = "the ticket's URL"))),
+        (status = 400, description = "Invalid or unknown fields"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+    )
+)]
+pub async fn create(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: web::Json<TicketCreateRequest>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner().try_into_domain()?;
+    let detail = state.app.create_ticket(&caller.actor(), input).await?;
+    Ok(detail_response(
+        actix_web::http::StatusCode::CREATED,
+        &detail,
+    ))
+}
+
+/// A ticket with its messages, attachments and activity log.
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}/", tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket", body = TicketDetailDto,
+         headers(("ETag" = String, description = "the version, e.g. `\"3\"`; send it back in `If-Match`"))),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 404, description = "No such ticket, or not visible to the caller"),
+    )
+)]
+pub async fn show(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let detail = state
+        .app
+        .ticket_detail(&caller.actor(), TicketId::from_uuid(path.into_inner()))
+        .await?;
+    Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
+}
+
+/// Update a ticket (PUT and PATCH are both partial). Customers may edit topic and description,
+/// close their ticket and reopen it once resolved; staff may change everything.
+#[utoipa::path(
+    patch, path = "/api/v1/tickets/{id}/", tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The ticket's id"),
+           ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when the ticket changed since")),
+    request_body = TicketPatchRequest,
+    responses(
+        (status = 200, description = "The updated ticket", body = TicketDetailDto,
+         headers(("ETag" = String, description = "the new version"))),
+        (status = 400, description = "Invalid or unknown fields, or an assignee who is not active staff"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "The caller's role may not change one of the fields"),
+        (status = 404, description = "No such ticket, or not visible to the caller"),
+        (status = 409, description = "`ticket_closed`, or a status move the lifecycle does not allow (`conflict`)"),
+        (status = 412, description = "If-Match names an older version"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+    )
+)]
+pub async fn update(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Json<TicketPatchRequest>,
+) -> ApiResult<HttpResponse> {
+    let expected = if_match(&req)?;
+    let input = body.into_inner().try_into_domain()?;
+    let id = TicketId::from_uuid(path.into_inner());
+    let detail = state
+        .app
+        .update_ticket(&caller.actor(), id, input, expected)
+        .await?;
+    Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
+}
+
+/// Delete a ticket (staff; a soft delete: the activity log is kept).
+#[utoipa::path(
+    delete, path = "/api/v1/tickets/{id}/", tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Only staff may delete tickets"),
+        (status = 404, description = "No such ticket, or not visible to the caller"),
+    )
+)]
+pub async fn delete(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    state
+        .app
+        .delete_ticket(&caller.actor(), TicketId::from_uuid(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,119 @@
+//! `/api/v1/users/`: user lists for staff, role and activation changes for admins.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use ticketing_domain::listing::{Limit, UserQuery, decode_user_cursor};
+use ticketing_domain::{Role, UserId};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::dto::UserDto;
+use crate::extract::Caller;
+use crate::handlers::{get, resource};
+use crate::input::{Fields, UserPatchRequest};
+use crate::listing::{QueryPairs, paged};
+use crate::problem::ApiResult;
+use crate::state::HttpState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/v1/users/", "GET, HEAD").route(get().to(list)))
+        .service(resource("/api/v1/users/{id}/", "PATCH").route(web::patch().to(update)));
+}
+
+/// Query parameters of the user list.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct UserListParams {
+    /// Only this role: `customer`, `agent` or `admin`.
+    role: Option<String>,
+    /// Only active (`true`) or deactivated (`false`) users.
+    is_active: Option<bool>,
+    /// Page size, 1..200 (default 50).
+    limit: Option<u16>,
+    /// The cursor from the `Link` header of the previous page.
+    cursor: Option<String>,
+}
+
+/// List users (staff), ordered by username.
+#[utoipa::path(
+    get, path = "/api/v1/users/", tag = "users",
+    security(("bearer" = [])),
+    params(UserListParams),
+    responses(
+        (status = 200, description = "A page of users", body = Vec<UserDto>,
+         headers(("X-Total-Count" = u64, description = "users matching in all pages"),
+                 ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
+        (status = 400, description = "Invalid filter, limit or cursor"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Customers may not list users"),
+    )
+)]
+pub async fn list(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let pairs = QueryPairs::parse(&req)?;
+    let mut f = Fields::default();
+    let role = pairs
+        .get("role")
+        .and_then(|r| f.take("role", r.parse::<Role>()));
+    let active = pairs.get("is_active").and_then(|v| match v {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => {
+            f.add("is_active", "must be true or false");
+            None
+        }
+    });
+    let limit = pairs.limit(&mut f);
+    let after = pairs
+        .get("cursor")
+        .and_then(|c| f.take("cursor", decode_user_cursor(c)));
+    f.finish()?;
+    let query = UserQuery {
+        role,
+        active,
+        after,
+        limit: limit.unwrap_or_else(Limit::default),
+    };
+    let page = state.app.list_users(&caller.actor(), query).await?;
+    let items: Vec<UserDto> = page.items.iter().map(UserDto::from).collect();
+    Ok(paged(&req, &pairs, page.total, page.next, items))
+}
+
+/// Change a user's role or active flag (admins). Deactivation ends every session of the user.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}/", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    request_body = UserPatchRequest,
+    responses(
+        (status = 200, description = "The updated user", body = UserDto),
+        (status = 400, description = "Invalid or unknown fields"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Only admins manage users"),
+        (status = 404, description = "No such user"),
+        (status = 409, description = "The last active admin cannot be demoted or deactivated"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+    )
+)]
+pub async fn update(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: web::Json<UserPatchRequest>,
+) -> ApiResult<HttpResponse> {
+    let update = body.into_inner().try_into_domain()?;
+    let user = state
+        .app
+        .update_user(
+            &caller.actor(),
+            UserId::from_uuid(path.into_inner()),
+            update,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(&user)))
+}

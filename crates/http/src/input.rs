@@ -1,0 +1,388 @@
+//! Request bodies and their parsing into domain types ("parse, don't validate"): every field
+//! error is collected, so one answer lists them all.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+use ticketing_app::{
+    LoginInput, NewTicketInput, PatchInput, ProfileUpdate, RegisterInput, UserUpdate,
+};
+use ticketing_domain::{
+    Description, Email, LoginName, MessageBody, Password, PersonName, Priority, Role, Status,
+    Topic, UserId, Username,
+};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::problem::ApiError;
+
+/// Collects field errors while parsing.
+#[derive(Default)]
+pub(crate) struct Fields(BTreeMap<String, Vec<String>>);
+
+impl Fields {
+    pub(crate) fn add(&mut self, field: &str, message: impl ToString) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.to_string());
+    }
+
+    pub(crate) fn take<T, E: ToString>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Registration.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Email address (unique, case-insensitively).
+    pub email: String,
+    /// At least 8 characters, not entirely numeric, not common, not like the username/email.
+    pub password: String,
+    /// Must equal `password` when given.
+    #[serde(default)]
+    pub password_confirmation: Option<String>,
+    /// 3..150 letters, digits and `@.+-_`; derived from the email when absent.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Up to 150 characters.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Up to 150 characters.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+fn person_name(f: &mut Fields, field: &str, v: Option<&str>) -> Option<PersonName> {
+    match v {
+        None => Some(PersonName::empty()),
+        Some(s) => f.take(field, PersonName::parse(s)),
+    }
+}
+
+impl RegisterRequest {
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<RegisterInput, ApiError> {
+        let mut f = Fields::default();
+        let email = f.take("email", Email::parse(&self.email));
+        let username = match self.username.as_deref() {
+            None | Some("") => Some(None),
+            Some(u) => f.take("username", Username::parse(u)).map(Some),
+        };
+        if let Some(c) = &self.password_confirmation {
+            if *c != self.password {
+                f.add("password_confirmation", "does not match the password");
+            }
+        }
+        if self.password.len() > Password::MAX_BYTES {
+            f.add("password", "must be at most 1024 bytes");
+        }
+        let first_name = person_name(&mut f, "first_name", self.first_name.as_deref());
+        let last_name = person_name(&mut f, "last_name", self.last_name.as_deref());
+        f.finish()?;
+        match (email, username, first_name, last_name) {
+            (Some(email), Some(username), Some(first_name), Some(last_name)) => Ok(RegisterInput {
+                email,
+                username,
+                password: Password::new(self.password),
+                first_name,
+                last_name,
+            }),
+            _ => Err(ApiError::bad_request("invalid registration")),
+        }
+    }
+}
+
+/// Login with an email or a username.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Email address (or give `username`).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Username (or give `email`).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password.
+    pub password: String,
+}
+
+impl LoginRequest {
+    /// The account key for per-account rate limits (lower case).
+    pub fn account_key(&self) -> String {
+        self.email
+            .as_deref()
+            .or(self.username.as_deref())
+            .unwrap_or("")
+            .trim()
+            .to_lowercase()
+    }
+
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<LoginInput, ApiError> {
+        let mut f = Fields::default();
+        let login = match (self.email.as_deref(), self.username.as_deref()) {
+            (Some(e), _) if !e.trim().is_empty() => f.take("email", LoginName::parse(e)),
+            (_, Some(u)) if !u.trim().is_empty() => f.take("username", LoginName::parse(u)),
+            _ => {
+                f.add("email", "give an email or a username");
+                None
+            }
+        };
+        if self.password.is_empty() {
+            f.add("password", "this field is required");
+        }
+        f.finish()?;
+        let login = login.ok_or_else(|| ApiError::bad_request("invalid login"))?;
+        Ok(LoginInput {
+            login,
+            password: Password::new(self.password),
+        })
+    }
+}
+
+/// Profile changes; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRequest {
+    /// New email (unique).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// New first name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// New last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+impl ProfileRequest {
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<ProfileUpdate, ApiError> {
+        let mut f = Fields::default();
+        let email = self
+            .email
+            .as_deref()
+            .and_then(|e| f.take("email", Email::parse(e)));
+        let first_name = self
+            .first_name
+            .as_deref()
+            .and_then(|n| f.take("first_name", PersonName::parse(n)));
+        let last_name = self
+            .last_name
+            .as_deref()
+            .and_then(|n| f.take("last_name", PersonName::parse(n)));
+        f.finish()?;
+        Ok(ProfileUpdate {
+            email,
+            first_name,
+            last_name,
+        })
+    }
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub old_password: String,
+    /// The new password (same policy as at registration).
+    pub new_password: String,
+    /// Must equal `new_password` when given.
+    #[serde(default)]
+    pub new_password_confirmation: Option<String>,
+}
+
+impl ChangePasswordRequest {
+    /// Checks the confirmation and returns (old, new).
+    pub fn try_into_domain(self) -> Result<(Password, Password), ApiError> {
+        let mut f = Fields::default();
+        if let Some(c) = &self.new_password_confirmation {
+            if *c != self.new_password {
+                f.add(
+                    "new_password_confirmation",
+                    "does not match the new password",
+                );
+            }
+        }
+        if self.new_password.len() > Password::MAX_BYTES {
+            f.add("new_password", "must be at most 1024 bytes");
+        }
+        if self.old_password.is_empty() {
+            f.add("old_password", "this field is required");
+        }
+        f.finish()?;
+        Ok((
+            Password::new(self.old_password),
+            Password::new(self.new_password),
+        ))
+    }
+}
+
+/// An admin's change to a user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatchRequest {
+    /// New role.
+    #[serde(default)]
+    #[schema(value_type = Option<crate::dto::RoleDto>)]
+    pub role: Option<String>,
+    /// Activate (`true`) or deactivate (`false`).
+    #[serde(default)]
+    pub is_active: Option<bool>,
+}
+
+impl UserPatchRequest {
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<UserUpdate, ApiError> {
+        let mut f = Fields::default();
+        let role = self
+            .role
+            .as_deref()
+            .and_then(|r| f.take("role", r.parse::<Role>()));
+        f.finish()?;
+        Ok(UserUpdate {
+            role,
+            is_active: self.is_active,
+        })
+    }
+}
+
+/// A new ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketCreateRequest {
+    /// 1..255 characters.
+    pub topic: String,
+    /// 1..10000 characters.
+    pub description: String,
+    /// Defaults to `medium`.
+    #[serde(default)]
+    #[schema(value_type = Option<crate::dto::PriorityDto>)]
+    pub priority: Option<String>,
+}
+
+impl TicketCreateRequest {
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<NewTicketInput, ApiError> {
+        let mut f = Fields::default();
+        let topic = f.take("topic", Topic::parse(&self.topic));
+        let description = f.take("description", Description::parse(&self.description));
+        let priority = match self.priority.as_deref() {
+            None => Some(None),
+            Some(p) => f.take("priority", p.parse::<Priority>()).map(Some),
+        };
+        f.finish()?;
+        match (topic, description, priority) {
+            (Some(topic), Some(description), Some(priority)) => Ok(NewTicketInput {
+                topic,
+                description,
+                priority,
+            }),
+            _ => Err(ApiError::bad_request("invalid ticket")),
+        }
+    }
+}
+
+/// A partial ticket update; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatchRequest {
+    /// New subject.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// New description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New status (an allowed move; customers may only close or reopen).
+    #[serde(default)]
+    #[schema(value_type = Option<crate::dto::StatusDto>)]
+    pub status: Option<String>,
+    /// New priority (staff).
+    #[serde(default)]
+    #[schema(value_type = Option<crate::dto::PriorityDto>)]
+    pub priority: Option<String>,
+    /// The assignee's user id (staff: agents and admins only), or `null` to unassign.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>, nullable = true)]
+    pub assigned_to: Option<Option<Uuid>>,
+}
+
+impl TicketPatchRequest {
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<PatchInput, ApiError> {
+        let mut f = Fields::default();
+        let topic = self
+            .topic
+            .as_deref()
+            .and_then(|t| f.take("topic", Topic::parse(t)));
+        let description = self
+            .description
+            .as_deref()
+            .and_then(|d| f.take("description", Description::parse(d)));
+        let status = self
+            .status
+            .as_deref()
+            .and_then(|s| f.take("status", s.parse::<Status>()));
+        let priority = self
+            .priority
+            .as_deref()
+            .and_then(|p| f.take("priority", p.parse::<Priority>()));
+        f.finish()?;
+        Ok(PatchInput {
+            topic,
+            description,
+            status,
+            priority,
+            assigned_to: self.assigned_to.map(|a| a.map(UserId::from_uuid)),
+        })
+    }
+}
+
+/// A new message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageCreateRequest {
+    /// 1..10000 characters.
+    pub message: String,
+    /// A staff-only internal note (staff only; default false).
+    #[serde(default)]
+    pub internal: bool,
+}
+
+impl MessageCreateRequest {
+    /// Parses into (body, internal).
+    pub fn try_into_domain(self) -> Result<(MessageBody, bool), ApiError> {
+        let mut f = Fields::default();
+        let body = f.take("message", MessageBody::parse(&self.message));
+        f.finish()?;
+        let body = body.ok_or_else(|| ApiError::bad_request("invalid message"))?;
+        Ok((body, self.internal))
+    }
+}

@@ -1,0 +1,122 @@
+//! # ticketing-http
+//!
+//! The HTTP driving adapter: actix-web handlers for the whole API of `API.md`, problem+json
+//! errors, the Bearer extractor, the refresh cookie, rate limits, the OpenAPI document with
+//! Swagger UI, and the embedded web UI. Handlers are thin: extract, parse into domain types,
+//! call one use case, map to a DTO.
+#![forbid(unsafe_code)]
+
+pub mod dto;
+pub mod extract;
+pub mod handlers;
+pub mod input;
+pub mod limit;
+mod listing;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod state;
+mod web_ui;
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{App as ActixApp, HttpRequest, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use openapi::openapi_json;
+pub use state::{HttpConfig, HttpState};
+
+use crate::problem::ApiError;
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::ContentType => {
+            ApiError::unsupported_media_type("expected Content-Type: application/json")
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::payload_too_large("the JSON body is too large")
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request(format!("invalid JSON body: {e}"))
+        }
+        other => ApiError::bad_request(format!("invalid JSON body: {other}")),
+    };
+    api.into()
+}
+
+fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found("no such resource (ids are UUIDs)").into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid query string: {err}")).into()
+}
+
+async fn fallback() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found("no such resource"))
+}
+
+/// The actix application: every route, extractor configuration and middleware.
+pub fn build_app(
+    state: web::Data<HttpState>,
+) -> ActixApp<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let json_limit = state.config.json_limit_bytes;
+    ActixApp::new()
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(json_limit)
+                .content_type_required(true)
+                .content_type(|m| {
+                    m.essence_str() == "application/json" || m.suffix() == Some(mime::JSON)
+                })
+                .error_handler(json_error),
+        )
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .configure(handlers::health::configure)
+        .configure(handlers::auth::configure)
+        .configure(handlers::profile::configure)
+        .configure(handlers::users::configure)
+        .configure(handlers::tickets::configure)
+        .configure(handlers::messages::configure)
+        .configure(handlers::attachments::configure)
+        .configure(handlers::activities::configure)
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi::ApiDoc::openapi()))
+        .service(web::scope("/api").default_service(web::to(fallback)))
+        .configure(web_ui::configure)
+        .default_service(web::to(fallback))
+        .wrap(actix_web::middleware::Compress::default())
+        .wrap_fn(|req, srv| middleware::finish(req, srv))
+        .wrap_fn(|req, srv| srv.call(middleware::normalize(req)))
+}
+
+/// Starts serving on `listener`. The server drains in-flight requests on SIGTERM/SIGINT for up
+/// to `config.shutdown_timeout_secs`.
+pub fn serve(
+    listener: TcpListener,
+    app: ticketing_app::App,
+    config: HttpConfig,
+) -> std::io::Result<Server> {
+    let workers = config.workers.max(1);
+    let shutdown = config.shutdown_timeout_secs;
+    let state = web::Data::new(HttpState::new(app, config));
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .workers(workers)
+        .shutdown_timeout(shutdown)
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,168 @@
+//! Query strings of list endpoints, and paged answers (`X-Total-Count`, `Link: rel="next"`).
+
+use actix_web::{HttpRequest, HttpResponse};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use serde::Serialize;
+use ticketing_domain::listing::{
+    AssigneeFilter, Cursor, Limit, Scope, SearchText, TicketOrdering, TicketQuery,
+};
+use ticketing_domain::{Actor, Priority, Status, UserId};
+
+use crate::input::Fields;
+use crate::problem::{ApiError, ApiResult};
+
+const QUERY_MAX_BYTES: usize = 4096;
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Decoded query parameters; a repeated key is joined with commas (`status=a&status=b`).
+#[derive(Debug, Default)]
+pub(crate) struct QueryPairs(Vec<(String, String)>);
+
+impl QueryPairs {
+    pub(crate) fn parse(req: &HttpRequest) -> ApiResult<Self> {
+        let raw = req.query_string();
+        if raw.len() > QUERY_MAX_BYTES {
+            return Err(ApiError::bad_request("the query string is too long"));
+        }
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for part in raw.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            let decode = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8()
+                    .map(|c| c.into_owned())
+                    .map_err(|_| ApiError::bad_request("the query string is not valid UTF-8"))
+            };
+            let (k, v) = (decode(k)?, decode(v)?);
+            match pairs.iter_mut().find(|(key, _)| *key == k) {
+                Some((_, existing)) => {
+                    existing.push(',');
+                    existing.push_str(&v);
+                }
+                None => pairs.push((k, v)),
+            }
+        }
+        Ok(Self(pairs))
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn limit(&self, f: &mut Fields) -> Option<Limit> {
+        let raw = self.get("limit")?;
+        match raw.trim().parse::<i64>() {
+            Ok(n) => f.take("limit", Limit::new(n)),
+            Err(_) => {
+                f.add("limit", "must be a whole number from 1 to 200");
+                None
+            }
+        }
+    }
+
+    /// This query with `cursor` replaced.
+    fn with_cursor(&self, cursor: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(std::iter::once(("cursor", cursor)))
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    utf8_percent_encode(k, COMPONENT),
+                    utf8_percent_encode(v, COMPONENT)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn csv<T: std::str::FromStr>(f: &mut Fields, field: &str, raw: Option<&str>) -> Vec<T>
+where
+    T::Err: ToString,
+{
+    let Some(raw) = raw else { return Vec::new() };
+    let mut out = Vec::new();
+    for item in raw.split(',').map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        if let Some(v) = f.take(field, item.parse::<T>()) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Parses the ticket list parameters (the scope is set by the use case).
+pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<TicketQuery> {
+    let mut f = Fields::default();
+    let statuses: Vec<Status> = csv(&mut f, "status", pairs.get("status"));
+    let priorities: Vec<Priority> = csv(&mut f, "priority", pairs.get("priority"));
+    let assigned_to = match pairs.get("assigned_to").map(str::trim) {
+        None | Some("") => None,
+        Some("me") => Some(AssigneeFilter::User(actor.id)),
+        Some("none") => Some(AssigneeFilter::Nobody),
+        Some(id) => f.take(
+            "assigned_to",
+            id.parse::<UserId>()
+                .map(AssigneeFilter::User)
+                .map_err(|_| "must be a user id, me or none"),
+        ),
+    };
+    let text = match pairs.get("q").map(str::trim) {
+        None | Some("") => None,
+        Some(q) => f.take("q", SearchText::parse(q)),
+    };
+    let ordering = match pairs.get("ordering").map(str::trim) {
+        None | Some("") => TicketOrdering::default(),
+        Some(o) => f
+            .take("ordering", o.parse::<TicketOrdering>())
+            .unwrap_or_default(),
+    };
+    let after = match pairs.get("cursor") {
+        None | Some("") => None,
+        Some(c) => f.take("cursor", Cursor::decode(c, ordering)),
+    };
+    let limit = pairs.limit(&mut f);
+    f.finish()?;
+    let mut query = TicketQuery::new(Scope::OwnedBy(actor.id));
+    query.statuses = statuses;
+    query.priorities = priorities;
+    query.assigned_to = assigned_to;
+    query.text = text;
+    query.ordering = ordering;
+    query.after = after;
+    query.limit = limit.unwrap_or_default();
+    Ok(query)
+}
+
+/// A JSON array with `X-Total-Count` and, when more follow, `Link: <…>; rel="next"`.
+pub(crate) fn paged<T: Serialize>(
+    req: &HttpRequest,
+    pairs: &QueryPairs,
+    total: u64,
+    next: Option<String>,
+    items: Vec<T>,
+) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.insert_header(("X-Total-Count", total.to_string()));
+    if let Some(cursor) = next {
+        let link = format!(
+            "<{}?{}>; rel=\"next\"",
+            req.path(),
+            pairs.with_cursor(&cursor)
+        );
+        res.insert_header(("Link", link));
+    }
+    res.json(items)
+}

@@ -1,0 +1,323 @@
+//! RFC 9457 `application/problem+json` errors with a stable machine-readable `code`.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use ticketing_app::{AppError, AuthFailure};
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:ticketing:problem:validation_failed", "title": "Invalid request", "status": 400,
+    "code": "validation_failed", "detail": "topic: must not be blank",
+    "errors": {"topic": ["must not be blank"]}
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:ticketing:problem:<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Stable machine-readable code: `validation_failed`, `unauthenticated`, `token_expired`,
+    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `ticket_closed`,
+    /// `precondition_failed`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,
+    /// `unavailable`, `internal`.
+    pub code: String,
+    /// A sentence about this occurrence.
+    pub detail: String,
+    /// Validation failures by field (only for `validation_failed` and field conflicts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// An error answered as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Option<BTreeMap<String, Vec<String>>>,
+    retry_after: Option<u64>,
+    allow: Option<&'static str>,
+    source: Option<anyhow::Error>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            errors: None,
+            retry_after: None,
+            allow: None,
+            source: None,
+        }
+    }
+
+    /// 400 `validation_failed` with per-field messages.
+    pub fn validation(errors: BTreeMap<String, Vec<String>>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|(field, msgs)| format!("{field}: {}", msgs.join("; ")))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            "Invalid request",
+            detail,
+        );
+        e.errors = Some(errors);
+        e
+    }
+
+    /// 400 `validation_failed` on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = BTreeMap::new();
+        errors.insert(field.to_owned(), vec![message.into()]);
+        Self::validation(errors)
+    }
+
+    /// 400 `validation_failed` about the request as a whole (malformed JSON, ...).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            "Invalid request",
+            detail,
+        )
+    }
+
+    /// 401 `unauthenticated`.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            detail,
+        )
+    }
+
+    /// 403 `forbidden`.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
+    }
+
+    /// 405 `method_not_allowed`, with the methods the resource allows.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            format!("this resource allows {allow}"),
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    /// 412 `precondition_failed`.
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "Precondition failed",
+            detail,
+        )
+    }
+
+    /// 413 `payload_too_large`.
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Payload too large",
+            detail,
+        )
+    }
+
+    /// 415 `unsupported_media_type`.
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            detail,
+        )
+    }
+
+    /// 429 `rate_limited` with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests",
+            format!("too many attempts; retry in {retry_after_secs} s"),
+        );
+        e.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
+    /// 503 `unavailable`.
+    pub fn unavailable(cause: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            "the service is temporarily unavailable; try again shortly",
+        );
+        e.source = Some(anyhow::anyhow!(cause.into()));
+        e.retry_after = Some(5);
+        e
+    }
+
+    /// 500 `internal`; the cause goes to the log, never to the client.
+    pub fn internal(cause: anyhow::Error) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "an unexpected error occurred",
+        );
+        e.source = Some(cause);
+        e
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The problem body.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("urn:ticketing:problem:{}", self.code),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Validation(errors) => ApiError::validation(errors),
+            AppError::Unauthenticated(failure) => match failure {
+                AuthFailure::InvalidCredentials => {
+                    ApiError::unauthenticated("invalid credentials or inactive account")
+                }
+                AuthFailure::Missing => ApiError::unauthenticated("authentication is required"),
+                AuthFailure::TokenExpired => ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "token_expired",
+                    "Token expired",
+                    "the access token has expired; refresh it",
+                ),
+                AuthFailure::TokenInvalid => {
+                    ApiError::unauthenticated("the token is invalid or has been revoked")
+                }
+                AuthFailure::RefreshReused => ApiError::unauthenticated(
+                    "this refresh token was already used; the session has been revoked",
+                ),
+            },
+            AppError::Forbidden(why) => ApiError::forbidden(why),
+            AppError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            AppError::Conflict { field, message } => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Conflict",
+                    message.clone(),
+                );
+                if let Some(f) = field {
+                    let mut errors = BTreeMap::new();
+                    errors.insert(f.to_owned(), vec![message]);
+                    e.errors = Some(errors);
+                }
+                e
+            }
+            AppError::TicketClosed => ApiError::new(
+                StatusCode::CONFLICT,
+                "ticket_closed",
+                "Ticket closed",
+                "the ticket is closed; it can no longer be changed",
+            ),
+            AppError::PreconditionFailed { expected, current } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "Precondition failed",
+                format!("the ticket is at version {current}, not {expected}; reload it and retry"),
+            ),
+            AppError::PayloadTooLarge { limit } => {
+                ApiError::payload_too_large(format!("the file exceeds the limit of {limit} bytes"))
+            }
+            AppError::Unavailable(cause) => ApiError::unavailable(cause),
+            AppError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            match &self.source {
+                Some(cause) => tracing::error!(code = self.code, error = ?cause, "request failed"),
+                None => tracing::error!(code = self.code, "request failed"),
+            }
+        }
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(allow) = self.allow {
+            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+        }
+        res.body(serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".to_owned()))
+    }
+}
+
+/// Handler result.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,82 @@
+//! Shared state of the HTTP layer and its configuration.
+
+use std::time::Duration;
+
+use ticketing_app::App;
+
+use crate::limit::RateLimiter;
+
+/// HTTP settings (the server crate fills them from its typed settings).
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Mark the refresh cookie `Secure` (default true; turn off only for plain-HTTP development).
+    pub cookie_secure: bool,
+    /// Origins allowed to call refresh and logout, e.g. `https://help.example.com`. Empty: the
+    /// request's own host.
+    pub allowed_origins: Vec<String>,
+    /// Largest JSON body in bytes (default 64 KiB).
+    pub json_limit_bytes: usize,
+    /// Largest upload in bytes (default 25 MiB).
+    pub max_upload_bytes: u64,
+    /// Requests per minute per client address on register, login and refresh (default 30).
+    pub auth_rate_per_minute: u32,
+    /// Failed logins per account per window (default 10).
+    pub login_failures_per_account: u32,
+    /// The window of failed logins (default 15 minutes).
+    pub login_failure_window: Duration,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a trusted
+    /// proxy; default false).
+    pub trust_forwarded_for: bool,
+    /// Lifetime of the refresh cookie in seconds (default 7 days).
+    pub refresh_ttl_secs: i64,
+    /// Worker threads (default: number of CPUs).
+    pub workers: usize,
+    /// Seconds to let in-flight requests finish on shutdown (default 30).
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            cookie_secure: true,
+            allowed_origins: Vec::new(),
+            json_limit_bytes: 64 * 1024,
+            max_upload_bytes: 25 * 1024 * 1024,
+            auth_rate_per_minute: 30,
+            login_failures_per_account: 10,
+            login_failure_window: Duration::from_secs(15 * 60),
+            trust_forwarded_for: false,
+            refresh_ttl_secs: 7 * 24 * 3600,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// What every handler can reach (`web::Data<HttpState>`).
+#[derive(Debug)]
+pub struct HttpState {
+    /// The use cases.
+    pub app: App,
+    /// Settings.
+    pub config: HttpConfig,
+    /// Per client address, on register/login/refresh.
+    pub per_address: RateLimiter,
+    /// Failed logins per account.
+    pub login_failures: RateLimiter,
+}
+
+impl HttpState {
+    /// Builds the state.
+    pub fn new(app: App, config: HttpConfig) -> Self {
+        Self {
+            per_address: RateLimiter::new(config.auth_rate_per_minute, Duration::from_secs(60)),
+            login_failures: RateLimiter::new(
+                config.login_failures_per_account,
+                config.login_failure_window,
+            ),
+            app,
+            config,
+        }
+    }
+}
