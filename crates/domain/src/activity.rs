@@ -131,3 +131,6 @@ pub struct ActivityEntry {
     /// When it happened.
     pub created_at: DateTime<Utc>,
 }
+
+#[cfg(test)]
+mod tests;

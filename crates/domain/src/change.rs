@@ -116,7 +116,8 @@ fn move_status(ticket: &mut Ticket, to: Status, now: DateTime<Utc>) {
 }
 
 fn bump(ticket: &mut Ticket, now: DateTime<Utc>) {
-    ticket.version += 1;
+    // Saturating: no input makes the domain panic (a version near `i64::MAX` is never reached).
+    ticket.version = ticket.version.saturating_add(1);
     ticket.updated_at = now;
 }
 
@@ -182,7 +183,41 @@ pub fn open_ticket(
 ///
 /// Fields whose new value equals the current one are ignored (and need no permission), so a
 /// client may send back a whole ticket. Checks, in order: visibility (404), field permissions
-/// (403), closed (409), the status move and the assignee.
+/// (403), closed (409), the status move and the assignee. On success the version grows by one
+/// and one entry is logged per kind of change, in the order `updated`, status, priority,
+/// assignment; when nothing differs, the ticket comes back unchanged with no entries.
+///
+/// ```
+/// use chrono::Utc;
+/// use ticketing_domain::*;
+/// use uuid::Uuid;
+/// let owner = Actor { id: UserId::from_uuid(Uuid::from_u128(1)), role: Role::Customer };
+/// let (ticket, _) = change::open_ticket(
+///     &owner, TicketId::from_uuid(Uuid::from_u128(3)), Topic::parse("VPN").unwrap(),
+///     Description::parse("down").unwrap(), None, Utc::now(),
+///     ActivityId::from_uuid(Uuid::from_u128(4)),
+/// );
+/// let mut n = 10u128;
+/// let mut next_id = || { n += 1; ActivityId::from_uuid(Uuid::from_u128(n)) };
+/// // An unchanged priority needs no permission; the new topic is logged.
+/// let patch = TicketPatch {
+///     topic: Some(Topic::parse("VPN down again").unwrap()),
+///     priority: Some(Priority::Medium),
+///     ..Default::default()
+/// };
+/// let applied = change::apply_patch(&ticket, &owner, &patch, Utc::now(), &mut next_id).unwrap();
+/// assert_eq!(applied.ticket.version, 2);
+/// assert_eq!(applied.activities[0].details, "Topic updated");
+/// // In-progress tickets cannot go back to open.
+/// let start = TicketPatch { status: Some(Status::InProgress), ..Default::default() };
+/// let agent = Actor { id: UserId::from_uuid(Uuid::from_u128(2)), role: Role::Agent };
+/// let working = change::apply_patch(&ticket, &agent, &start, Utc::now(), &mut next_id).unwrap();
+/// let back = TicketPatch { status: Some(Status::Open), ..Default::default() };
+/// assert_eq!(
+///     change::apply_patch(&working.ticket, &agent, &back, Utc::now(), &mut next_id),
+///     Err(ChangeError::InvalidTransition { from: Status::InProgress, to: Status::Open }),
+/// );
+/// ```
 pub fn apply_patch(
     ticket: &Ticket,
     actor: &Actor,
@@ -299,6 +334,32 @@ pub fn apply_patch(
 
 /// Adds a message (public, or an `internal` note) to `ticket`. A customer's reply to their own
 /// resolved ticket reopens it (`open`), logged as `reopened`.
+///
+/// Public messages count in [`Ticket::message_count`], internal notes in
+/// [`Ticket::internal_note_count`]; a note's activity entry is internal too.
+///
+/// ```
+/// use chrono::Utc;
+/// use ticketing_domain::*;
+/// use uuid::Uuid;
+/// let owner = Actor { id: UserId::from_uuid(Uuid::from_u128(1)), role: Role::Customer };
+/// let agent = Actor { id: UserId::from_uuid(Uuid::from_u128(2)), role: Role::Agent };
+/// let mut n = 10u128;
+/// let mut next_id = || { n += 1; ActivityId::from_uuid(Uuid::from_u128(n)) };
+/// let (ticket, _) = change::open_ticket(
+///     &owner, TicketId::from_uuid(Uuid::from_u128(3)), Topic::parse("VPN").unwrap(),
+///     Description::parse("down").unwrap(), None, Utc::now(), next_id(),
+/// );
+/// let note = MessageBody::parse("Known outage, see INC-42").unwrap();
+/// let (applied, message) = change::add_message(
+///     &ticket, &agent, MessageId::from_uuid(Uuid::from_u128(4)), note, true, Utc::now(), &mut next_id,
+/// ).unwrap();
+/// assert!(message.internal);
+/// assert_eq!(applied.ticket.internal_note_count, 1);
+/// assert_eq!(applied.ticket.visible_message_count(false), 0);
+/// assert_eq!(applied.activities[0].action, Action::InternalNoteAdded);
+/// assert!(applied.activities[0].internal);
+/// ```
 pub fn add_message(
     ticket: &Ticket,
     actor: &Actor,
@@ -496,3 +557,8 @@ pub fn delete_ticket(
         activities: log.entries,
     })
 }
+
+#[cfg(test)]
+mod message_tests;
+#[cfg(test)]
+mod tests;

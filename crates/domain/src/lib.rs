@@ -51,6 +51,16 @@ pub mod text;
 pub mod ticket;
 pub mod user;
 
+/// The examples of the crate README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod testkit;
+
 pub use activity::{Action, ActivityEntry};
 pub use change::{Applied, ChangeError, NewAttachment, TicketPatch};
 pub use ids::{

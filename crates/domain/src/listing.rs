@@ -23,6 +23,14 @@ pub const DEFAULT_LIMIT: u16 = 50;
 pub const MAX_LIMIT: u16 = 200;
 
 /// A page size, 1..=200.
+///
+/// ```
+/// use ticketing_domain::listing::Limit;
+/// assert_eq!(Limit::default().get(), 50);
+/// assert_eq!(Limit::new(200).map(Limit::get), Ok(200));
+/// assert!(Limit::new(0).is_err());
+/// assert!(Limit::new(201).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit(u16);
 
@@ -161,6 +169,9 @@ pub enum CursorKey {
 }
 
 /// Where the next page starts: after the item with this sort value and id.
+///
+/// Timestamps are kept to the microsecond (what the stores keep): a cursor made from a time with
+/// finer parts decodes to that time cut to microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     /// The ordering the cursor was made for.
@@ -275,15 +286,20 @@ impl SearchText {
     /// At most this many terms are used.
     pub const MAX_TERMS: usize = 16;
 
-    /// Parses `q`. Blank queries and queries without any letter or digit are refused.
+    /// Parses `q`: its distinct terms, in order, at most [`SearchText::MAX_TERMS`]. Blank queries
+    /// and queries without any letter or digit are refused.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         if raw.chars().count() > Self::MAX_CHARS {
             return Err(ValueError::TooLong {
                 max: Self::MAX_CHARS,
             });
         }
-        let mut terms = tokenize(raw);
-        terms.dedup();
+        let mut terms: Vec<String> = Vec::new();
+        for term in tokenize(raw) {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
         terms.truncate(Self::MAX_TERMS);
         if terms.is_empty() {
             return Err(ValueError::InvalidFormat("must contain a letter or digit"));
@@ -306,10 +322,24 @@ impl SearchText {
 }
 
 /// Splits text into lower-case runs of letters and digits (the search tokenizer).
+///
+/// Lower-casing can bring in marks that are neither letters nor digits (`İ` becomes `i` plus a
+/// combining dot); they are dropped, so every token holds only letters and digits and tokenizing a
+/// token gives it back unchanged.
+///
+/// ```
+/// use ticketing_domain::listing::tokenize;
+/// assert_eq!(tokenize("Wi-Fi in İzmir, 2nd floor"), ["wi", "fi", "in", "izmir", "2nd", "floor"]);
+/// ```
 pub fn tokenize(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
+        .map(|w| {
+            w.to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
         .collect()
 }
 
@@ -370,7 +400,27 @@ impl TicketQuery {
     }
 
     /// Whether `ticket` passes the scope and filters (ignoring cursor and limit): the reference
-    /// semantics for stores and fakes.
+    /// semantics for stores and fakes. Filters combine with AND; an empty status or priority
+    /// list means any.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use ticketing_domain::listing::{AssigneeFilter, Scope, SearchText, TicketQuery};
+    /// use ticketing_domain::*;
+    /// let owner = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(1)), role: Role::Customer };
+    /// let (ticket, _) = change::open_ticket(
+    ///     &owner, TicketId::from_uuid(uuid::Uuid::from_u128(2)), Topic::parse("VPN down").unwrap(),
+    ///     Description::parse("Since the update").unwrap(), None, Utc::now(),
+    ///     ActivityId::from_uuid(uuid::Uuid::from_u128(3)),
+    /// );
+    /// let mut q = TicketQuery::new(Scope::OwnedBy(owner.id));
+    /// q.statuses = vec![Status::Open, Status::InProgress];
+    /// q.assigned_to = Some(AssigneeFilter::Nobody);
+    /// q.text = Some(SearchText::parse("upd").unwrap());
+    /// assert!(q.selects(&ticket));
+    /// q.priorities = vec![Priority::Critical];
+    /// assert!(!q.selects(&ticket));
+    /// ```
     pub fn selects(&self, ticket: &Ticket) -> bool {
         let in_scope = match self.scope {
             Scope::All => true,
@@ -418,6 +468,15 @@ pub struct UserQuery {
 }
 
 /// Encodes a user-list cursor (lower-case username key and id).
+///
+/// ```
+/// use ticketing_domain::listing::{decode_user_cursor, encode_user_cursor, CursorError};
+/// use ticketing_domain::UserId;
+/// let id = UserId::from_uuid(uuid::Uuid::from_u128(7));
+/// let text = encode_user_cursor("alice", id);
+/// assert_eq!(decode_user_cursor(&text), Ok(("alice".to_owned(), id)));
+/// assert_eq!(decode_user_cursor("garbage!"), Err(CursorError::Malformed));
+/// ```
 pub fn encode_user_cursor(key: &str, id: UserId) -> String {
     URL_SAFE_NO_PAD.encode(format!("u1|{}|{}", id.as_uuid().simple(), key))
 }
@@ -438,3 +497,6 @@ pub fn decode_user_cursor(text: &str) -> Result<(String, UserId), CursorError> {
     let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
     Ok((key.to_owned(), UserId::from_uuid(id)))
 }
+
+#[cfg(test)]
+mod tests;

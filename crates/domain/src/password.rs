@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use crate::text::{Email, Username};
 
 /// About 20,000 passwords seen most often in breaches (the list Django ships, compiled by Royce
-/// Williams), one per line, lower case.
+/// Williams; BSD-3-Clause, see `data/LICENSE-django.txt`), one per line, lower case.
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../data/common-passwords.txt")
         .lines()
@@ -52,11 +52,12 @@ pub enum PasswordProblem {
     TooShort,
     /// More than [`Password::MAX_BYTES`] bytes.
     TooLong,
-    /// Only digits.
+    /// Only digits (of any script).
     EntirelyNumeric,
     /// On the list of common passwords.
     TooCommon,
-    /// The username or the email's local part (possibly followed by digits).
+    /// The username, the email address or its local part, case-insensitively, possibly followed
+    /// by digits and punctuation.
     TooSimilarToAccount,
 }
 
@@ -77,8 +78,9 @@ impl fmt::Display for PasswordProblem {
 #[error("password refused: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct PasswordError(pub Vec<PasswordProblem>);
 
-/// A password that meets the policy: at least 8 characters, not entirely numeric, not a common
-/// password, and not the username or the email's local part.
+/// A password that meets the policy: at least 8 characters, at most [`Password::MAX_BYTES`] bytes,
+/// not entirely numeric, not a common password (case-insensitively), and not the username, the
+/// email address or its local part (case-insensitively, even followed by digits or punctuation).
 ///
 /// ```
 /// use ticketing_domain::{Email, NewPassword, Password, PasswordProblem, Username};
@@ -106,17 +108,28 @@ impl NewPassword {
         if raw.len() > Password::MAX_BYTES {
             problems.push(PasswordProblem::TooLong);
         }
-        if !raw.is_empty() && raw.chars().all(|c| c.is_ascii_digit()) {
+        if !raw.is_empty() && raw.chars().all(char::is_numeric) {
             problems.push(PasswordProblem::EntirelyNumeric);
         }
         let lower = raw.to_lowercase();
         if COMMON.contains(lower.as_str()) {
             problems.push(PasswordProblem::TooCommon);
         }
-        let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
-        let similar = [username.key(), email.local_part().to_lowercase()]
-            .iter()
-            .any(|attr| !attr.is_empty() && (lower == *attr || stem == attr.as_str()));
+        // The username, the whole address or its local part, alone or followed by digits and
+        // punctuation ("alice", "Alice2024!", "bob99" + "123").
+        let similar = [
+            username.key(),
+            email.key(),
+            email.local_part().to_lowercase(),
+        ]
+        .iter()
+        .any(|attr| {
+            !attr.is_empty()
+                && lower.strip_prefix(attr.as_str()).is_some_and(|rest| {
+                    rest.chars()
+                        .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
+                })
+        });
         if similar {
             problems.push(PasswordProblem::TooSimilarToAccount);
         }
@@ -138,3 +151,6 @@ impl fmt::Debug for NewPassword {
         f.write_str("NewPassword(<redacted>)")
     }
 }
+
+#[cfg(test)]
+mod tests;

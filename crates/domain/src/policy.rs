@@ -2,6 +2,19 @@
 //!
 //! A ticket the caller may not see is [`Refusal::NotVisible`] (the API answers 404, so nobody
 //! learns that it exists); a visible action the role may not take is [`Refusal::Forbidden`] (403).
+//!
+//! ```
+//! use ticketing_domain::{policy, Actor, Refusal, Role, UserId};
+//! let customer = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(1)), role: Role::Customer };
+//! let admin = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(2)), role: Role::Admin };
+//! assert!(policy::sees_internal(&admin));
+//! assert!(!policy::sees_internal(&customer));
+//! assert_eq!(policy::manage_users(&admin), Ok(()));
+//! assert_eq!(
+//!     policy::list_users(&customer),
+//!     Err(Refusal::Forbidden("only staff may list users")),
+//! );
+//! ```
 
 use crate::message::{Attachment, Message};
 use crate::ticket::{Status, Ticket};
@@ -123,14 +136,15 @@ pub fn add_attachment(actor: &Actor, ticket: &Ticket) -> Result<(), Refusal> {
     view_ticket(actor, ticket)
 }
 
-/// May `actor` remove `attachment` of `ticket`? Its uploader or staff.
+/// May `actor` remove `attachment` of `ticket`? Its uploader or staff. An attachment of another
+/// ticket, or an internal one a customer cannot see, is [`Refusal::NotVisible`].
 pub fn remove_attachment(
     actor: &Actor,
     ticket: &Ticket,
     attachment: &Attachment,
 ) -> Result<(), Refusal> {
     view_ticket(actor, ticket)?;
-    if !view_attachment(actor, attachment) {
+    if attachment.ticket_id != ticket.id || !view_attachment(actor, attachment) {
         return Err(Refusal::NotVisible);
     }
     if actor.is_staff() || attachment.uploaded_by == actor.id {
@@ -183,3 +197,6 @@ pub fn manage_users(actor: &Actor) -> Result<(), Refusal> {
 pub fn can_be_assigned(role: Role) -> bool {
     role.is_staff()
 }
+
+#[cfg(test)]
+mod tests;

@@ -353,8 +353,28 @@ impl fmt::Debug for Email {
     }
 }
 
+/// The Unicode bidirectional formatting characters (marks, embeddings, overrides, isolates).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 /// What a user typed to log in: an email address when it contains `@` and parses as one,
 /// otherwise a username.
+///
+/// ```
+/// use ticketing_domain::{Email, LoginName, Username};
+/// assert_eq!(
+///     LoginName::parse(" Alice@Example.com ").unwrap(),
+///     LoginName::Email(Email::parse("alice@example.com").unwrap()),
+/// );
+/// assert_eq!(
+///     LoginName::parse("alice").unwrap(),
+///     LoginName::Username(Username::parse("alice").unwrap()),
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginName {
     /// Log in by email.
@@ -377,7 +397,9 @@ impl LoginName {
 
 /// The original name of an uploaded file, made safe for display and for a `Content-Disposition`
 /// header. It is never used as a path: only the last path component is kept, control characters
-/// are dropped, and the result is 1..=255 characters (`"file"` when nothing is left).
+/// and bidirectional-text controls (which can disguise `exe` as `pdf`) are dropped, leading dots
+/// and surrounding whitespace are removed, and the result is 1..=255 characters (`"file"` when
+/// nothing is left).
 ///
 /// ```
 /// use ticketing_domain::FileName;
@@ -393,15 +415,26 @@ impl FileName {
     pub const MAX_CHARS: usize = 255;
 
     /// Cleans a client-supplied file name; never fails.
+    ///
+    /// Sanitizing is idempotent: `FileName::sanitize(FileName::sanitize(x).as_str())` equals
+    /// `FileName::sanitize(x)`.
     pub fn sanitize(raw: &str) -> Self {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-        let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-        let trimmed = cleaned.trim().trim_start_matches('.').trim();
+        let cleaned: String = last
+            .chars()
+            .filter(|c| !c.is_control() && !is_bidi_control(*c))
+            .collect();
+        // No leading dots (hidden files, `..`) even behind spaces: ". .bashrc" becomes "bashrc".
+        let trimmed = cleaned
+            .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+            .trim_end();
         let kept: String = trimmed.chars().take(Self::MAX_CHARS).collect();
+        // Cutting at the limit may leave trailing whitespace behind.
+        let kept = kept.trim_end();
         if kept.is_empty() {
             Self("file".to_owned())
         } else {
-            Self(kept)
+            Self(kept.to_owned())
         }
     }
 
@@ -427,3 +460,6 @@ impl fmt::Debug for FileName {
         write!(f, "FileName({:?})", self.0)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -221,7 +221,7 @@ impl Ticket {
     }
 
     /// The number of messages `sees_internal` callers see: public ones, plus internal notes for
-    /// staff.
+    /// staff (see [`crate::policy::sees_internal`]). Saturates instead of overflowing.
     pub fn visible_message_count(&self, sees_internal: bool) -> u32 {
         if sees_internal {
             self.message_count.saturating_add(self.internal_note_count)
@@ -230,3 +230,6 @@ impl Ticket {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

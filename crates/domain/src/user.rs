@@ -116,3 +116,6 @@ impl Actor {
         self.role.is_staff()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,267 @@
+//! Password hashing with argon2id, off the async workers and with bounded concurrency.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::anyhow;
+use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+use ticketing_app::error::CryptoError;
+use ticketing_app::ports::PasswordHasher;
+use ticketing_domain::Password;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::{CryptoConfigError, random_bytes};
+
+/// The cost parameters of argon2id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory in KiB (`m`).
+    pub memory_kib: u32,
+    /// Number of passes (`t`).
+    pub iterations: u32,
+    /// Degree of parallelism (`p`).
+    pub parallelism: u32,
+}
+
+impl Argon2Params {
+    /// The OWASP recommendation for argon2id: m = 19 MiB (19456 KiB), t = 2, p = 1.
+    pub const OWASP: Self = Self {
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+    };
+}
+
+impl Default for Argon2Params {
+    /// [`Argon2Params::OWASP`].
+    fn default() -> Self {
+        Self::OWASP
+    }
+}
+
+/// How [`Argon2Hasher`] hashes and how many hashes may run at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HasherConfig {
+    /// How many hashes (or verifications) run at the same time; more callers wait for a slot.
+    /// Default: the number of CPUs.
+    pub max_concurrent: usize,
+    /// How long a caller waits for a slot before getting [`CryptoError::Busy`]. Default: 5 s.
+    pub queue_timeout: Duration,
+    /// The argon2id cost. Default: [`Argon2Params::OWASP`].
+    pub params: Argon2Params,
+}
+
+impl Default for HasherConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent: std::thread::available_parallelism().map_or(1, usize::from),
+            queue_timeout: Duration::from_secs(5),
+            params: Argon2Params::OWASP,
+        }
+    }
+}
+
+impl HasherConfig {
+    /// **Tests only**: the minimum argon2id cost (m = 8 KiB, t = 1, p = 1), so that test suites
+    /// hashing many passwords stay fast. Never use this in production: such hashes are cheap to
+    /// brute-force.
+    pub fn fast_for_tests() -> Self {
+        Self {
+            params: Argon2Params {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Self::default()
+        }
+    }
+}
+
+/// An argon2id [`PasswordHasher`] producing PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
+///
+/// Every hash and verification runs in `tokio::task::spawn_blocking`, holding one permit of a
+/// semaphore of `max_concurrent` permits; a caller that gets no permit within `queue_timeout`
+/// gets [`CryptoError::Busy`]. A cancelled caller's work finishes in the background and only
+/// then returns its permit, so memory use stays bounded by `max_concurrent × m`.
+///
+/// Cloning is cheap and shares the semaphore.
+#[derive(Clone)]
+pub struct Argon2Hasher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    argon2: Argon2<'static>,
+    params: Argon2Params,
+    semaphore: Arc<Semaphore>,
+    max_concurrent: usize,
+    queue_timeout: Duration,
+    /// A hash of a random password with the same cost, for `verify(_, None)`.
+    dummy: OnceLock<String>,
+}
+
+impl std::fmt::Debug for Argon2Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Argon2Hasher")
+            .field("params", &self.inner.params)
+            .field("max_concurrent", &self.inner.max_concurrent)
+            .field("queue_timeout", &self.inner.queue_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Argon2Hasher {
+    /// A hasher with `config`. Refuses `max_concurrent == 0` and parameters argon2 rejects.
+    pub fn new(config: HasherConfig) -> Result<Self, CryptoConfigError> {
+        if config.max_concurrent == 0 {
+            return Err(CryptoConfigError::Hasher(
+                "max_concurrent must be at least 1".to_owned(),
+            ));
+        }
+        let p = config.params;
+        let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None)
+            .map_err(|e| CryptoConfigError::Hasher(format!("invalid argon2 parameters: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+                params: p,
+                semaphore: Arc::new(Semaphore::new(config.max_concurrent)),
+                max_concurrent: config.max_concurrent,
+                queue_timeout: config.queue_timeout,
+                dummy: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// How many permits are free right now (for metrics and tests).
+    pub fn available_permits(&self) -> usize {
+        self.inner.semaphore.available_permits()
+    }
+
+    /// Waits (bounded) for a permit, then runs `work` on the blocking pool while holding it.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<T, CryptoError> + Send + 'static,
+    ) -> Result<T, CryptoError> {
+        let permit = self.acquire().await?;
+        let inner = Arc::clone(&self.inner);
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let result = work(&inner);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| CryptoError::Unexpected(anyhow!("password hashing task failed: {e}")))?
+    }
+
+    async fn acquire(&self) -> Result<OwnedSemaphorePermit, CryptoError> {
+        let acquire = Arc::clone(&self.inner.semaphore).acquire_owned();
+        match tokio::time::timeout(self.inner.queue_timeout, acquire).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(CryptoError::Unexpected(anyhow!(closed))),
+            Err(_elapsed) => {
+                tracing::warn!("password hashing is saturated; refusing with Busy");
+                Err(CryptoError::Busy)
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn hash(&self, password: &[u8]) -> Result<String, CryptoError> {
+        let salt = random_bytes::<16>();
+        let salt = SaltString::encode_b64(&salt)
+            .map_err(|e| CryptoError::Unexpected(anyhow!("salt encoding failed: {e}")))?;
+        argon2::PasswordHasher::hash_password(&self.argon2, password, &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| CryptoError::Unexpected(anyhow!("argon2 hashing failed: {e}")))
+    }
+
+    fn verify(&self, password: &[u8], stored: &str) -> Result<bool, CryptoError> {
+        let parsed = PasswordHash::new(stored)
+            .map_err(|e| CryptoError::Unexpected(anyhow!("malformed stored password hash: {e}")))?;
+        match self.argon2.verify_password(password, &parsed) {
+            Ok(()) => Ok(true),
+            Err(argon2::password_hash::Error::Password) => Ok(false),
+            Err(e) => Err(CryptoError::Unexpected(anyhow!(
+                "password verification failed: {e}"
+            ))),
+        }
+    }
+
+    fn dummy_hash(&self) -> Result<&str, CryptoError> {
+        if let Some(h) = self.dummy.get() {
+            return Ok(h);
+        }
+        let fresh = self.hash(&random_bytes::<32>())?;
+        // Another thread may have won the race; either value is fine.
+        let _ = self.dummy.set(fresh);
+        self.dummy
+            .get()
+            .map(String::as_str)
+            .ok_or_else(|| CryptoError::Unexpected(anyhow!("dummy hash missing")))
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: &Password) -> Result<String, CryptoError> {
+        if password.expose().len() > Password::MAX_BYTES {
+            return Err(CryptoError::Unexpected(anyhow!(
+                "password longer than {} bytes",
+                Password::MAX_BYTES
+            )));
+        }
+        let bytes = password.expose().as_bytes().to_vec();
+        self.run(move |inner| inner.hash(&bytes)).await
+    }
+
+    async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, CryptoError> {
+        // Over-long input never matches; answering at once tells nothing about the account.
+        if password.expose().len() > Password::MAX_BYTES {
+            return Ok(false);
+        }
+        let bytes = password.expose().as_bytes().to_vec();
+        self.run(move |inner| match hash {
+            Some(stored) => inner.verify(&bytes, &stored),
+            None => {
+                let dummy = inner.dummy_hash()?;
+                inner.verify(&bytes, dummy).map(|_| false)
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_concurrency_is_refused() {
+        let config = HasherConfig {
+            max_concurrent: 0,
+            ..HasherConfig::fast_for_tests()
+        };
+        assert!(Argon2Hasher::new(config).is_err());
+    }
+
+    #[test]
+    fn impossible_params_are_refused() {
+        let mut config = HasherConfig::fast_for_tests();
+        config.params.memory_kib = 1;
+        assert!(Argon2Hasher::new(config).is_err());
+    }
+
+    #[test]
+    fn debug_shows_config_only() {
+        let hasher = Argon2Hasher::new(HasherConfig::fast_for_tests()).unwrap();
+        let shown = format!("{hasher:?}");
+        assert!(shown.contains("memory_kib: 8"), "{shown}");
+    }
+}

@@ -1,0 +1,375 @@
+//! Messages, attachments and deletion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use super::*;
+use crate::testkit::*;
+
+fn activity(n: u128) -> ActivityId {
+    ActivityId::from_uuid(Uuid::from_u128(n))
+}
+
+#[test]
+fn customer_reply_reopens_a_resolved_ticket() {
+    let resolved = ticket(Status::Resolved);
+    let body = MessageBody::parse("Still broken").unwrap();
+    let mid = MessageId::from_uuid(Uuid::from_u128(50));
+    let (a, m) = add_message(&resolved, &owner(), mid, body.clone(), false, now(), ids()).unwrap();
+    let mut want = resolved.clone();
+    want.status = Status::Open;
+    want.resolved_at = None;
+    want.message_count = 1;
+    want.version = 4;
+    want.updated_at = now();
+    assert_eq!(a.ticket, want);
+    let got: Vec<_> = a
+        .activities
+        .iter()
+        .map(|e| (e.id, e.action, e.details.as_str(), e.internal))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (activity(1001), Action::MessageAdded, "Message added", false),
+            (
+                activity(1002),
+                Action::Reopened,
+                "Status changed from resolved to open",
+                false
+            ),
+        ]
+    );
+    assert_eq!(
+        m,
+        Message {
+            id: mid,
+            ticket_id: TICKET,
+            author: OWNER,
+            body,
+            is_staff_message: false,
+            internal: false,
+            created_at: now(),
+        }
+    );
+}
+
+#[test]
+fn staff_reply_does_not_reopen() {
+    let resolved = ticket(Status::Resolved);
+    let mid = MessageId::from_uuid(Uuid::from_u128(50));
+    for actor in [agent(), admin()] {
+        for internal in [false, true] {
+            let body = MessageBody::parse("Done?").unwrap();
+            let (a, m) = add_message(&resolved, &actor, mid, body, internal, now(), ids()).unwrap();
+            assert_eq!(a.ticket.status, Status::Resolved);
+            assert_eq!(a.ticket.resolved_at, resolved.resolved_at);
+            assert_eq!(a.activities.len(), 1);
+            assert!(m.is_staff_message);
+            assert_eq!(m.internal, internal);
+        }
+    }
+}
+
+#[test]
+fn staff_reply_on_their_own_ticket_does_not_reopen() {
+    let mut resolved = ticket(Status::Resolved);
+    resolved.owner = AGENT;
+    let mid = MessageId::from_uuid(Uuid::from_u128(50));
+    let body = MessageBody::parse("Reminder").unwrap();
+    let (a, _) = add_message(&resolved, &agent(), mid, body, false, now(), ids()).unwrap();
+    assert_eq!(a.ticket.status, Status::Resolved);
+    assert_eq!(a.activities.len(), 1);
+}
+
+#[test]
+fn replies_on_other_statuses_do_not_move_the_ticket() {
+    for status in [Status::Open, Status::InProgress] {
+        let t = ticket(status);
+        let body = MessageBody::parse("Any news?").unwrap();
+        let mid = MessageId::from_uuid(Uuid::from_u128(50));
+        let (a, _) = add_message(&t, &owner(), mid, body, false, now(), ids()).unwrap();
+        assert_eq!(a.ticket.status, status);
+        assert_eq!(a.activities.len(), 1);
+        assert_eq!(a.activities[0].action, Action::MessageAdded);
+    }
+}
+
+#[test]
+fn internal_notes_and_counts() {
+    let t = ticket(Status::Open);
+    let mid = MessageId::from_uuid(Uuid::from_u128(50));
+    let body = MessageBody::parse("Customer is VIP").unwrap();
+    let (a, m) = add_message(&t, &agent(), mid, body.clone(), true, now(), ids()).unwrap();
+    assert_eq!(a.ticket.internal_note_count, 1);
+    assert_eq!(a.ticket.message_count, 0);
+    assert_eq!(a.ticket.version, 4);
+    assert_eq!(a.ticket.updated_at, now());
+    assert_eq!(
+        a.activities,
+        vec![ActivityEntry {
+            id: activity(1001),
+            ticket_id: TICKET,
+            action: Action::InternalNoteAdded,
+            performed_by: AGENT,
+            details: "Internal note added".to_owned(),
+            internal: true,
+            created_at: now(),
+        }]
+    );
+    assert!(m.internal);
+    let (b, _) = add_message(&a.ticket, &agent(), mid, body.clone(), false, now(), ids()).unwrap();
+    assert_eq!(b.ticket.message_count, 1);
+    assert_eq!(b.ticket.internal_note_count, 1);
+    assert_eq!(b.ticket.version, 5);
+    assert_eq!(b.activities[0].action, Action::MessageAdded);
+    assert!(!b.activities[0].internal);
+    let (c, _) = add_message(&b.ticket, &owner(), mid, body.clone(), false, now(), ids()).unwrap();
+    // Two public messages and one note: customers see 2, staff 3.
+    assert_eq!(c.ticket.visible_message_count(false), 2);
+    assert_eq!(c.ticket.visible_message_count(true), 3);
+    for (role, actor) in actors() {
+        let want = match role {
+            "agent" | "admin" => 3,
+            _ => 2,
+        };
+        assert_eq!(
+            c.ticket
+                .visible_message_count(crate::policy::sees_internal(&actor)),
+            want,
+            "{role}"
+        );
+    }
+    // Customers may not write internal notes; other customers do not see the ticket.
+    assert_eq!(
+        add_message(&t, &owner(), mid, body.clone(), true, now(), ids()),
+        Err(ChangeError::Refused(Refusal::Forbidden(
+            "only staff may write internal notes"
+        )))
+    );
+    assert_eq!(
+        add_message(
+            &t,
+            &other_customer(),
+            mid,
+            body.clone(),
+            false,
+            now(),
+            ids()
+        ),
+        Err(ChangeError::Refused(Refusal::NotVisible))
+    );
+    assert_eq!(
+        add_message(&deleted(t), &agent(), mid, body, false, now(), ids()),
+        Err(ChangeError::Refused(Refusal::NotVisible))
+    );
+}
+
+#[test]
+fn counts_saturate() {
+    let mut t = ticket(Status::Open);
+    t.message_count = u32::MAX;
+    t.internal_note_count = u32::MAX;
+    assert_eq!(t.visible_message_count(true), u32::MAX);
+    let mid = MessageId::from_uuid(Uuid::from_u128(50));
+    let body = MessageBody::parse("x").unwrap();
+    let (a, _) = add_message(&t, &agent(), mid, body, false, now(), ids()).unwrap();
+    assert_eq!(a.ticket.message_count, u32::MAX);
+    let mut t = ticket(Status::Open);
+    t.version = i64::MAX;
+    let close = TicketPatch {
+        status: Some(Status::Closed),
+        ..TicketPatch::default()
+    };
+    let a = apply_patch(&t, &agent(), &close, now(), ids()).unwrap();
+    assert_eq!(a.ticket.version, i64::MAX);
+}
+
+#[test]
+fn check_attachment_rules() {
+    let t = ticket(Status::Open);
+    let public = message(60, TICKET, OWNER, false);
+    let note = message(61, TICKET, AGENT, true);
+    let elsewhere = message(62, OTHER_TICKET, OWNER, false);
+    for (role, actor) in actors() {
+        let staff = actor.is_staff();
+        let visible = role != "other customer";
+        let see = |r: Result<(), ChangeError>| {
+            if visible {
+                r
+            } else {
+                Err(ChangeError::Refused(Refusal::NotVisible))
+            }
+        };
+        assert_eq!(check_attachment(&t, &actor, None), see(Ok(())), "{role}");
+        assert_eq!(
+            check_attachment(&t, &actor, Some(&public)),
+            see(Ok(())),
+            "{role}"
+        );
+        let note_ok = if staff {
+            Ok(())
+        } else {
+            Err(ChangeError::MessageNotOnTicket)
+        };
+        assert_eq!(
+            check_attachment(&t, &actor, Some(&note)),
+            see(note_ok),
+            "{role}"
+        );
+        assert_eq!(
+            check_attachment(&t, &actor, Some(&elsewhere)),
+            see(Err(ChangeError::MessageNotOnTicket)),
+            "{role}"
+        );
+        assert_eq!(
+            check_attachment(&deleted(t.clone()), &actor, None),
+            Err(ChangeError::Refused(Refusal::NotVisible)),
+            "{role}"
+        );
+    }
+    // A wrong message is reported before the closed ticket.
+    assert_eq!(
+        check_attachment(&ticket(Status::Closed), &agent(), Some(&elsewhere)),
+        Err(ChangeError::MessageNotOnTicket)
+    );
+}
+
+#[test]
+fn attachments_are_logged_and_inherit_internal() {
+    let t = ticket(Status::InProgress);
+    let note = message(61, TICKET, AGENT, true);
+    let public = message(60, TICKET, OWNER, false);
+    let cases = [
+        (agent(), None, false),
+        (agent(), Some(&note), true),
+        (owner(), Some(&public), false),
+        (owner(), None, false),
+    ];
+    for (actor, msg, internal) in cases {
+        let (a, att) = add_attachment(
+            &t,
+            &actor,
+            new_attachment(70, "../../crash report.txt"),
+            msg,
+            now(),
+            ids(),
+        )
+        .unwrap();
+        assert_eq!(
+            att,
+            Attachment {
+                id: AttachmentId::from_uuid(Uuid::from_u128(70)),
+                ticket_id: TICKET,
+                message_id: msg.map(|m| m.id),
+                filename: FileName::sanitize("crash report.txt"),
+                content_type: "text/plain".to_owned(),
+                file: new_attachment(70, "x").file,
+                uploaded_by: actor.id,
+                uploaded_at: now(),
+                internal,
+            }
+        );
+        let mut want = t.clone();
+        want.version = 4;
+        want.updated_at = now();
+        assert_eq!(a.ticket, want);
+        assert_eq!(
+            a.activities,
+            vec![ActivityEntry {
+                id: activity(1001),
+                ticket_id: TICKET,
+                action: Action::AttachmentAdded,
+                performed_by: actor.id,
+                details: "Attachment \"crash report.txt\" added".to_owned(),
+                internal,
+                created_at: now(),
+            }]
+        );
+
+        let r = remove_attachment(&a.ticket, &actor, &att, now() + Duration::minutes(1), ids())
+            .unwrap();
+        assert_eq!(r.ticket.version, 5);
+        assert_eq!(r.ticket.updated_at, now() + Duration::minutes(1));
+        assert_eq!(
+            r.activities,
+            vec![ActivityEntry {
+                id: activity(1001),
+                ticket_id: TICKET,
+                action: Action::AttachmentRemoved,
+                performed_by: actor.id,
+                details: "Attachment \"crash report.txt\" removed".to_owned(),
+                internal,
+                created_at: now() + Duration::minutes(1),
+            }]
+        );
+    }
+    // A customer cannot attach to an internal note they cannot see.
+    assert_eq!(
+        add_attachment(
+            &t,
+            &owner(),
+            new_attachment(71, "a"),
+            Some(&note),
+            now(),
+            ids()
+        ),
+        Err(ChangeError::MessageNotOnTicket)
+    );
+    // Nor remove another person's file, or anything on another ticket.
+    let agents = attachment(72, TICKET, AGENT, false);
+    assert_eq!(
+        remove_attachment(&t, &owner(), &agents, now(), ids()),
+        Err(ChangeError::Refused(Refusal::Forbidden(
+            "only the uploader or staff may remove an attachment"
+        )))
+    );
+    let elsewhere = attachment(73, OTHER_TICKET, AGENT, false);
+    assert_eq!(
+        remove_attachment(&t, &agent(), &elsewhere, now(), ids()),
+        Err(ChangeError::Refused(Refusal::NotVisible))
+    );
+}
+
+#[test]
+fn delete_is_staff_only_and_logged() {
+    for status in Status::ALL {
+        let t = ticket(status);
+        for actor in [agent(), admin()] {
+            let a = delete_ticket(&t, &actor, now(), ids()).unwrap();
+            let mut want = t.clone();
+            want.deleted_at = Some(now());
+            want.version = 4;
+            want.updated_at = now();
+            assert_eq!(a.ticket, want);
+            assert_eq!(
+                a.activities,
+                vec![ActivityEntry {
+                    id: activity(1001),
+                    ticket_id: TICKET,
+                    action: Action::Deleted,
+                    performed_by: actor.id,
+                    details: "Ticket deleted".to_owned(),
+                    internal: false,
+                    created_at: now(),
+                }]
+            );
+            // Once deleted, it is gone for everyone, deleting again included.
+            assert_eq!(
+                delete_ticket(&a.ticket, &actor, now(), ids()),
+                Err(ChangeError::Refused(Refusal::NotVisible))
+            );
+        }
+        assert_eq!(
+            delete_ticket(&t, &owner(), now(), ids()),
+            Err(ChangeError::Refused(Refusal::Forbidden(
+                "only staff may delete tickets"
+            )))
+        );
+        assert_eq!(
+            delete_ticket(&t, &other_customer(), now(), ids()),
+            Err(ChangeError::Refused(Refusal::NotVisible))
+        );
+    }
+}

@@ -1,0 +1,507 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use uuid::Uuid;
+
+use super::*;
+use crate::testkit::*;
+use crate::user::Role;
+
+fn status_patch(to: Status) -> TicketPatch {
+    TicketPatch {
+        status: Some(to),
+        ..TicketPatch::default()
+    }
+}
+
+fn activity(n: u128) -> ActivityId {
+    ActivityId::from_uuid(Uuid::from_u128(n))
+}
+
+/// What every status pair does for staff.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    To(Action),
+    Invalid,
+    Closed,
+    Same,
+}
+
+#[test]
+fn every_status_pair_as_staff() {
+    use Status::*;
+    #[rustfmt::skip]
+    let table = [
+        (Open, Open, Move::Same),
+        (Open, InProgress, Move::To(Action::StatusChanged)),
+        (Open, Resolved, Move::To(Action::Resolved)),
+        (Open, Closed, Move::To(Action::Closed)),
+        (InProgress, Open, Move::Invalid),
+        (InProgress, InProgress, Move::Same),
+        (InProgress, Resolved, Move::To(Action::Resolved)),
+        (InProgress, Closed, Move::To(Action::Closed)),
+        (Resolved, Open, Move::To(Action::Reopened)),
+        (Resolved, InProgress, Move::To(Action::Reopened)),
+        (Resolved, Resolved, Move::Same),
+        (Resolved, Closed, Move::To(Action::Closed)),
+        (Closed, Open, Move::Closed),
+        (Closed, InProgress, Move::Closed),
+        (Closed, Resolved, Move::Closed),
+        (Closed, Closed, Move::Same),
+    ];
+    assert_eq!(table.len(), 16);
+    for actor in [agent(), admin()] {
+        for (from, to, expected) in table {
+            let before = ticket(from);
+            let got = apply_patch(&before, &actor, &status_patch(to), now(), ids());
+            let label = format!("{from} -> {to} by {}", actor.role);
+            match expected {
+                Move::Same => {
+                    let a = got.expect(&label);
+                    assert_eq!(a.ticket, before, "{label}");
+                    assert!(a.activities.is_empty(), "{label}");
+                    assert!(!a.changed(), "{label}");
+                }
+                Move::Invalid => assert_eq!(
+                    got,
+                    Err(ChangeError::InvalidTransition { from, to }),
+                    "{label}"
+                ),
+                Move::Closed => assert_eq!(got, Err(ChangeError::Closed), "{label}"),
+                Move::To(action) => {
+                    assert!(from.can_move_to(to), "{label}");
+                    let a = got.expect(&label);
+                    let mut want = before.clone();
+                    want.status = to;
+                    want.version = 4;
+                    want.updated_at = now();
+                    match to {
+                        Resolved => want.resolved_at = Some(now()),
+                        Closed => want.closed_at = Some(now()),
+                        Open | InProgress => want.resolved_at = None,
+                    }
+                    assert_eq!(a.ticket, want, "{label}");
+                    assert_eq!(
+                        a.activities,
+                        vec![ActivityEntry {
+                            id: activity(1001),
+                            ticket_id: TICKET,
+                            action,
+                            performed_by: actor.id,
+                            details: format!("Status changed from {from} to {to}"),
+                            internal: false,
+                            created_at: now(),
+                        }],
+                        "{label}"
+                    );
+                }
+            }
+            // The state machine agrees with the table.
+            let allowed = matches!(expected, Move::To(_));
+            assert_eq!(from.can_move_to(to), allowed, "{label}");
+        }
+    }
+}
+
+#[test]
+fn closing_a_resolved_ticket_keeps_resolved_at() {
+    let before = ticket(Status::Resolved);
+    let a = apply_patch(
+        &before,
+        &agent(),
+        &status_patch(Status::Closed),
+        now(),
+        ids(),
+    )
+    .unwrap();
+    assert_eq!(a.ticket.resolved_at, before.resolved_at);
+    assert_eq!(a.ticket.closed_at, Some(now()));
+}
+
+#[test]
+fn anything_on_a_closed_ticket_is_refused() {
+    let closed = ticket(Status::Closed);
+    let patches = [
+        TicketPatch {
+            topic: Some(Topic::parse("New").unwrap()),
+            ..TicketPatch::default()
+        },
+        TicketPatch {
+            description: Some(Description::parse("New").unwrap()),
+            ..TicketPatch::default()
+        },
+        TicketPatch {
+            priority: Some(Priority::High),
+            ..TicketPatch::default()
+        },
+        TicketPatch {
+            assigned_to: Some(Some(agent_user())),
+            ..TicketPatch::default()
+        },
+    ];
+    for patch in &patches {
+        assert_eq!(
+            apply_patch(&closed, &agent(), patch, now(), ids()),
+            Err(ChangeError::Closed),
+            "{patch:?}"
+        );
+    }
+    // The owner may edit the topic of an open ticket, but not of a closed one; reopening is 409.
+    assert_eq!(
+        apply_patch(&closed, &owner(), &patches[0], now(), ids()),
+        Err(ChangeError::Closed)
+    );
+    assert_eq!(
+        apply_patch(&closed, &owner(), &status_patch(Status::Open), now(), ids()),
+        Err(ChangeError::Closed)
+    );
+    // Permission comes first: a customer asking for a staff-only change gets 403, not 409.
+    assert_eq!(
+        apply_patch(&closed, &owner(), &patches[2], now(), ids()),
+        Err(ChangeError::Refused(Refusal::Forbidden(
+            "only staff may change the priority"
+        )))
+    );
+    // Sending back the ticket's own values is not a change, even when closed.
+    let same = TicketPatch {
+        topic: Some(closed.topic.clone()),
+        description: Some(closed.description.clone()),
+        status: Some(Status::Closed),
+        priority: Some(closed.priority),
+        assigned_to: Some(None),
+    };
+    let a = apply_patch(&closed, &owner(), &same, now(), ids()).unwrap();
+    assert_eq!(a.ticket, closed);
+    assert!(a.activities.is_empty());
+
+    let body = MessageBody::parse("hello?").unwrap();
+    let msg = MessageId::from_uuid(Uuid::from_u128(7));
+    for (role, actor) in [("owner", owner()), ("agent", agent())] {
+        assert_eq!(
+            add_message(&closed, &actor, msg, body.clone(), false, now(), ids()),
+            Err(ChangeError::Closed),
+            "{role}"
+        );
+        assert_eq!(
+            add_attachment(
+                &closed,
+                &actor,
+                new_attachment(8, "a.txt"),
+                None,
+                now(),
+                ids()
+            ),
+            Err(ChangeError::Closed),
+            "{role}"
+        );
+        assert_eq!(
+            check_attachment(&closed, &actor, None),
+            Err(ChangeError::Closed),
+            "{role}"
+        );
+        let mine = attachment(9, TICKET, actor.id, false);
+        assert_eq!(
+            remove_attachment(&closed, &actor, &mine, now(), ids()),
+            Err(ChangeError::Closed),
+            "{role}"
+        );
+    }
+    assert_eq!(
+        add_message(&closed, &agent(), msg, body, true, now(), ids()),
+        Err(ChangeError::Closed)
+    );
+}
+
+#[test]
+fn open_ticket_starts_at_version_one() {
+    let at = t0();
+    let (t, entry) = open_ticket(
+        &owner(),
+        TICKET,
+        Topic::parse("VPN").unwrap(),
+        Description::parse("down").unwrap(),
+        Some(Priority::Critical),
+        at,
+        activity(5),
+    );
+    assert_eq!(
+        t,
+        Ticket {
+            id: TICKET,
+            owner: OWNER,
+            assigned_to: None,
+            topic: Topic::parse("VPN").unwrap(),
+            description: Description::parse("down").unwrap(),
+            status: Status::Open,
+            priority: Priority::Critical,
+            created_at: at,
+            updated_at: at,
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+            message_count: 0,
+            internal_note_count: 0,
+            deleted_at: None,
+        }
+    );
+    assert_eq!(
+        entry,
+        ActivityEntry {
+            id: activity(5),
+            ticket_id: TICKET,
+            action: Action::Created,
+            performed_by: OWNER,
+            details: "Ticket created".to_owned(),
+            internal: false,
+            created_at: at,
+        }
+    );
+    let (t, _) = open_ticket(
+        &agent(),
+        TICKET,
+        t.topic,
+        t.description,
+        None,
+        at,
+        activity(6),
+    );
+    assert_eq!(t.priority, Priority::Medium);
+    assert_eq!(t.owner, AGENT);
+}
+
+#[test]
+fn topic_and_description_edits() {
+    let before = ticket(Status::Open);
+    let topic = Topic::parse("Toner low").unwrap();
+    let description = Description::parse("Line 1\nLine 2").unwrap();
+    let cases = [
+        (Some(topic.clone()), None, "Topic updated"),
+        (None, Some(description.clone()), "Description updated"),
+        (
+            Some(topic.clone()),
+            Some(description.clone()),
+            "Topic and description updated",
+        ),
+    ];
+    for (topic, description, details) in cases {
+        let patch = TicketPatch {
+            topic: topic.clone(),
+            description: description.clone(),
+            ..TicketPatch::default()
+        };
+        let a = apply_patch(&before, &owner(), &patch, now(), ids()).unwrap();
+        assert_eq!(a.activities.len(), 1);
+        assert_eq!(a.activities[0].action, Action::Updated);
+        assert_eq!(a.activities[0].details, details);
+        assert_eq!(a.activities[0].performed_by, OWNER);
+        assert_eq!(a.ticket.topic, topic.unwrap_or(before.topic.clone()));
+        assert_eq!(
+            a.ticket.description,
+            description.unwrap_or(before.description.clone())
+        );
+        assert_eq!(a.ticket.version, 4);
+        assert_eq!(a.ticket.updated_at, now());
+    }
+}
+
+#[test]
+fn assignment() {
+    let open = ticket(Status::Open);
+    let assign = |u: Option<User>| TicketPatch {
+        assigned_to: Some(u),
+        ..TicketPatch::default()
+    };
+    let a = apply_patch(&open, &admin(), &assign(Some(agent_user())), now(), ids()).unwrap();
+    assert_eq!(a.ticket.assigned_to, Some(AGENT));
+    assert_eq!(a.ticket.version, 4);
+    assert_eq!(a.activities.len(), 1);
+    assert_eq!(a.activities[0].action, Action::AssignedToChanged);
+    assert_eq!(a.activities[0].details, "Ticket assigned to alice");
+    assert_eq!(a.activities[0].performed_by, ADMIN);
+
+    // Admins can be assigned too; reassigning is one entry.
+    let b = apply_patch(
+        &a.ticket,
+        &agent(),
+        &assign(Some(admin_user())),
+        now(),
+        ids(),
+    )
+    .unwrap();
+    assert_eq!(b.ticket.assigned_to, Some(ADMIN));
+    assert_eq!(b.activities[0].details, "Ticket assigned to root");
+    assert_eq!(b.ticket.version, 5);
+
+    let c = apply_patch(&b.ticket, &agent(), &assign(None), now(), ids()).unwrap();
+    assert_eq!(c.ticket.assigned_to, None);
+    assert_eq!(c.activities.len(), 1);
+    assert_eq!(c.activities[0].action, Action::AssignedToChanged);
+    assert_eq!(c.activities[0].details, "Ticket unassigned");
+
+    // Assigning the current assignee again is no change (compared by id).
+    let again = apply_patch(
+        &a.ticket,
+        &agent(),
+        &assign(Some(agent_user())),
+        now(),
+        ids(),
+    )
+    .unwrap();
+    assert!(again.activities.is_empty());
+    assert_eq!(again.ticket, a.ticket);
+
+    assert_eq!(
+        apply_patch(
+            &open,
+            &agent(),
+            &assign(Some(customer_user())),
+            now(),
+            ids()
+        ),
+        Err(ChangeError::AssigneeNotStaff)
+    );
+    assert_eq!(
+        apply_patch(
+            &open,
+            &agent(),
+            &assign(Some(inactive_agent_user())),
+            now(),
+            ids()
+        ),
+        Err(ChangeError::AssigneeInactive)
+    );
+    // An inactive customer is refused for being a customer first.
+    let inactive_customer = user(OTHER, "carol", Role::Customer, false);
+    assert_eq!(
+        apply_patch(
+            &open,
+            &agent(),
+            &assign(Some(inactive_customer)),
+            now(),
+            ids()
+        ),
+        Err(ChangeError::AssigneeNotStaff)
+    );
+}
+
+#[test]
+fn several_fields_give_several_entries_in_order() {
+    let before = ticket(Status::Open);
+    let patch = TicketPatch {
+        topic: Some(Topic::parse("Printer still on fire").unwrap()),
+        description: None,
+        status: Some(Status::InProgress),
+        priority: Some(Priority::Critical),
+        assigned_to: Some(Some(agent_user())),
+    };
+    let a = apply_patch(&before, &agent(), &patch, now(), ids()).unwrap();
+    let got: Vec<_> = a
+        .activities
+        .iter()
+        .map(|e| (e.id, e.action, e.details.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (activity(1001), Action::Updated, "Topic updated"),
+            (
+                activity(1002),
+                Action::StatusChanged,
+                "Status changed from open to in_progress"
+            ),
+            (
+                activity(1003),
+                Action::PriorityChanged,
+                "Priority changed from medium to critical"
+            ),
+            (
+                activity(1004),
+                Action::AssignedToChanged,
+                "Ticket assigned to alice"
+            ),
+        ]
+    );
+    assert!(a.activities.iter().all(|e| e.ticket_id == TICKET
+        && e.performed_by == AGENT
+        && e.created_at == now()
+        && !e.internal));
+    // One change, one version, however many fields.
+    assert_eq!(a.ticket.version, 4);
+    assert_eq!(a.ticket.status, Status::InProgress);
+    assert_eq!(a.ticket.priority, Priority::Critical);
+    assert_eq!(a.ticket.assigned_to, Some(AGENT));
+    assert_eq!(a.ticket.topic.as_str(), "Printer still on fire");
+
+    // A failing part refuses the whole patch.
+    let mut bad = patch.clone();
+    bad.assigned_to = Some(Some(customer_user()));
+    assert_eq!(
+        apply_patch(&before, &agent(), &bad, now(), ids()),
+        Err(ChangeError::AssigneeNotStaff)
+    );
+}
+
+#[test]
+fn equal_values_are_ignored() {
+    let before = ticket(Status::Open);
+    // A customer sends back the whole ticket with a new topic: the unchanged staff-only fields
+    // need no permission.
+    let patch = TicketPatch {
+        topic: Some(Topic::parse("Printer smoking").unwrap()),
+        description: Some(before.description.clone()),
+        status: Some(before.status),
+        priority: Some(before.priority),
+        assigned_to: Some(None),
+    };
+    let a = apply_patch(&before, &owner(), &patch, now(), ids()).unwrap();
+    assert_eq!(a.activities.len(), 1);
+    assert_eq!(a.activities[0].details, "Topic updated");
+    // Nothing but equal values: no change at all.
+    let same = TicketPatch {
+        topic: Some(before.topic.clone()),
+        priority: Some(Priority::Medium),
+        ..TicketPatch::default()
+    };
+    let a = apply_patch(&before, &owner(), &same, now(), ids()).unwrap();
+    assert_eq!(a.ticket, before);
+    assert!(a.activities.is_empty());
+    // An empty patch too.
+    let a = apply_patch(&before, &agent(), &TicketPatch::default(), now(), ids()).unwrap();
+    assert_eq!(
+        a,
+        Applied {
+            ticket: before,
+            activities: vec![]
+        }
+    );
+}
+
+#[test]
+fn error_messages() {
+    let cases = [
+        (ChangeError::Refused(Refusal::NotVisible), "not found"),
+        (ChangeError::Refused(Refusal::Forbidden("no")), "no"),
+        (ChangeError::Closed, "the ticket is closed"),
+        (
+            ChangeError::InvalidTransition {
+                from: Status::InProgress,
+                to: Status::Open,
+            },
+            "cannot move a ticket from in_progress to open",
+        ),
+        (
+            ChangeError::AssigneeNotStaff,
+            "tickets can only be assigned to agents or admins",
+        ),
+        (
+            ChangeError::AssigneeInactive,
+            "the assignee's account is deactivated",
+        ),
+        (
+            ChangeError::MessageNotOnTicket,
+            "no such message on this ticket",
+        ),
+    ];
+    for (e, text) in cases {
+        assert_eq!(e.to_string(), text);
+    }
+}

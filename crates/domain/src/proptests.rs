@@ -1,0 +1,5 @@
+//! Property tests: the parsers never panic and are idempotent; no sequence of changes breaks the
+//! lifecycle, the version or the activity log.
+
+mod lifecycle;
+mod parsers;
