@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ticketing_domain::listing::{Scope, TicketQuery};
 use ticketing_domain::{
     ActivityId, Actor, Attachment, Description, Message, MessageBody, MessageId, Priority, Status,
-    Ticket, TicketId, TicketPatch, Topic, User, UserId, change, policy,
+    Ticket, TicketField, TicketId, TicketPatch, Topic, User, UserId, change, policy,
 };
 
 use crate::app::{App, People, not_found};
@@ -235,6 +235,10 @@ impl App {
     /// Applies a partial update. With `if_match`, the ticket must still be at that version
     /// (`PreconditionFailed` otherwise); without it, a change that loses a race is recomputed on
     /// the fresh ticket.
+    ///
+    /// The new assignee is looked up only after the ticket's visibility (404), the caller's right
+    /// to assign (403) and the closed state (409) were checked, so nobody learns from this call
+    /// whether a user id exists unless they may assign.
     pub async fn update_ticket(
         &self,
         actor: &Actor,
@@ -242,18 +246,7 @@ impl App {
         input: PatchInput,
         if_match: Option<i64>,
     ) -> Result<TicketDetail, AppError> {
-        let assignee = match input.assigned_to {
-            Some(Some(uid)) => Some(Some(self.assignee(uid).await?)),
-            Some(None) => Some(None),
-            None => None,
-        };
-        let patch = TicketPatch {
-            topic: input.topic,
-            description: input.description,
-            status: input.status,
-            priority: input.priority,
-            assigned_to: assignee,
-        };
+        let mut assignee: Option<User> = None;
         let mut attempt = 0;
         loop {
             let ticket = self.visible_ticket(actor, id).await?;
@@ -265,6 +258,31 @@ impl App {
                     });
                 }
             }
+            let assigned_to = match input.assigned_to {
+                None => None,
+                Some(None) => Some(None),
+                // Unchanged: nothing to look up (the domain ignores unchanged fields anyway).
+                Some(Some(uid)) if ticket.assigned_to == Some(uid) => None,
+                Some(Some(uid)) => {
+                    policy::edit_field(actor, &ticket, TicketField::AssignedTo, None)?;
+                    if ticket.is_closed() {
+                        return Err(AppError::TicketClosed);
+                    }
+                    let user = match assignee.take() {
+                        Some(u) if u.id == uid => u,
+                        _ => self.assignee(uid).await?,
+                    };
+                    assignee = Some(user.clone());
+                    Some(Some(user))
+                }
+            };
+            let patch = TicketPatch {
+                topic: input.topic.clone(),
+                description: input.description.clone(),
+                status: input.status,
+                priority: input.priority,
+                assigned_to,
+            };
             let now = self.ports.clock.now();
             let applied =
                 change::apply_patch(&ticket, actor, &patch, now, self.next_activity_id())?;
@@ -284,11 +302,10 @@ impl App {
                         .tickets
                         .get(id)
                         .await
-                        .map(|t| t.version)
-                        .unwrap_or(0);
+                        .map_err(|e| not_found(e, "ticket"))?;
                     return Err(AppError::PreconditionFailed {
                         expected: ticket.version,
-                        current,
+                        current: current.version,
                     });
                 }
                 Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,

@@ -1,0 +1,35 @@
+//! Use-case tests of `App`, with every port mocked (mockall): which port calls happen, with
+//! which arguments, and that none happen when the domain refuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// Asserts that `$result` is an `Err` matching `$pattern` (with an optional guard).
+macro_rules! assert_err {
+    ($result:expr, $pattern:pat $(if $guard:expr)?) => {
+        match $result {
+            Err($pattern) $(if $guard)? => {}
+            other => panic!("expected Err({}), got {:?}", stringify!($pattern), other),
+        }
+    };
+}
+
+#[path = "usecases/support.rs"]
+mod support;
+
+#[path = "usecases/attachments.rs"]
+mod attachments;
+#[path = "usecases/auth.rs"]
+mod auth;
+#[path = "usecases/messages.rs"]
+mod messages;
+#[path = "usecases/operator.rs"]
+mod operator;
+#[path = "usecases/sessions.rs"]
+mod sessions;
+#[path = "usecases/ticket_updates.rs"]
+mod ticket_updates;
+#[path = "usecases/tickets.rs"]
+mod tickets;
+#[path = "usecases/uploads.rs"]
+mod uploads;
+#[path = "usecases/users.rs"]
+mod users;

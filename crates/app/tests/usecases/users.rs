@@ -1,0 +1,458 @@
+//! profile, update_profile, list_users, update_user, ready.
+
+use mockall::Sequence;
+use mockall::predicate::eq;
+use ticketing_app::{AppError, ProfileUpdate, RepoError, UserUpdate};
+use ticketing_domain::listing::{Limit, Page, UserQuery};
+use ticketing_domain::{Email, FamilyId, PersonName, Role, User};
+
+use crate::support::{Harness, alice, bob, carol, dave, now, root};
+
+fn expect_user(h: &mut Harness, user: &User) {
+    let u = user.clone();
+    h.users
+        .expect_get()
+        .with(eq(user.id))
+        .times(1)
+        .returning(move |_| Ok(u.clone()));
+}
+
+// ---- profile -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn profile_is_read_fresh_from_the_store() {
+    let mut h = Harness::default();
+    let stored = User {
+        first_name: PersonName::parse("Caroline").unwrap(),
+        ..carol()
+    };
+    expect_user(&mut h, &stored);
+    let app = h.build();
+
+    assert_eq!(app.profile(&carol().actor()).await.unwrap(), stored);
+}
+
+#[tokio::test]
+async fn profile_of_a_vanished_user_is_not_found() {
+    let mut h = Harness::default();
+    h.users
+        .expect_get()
+        .times(1)
+        .returning(|_| Err(RepoError::NotFound));
+    let app = h.build();
+
+    assert_err!(
+        app.profile(&carol().actor()).await,
+        AppError::NotFound("user")
+    );
+}
+
+// ---- update_profile ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_profile_saves_the_changed_fields_only() {
+    let mut h = Harness::default();
+    let carol = carol();
+    expect_user(&mut h, &carol);
+    let expected = User {
+        email: Email::parse("carol.new@example.com").unwrap(),
+        first_name: PersonName::parse("Caroline").unwrap(),
+        ..carol.clone()
+    };
+    let e = expected.clone();
+    h.users
+        .expect_update()
+        .withf(move |u: &User| *u == e && u.email.as_str() == "carol.new@example.com")
+        .times(1)
+        .returning(|_| Ok(()));
+    let app = h.build();
+
+    let updated = app
+        .update_profile(
+            &carol.actor(),
+            ProfileUpdate {
+                email: Some(Email::parse("carol.new@example.com").unwrap()),
+                first_name: Some(PersonName::parse("Caroline").unwrap()),
+                last_name: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated, expected);
+}
+
+#[tokio::test]
+async fn update_profile_without_a_change_writes_nothing() {
+    let mut h = Harness::default();
+    let carol = carol();
+    expect_user(&mut h, &carol);
+    h.users.expect_update().never();
+    let app = h.build();
+
+    let updated = app
+        .update_profile(
+            &carol.actor(),
+            ProfileUpdate {
+                email: Some(carol.email.clone()),
+                first_name: Some(carol.first_name.clone()),
+                last_name: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated, carol);
+}
+
+#[tokio::test]
+async fn update_profile_saves_a_change_of_the_email_case() {
+    let mut h = Harness::default();
+    let carol = carol();
+    expect_user(&mut h, &carol);
+    h.users
+        .expect_update()
+        .withf(|u: &User| u.email.as_str() == "Carol@Example.com")
+        .times(1)
+        .returning(|_| Ok(()));
+    let app = h.build();
+
+    let updated = app
+        .update_profile(
+            &carol.actor(),
+            ProfileUpdate {
+                email: Some(Email::parse("Carol@Example.com").unwrap()),
+                ..ProfileUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated.email.as_str(), "Carol@Example.com");
+}
+
+#[tokio::test]
+async fn update_profile_with_a_taken_email_is_a_conflict() {
+    let mut h = Harness::default();
+    let carol = carol();
+    expect_user(&mut h, &carol);
+    h.users
+        .expect_update()
+        .times(1)
+        .returning(|_| Err(RepoError::Conflict { field: "email" }));
+    let app = h.build();
+
+    let result = app
+        .update_profile(
+            &carol.actor(),
+            ProfileUpdate {
+                email: Some(Email::parse("alice@example.com").unwrap()),
+                ..ProfileUpdate::default()
+            },
+        )
+        .await;
+
+    assert_err!(result, AppError::Conflict { field: Some("email"), message } if message == "email is already taken");
+}
+
+// ---- list_users --------------------------------------------------------------------------
+
+fn agents_query() -> UserQuery {
+    UserQuery {
+        role: Some(Role::Agent),
+        active: Some(true),
+        after: None,
+        limit: Limit::new(20).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn list_users_passes_the_query_through_for_staff() {
+    let mut h = Harness::default();
+    let page = Page {
+        items: vec![alice(), bob()],
+        total: 2,
+        next: None,
+    };
+    let p = page.clone();
+    h.users
+        .expect_list()
+        .with(eq(agents_query()))
+        .times(1)
+        .returning(move |_| Ok(p.clone()));
+    let app = h.build();
+
+    let listed = app
+        .list_users(&alice().actor(), agents_query())
+        .await
+        .unwrap();
+
+    assert_eq!(listed, page);
+}
+
+#[tokio::test]
+async fn list_users_is_forbidden_to_customers() {
+    let mut h = Harness::default();
+    h.users.expect_list().never();
+    let app = h.build();
+
+    assert_err!(
+        app.list_users(&carol().actor(), agents_query()).await,
+        AppError::Forbidden(m) if m == "only staff may list users"
+    );
+}
+
+// ---- update_user -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_user_changes_a_role() {
+    let mut h = Harness::default();
+    let dave = dave();
+    expect_user(&mut h, &dave);
+    let expected = User {
+        role: Role::Agent,
+        ..dave.clone()
+    };
+    let e = expected.clone();
+    h.users
+        .expect_update()
+        .withf(move |u: &User| *u == e)
+        .times(1)
+        .returning(|_| Ok(()));
+    h.users.expect_count_active().never();
+    h.sessions.expect_revoke_user().never();
+    let app = h.build();
+
+    let updated = app
+        .update_user(
+            &root().actor(),
+            dave.id,
+            UserUpdate {
+                role: Some(Role::Agent),
+                is_active: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated, expected);
+}
+
+#[tokio::test]
+async fn update_user_is_for_admins_only() {
+    let mut h = Harness::default();
+    h.users.expect_get().never();
+    h.users.expect_update().never();
+    let app = h.build();
+
+    let result = app
+        .update_user(
+            &alice().actor(),
+            dave().id,
+            UserUpdate {
+                role: Some(Role::Admin),
+                is_active: None,
+            },
+        )
+        .await;
+
+    assert_err!(result, AppError::Forbidden(m) if m == "only admins may manage users");
+}
+
+#[tokio::test]
+async fn update_user_of_an_unknown_user_is_not_found() {
+    let mut h = Harness::default();
+    h.users
+        .expect_get()
+        .times(1)
+        .returning(|_| Err(RepoError::NotFound));
+    h.users.expect_update().never();
+    let app = h.build();
+
+    let result = app
+        .update_user(
+            &root().actor(),
+            dave().id,
+            UserUpdate {
+                role: Some(Role::Agent),
+                is_active: None,
+            },
+        )
+        .await;
+
+    assert_err!(result, AppError::NotFound("user"));
+}
+
+#[tokio::test]
+async fn update_user_refuses_to_demote_or_deactivate_the_last_active_admin() {
+    for update in [
+        UserUpdate {
+            role: Some(Role::Customer),
+            is_active: None,
+        },
+        UserUpdate {
+            role: None,
+            is_active: Some(false),
+        },
+    ] {
+        let mut h = Harness::default();
+        let root = root();
+        expect_user(&mut h, &root);
+        h.users
+            .expect_count_active()
+            .with(eq(Role::Admin))
+            .times(1)
+            .returning(|_| Ok(1));
+        h.users.expect_update().never();
+        h.sessions.expect_revoke_user().never();
+        let app = h.build();
+
+        let result = app.update_user(&root.actor(), root.id, update).await;
+
+        assert_err!(result, AppError::Conflict { field: None, message }
+            if message == "the last active admin cannot be demoted or deactivated");
+    }
+}
+
+#[tokio::test]
+async fn update_user_demotes_an_admin_while_another_one_is_active() {
+    let mut h = Harness::default();
+    let root = root();
+    expect_user(&mut h, &root);
+    h.users
+        .expect_count_active()
+        .with(eq(Role::Admin))
+        .times(1)
+        .returning(|_| Ok(2));
+    let expected = User {
+        role: Role::Agent,
+        ..root.clone()
+    };
+    let e = expected.clone();
+    h.users
+        .expect_update()
+        .withf(move |u: &User| *u == e)
+        .times(1)
+        .returning(|_| Ok(()));
+    h.sessions.expect_revoke_user().never();
+    let app = h.build();
+
+    let updated = app
+        .update_user(
+            &root.actor(),
+            root.id,
+            UserUpdate {
+                role: Some(Role::Agent),
+                is_active: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated, expected);
+}
+
+#[tokio::test]
+async fn update_user_deactivation_bumps_the_epoch_and_revokes_every_session() {
+    let mut h = Harness::default();
+    let carol = User {
+        token_epoch: 4,
+        ..carol()
+    };
+    expect_user(&mut h, &carol);
+    let expected = User {
+        is_active: false,
+        token_epoch: 5,
+        ..carol.clone()
+    };
+    let e = expected.clone();
+    let mut seq = Sequence::new();
+    h.users
+        .expect_update()
+        .withf(move |u: &User| *u == e)
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    h.sessions
+        .expect_revoke_user()
+        .with(eq(carol.id), eq(None::<FamilyId>), eq(now()))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Ok(()));
+    h.users.expect_count_active().never();
+    let app = h.build();
+
+    let updated = app
+        .update_user(
+            &root().actor(),
+            carol.id,
+            UserUpdate {
+                role: None,
+                is_active: Some(false),
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated, expected);
+}
+
+#[tokio::test]
+async fn update_user_reactivation_keeps_the_epoch_and_revokes_nothing() {
+    let mut h = Harness::default();
+    let carol = User {
+        is_active: false,
+        token_epoch: 5,
+        ..carol()
+    };
+    expect_user(&mut h, &carol);
+    let expected = User {
+        is_active: true,
+        ..carol.clone()
+    };
+    let e = expected.clone();
+    h.users
+        .expect_update()
+        .withf(move |u: &User| *u == e)
+        .times(1)
+        .returning(|_| Ok(()));
+    h.sessions.expect_revoke_user().never();
+    let app = h.build();
+
+    let updated = app
+        .update_user(
+            &root().actor(),
+            carol.id,
+            UserUpdate {
+                role: None,
+                is_active: Some(true),
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(updated, expected);
+}
+
+// ---- ready -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ready_pings_the_store() {
+    let mut h = Harness::default();
+    h.health.expect_ping().times(1).returning(|| Ok(()));
+    let app = h.build();
+
+    app.ready().await.unwrap();
+}
+
+#[tokio::test]
+async fn ready_reports_an_unreachable_store_as_unavailable() {
+    let mut h = Harness::default();
+    h.health
+        .expect_ping()
+        .times(1)
+        .returning(|| Err(RepoError::Unavailable("connection refused".to_owned())));
+    let app = h.build();
+
+    assert_err!(app.ready().await, AppError::Unavailable(m) if m == "connection refused");
+}
