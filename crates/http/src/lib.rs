@@ -99,7 +99,7 @@ pub fn build_app(
         .configure(web_ui::configure)
         .default_service(web::to(fallback))
         .wrap(actix_web::middleware::Compress::default())
-        .wrap_fn(|req, srv| middleware::finish(req, srv))
+        .wrap_fn(middleware::finish)
         .wrap_fn(|req, srv| srv.call(middleware::normalize(req)))
 }
 

@@ -36,9 +36,12 @@ pub struct Problem {
     pub errors: Option<BTreeMap<String, Vec<String>>>,
 }
 
-/// An error answered as problem+json.
+/// An error answered as problem+json (boxed: handlers return it by value a lot).
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     status: StatusCode,
     code: &'static str,
     title: &'static str,
@@ -51,7 +54,7 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.code, self.0.detail)
     }
 }
 
@@ -62,7 +65,7 @@ impl ApiError {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             code,
             title,
@@ -71,7 +74,7 @@ impl ApiError {
             retry_after: None,
             allow: None,
             source: None,
-        }
+        }))
     }
 
     /// 400 `validation_failed` with per-field messages.
@@ -87,7 +90,7 @@ impl ApiError {
             "Invalid request",
             detail,
         );
-        e.errors = Some(errors);
+        e.0.errors = Some(errors);
         e
     }
 
@@ -136,7 +139,7 @@ impl ApiError {
             "Method not allowed",
             format!("this resource allows {allow}"),
         );
-        e.allow = Some(allow);
+        e.0.allow = Some(allow);
         e
     }
 
@@ -178,7 +181,7 @@ impl ApiError {
             "Too many requests",
             format!("too many attempts; retry in {retry_after_secs} s"),
         );
-        e.retry_after = Some(retry_after_secs.max(1));
+        e.0.retry_after = Some(retry_after_secs.max(1));
         e
     }
 
@@ -190,8 +193,8 @@ impl ApiError {
             "Service unavailable",
             "the service is temporarily unavailable; try again shortly",
         );
-        e.source = Some(anyhow::anyhow!(cause.into()));
-        e.retry_after = Some(5);
+        e.0.source = Some(anyhow::anyhow!(cause.into()));
+        e.0.retry_after = Some(5);
         e
     }
 
@@ -203,29 +206,29 @@ impl ApiError {
             "Internal error",
             "an unexpected error occurred",
         );
-        e.source = Some(cause);
+        e.0.source = Some(cause);
         e
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.code
+        self.0.code
     }
 
     /// The problem body.
     pub fn problem(&self) -> Problem {
         Problem {
-            kind: format!("urn:ticketing:problem:{}", self.code),
-            title: self.title.to_owned(),
-            status: self.status.as_u16(),
-            code: self.code.to_owned(),
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
+            kind: format!("urn:ticketing:problem:{}", self.0.code),
+            title: self.0.title.to_owned(),
+            status: self.0.status.as_u16(),
+            code: self.0.code.to_owned(),
+            detail: self.0.detail.clone(),
+            errors: self.0.errors.clone(),
         }
     }
 }
@@ -264,7 +267,7 @@ impl From<AppError> for ApiError {
                 if let Some(f) = field {
                     let mut errors = BTreeMap::new();
                     errors.insert(f.to_owned(), vec![message]);
-                    e.errors = Some(errors);
+                    e.0.errors = Some(errors);
                 }
                 e
             }
@@ -291,28 +294,28 @@ impl From<AppError> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
-            match &self.source {
-                Some(cause) => tracing::error!(code = self.code, error = ?cause, "request failed"),
-                None => tracing::error!(code = self.code, "request failed"),
+        if self.0.status.is_server_error() {
+            match &self.0.source {
+                Some(cause) => tracing::error!(code = self.0.code, error = ?cause, "request failed"),
+                None => tracing::error!(code = self.0.code, "request failed"),
             }
         }
-        let mut res = HttpResponse::build(self.status);
+        let mut res = HttpResponse::build(self.0.status);
         res.insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = self.0.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.0.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if let Some(allow) = self.allow {
+        if let Some(allow) = self.0.allow {
             res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
         }
         res.body(serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".to_owned()))
