@@ -1,0 +1,240 @@
+//! The command line: `serve` (default), `migrate`, `user …`, `openapi`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use ticketing_app::{CreateUserInput, UserUpdate};
+use ticketing_domain::{Email, LoginName, Password, PersonName, Role, Username};
+
+use crate::settings::{Overrides, Settings};
+use crate::{Application, telemetry, wiring};
+
+/// The ticketing helpdesk server.
+#[derive(Debug, Parser)]
+#[command(name = "ticketing", version, about)]
+pub struct Cli {
+    /// A TOML config file (also `TICKETING_CONFIG`).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (also `DATABASE_URL`).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on (also `TICKETING_BIND`).
+    #[arg(long, global = true)]
+    pub bind: Option<String>,
+    /// Data directory (also `TICKETING_DATA_DIR`).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Log filter (also `TICKETING_LOG`).
+    #[arg(long, global = true)]
+    pub log: Option<String>,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrations run first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        /// The user command.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// User commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (the password is read from standard input).
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// customer, agent or admin.
+        #[arg(long, default_value = "customer")]
+        role: String,
+        /// First name.
+        #[arg(long, default_value = "")]
+        first_name: String,
+        /// Last name.
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// Read the password from the first line of standard input (required: passwords never
+        /// go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role.
+    SetRole {
+        /// Username or email.
+        user: String,
+        /// customer, agent or admin.
+        role: String,
+    },
+    /// Deactivate a user (their sessions end at once).
+    Deactivate {
+        /// Username or email.
+        user: String,
+    },
+    /// Reactivate a user.
+    Activate {
+        /// Username or email.
+        user: String,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if matches!(cli.command, Some(Command::Openapi)) {
+        println!("{}", ticketing_http::openapi_json());
+        return Ok(());
+    }
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        bind: cli.bind.clone(),
+        data_dir: cli.data_dir.clone(),
+        log: cli.log.clone(),
+    };
+    let settings = Settings::load(cli.config.clone(), &overrides)?;
+    telemetry::init(&settings);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(async move {
+            let application = Application::build(settings).await?;
+            application
+                .run_until_stopped()
+                .await
+                .context("server error")
+        }),
+        Command::Migrate => {
+            wiring::open_store(&settings, true)?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::User { command } => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?
+            .block_on(user_command(settings, command)),
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let repos = wiring::open_store(&settings, true)?;
+    let app = wiring::build_app(&settings, repos)?;
+    let show = |e: ticketing_app::AppError| anyhow::anyhow!(describe(&e));
+    match command {
+        UserCommand::Create {
+            username,
+            email,
+            role,
+            first_name,
+            last_name,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password")?;
+            let password = line.trim_end_matches(['\n', '\r']).to_owned();
+            let input = CreateUserInput {
+                username: Username::parse(&username)
+                    .map_err(|e| anyhow::anyhow!("username {e}"))?,
+                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("email {e}"))?,
+                password: Password::new(password),
+                role: role
+                    .parse::<Role>()
+                    .map_err(|e| anyhow::anyhow!("role {e}"))?,
+                first_name: PersonName::parse(&first_name)
+                    .map_err(|e| anyhow::anyhow!("first name {e}"))?,
+                last_name: PersonName::parse(&last_name)
+                    .map_err(|e| anyhow::anyhow!("last name {e}"))?,
+            };
+            let user = app.create_user(input).await.map_err(show)?;
+            println!(
+                "created {} ({}) with id {}",
+                user.username, user.role, user.id
+            );
+        }
+        UserCommand::SetRole { user, role } => {
+            let role = role
+                .parse::<Role>()
+                .map_err(|e| anyhow::anyhow!("role {e}"))?;
+            let target = find(&app, &user).await?;
+            let updated = app
+                .operator_update_user(
+                    target.id,
+                    UserUpdate {
+                        role: Some(role),
+                        is_active: None,
+                    },
+                )
+                .await
+                .map_err(show)?;
+            println!("{} is now {}", updated.username, updated.role);
+        }
+        UserCommand::Deactivate { user } => set_active(&app, &user, false).await?,
+        UserCommand::Activate { user } => set_active(&app, &user, true).await?,
+    }
+    Ok(())
+}
+
+async fn find(app: &ticketing_app::App, user: &str) -> anyhow::Result<ticketing_domain::User> {
+    let login = LoginName::parse(user).map_err(|e| anyhow::anyhow!("user {e}"))?;
+    app.find_user(&login)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))
+}
+
+async fn set_active(app: &ticketing_app::App, user: &str, active: bool) -> anyhow::Result<()> {
+    let target = find(app, user).await?;
+    let updated = app
+        .operator_update_user(
+            target.id,
+            UserUpdate {
+                role: None,
+                is_active: Some(active),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    println!(
+        "{} is now {}",
+        updated.username,
+        if updated.is_active {
+            "active"
+        } else {
+            "deactivated"
+        }
+    );
+    Ok(())
+}
+
+fn describe(e: &ticketing_app::AppError) -> String {
+    match e {
+        ticketing_app::AppError::Validation(errors) => errors
+            .iter()
+            .map(|(f, m)| format!("{f}: {}", m.join("; ")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,225 @@
+//! Building the application from settings: the store chosen by URL scheme, the attachment
+//! store, password hashing and tokens.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use ticketing_app::ports::{
+    ActivityRepository, AttachmentRepository, HealthCheck, MessageRepository, SessionRepository,
+    TicketRepository, UserRepository,
+};
+use ticketing_app::system::{SystemClock, UuidV7};
+use ticketing_app::{App, Ports, Settings as AppSettings};
+use ticketing_attachments_fs::FsBlobStore;
+use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
+use ticketing_store_postgres::{PgOptions, PgStore};
+use ticketing_store_sqlite::{SqliteOptions, SqliteStore};
+
+use crate::settings::{Secret, Settings, parse_duration};
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string.
+    Postgres(String),
+}
+
+/// Chooses the store from the URL scheme; anything else is an error (never a silent file).
+pub fn store_url(url: &str) -> anyhow::Result<StoreUrl> {
+    let scheme = url
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    match scheme.as_str() {
+        "postgres" | "postgresql" => Ok(StoreUrl::Postgres(url.to_owned())),
+        "sqlite" => ticketing_store_sqlite::parse_url(url)
+            .map(StoreUrl::Sqlite)
+            .ok_or_else(|| {
+                anyhow!("invalid SQLite URL: use sqlite://PATH, e.g. sqlite://./data/ticketing.db")
+            }),
+        "" => bail!("DATABASE_URL has no scheme: use sqlite://PATH or postgres://USER@HOST/DB"),
+        other => bail!(
+            "unsupported DATABASE_URL scheme `{other}`: use sqlite://PATH or postgres://USER@HOST/DB"
+        ),
+    }
+}
+
+/// The repositories of one store.
+#[derive(Clone)]
+pub struct Repositories {
+    users: Arc<dyn UserRepository>,
+    tickets: Arc<dyn TicketRepository>,
+    messages: Arc<dyn MessageRepository>,
+    attachments: Arc<dyn AttachmentRepository>,
+    activities: Arc<dyn ActivityRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    health: Arc<dyn HealthCheck>,
+}
+
+impl std::fmt::Debug for Repositories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Repositories { .. }")
+    }
+}
+
+fn repositories<S>(store: S) -> Repositories
+where
+    S: UserRepository
+        + TicketRepository
+        + MessageRepository
+        + AttachmentRepository
+        + ActivityRepository
+        + SessionRepository
+        + HealthCheck
+        + 'static,
+{
+    let s = Arc::new(store);
+    Repositories {
+        users: s.clone(),
+        tickets: s.clone(),
+        messages: s.clone(),
+        attachments: s.clone(),
+        activities: s.clone(),
+        sessions: s.clone(),
+        health: s,
+    }
+}
+
+/// Opens the store of `settings` and (with `migrate`) applies pending migrations.
+pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Repositories> {
+    match store_url(settings.database_url.expose())? {
+        StoreUrl::Sqlite(path) => {
+            let mut options = SqliteOptions::default();
+            if settings.db_pool_size > 0 {
+                options.pool_size = settings.db_pool_size;
+            }
+            let store = SqliteStore::open(&path, options)
+                .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+            if migrate {
+                let applied = store.migrate().context("database migration failed")?;
+                log_migrations(&applied);
+            }
+            Ok(repositories(store))
+        }
+        StoreUrl::Postgres(url) => {
+            let mut options = PgOptions::default();
+            if settings.db_pool_size > 0 {
+                options.pool_size = settings.db_pool_size;
+            }
+            let store = PgStore::connect(&url, options).context("cannot connect to PostgreSQL")?;
+            if migrate {
+                let applied = store.migrate().context("database migration failed")?;
+                log_migrations(&applied);
+            }
+            Ok(repositories(store))
+        }
+    }
+}
+
+fn log_migrations(applied: &[String]) {
+    if applied.is_empty() {
+        tracing::info!("database schema is up to date");
+    } else {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+}
+
+/// The JWT secret: configured, or read from (or generated into) `<data_dir>/jwt-secret`.
+pub fn jwt_secret(settings: &Settings) -> anyhow::Result<Secret> {
+    if let Some(s) = &settings.jwt_secret {
+        if s.expose().len() < 32 {
+            bail!("the JWT secret must be at least 32 bytes (TICKETING_JWT_SECRET)");
+        }
+        return Ok(s.clone());
+    }
+    let path = settings.data_dir.join("jwt-secret");
+    if path.exists() {
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the JWT secret file {}", path.display()))?;
+        return Ok(Secret::new(text.trim()));
+    }
+    ensure_dir(&settings.data_dir)?;
+    let secret = ticketing_crypto::generate_secret();
+    write_private(&path, &secret)?;
+    tracing::warn!(
+        path = %path.display(),
+        "no TICKETING_JWT_SECRET set: generated one and stored it in the data directory; \
+         set TICKETING_JWT_SECRET when several replicas serve the same users"
+    );
+    Ok(Secret::new(secret))
+}
+
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create the JWT secret file {}", path.display()))?;
+    file.write_all(content.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Creates the data directory and checks that it is writable.
+pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    fs::write(&probe, b"ok")
+        .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Builds the application over the store, the attachment store and the crypto adapters.
+pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App> {
+    ensure_dir(&settings.data_dir)?;
+    let blobs = FsBlobStore::new(settings.data_dir.join("attachments")).with_context(|| {
+        format!(
+            "cannot use {}/attachments for files",
+            settings.data_dir.display()
+        )
+    })?;
+    let mut hasher_config = HasherConfig::default();
+    if settings.hash_concurrency > 0 {
+        hasher_config.max_concurrent = settings.hash_concurrency;
+    }
+    hasher_config.queue_timeout = Duration::from_secs(10);
+    let hasher = Argon2Hasher::new(hasher_config).context("invalid password hashing settings")?;
+    let secret = jwt_secret(settings)?;
+    let access_ttl = parse_duration(&settings.access_ttl).context("TICKETING_ACCESS_TTL")?;
+    let tokens =
+        JwtTokens::new(secret.expose().as_bytes(), access_ttl).context("invalid JWT settings")?;
+    let ports = Ports {
+        users: repos.users,
+        tickets: repos.tickets,
+        messages: repos.messages,
+        attachments: repos.attachments,
+        activities: repos.activities,
+        sessions: repos.sessions,
+        health: repos.health,
+        blobs: Arc::new(blobs),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(tokens),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(UuidV7),
+    };
+    let app_settings = AppSettings {
+        refresh_ttl: parse_duration(&settings.refresh_ttl).context("TICKETING_REFRESH_TTL")?,
+        download_ttl: parse_duration(&settings.download_ttl).context("TICKETING_DOWNLOAD_TTL")?,
+        max_upload_bytes: settings.max_upload_bytes,
+        ..AppSettings::default()
+    };
+    Ok(App::new(ports, app_settings))
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the workspace tests (SQLite always, PostgreSQL mandatory),
+# doctests, the migration check, and the browser end-to-end tests. Starts what it needs
+# (PostgreSQL, Chromium, npm packages) and fails loudly instead of skipping.
+#
+#   scripts/test-all.sh            # everything
+#   SKIP_E2E=1 scripts/test-all.sh # Rust tests only (for a quick local loop; CI never sets it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "migration folders in lockstep"
+bash scripts/check-migrations.sh
+
+step "PostgreSQL for the tests"
+TEST_DATABASE_URL=$(bash scripts/ensure-postgres.sh)
+export TEST_DATABASE_URL
+export TICKETING_REQUIRE_POSTGRES=1
+echo "using $TEST_DATABASE_URL" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#'
+
+step "workspace tests (unit, contract suites on SQLite/PostgreSQL/memory, HTTP black-box)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast --profile ci
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+step "doctests"
+cargo test --workspace --doc
+
+if [[ "${SKIP_E2E:-0}" != "1" ]]; then
+  step "browser end-to-end tests"
+  cargo build -p ticketing-server
+  TICKETING_BIN="${CARGO_TARGET_DIR:-target}/debug/ticketing" bash e2e/run.sh
+fi
+
+step "all tests passed"
