@@ -265,8 +265,9 @@ impl Cursor {
 /// Search text for `q`: every term must start a word of the topic or the description.
 ///
 /// Terms are the runs of letters and digits of the query, lower-cased; a document matches when
-/// each term is a prefix of one of its words (same tokenizer). This is what both stores implement
-/// (PostgreSQL: `tsvector` with the `simple` configuration; SQLite: FTS5 `unicode61`).
+/// each term is a prefix of one of its words (same tokenizer). This is what both stores implement:
+/// they index the words of [`tokenize`] verbatim (PostgreSQL: a GIN-indexed `tsvector` built with
+/// `array_to_tsvector`; SQLite: FTS5 with the `ascii` tokenizer), see `docs/database.md`.
 ///
 /// ```
 /// use ticketing_domain::listing::SearchText;

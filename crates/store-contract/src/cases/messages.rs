@@ -1,0 +1,213 @@
+//! Messages, attachments and activities: round trips, order, internal-note visibility.
+
+use ticketing_app::RepoError;
+use ticketing_domain::{Action, ActivityEntry, AttachmentId, Role, Status, Ticket};
+
+use crate::StoreUnderTest;
+use crate::fixtures::{
+    activities, add_ticket, add_user, assert_same, at, attachment, attachments, entry, message,
+    messages, new_id, t0, ticket, tickets, touch,
+};
+
+/// Messages come back whole, oldest first (ties by id); internal notes only when asked; the
+/// ticket's counters follow.
+pub async fn case_messages<S: StoreUnderTest>(s: &S) {
+    let owner = add_user(s, "owner", Role::Customer).await;
+    let agent = add_user(s, "agent", Role::Agent).await;
+    let t = ticket(&owner, "Chatty", "talk", t0());
+    add_ticket(s, &t).await;
+    let other = ticket(&owner, "Other", "quiet", t0());
+    add_ticket(s, &other).await;
+
+    let m1 = message(t.id, &owner, "first", false, at(1));
+    let n1 = message(t.id, &agent, "internal note", true, at(2));
+    let m2 = message(t.id, &agent, "public reply at the same time", false, at(2));
+    let m3 = message(t.id, &owner, "third", false, at(3));
+    for m in [&m1, &n1, &m2, &m3] {
+        let (effect, action) = if m.internal {
+            (touch(t.id, m.created_at, 0, 1), Action::InternalNoteAdded)
+        } else {
+            (touch(t.id, m.created_at, 1, 0), Action::MessageAdded)
+        };
+        let log = [entry(t.id, action, m.author, m.internal, m.created_at)];
+        messages(s).add(m, &effect, &log).await.unwrap();
+    }
+    let mut tied = [n1.clone(), m2.clone()];
+    tied.sort_by_key(|m| m.id);
+    let all = vec![m1.clone(), tied[0].clone(), tied[1].clone(), m3.clone()];
+    assert_same(&messages(s).list(t.id, true).await.unwrap(), &all);
+    assert_same(
+        &messages(s).list(t.id, false).await.unwrap(),
+        &vec![m1.clone(), m2.clone(), m3.clone()],
+    );
+    assert_same(&messages(s).get(n1.id).await.unwrap(), &n1);
+    assert!(messages(s).list(other.id, true).await.unwrap().is_empty());
+
+    let stored = tickets(s).get(t.id).await.unwrap();
+    assert_eq!((stored.message_count, stored.internal_note_count), (3, 1));
+    assert_eq!((stored.version, stored.updated_at), (5, at(3)));
+    assert_eq!(stored.visible_message_count(false), 3);
+}
+
+/// Attachments: round trip (with and without a message), visibility, order, storage keys,
+/// a duplicate storage key refused with nothing written, removal.
+pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
+    let owner = add_user(s, "owner", Role::Customer).await;
+    let agent = add_user(s, "agent", Role::Agent).await;
+    let t = ticket(&owner, "Files", "see attached", t0());
+    add_ticket(s, &t).await;
+    let m = message(t.id, &owner, "with a file", false, at(1));
+    messages(s)
+        .add(&m, &touch(t.id, at(1), 1, 0), &[])
+        .await
+        .unwrap();
+    let n = message(t.id, &agent, "secret file", true, at(2));
+    messages(s)
+        .add(&n, &touch(t.id, at(2), 0, 1), &[])
+        .await
+        .unwrap();
+
+    let mut a1 = attachment(t.id, None, &owner, "plain.pdf", at(3));
+    a1.file.size = 5_000_000_000;
+    let a2 = attachment(t.id, Some(&m), &owner, "reply.png", at(3));
+    let a3 = attachment(t.id, Some(&n), &agent, "internal.txt", at(4));
+    assert!(a3.internal && !a2.internal);
+    for a in [&a1, &a2, &a3] {
+        let log = [entry(
+            t.id,
+            Action::AttachmentAdded,
+            a.uploaded_by,
+            a.internal,
+            a.uploaded_at,
+        )];
+        attachments(s)
+            .add(a, &touch(t.id, a.uploaded_at, 0, 0), &log)
+            .await
+            .unwrap();
+    }
+    for a in [&a1, &a2, &a3] {
+        assert_same(&attachments(s).get(a.id).await.unwrap(), a);
+    }
+    let mut tied = [a1.clone(), a2.clone()];
+    tied.sort_by_key(|a| a.id);
+    assert_same(
+        &attachments(s).list(t.id, false).await.unwrap(),
+        &tied.to_vec(),
+    );
+    let mut everything = tied.to_vec();
+    everything.push(a3.clone());
+    assert_same(&attachments(s).list(t.id, true).await.unwrap(), &everything);
+    let keys = attachments(s).storage_keys().await.unwrap();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.contains(&a1.file.storage_key) && keys.contains(&a3.file.storage_key));
+
+    let before = tickets(s).get(t.id).await.unwrap();
+    let log_before = activities(s).list(t.id, true).await.unwrap();
+    let mut dup = attachment(t.id, None, &owner, "dup.pdf", at(5));
+    dup.file.storage_key = a1.file.storage_key.clone();
+    let log = [entry(t.id, Action::AttachmentAdded, owner.id, false, at(5))];
+    let r = attachments(s)
+        .add(&dup, &touch(t.id, at(5), 0, 0), &log)
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(RepoError::Conflict {
+                field: "storage_key"
+            })
+        ),
+        "{r:?}"
+    );
+    assert_same(&tickets(s).get(t.id).await.unwrap(), &before);
+    assert_eq!(
+        activities(s).list(t.id, true).await.unwrap().len(),
+        log_before.len()
+    );
+
+    let log = [entry(
+        t.id,
+        Action::AttachmentRemoved,
+        owner.id,
+        false,
+        at(6),
+    )];
+    attachments(s)
+        .remove(a2.id, &touch(t.id, at(6), 0, 0), &log)
+        .await
+        .unwrap();
+    assert!(matches!(
+        attachments(s).get(a2.id).await,
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(attachments(s).storage_keys().await.unwrap().len(), 2);
+    assert_eq!(
+        tickets(s).get(t.id).await.unwrap().version,
+        before.version + 1
+    );
+    let r = attachments(s)
+        .remove(a2.id, &touch(t.id, at(7), 0, 0), &[])
+        .await;
+    assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
+    let ghost = AttachmentId::from_uuid(new_id());
+    let r = attachments(s)
+        .remove(ghost, &touch(t.id, at(7), 0, 0), &[])
+        .await;
+    assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
+
+    // Closing the ticket: removal is refused (Stale) and the row stays.
+    let current = tickets(s).get(t.id).await.unwrap();
+    let closed = Ticket {
+        status: Status::Closed,
+        closed_at: Some(at(8)),
+        version: current.version + 1,
+        updated_at: at(8),
+        ..current.clone()
+    };
+    tickets(s)
+        .update(&closed, current.version, &[])
+        .await
+        .unwrap();
+    let r = attachments(s)
+        .remove(a1.id, &touch(t.id, at(9), 0, 0), &[])
+        .await;
+    assert!(matches!(r, Err(RepoError::Stale)), "{r:?}");
+    assert_same(&attachments(s).get(a1.id).await.unwrap(), &a1);
+}
+
+/// The log: newest first, ties by id descending; internal entries only when asked.
+pub async fn case_activities<S: StoreUnderTest>(s: &S) {
+    let owner = add_user(s, "owner", Role::Customer).await;
+    let agent = add_user(s, "agent", Role::Agent).await;
+    let t = ticket(&owner, "Logged", "log me", t0());
+    let created = add_ticket(s, &t).await;
+    let burst = vec![
+        entry(t.id, Action::StatusChanged, agent.id, false, at(10)),
+        entry(t.id, Action::PriorityChanged, agent.id, false, at(10)),
+        entry(t.id, Action::AssignedToChanged, agent.id, false, at(10)),
+    ];
+    let v2 = Ticket {
+        version: 2,
+        updated_at: at(10),
+        ..t.clone()
+    };
+    tickets(s).update(&v2, 1, &burst).await.unwrap();
+    let note = message(t.id, &agent, "psst", true, at(20));
+    let note_entry = entry(t.id, Action::InternalNoteAdded, agent.id, true, at(20));
+    messages(s)
+        .add(
+            &note,
+            &touch(t.id, at(20), 0, 1),
+            std::slice::from_ref(&note_entry),
+        )
+        .await
+        .unwrap();
+
+    let mut tied = burst.clone();
+    tied.sort_by_key(|e| std::cmp::Reverse(e.id));
+    let mut want: Vec<ActivityEntry> = vec![note_entry.clone()];
+    want.extend(tied.iter().cloned());
+    want.push(created.clone());
+    assert_same(&activities(s).list(t.id, true).await.unwrap(), &want);
+    want.remove(0);
+    assert_same(&activities(s).list(t.id, false).await.unwrap(), &want);
+}

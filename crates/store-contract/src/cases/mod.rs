@@ -1,0 +1,21 @@
+//! The contract cases. Each takes an empty, migrated store and panics when the store breaks
+//! the contract of the ports (see `ticketing_app::ports`).
+//!
+//! This is test code: it unwraps freely.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod concurrency;
+mod listing;
+mod messages;
+mod search;
+mod sessions;
+mod tickets;
+mod users;
+
+pub use concurrency::*;
+pub use listing::*;
+pub use messages::*;
+pub use search::*;
+pub use sessions::*;
+pub use tickets::*;
+pub use users::*;

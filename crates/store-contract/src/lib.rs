@@ -1,0 +1,132 @@
+//! # ticketing-store-contract
+//!
+//! The one contract test-suite of the repository ports of `ticketing-app`, run against every
+//! store, and [`MemoryStore`], an in-memory fake that passes it (for HTTP and use-case tests).
+//!
+//! Each case is a plain `pub async fn case_xxx<S: StoreUnderTest>(store: &S)` in [`cases`]; it
+//! expects an empty, migrated store and panics (with a message) when the store breaks the
+//! contract. [`store_contract_tests!`] expands them into one `#[tokio::test]` each inside the
+//! calling crate's integration test file:
+//!
+//! ```ignore
+//! // crates/store-xxx/tests/contract.rs
+//! async fn fixture() -> Option<MyFixture> { /* None: skipped (print why) */ }
+//! ticketing_store_contract::store_contract_tests!(fixture().await);
+//! ```
+//!
+//! The expression is evaluated once per test and must give an `Option<F>` where `F:`
+//! [`Fixture`]; `None` skips the test (the fixture says why). The calling crate needs `tokio`
+//! (with `macros` and `rt`) among its dev-dependencies.
+#![forbid(unsafe_code)]
+
+pub mod cases;
+pub mod fixtures;
+mod memory;
+
+pub use memory::MemoryStore;
+
+use ticketing_app::ports::{
+    ActivityRepository, AttachmentRepository, HealthCheck, MessageRepository, SessionRepository,
+    TicketRepository, UserRepository,
+};
+
+/// A store the suite can run against: every repository port plus `HealthCheck`, cloneable (the
+/// concurrency cases share it between tasks).
+pub trait StoreUnderTest:
+    UserRepository
+    + TicketRepository
+    + MessageRepository
+    + AttachmentRepository
+    + ActivityRepository
+    + SessionRepository
+    + HealthCheck
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> StoreUnderTest for T where
+    T: UserRepository
+        + TicketRepository
+        + MessageRepository
+        + AttachmentRepository
+        + ActivityRepository
+        + SessionRepository
+        + HealthCheck
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// What a test runs on: a fresh, empty, migrated store, plus whatever must live as long as the
+/// test (a temporary directory, a database to drop at the end).
+pub trait Fixture {
+    /// The store.
+    type Store: StoreUnderTest;
+    /// The store under test.
+    fn store(&self) -> &Self::Store;
+}
+
+impl Fixture for MemoryStore {
+    type Store = MemoryStore;
+    fn store(&self) -> &MemoryStore {
+        self
+    }
+}
+
+/// Expands into one `#[tokio::test]` per contract case. The argument is an expression (it may
+/// use `.await`) giving `Option<impl Fixture>`, evaluated afresh for each test; `None` skips.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:expr) => {
+        $crate::__store_contract_cases!(
+            $make;
+            case_ping,
+            case_user_round_trip,
+            case_user_not_found,
+            case_user_conflicts_case_insensitively,
+            case_user_updates,
+            case_find_credentials,
+            case_user_list_and_count,
+            case_ticket_round_trip,
+            case_ticket_not_found,
+            case_ticket_update_and_stale_version,
+            case_soft_delete,
+            case_touch_guards,
+            case_replace_effect,
+            case_timestamps_round_trip,
+            case_unicode_round_trip,
+            case_pagination_every_ordering,
+            case_pagination_stable_under_inserts,
+            case_filters_and_totals,
+            case_search,
+            case_search_unicode,
+            case_search_with_filters_and_pages,
+            case_messages,
+            case_attachments,
+            case_activities,
+            case_sessions,
+            case_session_rotation_race,
+            case_concurrent_updates_one_wins,
+            case_concurrent_touches_all_land,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_cases {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let Some(fixture) = $make else { return };
+                $crate::cases::$case($crate::Fixture::store(&fixture)).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,94 @@
+//! [`MemoryStore`]: an in-memory fake of every repository port, with the semantics of the real
+//! stores (it passes the same contract suite). For tests only: nothing is persisted.
+
+mod sessions;
+mod tickets;
+mod users;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ticketing_app::RepoError;
+use ticketing_app::ports::{HealthCheck, RefreshSession};
+use ticketing_domain::{
+    ActivityEntry, Attachment, AttachmentId, Message, MessageId, SessionId, Ticket, TicketId, User,
+    UserId,
+};
+
+/// An in-memory store implementing every repository port and `HealthCheck`. Cheap to clone:
+/// clones share the same data.
+///
+/// Like the database stores it keeps times at microsecond precision (sub-microsecond digits are
+/// dropped on write), enforces the case-insensitive uniqueness of usernames and emails, guards
+/// ticket writes by version and state, and searches with `SearchText::matches`. It does not
+/// check references between rows (an attachment's message, a ticket's owner).
+///
+/// [`MemoryStore::set_unavailable`] makes every call fail with `RepoError::Unavailable`, to test
+/// how callers handle an outage.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    unavailable: bool,
+    users: HashMap<UserId, (User, String)>,
+    tickets: HashMap<TicketId, Ticket>,
+    messages: HashMap<MessageId, Message>,
+    attachments: HashMap<AttachmentId, Attachment>,
+    activities: Vec<ActivityEntry>,
+    sessions: HashMap<SessionId, RefreshSession>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// While `true`, every call fails with `RepoError::Unavailable` and changes nothing.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        if let Ok(mut state) = self.inner.lock() {
+            state.unavailable = unavailable;
+        }
+    }
+
+    /// The state, or `Unavailable` when switched off (or when a panic poisoned the lock).
+    fn state(&self) -> Result<MutexGuard<'_, State>, RepoError> {
+        let state = self
+            .inner
+            .lock()
+            .map_err(|_| RepoError::Unavailable("memory store lock poisoned".to_owned()))?;
+        if state.unavailable {
+            return Err(RepoError::Unavailable(
+                "memory store switched off".to_owned(),
+            ));
+        }
+        Ok(state)
+    }
+}
+
+/// A time as the databases keep it: whole microseconds (rounded down), UTC.
+pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+pub(crate) fn opt_micros(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    t.map(micros)
+}
+
+#[async_trait]
+impl HealthCheck for MemoryStore {
+    async fn ping(&self) -> Result<(), RepoError> {
+        self.state().map(|_| ())
+    }
+}

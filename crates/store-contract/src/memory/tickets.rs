@@ -1,0 +1,336 @@
+//! Tickets, messages, attachments and the activity log of the memory store.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{
+    ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect, TicketRepository,
+};
+use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketOrdering, TicketQuery};
+use ticketing_domain::{
+    ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId,
+};
+use uuid::Uuid;
+
+use super::{MemoryStore, State, micros, opt_micros};
+
+fn normalized(t: &Ticket) -> Ticket {
+    Ticket {
+        created_at: micros(t.created_at),
+        updated_at: micros(t.updated_at),
+        resolved_at: opt_micros(t.resolved_at),
+        closed_at: opt_micros(t.closed_at),
+        deleted_at: opt_micros(t.deleted_at),
+        ..t.clone()
+    }
+}
+
+fn normalized_entry(a: &ActivityEntry) -> ActivityEntry {
+    ActivityEntry {
+        created_at: micros(a.created_at),
+        ..a.clone()
+    }
+}
+
+/// The sort value of `t` in `ordering`, then its id.
+fn sort_key(ordering: TicketOrdering, t: &Ticket) -> (i64, Uuid) {
+    let k = match ordering.key {
+        SortKey::CreatedAt => t.created_at.timestamp_micros(),
+        SortKey::UpdatedAt => t.updated_at.timestamp_micros(),
+        SortKey::Priority => i64::from(t.priority.rank()),
+    };
+    (k, t.id.as_uuid())
+}
+
+fn bad_cursor() -> RepoError {
+    RepoError::Unexpected(anyhow::anyhow!("the cursor does not fit the ordering"))
+}
+
+impl State {
+    /// Checks the guard of `effect` without changing anything.
+    fn check_effect(&self, effect: &TicketEffect) -> Result<(), RepoError> {
+        let ok = match effect {
+            TicketEffect::Touch { ticket_id, .. } => self
+                .tickets
+                .get(ticket_id)
+                .is_some_and(|t| !t.is_deleted() && t.status != Status::Closed),
+            TicketEffect::Replace {
+                ticket,
+                expected_version,
+            } => self
+                .tickets
+                .get(&ticket.id)
+                .is_some_and(|t| !t.is_deleted() && t.version == *expected_version),
+        };
+        if ok { Ok(()) } else { Err(RepoError::Stale) }
+    }
+
+    /// Applies `effect` (its guard was checked).
+    fn apply_effect(&mut self, effect: &TicketEffect) {
+        match effect {
+            TicketEffect::Touch {
+                ticket_id,
+                at,
+                messages,
+                internal_notes,
+            } => {
+                if let Some(t) = self.tickets.get_mut(ticket_id) {
+                    t.version += 1;
+                    t.updated_at = micros(*at);
+                    t.message_count = t.message_count.saturating_add(*messages);
+                    t.internal_note_count = t.internal_note_count.saturating_add(*internal_notes);
+                }
+            }
+            TicketEffect::Replace { ticket, .. } => self.replace(ticket),
+        }
+    }
+
+    /// Writes every mutable column of `ticket` (not id, owner, creation time).
+    fn replace(&mut self, ticket: &Ticket) {
+        if let Some(stored) = self.tickets.get_mut(&ticket.id) {
+            let new = normalized(ticket);
+            *stored = Ticket {
+                id: stored.id,
+                owner: stored.owner,
+                created_at: stored.created_at,
+                ..new
+            };
+        }
+    }
+
+    /// `Conflict { field: "id" }` when an entry id is taken (or repeated).
+    fn check_activities(&self, entries: &[ActivityEntry]) -> Result<(), RepoError> {
+        let mut ids: HashSet<_> = self.activities.iter().map(|a| a.id).collect();
+        if entries.iter().all(|a| ids.insert(a.id)) {
+            Ok(())
+        } else {
+            Err(RepoError::Conflict { field: "id" })
+        }
+    }
+
+    fn append(&mut self, entries: &[ActivityEntry]) {
+        self.activities.extend(entries.iter().map(normalized_entry));
+    }
+}
+
+#[async_trait]
+impl TicketRepository for MemoryStore {
+    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError> {
+        let mut s = self.state()?;
+        if s.tickets.contains_key(&ticket.id) {
+            return Err(RepoError::Conflict { field: "id" });
+        }
+        s.check_activities(std::slice::from_ref(created))?;
+        s.tickets.insert(ticket.id, normalized(ticket));
+        s.append(std::slice::from_ref(created));
+        Ok(())
+    }
+
+    async fn get(&self, id: TicketId) -> Result<Ticket, RepoError> {
+        let s = self.state()?;
+        s.tickets
+            .get(&id)
+            .filter(|t| !t.is_deleted())
+            .cloned()
+            .ok_or(RepoError::NotFound)
+    }
+
+    async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>, RepoError> {
+        let s = self.state()?;
+        let ordering = query.ordering;
+        let after = match query.after {
+            None => None,
+            Some(c) if c.ordering != ordering => return Err(bad_cursor()),
+            Some(c) => match (ordering.key, c.key) {
+                (SortKey::CreatedAt | SortKey::UpdatedAt, CursorKey::Time(t)) => {
+                    Some((t.timestamp_micros(), c.id))
+                }
+                (SortKey::Priority, CursorKey::Rank(r)) => Some((i64::from(r), c.id)),
+                _ => return Err(bad_cursor()),
+            },
+        };
+        let mut selected: Vec<&Ticket> = s.tickets.values().filter(|t| query.selects(t)).collect();
+        let total = selected.len() as u64;
+        selected.sort_by_key(|t| sort_key(ordering, t));
+        if ordering.descending {
+            selected.reverse();
+        }
+        let rest: Vec<&Ticket> = selected
+            .into_iter()
+            .filter(|t| match after {
+                None => true,
+                Some(c) if ordering.descending => sort_key(ordering, t) < c,
+                Some(c) => sort_key(ordering, t) > c,
+            })
+            .collect();
+        let limit = usize::from(query.limit.get());
+        let more = rest.len() > limit;
+        let items: Vec<Ticket> = rest.into_iter().take(limit).cloned().collect();
+        let next = match items.last() {
+            Some(last) if more => Some(ordering.cursor_after(last).encode()),
+            _ => None,
+        };
+        Ok(Page { items, total, next })
+    }
+
+    async fn update(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let mut s = self.state()?;
+        let stored = s.tickets.get(&ticket.id).ok_or(RepoError::NotFound)?;
+        if stored.is_deleted() || stored.version != expected_version {
+            return Err(RepoError::Stale);
+        }
+        s.check_activities(activities)?;
+        s.replace(ticket);
+        s.append(activities);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl MessageRepository for MemoryStore {
+    async fn add(
+        &self,
+        message: &Message,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let mut s = self.state()?;
+        s.check_effect(effect)?;
+        if s.messages.contains_key(&message.id) {
+            return Err(RepoError::Conflict { field: "id" });
+        }
+        s.check_activities(activities)?;
+        s.apply_effect(effect);
+        let stored = Message {
+            created_at: micros(message.created_at),
+            ..message.clone()
+        };
+        s.messages.insert(message.id, stored);
+        s.append(activities);
+        Ok(())
+    }
+
+    async fn get(&self, id: MessageId) -> Result<Message, RepoError> {
+        let s = self.state()?;
+        s.messages.get(&id).cloned().ok_or(RepoError::NotFound)
+    }
+
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Message>, RepoError> {
+        let s = self.state()?;
+        let mut list: Vec<Message> = s
+            .messages
+            .values()
+            .filter(|m| m.ticket_id == ticket && (include_internal || !m.internal))
+            .cloned()
+            .collect();
+        list.sort_by_key(|m| (m.created_at, m.id));
+        Ok(list)
+    }
+}
+
+#[async_trait]
+impl AttachmentRepository for MemoryStore {
+    async fn add(
+        &self,
+        attachment: &Attachment,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let mut s = self.state()?;
+        s.check_effect(effect)?;
+        if s.attachments.contains_key(&attachment.id) {
+            return Err(RepoError::Conflict { field: "id" });
+        }
+        let key = &attachment.file.storage_key;
+        if s.attachments.values().any(|a| &a.file.storage_key == key) {
+            return Err(RepoError::Conflict {
+                field: "storage_key",
+            });
+        }
+        s.check_activities(activities)?;
+        s.apply_effect(effect);
+        let stored = Attachment {
+            uploaded_at: micros(attachment.uploaded_at),
+            ..attachment.clone()
+        };
+        s.attachments.insert(attachment.id, stored);
+        s.append(activities);
+        Ok(())
+    }
+
+    async fn get(&self, id: AttachmentId) -> Result<Attachment, RepoError> {
+        let s = self.state()?;
+        s.attachments.get(&id).cloned().ok_or(RepoError::NotFound)
+    }
+
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Attachment>, RepoError> {
+        let s = self.state()?;
+        let mut list: Vec<Attachment> = s
+            .attachments
+            .values()
+            .filter(|a| a.ticket_id == ticket && (include_internal || !a.internal))
+            .cloned()
+            .collect();
+        list.sort_by_key(|a| (a.uploaded_at, a.id));
+        Ok(list)
+    }
+
+    async fn remove(
+        &self,
+        id: AttachmentId,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let mut s = self.state()?;
+        if !s.attachments.contains_key(&id) {
+            return Err(RepoError::NotFound);
+        }
+        s.check_effect(effect)?;
+        s.check_activities(activities)?;
+        s.attachments.remove(&id);
+        s.apply_effect(effect);
+        s.append(activities);
+        Ok(())
+    }
+
+    async fn storage_keys(&self) -> Result<HashSet<String>, RepoError> {
+        let s = self.state()?;
+        Ok(s.attachments
+            .values()
+            .map(|a| a.file.storage_key.clone())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl ActivityRepository for MemoryStore {
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<ActivityEntry>, RepoError> {
+        let s = self.state()?;
+        let mut list: Vec<ActivityEntry> = s
+            .activities
+            .iter()
+            .filter(|a| a.ticket_id == ticket && (include_internal || !a.internal))
+            .cloned()
+            .collect();
+        list.sort_by_key(|a| std::cmp::Reverse((a.created_at, a.id)));
+        Ok(list)
+    }
+}

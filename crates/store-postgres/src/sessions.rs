@@ -1,0 +1,123 @@
+//! `SessionRepository` (refresh sessions) and `HealthCheck`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{HealthCheck, RefreshSession, SessionRepository};
+use ticketing_domain::{FamilyId, SessionId, UserId};
+
+use crate::rows::{SessionRow, db_time, uid};
+use crate::schema::refresh_sessions as s;
+use crate::store::PgStore;
+
+#[async_trait]
+impl SessionRepository for PgStore {
+    async fn create(&self, session: &RefreshSession) -> Result<(), RepoError> {
+        let row = SessionRow::new(session);
+        self.write(move |c| {
+            diesel::insert_into(s::table).values(&row).execute(c)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshSession>, RepoError> {
+        let hash = token_hash.to_owned();
+        self.read(move |c| {
+            s::table
+                .filter(s::token_hash.eq(hash))
+                .select(SessionRow::as_select())
+                .first(c)
+                .optional()?
+                .map(SessionRow::into_domain)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn rotate(
+        &self,
+        old: SessionId,
+        new: &RefreshSession,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let row = SessionRow::new(new);
+        self.write(move |c| {
+            let n = diesel::update(
+                s::table
+                    .filter(s::id.eq(uid(old)))
+                    .filter(s::rotated_at.is_null())
+                    .filter(s::revoked_at.is_null()),
+            )
+            .set(s::rotated_at.eq(Some(db_time(at))))
+            .execute(c)?;
+            if n == 0 {
+                let exists: i64 = s::table.filter(s::id.eq(uid(old))).count().get_result(c)?;
+                return Err(if exists == 0 {
+                    RepoError::NotFound
+                } else {
+                    RepoError::Stale
+                }
+                .into());
+            }
+            diesel::insert_into(s::table).values(&row).execute(c)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_family(&self, family: FamilyId, at: DateTime<Utc>) -> Result<(), RepoError> {
+        self.write(move |c| {
+            diesel::update(
+                s::table
+                    .filter(s::family_id.eq(uid(family)))
+                    .filter(s::revoked_at.is_null()),
+            )
+            .set(s::revoked_at.eq(Some(db_time(at))))
+            .execute(c)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_user(
+        &self,
+        user: UserId,
+        keep: Option<FamilyId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        self.write(move |c| {
+            let mut q = s::table
+                .filter(s::user_id.eq(uid(user)))
+                .filter(s::revoked_at.is_null())
+                .into_boxed();
+            if let Some(keep) = keep {
+                q = q.filter(s::family_id.ne(uid(keep)));
+            }
+            let ids = q.select(s::id);
+            diesel::update(s::table.filter(s::id.eq_any(ids)))
+                .set(s::revoked_at.eq(Some(db_time(at))))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        self.write(move |c| {
+            let n =
+                diesel::delete(s::table.filter(s::expires_at.lt(db_time(before)))).execute(c)?;
+            Ok(u64::try_from(n).unwrap_or_default())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl HealthCheck for PgStore {
+    async fn ping(&self) -> Result<(), RepoError> {
+        self.read(|c| Ok(c.batch_execute("SELECT 1")?)).await
+    }
+}

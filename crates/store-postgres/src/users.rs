@@ -1,0 +1,219 @@
+//! `UserRepository`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use ticketing_app::RepoError;
+use ticketing_app::ports::UserRepository;
+use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
+use ticketing_domain::{LoginName, Role, User, UserId};
+
+use crate::error::DbResult;
+use crate::rows::{UserRow, db_time, uid};
+use crate::schema::users;
+use crate::store::PgStore;
+
+fn filtered(q: &UserQuery) -> users::BoxedQuery<'static, Pg> {
+    let mut b = users::table.into_boxed();
+    if let Some(role) = q.role {
+        b = b.filter(users::role.eq(role.as_str()));
+    }
+    if let Some(active) = q.active {
+        b = b.filter(users::is_active.eq(active));
+    }
+    b
+}
+
+fn list(c: &mut PgConnection, q: &UserQuery) -> DbResult<Page<User>> {
+    let total: i64 = filtered(q).count().get_result(c)?;
+    let limit = usize::from(q.limit.get());
+    let mut page = filtered(q);
+    if let Some((key, id)) = &q.after {
+        page = page.filter(
+            users::username_key.ge(key.clone()).and(
+                users::username_key
+                    .gt(key.clone())
+                    .or(users::id.gt(uid(*id))),
+            ),
+        );
+    }
+    let rows: Vec<UserRow> = page
+        .order_by((users::username_key.asc(), users::id.asc()))
+        .limit(i64::from(q.limit.get()) + 1)
+        .select(UserRow::as_select())
+        .load(c)?;
+    let more = rows.len() > limit;
+    let items = rows
+        .into_iter()
+        .take(limit)
+        .map(UserRow::into_domain)
+        .collect::<DbResult<Vec<User>>>()?;
+    let next = match items.last() {
+        Some(last) if more => Some(encode_user_cursor(&last.username.key(), last.id)),
+        _ => None,
+    };
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or_default(),
+        next,
+    })
+}
+
+fn must_touch(rows: usize) -> DbResult<()> {
+    if rows == 0 {
+        Err(RepoError::NotFound.into())
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UserRepository for PgStore {
+    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError> {
+        let row = UserRow::new(user, password_hash);
+        self.write(move |c| {
+            diesel::insert_into(users::table).values(&row).execute(c)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(&self, id: UserId) -> Result<User, RepoError> {
+        self.read(move |c| {
+            users::table
+                .filter(users::id.eq(uid(id)))
+                .select(UserRow::as_select())
+                .first(c)?
+                .into_domain()
+        })
+        .await
+    }
+
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.iter().copied().map(uid).collect();
+        self.read(move |c| {
+            let rows: Vec<UserRow> = users::table
+                .filter(users::id.eq_any(ids))
+                .select(UserRow::as_select())
+                .load(c)?;
+            rows.into_iter().map(UserRow::into_domain).collect()
+        })
+        .await
+    }
+
+    async fn find_credentials(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<(User, String)>, RepoError> {
+        let (key, by_email) = match login {
+            LoginName::Email(e) => (e.key(), true),
+            LoginName::Username(u) => (u.key(), false),
+        };
+        self.read(move |c| {
+            let rows: Vec<UserRow> = users::table
+                .filter(
+                    users::username_key
+                        .eq(key.clone())
+                        .or(users::email_key.eq(key.clone())),
+                )
+                .select(UserRow::as_select())
+                .load(c)?;
+            // A login that is one user's email and another's username: the kind of login wins.
+            let preferred = rows
+                .iter()
+                .position(|r| {
+                    if by_email {
+                        r.email_key == key
+                    } else {
+                        r.username_key == key
+                    }
+                })
+                .unwrap_or(0);
+            let Some(row) = rows.into_iter().nth(preferred) else {
+                return Ok(None);
+            };
+            let hash = row.password_hash.clone();
+            Ok(Some((row.into_domain()?, hash)))
+        })
+        .await
+    }
+
+    async fn password_hash(&self, id: UserId) -> Result<String, RepoError> {
+        self.read(move |c| {
+            Ok(users::table
+                .filter(users::id.eq(uid(id)))
+                .select(users::password_hash)
+                .first(c)?)
+        })
+        .await
+    }
+
+    async fn update(&self, user: &User) -> Result<(), RepoError> {
+        let row = UserRow::new(user, "");
+        self.write(move |c| {
+            let n = diesel::update(users::table.filter(users::id.eq(&row.id)))
+                .set((
+                    users::email.eq(&row.email),
+                    users::email_key.eq(&row.email_key),
+                    users::first_name.eq(&row.first_name),
+                    users::last_name.eq(&row.last_name),
+                    users::role.eq(&row.role),
+                    users::is_active.eq(row.is_active),
+                    users::token_epoch.eq(row.token_epoch),
+                ))
+                .execute(c)?;
+            must_touch(n)
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        token_epoch: i64,
+    ) -> Result<(), RepoError> {
+        let hash = password_hash.to_owned();
+        self.write(move |c| {
+            let n = diesel::update(users::table.filter(users::id.eq(uid(id))))
+                .set((
+                    users::password_hash.eq(hash),
+                    users::token_epoch.eq(token_epoch),
+                ))
+                .execute(c)?;
+            must_touch(n)
+        })
+        .await
+    }
+
+    async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
+        self.write(move |c| {
+            let n = diesel::update(users::table.filter(users::id.eq(uid(id))))
+                .set(users::last_login.eq(Some(db_time(at))))
+                .execute(c)?;
+            must_touch(n)
+        })
+        .await
+    }
+
+    async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
+        let q = query.clone();
+        self.snapshot(move |c| list(c, &q)).await
+    }
+
+    async fn count_active(&self, role: Role) -> Result<u64, RepoError> {
+        self.read(move |c| {
+            let n: i64 = users::table
+                .filter(users::role.eq(role.as_str()))
+                .filter(users::is_active.eq(true))
+                .count()
+                .get_result(c)?;
+            Ok(u64::try_from(n).unwrap_or_default())
+        })
+        .await
+    }
+}

@@ -1,0 +1,143 @@
+//! Errors: [`StoreError`] for opening and migrating, and the translation of diesel and pool
+//! errors into [`RepoError`] (no diesel type leaves this crate).
+
+use std::path::PathBuf;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use ticketing_app::RepoError;
+
+/// Why the store could not be opened or migrated. Messages are one line.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `:memory:` (or a `mode=memory` URI) was given: every pooled connection would see its own
+    /// empty database.
+    #[error(
+        "an in-memory SQLite database cannot be used behind a connection pool; give a file path"
+    )]
+    InMemoryRefused,
+    /// The path cannot be used (not UTF-8, parent directory cannot be created, not a database).
+    #[error("cannot use SQLite database {path}: {reason}")]
+    BadPath {
+        /// The path given.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The connection pool could not be built or handed out no connection in time.
+    #[error("SQLite database unavailable: {0}")]
+    Unavailable(String),
+    /// A migration failed; nothing of it was applied.
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+/// A failure inside a store operation: a diesel error to translate, or an outcome already
+/// decided (`Stale`, `NotFound`...).
+#[derive(Debug)]
+pub(crate) enum Fail {
+    Db(DieselError),
+    Repo(RepoError),
+}
+
+impl From<DieselError> for Fail {
+    fn from(e: DieselError) -> Self {
+        Fail::Db(e)
+    }
+}
+
+impl From<RepoError> for Fail {
+    fn from(e: RepoError) -> Self {
+        Fail::Repo(e)
+    }
+}
+
+pub(crate) type DbResult<T> = Result<T, Fail>;
+
+impl Fail {
+    /// The port error for this failure.
+    pub(crate) fn into_repo(self) -> RepoError {
+        match self {
+            Fail::Repo(e) => e,
+            Fail::Db(e) => translate(e),
+        }
+    }
+}
+
+/// Names the unique column a `UNIQUE constraint failed: table.column` message is about.
+fn conflict_field(message: &str) -> &'static str {
+    if message.contains("username") {
+        "username"
+    } else if message.contains("email") {
+        "email"
+    } else if message.contains("storage_key") {
+        "storage_key"
+    } else if message.contains("token_hash") {
+        "token_hash"
+    } else {
+        "id"
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database is locked")
+        || m.contains("database table is locked")
+        || m.contains("database is busy")
+        || m.contains("unable to open database")
+        || m.contains("disk i/o error")
+}
+
+/// Translates a diesel error into the port's vocabulary.
+pub(crate) fn translate(e: DieselError) -> RepoError {
+    match e {
+        DieselError::NotFound => RepoError::NotFound,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            RepoError::Conflict {
+                field: conflict_field(info.message()),
+            }
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            RepoError::Unavailable(format!("SQLite: {}", info.message()))
+        }
+        DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
+            RepoError::Unavailable(format!("SQLite: {}", info.message()))
+        }
+        other => RepoError::Unexpected(anyhow::anyhow!("SQLite: {other}")),
+    }
+}
+
+/// A connection could not be checked out of the pool in time.
+pub(crate) fn pool_error(e: &diesel::r2d2::PoolError) -> RepoError {
+    RepoError::Unavailable(format!("SQLite connection pool: {e}"))
+}
+
+/// A stored row that the domain refuses (corrupt data or a bug).
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Fail {
+    Fail::Repo(RepoError::Unexpected(anyhow::anyhow!(
+        "corrupt row in SQLite: {what}: {detail}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_conflicting_field() {
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: users.username_key"),
+            "username"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: users.email_key"),
+            "email"
+        );
+        assert_eq!(conflict_field("UNIQUE constraint failed: tickets.id"), "id");
+    }
+
+    #[test]
+    fn locked_database_is_unavailable() {
+        assert!(is_busy("database is locked"));
+        assert!(!is_busy("no such table: users"));
+    }
+}
