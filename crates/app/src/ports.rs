@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Page, TicketQuery, UserQuery};
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, FamilyId, LoginName, Message, MessageId, Password,
-    Role, SessionId, StoredFile, Ticket, TicketId, User, UserId,
+    Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
 };
 use uuid::Uuid;
 
@@ -71,10 +71,13 @@ pub trait UserRepository: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketEffect {
     /// Bump the version by one, set `updated_at`, add the counter deltas. The ticket must still
-    /// exist, not be deleted and not be closed, else the whole write fails with `Stale`.
+    /// exist, not be deleted and still be in `status` (the status the change was computed from,
+    /// never `closed`), else the whole write fails with `Stale`.
     Touch {
         /// The ticket.
         ticket_id: TicketId,
+        /// The status the change was computed from.
+        status: Status,
         /// New `updated_at`.
         at: DateTime<Utc>,
         /// Added public messages (0 or 1).

@@ -61,6 +61,7 @@ pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
     if same_state {
         TicketEffect::Touch {
             ticket_id: after.id,
+            status: before.status,
             at: after.updated_at,
             messages: after.message_count.saturating_sub(before.message_count),
             internal_notes: after

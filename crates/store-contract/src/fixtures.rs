@@ -153,10 +153,22 @@ pub fn message(
     }
 }
 
-/// The `Touch` a message adds.
+/// The `Touch` a message adds to an open ticket.
 pub fn touch(ticket: TicketId, when: DateTime<Utc>, messages: u32, notes: u32) -> TicketEffect {
+    touch_in(Status::Open, ticket, when, messages, notes)
+}
+
+/// The `Touch` a message adds to a ticket in `status`.
+pub fn touch_in(
+    status: Status,
+    ticket: TicketId,
+    when: DateTime<Utc>,
+    messages: u32,
+    notes: u32,
+) -> TicketEffect {
     TicketEffect::Touch {
         ticket_id: ticket,
+        status,
         at: when,
         messages,
         internal_notes: notes,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{TicketEffect, TicketRepository};
 use ticketing_domain::listing::{Page, TicketQuery};
-use ticketing_domain::{ActivityEntry, Status, Ticket, TicketId};
+use ticketing_domain::{ActivityEntry, Ticket, TicketId};
 
 use crate::error::DbResult;
 use crate::rows::{ActivityRow, TicketRow, blob, micros};
@@ -43,6 +43,7 @@ pub(crate) fn apply_effect(c: &mut SqliteConnection, effect: &TicketEffect) -> D
     let changed = match effect {
         TicketEffect::Touch {
             ticket_id,
+            status,
             at,
             messages,
             internal_notes,
@@ -50,7 +51,7 @@ pub(crate) fn apply_effect(c: &mut SqliteConnection, effect: &TicketEffect) -> D
             tickets::table
                 .filter(tickets::id.eq(blob(*ticket_id)))
                 .filter(tickets::deleted_at.is_null())
-                .filter(tickets::status.ne(Status::Closed.as_str())),
+                .filter(tickets::status.eq(status.as_str())),
         )
         .set((
             tickets::version.eq(tickets::version + 1),

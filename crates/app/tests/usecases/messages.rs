@@ -142,6 +142,7 @@ fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) -> A
 fn touch(messages: u32, internal_notes: u32) -> TicketEffect {
     TicketEffect::Touch {
         ticket_id: ticket_id(),
+        status: ticketing_domain::Status::Open,
         at: now(),
         messages,
         internal_notes,
@@ -256,7 +257,13 @@ async fn add_message_by_staff_on_a_resolved_ticket_does_not_reopen_it() {
     expect_add(
         &mut h,
         new_message(&alice, false),
-        touch(1, 0),
+        TicketEffect::Touch {
+            ticket_id: ticket_id(),
+            status: Status::Resolved,
+            at: now(),
+            messages: 1,
+            internal_notes: 0,
+        },
         vec![entry(
             2,
             Action::MessageAdded,

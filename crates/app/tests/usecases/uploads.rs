@@ -229,6 +229,7 @@ pub fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) 
 pub fn touch() -> TicketEffect {
     TicketEffect::Touch {
         ticket_id: ticket_id(),
+        status: ticketing_domain::Status::Open,
         at: now(),
         messages: 0,
         internal_notes: 0,

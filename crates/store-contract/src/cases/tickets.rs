@@ -12,7 +12,7 @@ use ticketing_domain::{
 use crate::StoreUnderTest;
 use crate::fixtures::{
     activities, add_ticket, add_user, assert_same, at, attachment, attachments, entry, message,
-    messages, new_id, sessions, t0, ticket, tickets, touch, users,
+    messages, new_id, sessions, t0, ticket, tickets, touch, touch_in, users,
 };
 
 /// Every field of a ticket comes back as written, with `Option`s set and unset.
@@ -302,6 +302,40 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         ..live.clone()
     };
     assert_same(&tickets(s).get(live.id).await.unwrap(), &want);
+
+    // A change computed on another status than the stored one (e.g. a customer reply computed
+    // on an open ticket that was resolved meanwhile) must not land either.
+    let resolved = Ticket {
+        status: Status::Resolved,
+        resolved_at: Some(at(1)),
+        ..ticket(&owner, "Resolved", "fixed", t0())
+    };
+    add_ticket(s, &resolved).await;
+    let m = message(resolved.id, &owner, "still broken", false, at(6));
+    let r = messages(s)
+        .add(&m, &touch(resolved.id, at(6), 1, 0), &[])
+        .await;
+    assert!(matches!(r, Err(RepoError::Stale)), "{r:?}");
+    assert!(
+        messages(s)
+            .list(resolved.id, true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    messages(s)
+        .add(
+            &m,
+            &touch_in(Status::Resolved, resolved.id, at(6), 1, 0),
+            &[],
+        )
+        .await
+        .unwrap();
+    let after = tickets(s).get(resolved.id).await.unwrap();
+    assert_eq!(
+        (after.message_count, after.version),
+        (1, resolved.version + 1)
+    );
 }
 
 /// `Replace` (a customer reply that reopens a resolved ticket) writes the new state when the

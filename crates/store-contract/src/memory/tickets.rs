@@ -51,10 +51,11 @@ impl State {
     /// Checks the guard of `effect` without changing anything.
     fn check_effect(&self, effect: &TicketEffect) -> Result<(), RepoError> {
         let ok = match effect {
-            TicketEffect::Touch { ticket_id, .. } => self
-                .tickets
-                .get(ticket_id)
-                .is_some_and(|t| !t.is_deleted() && t.status != Status::Closed),
+            TicketEffect::Touch {
+                ticket_id, status, ..
+            } => self.tickets.get(ticket_id).is_some_and(|t| {
+                !t.is_deleted() && t.status == *status && t.status != Status::Closed
+            }),
             TicketEffect::Replace {
                 ticket,
                 expected_version,
@@ -74,6 +75,7 @@ impl State {
                 at,
                 messages,
                 internal_notes,
+                ..
             } => {
                 if let Some(t) = self.tickets.get_mut(ticket_id) {
                     t.version += 1;
