@@ -1,0 +1,118 @@
+// Admin user management: the user list, a role change, and a deactivation after which the user
+// cannot log in (and their open session ends). Staff also delete a ticket after confirming.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  assertClean, eventually, launchBrowser, openPage, PASSWORD, screenshot, startServer, uiLogin, unique, waitForHash,
+} from '../lib/harness.mjs';
+
+describe('admin', () => {
+  let server;
+  let browser;
+  let admin;
+  const id = unique();
+  const victim = { email: `dana-${id}@example.com`, username: `dana${id}` };
+  const promoted = { email: `eli-${id}@example.com`, username: `eli${id}` };
+
+  before(async () => {
+    server = await startServer();
+    server.createUser('admin1', 'admin');
+    browser = await launchBrowser();
+    await server.api.register({ ...victim, first_name: 'Dana', last_name: 'Doe' });
+    await server.api.register({ ...promoted, first_name: 'Eli', last_name: 'Evans' });
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) await server.stop();
+  });
+
+  it('lists users for the admin', async () => {
+    admin = await openPage(browser, server);
+    const { page } = admin;
+    await uiLogin(page, 'admin1');
+    await waitForHash(page, /^#\/staff\/all$/);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await waitForHash(page, /^#\/admin\/users$/);
+    await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).waitFor();
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 3 of 3 users'));
+    // The admin cannot lock themselves out from the UI.
+    const self = page.locator('#user-list .user-row[data-username="admin1"]');
+    assert.equal(await self.getByRole('button', { name: /Deactivate/ }).isDisabled(), true);
+    await screenshot(page, 'admin-users');
+  });
+
+  it('changes a role', async () => {
+    const { page } = admin;
+    const row = page.locator(`#user-list .user-row[data-username="${promoted.username}"]`);
+    await row.getByLabel(`Role of ${promoted.username}`).selectOption('agent');
+    await row.getByRole('button', { name: 'Change role' }).click();
+    await page.locator('#notices').getByText(`${promoted.username} is now Agent.`).waitFor();
+    const fresh = page.locator(`#user-list .user-row[data-username="${promoted.username}"]`);
+    await fresh.locator('.badge.role-agent').waitFor();
+    const token = await server.api.login(promoted.email);
+    const me = await server.api.call('GET', '/api/v1/users/profile/', { token });
+    assert.equal(me.body.role, 'agent');
+    // The role filter is a deep link.
+    await page.getByLabel('Role', { exact: true }).selectOption('agent');
+    await waitForHash(page, /^#\/admin\/users\?role=agent$/);
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
+    await page.goBack();
+    await waitForHash(page, /^#\/admin\/users$/);
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 3 of 3 users'));
+  });
+
+  it('deactivates a user, who then cannot log in and loses their session', async () => {
+    // The victim is logged in somewhere.
+    const victimUi = await openPage(browser, server);
+    await uiLogin(victimUi.page, victim.email);
+    await waitForHash(victimUi.page, /^#\/tickets$/);
+
+    const { page } = admin;
+    const row = page.locator(`#user-list .user-row[data-username="${victim.username}"]`);
+    await row.getByRole('button', { name: `Deactivate ${victim.username}` }).click();
+    const confirm = page.getByRole('alertdialog');
+    await confirm.getByRole('button', { name: 'Deactivate' }).click();
+    await page.locator(`#user-list .user-row[data-username="${victim.username}"] .badge-inactive`).waitFor();
+    await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).getByRole('button', { name: `Activate ${victim.username}` }).waitFor();
+    await page.getByLabel('Account status').selectOption('false');
+    await waitForHash(page, /^#\/admin\/users\?is_active=false$/);
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
+    assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), victim.username);
+
+    // A fresh login fails with the generic message.
+    const other = await openPage(browser, server);
+    await uiLogin(other.page, victim.email, PASSWORD);
+    const err = other.page.locator('#login-form .form-error');
+    await err.waitFor();
+    assert.ok((await err.textContent()).length > 0);
+    assert.match(await other.page.evaluate(() => window.location.hash), /^#\/login$/);
+    await other.context.close();
+
+    // The open session is sent to the login screen on its next request.
+    await victimUi.page.locator('#new-ticket').click();
+    await victimUi.page.locator('dialog#create-dialog').getByLabel('Topic').fill('Should not work');
+    await victimUi.page.locator('dialog#create-dialog').getByLabel('Description').fill('Deactivated.');
+    await victimUi.page.locator('#create-submit').click();
+    await waitForHash(victimUi.page, /^#\/login$/);
+    await victimUi.context.close();
+  });
+
+  it('lets staff delete a ticket after confirming', async () => {
+    const customerToken = await server.api.login(promoted.email); // now an agent, may still create tickets
+    const t = await server.api.createTicket(customerToken, `Delete me ${id}`);
+    const { page } = admin;
+    await page.goto(`${server.url}/#/tickets/${t.id}`);
+    await page.locator('#ticket-title', { hasText: `Delete me ${id}` }).waitFor();
+    await page.locator('#delete-ticket').click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete ticket' }).click();
+    await waitForHash(page, /^#\/staff\/all$/);
+    await page.locator('#notices').getByText('Ticket deleted.').waitFor();
+    await page.locator('#list-summary').waitFor();
+    await eventually(async () => assert.equal(await page.locator('#ticket-list .ticket-item', { hasText: `Delete me ${id}` }).count(), 0));
+    const res = await server.api.call('GET', `/api/v1/tickets/${t.id}/`, { token: customerToken, expect: 404 });
+    assert.equal(res.status, 404);
+    assertClean(admin);
+  });
+});

@@ -1,0 +1,242 @@
+// Shared UI pieces: notices (aria-live), modal dialogs with a focus trap, form fields and errors,
+// badges.
+
+import { h, uid } from './dom.js';
+
+export const STATUS_LABELS = { open: 'Open', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' };
+export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
+export const ROLE_LABELS = { customer: 'Customer', agent: 'Agent', admin: 'Admin' };
+
+/* ---------- notices ---------- */
+
+/** Shows a message in the notice area (an aria-live region) and returns its element. */
+export function notify(message, kind = 'info', { timeout } = {}) {
+  const region = document.getElementById('notices');
+  if (!region) return null;
+  const close = h('button', { type: 'button', class: 'notice-close', attrs: { 'aria-label': 'Dismiss' }, text: '×' });
+  const item = h('div', { class: ['notice', `notice-${kind}`], attrs: { role: kind === 'error' ? 'alert' : 'status' } },
+    h('span', { class: 'notice-text', text: message }), close);
+  const remove = () => item.remove();
+  close.addEventListener('click', remove);
+  region.append(item);
+  // Keep the stack short: the oldest notices go first.
+  while (region.children.length > 3) region.firstElementChild.remove();
+  const ms = timeout ?? (kind === 'error' ? 12000 : 5000);
+  if (ms > 0) setTimeout(remove, ms);
+  return item;
+}
+
+/** Reports an error from an API call (or anything else). */
+export function notifyError(err, prefix = '') {
+  const text = err && err.userMessage ? err.userMessage : (err && err.message) || 'Something went wrong.';
+  return notify(prefix ? `${prefix}: ${text}` : text, 'error');
+}
+
+/* ---------- dialogs ---------- */
+
+const FOCUSABLE = [
+  'a[href]', 'button:not([disabled])', 'input:not([disabled]):not([type="hidden"])',
+  'select:not([disabled])', 'textarea:not([disabled])', '[tabindex]:not([tabindex="-1"])',
+].join(',');
+
+export function focusables(root) {
+  return [...root.querySelectorAll(FOCUSABLE)].filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]'));
+}
+
+/**
+ * Opens a modal <dialog>. Focus is trapped inside; Esc or the close button closes it; focus
+ * returns to the element that had it. Returns { dialog, body, footer, close }.
+ */
+export function openDialog({ title, content = [], footer = [], className = '', onClose = null, initialFocus = null }) {
+  const opener = document.activeElement;
+  const titleId = uid('dialog-title');
+  const closeBtn = h('button', { type: 'button', class: 'btn btn-icon dialog-close', attrs: { 'aria-label': 'Close dialog' }, text: '×' });
+  const body = h('div', { class: 'dialog-body' }, content);
+  const foot = h('div', { class: 'dialog-footer' }, footer);
+  const dialog = h('dialog', { class: ['dialog', className], attrs: { 'aria-labelledby': titleId } },
+    h('div', { class: 'dialog-header' }, h('h2', { id: titleId, text: title }), closeBtn),
+    body, foot);
+
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab') return;
+    const items = focusables(dialog);
+    if (!items.length) {
+      event.preventDefault();
+      return;
+    }
+    const first = items[0];
+    const last = items[items.length - 1];
+    const active = document.activeElement;
+    if (event.shiftKey && (active === first || !dialog.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+  // A click on the backdrop (outside the dialog box) closes it too.
+  dialog.addEventListener('click', (event) => {
+    if (event.target === dialog) {
+      const r = dialog.getBoundingClientRect();
+      const inside = event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
+      if (!inside) dialog.close('cancel');
+    }
+  });
+
+  let closed = false;
+  dialog.addEventListener('close', () => {
+    if (closed) return;
+    closed = true;
+    dialog.remove();
+    if (opener && opener instanceof HTMLElement && document.contains(opener)) opener.focus();
+    if (onClose) onClose(dialog.returnValue);
+  });
+  closeBtn.addEventListener('click', () => dialog.close('cancel'));
+
+  document.body.append(dialog);
+  dialog.showModal();
+  const target = (initialFocus && dialog.contains(initialFocus) && initialFocus)
+    || dialog.querySelector('[autofocus]')
+    || focusables(body)[0]
+    || closeBtn;
+  target.focus();
+  return { dialog, body, footer: foot, close: (value = '') => { if (dialog.open) dialog.close(value); } };
+}
+
+/** Asks for confirmation; resolves true when confirmed. */
+export function confirmDialog({ title, message, confirmLabel = 'Confirm', cancelLabel = 'Cancel', danger = false }) {
+  return new Promise((resolve) => {
+    const cancel = h('button', { type: 'button', class: 'btn', text: cancelLabel });
+    const ok = h('button', { type: 'button', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], text: confirmLabel });
+    let result = false;
+    const d = openDialog({
+      title,
+      className: 'dialog-confirm',
+      content: [h('p', { text: message })],
+      footer: [cancel, ok],
+      initialFocus: cancel,
+      onClose: () => resolve(result),
+    });
+    d.dialog.setAttribute('role', 'alertdialog');
+    cancel.addEventListener('click', () => d.close('cancel'));
+    ok.addEventListener('click', () => {
+      result = true;
+      d.close('confirm');
+    });
+  });
+}
+
+/* ---------- forms ---------- */
+
+/**
+ * A labelled field. kind: 'input' (default), 'textarea', 'select'.
+ * Returns the wrapper; the control is wrapper.control.
+ */
+export function field({ label, name, kind = 'input', type = 'text', value = '', hint = '', options = [], required = false, attrs = {}, props = {} }) {
+  const id = uid(`f-${name}`);
+  let control;
+  if (kind === 'textarea') {
+    control = h('textarea', { id, name, value, required, attrs, ...props });
+  } else if (kind === 'select') {
+    control = h('select', { id, name, required, attrs, ...props },
+      options.map(([v, text]) => h('option', { value: v, text, selected: v === value })));
+  } else {
+    control = h('input', { id, name, type, value, required, attrs, ...props });
+  }
+  const hintEl = hint ? h('p', { class: 'field-hint', id: `${id}-hint`, text: hint }) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  const wrapper = h('div', { class: 'field' },
+    h('label', { htmlFor: id, class: required ? 'required' : null, text: label }),
+    control, hintEl);
+  wrapper.control = control;
+  return wrapper;
+}
+
+/** Removes error marks from a form. */
+export function clearFormErrors(form) {
+  for (const el of form.querySelectorAll('.field-error, .form-error')) el.remove();
+  for (const el of form.querySelectorAll('[aria-invalid="true"]')) {
+    el.removeAttribute('aria-invalid');
+    const ids = (el.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && !x.endsWith('-err'));
+    if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+    else el.removeAttribute('aria-describedby');
+  }
+}
+
+/**
+ * Shows an API error on a form: field messages next to their fields, anything else at the top
+ * of the form. Everything is also announced via the notice region.
+ */
+export function showFormErrors(form, err, { fieldMap = {} } = {}) {
+  clearFormErrors(form);
+  const unmatched = [];
+  let firstInvalid = null;
+  if (err && err.errors) {
+    for (const [key, messages] of Object.entries(err.errors)) {
+      const list = Array.isArray(messages) ? messages : [String(messages)];
+      const name = fieldMap[key] || key;
+      const control = form.elements.namedItem(name);
+      const el = control && !(control instanceof RadioNodeList) ? control : null;
+      if (!el) {
+        unmatched.push(`${key}: ${list.join(' ')}`);
+        continue;
+      }
+      const errId = `${el.id || uid('fld')}-err`;
+      const msg = h('p', { class: 'field-error', id: errId, text: list.join(' ') });
+      el.setAttribute('aria-invalid', 'true');
+      el.setAttribute('aria-describedby', [el.getAttribute('aria-describedby'), errId].filter(Boolean).join(' '));
+      (el.closest('.field') || el.parentElement).append(msg);
+      if (!firstInvalid) firstInvalid = el;
+    }
+  }
+  const general = [];
+  if (!err || !err.errors || unmatched.length || !firstInvalid) {
+    general.push(err && err.userMessage ? err.userMessage : (err && err.message) || 'Something went wrong.');
+  }
+  general.push(...unmatched);
+  const text = general.join(' ');
+  if (general.length) {
+    form.prepend(h('div', { class: 'form-error', attrs: { role: 'alert' }, text }));
+  }
+  notify(firstInvalid && !general.length ? 'Please correct the highlighted fields.' : text, 'error');
+  // Focus after the caller's busy() has re-enabled the controls.
+  if (firstInvalid) setTimeout(() => firstInvalid.focus(), 0);
+}
+
+/** Disables a form's controls while a promise runs. */
+export async function busy(form, fn) {
+  const controls = [...form.querySelectorAll('button, input, select, textarea')].filter((c) => !c.disabled);
+  controls.forEach((c) => { c.disabled = true; });
+  form.setAttribute('aria-busy', 'true');
+  try {
+    return await fn();
+  } finally {
+    controls.forEach((c) => { c.disabled = false; });
+    form.removeAttribute('aria-busy');
+  }
+}
+
+/* ---------- badges ---------- */
+
+export function statusBadge(status, display) {
+  return h('span', { class: ['badge', `status-${status}`], dataset: { status }, text: display || STATUS_LABELS[status] || status });
+}
+
+export function priorityBadge(priority, display) {
+  return h('span', { class: ['badge', `priority-${priority}`], dataset: { priority }, text: display || PRIORITY_LABELS[priority] || priority });
+}
+
+export function roleBadge(role) {
+  return h('span', { class: ['badge', `role-${role}`], text: ROLE_LABELS[role] || role });
+}
+
+/** A loading placeholder. */
+export function loading(text = 'Loading…') {
+  return h('div', { class: 'loading', attrs: { role: 'status' } }, h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), text);
+}
+
+/** An empty-state box. */
+export function empty(title, text = '', action = null) {
+  return h('div', { class: 'empty' }, h('p', { class: 'empty-title', text: title }), text ? h('p', { text }) : null, action);
+}

@@ -1,0 +1,125 @@
+// Admin: the user list with role changes and activation.
+
+import { API, getPage, patch, query } from '../api.js';
+import { displayName, h, replace, timeEl } from '../dom.js';
+import { href, navigate } from '../router.js';
+import * as session from '../session.js';
+import { confirmDialog, empty, loading, notify, notifyError, ROLE_LABELS, roleBadge } from '../ui.js';
+
+const PAGE_SIZE = 50;
+
+function userRow(u) {
+  const me = session.user();
+  const self = me && me.id === u.id;
+  const roleId = `role-${u.id}`;
+  const roleSelect = h('select', { id: roleId, name: 'role', disabled: self },
+    Object.entries(ROLE_LABELS).map(([v, text]) => h('option', { value: v, text, selected: v === u.role })));
+  const applyRole = h('button', { type: 'button', class: 'btn btn-small', text: 'Change role', disabled: true });
+  const toggle = h('button', {
+    type: 'button',
+    class: ['btn', 'btn-small', u.is_active === false ? 'btn-primary' : 'btn-danger'],
+    text: u.is_active === false ? 'Activate' : 'Deactivate',
+    disabled: self,
+    attrs: { 'aria-label': `${u.is_active === false ? 'Activate' : 'Deactivate'} ${u.username}` },
+  });
+  const row = h('li', { class: ['user-row', u.is_active === false ? 'user-inactive' : ''], dataset: { id: u.id, username: u.username } },
+    h('div', { class: 'user-info' },
+      h('span', { class: 'user-name', text: displayName(u) }),
+      h('span', { class: 'user-handle muted', text: `@${u.username} · ${u.email}` }),
+      h('span', { class: 'user-badges' }, roleBadge(u.role),
+        h('span', { class: ['badge', u.is_active === false ? 'badge-inactive' : 'badge-active'], text: u.is_active === false ? 'Inactive' : 'Active' }),
+        self ? h('span', { class: 'tag', text: 'You' }) : null,
+        u.date_joined ? h('span', { class: 'muted' }, 'joined ', timeEl(u.date_joined)) : null)),
+    h('div', { class: 'user-actions' },
+      h('label', { htmlFor: roleId, class: 'sr-only', text: `Role of ${u.username}` }), roleSelect, applyRole, toggle));
+
+  const save = async (changes, message) => {
+    try {
+      const updated = await patch(`${API}/users/${encodeURIComponent(u.id)}/`, changes);
+      notify(message, 'success');
+      const fresh = userRow(updated && updated.id ? updated : { ...u, ...changes });
+      row.replaceWith(fresh);
+      fresh.querySelector('button:not([disabled])')?.focus();
+    } catch (err) {
+      notifyError(err, `Updating ${u.username}`);
+    }
+  };
+  roleSelect.addEventListener('change', () => { applyRole.disabled = roleSelect.value === u.role; });
+  applyRole.addEventListener('click', () => save({ role: roleSelect.value }, `${u.username} is now ${ROLE_LABELS[roleSelect.value]}.`));
+  toggle.addEventListener('click', async () => {
+    if (u.is_active !== false) {
+      const ok = await confirmDialog({ title: `Deactivate ${u.username}?`, message: 'They will be logged out and cannot log in until reactivated.', confirmLabel: 'Deactivate', danger: true });
+      if (!ok) return;
+      await save({ is_active: false }, `${u.username} was deactivated.`);
+    } else {
+      await save({ is_active: true }, `${u.username} was activated.`);
+    }
+  });
+  return row;
+}
+
+export function mount(main, loc) {
+  document.title = 'Users · Helpdesk';
+  const roleFilter = h('select', { id: 'users-role', name: 'role' },
+    h('option', { value: '', text: 'All roles' }),
+    Object.entries(ROLE_LABELS).map(([v, text]) => h('option', { value: v, text })));
+  const activeFilter = h('select', { id: 'users-active', name: 'is_active' },
+    h('option', { value: '', text: 'Active and inactive' }),
+    h('option', { value: 'true', text: 'Active only' }),
+    h('option', { value: 'false', text: 'Inactive only' }));
+  const summary = h('p', { class: 'list-summary', id: 'users-summary', attrs: { 'aria-live': 'polite' } });
+  const status = h('div', { class: 'list-status' });
+  const list = h('ul', { class: 'user-list', id: 'user-list', attrs: { 'aria-label': 'Users' } });
+  const more = h('button', { type: 'button', class: 'btn', id: 'users-more', hidden: true, text: 'Load more' });
+  main.append(h('section', { class: 'page' },
+    h('div', { class: 'page-header' }, h('h1', { text: 'Users' })),
+    h('div', { class: 'filters card filters-inline' },
+      h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-role', text: 'Role' }), roleFilter),
+      h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-active', text: 'Account status' }), activeFilter)),
+    summary, status, list, h('div', { class: 'list-more' }, more)));
+
+  let next = null;
+  let shown = 0;
+  let generation = 0;
+
+  async function load(url, appendItems = false) {
+    const gen = ++generation;
+    if (!appendItems) {
+      replace(list);
+      replace(status, loading('Loading users…'));
+    }
+    more.disabled = true;
+    try {
+      const page = await getPage(url);
+      if (gen !== generation) return;
+      replace(status);
+      if (!appendItems) shown = 0;
+      shown += page.items.length;
+      next = page.next;
+      list.append(...page.items.map(userRow));
+      summary.textContent = page.total !== null ? `Showing ${shown} of ${page.total} users` : `Showing ${shown} users`;
+      if (!shown) replace(status, empty('No users match.'));
+      more.hidden = !next;
+    } catch (err) {
+      if (gen !== generation) return;
+      replace(status, empty('The users could not be loaded.', err.userMessage || String(err)));
+      notifyError(err, 'Loading users');
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  function fromLoc(l) {
+    const role = l.params.get('role') || '';
+    const active = l.params.get('is_active') || '';
+    roleFilter.value = ROLE_LABELS[role] ? role : '';
+    activeFilter.value = ['true', 'false'].includes(active) ? active : '';
+    load(`${API}/users/${query({ role: roleFilter.value, is_active: activeFilter.value, limit: PAGE_SIZE })}`);
+  }
+  const applyFilters = () => navigate(href('/admin/users', { role: roleFilter.value, is_active: activeFilter.value }));
+  roleFilter.addEventListener('change', applyFilters);
+  activeFilter.addEventListener('change', applyFilters);
+  more.addEventListener('click', () => { if (next) load(next, true); });
+  fromLoc(loc);
+  return { update: fromLoc, unmount() { generation += 1; } };
+}
