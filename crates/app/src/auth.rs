@@ -270,11 +270,7 @@ impl App {
         let new = NewPassword::parse(new_password, &user.username, &user.email)
             .map_err(|e| AppError::Validation(password_errors("new_password", &e)))?;
         let new_hash = self.ports.hasher.hash(new.password()).await?;
-        let epoch = user.token_epoch + 1;
-        self.ports
-            .users
-            .set_password(user.id, &new_hash, epoch)
-            .await?;
+        let epoch = self.ports.users.set_password(user.id, &new_hash).await?;
         self.ports
             .sessions
             .revoke_user(user.id, None, self.ports.clock.now())

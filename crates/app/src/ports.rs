@@ -20,6 +20,26 @@ use uuid::Uuid;
 
 use crate::error::{BlobError, CryptoError, RepoError, TokenError};
 
+/// An admin's change to a user's access (absent fields stay as stored).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessChange {
+    /// New role.
+    pub role: Option<Role>,
+    /// Activate or deactivate.
+    pub is_active: Option<bool>,
+    /// Increment the stored token epoch (every access token issued before stops working).
+    pub revoke_tokens: bool,
+}
+
+/// What [`UserRepository::update_access`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessOutcome {
+    /// The change was applied; the user as stored afterwards.
+    Updated(User),
+    /// Refused, nothing changed: no active admin would remain.
+    LastAdmin,
+}
+
 /// User accounts and their password hashes.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -44,27 +64,33 @@ pub trait UserRepository: Send + Sync {
     /// The password hash of a user. `NotFound` when there is none.
     async fn password_hash(&self, id: UserId) -> Result<String, RepoError>;
 
-    /// Saves `email`, `first_name`, `last_name`, `role`, `is_active` and `token_epoch` of an
-    /// existing user. `NotFound` when it does not exist; `Conflict { field: "email" }` when the
-    /// email belongs to another user.
-    async fn update(&self, user: &User) -> Result<(), RepoError>;
+    /// Saves `email`, `first_name` and `last_name` of an existing user, and nothing else (role,
+    /// active flag and token epoch are left as stored, whatever `user` says). `NotFound` when it
+    /// does not exist; `Conflict { field: "email" }` when the email belongs to another user.
+    async fn update_profile(&self, user: &User) -> Result<(), RepoError>;
 
-    /// Replaces a user's password hash and token epoch. `NotFound` when it does not exist.
-    async fn set_password(
+    /// Applies an admin's change to a user's access, in one transaction, serialized with every
+    /// other `update_access`: sets `role` and `is_active` where given, increments the stored
+    /// `token_epoch` by one when `revoke_tokens`, and returns the user as stored afterwards.
+    /// When the user is an active admin and would stop being one while no other active admin
+    /// exists, changes nothing and returns [`AccessOutcome::LastAdmin`]. `NotFound` when the
+    /// user does not exist.
+    async fn update_access(
         &self,
         id: UserId,
-        password_hash: &str,
-        token_epoch: i64,
-    ) -> Result<(), RepoError>;
+        change: &AccessChange,
+    ) -> Result<AccessOutcome, RepoError>;
+
+    /// Replaces a user's password hash and increments the stored token epoch by one (revoking
+    /// every access token issued before); returns the new epoch. `NotFound` when the user does
+    /// not exist.
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError>;
 
     /// Records a successful login time. `NotFound` when the user does not exist.
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError>;
 
     /// A page of users ordered by username (case-insensitively) then id, with the total.
     async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError>;
-
-    /// How many active users have `role`.
-    async fn count_active(&self, role: Role) -> Result<u64, RepoError>;
 }
 
 /// How a write that adds to a ticket (a message, an attachment) changes the ticket row.

@@ -5,6 +5,7 @@ use ticketing_domain::{Actor, Email, PersonName, Role, User, UserId, policy};
 
 use crate::app::{App, not_found};
 use crate::error::AppError;
+use crate::ports::{AccessChange, AccessOutcome};
 
 /// Changes to the caller's own profile (absent fields stay as they are).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,7 +55,7 @@ impl App {
             user.last_name = last;
         }
         if user != before || user.email.as_str() != before.email.as_str() {
-            self.ports.users.update(&user).await?;
+            self.ports.users.update_profile(&user).await?;
         }
         Ok(user)
     }
@@ -78,34 +79,36 @@ impl App {
         update: UserUpdate,
     ) -> Result<User, AppError> {
         policy::manage_users(actor)?;
-        let mut user = self
-            .ports
+        self.ports
             .users
             .get(id)
             .await
             .map_err(|e| not_found(e, "user"))?;
-        let was_active_admin = user.role == Role::Admin && user.is_active;
-        if let Some(role) = update.role {
-            user.role = role;
-        }
-        let deactivating = update.is_active == Some(false) && user.is_active;
-        if let Some(active) = update.is_active {
-            user.is_active = active;
-        }
-        let still_active_admin = user.role == Role::Admin && user.is_active;
-        if was_active_admin
-            && !still_active_admin
-            && self.ports.users.count_active(Role::Admin).await? <= 1
+        // Deactivating also ends every access token and session (the store increments the epoch
+        // in the same transaction; the last-admin rule is checked there too, race-free). This is
+        // done even when the copy read here is already inactive: a concurrent reactivation may
+        // have issued tokens since.
+        let deactivating = update.is_active == Some(false);
+        let change = AccessChange {
+            role: update.role,
+            is_active: update.is_active,
+            revoke_tokens: deactivating,
+        };
+        let user = match self
+            .ports
+            .users
+            .update_access(id, &change)
+            .await
+            .map_err(|e| not_found(e, "user"))?
         {
-            return Err(AppError::Conflict {
-                field: None,
-                message: "the last active admin cannot be demoted or deactivated".to_owned(),
-            });
-        }
-        if deactivating {
-            user.token_epoch += 1;
-        }
-        self.ports.users.update(&user).await?;
+            AccessOutcome::Updated(user) => user,
+            AccessOutcome::LastAdmin => {
+                return Err(AppError::Conflict {
+                    field: None,
+                    message: "the last active admin cannot be demoted or deactivated".to_owned(),
+                });
+            }
+        };
         if deactivating {
             self.ports
                 .sessions

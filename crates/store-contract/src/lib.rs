@@ -90,6 +90,8 @@ macro_rules! store_contract_tests {
             case_user_not_found,
             case_user_conflicts_case_insensitively,
             case_user_updates,
+            case_user_access_updates,
+            case_last_active_admin_is_kept,
             case_find_credentials,
             case_user_list_and_count,
             case_ticket_round_trip,
@@ -113,6 +115,8 @@ macro_rules! store_contract_tests {
             case_session_rotation_race,
             case_concurrent_updates_one_wins,
             case_concurrent_touches_all_land,
+            case_concurrent_admin_demotions_keep_one,
+            case_concurrent_epoch_bumps_all_land,
         );
     };
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use ticketing_app::RepoError;
-use ticketing_app::ports::UserRepository;
+use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
 use ticketing_domain::{LoginName, Role, User, UserId};
 
@@ -66,6 +66,60 @@ fn must_touch(rows: usize) -> DbResult<()> {
     } else {
         Ok(())
     }
+}
+
+/// The body of `update_access`, inside the caller's (read committed) transaction.
+///
+/// Every active admin row and the target row are locked first, in one statement and in id
+/// order (so two of these transactions never deadlock). A concurrent `update_access` that could
+/// take away an admin therefore waits until this one commits, and the fresh count below (a new
+/// statement sees every committed change) cannot be invalidated before the commit.
+fn update_access(
+    c: &mut PgConnection,
+    id: UserId,
+    change: AccessChange,
+) -> DbResult<AccessOutcome> {
+    let key = uid(id);
+    let _locked: Vec<uuid::Uuid> = users::table
+        .filter(
+            users::role
+                .eq(Role::Admin.as_str())
+                .and(users::is_active.eq(true))
+                .or(users::id.eq(key)),
+        )
+        .order_by(users::id.asc())
+        .select(users::id)
+        .for_update()
+        .load(c)?;
+    let current = users::table
+        .filter(users::id.eq(key))
+        .select(UserRow::as_select())
+        .first(c)?
+        .into_domain()?;
+    let role = change.role.unwrap_or(current.role);
+    let is_active = change.is_active.unwrap_or(current.is_active);
+    let was_admin = current.role == Role::Admin && current.is_active;
+    let stays_admin = role == Role::Admin && is_active;
+    if was_admin && !stays_admin {
+        let others: i64 = users::table
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::is_active.eq(true))
+            .filter(users::id.ne(key))
+            .count()
+            .get_result(c)?;
+        if others == 0 {
+            return Ok(AccessOutcome::LastAdmin);
+        }
+    }
+    let stored: UserRow = diesel::update(users::table.filter(users::id.eq(key)))
+        .set((
+            users::role.eq(role.as_str()),
+            users::is_active.eq(is_active),
+            users::token_epoch.eq(users::token_epoch + i64::from(change.revoke_tokens)),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(c)?;
+    Ok(AccessOutcome::Updated(stored.into_domain()?))
 }
 
 #[async_trait]
@@ -152,7 +206,7 @@ impl UserRepository for PgStore {
         .await
     }
 
-    async fn update(&self, user: &User) -> Result<(), RepoError> {
+    async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
         let row = UserRow::new(user, "");
         self.write(move |c| {
             let n = diesel::update(users::table.filter(users::id.eq(&row.id)))
@@ -161,9 +215,6 @@ impl UserRepository for PgStore {
                     users::email_key.eq(&row.email_key),
                     users::first_name.eq(&row.first_name),
                     users::last_name.eq(&row.last_name),
-                    users::role.eq(&row.role),
-                    users::is_active.eq(row.is_active),
-                    users::token_epoch.eq(row.token_epoch),
                 ))
                 .execute(c)?;
             must_touch(n)
@@ -171,21 +222,26 @@ impl UserRepository for PgStore {
         .await
     }
 
-    async fn set_password(
+    async fn update_access(
         &self,
         id: UserId,
-        password_hash: &str,
-        token_epoch: i64,
-    ) -> Result<(), RepoError> {
+        change: &AccessChange,
+    ) -> Result<AccessOutcome, RepoError> {
+        let change = *change;
+        self.write(move |c| update_access(c, id, change)).await
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
         let hash = password_hash.to_owned();
         self.write(move |c| {
-            let n = diesel::update(users::table.filter(users::id.eq(uid(id))))
+            // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
+            Ok(diesel::update(users::table.filter(users::id.eq(uid(id))))
                 .set((
                     users::password_hash.eq(hash),
-                    users::token_epoch.eq(token_epoch),
+                    users::token_epoch.eq(users::token_epoch + 1),
                 ))
-                .execute(c)?;
-            must_touch(n)
+                .returning(users::token_epoch)
+                .get_result(c)?)
         })
         .await
     }
@@ -203,17 +259,5 @@ impl UserRepository for PgStore {
     async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
         let q = query.clone();
         self.snapshot(move |c| list(c, &q)).await
-    }
-
-    async fn count_active(&self, role: Role) -> Result<u64, RepoError> {
-        self.read(move |c| {
-            let n: i64 = users::table
-                .filter(users::role.eq(role.as_str()))
-                .filter(users::is_active.eq(true))
-                .count()
-                .get_result(c)?;
-            Ok(u64::try_from(n).unwrap_or_default())
-        })
-        .await
     }
 }

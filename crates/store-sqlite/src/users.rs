@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use ticketing_app::RepoError;
-use ticketing_app::ports::UserRepository;
+use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
 use ticketing_domain::{LoginName, Role, User, UserId};
 
@@ -66,6 +66,50 @@ fn must_touch(rows: usize) -> DbResult<()> {
     } else {
         Ok(())
     }
+}
+
+/// The body of `update_access`, inside the caller's immediate transaction. Returning
+/// `LastAdmin` before any write leaves the transaction with nothing to roll back.
+fn update_access(
+    c: &mut SqliteConnection,
+    id: UserId,
+    change: AccessChange,
+) -> DbResult<AccessOutcome> {
+    let key = blob(id);
+    let current = users::table
+        .filter(users::id.eq(&key))
+        .select(UserRow::as_select())
+        .first(c)?
+        .into_domain()?;
+    let role = change.role.unwrap_or(current.role);
+    let is_active = change.is_active.unwrap_or(current.is_active);
+    let was_admin = current.role == Role::Admin && current.is_active;
+    let stays_admin = role == Role::Admin && is_active;
+    if was_admin && !stays_admin {
+        let others: i64 = users::table
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::is_active.eq(true))
+            .filter(users::id.ne(&key))
+            .count()
+            .get_result(c)?;
+        if others == 0 {
+            return Ok(AccessOutcome::LastAdmin);
+        }
+    }
+    let n = diesel::update(users::table.filter(users::id.eq(&key)))
+        .set((
+            users::role.eq(role.as_str()),
+            users::is_active.eq(is_active),
+            users::token_epoch.eq(users::token_epoch + i64::from(change.revoke_tokens)),
+        ))
+        .execute(c)?;
+    must_touch(n)?;
+    let stored = users::table
+        .filter(users::id.eq(&key))
+        .select(UserRow::as_select())
+        .first(c)?
+        .into_domain()?;
+    Ok(AccessOutcome::Updated(stored))
 }
 
 #[async_trait]
@@ -159,7 +203,7 @@ impl UserRepository for SqliteStore {
         .await
     }
 
-    async fn update(&self, user: &User) -> Result<(), RepoError> {
+    async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
         let row = UserRow::new(user, "");
         self.write(move |c| {
             let n = diesel::update(users::table.filter(users::id.eq(&row.id)))
@@ -168,9 +212,6 @@ impl UserRepository for SqliteStore {
                     users::email_key.eq(&row.email_key),
                     users::first_name.eq(&row.first_name),
                     users::last_name.eq(&row.last_name),
-                    users::role.eq(&row.role),
-                    users::is_active.eq(row.is_active),
-                    users::token_epoch.eq(row.token_epoch),
                 ))
                 .execute(c)?;
             must_touch(n)
@@ -178,21 +219,31 @@ impl UserRepository for SqliteStore {
         .await
     }
 
-    async fn set_password(
+    async fn update_access(
         &self,
         id: UserId,
-        password_hash: &str,
-        token_epoch: i64,
-    ) -> Result<(), RepoError> {
+        change: &AccessChange,
+    ) -> Result<AccessOutcome, RepoError> {
+        let change = *change;
+        // `write` runs under `BEGIN IMMEDIATE`: the write lock is held from the first read, so
+        // the check and the update cannot interleave with another writer.
+        self.write(move |c| update_access(c, id, change)).await
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
         let hash = password_hash.to_owned();
         self.write(move |c| {
             let n = diesel::update(users::table.filter(users::id.eq(blob(id))))
                 .set((
                     users::password_hash.eq(hash),
-                    users::token_epoch.eq(token_epoch),
+                    users::token_epoch.eq(users::token_epoch + 1),
                 ))
                 .execute(c)?;
-            must_touch(n)
+            must_touch(n)?;
+            Ok(users::table
+                .filter(users::id.eq(blob(id)))
+                .select(users::token_epoch)
+                .first(c)?)
         })
         .await
     }
@@ -210,17 +261,5 @@ impl UserRepository for SqliteStore {
     async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
         let q = query.clone();
         self.read(move |c| c.transaction(|c| list(c, &q))).await
-    }
-
-    async fn count_active(&self, role: Role) -> Result<u64, RepoError> {
-        self.read(move |c| {
-            let n: i64 = users::table
-                .filter(users::role.eq(role.as_str()))
-                .filter(users::is_active.eq(true))
-                .count()
-                .get_result(c)?;
-            Ok(u64::try_from(n).unwrap_or_default())
-        })
-        .await
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use mockall::predicate::eq;
+use ticketing_app::ports::{AccessChange, AccessOutcome};
 use ticketing_app::{AppError, CreateUserInput, RepoError, UserUpdate};
 use ticketing_domain::{
     Email, FamilyId, LoginName, Password, PersonName, Role, User, UserId, Username,
@@ -133,11 +134,6 @@ async fn operator_update_user_deactivates_with_the_same_rules_as_an_admin() {
         .with(eq(root.id))
         .times(1)
         .returning(move |_| Ok(r.clone()));
-    h.users
-        .expect_count_active()
-        .with(eq(Role::Admin))
-        .times(1)
-        .returning(|_| Ok(2));
     let expected = User {
         is_active: false,
         token_epoch: 1,
@@ -145,10 +141,17 @@ async fn operator_update_user_deactivates_with_the_same_rules_as_an_admin() {
     };
     let e = expected.clone();
     h.users
-        .expect_update()
-        .withf(move |u: &User| *u == e)
+        .expect_update_access()
+        .with(
+            eq(root.id),
+            eq(AccessChange {
+                role: None,
+                is_active: Some(false),
+                revoke_tokens: true,
+            }),
+        )
         .times(1)
-        .returning(|_| Ok(()));
+        .returning(move |_, _| Ok(AccessOutcome::Updated(e.clone())));
     h.sessions
         .expect_revoke_user()
         .with(eq(root.id), eq(None::<FamilyId>), eq(now()))
@@ -179,8 +182,10 @@ async fn operator_update_user_keeps_the_last_active_admin() {
         .expect_get()
         .times(1)
         .returning(move |_| Ok(r.clone()));
-    h.users.expect_count_active().times(1).returning(|_| Ok(1));
-    h.users.expect_update().never();
+    h.users
+        .expect_update_access()
+        .times(1)
+        .returning(|_, _| Ok(AccessOutcome::LastAdmin));
     h.sessions.expect_revoke_user().never();
     let app = h.build();
 

@@ -459,19 +459,21 @@ async fn change_password_bumps_the_epoch_revokes_sessions_and_signs_in_again() {
     expect_verify(&mut h, "old secret pass", Some("old-hash"), true);
     expect_hash(&mut h, "brand new secret", "new-hash");
     let mut seq = Sequence::new();
+    // The store increments the epoch itself and says where it landed: 7, not 4 + 1, because
+    // an admin revoked the user's tokens twice since `user` was read.
     h.users
         .expect_set_password()
-        .with(eq(user.id), eq("new-hash"), eq(5))
+        .with(eq(user.id), eq("new-hash"))
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _| Ok(7));
     h.sessions
         .expect_revoke_user()
         .with(eq(user.id), eq(None::<FamilyId>), eq(now()))
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_, _, _| Ok(()));
-    expect_session_start(&mut h, user.id, 1, 2, 5);
+    expect_session_start(&mut h, user.id, 1, 2, 7);
     let app = h.build();
 
     let session = app
@@ -486,7 +488,7 @@ async fn change_password_bumps_the_epoch_revokes_sessions_and_signs_in_again() {
     assert_eq!(
         session.user,
         User {
-            token_epoch: 5,
+            token_epoch: 7,
             ..user
         }
     );

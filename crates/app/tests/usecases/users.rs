@@ -2,9 +2,10 @@
 
 use mockall::Sequence;
 use mockall::predicate::eq;
+use ticketing_app::ports::{AccessChange, AccessOutcome};
 use ticketing_app::{AppError, ProfileUpdate, RepoError, UserUpdate};
 use ticketing_domain::listing::{Limit, Page, UserQuery};
-use ticketing_domain::{Email, FamilyId, PersonName, Role, User};
+use ticketing_domain::{Email, FamilyId, PersonName, Role, User, UserId};
 
 use crate::support::{Harness, alice, bob, carol, dave, now, root};
 
@@ -61,10 +62,12 @@ async fn update_profile_saves_the_changed_fields_only() {
     };
     let e = expected.clone();
     h.users
-        .expect_update()
+        .expect_update_profile()
         .withf(move |u: &User| *u == e && u.email.as_str() == "carol.new@example.com")
         .times(1)
         .returning(|_| Ok(()));
+    h.users.expect_update_access().never();
+    h.users.expect_set_password().never();
     let app = h.build();
 
     let updated = app
@@ -87,7 +90,8 @@ async fn update_profile_without_a_change_writes_nothing() {
     let mut h = Harness::default();
     let carol = carol();
     expect_user(&mut h, &carol);
-    h.users.expect_update().never();
+    h.users.expect_update_profile().never();
+    h.users.expect_update_access().never();
     let app = h.build();
 
     let updated = app
@@ -111,7 +115,7 @@ async fn update_profile_saves_a_change_of_the_email_case() {
     let carol = carol();
     expect_user(&mut h, &carol);
     h.users
-        .expect_update()
+        .expect_update_profile()
         .withf(|u: &User| u.email.as_str() == "Carol@Example.com")
         .times(1)
         .returning(|_| Ok(()));
@@ -137,7 +141,7 @@ async fn update_profile_with_a_taken_email_is_a_conflict() {
     let carol = carol();
     expect_user(&mut h, &carol);
     h.users
-        .expect_update()
+        .expect_update_profile()
         .times(1)
         .returning(|_| Err(RepoError::Conflict { field: "email" }));
     let app = h.build();
@@ -202,24 +206,43 @@ async fn list_users_is_forbidden_to_customers() {
     );
 }
 
-// ---- update_user -------------------------------------------------------------------------
+// ---- update_user ----------------------------------------------------------------------------
+
+fn change(role: Option<Role>, is_active: Option<bool>, revoke_tokens: bool) -> AccessChange {
+    AccessChange {
+        role,
+        is_active,
+        revoke_tokens,
+    }
+}
+
+/// `update_access` is called once for `id` with exactly `want` and answers `outcome`.
+fn expect_access(h: &mut Harness, id: UserId, want: AccessChange, outcome: AccessOutcome) {
+    h.users
+        .expect_update_access()
+        .withf(move |i: &UserId, c: &AccessChange| *i == id && *c == want)
+        .times(1)
+        .returning(move |_, _| Ok(outcome.clone()));
+}
 
 #[tokio::test]
-async fn update_user_changes_a_role() {
+async fn update_user_changes_a_role_and_returns_the_stored_user() {
     let mut h = Harness::default();
     let dave = dave();
     expect_user(&mut h, &dave);
-    let expected = User {
+    // As stored after the change: dave changed his email meanwhile, and it is kept.
+    let stored = User {
         role: Role::Agent,
+        email: Email::parse("dave.new@example.com").unwrap(),
         ..dave.clone()
     };
-    let e = expected.clone();
-    h.users
-        .expect_update()
-        .withf(move |u: &User| *u == e)
-        .times(1)
-        .returning(|_| Ok(()));
-    h.users.expect_count_active().never();
+    expect_access(
+        &mut h,
+        dave.id,
+        change(Some(Role::Agent), None, false),
+        AccessOutcome::Updated(stored.clone()),
+    );
+    h.users.expect_update_profile().never();
     h.sessions.expect_revoke_user().never();
     let app = h.build();
 
@@ -235,14 +258,14 @@ async fn update_user_changes_a_role() {
         .await
         .unwrap();
 
-    assert_eq!(updated, expected);
+    assert_eq!(updated, stored);
 }
 
 #[tokio::test]
 async fn update_user_is_for_admins_only() {
     let mut h = Harness::default();
     h.users.expect_get().never();
-    h.users.expect_update().never();
+    h.users.expect_update_access().never();
     let app = h.build();
 
     let result = app
@@ -266,7 +289,7 @@ async fn update_user_of_an_unknown_user_is_not_found() {
         .expect_get()
         .times(1)
         .returning(|_| Err(RepoError::NotFound));
-    h.users.expect_update().never();
+    h.users.expect_update_access().never();
     let app = h.build();
 
     let result = app
@@ -284,26 +307,54 @@ async fn update_user_of_an_unknown_user_is_not_found() {
 }
 
 #[tokio::test]
+async fn update_user_of_a_user_gone_before_the_write_is_not_found() {
+    let mut h = Harness::default();
+    let dave = dave();
+    expect_user(&mut h, &dave);
+    h.users
+        .expect_update_access()
+        .times(1)
+        .returning(|_, _| Err(RepoError::NotFound));
+    h.sessions.expect_revoke_user().never();
+    let app = h.build();
+
+    let result = app
+        .update_user(
+            &root().actor(),
+            dave.id,
+            UserUpdate {
+                role: None,
+                is_active: Some(false),
+            },
+        )
+        .await;
+
+    assert_err!(result, AppError::NotFound("user"));
+}
+
+#[tokio::test]
 async fn update_user_refuses_to_demote_or_deactivate_the_last_active_admin() {
-    for update in [
-        UserUpdate {
-            role: Some(Role::Customer),
-            is_active: None,
-        },
-        UserUpdate {
-            role: None,
-            is_active: Some(false),
-        },
+    for (update, want) in [
+        (
+            UserUpdate {
+                role: Some(Role::Customer),
+                is_active: None,
+            },
+            change(Some(Role::Customer), None, false),
+        ),
+        (
+            UserUpdate {
+                role: None,
+                is_active: Some(false),
+            },
+            change(None, Some(false), true),
+        ),
     ] {
         let mut h = Harness::default();
         let root = root();
         expect_user(&mut h, &root);
-        h.users
-            .expect_count_active()
-            .with(eq(Role::Admin))
-            .times(1)
-            .returning(|_| Ok(1));
-        h.users.expect_update().never();
+        // The store checks the rule in the same transaction as the write, and refuses.
+        expect_access(&mut h, root.id, want, AccessOutcome::LastAdmin);
         h.sessions.expect_revoke_user().never();
         let app = h.build();
 
@@ -319,21 +370,16 @@ async fn update_user_demotes_an_admin_while_another_one_is_active() {
     let mut h = Harness::default();
     let root = root();
     expect_user(&mut h, &root);
-    h.users
-        .expect_count_active()
-        .with(eq(Role::Admin))
-        .times(1)
-        .returning(|_| Ok(2));
     let expected = User {
         role: Role::Agent,
         ..root.clone()
     };
-    let e = expected.clone();
-    h.users
-        .expect_update()
-        .withf(move |u: &User| *u == e)
-        .times(1)
-        .returning(|_| Ok(()));
+    expect_access(
+        &mut h,
+        root.id,
+        change(Some(Role::Agent), None, false),
+        AccessOutcome::Updated(expected.clone()),
+    );
     h.sessions.expect_revoke_user().never();
     let app = h.build();
 
@@ -360,26 +406,27 @@ async fn update_user_deactivation_bumps_the_epoch_and_revokes_every_session() {
         ..carol()
     };
     expect_user(&mut h, &carol);
+    // The store increments the stored epoch (`revoke_tokens`), never an epoch computed here.
     let expected = User {
         is_active: false,
         token_epoch: 5,
         ..carol.clone()
     };
-    let e = expected.clone();
     let mut seq = Sequence::new();
+    let e = expected.clone();
     h.users
-        .expect_update()
-        .withf(move |u: &User| *u == e)
+        .expect_update_access()
+        .with(eq(carol.id), eq(change(None, Some(false), true)))
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_| Ok(()));
+        .returning(move |_, _| Ok(AccessOutcome::Updated(e.clone())));
     h.sessions
         .expect_revoke_user()
         .with(eq(carol.id), eq(None::<FamilyId>), eq(now()))
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_, _, _| Ok(()));
-    h.users.expect_count_active().never();
+    h.users.expect_update_profile().never();
     let app = h.build();
 
     let updated = app
@@ -410,12 +457,12 @@ async fn update_user_reactivation_keeps_the_epoch_and_revokes_nothing() {
         is_active: true,
         ..carol.clone()
     };
-    let e = expected.clone();
-    h.users
-        .expect_update()
-        .withf(move |u: &User| *u == e)
-        .times(1)
-        .returning(|_| Ok(()));
+    expect_access(
+        &mut h,
+        carol.id,
+        change(None, Some(true), false),
+        AccessOutcome::Updated(expected.clone()),
+    );
     h.sessions.expect_revoke_user().never();
     let app = h.build();
 

@@ -1,14 +1,15 @@
 //! Concurrent writers: optimistic concurrency picks exactly one winner; guarded increments
-//! never lose an update.
+//! never lose an update; the last-admin rule holds under concurrent demotions.
 
 use ticketing_app::RepoError;
-use ticketing_app::ports::{MessageRepository, TicketRepository};
+use ticketing_app::ports::{AccessChange, AccessOutcome, MessageRepository, TicketRepository};
+use ticketing_domain::listing::{Limit, UserQuery};
 use ticketing_domain::{Action, ActivityId, Priority, Role, Status, Ticket};
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
     activities, add_ticket, add_user, assert_same, at, entry, message, messages, t0, ticket,
-    tickets, touch,
+    tickets, touch, users,
 };
 
 /// Two writers update the same ticket from the same version at once: exactly one wins, the
@@ -105,4 +106,121 @@ pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     assert_eq!(stored.version, 21);
     assert_eq!(messages(s).list(t.id, false).await.unwrap().len(), 20);
     assert_eq!(activities(s).list(t.id, false).await.unwrap().len(), 21);
+}
+
+/// The two only active admins demote (or deactivate) each other at once: exactly one change is
+/// applied, the other is `LastAdmin` and changes nothing; one active admin remains. Repeated,
+/// each round pairing the survivor with a new admin.
+pub async fn case_concurrent_admin_demotions_keep_one<S: StoreUnderTest>(s: &S) {
+    let mut survivor = add_user(s, "admin_0", Role::Admin).await;
+    for round in 1..=10 {
+        let newcomer = add_user(s, &format!("admin_{round}"), Role::Admin).await;
+        let pair = [survivor.clone(), newcomer];
+        let changes = [
+            AccessChange {
+                role: Some(Role::Agent),
+                ..AccessChange::default()
+            },
+            if round % 2 == 0 {
+                AccessChange {
+                    role: Some(Role::Customer),
+                    ..AccessChange::default()
+                }
+            } else {
+                AccessChange {
+                    is_active: Some(false),
+                    revoke_tokens: true,
+                    ..AccessChange::default()
+                }
+            },
+        ];
+        let tasks = pair
+            .iter()
+            .zip(changes)
+            .map(|(u, change)| {
+                let store = s.clone();
+                let id = u.id;
+                tokio::spawn(async move { store.update_access(id, &change).await })
+            })
+            .collect::<Vec<_>>();
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap().unwrap());
+        }
+        let won: Vec<usize> = (0..2)
+            .filter(|i| matches!(outcomes[*i], AccessOutcome::Updated(_)))
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {outcomes:?}");
+        let lost = 1 - won[0];
+        assert_eq!(
+            outcomes[lost],
+            AccessOutcome::LastAdmin,
+            "round {round}: {outcomes:?}"
+        );
+        if let AccessOutcome::Updated(winner) = &outcomes[won[0]] {
+            assert_same(&users(s).get(winner.id).await.unwrap(), winner);
+            assert!(winner.role != Role::Admin || !winner.is_active);
+        }
+        let loser = users(s).get(pair[lost].id).await.unwrap();
+        assert_same(&loser, &pair[lost]);
+        let active_admins = users(s)
+            .list(&UserQuery {
+                role: Some(Role::Admin),
+                active: Some(true),
+                after: None,
+                limit: Limit::new(50).unwrap(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            active_admins.items.iter().map(|u| u.id).collect::<Vec<_>>(),
+            [loser.id],
+            "round {round}: exactly one active admin remains"
+        );
+        survivor = loser;
+    }
+}
+
+/// Password changes and token revocations racing on one user: every one increments the epoch
+/// (none is lost), and each `set_password` returns a distinct new epoch.
+pub async fn case_concurrent_epoch_bumps_all_land<S: StoreUnderTest>(s: &S) {
+    add_user(s, "keeper", Role::Admin).await;
+    let target = add_user(s, "target", Role::Agent).await;
+    let tasks = (0..16)
+        .map(|i| {
+            let store = s.clone();
+            let id = target.id;
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    store
+                        .set_password(id, &format!("$hash-{i}"))
+                        .await
+                        .map(Some)
+                } else {
+                    let change = AccessChange {
+                        revoke_tokens: true,
+                        ..AccessChange::default()
+                    };
+                    store.update_access(id, &change).await.map(|_| None)
+                }
+            })
+        })
+        .collect::<Vec<_>>();
+    let mut returned = Vec::new();
+    for task in tasks {
+        if let Some(epoch) = task.await.unwrap().expect("every bump lands") {
+            returned.push(epoch);
+        }
+    }
+    returned.sort_unstable();
+    returned.dedup();
+    assert_eq!(returned.len(), 8, "distinct epochs: {returned:?}");
+    assert!(
+        returned.iter().all(|e| (1..=16).contains(e)),
+        "{returned:?}"
+    );
+    let stored = users(s).get(target.id).await.unwrap();
+    assert_eq!(stored.token_epoch, 16);
+    assert_eq!(stored.role, Role::Agent);
+    assert!(stored.is_active);
 }

@@ -480,7 +480,7 @@ pub async fn case_unicode_round_trip<S: StoreUnderTest>(s: &S) {
     let mut owner = add_user(s, "Zoë_ß", Role::Customer).await;
     owner.first_name = PersonName::parse(texts[1]).unwrap();
     owner.last_name = PersonName::parse(texts[3]).unwrap();
-    users(s).update(&owner).await.unwrap();
+    users(s).update_profile(&owner).await.unwrap();
     assert_same(&users(s).get(owner.id).await.unwrap(), &owner);
 
     for (i, text) in texts.iter().enumerate() {

@@ -1,7 +1,7 @@
 //! Users: round trips, conflicts, credentials, the user list.
 
 use ticketing_app::RepoError;
-use ticketing_app::ports::HealthCheck;
+use ticketing_app::ports::{AccessChange, AccessOutcome, HealthCheck};
 use ticketing_domain::listing::{Limit, UserQuery, decode_user_cursor};
 use ticketing_domain::{Email, LoginName, PersonName, Role, User, UserId, Username};
 
@@ -70,11 +70,24 @@ pub async fn case_user_not_found<S: StoreUnderTest>(s: &S) {
         Err(RepoError::NotFound)
     ));
     assert!(matches!(
-        users(s).update(&ghost).await,
+        users(s).update_profile(&ghost).await,
         Err(RepoError::NotFound)
     ));
     assert!(matches!(
-        users(s).set_password(ghost.id, "h", 1).await,
+        users(s)
+            .update_access(
+                ghost.id,
+                &AccessChange {
+                    role: Some(Role::Admin),
+                    is_active: Some(true),
+                    revoke_tokens: true,
+                },
+            )
+            .await,
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        users(s).set_password(ghost.id, "h").await,
         Err(RepoError::NotFound)
     ));
     assert!(matches!(
@@ -139,58 +152,202 @@ pub async fn case_user_conflicts_case_insensitively<S: StoreUnderTest>(s: &S) {
     let bob = add_user(s, "bob", Role::Customer).await;
     let stolen = with_email(bob.clone(), "Alice@Example.com");
     assert!(matches!(
-        users(s).update(&stolen).await,
+        users(s).update_profile(&stolen).await,
         Err(RepoError::Conflict { field: "email" })
     ));
     assert_same(&users(s).get(bob.id).await.unwrap(), &bob);
     assert_same(&users(s).get(alice.id).await.unwrap(), &alice);
     // Changing the case of one's own email is no conflict.
     let recased = with_email(bob.clone(), "BOB@example.com");
-    users(s).update(&recased).await.unwrap();
+    users(s).update_profile(&recased).await.unwrap();
     assert_eq!(
         users(s).get(bob.id).await.unwrap().email.as_str(),
         "BOB@example.com"
     );
 }
 
-/// `update` saves its documented fields only; `set_password` and `record_login` theirs.
+/// `update_profile` saves the email and names only (never role, active flag or epoch, even
+/// from a copy read before an admin's change); `set_password` and `record_login` their columns.
 pub async fn case_user_updates<S: StoreUnderTest>(s: &S) {
-    let original = add_user(s, "carol", Role::Customer).await;
-    let mut changed = with_email(original.clone(), "carol.new@example.org");
+    let mut stored = user("carol", Role::Agent);
+    stored.token_epoch = 3;
+    users(s).insert(&stored, "hash").await.unwrap();
+    let stale = stored.clone();
+    // An admin deactivates carol meanwhile.
+    let deactivated = access(s, stored.id, None, Some(false), true).await;
+    assert!(!deactivated.is_active);
+    assert_eq!(deactivated.token_epoch, 4);
+
+    // Carol's profile edit from the copy read before: it must not undo the deactivation.
+    let mut changed = with_email(stale.clone(), "carol.new@example.org");
     changed.first_name = PersonName::parse("Carol").unwrap();
     changed.last_name = PersonName::parse("Ng").unwrap();
+    // Not saved by `update_profile`:
     changed.role = Role::Admin;
-    changed.is_active = false;
-    changed.token_epoch = 7;
-    // Not saved by `update`:
+    changed.is_active = true;
+    changed.token_epoch = 0;
     changed.username = Username::parse("renamed").unwrap();
     changed.date_joined = at(99);
     changed.last_login = Some(at(98));
-    users(s).update(&changed).await.unwrap();
+    users(s).update_profile(&changed).await.unwrap();
 
     let want = User {
-        username: original.username.clone(),
-        date_joined: original.date_joined,
-        last_login: None,
-        ..changed.clone()
+        email: changed.email.clone(),
+        first_name: changed.first_name.clone(),
+        last_name: changed.last_name.clone(),
+        ..deactivated.clone()
     };
-    assert_same(&users(s).get(original.id).await.unwrap(), &want);
+    assert_same(&users(s).get(stored.id).await.unwrap(), &want);
 
-    users(s)
-        .set_password(original.id, "$new-hash", 8)
-        .await
-        .unwrap();
+    // `set_password` increments the stored epoch (whatever the caller last saw) and says so.
     assert_eq!(
-        users(s).password_hash(original.id).await.unwrap(),
+        users(s).set_password(stored.id, "$new-hash").await.unwrap(),
+        5
+    );
+    assert_eq!(
+        users(s).password_hash(stored.id).await.unwrap(),
         "$new-hash"
     );
-    assert_eq!(users(s).get(original.id).await.unwrap().token_epoch, 8);
-
-    users(s).record_login(original.id, at(500)).await.unwrap();
+    assert_eq!(users(s).get(stored.id).await.unwrap().token_epoch, 5);
     assert_eq!(
-        users(s).get(original.id).await.unwrap().last_login,
+        users(s)
+            .set_password(stored.id, "$newer-hash")
+            .await
+            .unwrap(),
+        6
+    );
+    let after = users(s).get(stored.id).await.unwrap();
+    assert_same(
+        &after,
+        &User {
+            token_epoch: 6,
+            ..want.clone()
+        },
+    );
+
+    users(s).record_login(stored.id, at(500)).await.unwrap();
+    assert_eq!(
+        users(s).get(stored.id).await.unwrap().last_login,
         Some(at(500))
     );
+}
+
+/// `update_access` with the given fields; panics unless it is applied. Returns the stored user.
+async fn access<S: StoreUnderTest>(
+    s: &S,
+    id: UserId,
+    role: Option<Role>,
+    is_active: Option<bool>,
+    revoke_tokens: bool,
+) -> User {
+    let change = AccessChange {
+        role,
+        is_active,
+        revoke_tokens,
+    };
+    match users(s).update_access(id, &change).await.unwrap() {
+        AccessOutcome::Updated(u) => u,
+        AccessOutcome::LastAdmin => panic!("{change:?} refused as the last admin"),
+    }
+}
+
+/// `update_access` sets the given fields only, increments the stored epoch (never writes one
+/// computed elsewhere) when asked, leaves the profile alone and returns the user as stored.
+pub async fn case_user_access_updates<S: StoreUnderTest>(s: &S) {
+    add_user(s, "keeper", Role::Admin).await; // so that `full` may stop being an admin
+    let full = full_user(); // an inactive agent at epoch 42
+    users(s).insert(&full, "$argon2id$full").await.unwrap();
+
+    let promoted = access(s, full.id, Some(Role::Admin), None, false).await;
+    let want = User {
+        role: Role::Admin,
+        ..full.clone()
+    };
+    assert_same(&promoted, &want);
+    assert_same(&users(s).get(full.id).await.unwrap(), &want);
+
+    let activated = access(s, full.id, None, Some(true), false).await;
+    let want = User {
+        is_active: true,
+        ..want
+    };
+    assert_same(&activated, &want);
+
+    // Revoking tokens increments the stored epoch, whatever a caller's copy says.
+    let revoked = access(s, full.id, None, None, true).await;
+    assert_eq!(revoked.token_epoch, 43);
+    let both = access(s, full.id, Some(Role::Customer), Some(false), true).await;
+    let want = User {
+        role: Role::Customer,
+        is_active: false,
+        token_epoch: 44,
+        ..want
+    };
+    assert_same(&both, &want);
+    assert_same(&users(s).get(full.id).await.unwrap(), &want);
+    assert_eq!(
+        users(s).password_hash(full.id).await.unwrap(),
+        "$argon2id$full",
+        "the hash is untouched"
+    );
+
+    // Nothing to change is fine, and changes nothing.
+    let same = access(s, full.id, None, None, false).await;
+    assert_same(&same, &want);
+}
+
+/// The last active admin can be neither demoted nor deactivated: `LastAdmin`, nothing changed
+/// (not even the epoch). Inactive admins do not count; another active admin lifts the rule.
+pub async fn case_last_active_admin_is_kept<S: StoreUnderTest>(s: &S) {
+    let root = add_user(s, "root", Role::Admin).await;
+    let mut retired = user("retired", Role::Admin);
+    retired.is_active = false;
+    users(s).insert(&retired, "h").await.unwrap();
+    let agent = add_user(s, "agent", Role::Agent).await;
+
+    for (role, is_active) in [
+        (Some(Role::Agent), None),
+        (Some(Role::Customer), Some(true)),
+        (None, Some(false)),
+        (Some(Role::Agent), Some(false)),
+    ] {
+        let change = AccessChange {
+            role,
+            is_active,
+            revoke_tokens: true,
+        };
+        assert_eq!(
+            users(s).update_access(root.id, &change).await.unwrap(),
+            AccessOutcome::LastAdmin,
+            "{change:?}"
+        );
+        assert_same(&users(s).get(root.id).await.unwrap(), &root);
+    }
+    // Changes that keep root an active admin, and changes of other users, are not refused.
+    let kept = access(s, root.id, Some(Role::Admin), Some(true), true).await;
+    assert_eq!(kept.token_epoch, 1);
+    access(s, agent.id, Some(Role::Customer), Some(false), true).await;
+    access(s, retired.id, Some(Role::Agent), None, false).await;
+
+    // With a second active admin, either may go, then the other is the last one.
+    let second = access(s, agent.id, Some(Role::Admin), Some(true), false).await;
+    let demoted = access(s, root.id, Some(Role::Agent), None, false).await;
+    assert_eq!(demoted.role, Role::Agent);
+    assert_eq!(
+        users(s)
+            .update_access(
+                second.id,
+                &AccessChange {
+                    is_active: Some(false),
+                    revoke_tokens: true,
+                    ..AccessChange::default()
+                },
+            )
+            .await
+            .unwrap(),
+        AccessOutcome::LastAdmin
+    );
+    assert_same(&users(s).get(second.id).await.unwrap(), &second);
 }
 
 /// Login by username or email, any case, with the hash; an email-shaped login prefers the
@@ -239,7 +396,7 @@ pub async fn case_find_credentials<S: StoreUnderTest>(s: &S) {
 }
 
 /// The user list: role and activity filters, order by lower-cased username then id, pages,
-/// totals; `count_active`.
+/// totals.
 pub async fn case_user_list_and_count<S: StoreUnderTest>(s: &S) {
     for (name, role) in [
         ("dave", Role::Agent),
@@ -312,7 +469,13 @@ pub async fn case_user_list_and_count<S: StoreUnderTest>(s: &S) {
         ]
     );
 
-    assert_eq!(users(s).count_active(Role::Agent).await.unwrap(), 4);
-    assert_eq!(users(s).count_active(Role::Admin).await.unwrap(), 1);
-    assert_eq!(users(s).count_active(Role::Customer).await.unwrap(), 2);
+    for (role, want) in [(Role::Agent, 4), (Role::Admin, 1), (Role::Customer, 2)] {
+        let q = UserQuery {
+            role: Some(role),
+            active: Some(true),
+            after: None,
+            limit: Limit::new(200).unwrap(),
+        };
+        assert_eq!(users(s).list(&q).await.unwrap().total, want, "{role:?}");
+    }
 }

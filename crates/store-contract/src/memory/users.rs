@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_app::RepoError;
-use ticketing_app::ports::UserRepository;
+use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
 use ticketing_domain::{LoginName, Role, User, UserId};
 
@@ -93,7 +93,7 @@ impl UserRepository for MemoryStore {
             .ok_or(RepoError::NotFound)
     }
 
-    async fn update(&self, user: &User) -> Result<(), RepoError> {
+    async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
         let mut s = self.state()?;
         s.user_mut(user.id)?;
         s.check_unique(user, false)?;
@@ -101,23 +101,45 @@ impl UserRepository for MemoryStore {
         stored.email = user.email.clone();
         stored.first_name = user.first_name.clone();
         stored.last_name = user.last_name.clone();
-        stored.role = user.role;
-        stored.is_active = user.is_active;
-        stored.token_epoch = user.token_epoch;
         Ok(())
     }
 
-    async fn set_password(
+    async fn update_access(
         &self,
         id: UserId,
-        password_hash: &str,
-        token_epoch: i64,
-    ) -> Result<(), RepoError> {
+        change: &AccessChange,
+    ) -> Result<AccessOutcome, RepoError> {
+        let mut s = self.state()?;
+        let current = s.user_mut(id)?.0.clone();
+        let role = change.role.unwrap_or(current.role);
+        let is_active = change.is_active.unwrap_or(current.is_active);
+        let was_admin = current.role == Role::Admin && current.is_active;
+        let stays_admin = role == Role::Admin && is_active;
+        if was_admin && !stays_admin {
+            let others = s
+                .users
+                .values()
+                .filter(|(u, _)| u.id != id && u.role == Role::Admin && u.is_active)
+                .count();
+            if others == 0 {
+                return Ok(AccessOutcome::LastAdmin);
+            }
+        }
+        let (stored, _) = s.user_mut(id)?;
+        stored.role = role;
+        stored.is_active = is_active;
+        if change.revoke_tokens {
+            stored.token_epoch += 1;
+        }
+        Ok(AccessOutcome::Updated(stored.clone()))
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
         let mut s = self.state()?;
         let (user, hash) = s.user_mut(id)?;
         password_hash.clone_into(hash);
-        user.token_epoch = token_epoch;
-        Ok(())
+        user.token_epoch += 1;
+        Ok(user.token_epoch)
     }
 
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
@@ -153,13 +175,5 @@ impl UserRepository for MemoryStore {
             _ => None,
         };
         Ok(Page { items, total, next })
-    }
-
-    async fn count_active(&self, role: Role) -> Result<u64, RepoError> {
-        let s = self.state()?;
-        Ok(s.users
-            .values()
-            .filter(|(u, _)| u.role == role && u.is_active)
-            .count() as u64)
     }
 }
