@@ -206,8 +206,6 @@ pub struct AttachmentDto {
     pub filesize: u64,
     /// The declared content type.
     pub content_type: String,
-    /// SHA-256 of the content, hex.
-    pub sha256: String,
     /// Who uploaded it.
     pub uploaded_by: UserDto,
     /// When.
@@ -227,7 +225,6 @@ impl From<&AttachmentView> for AttachmentDto {
             filename: a.filename.as_str().to_owned(),
             filesize: a.file.size,
             content_type: a.content_type.clone(),
-            sha256: a.file.sha256.clone(),
             uploaded_by: UserDto::from(v.uploader.as_ref()),
             uploaded_at: a.uploaded_at,
             file_url: format!(

@@ -8,6 +8,7 @@ use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 use ticketing_app::{AppError, AuthFailure};
 use ticketing_domain::{Actor, User};
 
@@ -31,6 +32,37 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// A JSON request body that must be an object. Like `web::Json<T>` (same size limit, content
+/// type check and error mapping, from the app's `JsonConfig`), but an array or a scalar is a 400
+/// instead of being read positionally into the fields of `T` (serde's default for structs).
+#[derive(Debug)]
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    /// The parsed body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let value = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let web::Json(value) = value.await?;
+            if !value.is_object() {
+                return Err(ApiError::bad_request("the JSON body must be an object").into());
+            }
+            serde_json::from_value(value)
+                .map(JsonObject)
+                .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")).into())
+        })
+    }
 }
 
 /// The authenticated caller: a valid, unrevoked access token of an active user.
@@ -107,6 +139,14 @@ pub(crate) fn refresh_cookie(token: String, max_age_secs: i64, secure: bool) -> 
         .same_site(SameSite::Strict)
         .max_age(time::Duration::seconds(max_age_secs.max(0)))
         .finish()
+}
+
+/// The `Max-Age` of a refresh cookie whose session ends at `expires_at`: the seconds left,
+/// rounded up (a fresh 7-day session gives exactly `604800`, not one second less because some
+/// milliseconds passed since it was created), at most `ttl_secs`.
+pub(crate) fn cookie_max_age(expires_at: chrono::DateTime<chrono::Utc>, ttl_secs: i64) -> i64 {
+    let millis = (expires_at - chrono::Utc::now()).num_milliseconds();
+    (millis + 999).div_euclid(1000).clamp(0, ttl_secs.max(0))
 }
 
 /// A cookie that deletes the refresh cookie.

@@ -133,16 +133,6 @@ pub struct LoginRequest {
 }
 
 impl LoginRequest {
-    /// The account key for per-account rate limits (lower case).
-    pub fn account_key(&self) -> String {
-        self.email
-            .as_deref()
-            .or(self.username.as_deref())
-            .unwrap_or("")
-            .trim()
-            .to_lowercase()
-    }
-
     /// Parses into the use-case input.
     pub fn try_into_domain(self) -> Result<LoginInput, ApiError> {
         let mut f = Fields::default();

@@ -23,10 +23,6 @@ img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; fr
 /// `/api/v1/tickets` is answered as `/api/v1/tickets/`; repeated slashes are merged. Only API
 /// paths are touched (static files keep their names; Swagger UI's assets too).
 pub fn normalized_path(path: &str) -> Option<String> {
-    let is_api = path.starts_with("/api/v1") || path == "/api/schema" || path == "/api/docs";
-    if !is_api && !path.contains("//") {
-        return None;
-    }
     let mut merged = String::with_capacity(path.len() + 1);
     for c in path.chars() {
         if c == '/' && merged.ends_with('/') {
@@ -34,6 +30,8 @@ pub fn normalized_path(path: &str) -> Option<String> {
         }
         merged.push(c);
     }
+    // Decided on the merged path, so that `//api//v1//tickets` is an API path too.
+    let is_api = merged.starts_with("/api/v1") || merged == "/api/schema" || merged == "/api/docs";
     if is_api && !merged.ends_with('/') {
         merged.push('/');
     }

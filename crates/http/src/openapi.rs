@@ -1,5 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -42,8 +44,12 @@ use crate::handlers::{activities, attachments, auth, health, messages, profile, 
 )]
 pub struct ApiDoc;
 
-/// Adds the security schemes, and gives every error response the problem+json body; adds the
-/// 429/500/503 answers every endpoint may give, and documents PUT next to PATCH.
+/// The resources that answer PUT like PATCH (a partial update); only these get a PUT operation.
+const PUT_LIKE_PATCH: &[&str] = &["/api/v1/tickets/{id}/", "/api/v1/users/profile/"];
+
+/// Adds the security schemes; adds the 500/503 answers every endpoint may give; gives every
+/// error response the problem+json body (and `Retry-After` on 429/503, `WWW-Authenticate` on
+/// 401); documents PUT next to PATCH where PUT is served.
 #[derive(Debug)]
 struct Conventions;
 
@@ -66,9 +72,10 @@ impl Modify for Conventions {
         let problem = ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
             .build();
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in doc.paths.paths.iter_mut() {
             if let Some(patch) = item.patch.clone() {
-                if item.put.is_none() && patch.operation_id.is_some() {
+                let serves_put = PUT_LIKE_PATCH.contains(&path.as_str());
+                if serves_put && item.put.is_none() && patch.operation_id.is_some() {
                     let mut put = patch;
                     put.operation_id = put.operation_id.map(|id| format!("{id}_put"));
                     item.put = Some(put);
@@ -107,11 +114,34 @@ impl Modify for Conventions {
                             r.content
                                 .insert("application/problem+json".to_owned(), problem.clone());
                         }
+                        if let Some((name, header)) = error_header(code) {
+                            r.headers.entry(name.to_owned()).or_insert(header);
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// The header an error answer always carries: `Retry-After` on 429 and 503, `WWW-Authenticate`
+/// on 401.
+fn error_header(code: &str) -> Option<(&'static str, Header)> {
+    let (name, kind, description) = match code {
+        "429" | "503" => (
+            "Retry-After",
+            Type::Integer,
+            "Seconds to wait before trying again",
+        ),
+        "401" => ("WWW-Authenticate", Type::String, "`Bearer`"),
+        _ => return None,
+    };
+    let schema = ObjectBuilder::new().schema_type(kind).build();
+    let header = HeaderBuilder::new()
+        .schema(schema)
+        .description(Some(description))
+        .build();
+    Some((name, header))
 }
 
 /// The document as pretty JSON (what `GET /api/schema/` serves and `docs/openapi.json` holds).

@@ -54,7 +54,13 @@ struct Inner {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.0.status.as_u16(), self.0.code, self.0.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.0.status.as_u16(),
+            self.0.code,
+            self.0.detail
+        )
     }
 }
 
@@ -300,7 +306,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         if self.0.status.is_server_error() {
             match &self.0.source {
-                Some(cause) => tracing::error!(code = self.0.code, error = ?cause, "request failed"),
+                Some(cause) => {
+                    tracing::error!(code = self.0.code, error = ?cause, "request failed")
+                }
                 None => tracing::error!(code = self.0.code, "request failed"),
             }
         }

@@ -86,7 +86,8 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
     params(("id" = Uuid, Path, description = "The ticket's id")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
-        (status = 201, description = "The new attachment", body = AttachmentDto),
+        (status = 201, description = "The new attachment", body = AttachmentDto,
+         headers(("Location" = String, description = "the attachment's URL"))),
         (status = 400, description = "No file, several files, unknown fields or a bad message_id"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 404, description = "No such ticket, or not visible to the caller"),

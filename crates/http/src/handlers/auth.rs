@@ -1,11 +1,13 @@
 //! `/api/v1/users/auth/`: register, login, refresh, logout.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use ticketing_app::AuthSession;
+use ticketing_app::{AppError, AuthSession};
+use ticketing_domain::LoginName;
 
 use crate::dto::{AccessDto, AuthDto, UserDto};
 use crate::extract::{
-    check_origin, clear_refresh_cookie, client_address, refresh_cookie, refresh_token,
+    JsonObject, check_origin, clear_refresh_cookie, client_address, cookie_max_age, refresh_cookie,
+    refresh_token,
 };
 use crate::handlers::resource;
 use crate::input::{LoginRequest, RegisterRequest};
@@ -30,9 +32,7 @@ fn signed_in(
     status: actix_web::http::StatusCode,
     s: AuthSession,
 ) -> HttpResponse {
-    let max_age = (s.refresh_expires_at - chrono::Utc::now())
-        .num_seconds()
-        .min(state.config.refresh_ttl_secs);
+    let max_age = cookie_max_age(s.refresh_expires_at, state.config.refresh_ttl_secs);
     HttpResponse::build(status)
         .cookie(refresh_cookie(
             s.refresh_token,
@@ -62,7 +62,7 @@ fn signed_in(
 pub async fn register(
     state: web::Data<HttpState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: JsonObject<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     limit_address(&state, &req)?;
     let input = body.into_inner().try_into_domain()?;
@@ -72,6 +72,19 @@ pub async fn register(
         actix_web::http::StatusCode::CREATED,
         session,
     ))
+}
+
+/// What failed logins are counted against: the account the login names (so its username and
+/// its email share one budget), or the typed name when no account has it.
+async fn account_key(state: &HttpState, login: &LoginName) -> ApiResult<String> {
+    match state.app.find_user(login).await {
+        Ok(user) => Ok(format!("user:{}", user.id)),
+        Err(AppError::NotFound(_)) => Ok(match login {
+            LoginName::Email(email) => format!("login:{}", email.key()),
+            LoginName::Username(name) => format!("login:{}", name.key()),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Sign in with an email or a username.
@@ -91,21 +104,21 @@ pub async fn register(
 pub async fn login(
     state: web::Data<HttpState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     limit_address(&state, &req)?;
-    let account = body.account_key();
+    let input = body.into_inner().try_into_domain()?;
+    let account = account_key(&state, &input.login).await?;
     state
         .login_failures
         .check(&account)
         .map_err(ApiError::rate_limited)?;
-    let input = body.into_inner().try_into_domain()?;
     match state.app.login(input).await {
         Ok(session) => {
             state.login_failures.reset(&account);
             Ok(signed_in(&state, actix_web::http::StatusCode::OK, session))
         }
-        Err(e @ ticketing_app::AppError::Unauthenticated(_)) => {
+        Err(e @ AppError::Unauthenticated(_)) => {
             let _ = state.login_failures.hit(&account);
             tracing::info!("failed login");
             Err(e.into())
@@ -130,13 +143,11 @@ pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult
     check_origin(&req, &state.config.allowed_origins)?;
     limit_address(&state, &req)?;
     let Some(token) = refresh_token(&req) else {
-        return Err(
-            ticketing_app::AppError::Unauthenticated(ticketing_app::AuthFailure::Missing).into(),
-        );
+        return Err(AppError::Unauthenticated(ticketing_app::AuthFailure::Missing).into());
     };
     match state.app.refresh(&token).await {
         Ok(s) => {
-            let max_age = (s.refresh_expires_at - chrono::Utc::now()).num_seconds();
+            let max_age = cookie_max_age(s.refresh_expires_at, state.config.refresh_ttl_secs);
             Ok(HttpResponse::Ok()
                 .cookie(refresh_cookie(
                     s.refresh_token,
@@ -147,7 +158,7 @@ pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult
                     access: s.access.token,
                 }))
         }
-        Err(e @ ticketing_app::AppError::Unauthenticated(_)) => {
+        Err(e @ AppError::Unauthenticated(_)) => {
             let mut res = actix_web::ResponseError::error_response(&ApiError::from(e));
             res.add_cookie(&clear_refresh_cookie(state.config.cookie_secure))
                 .map_err(|e| ApiError::internal(anyhow::anyhow!("cookie: {e}")))?;

@@ -5,7 +5,7 @@ use ticketing_domain::TicketId;
 use uuid::Uuid;
 
 use crate::dto::MessageDto;
-use crate::extract::Caller;
+use crate::extract::{Caller, JsonObject};
 use crate::handlers::{get, resource};
 use crate::input::MessageCreateRequest;
 use crate::problem::ApiResult;
@@ -65,7 +65,7 @@ pub async fn create(
     state: web::Data<HttpState>,
     caller: Caller,
     path: web::Path<Uuid>,
-    body: web::Json<MessageCreateRequest>,
+    body: JsonObject<MessageCreateRequest>,
 ) -> ApiResult<HttpResponse> {
     let (text, internal) = body.into_inner().try_into_domain()?;
     let id = TicketId::from_uuid(path.into_inner());

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::dto::{PasswordChangedDto, UserDto};
-use crate::extract::{Caller, refresh_cookie};
+use crate::extract::{Caller, JsonObject, cookie_max_age, refresh_cookie};
 use crate::handlers::{get, resource};
 use crate::input::{ChangePasswordRequest, ProfileRequest};
 use crate::problem::ApiResult;
@@ -55,7 +55,7 @@ pub async fn show(state: web::Data<HttpState>, caller: Caller) -> ApiResult<Http
 pub async fn update(
     state: web::Data<HttpState>,
     caller: Caller,
-    body: web::Json<ProfileRequest>,
+    body: JsonObject<ProfileRequest>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().try_into_domain()?;
     let user = state.app.update_profile(&caller.actor(), update).await?;
@@ -80,11 +80,11 @@ pub async fn update(
 pub async fn change_password(
     state: web::Data<HttpState>,
     caller: Caller,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonObject<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let (old, new) = body.into_inner().try_into_domain()?;
     let session = state.app.change_password(&caller.0, old, new).await?;
-    let max_age = (session.refresh_expires_at - chrono::Utc::now()).num_seconds();
+    let max_age = cookie_max_age(session.refresh_expires_at, state.config.refresh_ttl_secs);
     Ok(HttpResponse::Ok()
         .cookie(refresh_cookie(
             session.refresh_token,

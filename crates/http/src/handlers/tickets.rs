@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::dto::{TicketDetailDto, TicketDto};
-use crate::extract::{Caller, etag, if_match};
+use crate::extract::{Caller, JsonObject, etag, if_match};
 use crate::handlers::{get, resource};
 use crate::input::{TicketCreateRequest, TicketPatchRequest};
 use crate::listing::{QueryPairs, paged, ticket_query};
@@ -165,7 +165,7 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &TicketDetail) -
 pub async fn create(
     state: web::Data<HttpState>,
     caller: Caller,
-    body: web::Json<TicketCreateRequest>,
+    body: JsonObject<TicketCreateRequest>,
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner().try_into_domain()?;
     let detail = state.app.create_ticket(&caller.actor(), input).await?;
@@ -225,7 +225,7 @@ pub async fn update(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
-    body: web::Json<TicketPatchRequest>,
+    body: JsonObject<TicketPatchRequest>,
 ) -> ApiResult<HttpResponse> {
     let expected = if_match(&req)?;
     let input = body.into_inner().try_into_domain()?;

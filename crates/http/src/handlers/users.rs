@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::dto::UserDto;
-use crate::extract::Caller;
+use crate::extract::{Caller, JsonObject};
 use crate::handlers::{get, resource};
 use crate::input::{Fields, UserPatchRequest};
 use crate::listing::{QueryPairs, paged};
@@ -104,7 +104,7 @@ pub async fn update(
     state: web::Data<HttpState>,
     caller: Caller,
     path: web::Path<Uuid>,
-    body: web::Json<UserPatchRequest>,
+    body: JsonObject<UserPatchRequest>,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().try_into_domain()?;
     let user = state

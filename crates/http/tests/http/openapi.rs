@@ -1,0 +1,239 @@
+//! The OpenAPI document: committed, up to date, and listing exactly the routes the app serves.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::support::*;
+
+/// Every route under `/api/v1` and the methods it serves (HEAD comes with GET).
+const ROUTES: &[(&str, &[&str])] = &[
+    ("/api/v1/users/auth/register/", &["POST"]),
+    ("/api/v1/users/auth/login/", &["POST"]),
+    ("/api/v1/users/auth/refresh/", &["POST"]),
+    ("/api/v1/users/auth/logout/", &["POST"]),
+    ("/api/v1/users/profile/", &["GET", "PUT", "PATCH"]),
+    ("/api/v1/users/profile/change-password/", &["POST"]),
+    ("/api/v1/users/", &["GET"]),
+    ("/api/v1/users/{id}/", &["PATCH"]),
+    ("/api/v1/tickets/", &["GET", "POST"]),
+    ("/api/v1/tickets/{id}/", &["GET", "PUT", "PATCH", "DELETE"]),
+    ("/api/v1/my-tickets/", &["GET"]),
+    ("/api/v1/assigned-tickets/", &["GET"]),
+    ("/api/v1/tickets/{id}/messages/", &["GET", "POST"]),
+    ("/api/v1/tickets/{id}/attachments/", &["GET", "POST"]),
+    ("/api/v1/tickets/{id}/attachments/{aid}/", &["DELETE"]),
+    ("/api/v1/tickets/{id}/attachments/{aid}/download/", &["GET"]),
+    ("/api/v1/tickets/{id}/activities/", &["GET"]),
+];
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+fn document() -> Value {
+    serde_json::from_str(&ticketing_http::openapi_json()).unwrap()
+}
+
+#[test]
+fn committed_document_is_up_to_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    let generated = ticketing_http::openapi_json();
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed.trim_end() != generated.trim_end() {
+        let first_difference = committed
+            .lines()
+            .zip(generated.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| format!("line {}: committed `{a}`, generated `{b}`", i + 1))
+            .unwrap_or_else(|| "one is a prefix of the other (or the file is missing)".to_owned());
+        panic!(
+            "docs/openapi.json does not match the OpenAPI document the code generates \
+             ({first_difference}).\nRegenerate it with\n\n    \
+             cargo run -p ticketing-server -- openapi > docs/openapi.json\n\nand commit it."
+        );
+    }
+}
+
+#[test]
+fn document_lists_exactly_the_served_routes() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let mut methods: Vec<String> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| METHODS.contains(&k.to_uppercase().as_str()))
+            .map(|k| k.to_uppercase())
+            .collect();
+        methods.sort();
+        documented.insert(path.clone(), methods);
+    }
+    let mut expected: BTreeMap<String, Vec<String>> = ROUTES
+        .iter()
+        .map(|(p, ms)| {
+            let mut ms: Vec<String> = ms.iter().map(|m| (*m).to_owned()).collect();
+            ms.sort();
+            ((*p).to_owned(), ms)
+        })
+        .collect();
+    expected.insert("/healthz".to_owned(), vec!["GET".to_owned()]);
+    expected.insert("/readyz".to_owned(), vec!["GET".to_owned()]);
+    assert_eq!(documented, expected);
+}
+
+#[test]
+fn document_describes_errors_and_headers() {
+    let doc = document();
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["refresh_cookie"]["in"], "cookie");
+    assert_eq!(schemes["refresh_cookie"]["name"], "refresh_token");
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+    let header = |path: &str, method: &str, status: &str, name: &str| {
+        op(path, method)["responses"][status]["headers"][name].is_object()
+    };
+    for (path, methods) in ROUTES {
+        for method in methods.iter().map(|m| m.to_lowercase()) {
+            let o = op(path, &method);
+            assert!(o["operationId"].is_string(), "{method} {path}");
+            let responses = o["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        r["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status}"
+                    );
+                }
+                if status == "401" {
+                    assert!(
+                        header(path, &method, status, "WWW-Authenticate"),
+                        "{method} {path}"
+                    );
+                }
+                if status == "429" || status == "503" {
+                    assert!(
+                        header(path, &method, status, "Retry-After"),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            assert!(responses.contains_key("500") && responses.contains_key("503"));
+        }
+    }
+    for list in [
+        "/api/v1/tickets/",
+        "/api/v1/my-tickets/",
+        "/api/v1/assigned-tickets/",
+        "/api/v1/users/",
+    ] {
+        assert!(header(list, "get", "200", "X-Total-Count"), "{list}");
+        assert!(header(list, "get", "200", "Link"), "{list}");
+    }
+    assert!(header("/api/v1/tickets/", "post", "201", "Location"));
+    assert!(header(
+        "/api/v1/tickets/{id}/attachments/",
+        "post",
+        "201",
+        "Location"
+    ));
+    assert!(header("/api/v1/tickets/", "post", "201", "ETag"));
+    assert!(header("/api/v1/tickets/{id}/", "get", "200", "ETag"));
+    assert!(header("/api/v1/tickets/{id}/", "patch", "200", "ETag"));
+    let params = op("/api/v1/tickets/{id}/", "patch")["parameters"].clone();
+    assert!(
+        params
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "If-Match" && p["in"] == "header")
+    );
+    assert!(op("/api/v1/tickets/{id}/", "patch")["responses"]["412"].is_object());
+    for auth in ["register", "login", "refresh"] {
+        let path = format!("/api/v1/users/auth/{auth}/");
+        let ok = if auth == "register" { "201" } else { "200" };
+        assert!(header(&path, "post", ok, "Set-Cookie"), "{path}");
+        assert!(op(&path, "post")["responses"]["429"].is_object(), "{path}");
+    }
+    assert!(header(
+        "/api/v1/users/profile/change-password/",
+        "post",
+        "200",
+        "Set-Cookie"
+    ));
+    let download = "/api/v1/tickets/{id}/attachments/{aid}/download/";
+    assert!(header(download, "get", "200", "Content-Disposition"));
+    assert!(header(download, "get", "200", "X-Content-Type-Options"));
+    assert_eq!(
+        op("/api/v1/tickets/{id}/attachments/", "post")["requestBody"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["multipart/form-data"]
+    );
+}
+
+/// The path with its parameters filled in.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", &Uuid::now_v7().to_string())
+        .replace("{aid}", &Uuid::now_v7().to_string())
+}
+
+#[actix_web::test]
+async fn every_listed_route_is_served_with_exactly_its_methods() {
+    // No expectations: none of these requests may reach a port.
+    let svc = service!(Mocks::default().app());
+    for (path, methods) in ROUTES {
+        let url = concrete(path);
+        let mut allow: Vec<&str> = Vec::new();
+        for m in *methods {
+            allow.push(m);
+            if *m == "GET" {
+                allow.push("HEAD");
+            }
+        }
+        let allow = allow.join(", ");
+        for method in METHODS {
+            let req = TestRequest::default()
+                .method(Method::from_bytes(method.as_bytes()).unwrap())
+                .uri(&url)
+                .to_request();
+            let a = call(&svc, req).await;
+            if methods.contains(&method) {
+                // Served: anonymous requests stop at authentication or at the missing body.
+                let (status, code) = match *path {
+                    "/api/v1/users/auth/register/" | "/api/v1/users/auth/login/" => {
+                        (415, "unsupported_media_type")
+                    }
+                    "/api/v1/users/auth/logout/" => (204, ""),
+                    _ => (401, "unauthenticated"),
+                };
+                if status == 204 {
+                    assert_eq!(a.status, 204, "{method} {path}");
+                } else {
+                    a.problem(status, code);
+                }
+            } else {
+                a.problem(405, "method_not_allowed");
+                assert_eq!(a.header("allow"), Some(allow.as_str()), "{method} {path}");
+            }
+        }
+    }
+    // Anything else under /api is a 404 problem.
+    for path in [
+        "/api/v1/tickets/x/y/",
+        "/api/v1/ticket/",
+        "/api/v2/tickets/",
+        "/api/v1/",
+    ] {
+        let a = call(&svc, TestRequest::get().uri(path).to_request()).await;
+        a.problem(404, "not_found");
+    }
+}

@@ -1,0 +1,24 @@
+//! The black-box HTTP suite of the server: every endpoint of `API.md`, for every role, against a
+//! real server on `127.0.0.1:0`. Every test runs on SQLite and, when `TEST_DATABASE_URL` is set,
+//! on a fresh PostgreSQL database too (`TICKETING_REQUIRE_POSTGRES=1` makes a missing URL an
+//! error). See `api/helpers.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api {
+    #[macro_use]
+    pub mod helpers;
+    pub mod shapes;
+
+    mod access;
+    mod attachments;
+    mod auth;
+    mod lifecycle;
+    mod limits;
+    mod lists;
+    mod messages;
+    mod platform;
+    mod sessions;
+    mod tickets;
+    mod uploads;
+    mod users;
+}

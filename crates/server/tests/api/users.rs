@@ -1,0 +1,194 @@
+//! `/api/v1/users/`: the staff list (role filter, pages) and admin changes.
+
+use serde_json::json;
+use ticketing_domain::Role;
+
+use crate::api::helpers::*;
+
+async fn staff_list_users(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let dave = app.register("dave").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let root = app.staff("root", Role::Admin).await;
+
+    for token in [&carol.access, &dave.access] {
+        app.get("/api/v1/users/", Some(token))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.get("/api/v1/users/", None)
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    for token in [&alice.access, &root.access] {
+        let res = app.get("/api/v1/users/", Some(token)).await;
+        res.assert_status(200);
+        assert_eq!(res.header("x-total-count"), Some("4"));
+        assert!(res.header("link").is_none());
+        // Ordered by username.
+        assert_eq!(
+            ids(&res.body),
+            [&alice.id, &carol.id, &dave.id, &root.id].map(|s| s.clone())
+        );
+        assert_user(&res.body[0], &alice, "agent");
+        assert_user(&res.body[1], &carol, "customer");
+        assert_user(&res.body[3], &root, "admin");
+    }
+
+    let agents = app
+        .get("/api/v1/users/?role=agent", Some(&alice.access))
+        .await;
+    agents.assert_status(200);
+    assert_eq!(ids(&agents.body), vec![alice.id.clone()]);
+    assert_eq!(agents.header("x-total-count"), Some("1"));
+    let customers = app
+        .get("/api/v1/users/?role=customer", Some(&alice.access))
+        .await;
+    assert_eq!(
+        ids(&customers.body),
+        vec![carol.id.clone(), dave.id.clone()]
+    );
+    let admins = app
+        .get("/api/v1/users?role=admin", Some(&alice.access))
+        .await;
+    assert_eq!(ids(&admins.body), vec![root.id.clone()]);
+    let inactive = app
+        .get("/api/v1/users/?is_active=false", Some(&alice.access))
+        .await;
+    inactive.assert_status(200);
+    assert_eq!(inactive.body, json!([]));
+    assert_eq!(inactive.header("x-total-count"), Some("0"));
+
+    // Pages of one, linked until the end, without overlap or gap.
+    let pages = walk_pages(&app, "/api/v1/users/?limit=1", &root.access, 4).await;
+    assert_eq!(pages.len(), 4);
+    assert_eq!(
+        pages.concat(),
+        [&alice.id, &carol.id, &dave.id, &root.id].map(|s| s.clone())
+    );
+    let pages = walk_pages(
+        &app,
+        "/api/v1/users/?role=customer&limit=1",
+        &root.access,
+        2,
+    )
+    .await;
+    assert_eq!(pages.concat(), vec![carol.id.clone(), dave.id.clone()]);
+
+    for (query, field) in [
+        ("role=boss", "role"),
+        ("role=Agent", "role"),
+        ("is_active=maybe", "is_active"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=garbage!", "cursor"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/users/?{query}"), Some(&root.access))
+            .await;
+        res.assert_problem(400, "validation_failed");
+        assert!(
+            res.body["errors"][field].is_array(),
+            "{query}: {}",
+            res.body
+        );
+    }
+}
+
+async fn admin_manages_users(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let dave = app.register("dave").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let root = app.staff("root", Role::Admin).await;
+    let carol_path = format!("/api/v1/users/{}/", carol.id);
+
+    // Only admins.
+    for token in [&alice.access, &dave.access, &carol.access] {
+        app.patch(&carol_path, Some(token), &json!({"role": "agent"}))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.patch(&carol_path, None, &json!({"role": "agent"}))
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    let res = app
+        .patch(&carol_path, Some(&root.access), &json!({"role": "agent"}))
+        .await;
+    res.assert_status(200);
+    assert_eq!(keys(&res.body), sorted(USER_FIELDS));
+    assert_eq!(res.body["role"], "agent");
+    assert_eq!(res.body["is_staff"], true);
+    assert_eq!(res.body["is_active"], true);
+    // The new role applies at once, to the tokens she already has.
+    app.get("/api/v1/users/", Some(&carol.access))
+        .await
+        .assert_status(200);
+    let res = app
+        .patch(
+            &carol_path,
+            Some(&root.access),
+            &json!({"role": "customer"}),
+        )
+        .await;
+    assert_eq!(res.body["role"], "customer");
+    assert_eq!(res.body["is_staff"], false);
+    app.get("/api/v1/users/", Some(&carol.access))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // Bad requests.
+    let unknown = format!("/api/v1/users/{}/", uuid::Uuid::now_v7());
+    app.patch(&unknown, Some(&root.access), &json!({"role": "agent"}))
+        .await
+        .assert_problem(404, "not_found");
+    app.patch(
+        "/api/v1/users/not-a-uuid/",
+        Some(&root.access),
+        &json!({"role": "agent"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    for body in [
+        json!({"role": "superuser"}),
+        json!({"is_active": "no"}),
+        json!({"username": "caz"}),
+        json!({"is_staff": true}),
+    ] {
+        app.patch(&carol_path, Some(&root.access), &body)
+            .await
+            .assert_problem(400, "validation_failed");
+    }
+
+    // The last active admin can neither be demoted nor deactivated.
+    let root_path = format!("/api/v1/users/{}/", root.id);
+    for body in [json!({"role": "agent"}), json!({"is_active": false})] {
+        let res = app.patch(&root_path, Some(&root.access), &body).await;
+        res.assert_problem(409, "conflict");
+    }
+    app.get("/api/v1/users/profile/", Some(&root.access))
+        .await
+        .assert_status(200);
+    // With a second admin, the first one may step down.
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{}/", dave.id),
+            Some(&root.access),
+            &json!({"role": "admin"}),
+        )
+        .await;
+    res.assert_status(200);
+    let res = app
+        .patch(&root_path, Some(&dave.access), &json!({"role": "agent"}))
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.body["role"], "agent");
+    app.patch(&carol_path, Some(&root.access), &json!({"role": "agent"}))
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+backend_tests!(staff_list_users, admin_manages_users);
