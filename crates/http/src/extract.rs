@@ -58,9 +58,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
             if !value.is_object() {
                 return Err(ApiError::bad_request("the JSON body must be an object").into());
             }
-            serde_json::from_value(value)
+            serde_path_to_error::deserialize(value)
                 .map(JsonObject)
-                .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")).into())
+                .map_err(|e| {
+                    let field = e.path().to_string();
+                    let error = if field.is_empty() || field == "." {
+                        ApiError::bad_request(format!("invalid JSON body: {}", e.inner()))
+                    } else {
+                        ApiError::field(&field, e.inner().to_string())
+                    };
+                    error.into()
+                })
         })
     }
 }

@@ -47,6 +47,15 @@ impl Fields {
     }
 }
 
+/// An optional field that, when present, must not be `null` (`null` is a 400, not "unchanged").
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
 fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -161,13 +170,16 @@ impl LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct ProfileRequest {
     /// New email (unique).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     /// New first name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub first_name: Option<String>,
     /// New last name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub last_name: Option<String>,
 }
 
@@ -240,11 +252,12 @@ impl ChangePasswordRequest {
 #[serde(deny_unknown_fields)]
 pub struct UserPatchRequest {
     /// New role.
-    #[serde(default)]
-    #[schema(value_type = Option<crate::dto::RoleDto>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::RoleDto>)]
     pub role: Option<String>,
     /// Activate (`true`) or deactivate (`false`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub is_active: Option<bool>,
 }
 
@@ -305,18 +318,20 @@ impl TicketCreateRequest {
 #[serde(deny_unknown_fields)]
 pub struct TicketPatchRequest {
     /// New subject.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub topic: Option<String>,
     /// New description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub description: Option<String>,
     /// New status (an allowed move; customers may only close or reopen).
-    #[serde(default)]
-    #[schema(value_type = Option<crate::dto::StatusDto>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::StatusDto>)]
     pub status: Option<String>,
     /// New priority (staff).
-    #[serde(default)]
-    #[schema(value_type = Option<crate::dto::PriorityDto>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::PriorityDto>)]
     pub priority: Option<String>,
     /// The assignee's user id (staff: agents and admins only), or `null` to unassign.
     #[serde(default, deserialize_with = "nullable")]
