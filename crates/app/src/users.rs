@@ -189,6 +189,37 @@ impl App {
         self.update_user(&operator, id, update).await
     }
 
+    /// Sets a user's password as the operator (a forgotten password): the policy applies, every
+    /// session and access token of the user ends.
+    pub async fn operator_set_password(
+        &self,
+        id: UserId,
+        password: ticketing_domain::Password,
+    ) -> Result<(), AppError> {
+        let user = self
+            .ports
+            .users
+            .get(id)
+            .await
+            .map_err(|e| not_found(e, "user"))?;
+        let password = ticketing_domain::NewPassword::parse(password, &user.username, &user.email)
+            .map_err(|e| {
+                let mut errors = crate::error::FieldErrors::new();
+                errors.insert(
+                    "password".to_owned(),
+                    e.0.iter().map(ToString::to_string).collect(),
+                );
+                AppError::Validation(errors)
+            })?;
+        let hash = self.ports.hasher.hash(password.password()).await?;
+        self.ports.users.set_password(id, &hash).await?;
+        self.ports
+            .sessions
+            .revoke_user(id, None, self.ports.clock.now())
+            .await?;
+        Ok(())
+    }
+
     /// Deletes refresh sessions that expired more than a day ago; returns how many.
     pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
         let before = self.ports.clock.now() - chrono::Duration::days(1);

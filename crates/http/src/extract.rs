@@ -102,12 +102,21 @@ impl FromRequest for Caller {
     }
 }
 
-/// The client's address for rate limiting: the peer address, or the forwarded one when the
-/// proxy is trusted.
+/// The client's address for rate limiting: the peer address, or, behind a trusted proxy, the
+/// last `X-Forwarded-For` entry (the one that proxy appended; entries before it are whatever the
+/// client sent and are ignored, as is `Forwarded`).
 pub(crate) fn client_address(req: &HttpRequest, trust_forwarded: bool) -> String {
     if trust_forwarded {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_owned();
+        let last = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|s| !s.is_empty())
+            .map(str::to_owned);
+        if let Some(ip) = last {
+            return ip;
         }
     }
     req.peer_addr()

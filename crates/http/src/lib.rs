@@ -103,7 +103,7 @@ pub fn build_app(
         .wrap_fn(|req, srv| srv.call(middleware::normalize(req)))
 }
 
-/// Starts serving on `listener`. The server drains in-flight requests on SIGTERM/SIGINT for up
+/// Starts serving on `listener`. The server drains in-flight requests on SIGTERM for up
 /// to `config.shutdown_timeout_secs`.
 pub fn serve(
     listener: TcpListener,

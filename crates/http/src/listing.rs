@@ -49,6 +49,19 @@ impl QueryPairs {
         Ok(Self(pairs))
     }
 
+    /// Reports every parameter not in `allowed` (a misspelt filter must not silently widen the
+    /// list, and `?page=2` must not silently return the first page).
+    pub(crate) fn reject_unknown(&self, allowed: &[&str], f: &mut Fields) {
+        for (k, _) in &self.0 {
+            if k != "_" && !allowed.contains(&k.as_str()) {
+                f.add(
+                    k,
+                    format!("unknown parameter; expected one of {}", allowed.join(", ")),
+                );
+            }
+        }
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
@@ -106,6 +119,18 @@ where
 /// Parses the ticket list parameters (the scope is set by the use case).
 pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<TicketQuery> {
     let mut f = Fields::default();
+    pairs.reject_unknown(
+        &[
+            "status",
+            "priority",
+            "assigned_to",
+            "q",
+            "ordering",
+            "cursor",
+            "limit",
+        ],
+        &mut f,
+    );
     let statuses: Vec<Status> = csv(&mut f, "status", pairs.get("status"));
     let priorities: Vec<Priority> = csv(&mut f, "priority", pairs.get("priority"));
     let assigned_to = match pairs.get("assigned_to").map(str::trim) {

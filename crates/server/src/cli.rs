@@ -77,6 +77,14 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a user's password (read from standard input); their sessions end.
+    SetPassword {
+        /// Username or email.
+        user: String,
+        /// Read the password from the first line of standard input (required).
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Change a user's role.
     SetRole {
         /// Username or email.
@@ -99,8 +107,12 @@ pub enum UserCommand {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     if matches!(cli.command, Some(Command::Openapi)) {
-        println!("{}", ticketing_http::openapi_json());
-        return Ok(());
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        return match writeln!(out, "{}", ticketing_http::openapi_json()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("cannot write the document"),
+        };
     }
     let overrides = Overrides {
         database_url: cli.database_url.clone(),
@@ -149,12 +161,7 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
             if !password_stdin {
                 bail!("give the password on standard input with --password-stdin");
             }
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("cannot read the password")?;
-            let password = line.trim_end_matches(['\n', '\r']).to_owned();
+            let password = read_password()?;
             let input = CreateUserInput {
                 username: Username::parse(&username)
                     .map_err(|e| anyhow::anyhow!("username {e}"))?,
@@ -172,6 +179,23 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
             println!(
                 "created {} ({}) with id {}",
                 user.username, user.role, user.id
+            );
+        }
+        UserCommand::SetPassword {
+            user,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let password = read_password()?;
+            let target = find(&app, &user).await?;
+            app.operator_set_password(target.id, Password::new(password))
+                .await
+                .map_err(show)?;
+            println!(
+                "password of {} changed; their sessions were ended",
+                target.username
             );
         }
         UserCommand::SetRole { user, role } => {
@@ -195,6 +219,15 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
         UserCommand::Activate { user } => set_active(&app, &user, true).await?,
     }
     Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 async fn find(app: &ticketing_app::App, user: &str) -> anyhow::Result<ticketing_domain::User> {

@@ -104,7 +104,8 @@ impl Application {
         &self.app
     }
 
-    /// Serves until SIGTERM/SIGINT (in-flight requests are drained).
+    /// Serves until a signal: SIGTERM drains in-flight requests (up to the shutdown timeout);
+    /// SIGINT and SIGQUIT stop at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = self.app.clone();
         let purge = tokio::spawn(async move {

@@ -42,9 +42,10 @@ pub enum LogFormat {
 
 /// Every setting of the server. See docs/configuration.md.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// `sqlite://PATH` or `postgres://…` (`DATABASE_URL`).
+    /// `sqlite://PATH` or `postgres://…` (`DATABASE_URL`). Empty (the default): the SQLite file
+    /// `ticketing.db` in the data directory.
     pub database_url: Secret,
     /// Address to listen on (`TICKETING_BIND`).
     pub bind: String,
@@ -84,6 +85,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Password hashes computed at once; 0 = number of CPUs (`TICKETING_HASH_CONCURRENCY`).
     pub hash_concurrency: usize,
+    /// Milliseconds a user loaded by id (the caller of every request) may be served from
+    /// memory; 0 = off (`TICKETING_USER_CACHE_MS`). Deactivations, role and password changes
+    /// apply at once on the process that made them, within this delay on other replicas.
+    pub user_cache_ms: u64,
     /// Orphan files younger than this many seconds survive the start-up sweep
     /// (`TICKETING_SWEEP_MIN_AGE_SECS`; raise it when replicas share the data directory).
     pub sweep_min_age_secs: u64,
@@ -94,7 +99,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            database_url: Secret::new("sqlite://./data/ticketing.db"),
+            database_url: Secret::new(""),
             bind: "127.0.0.1:8080".to_owned(),
             data_dir: PathBuf::from("./data"),
             jwt_secret: None,
@@ -112,6 +117,7 @@ impl Default for Settings {
             workers: 0,
             db_pool_size: 0,
             hash_concurrency: 0,
+            user_cache_ms: 1000,
             sweep_min_age_secs: 0,
             shutdown_timeout_secs: 30,
         }
@@ -193,8 +199,20 @@ impl Settings {
             let value = parse_env_value(&k, &v)?;
             figment = figment.merge((k, value));
         }
-        figment = figment.merge(Serialized::defaults(overrides));
+        figment = figment.merge(Serialized::globals(overrides));
         figment.extract().map_err(|e| SettingsError(e.to_string()))
+    }
+}
+
+impl Settings {
+    /// The database URL in force: the configured one, or the SQLite file `ticketing.db` in the
+    /// data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.expose().trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("ticketing.db").display())
+        } else {
+            self.database_url.expose().to_owned()
+        }
     }
 }
 
@@ -217,6 +235,7 @@ const ENV_KEYS: &[&str] = &[
     "workers",
     "db_pool_size",
     "hash_concurrency",
+    "user_cache_ms",
     "sweep_min_age_secs",
     "shutdown_timeout_secs",
 ];
@@ -242,6 +261,7 @@ fn parse_env_value(key: &str, raw: &str) -> Result<figment::value::Value, Settin
         | "workers"
         | "db_pool_size"
         | "hash_concurrency"
+        | "user_cache_ms"
         | "sweep_min_age_secs"
         | "shutdown_timeout_secs" => {
             Value::from(raw.parse::<u64>().map_err(|_| bad("a whole number"))?)

@@ -93,8 +93,13 @@ where
 
 /// Opens the store of `settings` and (with `migrate`) applies pending migrations.
 pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Repositories> {
-    match store_url(settings.database_url.expose())? {
+    match store_url(&settings.database_url())? {
         StoreUrl::Sqlite(path) => {
+            // SQLite needs to write next to the file (journal, WAL): say so plainly when it
+            // cannot, instead of SQLite's "unable to open database file".
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                ensure_dir(dir).context("the SQLite database cannot be written")?;
+            }
             let mut options = SqliteOptions::default();
             if settings.db_pool_size > 0 {
                 options.pool_size = settings.db_pool_size;
@@ -219,6 +224,7 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         refresh_ttl: parse_duration(&settings.refresh_ttl).context("TICKETING_REFRESH_TTL")?,
         download_ttl: parse_duration(&settings.download_ttl).context("TICKETING_DOWNLOAD_TTL")?,
         max_upload_bytes: settings.max_upload_bytes,
+        user_cache_ttl: Duration::from_millis(settings.user_cache_ms),
         ..AppSettings::default()
     };
     Ok(App::new(ports, app_settings))

@@ -30,6 +30,7 @@ pub struct UserListParams {
     /// Only active (`true`) or deactivated (`false`) users.
     is_active: Option<bool>,
     /// Page size, 1..200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
     /// The cursor from the `Link` header of the previous page.
     cursor: Option<String>,
@@ -56,8 +57,11 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let pairs = QueryPairs::parse(&req)?;
     let mut f = Fields::default();
+    pairs.reject_unknown(&["role", "is_active", "limit", "cursor"], &mut f);
+    // An empty value is no filter, as on the ticket lists (`?role=&cursor=`).
     let role = pairs
         .get("role")
+        .filter(|r| !r.trim().is_empty())
         .and_then(|r| f.take("role", r.parse::<Role>()));
     let active = pairs.get("is_active").and_then(|v| match v {
         "true" | "1" => Some(true),
@@ -70,6 +74,7 @@ pub async fn list(
     let limit = pairs.limit(&mut f);
     let after = pairs
         .get("cursor")
+        .filter(|c| !c.is_empty())
         .and_then(|c| f.take("cursor", decode_user_cursor(c)));
     f.finish()?;
     let query = UserQuery {

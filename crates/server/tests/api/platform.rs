@@ -309,7 +309,20 @@ async fn http_edges(backend: Backend) {
         )
         .await;
     res.assert_problem(400, "validation_failed");
-    // Unknown query parameters are ignored (clients may add cache busters).
+    // Unknown query parameters are refused (`?page=2` must not silently give page 1); the
+    // cache buster `_` is allowed.
+    let res = app
+        .get("/api/v1/tickets/?page=2", Some(&carol.access))
+        .await;
+    res.assert_problem(400, "validation_failed");
+    assert_eq!(
+        res.body["errors"]["page"][0]
+            .as_str()
+            .map(|m| m.starts_with("unknown parameter")),
+        Some(true),
+        "{}",
+        res.text()
+    );
     app.get("/api/v1/tickets/?_=123", Some(&carol.access))
         .await
         .assert_status(200);
