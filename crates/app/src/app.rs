@@ -58,8 +58,14 @@ pub struct Settings {
     pub download_ttl: Duration,
     /// Largest accepted upload in bytes (default 25 MiB).
     pub max_upload_bytes: u64,
-    /// How many times a write that lost an optimistic-concurrency race is retried (default 8).
+    /// How many times a write that lost an optimistic-concurrency race is retried (default 64).
+    /// Each lost race means another writer's change was applied, so with N writers on one
+    /// ticket at once a write needs at most N-1 retries; past this many it is a 409 `conflict`.
     pub write_retries: u32,
+    /// How long a user loaded by id (the caller of every request) may be served from memory;
+    /// zero (the default here) turns the cache off. Changes made through this process apply at
+    /// once; changes made elsewhere (another replica) within this delay. See `user_cache.rs`.
+    pub user_cache_ttl: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -68,7 +74,8 @@ impl Default for Settings {
             refresh_ttl: Duration::days(7),
             download_ttl: Duration::minutes(15),
             max_upload_bytes: 25 * 1024 * 1024,
-            write_retries: 8,
+            write_retries: 64,
+            user_cache_ttl: std::time::Duration::ZERO,
         }
     }
 }
@@ -82,7 +89,13 @@ pub struct App {
 
 impl App {
     /// Builds the application over its adapters.
-    pub fn new(ports: Ports, settings: Settings) -> Self {
+    pub fn new(mut ports: Ports, settings: Settings) -> Self {
+        if !settings.user_cache_ttl.is_zero() {
+            ports.users = Arc::new(crate::user_cache::CachedUsers::new(
+                ports.users,
+                settings.user_cache_ttl,
+            ));
+        }
         Self {
             ports: Arc::new(ports),
             settings: Arc::new(settings),

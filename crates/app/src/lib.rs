@@ -14,6 +14,7 @@ mod app;
 mod auth;
 mod tickets;
 mod uploads;
+mod user_cache;
 mod users;
 pub mod views;
 

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod download;
+mod memory;
 mod password;
 mod tokens;
 

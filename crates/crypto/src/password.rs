@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::anyhow;
-use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use async_trait::async_trait;
 use ticketing_app::error::CryptoError;
@@ -12,6 +12,7 @@ use ticketing_app::ports::PasswordHasher;
 use ticketing_domain::Password;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::memory::{IDLE, MemoryPool};
 use crate::{CryptoConfigError, random_bytes};
 
 /// The cost parameters of argon2id.
@@ -95,6 +96,10 @@ pub struct Argon2Hasher {
 struct Inner {
     argon2: Argon2<'static>,
     params: Argon2Params,
+    /// The argon2 parameters of new hashes.
+    argon2_params: Params,
+    /// Working memory reused between hashes (see `memory.rs`).
+    memory: MemoryPool,
     semaphore: Arc<Semaphore>,
     max_concurrent: usize,
     queue_timeout: Duration,
@@ -125,8 +130,10 @@ impl Argon2Hasher {
             .map_err(|e| CryptoConfigError::Hasher(format!("invalid argon2 parameters: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
-                argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+                argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
                 params: p,
+                argon2_params: params,
+                memory: MemoryPool::default(),
                 semaphore: Arc::new(Semaphore::new(config.max_concurrent)),
                 max_concurrent: config.max_concurrent,
                 queue_timeout: config.queue_timeout,
@@ -148,14 +155,21 @@ impl Argon2Hasher {
         let permit = self.acquire().await?;
         let inner = Arc::clone(&self.inner);
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let trim = Arc::clone(&self.inner);
+        let result = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let result = work(&inner);
             drop(permit);
             result
         })
         .await
-        .map_err(|e| CryptoError::Unexpected(anyhow!("password hashing task failed: {e}")))?
+        .map_err(|e| CryptoError::Unexpected(anyhow!("password hashing task failed: {e}")))?;
+        // Free the working memory once hashing has been idle for a while.
+        tokio::spawn(async move {
+            tokio::time::sleep(IDLE).await;
+            trim.memory.trim(IDLE);
+        });
+        result
     }
 
     async fn acquire(&self) -> Result<OwnedSemaphorePermit, CryptoError> {
@@ -172,25 +186,68 @@ impl Argon2Hasher {
 }
 
 impl Inner {
+    /// argon2 with `params` into `out`, in reused working memory.
+    fn compute(
+        &self,
+        argon2: &Argon2<'_>,
+        params: &Params,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let mut memory = self.memory.take(params.block_count());
+        let blocks = params.block_count().min(memory.len());
+        let result =
+            argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks]);
+        self.memory.give(memory);
+        result.map_err(|e| CryptoError::Unexpected(anyhow!("argon2 hashing failed: {e}")))
+    }
+
     fn hash(&self, password: &[u8]) -> Result<String, CryptoError> {
-        let salt = random_bytes::<16>();
-        let salt = SaltString::encode_b64(&salt)
+        let salt_bytes = random_bytes::<16>();
+        let salt = SaltString::encode_b64(&salt_bytes)
             .map_err(|e| CryptoError::Unexpected(anyhow!("salt encoding failed: {e}")))?;
-        argon2::PasswordHasher::hash_password(&self.argon2, password, &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| CryptoError::Unexpected(anyhow!("argon2 hashing failed: {e}")))
+        let params = &self.argon2_params;
+        let mut out = vec![0_u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+        self.compute(&self.argon2, params, password, &salt_bytes, &mut out)?;
+        let phc = PasswordHash {
+            algorithm: argon2::ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(params)
+                .map_err(|e| CryptoError::Unexpected(anyhow!("argon2 parameters: {e}")))?,
+            salt: Some(salt.as_salt()),
+            hash: Some(
+                Output::new(&out)
+                    .map_err(|e| CryptoError::Unexpected(anyhow!("argon2 output: {e}")))?,
+            ),
+        };
+        Ok(phc.to_string())
     }
 
     fn verify(&self, password: &[u8], stored: &str) -> Result<bool, CryptoError> {
-        let parsed = PasswordHash::new(stored)
-            .map_err(|e| CryptoError::Unexpected(anyhow!("malformed stored password hash: {e}")))?;
-        match self.argon2.verify_password(password, &parsed) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::Password) => Ok(false),
-            Err(e) => Err(CryptoError::Unexpected(anyhow!(
-                "password verification failed: {e}"
-            ))),
-        }
+        let malformed = |e: argon2::password_hash::Error| {
+            CryptoError::Unexpected(anyhow!("malformed stored password hash: {e}"))
+        };
+        let parsed = PasswordHash::new(stored).map_err(malformed)?;
+        let algorithm = Algorithm::try_from(parsed.algorithm).map_err(malformed)?;
+        let version = parsed
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .map_err(|e| malformed(e.into()))?
+            .unwrap_or_default();
+        let params = Params::try_from(&parsed).map_err(malformed)?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(malformed(argon2::password_hash::Error::PhcStringField));
+        };
+        let mut salt_buf = [0_u8; 64];
+        let salt = salt.decode_b64(&mut salt_buf).map_err(malformed)?;
+        let argon2 = Argon2::new(algorithm, version, params.clone());
+        let mut out = vec![0_u8; expected.len()];
+        self.compute(&argon2, &params, password, salt, &mut out)?;
+        let computed = Output::new(&out).map_err(malformed)?;
+        // `Output` compares in constant time.
+        Ok(computed == expected)
     }
 
     fn dummy_hash(&self) -> Result<&str, CryptoError> {
@@ -256,6 +313,44 @@ mod tests {
         let mut config = HasherConfig::fast_for_tests();
         config.params.memory_kib = 1;
         assert!(Argon2Hasher::new(config).is_err());
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crate_both_ways() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = Argon2Hasher::new(HasherConfig::fast_for_tests()).unwrap();
+        let inner = &hasher.inner;
+        let ours = inner.hash(b"correct horse").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            inner
+                .argon2
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(
+            inner
+                .argon2
+                .verify_password(b"wrong horse", &parsed)
+                .is_err()
+        );
+        let salt = SaltString::encode_b64(&[7_u8; 16]).unwrap();
+        let theirs = inner
+            .argon2
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(inner.verify(b"correct horse", &theirs).unwrap());
+        assert!(!inner.verify(b"wrong horse", &theirs).unwrap());
+        // Other parameters than the configured ones (an older hash) verify too.
+        let owasp = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(19_456, 2, 1, None).unwrap(),
+        );
+        let old = owasp.hash_password(b"pw", &salt).unwrap().to_string();
+        assert!(inner.verify(b"pw", &old).unwrap());
+        assert!(inner.verify(b"pw", "not a hash").is_err());
     }
 
     #[test]

@@ -105,6 +105,8 @@ macro_rules! store_contract_tests {
             case_pagination_every_ordering,
             case_pagination_stable_under_inserts,
             case_filters_and_totals,
+            case_totals_stay_exact,
+            case_totals_exact_under_concurrent_moves,
             case_search,
             case_search_unicode,
             case_search_with_filters_and_pages,

@@ -24,6 +24,7 @@ mod error;
 mod explain;
 mod listing;
 mod messages;
+mod pool;
 mod rows;
 mod schema;
 mod search;

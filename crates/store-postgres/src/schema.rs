@@ -95,6 +95,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Exact counts of live tickets (maintained by triggers, see the migration).
+    ticket_counts (assignee, status, priority, shard) {
+        assignee -> Uuid,
+        status -> Text,
+        priority -> SmallInt,
+        shard -> SmallInt,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tickets,
@@ -102,4 +113,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     activities,
     refresh_sessions,
+    ticket_counts,
 );

@@ -10,6 +10,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
 
 use crate::error::{DbResult, Fail, Redactor, StoreError, one_line, pool_error};
+use crate::pool::Manager;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -19,7 +20,10 @@ const MIGRATION_LOCK: i64 = 0x7469_636b_6574_696e;
 /// Tuning of the PostgreSQL store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgOptions {
-    /// Connections in the pool (default 10).
+    /// Connections in the pool (default: twice the number of CPUs, at least 4). More
+    /// connections than the database can run at once only queue inside PostgreSQL: on a 2-core
+    /// machine a pool of 10 served fewer requests, with a p99 ten times worse, than a pool of 4
+    /// (docs/benchmarks).
     pub pool_size: u32,
     /// How long to wait for a new connection (libpq `connect_timeout`, at least 2 s) and for a
     /// free pooled connection (default 5 s). When it passes, calls fail with `Unavailable`.
@@ -29,10 +33,16 @@ pub struct PgOptions {
 impl Default for PgOptions {
     fn default() -> Self {
         Self {
-            pool_size: 10,
+            pool_size: default_pool_size(),
             connect_timeout: Duration::from_secs(5),
         }
     }
+}
+
+/// Twice the number of CPUs, at least 4.
+fn default_pool_size() -> u32 {
+    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cpus * 2).unwrap_or(u32::MAX).max(4)
 }
 
 /// The URL, kept out of `Debug`.
@@ -43,7 +53,7 @@ struct Secret(String);
 /// (the pool is shared).
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool<ConnectionManager<PgConnection>>,
+    pool: Pool<Manager>,
     url: Secret,
     redactor: Redactor,
 }
@@ -95,7 +105,7 @@ impl PgStore {
             .min_idle(Some(0))
             .connection_timeout(options.connect_timeout.max(Duration::from_millis(250)))
             .error_handler(Box::new(TracingErrors(redactor.clone())))
-            .build_unchecked(ConnectionManager::new(url.clone()));
+            .build_unchecked(Manager(ConnectionManager::new(url.clone())));
         Ok(PgStore {
             pool,
             url: Secret(url),
@@ -141,7 +151,9 @@ impl PgStore {
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut conn = pool.get().map_err(|e| pool_error(&e, &redactor))?;
-            f(&mut conn).map_err(Fail::into_repo)
+            let out = f(&mut conn.conn).map_err(Fail::into_repo);
+            conn.record(out.is_ok(), matches!(out, Err(RepoError::Unavailable(_))));
+            out
         })
         .await
         .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("PostgreSQL task failed: {e}")))?

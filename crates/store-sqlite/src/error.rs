@@ -87,6 +87,14 @@ fn is_busy(message: &str) -> bool {
         || m.contains("disk i/o error")
 }
 
+/// The storage under the database refuses writes for now (a full disk, a read-only mount): the
+/// request cannot be served, but nothing is wrong with the data, and it works again once an
+/// operator makes room. A 503 says so; a 500 would hide it.
+fn is_storage_refusal(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full") || m.contains("readonly database")
+}
+
 /// Translates a diesel error into the port's vocabulary.
 pub(crate) fn translate(e: DieselError) -> RepoError {
     match e {
@@ -99,7 +107,9 @@ pub(crate) fn translate(e: DieselError) -> RepoError {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
             RepoError::Unavailable(format!("SQLite: {}", info.message()))
         }
-        DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
+        DieselError::DatabaseError(_, info)
+            if is_busy(info.message()) || is_storage_refusal(info.message()) =>
+        {
             RepoError::Unavailable(format!("SQLite: {}", info.message()))
         }
         other => RepoError::Unexpected(anyhow::anyhow!("SQLite: {other}")),
@@ -139,5 +149,12 @@ mod tests {
     fn locked_database_is_unavailable() {
         assert!(is_busy("database is locked"));
         assert!(!is_busy("no such table: users"));
+    }
+
+    #[test]
+    fn full_or_read_only_storage_is_unavailable() {
+        assert!(is_storage_refusal("database or disk is full"));
+        assert!(is_storage_refusal("attempt to write a readonly database"));
+        assert!(!is_storage_refusal("no such table: users"));
     }
 }

@@ -97,6 +97,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Exact counts of live tickets (maintained by triggers, see the migration).
+    ticket_counts (assignee, status, priority) {
+        assignee -> Binary,
+        status -> Text,
+        priority -> SmallInt,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tickets,
@@ -104,4 +114,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     activities,
     refresh_sessions,
+    ticket_counts,
 );

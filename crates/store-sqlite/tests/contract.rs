@@ -42,11 +42,12 @@ fn fixture() -> Option<SqliteFixture> {
 
 store_contract_tests!(fixture());
 
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "2025-01-01-000001_create_users",
     "2025-01-01-000002_create_tickets",
     "2025-01-01-000003_create_messages_attachments_activities",
     "2025-01-01-000004_create_refresh_sessions",
+    "2025-01-01-000005_create_ticket_counts",
 ];
 
 #[test]

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod concurrency;
+mod counts;
 mod listing;
 mod messages;
 mod search;
@@ -13,6 +14,7 @@ mod tickets;
 mod users;
 
 pub use concurrency::*;
+pub use counts::*;
 pub use listing::*;
 pub use messages::*;
 pub use search::*;

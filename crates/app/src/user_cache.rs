@@ -1,0 +1,257 @@
+//! A short-lived cache of users by id in front of the [`UserRepository`] port.
+//!
+//! `authenticate` loads the caller on every request (active flag, token epoch, role), and every
+//! list or detail loads the people it shows; under load those lookups were a database round trip
+//! (plus a thread hop) each per request. With the cache on, `get` and `get_many` answer from
+//! memory for users read at most `ttl` ago (`get_many` loads only the ids it lacks).
+//!
+//! Guarantees: every write through this process's port (`update_profile`, `update_access`,
+//! `set_password`, `record_login`) drops the user's entry before and after the write, and a read
+//! that raced with such a write is not cached, so a deactivation, role change or password change
+//! made through this process applies to its very next request. A change made through another
+//! process (another replica, the CLI) reaches this one within `ttl`: that is the delay to
+//! document. A `ttl` of zero turns the cache off.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ticketing_domain::listing::{Page, UserQuery};
+use ticketing_domain::{LoginName, User, UserId};
+
+use crate::error::RepoError;
+use crate::ports::{AccessChange, AccessOutcome, UserRepository};
+
+/// Entries beyond this many trigger a sweep of the expired ones.
+const SWEEP_ABOVE: usize = 4096;
+
+/// [`UserRepository`] with a per-process cache of `get`.
+pub(crate) struct CachedUsers {
+    inner: Arc<dyn UserRepository>,
+    ttl: Duration,
+    entries: Mutex<HashMap<UserId, (User, Instant)>>,
+    /// Bumped by every write: a read that saw another value when it started is not cached.
+    generation: AtomicU64,
+}
+
+impl CachedUsers {
+    pub(crate) fn new(inner: Arc<dyn UserRepository>, ttl: Duration) -> Self {
+        Self {
+            inner,
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn lookup(&self, id: UserId) -> Option<User> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(&id)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(u, _)| u.clone())
+    }
+
+    fn store(&self, users: &[User], generation: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Checked under the lock: `forget` bumps the generation under it too.
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if entries.len() > SWEEP_ABOVE {
+            let ttl = self.ttl;
+            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+        }
+        let now = Instant::now();
+        for u in users {
+            entries.insert(u.id, (u.clone(), now));
+        }
+    }
+
+    fn forget(&self, id: UserId) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.remove(&id);
+    }
+
+    fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+}
+
+#[async_trait]
+impl UserRepository for CachedUsers {
+    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError> {
+        self.inner.insert(user, password_hash).await
+    }
+
+    async fn get(&self, id: UserId) -> Result<User, RepoError> {
+        if !self.enabled() {
+            return self.inner.get(id).await;
+        }
+        if let Some(u) = self.lookup(id) {
+            return Ok(u);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let user = self.inner.get(id).await?;
+        self.store(std::slice::from_ref(&user), generation);
+        Ok(user)
+    }
+
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {
+        if !self.enabled() {
+            return self.inner.get_many(ids).await;
+        }
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.lookup(*id) {
+                Some(u) => found.push(u),
+                None => missing.push(*id),
+            }
+        }
+        if !missing.is_empty() {
+            let generation = self.generation.load(Ordering::Acquire);
+            let loaded = self.inner.get_many(&missing).await?;
+            self.store(&loaded, generation);
+            found.extend(loaded);
+        }
+        Ok(found)
+    }
+
+    async fn find_credentials(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<(User, String)>, RepoError> {
+        self.inner.find_credentials(login).await
+    }
+
+    async fn password_hash(&self, id: UserId) -> Result<String, RepoError> {
+        self.inner.password_hash(id).await
+    }
+
+    async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
+        self.forget(user.id);
+        let out = self.inner.update_profile(user).await;
+        self.forget(user.id);
+        out
+    }
+
+    async fn update_access(
+        &self,
+        id: UserId,
+        change: &AccessChange,
+    ) -> Result<AccessOutcome, RepoError> {
+        self.forget(id);
+        let out = self.inner.update_access(id, change).await;
+        self.forget(id);
+        out
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
+        self.forget(id);
+        let out = self.inner.set_password(id, password_hash).await;
+        self.forget(id);
+        out
+    }
+
+    async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
+        self.forget(id);
+        let out = self.inner.record_login(id, at).await;
+        self.forget(id);
+        out
+    }
+
+    async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
+        self.inner.list(query).await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::ports::MockUserRepository;
+
+    fn user() -> User {
+        User {
+            id: UserId::from_uuid(uuid::Uuid::from_u128(7)),
+            username: ticketing_domain::Username::parse("cached").unwrap(),
+            email: ticketing_domain::Email::parse("cached@example.com").unwrap(),
+            first_name: ticketing_domain::PersonName::empty(),
+            last_name: ticketing_domain::PersonName::empty(),
+            role: ticketing_domain::Role::Agent,
+            is_active: true,
+            token_epoch: 0,
+            date_joined: Utc::now(),
+            last_login: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn serves_repeated_gets_from_memory_until_a_write() {
+        let u = user();
+        let mut inner = MockUserRepository::new();
+        let served = u.clone();
+        inner
+            .expect_get()
+            .times(2)
+            .returning(move |_| Ok(served.clone()));
+        inner.expect_set_password().times(1).returning(|_, _| Ok(1));
+        let cache = CachedUsers::new(Arc::new(inner), Duration::from_secs(60));
+        assert_eq!(cache.get(u.id).await.unwrap(), u);
+        assert_eq!(cache.get(u.id).await.unwrap(), u);
+        assert_eq!(cache.get_many(&[u.id]).await.unwrap(), vec![u.clone()]);
+
+        cache.set_password(u.id, "h").await.unwrap();
+        assert_eq!(cache.get(u.id).await.unwrap(), u);
+    }
+
+    #[tokio::test]
+    async fn get_many_loads_only_what_it_lacks() {
+        let u = user();
+        let other = User {
+            id: UserId::from_uuid(uuid::Uuid::from_u128(8)),
+            ..user()
+        };
+        let mut inner = MockUserRepository::new();
+        let served = u.clone();
+        inner
+            .expect_get()
+            .times(1)
+            .returning(move |_| Ok(served.clone()));
+        let loaded = other.clone();
+        inner
+            .expect_get_many()
+            .withf(move |ids| ids == [loaded.id])
+            .times(1)
+            .returning({
+                let other = other.clone();
+                move |_| Ok(vec![other.clone()])
+            });
+        let cache = CachedUsers::new(Arc::new(inner), Duration::from_secs(60));
+        cache.get(u.id).await.unwrap();
+        let mut got = cache.get_many(&[u.id, other.id]).await.unwrap();
+        got.sort_by_key(|x| x.id);
+        assert_eq!(got, vec![u.clone(), other.clone()]);
+        assert_eq!(cache.get_many(&[other.id, u.id]).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_zero_ttl_is_no_cache() {
+        let u = user();
+        let mut inner = MockUserRepository::new();
+        let served = u.clone();
+        inner
+            .expect_get()
+            .times(3)
+            .returning(move |_| Ok(served.clone()));
+        let cache = CachedUsers::new(Arc::new(inner), Duration::ZERO);
+        for _ in 0..3 {
+            cache.get(u.id).await.unwrap();
+        }
+    }
+}
