@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -69,6 +69,7 @@ impl Modify for Conventions {
             "refresh_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("refresh_token"))),
         );
+        text_patterns(components);
         let problem = ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
             .build();
@@ -91,6 +92,16 @@ impl Modify for Conventions {
             .into_iter()
             .flatten()
             {
+                // Handler names repeat across resources (`list`, `update`...); operation ids
+                // must be unique in the document (client generators and schemathesis' links
+                // key on them): prefix them with the operation's tag.
+                if let (Some(id), Some(tag)) =
+                    (&op.operation_id, op.tags.as_ref().and_then(|t| t.first()))
+                {
+                    if !id.starts_with(&format!("{tag}_")) {
+                        op.operation_id = Some(format!("{tag}_{id}"));
+                    }
+                }
                 for code in ["500", "503"] {
                     let description = if code == "500" {
                         "Unexpected error (the body says nothing about internals)"
@@ -121,6 +132,80 @@ impl Modify for Conventions {
                 }
             }
         }
+        download_content_types(doc);
+    }
+}
+
+/// Whitespace that the text parsers trim (Rust's `char::is_whitespace`).
+const TRIMMED: &str = "\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+/// A kept character at either end: neither whitespace nor a control character.
+const EDGE: &str =
+    "[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+/// A character of a one-line text (no control character).
+const LINE_CHAR: &str = "[^\\u0000-\\u001F\\u007F-\\u009F]";
+/// A character of a long text (no control character but tab, LF and CR).
+const TEXT_CHAR: &str = "[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]";
+
+/// The `pattern` of a text field: exactly what the domain parser accepts. Surrounding whitespace
+/// is trimmed; the kept text is `min..=max` characters of `chars`, starting and ending with a
+/// character that is neither whitespace nor a control character.
+pub fn text_pattern(chars: &str, max: usize, may_be_blank: bool) -> String {
+    let pad = format!("[{TRIMMED}]*");
+    let kept = format!("{EDGE}(?:{chars}{{0,{}}}{EDGE})?", max.saturating_sub(2));
+    if may_be_blank {
+        format!("^{pad}(?:{kept}{pad})?$")
+    } else {
+        format!("^{pad}{kept}{pad}$")
+    }
+}
+
+/// Documents the exact shape of the free-text request fields (schemathesis generates values from
+/// these patterns and expects the server to accept every one of them and refuse the others).
+fn text_patterns(components: &mut utoipa::openapi::Components) {
+    let topic = text_pattern(LINE_CHAR, ticketing_domain::Topic::MAX_CHARS, false);
+    let long = text_pattern(TEXT_CHAR, ticketing_domain::Description::MAX_CHARS, false);
+    let message = text_pattern(TEXT_CHAR, ticketing_domain::MessageBody::MAX_CHARS, false);
+    let name = text_pattern(LINE_CHAR, ticketing_domain::PersonName::MAX_CHARS, true);
+    let fields: [(&str, &str, &str); 9] = [
+        ("TicketCreateRequest", "topic", &topic),
+        ("TicketCreateRequest", "description", &long),
+        ("TicketPatchRequest", "topic", &topic),
+        ("TicketPatchRequest", "description", &long),
+        ("MessageCreateRequest", "message", &message),
+        ("RegisterRequest", "first_name", &name),
+        ("RegisterRequest", "last_name", &name),
+        ("ProfileRequest", "first_name", &name),
+        ("ProfileRequest", "last_name", &name),
+    ];
+    for (schema, field, pattern) in fields {
+        let property = match components.schemas.get_mut(schema) {
+            Some(RefOr::T(Schema::Object(object))) => object.properties.get_mut(field),
+            _ => None,
+        };
+        if let Some(RefOr::T(Schema::Object(property))) = property {
+            property.pattern = Some(pattern.to_owned());
+        }
+    }
+}
+
+/// The download answers with the stored content type when it is harmless (see
+/// `attachments::HARMLESS_CONTENT_TYPES`), else `application/octet-stream`: every one of them is
+/// documented, each with any body.
+fn download_content_types(doc: &mut utoipa::openapi::OpenApi) {
+    let path = "/api/v1/tickets/{id}/attachments/{aid}/download/";
+    let Some(op) = doc.paths.paths.get_mut(path).and_then(|i| i.get.as_mut()) else {
+        return;
+    };
+    if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+        ok.content.clear();
+        let any = ContentBuilder::new()
+            .schema(Some(ObjectBuilder::new().build()))
+            .build();
+        for ct in std::iter::once("application/octet-stream")
+            .chain(attachments::HARMLESS_CONTENT_TYPES.iter().copied())
+        {
+            ok.content.insert(ct.to_owned(), any.clone());
+        }
     }
 }
 
@@ -149,4 +234,43 @@ pub fn openapi_json() -> String {
     ApiDoc::openapi()
         .to_pretty_json()
         .unwrap_or_else(|_| "{}".to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use serde_json::Value;
+
+    /// The patterns are attached by name: a renamed schema or field must not lose its pattern
+    /// silently (schemathesis would then generate values the server refuses).
+    #[test]
+    fn every_free_text_field_has_its_pattern() {
+        let doc: Value = serde_json::from_str(&super::openapi_json()).unwrap();
+        for (schema, field, max) in [
+            ("TicketCreateRequest", "topic", "{0,253}"),
+            ("TicketCreateRequest", "description", "{0,9998}"),
+            ("TicketPatchRequest", "topic", "{0,253}"),
+            ("TicketPatchRequest", "description", "{0,9998}"),
+            ("MessageCreateRequest", "message", "{0,9998}"),
+            ("RegisterRequest", "first_name", "{0,148}"),
+            ("RegisterRequest", "last_name", "{0,148}"),
+            ("ProfileRequest", "first_name", "{0,148}"),
+            ("ProfileRequest", "last_name", "{0,148}"),
+        ] {
+            let pattern = &doc["components"]["schemas"][schema]["properties"][field]["pattern"];
+            let pattern = pattern
+                .as_str()
+                .unwrap_or_else(|| panic!("{schema}.{field} has no pattern"));
+            assert!(pattern.contains(max), "{schema}.{field}: {pattern}");
+        }
+        let ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "duplicate operation ids: {ids:?}");
+    }
 }

@@ -9,9 +9,12 @@ mod api {
     pub mod helpers;
     pub mod shapes;
 
+    mod abuse;
     mod access;
     mod attachments;
     mod auth;
+    mod authz_matrix;
+    mod concurrency;
     mod lifecycle;
     mod limits;
     mod lists;
@@ -19,6 +22,7 @@ mod api {
     mod platform;
     mod sessions;
     mod tickets;
+    mod tokens;
     mod uploads;
     mod users;
 }

@@ -365,29 +365,32 @@ pub async fn download(
         .body(SizedStream::new(blob.size, stream)))
 }
 
+/// The stored content types a download keeps (none of them runs in the browser); any other is
+/// sent as `application/octet-stream`.
+pub(crate) const HARMLESS_CONTENT_TYPES: &[&str] = &[
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "application/json",
+    "text/plain",
+    "text/csv",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "audio/mpeg",
+    "video/mp4",
+];
+
 /// The stored content type when it cannot run in the browser, else `application/octet-stream`.
 pub(crate) fn safe_content_type(declared: &str) -> HeaderValue {
-    const HARMLESS: &[&str] = &[
-        "application/pdf",
-        "application/zip",
-        "application/gzip",
-        "application/json",
-        "text/plain",
-        "text/csv",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "audio/mpeg",
-        "video/mp4",
-    ];
     let essence = declared
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if HARMLESS.contains(&essence.as_str()) {
+    if HARMLESS_CONTENT_TYPES.contains(&essence.as_str()) {
         HeaderValue::from_str(&essence)
             .unwrap_or(HeaderValue::from_static("application/octet-stream"))
     } else {

@@ -51,6 +51,7 @@ pub struct TicketListParams {
     /// for descending; default `-created_at`. Ties are broken by id.
     ordering: Option<String>,
     /// Page size, 1..200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
     /// The cursor from the `Link` header of the previous page (valid with the same ordering).
     cursor: Option<String>,
@@ -227,8 +228,9 @@ pub async fn update(
     path: web::Path<Uuid>,
     body: JsonObject<TicketPatchRequest>,
 ) -> ApiResult<HttpResponse> {
-    let expected = if_match(&req)?;
+    // An invalid body is a 400 whatever If-Match says (the precondition is about the ticket).
     let input = body.into_inner().try_into_domain()?;
+    let expected = if_match(&req)?;
     let id = TicketId::from_uuid(path.into_inner());
     let detail = state
         .app

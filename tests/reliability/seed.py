@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Seeds a running test server for schemathesis and writes its config.
+
+Usage: seed.py BASE_URL OUT_DIR
+
+Logs in the accounts made with the CLI (st_customer, st_other, st_agent, st_admin, st_victim),
+creates tickets, messages, an internal note and attachments, then writes:
+  OUT_DIR/tokens.env        CUSTOMER_TOKEN=... AGENT_TOKEN=... ADMIN_TOKEN=...
+  OUT_DIR/schemathesis.toml path parameters pointing at the seeded resources, so that the
+                            generated requests reach real tickets, not only 404s
+"""
+
+import json
+import sys
+
+import requests
+
+PASSWORD = "reliability passphrase 42"
+
+
+def main() -> None:
+    base, out = sys.argv[1].rstrip("/"), sys.argv[2]
+    s = requests.Session()
+
+    def call(method, path, token=None, expect=(200, 201, 204), **kw):
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        r = s.request(method, base + path, headers=headers, timeout=30, **kw)
+        if r.status_code not in expect:
+            sys.exit(f"seed: {method} {path} -> {r.status_code} {r.text[:300]}")
+        return r.json() if r.content and "json" in r.headers.get("content-type", "") else None
+
+    def login(name):
+        return call("POST", "/api/v1/users/auth/login/", json={"username": name, "password": PASSWORD})["access"]
+
+    tok = {n: login(f"st_{n}") for n in ("customer", "other", "agent", "admin", "victim")}
+    victim = call("GET", "/api/v1/users/profile/", tok["victim"])["id"]
+
+    def ticket(token, topic):
+        return call("POST", "/api/v1/tickets/", token,
+                    json={"topic": topic, "description": f"About {topic} ✓ — مرحبا"})["id"]
+
+    t_main = ticket(tok["customer"], "Printer on fire")
+    t_delete = ticket(tok["customer"], "To be deleted")
+    t_patch = ticket(tok["customer"], "To be patched")
+    t_foreign = ticket(tok["other"], "Someone else's ticket")
+    for t in (t_main, t_patch):
+        call("POST", f"/api/v1/tickets/{t}/messages/", tok["customer"], json={"message": "Any news?"})
+        call("POST", f"/api/v1/tickets/{t}/messages/", tok["agent"], json={"message": "Looking at it"})
+        call("POST", f"/api/v1/tickets/{t}/messages/", tok["agent"],
+             json={"message": "internal: customer is VIP", "internal": True})
+    call("PATCH", f"/api/v1/tickets/{t_main}/", tok["agent"],
+         json={"priority": "high", "status": "in_progress"})
+
+    def upload(token, t, name, ctype, data):
+        return call("POST", f"/api/v1/tickets/{t}/attachments/", token,
+                    files={"file": (name, data, ctype)})["id"]
+
+    a_main = upload(tok["customer"], t_main, "log.txt", "text/plain", b"hello\n")
+    upload(tok["customer"], t_main, "scan.pdf", "application/pdf", b"%PDF-1.4\n")
+    upload(tok["customer"], t_main, "page.html", "text/html", b"<script>alert(1)</script>")
+    a_delete = upload(tok["customer"], t_main, "remove-me.bin", "application/octet-stream", b"\0" * 64)
+
+    with open(f"{out}/tokens.env", "w") as f:
+        for role in ("customer", "agent", "admin"):
+            f.write(f"{role.upper()}_TOKEN={tok[role]}\n")
+    seeded = {"ticket": t_main, "foreign_ticket": t_foreign, "delete_ticket": t_delete,
+              "patch_ticket": t_patch, "attachment": a_main, "delete_attachment": a_delete,
+              "victim": victim}
+    with open(f"{out}/seeded.json", "w") as f:
+        json.dump(seeded, f)
+
+    # Path parameters: every operation on {id} works on the main ticket, except the ones that
+    # would destroy it for the others (delete, patch/put, attachment removal, user changes).
+    #
+    # `tolerate`: statuses that positive_data_acceptance accepts besides its defaults (2xx, 401,
+    # 403, 404, 409, 429), for rules a JSON Schema cannot state, each named:
+    #   register/login/change-password/profile: the password policy (not common, not like the
+    #     username), the current password, the email and username shapes, "email or username";
+    #   lists: a cursor only comes from a Link header, `q` needs a letter or digit;
+    #   ticket updates: the assignee must be active staff, If-Match must name the current version;
+    #   uploads: message_id must be a message of this ticket and come before the file.
+    ops = [
+        ("/api/v1/users/auth/register/", None, {}, ["400"]),
+        ("/api/v1/users/auth/login/", None, {}, ["400"]),
+        ("/api/v1/users/profile/change-password/", None, {}, ["400"]),
+        ("/api/v1/users/profile/", None, {}, ["400"]),
+        ("/api/v1/users/", None, {}, ["400"]),
+        ("/api/v1/tickets/", "GET", {}, ["400"]),
+        ("/api/v1/my-tickets/", None, {}, ["400"]),
+        ("/api/v1/assigned-tickets/", None, {}, ["400"]),
+        ("/api/v1/tickets/{id}/", "DELETE", {"path.id": t_delete}, []),
+        ("/api/v1/tickets/{id}/", ["PATCH", "PUT"], {"path.id": t_patch}, ["400", "412"]),
+        ("/api/v1/tickets/{id}/attachments/", "POST", {}, ["400"]),
+        ("/api/v1/tickets/{id}/attachments/{aid}/", "DELETE",
+         {"path.id": t_main, "path.aid": a_delete}, []),
+        ("/api/v1/users/{id}/", None, {"path.id": victim}, []),
+    ]
+    defaults = ["2xx", "401", "403", "404", "409", "429"]
+    write_config(f"{out}/schemathesis.toml", ops, defaults, {"path.id": t_main, "path.aid": a_main})
+    # The stateful phase follows links from created resources: no fixed ids there.
+    write_config(f"{out}/schemathesis-stateful.toml", [(p, m, {}, t) for p, m, _, t in ops if t],
+                 defaults, {})
+    print(json.dumps(seeded))
+
+
+def write_config(path, ops, defaults, fixed):
+    def toml(v):
+        return json.dumps(v)
+
+    lines = []
+    if fixed:
+        lines.append("[parameters]")
+        lines += [f"{toml(k)} = {toml(v)}" for k, v in fixed.items()]
+        lines.append("")
+    for path_, method, params, tolerate in ops:
+        lines.append("[[operations]]")
+        lines.append(f"include-path = {toml(path_)}")
+        if method:
+            lines.append(f"include-method = {toml(method)}")
+        if params:
+            inline = ", ".join(f"{toml(k)} = {toml(v)}" for k, v in params.items())
+            lines.append(f"parameters = {{ {inline} }}")
+        if tolerate:
+            lines.append(f"checks.positive_data_acceptance.expected-statuses = {toml(defaults + tolerate)}")
+        lines.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
