@@ -4,7 +4,7 @@
 # (PostgreSQL, Chromium, npm packages) and fails loudly instead of skipping.
 #
 #   scripts/test-all.sh            # everything
-#   SKIP_E2E=1 scripts/test-all.sh # Rust tests only (for a quick local loop; CI never sets it)
+#   SKIP_E2E=1 scripts/test-all.sh # no browser tests (for a quick local loop; CI never sets it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,12 @@ fi
 
 step "doctests"
 cargo test --workspace --doc
+
+step "reliability: schemathesis on SQLite and PostgreSQL, fault injection"
+bash tests/reliability/run.sh
+
+step "getting started from a clean clone of HEAD (the README's commands)"
+bash scripts/getting-started-check.sh
 
 if [[ "${SKIP_E2E:-0}" != "1" ]]; then
   step "browser end-to-end tests"
