@@ -90,7 +90,7 @@ w("just bench                                   # = bash bench/run.sh: everythin
 w("BENCH_SIZES=\"1000 100000\" BENCH_DBS=postgres bash bench/run.sh   # a subset")
 w("ticketing-seed --database-url URL --tickets N --data-dir DIR --manifest M.env   # the generator")
 w("wrk -t2 -c16 -d10s --latency -s bench/wrk.lua URL                # each scenario (env: BENCH_*)")
-w("pgbench -n -M prepared -c 16 -j 2 -T 10 -f bench/pgbench/<scenario>.sql -D… URL   # ceiling")
+w("pgbench -n -M prepared|extended -c 16 -j 2 -T 10 -f bench/pgbench/<scenario>.sql -D… URL   # ceiling")
 w("```")
 w("")
 w("Each scenario: 16 connections, 2 wrk threads, 10 s after a 1 s warm-up, against the release")
@@ -98,8 +98,9 @@ w("server (2 workers, default pools) with rate limits raised and `TICKETING_ACCE
 w("RSS is the server's peak (`VmHWM`, reset before each scenario through `/proc/<pid>/clear_refs`);")
 w("CPU is the server's utime+stime over the run divided by its duration (in cores). The ceiling")
 w("is pgbench running the same SQL the server sends for that request (`bench/pgbench/`), with the")
-w("same concurrency, on the same database right after the wrk runs; ratio = server req/s ÷ pgbench")
-w("transactions/s (one transaction = one request's SQL).")
+w("same concurrency, on the same database right after the wrk runs, in both query modes")
+w("(`prepared`: one cached plan, `extended`: planned with the values each time), the better one")
+w("counting; ratio = server req/s ÷ pgbench transactions/s (one transaction = one request's SQL).")
 w("")
 
 # Seeding
@@ -220,6 +221,33 @@ w("|---|---|---|")
 for name, ok, measured in checks:
     w(f"| {name} | {verdict(ok)} | {measured} |")
 w("")
+
+# Criterion micro-benchmarks: "NAME time: [low estimate high]", the name possibly on the line
+# before.
+crit = os.path.join(raw, "criterion.txt")
+if os.path.exists(crit):
+    import re
+    found, prev = [], ""
+    for line in open(crit):
+        line = line.rstrip()
+        m = re.match(r"^(.*?)\s*time:\s*\[(\S+ \S+) (\S+ \S+) (\S+ \S+)\]", line)
+        if m:
+            name = m.group(1).strip() or prev.strip()
+            found.append((name, m.group(2), m.group(3), m.group(4)))
+        elif line.strip() and not line.startswith(("  ", "Found", "Benchmarking", "###")):
+            prev = line
+    if found:
+        w("## Micro-benchmarks (criterion)")
+        w("")
+        w("`cargo bench -p ticketing-crypto --bench tokens`, `-p ticketing-domain --bench "
+          "apply_change`, `-p ticketing-http --bench detail_json` (run by `bench/run.sh`; output in "
+          "`raw/criterion.txt`). Time per call: criterion's estimate and its 95 % interval.")
+        w("")
+        w("| benchmark | estimate | interval |")
+        w("|---|---:|---|")
+        for name, lo, est, hi in found:
+            w(f"| {name} | {est} | {lo} … {hi} |")
+        w("")
 
 findings = os.path.join(root, "bench", "findings.md")
 if os.path.exists(findings):

@@ -16,6 +16,7 @@ mod download;
 mod memory;
 mod password;
 mod tokens;
+mod workers;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

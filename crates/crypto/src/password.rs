@@ -13,6 +13,7 @@ use ticketing_domain::Password;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::memory::{IDLE, MemoryPool};
+use crate::workers::Workers;
 use crate::{CryptoConfigError, random_bytes};
 
 /// The cost parameters of argon2id.
@@ -52,6 +53,9 @@ pub struct HasherConfig {
     pub queue_timeout: Duration,
     /// The argon2id cost. Default: [`Argon2Params::OWASP`].
     pub params: Argon2Params,
+    /// Run the hashes on threads of the lowest CPU priority (nice 19), so that a burst of logins
+    /// only uses the CPU other requests leave. Default: true.
+    pub low_priority: bool,
 }
 
 impl Default for HasherConfig {
@@ -60,6 +64,7 @@ impl Default for HasherConfig {
             max_concurrent: std::thread::available_parallelism().map_or(1, usize::from),
             queue_timeout: Duration::from_secs(5),
             params: Argon2Params::OWASP,
+            low_priority: true,
         }
     }
 }
@@ -82,8 +87,9 @@ impl HasherConfig {
 
 /// An argon2id [`PasswordHasher`] producing PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
 ///
-/// Every hash and verification runs in `tokio::task::spawn_blocking`, holding one permit of a
-/// semaphore of `max_concurrent` permits; a caller that gets no permit within `queue_timeout`
+/// Every hash and verification runs on one of `max_concurrent` dedicated threads of the lowest
+/// CPU priority (unless `low_priority` is off), holding one permit of a semaphore of
+/// `max_concurrent` permits; a caller that gets no permit within `queue_timeout`
 /// gets [`CryptoError::Busy`]. A cancelled caller's work finishes in the background and only
 /// then returns its permit, so memory use stays bounded by `max_concurrent × m`.
 ///
@@ -100,6 +106,8 @@ struct Inner {
     argon2_params: Params,
     /// Working memory reused between hashes (see `memory.rs`).
     memory: MemoryPool,
+    /// The threads that hash (see `workers.rs`).
+    workers: Workers,
     semaphore: Arc<Semaphore>,
     max_concurrent: usize,
     queue_timeout: Duration,
@@ -134,6 +142,7 @@ impl Argon2Hasher {
                 params: p,
                 argon2_params: params,
                 memory: MemoryPool::default(),
+                workers: Workers::new(config.max_concurrent, config.low_priority),
                 semaphore: Arc::new(Semaphore::new(config.max_concurrent)),
                 max_concurrent: config.max_concurrent,
                 queue_timeout: config.queue_timeout,
@@ -156,14 +165,17 @@ impl Argon2Hasher {
         let inner = Arc::clone(&self.inner);
         let span = tracing::Span::current();
         let trim = Arc::clone(&self.inner);
-        let result = tokio::task::spawn_blocking(move || {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.inner.workers.submit(Box::new(move || {
             let _entered = span.enter();
             let result = work(&inner);
             drop(permit);
-            result
-        })
-        .await
-        .map_err(|e| CryptoError::Unexpected(anyhow!("password hashing task failed: {e}")))?;
+            // The caller may have gone (a cancelled request): the work is done either way.
+            let _ = reply.send(result);
+        }))?;
+        let result = answer
+            .await
+            .map_err(|_| CryptoError::Unexpected(anyhow!("password hashing task failed")))?;
         // Free the working memory once hashing has been idle for a while.
         tokio::spawn(async move {
             tokio::time::sleep(IDLE).await;

@@ -123,6 +123,7 @@ async fn busy_when_no_permit_comes_in_time() {
             iterations: 3,
             parallelism: 1,
         },
+        ..HasherConfig::default()
     })
     .unwrap();
     let slow = {

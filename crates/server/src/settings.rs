@@ -323,3 +323,27 @@ pub fn parse_duration(raw: &str) -> Result<chrono::Duration, SettingsError> {
     }
     Ok(chrono::Duration::seconds(secs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ENV_KEYS;
+
+    /// Every setting readable from the environment is documented in the configuration reference
+    /// and listed in the example env file of the deployment.
+    #[test]
+    fn every_setting_is_documented() {
+        let reference = include_str!("../../../docs/configuration.md");
+        let example = include_str!("../../../deploy/.env.example");
+        let mut missing = Vec::new();
+        for key in ENV_KEYS {
+            let env = format!("TICKETING_{}", key.to_uppercase());
+            if !reference.contains(&format!("`{env}`")) {
+                missing.push(format!("{env} in docs/configuration.md"));
+            }
+            if !example.contains(&format!("{env}=")) {
+                missing.push(format!("{env} in deploy/.env.example"));
+            }
+        }
+        assert!(missing.is_empty(), "undocumented settings: {missing:?}");
+    }
+}

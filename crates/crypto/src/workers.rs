@@ -1,0 +1,150 @@
+//! The threads that compute password hashes, at the lowest CPU priority.
+//!
+//! argon2id is expensive on purpose (tens of milliseconds of one core per hash at the OWASP
+//! parameters). Run on tokio's blocking pool, a login storm took every core, and requests that
+//! need a few microseconds of CPU (a list, a detail) waited behind the hashes. These threads run
+//! at nice 19 instead: whenever an HTTP worker or a database thread wants a core it gets it
+//! first, and hashing uses what is left, which is all of it when nothing else runs. So logins
+//! are as fast as before on an idle server and cannot slow the rest down on a busy one.
+//!
+//! Where the priority cannot be lowered (another platform, a seccomp profile that forbids it)
+//! the threads run at normal priority and a warning is logged once.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use anyhow::anyhow;
+use ticketing_app::error::CryptoError;
+
+/// A unit of work for a hashing thread.
+pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// A fixed set of low-priority threads, started on first use.
+pub(crate) struct Workers {
+    threads: usize,
+    low_priority: bool,
+    sender: OnceLock<Result<Sender<Job>, String>>,
+}
+
+impl Workers {
+    /// `threads` threads (at least one); `low_priority` lowers their CPU priority to the minimum.
+    pub(crate) fn new(threads: usize, low_priority: bool) -> Self {
+        Self {
+            threads: threads.max(1),
+            low_priority,
+            sender: OnceLock::new(),
+        }
+    }
+
+    /// Queues `job` for the next free thread.
+    pub(crate) fn submit(&self, job: Job) -> Result<(), CryptoError> {
+        let sender = self
+            .sender
+            .get_or_init(|| start(self.threads, self.low_priority))
+            .as_ref()
+            .map_err(|e| CryptoError::Unexpected(anyhow!("password hashing threads: {e}")))?;
+        sender
+            .send(job)
+            .map_err(|_| CryptoError::Unexpected(anyhow!("password hashing threads are gone")))
+    }
+}
+
+fn start(threads: usize, low_priority: bool) -> Result<Sender<Job>, String> {
+    let (sender, receiver) = channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for i in 0..threads {
+        let receiver = Arc::clone(&receiver);
+        std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                if low_priority {
+                    lower_priority();
+                }
+                serve(&receiver);
+            })
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
+    }
+    Ok(sender)
+}
+
+/// Runs jobs until the sender is dropped. A panicking job drops its reply channel (its caller
+/// gets an error) and leaves the thread serving.
+fn serve(receiver: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = {
+            let guard = receiver.lock().unwrap_or_else(|p| p.into_inner());
+            guard.recv()
+        };
+        match job {
+            Ok(job) => {
+                if catch_unwind(AssertUnwindSafe(job)).is_err() {
+                    tracing::error!("a password hashing job panicked");
+                }
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+fn lower_priority() {
+    static WARNED: OnceLock<()> = OnceLock::new();
+    #[cfg(unix)]
+    let outcome =
+        thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+            .map_err(|e| format!("{e:?}"));
+    #[cfg(not(unix))]
+    let outcome: Result<(), String> = Err("not supported on this platform".to_owned());
+    if let Err(e) = outcome {
+        WARNED.get_or_init(|| {
+            tracing::warn!(error = %e, "cannot lower the priority of the password hashing threads");
+        });
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn run_on(workers: &Workers) -> std::thread::Thread {
+        let (tx, rx) = std::sync::mpsc::channel();
+        workers
+            .submit(Box::new(move || {
+                let _ = tx.send(std::thread::current());
+            }))
+            .unwrap();
+        rx.recv().unwrap()
+    }
+
+    #[test]
+    fn runs_jobs_on_named_threads_and_survives_a_panic() {
+        let workers = Workers::new(1, false);
+        workers.submit(Box::new(|| panic!("boom"))).unwrap();
+        let thread = run_on(&workers);
+        assert_eq!(thread.name(), Some("argon2-0"));
+    }
+
+    /// The nice value of the thread that runs a job (Linux: field 19 of /proc/thread-self/stat).
+    #[cfg(target_os = "linux")]
+    fn nice_of_a_job(workers: &Workers) -> i64 {
+        let (tx, rx) = std::sync::mpsc::channel();
+        workers
+            .submit(Box::new(move || {
+                let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+                // The command name (field 2) may hold spaces: count from the closing paren.
+                let rest = &stat[stat.rfind(')').unwrap() + 2..];
+                let nice = rest.split(' ').nth(16).unwrap().parse::<i64>().unwrap();
+                let _ = tx.send(nice);
+            }))
+            .unwrap();
+        rx.recv().unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_the_lowest_priority() {
+        assert_eq!(nice_of_a_job(&Workers::new(2, true)), 19);
+        assert_eq!(nice_of_a_job(&Workers::new(1, false)), 0);
+    }
+}
