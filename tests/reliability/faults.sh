@@ -292,15 +292,23 @@ scenario_kill() {
 }
 
 started=$(date +%s)
+expected_faults=0
 for s in $ONLY; do
   case $s in
-    pg) scenario_pg ;;
-    full) scenario_full ;;
-    readonly) scenario_readonly ;;
-    kill) scenario_kill ;;
+    pg) scenario_pg; expected_faults=$((expected_faults + 1)) ;;
+    full) scenario_full; expected_faults=$((expected_faults + 1)) ;;
+    readonly) scenario_readonly; expected_faults=$((expected_faults + 2)) ;;
+    kill) scenario_kill; expected_faults=$((expected_faults + 3)) ;;
     *) die "unknown scenario $s" ;;
   esac
 done
+if grep -l panicked "$WORK"/*-server.log 2>/dev/null; then
+  grep -h panicked "$WORK"/*-server.log | head -n 5 >&2
+  die "the server panicked during the fault injection"
+fi
+# No scenario may end early without injecting its faults.
+[[ $FAULTS_INJECTED -eq $expected_faults ]] ||
+  die "$FAULTS_INJECTED faults injected, expected $expected_faults"
 printf '\n== faults summary ==\n'
 printf '%s\n' "${SUMMARY[@]}"
 printf 'faults injected: %s; time: %s s\n' "$FAULTS_INJECTED" "$(($(date +%s) - started))"
