@@ -11,7 +11,7 @@ default:
 run *ARGS:
     TICKETING_COOKIE_SECURE=false cargo run -p ticketing-server -- {{ ARGS }}
 
-# Every test: Rust (SQLite and PostgreSQL), doctests, migration check, browser tests
+# Every test: Rust (SQLite and PostgreSQL), doctests, migration check, reliability, getting started, browser tests
 test:
     scripts/test-all.sh
 
@@ -28,7 +28,7 @@ fmt:
 e2e:
     e2e/run.sh
 
-# Benchmarks
+# Load benchmarks (wrk, pgbench) at 1k/100k/1M tickets on SQLite and PostgreSQL, criterion micro-benchmarks; regenerates docs/benchmarks
 bench:
     bench/run.sh
 
