@@ -98,7 +98,8 @@ w("server (2 workers, default pools) with rate limits raised and `TICKETING_ACCE
 w("RSS is the server's peak (`VmHWM`, reset before each scenario through `/proc/<pid>/clear_refs`);")
 w("CPU is the server's utime+stime over the run divided by its duration (in cores). The ceiling")
 w("is pgbench running the same SQL the server sends for that request (`bench/pgbench/`), with the")
-w("same concurrency, on the same database right after the wrk runs, in both query modes")
+w("same concurrency, on the same database: the reads right after the wrk reads (before any write")
+w("scenario adds rows), the writes after the wrk writes; in both query modes")
 w("(`prepared`: one cached plan, `extended`: planned with the values each time), the better one")
 w("counting; ratio = server req/s ÷ pgbench transactions/s (one transaction = one request's SQL).")
 w("")
@@ -202,7 +203,10 @@ for db in DBS:
                            r["p99_us"] < 20000, f"p99 {ms(r['p99_us'])} ms"))
 for db in DBS:
     for size in sizes:
-        rs = [find(db, size, s) for s, _ in SCENARIOS if s not in ("login", "list_during_login_storm")]
+        # The two list runs follow the login storm: the argon2 working memory it allocated is
+        # kept for 10 s after the last hash, so they count with the logins.
+        rs = [find(db, size, s) for s, _ in SCENARIOS
+              if s not in ("login", "list_during_login_storm", "list_alone")]
         rs = [r for r in rs if r]
         if rs:
             worst = max(r["hwm_kb"] for r in rs)
@@ -210,8 +214,10 @@ for db in DBS:
                            worst < 60 * 1024, f"max {worst // 1024} MB"))
         r = find(db, size, "login")
         if r:
-            checks.append((f"{db} server RSS < 60 MB during logins ({size} tickets)",
-                           r["hwm_kb"] < 60 * 1024, f"{r['hwm_kb'] // 1024} MB"))
+            worst = max(x["hwm_kb"] for x in [find(db, size, s) for s in
+                        ("login", "list_during_login_storm", "list_alone")] if x)
+            checks.append((f"{db} server RSS < 60 MB during and right after logins ({size} tickets)",
+                           worst < 60 * 1024, f"max {worst // 1024} MB"))
         c = extra(db, size, "coldstart")
         if c and "coldstart" in c:
             m = c["coldstart"].get("median_ms", 1e9)
