@@ -26,7 +26,11 @@ mod listing;
 mod messages;
 mod pool;
 mod rows;
-mod schema;
+/// The diesel table definitions. Public only so that the bench data generator
+/// (`crates/bench`) bulk-inserts into the very same tables; not a stable API.
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod schema;
 mod search;
 mod sessions;
 mod store;
