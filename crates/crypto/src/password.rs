@@ -105,7 +105,7 @@ struct Inner {
     /// The argon2 parameters of new hashes.
     argon2_params: Params,
     /// Working memory reused between hashes (see `memory.rs`).
-    memory: MemoryPool,
+    memory: Arc<MemoryPool>,
     /// The threads that hash (see `workers.rs`).
     workers: Workers,
     semaphore: Arc<Semaphore>,
@@ -136,13 +136,18 @@ impl Argon2Hasher {
         let p = config.params;
         let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None)
             .map_err(|e| CryptoConfigError::Hasher(format!("invalid argon2 parameters: {e}")))?;
+        let memory = Arc::new(MemoryPool::default());
         Ok(Self {
             inner: Arc::new(Inner {
                 argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
                 params: p,
                 argon2_params: params,
-                memory: MemoryPool::default(),
-                workers: Workers::new(config.max_concurrent, config.low_priority),
+                workers: Workers::new(config.max_concurrent, config.low_priority, {
+                    // The hashing threads free the working memory once they have been idle.
+                    let memory = Arc::clone(&memory);
+                    Box::new(move || memory.trim(IDLE))
+                }),
+                memory,
                 semaphore: Arc::new(Semaphore::new(config.max_concurrent)),
                 max_concurrent: config.max_concurrent,
                 queue_timeout: config.queue_timeout,
@@ -156,7 +161,7 @@ impl Argon2Hasher {
         self.inner.semaphore.available_permits()
     }
 
-    /// Waits (bounded) for a permit, then runs `work` on the blocking pool while holding it.
+    /// Waits (bounded) for a permit, then runs `work` on a hashing thread while holding it.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Inner) -> Result<T, CryptoError> + Send + 'static,
@@ -164,7 +169,6 @@ impl Argon2Hasher {
         let permit = self.acquire().await?;
         let inner = Arc::clone(&self.inner);
         let span = tracing::Span::current();
-        let trim = Arc::clone(&self.inner);
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.inner.workers.submit(Box::new(move || {
             let _entered = span.enter();
@@ -173,15 +177,9 @@ impl Argon2Hasher {
             // The caller may have gone (a cancelled request): the work is done either way.
             let _ = reply.send(result);
         }))?;
-        let result = answer
+        answer
             .await
-            .map_err(|_| CryptoError::Unexpected(anyhow!("password hashing task failed")))?;
-        // Free the working memory once hashing has been idle for a while.
-        tokio::spawn(async move {
-            tokio::time::sleep(IDLE).await;
-            trim.memory.trim(IDLE);
-        });
-        result
+            .map_err(|_| CryptoError::Unexpected(anyhow!("password hashing task failed")))?
     }
 
     async fn acquire(&self) -> Result<OwnedSemaphorePermit, CryptoError> {

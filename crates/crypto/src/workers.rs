@@ -11,28 +11,44 @@
 //! the threads run at normal priority and a warning is logged once.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
+
+use std::time::Duration;
 
 use anyhow::anyhow;
 use ticketing_app::error::CryptoError;
 
+use crate::memory::IDLE;
+
 /// A unit of work for a hashing thread.
 pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Called by a thread that waited [`IDLE`] without getting a job (to free cached memory).
+pub(crate) type OnIdle = Box<dyn Fn() + Send + Sync + 'static>;
 
 /// A fixed set of low-priority threads, started on first use.
 pub(crate) struct Workers {
     threads: usize,
     low_priority: bool,
+    idle: Duration,
+    on_idle: Arc<OnIdle>,
     sender: OnceLock<Result<Sender<Job>, String>>,
 }
 
 impl Workers {
-    /// `threads` threads (at least one); `low_priority` lowers their CPU priority to the minimum.
-    pub(crate) fn new(threads: usize, low_priority: bool) -> Self {
+    /// `threads` threads (at least one); `low_priority` lowers their CPU priority to the minimum;
+    /// `on_idle` runs when no job came for [`IDLE`].
+    pub(crate) fn new(threads: usize, low_priority: bool, on_idle: OnIdle) -> Self {
+        Self::with_idle(threads, low_priority, IDLE, on_idle)
+    }
+
+    fn with_idle(threads: usize, low_priority: bool, idle: Duration, on_idle: OnIdle) -> Self {
         Self {
             threads: threads.max(1),
             low_priority,
+            idle,
+            on_idle: Arc::new(on_idle),
             sender: OnceLock::new(),
         }
     }
@@ -41,40 +57,43 @@ impl Workers {
     pub(crate) fn submit(&self, job: Job) -> Result<(), CryptoError> {
         let sender = self
             .sender
-            .get_or_init(|| start(self.threads, self.low_priority))
+            .get_or_init(|| self.start())
             .as_ref()
             .map_err(|e| CryptoError::Unexpected(anyhow!("password hashing threads: {e}")))?;
         sender
             .send(job)
             .map_err(|_| CryptoError::Unexpected(anyhow!("password hashing threads are gone")))
     }
-}
 
-fn start(threads: usize, low_priority: bool) -> Result<Sender<Job>, String> {
-    let (sender, receiver) = channel::<Job>();
-    let receiver = Arc::new(Mutex::new(receiver));
-    for i in 0..threads {
-        let receiver = Arc::clone(&receiver);
-        std::thread::Builder::new()
-            .name(format!("argon2-{i}"))
-            .spawn(move || {
-                if low_priority {
-                    lower_priority();
-                }
-                serve(&receiver);
-            })
-            .map_err(|e| format!("cannot start a thread: {e}"))?;
+    fn start(&self) -> Result<Sender<Job>, String> {
+        let (sender, receiver) = channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for i in 0..self.threads {
+            let receiver = Arc::clone(&receiver);
+            let (low_priority, idle, on_idle) =
+                (self.low_priority, self.idle, Arc::clone(&self.on_idle));
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    if low_priority {
+                        lower_priority();
+                    }
+                    serve(&receiver, idle, &on_idle);
+                })
+                .map_err(|e| format!("cannot start a thread: {e}"))?;
+        }
+        Ok(sender)
     }
-    Ok(sender)
 }
 
-/// Runs jobs until the sender is dropped. A panicking job drops its reply channel (its caller
-/// gets an error) and leaves the thread serving.
-fn serve(receiver: &Mutex<Receiver<Job>>) {
+/// Runs jobs until the sender is dropped, calling `on_idle` whenever no job came for `idle`
+/// (the thread waiting for the queue does: one call per idle period, not one per thread). A
+/// panicking job drops its reply channel (its caller gets an error) and leaves the thread serving.
+fn serve(receiver: &Mutex<Receiver<Job>>, idle: Duration, on_idle: &OnIdle) {
     loop {
         let job = {
             let guard = receiver.lock().unwrap_or_else(|p| p.into_inner());
-            guard.recv()
+            guard.recv_timeout(idle)
         };
         match job {
             Ok(job) => {
@@ -82,7 +101,8 @@ fn serve(receiver: &Mutex<Receiver<Job>>) {
                     tracing::error!("a password hashing job panicked");
                 }
             }
-            Err(_) => return,
+            Err(RecvTimeoutError::Timeout) => on_idle(),
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }
@@ -119,7 +139,7 @@ mod tests {
 
     #[test]
     fn runs_jobs_on_named_threads_and_survives_a_panic() {
-        let workers = Workers::new(1, false);
+        let workers = Workers::new(1, false, Box::new(|| {}));
         workers.submit(Box::new(|| panic!("boom"))).unwrap();
         let thread = run_on(&workers);
         assert_eq!(thread.name(), Some("argon2-0"));
@@ -141,10 +161,26 @@ mod tests {
         rx.recv().unwrap()
     }
 
+    #[test]
+    fn calls_on_idle_when_no_job_comes() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let tx = Mutex::new(tx);
+        let workers = Workers::with_idle(
+            1,
+            false,
+            Duration::from_millis(20),
+            Box::new(move || {
+                let _ = tx.lock().unwrap().send(());
+            }),
+        );
+        run_on(&workers);
+        rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn hashing_threads_run_at_the_lowest_priority() {
-        assert_eq!(nice_of_a_job(&Workers::new(2, true)), 19);
-        assert_eq!(nice_of_a_job(&Workers::new(1, false)), 0);
+        assert_eq!(nice_of_a_job(&Workers::new(2, true, Box::new(|| {}))), 19);
+        assert_eq!(nice_of_a_job(&Workers::new(1, false, Box::new(|| {}))), 0);
     }
 }

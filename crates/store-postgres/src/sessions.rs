@@ -16,11 +16,8 @@ use crate::store::PgStore;
 impl SessionRepository for PgStore {
     async fn create(&self, session: &RefreshSession) -> Result<(), RepoError> {
         let row = SessionRow::new(session);
-        self.write(move |c| {
-            // A new session need not wait for the WAL flush either (see `record_login`): a
-            // crash may lose a session created in the last moments, whose client then logs in
-            // again; it cannot resurrect anything. Rotations and revocations stay synchronous.
-            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+        // Only logins create sessions: see `write_unflushed`.
+        self.write_unflushed(move |c| {
             diesel::insert_into(s::table).values(&row).execute(c)?;
             Ok(())
         })

@@ -169,6 +169,24 @@ impl PgStore {
         self.read(move |conn| conn.transaction(f)).await
     }
 
+    /// Like [`PgStore::write`], but the commit does not wait for the WAL flush
+    /// (`synchronous_commit` off for this transaction only). For the writes of a login (last-login
+    /// time, a new session): under a login storm those flushes held every pooled connection and
+    /// other requests queued for one. A PostgreSQL crash may lose the last moments of such
+    /// writes (those users log in again); nothing revoked can come back, since rotations and
+    /// revocations use [`PgStore::write`].
+    pub(crate) async fn write_unflushed<T, F>(&self, f: F) -> Result<T, RepoError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> DbResult<T> + Send + 'static,
+    {
+        self.write(move |c| {
+            c.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
+            f(c)
+        })
+        .await
+    }
+
     /// Like [`PgStore::read`], in a read-only repeatable-read transaction: several queries see
     /// one snapshot (a page and its total agree).
     pub(crate) async fn snapshot<T, F>(&self, f: F) -> Result<T, RepoError>
@@ -204,6 +222,36 @@ fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `write_unflushed` relaxes only its own transaction: the pooled connection (a pool of one,
+    /// so the very same connection) is back to synchronous commits for the next write.
+    #[tokio::test]
+    async fn unflushed_writes_do_not_leak_their_setting() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
+            );
+            eprintln!("skipped: TEST_DATABASE_URL is not set");
+            return;
+        };
+        let options = PgOptions {
+            pool_size: 1,
+            ..PgOptions::default()
+        };
+        let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
+        let setting = |c: &mut PgConnection| -> DbResult<String> {
+            use diesel::RunQueryDsl;
+            Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                "current_setting('synchronous_commit')",
+            ))
+            .get_result(c)?)
+        };
+        let inside = store.write_unflushed(setting).await;
+        let after = store.write(setting).await;
+        assert_eq!(inside.ok().as_deref(), Some("off"));
+        assert_eq!(after.ok().as_deref(), Some("on"));
+    }
 
     #[test]
     fn adds_a_connect_timeout() {

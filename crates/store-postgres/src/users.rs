@@ -247,11 +247,7 @@ impl UserRepository for PgStore {
     }
 
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
-        self.write(move |c| {
-            // The login time is informative: its commit need not wait for the WAL flush. Under a
-            // login storm those flushes held every pooled connection and other requests queued
-            // for one (list p99 250 ms); a crash may lose the last few login times, nothing else.
-            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+        self.write_unflushed(move |c| {
             let n = diesel::update(users::table.filter(users::id.eq(uid(id))))
                 .set(users::last_login.eq(Some(db_time(at))))
                 .execute(c)?;
