@@ -158,10 +158,7 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
             last_name,
             password_stdin,
         } => {
-            if !password_stdin {
-                bail!("give the password on standard input with --password-stdin");
-            }
-            let password = read_password()?;
+            let password = read_password(password_stdin)?;
             let input = CreateUserInput {
                 username: Username::parse(&username)
                     .map_err(|e| anyhow::anyhow!("username {e}"))?,
@@ -185,10 +182,7 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
             user,
             password_stdin,
         } => {
-            if !password_stdin {
-                bail!("give the password on standard input with --password-stdin");
-            }
-            let password = read_password()?;
+            let password = read_password(password_stdin)?;
             let target = find(&app, &user).await?;
             app.operator_set_password(target.id, Password::new(password))
                 .await
@@ -221,7 +215,12 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
     Ok(())
 }
 
-fn read_password() -> anyhow::Result<String> {
+/// The first line of standard input; `password_stdin` is the flag that must ask for it (a
+/// password never comes from the command line).
+fn read_password(password_stdin: bool) -> anyhow::Result<String> {
+    if !password_stdin {
+        bail!("give the password on standard input with --password-stdin");
+    }
     let mut line = String::new();
     std::io::stdin()
         .lock()
