@@ -15,6 +15,7 @@ mod listing;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+mod routes;
 pub mod state;
 mod web_ui;
 
@@ -86,14 +87,7 @@ pub fn build_app(
         )
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
-        .configure(handlers::health::configure)
-        .configure(handlers::auth::configure)
-        .configure(handlers::profile::configure)
-        .configure(handlers::users::configure)
-        .configure(handlers::tickets::configure)
-        .configure(handlers::messages::configure)
-        .configure(handlers::attachments::configure)
-        .configure(handlers::activities::configure)
+        .configure(routes::configure)
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi::ApiDoc::openapi()))
         .service(web::scope("/api").default_service(web::to(fallback)))
         .configure(web_ui::configure)
