@@ -114,7 +114,7 @@ pub enum ComposeError {
     InvalidFrom(String),
     /// A recipient address is not valid.
     #[error("invalid recipient address `{0}`")]
-    InvalidMailAddress(String),
+    InvalidRecipient(String),
     /// A template failed to render (a bug: the templates are compiled in).
     #[error("mail template error: {0}")]
     Template(String),
@@ -192,7 +192,7 @@ impl Composer {
             .references(root)
             .raw_header(header(LIST_UNSUBSCRIBE, format!("<{}>", n.preferences_url)));
         if let Some(token) = &n.reply_token {
-            let address = ids::plus_address(&self.from.email.to_string(), token)
+            let address = ids::plus_address(self.from.email.as_ref(), token)
                 .and_then(|a| a.parse().ok())
                 .ok_or_else(|| ComposeError::InvalidFrom(self.from.to_string()))?;
             builder = builder.reply_to(Mailbox::new(self.from.name.clone(), address));
@@ -228,7 +228,7 @@ impl Composer {
             .address
             .trim()
             .parse()
-            .map_err(|_| ComposeError::InvalidMailAddress(to.address.clone()))?;
+            .map_err(|_| ComposeError::InvalidRecipient(to.address.clone()))?;
         Ok(Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(to.name.as_deref().map(one_line), address))

@@ -28,7 +28,8 @@ pub enum Security {
 /// | `smtp://host[:port]?tls=none` | none | 25 |
 ///
 /// Query parameters: `tls=required` (the default of `smtp://`) or `tls=none`, and `timeout=SECONDS`
-/// (each network step, default 30). Anything else is refused, so a typo never weakens security.
+/// (the longest one mail's whole SMTP session may take: connecting, TLS, authentication and
+/// sending; default 60). Anything else is refused, so a typo never weakens security.
 /// `Debug` and `Display` never show the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmtpConfig {
@@ -54,8 +55,8 @@ pub enum SmtpConfigError {
     Credentials(&'static str),
 }
 
-/// Each network step (connect, greeting, every command) times out after this by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest one mail's whole SMTP session may take, unless `timeout=SECONDS` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl SmtpConfig {
     /// Parses `url`, with credentials either in it (`smtp://user:pass@host`) or given here
@@ -175,12 +176,12 @@ impl SmtpConfig {
         self.username.as_deref()
     }
 
-    /// The timeout of each network step.
+    /// The longest one mail's whole SMTP session may take.
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
 
-    /// A copy with another timeout for each network step.
+    /// A copy with another session timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -230,6 +231,7 @@ impl fmt::Debug for SmtpConfig {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

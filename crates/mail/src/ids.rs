@@ -135,6 +135,7 @@ pub(crate) fn plus_address(address: &str, token: &ReplyToken) -> Option<String> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,7 @@
 
 use std::error::Error as _;
 use std::fmt;
+use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -18,6 +19,7 @@ use crate::config::{Security, SmtpConfig, SmtpConfigError};
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     server: String,
+    timeout: Duration,
 }
 
 impl fmt::Debug for Mailer {
@@ -84,18 +86,27 @@ impl Mailer {
         Ok(Self {
             transport: builder.build(),
             server: config.to_string(),
+            timeout: config.timeout(),
         })
     }
 
-    /// Hands `mail` to the server. `Ok` means the server accepted it for every recipient.
+    /// Hands `mail` to the server. `Ok` means the server accepted it for every recipient. The
+    /// whole SMTP session must end within the configured timeout.
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
-        match self.transport.send(mail.message().clone()).await {
-            Ok(_) => {
+        let session =
+            tokio::time::timeout(self.timeout, self.transport.send(mail.message().clone()));
+        let result = match session.await {
+            Ok(result) => result.map(|_| ()).map_err(|e| classify(&e)),
+            Err(_) => Err(SendError::Transient {
+                reason: format!("no answer within {} s", self.timeout.as_secs()),
+            }),
+        };
+        match result {
+            Ok(()) => {
                 tracing::debug!(server = %self.server, message_id = mail.message_id(), "mail sent");
                 Ok(())
             }
-            Err(e) => {
-                let error = classify(&e);
+            Err(error) => {
                 tracing::warn!(server = %self.server, message_id = mail.message_id(), %error, "mail not sent");
                 Err(error)
             }

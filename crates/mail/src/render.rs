@@ -1,9 +1,10 @@
 //! The mail templates (`templates/`, embedded at compile time) and their rendering.
 //!
-//! Templates named `*.html` are HTML-escaped automatically, `*.txt` are not.
+//! Templates named `*.html` are HTML-escaped automatically (`& < > " '`; unlike minijinja's
+//! default, `/` is left alone so links stay readable to mail clients and filters), `*.txt` are not.
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::{Environment, Value};
+use minijinja::{AutoEscape, Environment, Value};
 
 use crate::compose::ComposeError;
 
@@ -41,6 +42,14 @@ impl Templates {
             .build()
             .map_err(template_error)?;
         env.set_syntax(syntax);
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() {
+                out.write_str(&escape_html(&value.to_string()))
+                    .map_err(minijinja::Error::from)
+            } else {
+                minijinja::escape_formatter(out, state, value)
+            }
+        });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         for (name, source) in TEMPLATES {
             env.add_template(name, source).map_err(template_error)?;
@@ -65,4 +74,19 @@ impl Templates {
 
 fn template_error(e: minijinja::Error) -> ComposeError {
     ComposeError::Template(e.to_string())
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

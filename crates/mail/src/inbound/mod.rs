@@ -1,6 +1,7 @@
 //! Reading one inbound RFC 5322 message (what `ticketing mail receive` gets on standard input).
 
 mod classify;
+mod html;
 mod subject;
 mod trim;
 
@@ -254,24 +255,12 @@ fn body_text(message: &Message<'_>) -> (String, bool) {
             PartType::Text(text) => texts.push(text.to_string()),
             PartType::Html(html) => {
                 from_html = true;
-                texts.push(html_to_text(html));
+                texts.push(html::to_text(html));
             }
             _ => {}
         }
     }
     (texts.join("\n"), from_html)
-}
-
-/// HTML as readable text: paragraphs and line breaks kept, lists and quotes marked, links kept as
-/// numbered references below the text.
-fn html_to_text(html: &str) -> String {
-    html2text::config::plain()
-        .string_from_read(html.as_bytes(), 1000)
-        .unwrap_or_else(|_| html.to_owned())
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn attachment(part: &MessagePart<'_>) -> InboundAttachment {

@@ -94,6 +94,7 @@ fn strip_tag(text: &str) -> Option<(u64, String)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

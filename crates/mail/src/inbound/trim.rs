@@ -162,6 +162,7 @@ fn starts_with_any(text: &str, prefixes: &[&str]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
