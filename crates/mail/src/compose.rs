@@ -190,7 +190,10 @@ impl Composer {
             .builder(&n.to, &subject, &message_id)?
             .in_reply_to(root.clone())
             .references(root)
-            .raw_header(header(LIST_UNSUBSCRIBE, format!("<{}>", n.preferences_url)));
+            .raw_header(header(
+                LIST_UNSUBSCRIBE,
+                format!("<{}>", bare_url(&n.preferences_url)),
+            ));
         if let Some(token) = &n.reply_token {
             let address = ids::plus_address(self.from.email.as_ref(), token)
                 .and_then(|a| a.parse().ok())
@@ -290,6 +293,13 @@ fn headline(n: &TicketNotification) -> String {
             format!("{actor} closed ticket #{number} \u{201c}{topic}\u{201d}.")
         }
     }
+}
+
+/// A URL for a header: without white space, control characters and angle brackets.
+fn bare_url(url: &str) -> String {
+    url.chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>'))
+        .collect()
 }
 
 /// Collapses line breaks and runs of white space (a header or a headline is one line).

@@ -181,12 +181,6 @@ impl SmtpConfig {
         self.timeout
     }
 
-    /// A copy with another session timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
     pub(crate) fn credentials(&self) -> Option<(&str, &str)> {
         self.username.as_deref().zip(self.password.as_deref())
     }

@@ -94,7 +94,7 @@ pub(crate) fn message_id(
     token: Option<&ReplyToken>,
     domain: &str,
 ) -> String {
-    let digest = Sha256::digest(recipient.to_lowercase().as_bytes());
+    let digest = Sha256::digest(recipient.trim().to_lowercase().as_bytes());
     let rcpt: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     match token {
         Some(token) => format!("{}.{rcpt}.{}@{domain}", event_id.simple(), token.as_str()),

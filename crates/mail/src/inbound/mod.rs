@@ -280,3 +280,39 @@ fn attachment(part: &MessagePart<'_>) -> InboundAttachment {
         content_id: part.content_id().map(|id| unbracket(id).to_owned()),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn html_mail(html: &str) -> Inbound {
+        let raw = format!(
+            "From: a@b.example\r\nSubject: RE: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}"
+        );
+        parse_inbound(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn html_replies_lose_their_quoted_history_too() {
+        let outlook = "<div>Still smoking.</div><div id=\"Signature\">Charles</div>\
+            <hr><div id=\"divRplyFwdMsg\"><b>From:</b> Helpdesk &lt;support@help.example&gt;<br>\
+            <b>Sent:</b> Monday, March 3, 2025 11:02 AM<br><b>To:</b> Charles<br>\
+            <b>Subject:</b> [#1042] Printer on fire</div><div>old</div>";
+        let mail = html_mail(outlook);
+        assert!(mail.body_from_html);
+        assert_eq!(mail.body, "Still smoking.\nCharles");
+        let apple = "<div>Fixed.</div><div><br><blockquote type=\"cite\"><div>On 3 Mar 2025, at 12:02, \
+            Helpdesk &lt;support@help.example&gt; wrote:</div><div>old</div></blockquote></div>";
+        assert_eq!(html_mail(apple).body, "Fixed.");
+    }
+
+    #[test]
+    fn the_reply_marker_cuts_html_replies() {
+        let html = format!(
+            "<p>Yes please.</p><blockquote><p>{}</p><p>Grace replied</p></blockquote>",
+            crate::REPLY_ABOVE_MARKER
+        );
+        assert_eq!(html_mail(&html).body, "Yes please.");
+    }
+}

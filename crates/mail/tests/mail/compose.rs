@@ -247,10 +247,16 @@ fn header_injection_through_the_topic_is_impossible() {
     let mut n = reply_notification(None);
     n.ticket_topic = "Printer\r\nBcc: victim@example.com\r\n\r\nfake body".into();
     n.to.name = Some("Ada\r\nCc: other@example.com".into());
+    n.preferences_url = "https://help.example/p/>\r\nX-Injected: yes".into();
     let mail = compose(&n);
     let p = parts(&mail.formatted());
     assert_eq!(header(&p.formatted, "Bcc"), None);
     assert_eq!(header(&p.formatted, "Cc"), None);
+    assert_eq!(header(&p.formatted, "X-Injected"), None);
+    assert_eq!(
+        header(&p.formatted, "List-Unsubscribe"),
+        Some("<https://help.example/p/X-Injected:yes>")
+    );
     assert_eq!(mail.message().envelope().to().len(), 1);
     let subject = MessageParser::default()
         .parse(&mail.formatted())

@@ -1,8 +1,9 @@
 //! A real SMTP server process for the tests: `scripts/smtp-sink.py` (Python + aiosmtpd) on a
 //! port chosen by the system, writing what it receives to a temporary folder.
 //!
-//! The Python interpreter is `$SMTP_SINK_PYTHON`, else `python3`. Nothing is skipped: without
-//! aiosmtpd the tests fail and say how to install it.
+//! The Python interpreter is `$TICKETING_SMTP_SINK_PYTHON`, else the venv that
+//! `scripts/ensure-smtp-sink-venv.sh` creates. Nothing is skipped: without aiosmtpd the tests
+//! fail and say how to install it.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -25,16 +26,26 @@ pub struct Received {
     pub raw: Vec<u8>,
 }
 
-const INSTALL_HINT: &str = "the mail tests need Python 3 with the package aiosmtpd, e.g. \
-     `python3 -m venv DIR && DIR/bin/pip install aiosmtpd && export SMTP_SINK_PYTHON=DIR/bin/python` \
-     (or `python3 -m pip install aiosmtpd` for the default `python3`)";
+const PYTHON_ENV: &str = "TICKETING_SMTP_SINK_PYTHON";
+const INSTALL_HINT: &str = "the mail tests need Python with the package aiosmtpd (PyPI); install it with \
+     `bash scripts/ensure-smtp-sink-venv.sh` (a venv with `pip install aiosmtpd==1.4.6` at \
+     $HOME/.cache/venv-smtp-sink), or set TICKETING_SMTP_SINK_PYTHON to another interpreter that has it";
+
+/// `TICKETING_SMTP_SINK_PYTHON`, else `$HOME/.cache/venv-smtp-sink/bin/python`, the venv that
+/// scripts/ensure-smtp-sink-venv.sh creates.
+fn python() -> String {
+    std::env::var(PYTHON_ENV).unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/venv-smtp-sink/bin/python")
+    })
+}
 
 impl Sink {
     /// Starts the sink with extra arguments (`--reject REGEX`, `--defer REGEX`, `--auth U:P`).
     pub async fn start(args: &[&str]) -> Sink {
         let dir = tempfile::tempdir().unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/smtp-sink.py");
-        let python = std::env::var("SMTP_SINK_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        let python = python();
         let mut child = Command::new(&python)
             .arg(&script)
             .args(["--port", "0", "--dir"])
