@@ -133,6 +133,17 @@ mod tests {
     }
 
     #[test]
+    fn tables_and_preformatted_text_render_compactly() {
+        let html = "<table><tr><th>Printer</th><th>Floor</th></tr><tr><td>HP 4</td><td>2</td></tr></table>\
+                    <pre>  indented\n    code</pre>";
+        let text = to_text(html);
+        assert!(text.len() < 200, "{text}");
+        for cell in ["Printer", "Floor", "HP 4", "  indented", "    code"] {
+            assert!(text.contains(cell), "{cell:?} missing in {text}");
+        }
+    }
+
+    #[test]
     fn long_lines_are_not_wrapped() {
         let line = "word ".repeat(100);
         assert_eq!(to_text(&format!("<p>{line}</p>")), line.trim_end());
