@@ -11,14 +11,4 @@ set -euo pipefail
 
 # Pinned: move it on purpose, with the tests.
 STANDARDWEBHOOKS_VERSION=1.3.0
-venv="${WEBHOOK_VENV:-$HOME/.cache/venv-webhooks}"
-python="$venv/bin/python"
-
-if ! "$python" -c "import standardwebhooks, importlib.metadata as m, sys; \
-sys.exit(m.version('standardwebhooks') != '$STANDARDWEBHOOKS_VERSION')" 2>/dev/null; then
-  printf 'ensure-webhook-venv: installing standardwebhooks==%s into %s\n' \
-    "$STANDARDWEBHOOKS_VERSION" "$venv" >&2
-  python3 -m venv "$venv" || { echo "python3 -m venv failed (apt-get install python3-venv)" >&2; exit 1; }
-  "$venv/bin/pip" install -q "standardwebhooks==$STANDARDWEBHOOKS_VERSION" >&2
-fi
-echo "$python"
+exec bash "$(dirname "$0")/ensure-venv.sh" "${WEBHOOK_VENV:-$HOME/.cache/venv-webhooks}" standardwebhooks "$STANDARDWEBHOOKS_VERSION"
