@@ -32,7 +32,7 @@ describe('admin', () => {
     admin = await openPage(browser, server);
     const { page } = admin;
     await uiLogin(page, 'admin1');
-    await waitForHash(page, /^#\/staff\/all$/);
+    await waitForHash(page, /^#\/staff\/open$/);
     await page.getByRole('link', { name: 'Users' }).click();
     await waitForHash(page, /^#\/admin\/users$/);
     await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).waitFor();
@@ -105,12 +105,14 @@ describe('admin', () => {
     const { page } = admin;
     await page.goto(`${server.url}/#/tickets/${t.id}`);
     await page.locator('#ticket-title', { hasText: `Delete me ${id}` }).waitFor();
+    // Delete lives in the "More" menu, behind a confirmation.
+    await page.locator('#ticket-more').click();
     await page.locator('#delete-ticket').click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete ticket' }).click();
-    await waitForHash(page, /^#\/staff\/all$/);
+    await waitForHash(page, /^#\/staff\/open$/);
     await page.locator('#notices').getByText('Ticket deleted.').waitFor();
     await page.locator('#list-summary').waitFor();
-    await eventually(async () => assert.equal(await page.locator('#ticket-list .ticket-item', { hasText: `Delete me ${id}` }).count(), 0));
+    await eventually(async () => assert.equal(await page.locator('#ticket-table tbody tr', { hasText: `Delete me ${id}` }).count(), 0));
     const res = await server.api.call('GET', `/api/v1/tickets/${t.id}/`, { token: customerToken, expect: 404 });
     assert.equal(res.status, 404);
     assertClean(admin);
