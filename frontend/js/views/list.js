@@ -99,19 +99,20 @@ export function mount(main, loc) {
 
   const asTable = () => staff && wide.matches;
 
+  /** Draws the tickets; a redraw keeps the scroll position and the focused row. */
   function renderItems() {
     const focusedId = document.activeElement && itemsBox.contains(document.activeElement)
       ? document.activeElement.closest('[data-id]')?.dataset.id : null;
+    const y = window.scrollY;
     screen.classList.toggle('list-as-table', asTable());
-    if (asTable()) {
-      table.render(state.items, { ordering: filters.ordering, selection, captionText: `${queue.title}: ${summary.textContent}` });
-      replace(itemsBox, state.items.length ? table.el : null);
-    } else {
-      replace(cards, state.items.map((t) => ticketCard(t, staff)));
-      replace(itemsBox, cards);
-    }
+    const box = asTable() ? table.el : cards;
+    if (asTable()) table.render(state.items, { ordering: filters.ordering, selection, captionText: `${queue.title}: ${summary.textContent}` });
+    else replace(cards, state.items.map((t) => ticketCard(t, staff)));
+    if (!state.items.length) replace(itemsBox);
+    else if (itemsBox.firstChild !== box) replace(itemsBox, box);
     markCurrent();
     if (focusedId) rowLink(focusedId)?.focus({ preventScroll: true });
+    if (window.scrollY !== y) window.scrollTo(0, y);
     if (bulk) bulk.update();
   }
 
