@@ -58,6 +58,12 @@ export async function neighbour(id, step) {
   return after ? after.next : null;
 }
 
+/** Makes a ticket the list's current row (the ticket view on display), so Back lands on it. */
+export function markCurrent(id) {
+  const i = indexOf(id);
+  if (i !== -1) saved.currentId = saved.items[i].id;
+}
+
 /** Keeps the saved list in step with a ticket changed elsewhere (list fields only). */
 export function updateListItem(ticket) {
   const i = indexOf(ticket.id);

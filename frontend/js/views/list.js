@@ -295,8 +295,10 @@ export function mount(main, loc) {
       if (!restored) return false;
       window.scrollTo(0, state.scrollY);
       const link = rowLink(state.currentId);
-      if (link) link.focus({ preventScroll: true });
-      else return false;
+      if (!link) return false;
+      link.focus({ preventScroll: true });
+      const box = link.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) link.scrollIntoView({ block: 'nearest' });
       return true;
     },
     update(newLoc) {

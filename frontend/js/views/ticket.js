@@ -5,7 +5,7 @@
 import { API, del, getTicket, patchTicket } from '../api.js';
 import { displayName, h, replace, timeEl } from '../dom.js';
 import { setScreenKeys } from '../keys.js';
-import { dropListItem, neighbour, positionOf, updateListItem } from '../list-state.js';
+import { dropListItem, markCurrent, neighbour, positionOf, updateListItem } from '../list-state.js';
 import { menuButton } from '../menu.js';
 import { backToList, homeFor, onLeave } from '../navigation.js';
 import { ticketActions } from '../permissions.js';
@@ -265,6 +265,7 @@ export function mount(main, loc) {
       ticket = res.ticket;
       etag = res.etag;
       updateListItem(ticket);
+      markCurrent(ticket.id);
       if (!view.isConnected) replace(main, view);
       renderAll();
       return ticket;
