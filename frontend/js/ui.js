@@ -18,21 +18,37 @@ export function ticketRef(t) {
 
 /* ---------- notices ---------- */
 
-// The control the user touched last: notices must not cover it.
+// The control the user touched last: notices must not cover it. Its box is kept too, for when a
+// re-render replaced it meanwhile.
 let lastUsed = null;
-document.addEventListener('pointerdown', (event) => { lastUsed = event.target; }, true);
-document.addEventListener('keydown', (event) => { lastUsed = event.target; }, true);
+let lastBox = null;
+function used(event) {
+  if (!(event.target instanceof Element)) return;
+  lastUsed = event.target;
+  lastBox = event.target.getBoundingClientRect();
+}
+document.addEventListener('pointerdown', used, true);
+document.addEventListener('keydown', used, true);
 
 const overlaps = (a, b) => a.left < b.right + 8 && b.left < a.right + 8 && a.top < b.bottom + 8 && b.top < a.bottom + 8;
 const CORNERS = [[], ['notices-top'], ['notices-left'], ['notices-top', 'notices-left']];
 
+/** The box to keep clear: the control just used (or its replacement with the same id). */
+function usedBox(region) {
+  const visible = (el) => el instanceof Element && el.isConnected && el !== document.body
+    && !region.contains(el) && el.getClientRects().length > 0;
+  if (visible(lastUsed)) return lastUsed.getBoundingClientRect();
+  const twin = lastUsed && lastUsed.id ? document.getElementById(lastUsed.id) : null;
+  if (visible(twin)) return twin.getBoundingClientRect();
+  if (lastBox && lastUsed && !region.contains(lastUsed)) return lastBox;
+  return visible(document.activeElement) ? document.activeElement.getBoundingClientRect() : null;
+}
+
 /** Moves the notice stack to the first corner where it does not cover the control just used. */
 function placeNotices(region) {
-  const anchor = [lastUsed, document.activeElement].find((el) => el instanceof Element && el.isConnected
-    && el !== document.body && !region.contains(el) && el.getClientRects().length > 0);
   region.classList.remove('notices-top', 'notices-left');
-  if (!anchor || !region.children.length) return;
-  const target = anchor.getBoundingClientRect();
+  const target = region.children.length ? usedBox(region) : null;
+  if (!target) return;
   for (const corner of CORNERS) {
     region.classList.remove('notices-top', 'notices-left');
     region.classList.add(...corner);
