@@ -111,7 +111,6 @@ describe('customer and staff flow', () => {
     const item = page.locator('#ticket-table tbody tr', { hasText: topic });
     await item.waitFor();
     assert.match(await item.textContent(), /Unassigned/);
-    await screenshot(page, 'staff-console');
 
     await item.locator('a.ticket-link').click();
     await waitForHash(page, new RegExp(`^#/tickets/${ticketId}$`));
