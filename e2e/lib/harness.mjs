@@ -115,8 +115,9 @@ export async function startServer({ accessTtl = 900, rateLimit = 10000, env: ext
     /** Starts the server again after kill(), on the same address with the same data. */
     restart: launch,
     /** Creates a user with the CLI (`ticketing user create`). */
-    createUser(username, role, password = PASSWORD, email = `${username}@example.com`) {
-      const res = spawnSync(bin, ['user', 'create', '--username', username, '--email', email, '--role', role, '--password-stdin'], {
+    createUser(username, role, password = PASSWORD, email = `${username}@example.com`, { first = '', last = '' } = {}) {
+      const names = [...(first ? ['--first-name', first] : []), ...(last ? ['--last-name', last] : [])];
+      const res = spawnSync(bin, ['user', 'create', '--username', username, '--email', email, '--role', role, ...names, '--password-stdin'], {
         env, input: password, encoding: 'utf8', timeout: 120000,
       });
       if (res.status !== 0) throw new Error(`user create ${username} failed (${res.status}): ${res.stdout}${res.stderr}`);

@@ -50,6 +50,7 @@ describe('calm and sturdy', () => {
     server = await startServer();
     server.createUser('agentc', 'agent');
     server.createUser('adminc', 'admin');
+    server.createUser('alex', 'agent', undefined, undefined, { first: 'Alex', last: 'Rivera' });
     browser = await launchBrowser();
     const { access } = await server.api.register({ email: `cal-${id}@example.com`, first_name: 'Cal', last_name: 'Customer' });
     ticket = await server.api.createTicket(access, `Calm ticket ${id}`, 'A long enough description.');
@@ -187,6 +188,33 @@ describe('calm and sturdy', () => {
     assertClean(staff);
   });
 
+  it('tells the activity as sentences with names, folding consecutive messages of one person', async () => {
+    const customer = await server.api.login(`cal-${id}@example.com`);
+    const alex = await server.api.login('alex');
+    const t = await server.api.createTicket(customer, `Sentences ${id}`);
+    for (const m of ['First', 'Second', 'Third']) {
+      await server.api.call('POST', `/api/v1/tickets/${t.id}/messages/`, { token: customer, body: { message: m }, expect: 201 });
+    }
+    const me = (await server.api.call('GET', '/api/v1/users/profile/', { token: alex })).body;
+    await server.api.patchTicket(alex, t.id, { status: 'in_progress', priority: 'critical', assigned_to: me.id });
+    await server.api.call('POST', `/api/v1/tickets/${t.id}/messages/`, { token: alex, body: { message: 'Note', internal: true }, expect: 201 });
+    const { page } = staff;
+    await page.goto(`${server.url}/#/tickets/${t.id}`);
+    await page.locator('#ticket-title', { hasText: 'Sentences' }).waitFor();
+    const texts = await page.locator('#activity-list .activity-text').allTextContents();
+    assert.deepEqual(texts, [
+      'Alex Rivera added an internal note',
+      'Alex Rivera assigned the ticket to Alex Rivera',
+      'Alex Rivera changed priority from Medium to Critical',
+      'Alex Rivera changed status from Open to In progress',
+      'Cal Customer replied 3 times',
+      'Cal Customer opened the ticket',
+    ]);
+    assert.equal(await page.locator('#activity-list .activity-item').nth(4).getAttribute('data-count'), '3');
+    assert.match(await page.locator('#activity-list .activity-item').nth(4).locator('.activity-meta').textContent(), /first at .*\d{4}/);
+    assertClean(staff);
+  });
+
   it('shows one message with Retry while the server is down, and recovers by itself', async () => {
     const { page } = staff;
     await page.goto(`${server.url}/#/staff/open`);
@@ -205,7 +233,7 @@ describe('calm and sturdy', () => {
     await server.restart();
     await page.locator('#ticket-table tbody tr').first().waitFor({ timeout: 20000 });
     await eventually(async () => assert.equal(await page.locator('#list-failure').count(), 0));
-    assert.equal(await page.locator('#list-summary').textContent(), 'Showing 4 of 4 tickets');
+    assert.equal(await page.locator('#list-summary').textContent(), 'Showing 5 of 5 tickets');
     assertClean(staff);
   });
 });
