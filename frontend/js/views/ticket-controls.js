@@ -48,7 +48,7 @@ export function staffControls(ctx, { onPending = () => {} } = {}) {
     if (ticket.status === 'closed' || !can.canAssign) {
       form = null;
       selects = null;
-      replace(el, h('p', { class: 'muted', text: 'This ticket is closed; it can no longer be changed.' }));
+      replace(el, ticket.status === 'closed' ? h('p', { class: 'muted', text: 'This ticket is closed; it can no longer be changed.' }) : null);
       return;
     }
     const now = currentOf(ticket);
