@@ -18,7 +18,7 @@ fi
 [ -x /usr/bin/chromium ] || { echo "e2e: /usr/bin/chromium is missing" >&2; exit 1; }
 
 cd "$here"
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
   echo "e2e: npm ci" >&2
   npm ci --no-audit --no-fund
 fi

@@ -45,7 +45,7 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts a server. Returns { url, dir, env, log(), stop(), createUser(), api }.
+ * Starts a server. Returns { url, dir, env, log(), stop(), kill(), restart(), createUser(), api }.
  * opts.accessTtl: seconds (default 900); opts.rateLimit: per minute (default 10000);
  * opts.env: more environment variables.
  */
@@ -66,41 +66,58 @@ export async function startServer({ accessTtl = 900, rateLimit = 10000, env: ext
     ...extraEnv,
   };
   const output = [];
-  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => output.push(d.toString()));
-  child.stderr.on('data', (d) => output.push(d.toString()));
-  let exited = null;
-  child.on('exit', (code, signal) => { exited = { code, signal }; });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120000;
-  for (;;) {
-    if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${output.join('')}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) break;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not become healthy in 120 s:\n${output.join('')}`);
+  let child = null;
+  let exited = null;
+
+  /** Spawns the process (same port, data and secret) and waits until it is healthy. */
+  async function launch() {
+    exited = null;
+    const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout.on('data', (d) => output.push(d.toString()));
+    proc.stderr.on('data', (d) => output.push(d.toString()));
+    proc.on('exit', (code, signal) => { if (child === proc) exited = { code, signal }; });
+    const deadline = Date.now() + 120000;
+    for (;;) {
+      if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${output.join('')}`);
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.status === 200) break;
+      } catch { /* not yet */ }
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`server did not become healthy in 120 s:\n${output.join('')}`);
+      }
+      await sleep(150);
     }
-    await sleep(150);
   }
+  await launch();
+
   const server = {
     url,
     dir,
     env,
     log: () => output.join(''),
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        for (let i = 0; i < 50 && !exited; i += 1) await sleep(100);
-        if (!exited) child.kill('SIGKILL');
-      }
+      await server.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
+    /** Ends the process (an outage: the data stays for restart()). */
+    async kill(signal = 'SIGKILL') {
+      if (!exited && child) {
+        child.kill(signal);
+        for (let i = 0; i < 50 && !exited; i += 1) await sleep(100);
+        if (!exited) child.kill('SIGKILL');
+        for (let i = 0; i < 50 && !exited; i += 1) await sleep(100);
+      }
+    },
+    /** Starts the server again after kill(), on the same address with the same data. */
+    restart: launch,
     /** Creates a user with the CLI (`ticketing user create`). */
-    createUser(username, role, password = PASSWORD, email = `${username}@example.com`) {
-      const res = spawnSync(bin, ['user', 'create', '--username', username, '--email', email, '--role', role, '--password-stdin'], {
+    createUser(username, role, password = PASSWORD, email = `${username}@example.com`, { first = '', last = '' } = {}) {
+      const names = [...(first ? ['--first-name', first] : []), ...(last ? ['--last-name', last] : [])];
+      const res = spawnSync(bin, ['user', 'create', '--username', username, '--email', email, '--role', role, ...names, '--password-stdin'], {
         env, input: password, encoding: 'utf8', timeout: 120000,
       });
       if (res.status !== 0) throw new Error(`user create ${username} failed (${res.status}): ${res.stdout}${res.stderr}`);
@@ -167,9 +184,10 @@ export async function launchBrowser() {
  * A fresh context + page that records page errors, console errors and JS dialogs.
  * Returns { context, page, errors, dialogs }.
  */
-export async function openPage(browser, server, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', hash = '' } = {}) {
+export async function openPage(browser, server, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', hash = '', init = null } = {}) {
   const context = await browser.newContext({ viewport, colorScheme, baseURL: server.url, acceptDownloads: true });
   const page = await context.newPage();
+  if (init) await init(page);
   // Generous: the machine may be busy compiling (two shared cores).
   page.setDefaultTimeout(30000);
   page.setDefaultNavigationTimeout(60000);
@@ -189,6 +207,36 @@ export async function openPage(browser, server, { viewport = { width: 1280, heig
   });
   await page.goto(`${server.url}/${hash}`);
   return { context, page, errors, dialogs };
+}
+
+/** Logs in with the keyboard only (the login screen focuses its first field). */
+export async function keyboardLogin(page, login, password = PASSWORD) {
+  await page.locator('#login-form').waitFor();
+  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.name), 'identifier'));
+  await page.keyboard.type(login);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+}
+
+/** Counts, from now on, every mouse or pointer event the page receives (trusted ones). */
+export async function countMouseEvents(page) {
+  await page.evaluate(() => {
+    window.__mouseEvents = [];
+    for (const type of ['pointerdown', 'pointerup', 'mousedown', 'mouseup', 'mousemove', 'pointermove', 'wheel']) {
+      document.addEventListener(type, (e) => { if (e.isTrusted) window.__mouseEvents.push(type); }, true);
+    }
+  });
+  return () => page.evaluate(() => window.__mouseEvents.slice());
+}
+
+/** Rows of the staff table whose whole box is inside the viewport. */
+export function fullyVisibleRows(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#ticket-table tbody tr')]
+    .filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.top >= 0 && b.bottom <= window.innerHeight && b.height > 0;
+    }).length);
 }
 
 /** Saves a full-page screenshot to docs/screenshots/<name>.png. */

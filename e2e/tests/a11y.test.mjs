@@ -142,7 +142,7 @@ describe('phone, keyboard and themes', () => {
     await page.getByLabel('Email or username').fill('agentp');
     await page.getByLabel('Password', { exact: true }).fill('Str0ng-pass!');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await waitForHash(page, /^#\/staff\/all$/);
+    await waitForHash(page, /^#\/staff\/open$/);
     await page.goto(`${server.url}/#/tickets/${ticketId}`);
     await page.locator('#thread .message').first().waitFor();
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

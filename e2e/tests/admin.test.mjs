@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   assertClean, eventually, launchBrowser, openPage, PASSWORD, screenshot, startServer, uiLogin, unique, waitForHash,
 } from '../lib/harness.mjs';
+import { userSearchStandIn } from '../lib/future-api.mjs';
 
 describe('admin', () => {
   let server;
@@ -32,7 +33,7 @@ describe('admin', () => {
     admin = await openPage(browser, server);
     const { page } = admin;
     await uiLogin(page, 'admin1');
-    await waitForHash(page, /^#\/staff\/all$/);
+    await waitForHash(page, /^#\/staff\/open$/);
     await page.getByRole('link', { name: 'Users' }).click();
     await waitForHash(page, /^#\/admin\/users$/);
     await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).waitFor();
@@ -41,6 +42,26 @@ describe('admin', () => {
     const self = page.locator('#user-list .user-row[data-username="admin1"]');
     assert.equal(await self.getByRole('button', { name: /Deactivate/ }).isDisabled(), true);
     await screenshot(page, 'admin-users');
+    // No search box until the server offers `q` on the user list.
+    assert.equal(await page.locator('#users-q').count(), 0);
+  });
+
+  it('searches users when the server offers it (a stand-in until it does)', async () => {
+    const ui = await openPage(browser, server, { init: userSearchStandIn });
+    const { page } = ui;
+    await uiLogin(page, 'admin1');
+    await waitForHash(page, /^#\/staff\/open$/);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).waitFor();
+    await page.getByLabel('Search users').fill('dana');
+    await waitForHash(page, /^#\/admin\/users\?q=dana$/);
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
+    assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), victim.username);
+    await page.getByLabel('Role', { exact: true }).selectOption('admin');
+    await waitForHash(page, /q=dana&role=admin/);
+    await page.getByText('No users match.').waitFor();
+    assertClean(ui);
+    await ui.context.close();
   });
 
   it('changes a role', async () => {
@@ -105,12 +126,14 @@ describe('admin', () => {
     const { page } = admin;
     await page.goto(`${server.url}/#/tickets/${t.id}`);
     await page.locator('#ticket-title', { hasText: `Delete me ${id}` }).waitFor();
+    // Delete lives in the "More" menu, behind a confirmation.
+    await page.locator('#ticket-more').click();
     await page.locator('#delete-ticket').click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete ticket' }).click();
-    await waitForHash(page, /^#\/staff\/all$/);
+    await waitForHash(page, /^#\/staff\/open$/);
     await page.locator('#notices').getByText('Ticket deleted.').waitFor();
     await page.locator('#list-summary').waitFor();
-    await eventually(async () => assert.equal(await page.locator('#ticket-list .ticket-item', { hasText: `Delete me ${id}` }).count(), 0));
+    await eventually(async () => assert.equal(await page.locator('#ticket-table tbody tr', { hasText: `Delete me ${id}` }).count(), 0));
     const res = await server.api.call('GET', `/api/v1/tickets/${t.id}/`, { token: customerToken, expect: 404 });
     assert.equal(res.status, 404);
     assertClean(admin);

@@ -24,7 +24,7 @@ describe('stale and closed tickets', () => {
     agentToken = await server.api.login('agent2');
     staff = await openPage(browser, server);
     await uiLogin(staff.page, 'agent2');
-    await waitForHash(staff.page, /^#\/staff\/all$/);
+    await waitForHash(staff.page, /^#\/staff\/open$/);
   });
 
   after(async () => {
@@ -52,7 +52,7 @@ describe('stale and closed tickets', () => {
 
   it('reports a failed upload per file and keeps the others (413)', async () => {
     const { page } = staff;
-    await page.getByRole('link', { name: 'All tickets' }).click();
+    await page.getByRole('link', { name: 'Tickets', exact: true }).click();
     await page.locator('#new-ticket').click();
     const dialog = page.locator('dialog#create-dialog');
     await dialog.getByLabel('Topic').fill(`Upload limits ${id}`);

@@ -79,7 +79,7 @@ describe('customer and staff flow', () => {
     }, href);
     assert.equal(downloaded.status, 200);
     assert.equal(downloaded.text, fileBody);
-    await page.locator('#activity-list').getByText(/created/i).first().waitFor();
+    await page.locator('#activity-list').getByText('Casey Jones opened the ticket').waitFor();
   });
 
   it('adds a message to the thread', async () => {
@@ -106,12 +106,11 @@ describe('customer and staff flow', () => {
     staff = await openPage(browser, server);
     const { page } = staff;
     await uiLogin(page, 'agent1');
-    await waitForHash(page, /^#\/staff\/all$/);
-    await page.getByRole('heading', { name: 'All tickets' }).waitFor();
-    const item = page.locator('#ticket-list .ticket-item', { hasText: topic });
+    await waitForHash(page, /^#\/staff\/open$/);
+    await page.getByRole('heading', { name: 'All open' }).waitFor();
+    const item = page.locator('#ticket-table tbody tr', { hasText: topic });
     await item.waitFor();
-    assert.match(await item.textContent(), /unassigned/);
-    await screenshot(page, 'staff-console');
+    assert.match(await item.textContent(), /Unassigned/);
 
     await item.locator('a.ticket-link').click();
     await waitForHash(page, new RegExp(`^#/tickets/${ticketId}$`));
@@ -129,7 +128,7 @@ describe('customer and staff flow', () => {
       const details = await page.locator('#ticket-details').textContent();
       assert.match(details, /Assigned to\s*agent1/);
     });
-    await page.locator('#activity-list').getByText('Ticket assigned to agent1').waitFor();
+    await page.locator('#activity-list').getByText('agent1 assigned the ticket to agent1').waitFor();
 
     // Internal note.
     await page.getByLabel('Internal note', { exact: true }).check();
@@ -142,22 +141,20 @@ describe('customer and staff flow', () => {
     assert.match(await note.getAttribute('class'), /message-internal/);
     assert.equal(await note.locator('.internal-label').textContent(), 'Internal note — not visible to the customer');
 
-    // Public reply.
+    // Public reply and resolve in one go: the staff's default send button.
     await page.getByLabel('Public reply').check();
     await page.locator('#reply-form textarea').fill(publicReply);
+    assert.equal(await page.locator('#reply-submit').textContent(), 'Send and mark resolved');
     await page.locator('#reply-submit').click();
     const reply = page.locator('#thread .message', { hasText: publicReply });
     await reply.waitFor();
     assert.equal(await reply.getAttribute('data-internal'), 'false');
     assert.equal(await reply.locator('.internal-label').count(), 0);
-
-    // Resolve.
-    await page.locator('#controls-form select[name="status"]').selectOption('resolved');
-    await page.locator('#save-controls').click();
     await page.locator('.ticket-badges [data-status="resolved"]').waitFor();
+    await page.locator('#notices').getByText('Reply sent and saved: status Resolved.').waitFor();
     const after = await page.locator('#controls-form select[name="status"] option').evaluateAll((os) => os.map((o) => o.value));
     assert.deepEqual(after, ['resolved', 'open', 'in_progress', 'closed']);
-    await page.locator('#activity-list').getByText(/Status changed from open to resolved/).first().waitFor();
+    await page.locator('#activity-list').getByText('agent1 changed status from Open to Resolved').first().waitFor();
     await screenshot(page, 'staff-ticket-view');
     assertClean(staff);
   });
@@ -175,10 +172,14 @@ describe('customer and staff flow', () => {
     const staffMsg = page.locator('#thread .message', { hasText: publicReply });
     assert.match(await staffMsg.getAttribute('class'), /message-staff/);
     assert.match(await page.locator('#reply-form .field-hint').first().textContent(), /reopen/);
-    // A customer sees Close and Reopen, no staff controls.
+    // A customer sees Reopen, and Close in the "More" menu; no staff controls, no Delete.
     await page.locator('#reopen-ticket').waitFor();
     assert.equal(await page.locator('#controls-form').count(), 0);
+    await page.locator('#ticket-more').click();
+    await page.locator('#close-ticket').waitFor();
     assert.equal(await page.locator('#delete-ticket').count(), 0);
+    await page.keyboard.press('Escape');
+    await page.locator('#close-ticket').waitFor({ state: 'hidden' });
   });
 
   it("reopens the ticket when the customer replies", async () => {
@@ -188,12 +189,13 @@ describe('customer and staff flow', () => {
     await page.locator('#thread .message', { hasText: 'Updated the client, it still drops.' }).waitFor();
     await page.locator('.ticket-badges [data-status="open"]').waitFor();
     await page.locator('#notices').getByText('The ticket was reopened.').waitFor();
-    await page.locator('#activity-list').getByText(/reopen/i).first().waitFor();
+    await page.locator('#activity-list').getByText('Casey Jones changed status from Resolved to Open').first().waitFor();
     await screenshot(page, 'ticket-view');
   });
 
   it('lets the customer close the ticket after confirming, then no more replies', async () => {
     const { page } = customer;
+    await page.locator('#ticket-more').click();
     await page.locator('#close-ticket').click();
     const confirm = page.getByRole('alertdialog');
     await confirm.waitFor();
@@ -202,12 +204,13 @@ describe('customer and staff flow', () => {
     await confirm.waitFor({ state: 'detached' });
     assert.equal(await page.locator('.ticket-badges [data-status]').getAttribute('data-status'), 'open');
 
+    await page.locator('#ticket-more').click();
     await page.locator('#close-ticket').click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Close ticket' }).click();
     await page.locator('.ticket-badges [data-status="closed"]').waitFor();
     await page.locator('#closed-note').waitFor();
     assert.equal(await page.locator('#reply-form').isVisible(), false);
-    assert.equal(await page.locator('#close-ticket').count(), 0);
+    assert.equal(await page.locator('#ticket-more').count(), 0);
     assert.equal(await page.locator('#edit-ticket').count(), 0);
     assert.equal(await page.locator('#attach-form').isVisible(), false);
 

@@ -146,32 +146,50 @@ describe('ticket lists', () => {
     await fresh.context.close();
   });
 
-  it('gives staff all / assigned to me / unassigned views', async () => {
+  it('gives staff the built-in views with counts: My open, Unassigned, All open, Recently updated, All', async () => {
     const agentToken = await server.api.login('agent7');
     const me = (await server.api.call('GET', '/api/v1/users/profile/', { token: agentToken })).body;
     await server.api.patchTicket(agentToken, tickets[5].id, { assigned_to: me.id });
     await server.api.patchTicket(agentToken, tickets[6].id, { assigned_to: me.id });
+    const active = (t) => t.status === 'open' || t.status === 'in_progress';
+    const openCount = count(active);
+    const unassigned = count((t, i) => active(t) && i !== 5 && i !== 6);
     const st = await openPage(browser, server);
     const { page } = st;
+    const rowIds = () => page.locator('#ticket-table tbody tr').evaluateAll((els) => els.map((e) => e.dataset.id));
     await uiLogin(page, 'agent7');
-    await waitForHash(page, /^#\/staff\/all$/);
-    await eventually(async () => assert.equal(await summary(page), 'Showing 25 of 60 tickets'));
-    await page.getByRole('link', { name: 'Assigned to me' }).click();
+    await waitForHash(page, /^#\/staff\/open$/);
+    await page.getByRole('heading', { name: 'All open' }).waitFor();
+    await eventually(async () => assert.equal(await summary(page), `Showing 25 of ${openCount} tickets`));
+    // Each view shows its count (X-Total-Count).
+    const counts = { mine: 2, unassigned, open: openCount, recent: 60, all: 60 };
+    await eventually(async () => {
+      for (const [k, n] of Object.entries(counts)) assert.equal(await page.locator(`#view-${k} .view-count`).textContent(), String(n), k);
+    });
+    await page.locator('#view-mine').click();
     await waitForHash(page, /^#\/staff\/mine$/);
-    await page.getByRole('heading', { name: 'Assigned to me' }).waitFor();
+    await page.getByRole('heading', { name: 'My open' }).waitFor();
     await eventually(async () => assert.equal(await summary(page), 'Showing 2 of 2 tickets'));
-    assert.deepEqual(new Set(await itemIds(page)), new Set([tickets[5].id, tickets[6].id]));
-    await page.getByRole('link', { name: 'Unassigned' }).click();
+    assert.deepEqual(new Set(await rowIds()), new Set([tickets[5].id, tickets[6].id]));
+    assert.equal(await page.locator('#view-mine').getAttribute('aria-current'), 'page');
+    await page.locator('#view-unassigned').click();
     await waitForHash(page, /^#\/staff\/unassigned$/);
-    await eventually(async () => assert.equal(await summary(page), 'Showing 25 of 58 tickets'));
-    // Filters work in the staff console too, and survive in the URL.
+    await eventually(async () => assert.equal(await summary(page), `Showing 25 of ${unassigned} tickets`));
+    // Filters work in the views too, and survive in the URL.
     await page.locator('#filters').getByRole('checkbox', { name: 'Low' }).check();
     await waitForHash(page, /^#\/staff\/unassigned\?priority=low$/);
-    const low = count((t, i) => t.priority === 'low' && i !== 5 && i !== 6);
+    const low = count((t, i) => active(t) && t.priority === 'low' && i !== 5 && i !== 6);
     await eventually(async () => assert.match(await summary(page), new RegExp(`of ${low} tickets`)));
     await page.goBack();
     await waitForHash(page, /^#\/staff\/unassigned$/);
-    await eventually(async () => assert.equal(await summary(page), 'Showing 25 of 58 tickets'));
+    await eventually(async () => assert.equal(await summary(page), `Showing 25 of ${unassigned} tickets`));
+    // "Recently updated" sorts by the last change: the two just assigned come first.
+    await page.locator('#view-recent').click();
+    await waitForHash(page, /^#\/staff\/recent$/);
+    await eventually(async () => assert.deepEqual((await rowIds()).slice(0, 2), [tickets[6].id, tickets[5].id]));
+    await page.locator('#view-all').click();
+    await waitForHash(page, /^#\/staff\/all$/);
+    await eventually(async () => assert.equal(await summary(page), 'Showing 25 of 60 tickets'));
     assertClean(st);
     assertClean(ui);
   });

@@ -86,9 +86,9 @@ describe('XSS payloads render as literal text', () => {
 
     const staff = await openPage(browser, server);
     await uiLogin(staff.page, 'agentx');
-    await waitForHash(staff.page, /^#\/staff\/all$/);
-    await staff.page.locator('#ticket-list .ticket-topic', { hasText: id }).waitFor();
-    assert.match(await staff.page.locator('#ticket-list .ticket-item').first().textContent(), /by <img src=x onerror=alert\(1\)> <script>/);
+    await waitForHash(staff.page, /^#\/staff\/open$/);
+    await staff.page.locator('#ticket-table .ticket-link', { hasText: id }).waitFor();
+    assert.match(await staff.page.locator('#ticket-table tbody tr').first().textContent(), /<img src=x onerror=alert\(1\)> <script>/);
     await staff.page.goto(`${server.url}/#/tickets/${ticketId}`);
     await staff.page.locator('#thread .message .message-text', { hasText: 'Look:' }).waitFor();
     assert.equal(await staff.page.locator('#ticket-title').textContent(), topic);

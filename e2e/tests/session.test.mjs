@@ -133,7 +133,7 @@ describe('sessions', () => {
     const staffUi = await openPage(browser, server);
     const sp = staffUi.page;
     await uiLogin(sp, 'agent3');
-    await waitForHash(sp, /^#\/staff\/all$/);
+    await waitForHash(sp, /^#\/staff\/open$/);
     await sp.goto(`${server.url}/#/tickets/${ticketId}`);
     await sp.locator('#ticket-title', { hasText: topic }).waitFor();
     await sp.locator('#assign-me').click();
@@ -150,7 +150,7 @@ describe('sessions', () => {
     await sp.locator('#save-controls').click();
     await sp.locator('.ticket-badges [data-status="resolved"]').waitFor();
     await eventually(async () => assert.match(await sp.locator('#ticket-details').textContent(), /Assigned to\s*Nobody yet/));
-    await sp.locator('#activity-list').getByText('Ticket unassigned').waitFor();
+    await sp.locator('#activity-list').getByText('agent3 unassigned the ticket').waitFor();
     assertClean(staffUi);
     await staffUi.context.close();
 

@@ -205,6 +205,20 @@ export async function patchTicket(id, etag, changes) {
   return { ticket, etag: newTag || (ticket && ticket.version !== undefined ? `"${ticket.version}"` : null) };
 }
 
+/**
+ * Changes several tickets at once: POST /api/v1/tickets/bulk/ with { ids, changes }. The server
+ * applies each ticket's change in its own transaction and answers 200 with one result per id:
+ * { id, ticket } or { id, problem } (404 not visible, 409 closed). At most 200 ids.
+ */
+export async function bulkUpdate(ids, changes) {
+  return post(`${API}/tickets/bulk/`, { ids, changes });
+}
+
+/** Adds a message (or internal note) to a ticket; body: { message, internal?, status?, ... }. */
+export async function postMessage(ticketId, body) {
+  return post(`${API}/tickets/${encodeURIComponent(ticketId)}/messages/`, body);
+}
+
 function xhrUpload(url, form, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();

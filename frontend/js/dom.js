@@ -82,22 +82,33 @@ export function relativeTime(iso, now = Date.now()) {
   return rtf.format(Math.round(seconds / 60) || (seconds < 0 ? -1 : 1), 'minute');
 }
 
-/** A <time> element showing a relative date, with the exact ISO time in datetime and title. */
-export function timeEl(iso) {
-  if (!iso) return h('span', { class: 'muted', text: '—' });
-  const exact = new Date(iso);
-  const title = Number.isNaN(exact.getTime()) ? iso : `${exact.toLocaleString()} (${iso})`;
-  return h('time', {
-    attrs: { datetime: iso, title },
-    dataset: { relative: '1' },
-    text: relativeTime(iso),
-  });
+const exactFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** "Dec 6, 2026, 2:03 PM" in the user's locale. */
+export function exactTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : exactFormat.format(d);
 }
 
-/** Refreshes every relative <time> in the page (called on an interval). */
+/**
+ * A <time> element. mode "relative" (default): "3 minutes ago", with the exact time in the title
+ * and in a part that lists show when the row has focus; mode "both": "Dec 6, 2026, 2:03 PM ·
+ * 3 minutes ago", for places where the exact time matters (the ticket's details, messages).
+ */
+export function timeEl(iso, { mode = 'relative' } = {}) {
+  if (!iso) return h('span', { class: 'muted', text: '—' });
+  const exact = exactTime(iso);
+  const rel = h('span', { class: 'time-relative', text: relativeTime(iso) });
+  const parts = mode === 'both'
+    ? [h('span', { class: 'time-exact', text: exact }), h('span', { class: 'time-sep', text: ' · ' }), rel]
+    : [rel, h('span', { class: 'time-exact time-on-focus', text: ` (${exact})` })];
+  return h('time', { class: ['time', `time-mode-${mode}`], attrs: { datetime: iso, title: exact }, dataset: { relative: '1' } }, parts);
+}
+
+/** Refreshes every relative time in the page (called on an interval). */
 export function refreshRelativeTimes(root = document) {
-  for (const el of root.querySelectorAll('time[data-relative]')) {
-    el.textContent = relativeTime(el.getAttribute('datetime'));
+  for (const el of root.querySelectorAll('time[data-relative] .time-relative')) {
+    el.textContent = relativeTime(el.parentElement.getAttribute('datetime'));
   }
 }
 
@@ -122,14 +133,31 @@ export function displayName(user) {
   return full || user.username || user.email || 'Unknown';
 }
 
-/** Debounces a function. */
+/** Debounces a function; .cancel() drops a pending call, .flush() makes it now. */
 export function debounce(fn, ms) {
   let timer = null;
-  const wrapped = (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
+  let pending = null;
+  const run = () => {
+    timer = null;
+    const args = pending;
+    pending = null;
+    fn(...args);
   };
-  wrapped.cancel = () => clearTimeout(timer);
+  const wrapped = (...args) => {
+    pending = args;
+    clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  wrapped.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+    pending = null;
+  };
+  wrapped.flush = () => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    run();
+  };
   return wrapped;
 }
 

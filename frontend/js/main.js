@@ -1,11 +1,16 @@
-// Application shell: routes, auth guard, navigation bar, view lifecycle.
+// Application shell: routes, auth guard, navigation bar, view lifecycle, the question asked before
+// leaving unsaved work, and the keyboard shortcuts that work everywhere.
 
 import { onAuthLost } from './api.js';
 import { clear, h, refreshRelativeTimes, replace, displayName } from './dom.js';
-import { current, navigate, route } from './router.js';
-import { forgetReturn, homeFor, rememberList, rememberReturn } from './app.js';
+import { clearAllDrafts } from './drafts.js';
+import { features, loadFeatures } from './features.js';
+import { setGlobalKeys, showShortcutSheet } from './keys.js';
+import { forgetList } from './list-state.js';
+import { backToList, forgetReturn, homeFor, leaveWarnings, rememberList, rememberReturn } from './navigation.js';
+import { current, navigate, route, takeForced } from './router.js';
 import * as session from './session.js';
-import { loading, notify, notifyError } from './ui.js';
+import { confirmDialog, loading, notify, notifyError } from './ui.js';
 import * as authViews from './views/auth.js';
 import * as listView from './views/list.js';
 import * as ticketView from './views/ticket.js';
@@ -34,6 +39,8 @@ const PUBLIC = new Set(['login', 'register']);
 
 const main = () => document.getElementById('main');
 let active = null; // { name, key, instance }
+let shownHash = null; // the hash of the screen on display
+let afterShow = null; // something to do once the next screen is shown (e.g. focus the search)
 
 /** Redirects that depend on the user; returns a hash to go to, or null. */
 function guard(loc, user) {
@@ -50,10 +57,44 @@ function guard(loc, user) {
   }
   if (loc.name === 'staff') {
     if (!session.isStaff()) return '#/tickets';
-    if (!['all', 'mine', 'unassigned'].includes(loc.args.scope)) return '#/staff/all';
+    if (!Object.hasOwn(listView.QUEUES, loc.args.scope)) return homeFor(user);
   }
   if (loc.name === 'users' && !session.isAdmin()) return homeFor(user);
   return null;
+}
+
+/** Screens with the same key update in place (a list with other filters keeps its focus). */
+function screenKey(loc) {
+  if (loc.name === 'ticket') return `ticket:${loc.args.id}`;
+  if (loc.name === 'staff') return `staff:${loc.args.scope}`;
+  return loc.name;
+}
+
+/** Asks before leaving a screen with unsaved work; resolves true when the user may go. */
+async function mayLeave() {
+  const warnings = leaveWarnings();
+  if (!warnings.length) return true;
+  return confirmDialog({
+    title: 'Leave this page?',
+    message: warnings.map((w) => w.message).join(' '),
+    confirmLabel: 'Leave',
+    cancelLabel: 'Stay',
+  });
+}
+
+async function onHashChange() {
+  const forced = takeForced();
+  const loc = current();
+  if (!forced && active && shownHash !== null && screenKey(loc) !== active.key && leaveWarnings().length) {
+    const target = window.location.hash;
+    // Show the screen's own address again while asking.
+    const url = new URL(window.location.href);
+    url.hash = shownHash;
+    window.history.replaceState(window.history.state, '', url);
+    if (await mayLeave()) navigate(target, { force: true });
+    return;
+  }
+  render();
 }
 
 function render() {
@@ -61,13 +102,13 @@ function render() {
   const user = session.user();
   const redirect = guard(loc, user);
   if (redirect) {
-    navigate(redirect, { replace: true });
+    navigate(redirect, { replace: true, force: true });
     return;
   }
   renderNav(loc);
+  shownHash = window.location.hash;
   if (loc.name === 'tickets' || loc.name === 'staff') rememberList(window.location.hash);
-  // Same screen with other filters: let the view update in place (keeps focus in the filters).
-  const key = loc.name === 'ticket' ? `ticket:${loc.args.id}` : loc.name === 'staff' ? `staff:${loc.args.scope}` : loc.name;
+  const key = screenKey(loc);
   if (active && active.key === key && active.instance && active.instance.update) {
     active.instance.update(loc);
     return;
@@ -80,7 +121,8 @@ function render() {
   const isFirst = active === null;
   const view = VIEWS[loc.name];
   active = { name: loc.name, key, instance: view.mount(container, loc) || null };
-  if (!isFirst) {
+  const handled = active.instance && active.instance.onShown ? active.instance.onShown() : false;
+  if (!isFirst && !handled) {
     const heading = container.querySelector('h1');
     if (heading) {
       heading.setAttribute('tabindex', '-1');
@@ -88,11 +130,14 @@ function render() {
     }
     window.scrollTo(0, 0);
   }
+  if (afterShow) {
+    const fn = afterShow;
+    afterShow = null;
+    fn();
+  }
 }
 
-function navLink(hash, text, loc) {
-  const here = window.location.hash.split('?')[0];
-  const isCurrent = here === hash || (hash === '#/tickets' && loc.name === 'tickets');
+function navLink(hash, text, isCurrent) {
   return h('a', { href: hash, class: 'nav-link', attrs: { 'aria-current': isCurrent ? 'page' : null }, text });
 }
 
@@ -100,25 +145,27 @@ function renderNav(loc) {
   const nav = document.getElementById('nav');
   const account = document.getElementById('account');
   const user = session.user();
+  setGlobalKeys(globalKeys());
   if (!user) {
     replace(nav);
     replace(account,
-      h('a', { href: '#/login', class: 'nav-link', attrs: { 'aria-current': loc.name === 'login' ? 'page' : null }, text: 'Log in' }),
-      h('a', { href: '#/register', class: 'nav-link', attrs: { 'aria-current': loc.name === 'register' ? 'page' : null }, text: 'Register' }));
+      navLink('#/login', 'Log in', loc.name === 'login'),
+      navLink('#/register', 'Register', loc.name === 'register'));
     return;
   }
   const links = [];
   if (session.isStaff()) {
-    links.push(navLink('#/staff/all', 'All tickets', loc), navLink('#/staff/mine', 'Assigned to me', loc),
-      navLink('#/staff/unassigned', 'Unassigned', loc));
-    if (session.isAdmin()) links.push(navLink('#/admin/users', 'Users', loc));
+    links.push(navLink(homeFor(user), 'Tickets', loc.name === 'staff'));
+    if (session.isAdmin()) links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
   } else {
-    links.push(navLink('#/tickets', 'My tickets', loc));
+    links.push(navLink('#/tickets', 'My tickets', loc.name === 'tickets'));
   }
   replace(nav, h('ul', { class: 'nav-list' }, links.map((a) => h('li', {}, a))));
   const logoutBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'logout-button', text: 'Log out' });
   logoutBtn.addEventListener('click', async () => {
+    if (!(await mayLeave())) return;
     logoutBtn.disabled = true;
+    clearAllDrafts();
     try {
       await session.logout();
       notify('You have been logged out.', 'success');
@@ -127,26 +174,76 @@ function renderNav(loc) {
     } finally {
       forgetReturn();
       rememberList(null);
-      navigate('#/login');
+      forgetList();
+      navigate('#/login', { force: true });
     }
   });
   replace(account,
+    h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'shortcuts-button', text: 'Shortcuts', attrs: { 'aria-keyshortcuts': '?' }, on: { click: openSheet } }),
     h('a', { href: '#/profile', class: 'nav-link account-name', id: 'account-name', attrs: { 'aria-current': loc.name === 'profile' ? 'page' : null, title: `${user.email} (${user.role})` } },
       displayName(user)),
     logoutBtn);
+}
+
+/* ---------- keyboard ---------- */
+
+function globalKeys() {
+  if (!session.user()) return {};
+  const keys = {
+    '?': openSheet,
+    '/': () => {
+      afterShow = () => {
+        const search = document.getElementById('filter-q');
+        if (search) search.focus();
+      };
+      navigate(backToList());
+    },
+  };
+  if (session.isStaff()) {
+    for (const [name, q] of Object.entries(listView.QUEUES)) keys[q.keys] = () => navigate(`#/staff/${name}`);
+  }
+  return keys;
+}
+
+function openSheet() {
+  const staff = session.isStaff();
+  const anywhere = [['?', 'Show this list'], ['/', 'Search the tickets'], ['Esc', 'Leave a text field; close a dialog or menu']];
+  if (staff) {
+    for (const q of Object.values(listView.QUEUES)) anywhere.push([q.keys, `Go to “${q.title}”`]);
+  }
+  const lists = [['j', 'Next ticket'], ['k', 'Previous ticket'], ['o', 'Open the current ticket'], ['Enter', 'Open the current ticket'], ['c', 'New ticket']];
+  if (staff && features().bulk) lists.push(['x', 'Select or unselect the current ticket']);
+  const ticket = [['r', 'Reply']];
+  if (staff) ticket.push(['n', 'Write an internal note'], ['a', 'Assign to me'], ['s', 'Go to the status']);
+  ticket.push(['Ctrl+Enter', staff ? 'Send (and mark resolved, as the button says)' : 'Send the reply'],
+    ['j', 'Next ticket of the list'], ['k', 'Previous ticket of the list'], ['Esc', 'Back to the list']);
+  showShortcutSheet([
+    { title: 'Anywhere', keys: anywhere },
+    { title: 'Ticket lists', keys: lists },
+    { title: 'A ticket', keys: ticket },
+  ]);
 }
 
 onAuthLost(() => {
   if (!session.user()) return;
   session.drop();
   rememberReturn(window.location.hash);
+  forgetList();
   notify('Your session has ended. Please log in again.', 'error');
-  navigate('#/login');
+  navigate('#/login', { force: true });
 });
 
 // Profile edits (name, email) show up in the top bar at once.
 session.onUserChange((u) => {
   if (u) renderNav(current());
+});
+
+// A reload or a closed tab loses what is not stored (a stored draft survives).
+window.addEventListener('beforeunload', (event) => {
+  if (leaveWarnings().some((w) => !w.kept)) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
 });
 
 async function start() {
@@ -157,6 +254,7 @@ async function start() {
     target.focus();
   });
   replace(main(), loading('Loading…'));
+  const featuresLoaded = loadFeatures();
   for (;;) {
     try {
       await session.restore();
@@ -168,7 +266,8 @@ async function start() {
       await new Promise((r) => setTimeout(r, 3000));
     }
   }
-  window.addEventListener('hashchange', render);
+  await featuresLoaded;
+  window.addEventListener('hashchange', onHashChange);
   render();
   setInterval(() => refreshRelativeTimes(), 30000);
 }

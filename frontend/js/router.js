@@ -60,11 +60,18 @@ export function href(path, params) {
   return `#${path}${qs ? `?${qs}` : ''}`;
 }
 
-/** Navigates; with replace the history entry is replaced and the listener called directly. */
-export function navigate(target, { replace = false } = {}) {
+let forced = false;
+
+/**
+ * Navigates; with replace the history entry is replaced and the listener called directly. force
+ * skips the "leave with unsaved work?" question (the work is gone or saved already).
+ */
+export function navigate(target, { replace = false, force = false } = {}) {
   const hashTarget = target.startsWith('#') ? target : `#${target}`;
+  forced = force;
   if (window.location.hash === hashTarget) {
-    if (!replace) window.dispatchEvent(new HashChangeEvent('hashchange'));
+    if (replace) forced = false;
+    else window.dispatchEvent(new HashChangeEvent('hashchange'));
     return;
   }
   if (replace) {
@@ -75,4 +82,11 @@ export function navigate(target, { replace = false } = {}) {
   } else {
     window.location.hash = hashTarget;
   }
+}
+
+/** Whether the navigation being handled was forced (read once). */
+export function takeForced() {
+  const f = forced;
+  forced = false;
+  return f;
 }

@@ -1,5 +1,5 @@
-// Shared UI pieces: notices (aria-live), modal dialogs with a focus trap, form fields and errors,
-// badges.
+// Shared UI pieces: notices (aria-live) placed clear of the control just used, modal dialogs with
+// a focus trap, form fields and errors, badges, a failure box with "Retry".
 
 import { h, uid } from './dom.js';
 
@@ -7,7 +7,55 @@ export const STATUS_LABELS = { open: 'Open', in_progress: 'In progress', resolve
 export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
 export const ROLE_LABELS = { customer: 'Customer', agent: 'Agent', admin: 'Admin' };
 
+/**
+ * "#1042" when the ticket has a number, else the last 8 characters of its id (ids are UUIDv7:
+ * their first characters are a timestamp, shared by tickets created close together).
+ */
+export function ticketRef(t) {
+  if (t && t.number !== undefined && t.number !== null) return `#${t.number}`;
+  return t && t.id ? String(t.id).slice(-8) : '';
+}
+
 /* ---------- notices ---------- */
+
+// The control the user touched last: notices must not cover it. Its box is kept too, for when a
+// re-render replaced it meanwhile.
+let lastUsed = null;
+let lastBox = null;
+function used(event) {
+  if (!(event.target instanceof Element)) return;
+  lastUsed = event.target;
+  lastBox = event.target.getBoundingClientRect();
+}
+document.addEventListener('pointerdown', used, true);
+document.addEventListener('keydown', used, true);
+
+const overlaps = (a, b) => a.left < b.right + 8 && b.left < a.right + 8 && a.top < b.bottom + 8 && b.top < a.bottom + 8;
+const CORNERS = [[], ['notices-top'], ['notices-left'], ['notices-top', 'notices-left']];
+
+/** The box to keep clear: the control just used (or its replacement with the same id). */
+function usedBox(region) {
+  const visible = (el) => el instanceof Element && el.isConnected && el !== document.body
+    && !region.contains(el) && el.getClientRects().length > 0;
+  if (visible(lastUsed)) return lastUsed.getBoundingClientRect();
+  const twin = lastUsed && lastUsed.id ? document.getElementById(lastUsed.id) : null;
+  if (visible(twin)) return twin.getBoundingClientRect();
+  if (lastBox && lastUsed && !region.contains(lastUsed)) return lastBox;
+  return visible(document.activeElement) ? document.activeElement.getBoundingClientRect() : null;
+}
+
+/** Moves the notice stack to the first corner where it does not cover the control just used. */
+function placeNotices(region) {
+  region.classList.remove('notices-top', 'notices-left');
+  const target = region.children.length ? usedBox(region) : null;
+  if (!target) return;
+  for (const corner of CORNERS) {
+    region.classList.remove('notices-top', 'notices-left');
+    region.classList.add(...corner);
+    if (!overlaps(region.getBoundingClientRect(), target)) return;
+  }
+  region.classList.remove('notices-top', 'notices-left');
+}
 
 /** Shows a message in the notice area (an aria-live region) and returns its element. */
 export function notify(message, kind = 'info', { timeout } = {}) {
@@ -21,6 +69,7 @@ export function notify(message, kind = 'info', { timeout } = {}) {
   region.append(item);
   // Keep the stack short: the oldest notices go first.
   while (region.children.length > 3) region.firstElementChild.remove();
+  placeNotices(region);
   const ms = timeout ?? (kind === 'error' ? 12000 : 5000);
   if (ms > 0) setTimeout(remove, ms);
   return item;
@@ -47,7 +96,7 @@ export function focusables(root) {
  * Opens a modal <dialog>. Focus is trapped inside; Esc or the close button closes it; focus
  * returns to the element that had it. Returns { dialog, body, footer, close }.
  */
-export function openDialog({ title, content = [], footer = [], className = '', onClose = null, initialFocus = null }) {
+export function openDialog({ title, content = [], footer = [], className = '', onClose = null, initialFocus = null, confirmClose = null }) {
   const opener = document.activeElement;
   const titleId = uid('dialog-title');
   const closeBtn = h('button', { type: 'button', class: 'btn btn-icon dialog-close', attrs: { 'aria-label': 'Close dialog' }, text: '×' });
@@ -75,12 +124,27 @@ export function openDialog({ title, content = [], footer = [], className = '', o
       first.focus();
     }
   });
-  // A click on the backdrop (outside the dialog box) closes it too.
+  // Esc, the close button and a click on the backdrop cancel; confirmClose() may keep it open.
+  let asking = false;
+  const cancel = async () => {
+    if (asking) return;
+    asking = true;
+    try {
+      if (!confirmClose || await confirmClose()) dialog.close('cancel');
+    } finally {
+      asking = false;
+    }
+  };
+  dialog.addEventListener('cancel', (event) => {
+    if (!confirmClose) return;
+    event.preventDefault();
+    cancel();
+  });
   dialog.addEventListener('click', (event) => {
     if (event.target === dialog) {
       const r = dialog.getBoundingClientRect();
       const inside = event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
-      if (!inside) dialog.close('cancel');
+      if (!inside) cancel();
     }
   });
 
@@ -92,7 +156,7 @@ export function openDialog({ title, content = [], footer = [], className = '', o
     if (opener && opener instanceof HTMLElement && document.contains(opener)) opener.focus();
     if (onClose) onClose(dialog.returnValue);
   });
-  closeBtn.addEventListener('click', () => dialog.close('cancel'));
+  closeBtn.addEventListener('click', cancel);
 
   document.body.append(dialog);
   dialog.showModal();
@@ -101,7 +165,7 @@ export function openDialog({ title, content = [], footer = [], className = '', o
     || focusables(body)[0]
     || closeBtn;
   target.focus();
-  return { dialog, body, footer: foot, close: (value = '') => { if (dialog.open) dialog.close(value); } };
+  return { dialog, body, footer: foot, cancel, close: (value = '') => { if (dialog.open) dialog.close(value); } };
 }
 
 /** Asks for confirmation; resolves true when confirmed. */
@@ -239,4 +303,22 @@ export function loading(text = 'Loading…') {
 /** An empty-state box. */
 export function empty(title, text = '', action = null) {
   return h('div', { class: 'empty' }, h('p', { class: 'empty-title', text: title }), text ? h('p', { text }) : null, action);
+}
+
+/**
+ * One box for a failed load: what failed, why, and a "Retry" button. onRetry() is also called by
+ * itself every `every` ms while the box is shown, so the screen recovers when the server is back.
+ * Returns the element; stop() on it (el.stop()) ends the automatic retries.
+ */
+export function failure(title, err, onRetry, { every = 5000, id = null } = {}) {
+  const retry = h('button', { type: 'button', class: 'btn', text: 'Retry' });
+  const box = h('div', { class: 'empty failure', id, attrs: { role: 'alert' } },
+    h('p', { class: 'empty-title', text: title }),
+    h('p', { text: (err && err.userMessage) || String(err || '') }),
+    h('p', { class: 'muted', text: 'Trying again by itself every few seconds.' }),
+    retry);
+  const timer = setInterval(() => { if (box.isConnected) onRetry(); else clearInterval(timer); }, every);
+  box.stop = () => clearInterval(timer);
+  retry.addEventListener('click', () => onRetry());
+  return box;
 }

@@ -2,21 +2,15 @@
 
 import { API, del } from '../api.js';
 import { displayName, formatBytes, h, icon, replace, timeEl } from '../dom.js';
-import * as session from '../session.js';
+import { canDeleteAttachment } from '../permissions.js';
 import { confirmDialog, notify, notifyError } from '../ui.js';
-import { uploadAll, uploadRow } from './create.js';
+import { uploadAll, uploadRow } from './uploads.js';
 
 /** A download link for an attachment (file_url is signed: no header needed). */
 export function attachmentLink(a) {
   return h('a', { href: a.file_url, class: 'attachment-link', attrs: { download: a.filename, title: `Download ${a.filename}` } },
     icon('file', 'icon attachment-icon'),
     h('span', { class: 'attachment-name', text: a.filename }));
-}
-
-function canDelete(a, ticket) {
-  const me = session.user();
-  if (!me || ticket.status === 'closed') return false;
-  return session.isStaff() || (a.uploaded_by && a.uploaded_by.id === me.id);
 }
 
 /**
@@ -68,7 +62,7 @@ export function attachmentsPanel(ctx) {
     }
     replace(list, items.map((a) => {
       const actions = [];
-      if (canDelete(a, ticket)) {
+      if (canDeleteAttachment(a, ticket)) {
         const btn = h('button', { type: 'button', class: 'btn btn-ghost btn-small btn-danger-text', text: 'Delete', attrs: { 'aria-label': `Delete ${a.filename}` } });
         btn.addEventListener('click', async () => {
           const ok = await confirmDialog({ title: 'Delete attachment?', message: `“${a.filename}” will be removed from this ticket.`, confirmLabel: 'Delete', danger: true });
@@ -87,7 +81,7 @@ export function attachmentsPanel(ctx) {
       return h('li', { class: 'attachment', dataset: { id: a.id } },
         attachmentLink(a),
         h('span', { class: 'attachment-meta muted' },
-          `${formatBytes(a.filesize)} · ${displayName(a.uploaded_by)} · `, timeEl(a.uploaded_at)),
+          `${formatBytes(a.filesize)} · ${displayName(a.uploaded_by)} · `, timeEl(a.uploaded_at, { mode: 'both' })),
         actions);
     }));
   }

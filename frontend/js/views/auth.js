@@ -1,6 +1,6 @@
 // Login and registration screens.
 
-import { afterLogin } from '../app.js';
+import { afterLogin } from '../navigation.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
 import { busy, clearFormErrors, field, notify, showFormErrors } from '../ui.js';

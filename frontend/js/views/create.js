@@ -1,52 +1,14 @@
 // The "new ticket" dialog: topic, description, priority and optional files, uploaded right after
-// the ticket exists, each with its own progress bar and error.
+// the ticket exists, each with its own progress bar and error. Closing it or leaving the screen
+// with text typed asks first.
 
-import { API, post, uploadAttachment } from '../api.js';
+import { API, post } from '../api.js';
 import { formatBytes, h, replace } from '../dom.js';
-import { busy, clearFormErrors, field, notify, openDialog, PRIORITY_LABELS, showFormErrors } from '../ui.js';
+import { onLeave } from '../navigation.js';
+import { busy, clearFormErrors, confirmDialog, field, notify, openDialog, PRIORITY_LABELS, showFormErrors } from '../ui.js';
+import { uploadAll, uploadRow } from './uploads.js';
 
-/** One row per file: name, size, progress bar, status text. */
-export function uploadRow(file) {
-  const bar = h('progress', { max: 1, value: 0, attrs: { 'aria-label': `Upload progress of ${file.name}` } });
-  const state = h('span', { class: 'upload-state', text: 'Waiting' });
-  const row = h('li', { class: 'upload-row' },
-    h('span', { class: 'upload-name', text: file.name }),
-    h('span', { class: 'upload-size muted', text: formatBytes(file.size) }),
-    bar, state);
-  return {
-    row,
-    progress(fraction) {
-      bar.value = fraction;
-      state.textContent = fraction >= 1 ? 'Processing…' : `${Math.round(fraction * 100)} %`;
-    },
-    done() {
-      bar.value = 1;
-      row.classList.add('upload-done');
-      state.textContent = 'Uploaded';
-    },
-    failed(err) {
-      row.classList.add('upload-failed');
-      state.textContent = `Failed: ${err.userMessage || err.message}`;
-      state.setAttribute('role', 'alert');
-    },
-  };
-}
-
-/** Uploads files one after the other; resolves with the number of failures. */
-export async function uploadAll(ticketId, files, rows, messageId = null) {
-  let failures = 0;
-  for (let i = 0; i < files.length; i += 1) {
-    const r = rows[i];
-    try {
-      await uploadAttachment(ticketId, files[i], { messageId, onProgress: (f) => r.progress(f) });
-      r.done();
-    } catch (err) {
-      failures += 1;
-      r.failed(err);
-    }
-  }
-  return failures;
-}
+const UNSAVED = 'The new ticket is not created yet: its text will be lost.';
 
 export function openCreateDialog({ onCreated }) {
   const topic = field({ label: 'Topic', name: 'topic', required: true, attrs: { maxlength: '255', autocomplete: 'off' } });
@@ -69,20 +31,25 @@ export function openCreateDialog({ onCreated }) {
 
   let working = false;
   let created = null;
+  const typed = () => !created && Boolean(topic.control.value.trim() || description.control.value.trim());
+  const dropCheck = onLeave(() => (typed() ? { message: UNSAVED, kept: false } : null));
   const d = openDialog({
     title: 'New ticket',
     className: 'dialog-create',
     content: [form],
     footer: [cancel, submit],
     initialFocus: topic.control,
+    confirmClose: async () => !working && (!typed() || confirmDialog({
+      title: 'Discard this ticket?', message: UNSAVED, confirmLabel: 'Discard', cancelLabel: 'Keep editing',
+    })),
     // However the dialog ends, a ticket that exists is shown.
-    onClose: () => { if (created) onCreated(created); },
+    onClose: () => {
+      dropCheck();
+      if (created) onCreated(created);
+    },
   });
   d.dialog.id = 'create-dialog';
-  d.dialog.addEventListener('cancel', (event) => {
-    if (working) event.preventDefault();
-  });
-  cancel.addEventListener('click', () => d.close('cancel'));
+  cancel.addEventListener('click', () => d.cancel());
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

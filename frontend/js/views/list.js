@@ -1,199 +1,216 @@
-// Ticket lists: the customer dashboard (#/tickets) and the staff console (#/staff/all|mine|unassigned).
-// Filters live in the hash, so every filtered view is a deep link and back/forward work.
+// Ticket lists: the customer's "My tickets" (#/tickets) and the staff queue (#/staff/<view>): the
+// built-in views with their counts, the filter bar, a table (staff on wide screens) or cards,
+// "Load more", bulk selection, j/k moves. The loaded pages, filters, scroll position and current
+// row are kept (list-state.js) for the way back and for previous/next in the ticket view.
 
 import { API, getPage, query } from '../api.js';
-import { debounce, displayName, h, replace, timeEl } from '../dom.js';
+import { h, replace } from '../dom.js';
+import { features } from '../features.js';
+import { saveList, listFor } from '../list-state.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
-import { empty, loading, notifyError, PRIORITY_LABELS, priorityBadge, STATUS_LABELS, statusBadge } from '../ui.js';
+import { setScreenKeys } from '../keys.js';
+import { empty, failure, loading, STATUS_LABELS } from '../ui.js';
+import { bulkBar, bulkSelection } from './bulk.js';
 import { openCreateDialog } from './create.js';
+import { filterBar, filtersFrom, isFiltered } from './list-filters.js';
+import { ticketCard, ticketTable } from './list-items.js';
 
-const ORDERINGS = [
-  ['-created_at', 'Newest first'],
-  ['created_at', 'Oldest first'],
-  ['-updated_at', 'Recently updated'],
-  ['updated_at', 'Least recently updated'],
-  ['-priority', 'Highest priority'],
-  ['priority', 'Lowest priority'],
-];
+const ACTIVE = ['open', 'in_progress'];
 const PAGE_SIZE = 25;
+const MAX_PAGE = 200;
 
-const SCOPES = {
-  tickets: { title: 'My tickets', endpoint: '/tickets/', extra: {} },
-  all: { title: 'All tickets', endpoint: '/tickets/', extra: {} },
-  mine: { title: 'Assigned to me', endpoint: '/assigned-tickets/', extra: {} },
-  unassigned: { title: 'Unassigned tickets', endpoint: '/tickets/', extra: { assigned_to: 'none' } },
+/** The staff's built-in views: #/staff/<key>. `keys` is the "g" shortcut. */
+export const QUEUES = {
+  mine: { title: 'My open', params: { assigned_to: 'me', status: ACTIVE }, keys: 'g m' },
+  unassigned: { title: 'Unassigned', params: { assigned_to: 'none', status: ACTIVE }, keys: 'g u' },
+  open: { title: 'All open', params: { status: ACTIVE }, keys: 'g a' },
+  recent: { title: 'Recently updated', params: {}, ordering: '-updated_at', keys: 'g r' },
+  all: { title: 'All tickets', params: {}, keys: 'g e' },
 };
+const CUSTOMER = { title: 'My tickets', params: {} };
 
-/** Reads valid filters from the hash query. */
-function filtersFrom(params) {
-  const list = (key, allowed) => (params.get(key) || '').split(',').map((s) => s.trim()).filter((s) => allowed.includes(s));
-  const ordering = params.get('ordering');
-  return {
-    status: list('status', Object.keys(STATUS_LABELS)),
-    priority: list('priority', Object.keys(PRIORITY_LABELS)),
-    q: (params.get('q') || '').trim(),
-    ordering: ORDERINGS.some(([v]) => v === ordering) ? ordering : '-created_at',
-  };
+/** The list URL with another page size (the cursor does not depend on it). */
+function withLimit(url, n) {
+  if (!url) return null;
+  const u = new URL(url, window.location.origin);
+  u.searchParams.set('limit', String(n));
+  return `${u.pathname}${u.search}`;
 }
 
-function checkboxGroup(legend, name, labels, badge) {
-  return h('fieldset', { class: 'filter-group' },
-    h('legend', { text: legend }),
-    h('div', { class: 'chips' }, Object.entries(labels).map(([value, text]) => h('label', { class: 'chip' },
-      h('input', { type: 'checkbox', name, value }),
-      badge(value, text)))));
-}
-
-function ticketItem(t, staff) {
-  const meta = [
-    statusBadge(t.status, t.status_display),
-    priorityBadge(t.priority, t.priority_display),
-    h('span', { class: 'meta-item' }, 'Opened ', timeEl(t.created_at)),
-  ];
-  if (t.updated_at && t.updated_at !== t.created_at) meta.push(h('span', { class: 'meta-item' }, 'updated ', timeEl(t.updated_at)));
-  meta.push(h('span', { class: 'meta-item', text: `${t.message_count ?? 0} ${t.message_count === 1 ? 'message' : 'messages'}` }));
-  if (staff) {
-    meta.push(h('span', { class: 'meta-item', text: `by ${displayName(t.user)}` }));
-    meta.push(h('span', { class: 'meta-item', text: t.assigned_to ? `assigned to ${displayName(t.assigned_to)}` : 'unassigned' }));
-  } else if (t.assigned_to) {
-    meta.push(h('span', { class: 'meta-item', text: `handled by ${displayName(t.assigned_to)}` }));
-  }
-  return h('li', { class: ['ticket-item', `ticket-${t.status}`], dataset: { id: t.id } },
-    h('a', { href: `#/tickets/${encodeURIComponent(t.id)}`, class: 'ticket-link' },
-      h('span', { class: 'ticket-topic', text: t.topic }),
-      h('span', { class: 'ticket-excerpt', text: t.description.length > 160 ? `${t.description.slice(0, 160)}…` : t.description })),
-    h('div', { class: 'ticket-meta' }, meta));
+function freshState(hash, title) {
+  return { hash, title, items: [], next: null, total: null, scrollY: 0, currentId: null, selected: new Set() };
 }
 
 export function mount(main, loc) {
   const staff = session.isStaff();
-  const scopeKey = loc.name === 'staff' ? loc.args.scope : 'tickets';
-  const scope = SCOPES[scopeKey] || SCOPES.tickets;
+  const queueKey = loc.name === 'staff' ? loc.args.scope : null;
+  const queue = staff ? QUEUES[queueKey] || QUEUES.all : CUSTOMER;
   const basePath = loc.path;
-  document.title = `${scope.title} · Helpdesk`;
+  const defaultOrdering = queue.ordering || '-created_at';
+  const wide = window.matchMedia('(min-width: 701px)');
+  const useBulk = staff && features().bulk;
+  document.title = `${queue.title} · Helpdesk`;
 
-  const searchInput = h('input', { type: 'search', id: 'filter-q', name: 'q', attrs: { autocomplete: 'off', placeholder: 'Topic or description' } });
-  const ordering = h('select', { id: 'filter-ordering', name: 'ordering' }, ORDERINGS.map(([v, text]) => h('option', { value: v, text })));
-  const statusGroup = checkboxGroup('Status', 'status', STATUS_LABELS, statusBadge);
-  const priorityGroup = checkboxGroup('Priority', 'priority', PRIORITY_LABELS, priorityBadge);
-  const clearBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'clear-filters', text: 'Clear filters' });
-  const form = h('form', { class: 'filters card', id: 'filters', attrs: { role: 'search', 'aria-label': 'Filter tickets' } },
-    h('div', { class: 'filter-search' },
-      h('label', { htmlFor: 'filter-q', text: 'Search' }),
-      h('div', { class: 'input-with-button' }, searchInput, h('button', { type: 'submit', class: 'btn', text: 'Search' }))),
-    statusGroup, priorityGroup,
-    h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'filter-ordering', text: 'Sort by' }), ordering),
-    h('div', { class: 'filter-actions' }, clearBtn));
-
-  const summary = h('p', { class: 'list-summary', id: 'list-summary', attrs: { 'aria-live': 'polite' } });
-  const list = h('ul', { class: 'ticket-list', id: 'ticket-list', attrs: { 'aria-label': scope.title } });
-  const status = h('div', { class: 'list-status' });
-  const moreBtn = h('button', { type: 'button', class: 'btn', id: 'load-more', hidden: true, text: 'Load more' });
-  const newBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'new-ticket', text: '+ New ticket' });
-
-  const counters = h('ul', { class: 'counters', attrs: { 'aria-label': 'Tickets by status' } });
-  // On phones the filters fold away behind a "Filters" toggle; on wider screens they stay open.
-  const filterSummary = h('summary', { class: 'btn filters-toggle', text: 'Filters' });
-  const details = h('details', { class: 'filters-details', open: true }, filterSummary, form);
-  const phone = window.matchMedia('(max-width: 600px)');
-  main.append(h('section', { class: 'page' },
-    h('div', { class: 'page-header' }, h('h1', { text: scope.title }), newBtn),
-    staff ? null : counters,
-    details, summary, status, list, h('div', { class: 'list-more' }, moreBtn)));
-
-  let filters = filtersFrom(loc.params);
-  let next = null;
-  let shown = 0;
-  let total = null;
+  let filters = filtersFrom(loc.params, defaultOrdering);
+  let state = listFor(window.location.hash);
+  const restored = Boolean(state && state.items.length);
+  if (!state) state = freshState(window.location.hash, queue.title);
+  const selected = state.selected; // one set for this screen, whatever the filters
+  saveList(state);
   let generation = 0;
 
-  function syncControls() {
-    if (document.activeElement !== searchInput) searchInput.value = filters.q;
-    ordering.value = filters.ordering;
-    for (const cb of statusGroup.querySelectorAll('input')) cb.checked = filters.status.includes(cb.value);
-    for (const cb of priorityGroup.querySelectorAll('input')) cb.checked = filters.priority.includes(cb.value);
-    const active = filters.status.length || filters.priority.length || filters.q || filters.ordering !== '-created_at';
-    clearBtn.hidden = !active;
-    const n = filters.status.length + filters.priority.length + (filters.q ? 1 : 0);
-    filterSummary.textContent = n ? `Filters (${n} active)` : 'Filters';
-    if (!phone.matches || n) details.open = true;
-  }
+  const bar = filterBar({
+    defaultOrdering,
+    onChange: (q, { replace: replaceEntry }) => navigate(href(basePath, q), { replace: replaceEntry }),
+  });
+  const summary = h('p', { class: 'list-summary', id: 'list-summary', attrs: { 'aria-live': 'polite' } });
+  const status = h('div', { class: 'list-status' });
+  const cards = h('ul', { class: 'ticket-list', id: 'ticket-list', attrs: { 'aria-label': queue.title } });
+  const table = ticketTable({ caption: queue.title, onSort: (ordering) => navigate(href(basePath, { ...currentQuery(), ordering: ordering === defaultOrdering ? '' : ordering })) });
+  const itemsBox = h('div', { class: 'list-items' });
+  const moreBtn = h('button', { type: 'button', class: 'btn', id: 'load-more', hidden: true, text: 'Load more' });
+  const newBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'new-ticket', text: '+ New ticket' });
+  const views = h('nav', { class: 'views', attrs: { 'aria-label': 'Views' } });
+  const counters = h('ul', { class: 'counters', attrs: { 'aria-label': 'Tickets by status' } });
 
-  function readControls() {
+  const selection = useBulk ? bulkSelection({ selected, getItems: () => state.items, onChange: () => bulk.update() }) : null;
+  const bulk = useBulk ? bulkBar({
+    selected,
+    getItems: () => state.items,
+    onClear: () => selection.clear(),
+    onDone: () => { refresh(); loadCounts(); },
+  }) : null;
+
+  const screen = h('section', { class: ['page', staff ? 'page-wide' : ''] },
+    h('div', { class: 'page-header list-header' }, h('h1', { text: queue.title }), staff ? views : null, newBtn),
+    staff ? null : counters,
+    bar.el,
+    h('div', { class: 'list-toolbar' }, summary, bulk ? bulk.el : null),
+    status, itemsBox, h('div', { class: 'list-more' }, moreBtn));
+  main.append(screen);
+
+  function currentQuery() {
     return {
-      q: searchInput.value.trim(),
-      status: [...statusGroup.querySelectorAll('input:checked')].map((c) => c.value),
-      priority: [...priorityGroup.querySelectorAll('input:checked')].map((c) => c.value),
-      ordering: ordering.value === '-created_at' ? '' : ordering.value,
+      q: filters.q, status: filters.status, priority: filters.priority,
+      ordering: filters.ordering === defaultOrdering ? '' : filters.ordering,
     };
   }
 
-  function apply({ replaceEntry = false } = {}) {
-    navigate(href(basePath, readControls()), { replace: replaceEntry });
+  const asTable = () => staff && wide.matches;
+
+  /** Draws the tickets; a redraw keeps the scroll position and the focused row. */
+  function renderItems() {
+    const focusedId = document.activeElement && itemsBox.contains(document.activeElement)
+      ? document.activeElement.closest('[data-id]')?.dataset.id : null;
+    const y = window.scrollY;
+    screen.classList.toggle('list-as-table', asTable());
+    const box = asTable() ? table.el : cards;
+    if (asTable()) table.render(state.items, { ordering: filters.ordering, selection, captionText: `${queue.title}: ${summary.textContent}` });
+    else replace(cards, state.items.map((t) => ticketCard(t, staff)));
+    if (!state.items.length) replace(itemsBox);
+    else if (itemsBox.firstChild !== box) replace(itemsBox, box);
+    markCurrent();
+    if (focusedId) rowLink(focusedId)?.focus({ preventScroll: true });
+    if (window.scrollY !== y) window.scrollTo(0, y);
+    if (bulk) bulk.update();
+  }
+
+  function rowOf(id) {
+    return id ? itemsBox.querySelector(`[data-id="${CSS.escape(id)}"]`) : null;
+  }
+  function rowLink(id) {
+    const row = rowOf(id);
+    return row ? row.querySelector('a.ticket-link') : null;
+  }
+  function markCurrent() {
+    for (const el of itemsBox.querySelectorAll('.row-current')) el.classList.remove('row-current');
+    const row = rowOf(state.currentId);
+    if (row) row.classList.add('row-current');
   }
 
   function updateSummary() {
-    const filtered = filters.status.length || filters.priority.length || filters.q;
-    if (total === null) summary.textContent = `Showing ${shown} tickets`;
-    else summary.textContent = `Showing ${shown} of ${total} ${total === 1 ? 'ticket' : 'tickets'}${filtered ? ' matching the filters' : ''}`;
-    moreBtn.hidden = !next;
+    const shown = state.items.length;
+    if (state.total === null) summary.textContent = `Showing ${shown} tickets`;
+    else summary.textContent = `Showing ${shown} of ${state.total} ${state.total === 1 ? 'ticket' : 'tickets'}${isFiltered(filters) ? ' matching the filters' : ''}`;
+    moreBtn.hidden = !state.next;
   }
 
-  async function load(url, { appendItems = false } = {}) {
+  function showEmpty() {
+    if (state.items.length) return;
+    replace(status, isFiltered(filters)
+      ? empty('No tickets match these filters.', 'Try other filters or clear them.')
+      : empty(staff ? 'No tickets here.' : 'You have no tickets yet.', staff ? '' : 'Open one and our team will get back to you.'));
+  }
+
+  function firstPageUrl(count = PAGE_SIZE) {
+    const params = { ...queue.params, priority: filters.priority, q: filters.q, ordering: filters.ordering, limit: count };
+    if (filters.status.length) params.status = filters.status;
+    return `${API}/tickets/${query(params)}`;
+  }
+
+  /**
+   * Loads the first page (or, with append, the next one). quiet keeps what is shown until the
+   * answer is there (a refresh, an automatic retry); count reloads that many tickets at once.
+   */
+  async function load({ append = false, quiet = false, count = PAGE_SIZE } = {}) {
     const gen = ++generation;
-    if (!appendItems) {
-      replace(list);
+    const mine = state;
+    if (!append && !quiet) {
+      mine.items = [];
+      replace(itemsBox);
       replace(status, loading('Loading tickets…'));
       summary.textContent = '';
       moreBtn.hidden = true;
-    } else {
+    }
+    if (append) {
       moreBtn.disabled = true;
       moreBtn.textContent = 'Loading…';
     }
-    list.setAttribute('aria-busy', 'true');
+    itemsBox.setAttribute('aria-busy', 'true');
     try {
-      const page = await getPage(url);
+      const page = await getPage(append ? mine.next : firstPageUrl(count));
       if (gen !== generation) return;
-      replace(status);
-      if (!appendItems) shown = 0;
-      total = page.total;
-      next = page.next;
-      shown += page.items.length;
-      list.append(...page.items.map((t) => ticketItem(t, staff)));
-      if (!shown) {
-        const filtered = filters.status.length || filters.priority.length || filters.q;
-        replace(status, filtered
-          ? empty('No tickets match these filters.', 'Try other filters or clear them.')
-          : empty(staff ? 'No tickets here.' : 'You have no tickets yet.', staff ? '' : 'Open one and our team will get back to you.'));
+      if (append) {
+        const known = new Set(mine.items.map((t) => t.id));
+        mine.items.push(...page.items.filter((t) => !known.has(t.id)));
+      } else {
+        mine.items = page.items;
       }
+      mine.next = withLimit(page.next, PAGE_SIZE);
+      mine.total = page.total;
+      replace(status);
       updateSummary();
+      renderItems();
+      showEmpty();
     } catch (err) {
       if (gen !== generation) return;
-      replace(status, empty('The tickets could not be loaded.', err.userMessage || String(err)));
-      notifyError(err, 'Loading tickets');
+      // One message, with a Retry button, retrying by itself until the server answers again.
+      if (!status.querySelector('.failure')) {
+        replace(status, failure('The tickets could not be loaded.', err, () => load({ quiet: true, count: Math.max(mine.items.length, PAGE_SIZE) }), { id: 'list-failure' }));
+      }
     } finally {
       if (gen === generation) {
-        list.removeAttribute('aria-busy');
+        itemsBox.removeAttribute('aria-busy');
         moreBtn.disabled = false;
         moreBtn.textContent = 'Load more';
       }
     }
   }
 
-  function firstPageUrl() {
-    return `${API}${scope.endpoint}${query({
-      ...scope.extra,
-      status: filters.status,
-      priority: filters.priority,
-      q: filters.q,
-      ordering: filters.ordering,
-      limit: PAGE_SIZE,
-    })}`;
+  /** Reloads as many tickets as are shown, keeping the screen as it is meanwhile. */
+  function refresh() {
+    return load({ quiet: true, count: Math.min(Math.max(state.items.length, PAGE_SIZE), MAX_PAGE) });
   }
 
-  async function loadCounters() {
-    if (staff) return;
+  async function loadCounts() {
+    if (staff) {
+      const entries = Object.entries(QUEUES);
+      const totals = await Promise.all(entries.map(([, q]) => getPage(`${API}/tickets/${query({ ...q.params, limit: 1 })}`)
+        .then((p) => p.total).catch(() => null)));
+      renderViews(Object.fromEntries(entries.map(([k], i) => [k, totals[i]])));
+      return;
+    }
     const entries = Object.entries(STATUS_LABELS);
     const results = await Promise.all(entries.map(([s]) => getPage(`${API}/tickets/${query({ status: s, limit: 1 })}`).catch(() => null)));
     replace(counters, entries.map(([s, label], i) => {
@@ -203,46 +220,111 @@ export function mount(main, loc) {
     }));
   }
 
-  const debouncedSearch = debounce(() => apply({ replaceEntry: true }), 400);
-  searchInput.addEventListener('input', debouncedSearch);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    debouncedSearch.cancel();
-    apply();
+  function renderViews(counts = {}) {
+    replace(views, h('ul', { class: 'view-list' }, Object.entries(QUEUES).map(([k, q]) => h('li', {},
+      h('a', { href: `#/staff/${k}`, class: 'view-link', id: `view-${k}`, attrs: { 'aria-current': k === queueKey ? 'page' : null } },
+        q.title, h('span', { class: 'view-count', text: counts[k] === undefined || counts[k] === null ? '' : String(counts[k]) }))))));
+  }
+
+  /* ---------- keyboard ---------- */
+
+  function move(step) {
+    const ids = state.items.map((t) => t.id);
+    if (!ids.length) return;
+    let i = ids.indexOf(state.currentId);
+    i = i === -1 ? (step > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, i + step));
+    state.currentId = ids[i];
+    markCurrent();
+    const link = rowLink(ids[i]);
+    if (link) {
+      link.focus({ preventScroll: true });
+      link.scrollIntoView({ block: 'nearest' });
+    }
+  }
+  function openCurrent() {
+    const id = state.currentId || (state.items[0] && state.items[0].id);
+    if (id) navigate(`#/tickets/${encodeURIComponent(id)}`);
+  }
+  itemsBox.addEventListener('focusin', (event) => {
+    const row = event.target.closest('[data-id]');
+    if (row) {
+      state.currentId = row.dataset.id;
+      markCurrent();
+    }
   });
-  form.addEventListener('change', (event) => {
-    if (event.target === searchInput) return;
-    apply();
+  const dropKeys = setScreenKeys({
+    j: () => move(1),
+    k: () => move(-1),
+    o: openCurrent,
+    Enter: openCurrent,
+    x: () => { if (selection && state.currentId) selection.toggle(state.currentId); },
+    c: () => newBtn.click(),
+    '/': () => {
+      bar.el.open = true;
+      bar.search.focus();
+      bar.search.select();
+    },
   });
-  clearBtn.addEventListener('click', () => {
-    searchInput.value = '';
-    navigate(href(basePath));
-    searchInput.focus();
-  });
-  moreBtn.addEventListener('click', () => {
-    if (next) load(next, { appendItems: true });
-  });
+
+  /* ---------- wiring ---------- */
+
+  moreBtn.addEventListener('click', () => { if (state.next) load({ append: true }); });
   newBtn.addEventListener('click', () => openCreateDialog({
     onCreated: (ticket) => navigate(`#/tickets/${encodeURIComponent(ticket.id)}`),
   }));
+  const onWide = () => renderItems();
+  wide.addEventListener('change', onWide);
+  const onOnline = () => { if (status.querySelector('.failure')) refresh(); };
+  window.addEventListener('online', onOnline);
+  const countTimer = staff ? setInterval(loadCounts, 60000) : null;
 
-  details.open = !phone.matches;
-  const onResize = () => { if (!phone.matches) details.open = true; };
-  phone.addEventListener('change', onResize);
-  syncControls();
-  load(firstPageUrl());
-  loadCounters();
+  if (staff) renderViews();
+  bar.sync(filters);
+  if (restored) {
+    updateSummary();
+    renderItems();
+    refresh();
+  } else {
+    load();
+  }
+  loadCounts();
 
   return {
+    /** Called by the shell once the screen is in place: restores scroll and focus when kept. */
+    onShown() {
+      if (!restored) return false;
+      window.scrollTo(0, state.scrollY);
+      const link = rowLink(state.currentId);
+      if (!link) return false;
+      link.focus({ preventScroll: true });
+      const box = link.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) link.scrollIntoView({ block: 'nearest' });
+      return true;
+    },
     update(newLoc) {
-      filters = filtersFrom(newLoc.params);
-      syncControls();
-      load(firstPageUrl());
+      filters = filtersFrom(newLoc.params, defaultOrdering);
+      bar.sync(filters);
+      const kept = listFor(window.location.hash);
+      state = kept || freshState(window.location.hash, queue.title);
+      selected.clear();
+      state.selected = selected;
+      saveList(state);
+      if (kept && kept.items.length) {
+        updateSummary();
+        renderItems();
+        refresh();
+      } else {
+        load();
+      }
     },
     unmount() {
-      phone.removeEventListener('change', onResize);
-      debouncedSearch.cancel();
+      state.scrollY = window.scrollY;
       generation += 1;
+      bar.dispose();
+      dropKeys();
+      wide.removeEventListener('change', onWide);
+      window.removeEventListener('online', onOnline);
+      if (countTimer) clearInterval(countTimer);
     },
   };
 }

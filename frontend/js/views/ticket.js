@@ -1,43 +1,31 @@
-// One ticket: header with badges and actions, details (with staff controls), description,
-// conversation, reply form, attachments and activity log.
+// One ticket: header (number, subject, badges, Edit, a "More" menu for Close and Delete), previous
+// and next within the list it was opened from, details with the staff controls, description,
+// conversation, reply form, attachments and activity log; the ticket's keyboard shortcuts.
 
-import { backToList, homeFor } from '../app.js';
-import { API, del, getPage, getTicket, patchTicket, query } from '../api.js';
+import { API, del, getTicket, patchTicket } from '../api.js';
 import { displayName, h, replace, timeEl } from '../dom.js';
+import { setScreenKeys } from '../keys.js';
+import { dropListItem, markCurrent, neighbour, positionOf, updateListItem } from '../list-state.js';
+import { menuButton } from '../menu.js';
+import { backToList, homeFor, onLeave } from '../navigation.js';
+import { ticketActions } from '../permissions.js';
 import { navigate } from '../router.js';
 import * as session from '../session.js';
+import { staffCache } from '../staff.js';
 import {
-  busy, clearFormErrors, confirmDialog, empty, field, loading, notify, notifyError, openDialog,
-  PRIORITY_LABELS, priorityBadge, showFormErrors, STATUS_LABELS, statusBadge,
+  busy, confirmDialog, empty, failure, field, loading, notify, notifyError, openDialog, priorityBadge,
+  showFormErrors, statusBadge, ticketRef,
 } from '../ui.js';
+import { activityPanel } from './activity.js';
 import { attachmentsPanel } from './attachments.js';
-import { activityPanel, replyPanel, threadPanel } from './thread.js';
+import { composer } from './composer.js';
+import { staffControls } from './ticket-controls.js';
+import { threadPanel } from './thread.js';
 
-/** The status moves the lifecycle allows from each status. */
-export const TRANSITIONS = {
-  open: ['in_progress', 'resolved', 'closed'],
-  in_progress: ['resolved', 'closed'],
-  resolved: ['open', 'in_progress', 'closed'],
-  closed: [],
-};
+const UNSENT = 'Your reply is not sent yet (it stays saved as a draft).';
+const UNSAVED = 'Your changes to status, priority or assignee are not saved.';
 
-let staffCache = null;
-/** Agents and admins for the assignment picker (all pages), cached per page load. */
-async function loadStaff() {
-  if (staffCache) return staffCache;
-  const users = [];
-  for (const role of ['agent', 'admin']) {
-    let url = `${API}/users/${query({ role, limit: 200 })}`;
-    for (let i = 0; url && i < 10; i += 1) {
-      const page = await getPage(url);
-      users.push(...page.items);
-      url = page.next;
-    }
-  }
-  staffCache = users.filter((u) => u.is_active !== false)
-    .sort((a, b) => displayName(a).localeCompare(displayName(b)));
-  return staffCache;
-}
+const hasNumber = (t) => t.number !== undefined && t.number !== null;
 
 export function mount(main, loc) {
   const id = loc.args.id;
@@ -48,9 +36,16 @@ export function mount(main, loc) {
 
   replace(main, loading('Loading ticket…'));
 
+  const controls = staff ? staffControls({ getTicket: () => ticket, saveChanges }, { onPending: () => reply.sync() }) : null;
+  const reply = composer({
+    getTicket: () => ticket,
+    reload,
+    pending: () => (controls ? controls.pending() : {}),
+    clearPending: () => { if (controls) controls.clearPending(); },
+    saveChanges,
+  });
   const ctx = { getTicket: () => ticket, reload };
   const thread = threadPanel();
-  const reply = replyPanel(ctx);
   const attachments = attachmentsPanel(ctx);
   const activity = activityPanel();
 
@@ -60,11 +55,12 @@ export function mount(main, loc) {
   const dates = h('p', { class: 'ticket-dates muted' });
   const description = h('p', { class: 'ticket-description', id: 'ticket-description' });
   const details = h('dl', { class: 'details', id: 'ticket-details' });
-  const controls = h('div', { class: 'staff-controls' });
+  const pager = h('nav', { class: 'pager', id: 'ticket-pager', attrs: { 'aria-label': 'Tickets in the list' } });
 
   const view = h('article', { class: 'page ticket-view', id: 'ticket-view', dataset: { id } },
-    h('nav', { class: 'breadcrumb', attrs: { 'aria-label': 'Breadcrumb' } },
-      h('a', { href: backToList(), text: '← Back to tickets' })),
+    h('div', { class: 'ticket-nav' },
+      h('nav', { class: 'breadcrumb', attrs: { 'aria-label': 'Breadcrumb' } }, h('a', { href: backToList(), text: '← Back to tickets' })),
+      pager),
     h('header', { class: 'ticket-header' },
       h('div', { class: 'ticket-heading' }, title, badges, dates),
       actions),
@@ -76,122 +72,90 @@ export function mount(main, loc) {
         reply.el),
       h('aside', { class: 'ticket-side', attrs: { 'aria-label': 'Ticket details' } },
         h('section', { class: 'card', attrs: { 'aria-labelledby': 'details-heading' } },
-          h('h2', { id: 'details-heading', text: 'Details' }), details, controls),
+          h('h2', { id: 'details-heading', text: 'Details' }), details, controls ? controls.el : null),
         attachments.el,
         activity.el)));
 
   function renderHeader() {
-    title.textContent = ticket.topic;
-    document.title = `${ticket.topic} · Helpdesk`;
+    const ref = hasNumber(ticket) ? ticketRef(ticket) : '';
+    replace(title, ref ? h('span', { class: 'ticket-number', text: ref }) : null, ticket.topic);
+    document.title = `${ref ? `${ref} ` : ''}${ticket.topic} · Helpdesk`;
     replace(badges, statusBadge(ticket.status, ticket.status_display), priorityBadge(ticket.priority, ticket.priority_display));
     const parts = ['Opened ', timeEl(ticket.created_at), ' by ', displayName(ticket.user)];
     if (ticket.updated_at) parts.push(' · updated ', timeEl(ticket.updated_at));
     replace(dates, parts);
 
-    const me = session.user();
-    const owner = me && ticket.user && ticket.user.id === me.id;
+    const can = ticketActions(ticket);
     const buttons = [];
-    if (ticket.status !== 'closed' && (owner || staff)) {
-      buttons.push(button('Edit', 'btn', editTicket, 'edit-ticket'));
-    }
-    if (ticket.status === 'resolved' && owner && !staff) {
+    if (can.canEdit) buttons.push(button('Edit', 'btn', editTicket, 'edit-ticket'));
+    if (!staff && ticket.status === 'resolved' && can.transitions.includes('open')) {
       buttons.push(button('Reopen ticket', 'btn', () => changeStatus('open'), 'reopen-ticket'));
     }
-    if (ticket.status !== 'closed' && owner && !staff) {
-      buttons.push(button('Close ticket', 'btn btn-danger', closeTicket, 'close-ticket'));
-    }
-    if (staff) buttons.push(button('Delete ticket', 'btn btn-danger', deleteTicket, 'delete-ticket'));
+    const more = [];
+    if (can.transitions.includes('closed')) more.push({ label: 'Close ticket…', id: 'close-ticket', danger: true, onSelect: closeTicket });
+    if (can.canDelete) more.push({ label: 'Delete ticket…', id: 'delete-ticket', danger: true, onSelect: deleteTicket });
+    if (more.length) buttons.push(menuButton({ label: 'More', id: 'ticket-more', className: 'btn', items: more }).el);
     replace(actions, buttons);
+  }
+
+  function renderPager() {
+    const pos = positionOf(ticket ? ticket.id : id);
+    if (!pos) {
+      replace(pager);
+      return;
+    }
+    const prev = h('button', { type: 'button', class: 'btn btn-small', id: 'prev-ticket', disabled: !pos.prev, text: '← Previous' });
+    const next = h('button', { type: 'button', class: 'btn btn-small', id: 'next-ticket', disabled: !pos.next && !pos.more, text: 'Next →' });
+    prev.addEventListener('click', () => go(-1));
+    next.addEventListener('click', () => go(1));
+    replace(pager, h('span', { class: 'pager-position muted', id: 'pager-position', text: `${pos.index + 1} of ${pos.count} in ${pos.title}` }), prev, next);
+  }
+
+  async function go(step) {
+    try {
+      const target = await neighbour(ticket ? ticket.id : id, step);
+      if (target) navigate(`#/tickets/${encodeURIComponent(target.id)}`);
+      else notify(step > 0 ? 'This is the last ticket of the list.' : 'This is the first ticket of the list.', 'info');
+    } catch (err) {
+      notifyError(err, 'Loading the next tickets');
+    }
   }
 
   function renderDetails() {
     const row = (term, value) => [h('dt', { text: term }), h('dd', {}, value)];
+    const both = (iso) => timeEl(iso, { mode: 'both' });
     replace(details,
+      row('Ticket', h('span', { class: 'ticket-ref', text: hasNumber(ticket) ? ticketRef(ticket) : ticket.id })),
       row('Status', statusBadge(ticket.status, ticket.status_display)),
       row('Priority', priorityBadge(ticket.priority, ticket.priority_display)),
       row('Customer', [displayName(ticket.user), ticket.user && ticket.user.email ? h('span', { class: 'detail-sub muted', text: ticket.user.email }) : null]),
       row('Assigned to', ticket.assigned_to ? displayName(ticket.assigned_to) : 'Nobody yet'),
-      row('Created', timeEl(ticket.created_at)),
-      row('Updated', timeEl(ticket.updated_at)),
-      ticket.resolved_at ? row('Resolved', timeEl(ticket.resolved_at)) : null,
-      ticket.closed_at ? row('Closed', timeEl(ticket.closed_at)) : null);
-    if (staff) renderControls();
+      row('Created', both(ticket.created_at)),
+      row('Updated', both(ticket.updated_at)),
+      ticket.resolved_at ? row('Resolved', both(ticket.resolved_at)) : null,
+      ticket.closed_at ? row('Closed', both(ticket.closed_at)) : null);
+    if (controls) controls.render(ticket);
   }
 
-  function renderControls() {
-    if (ticket.status === 'closed') {
-      replace(controls, h('p', { class: 'muted', text: 'This ticket is closed; it can no longer be changed.' }));
-      return;
-    }
-    const statusOptions = [[ticket.status, `${STATUS_LABELS[ticket.status]} (current)`],
-      ...TRANSITIONS[ticket.status].map((s) => [s, STATUS_LABELS[s]])];
-    const status = field({ label: 'Status', name: 'status', kind: 'select', value: ticket.status, options: statusOptions });
-    const priority = field({ label: 'Priority', name: 'priority', kind: 'select', value: ticket.priority, options: Object.entries(PRIORITY_LABELS) });
-    const currentAssignee = ticket.assigned_to ? ticket.assigned_to.id : '';
-    const assigneeOptions = [['', 'Unassigned']];
-    if (ticket.assigned_to) assigneeOptions.push([ticket.assigned_to.id, displayName(ticket.assigned_to)]);
-    const assignee = field({ label: 'Assignee', name: 'assigned_to', kind: 'select', value: currentAssignee, options: assigneeOptions });
-    const me = session.user();
-    const assignMe = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'assign-me', text: 'Assign to me' });
-    assignMe.hidden = currentAssignee === me.id;
-    const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'save-controls', text: 'Save changes' });
-    const form = h('form', { class: 'form controls-form', id: 'controls-form', noValidate: true, attrs: { 'aria-label': 'Change status, priority and assignee' } },
-      status, priority, assignee, assignMe, save);
-    replace(controls, form);
-
-    loadStaff().then((people) => {
-      const select = assignee.control;
-      const chosen = select.value;
-      replace(select, h('option', { value: '', text: 'Unassigned' }),
-        people.map((u) => h('option', { value: u.id, text: `${displayName(u)} (${u.role})` })));
-      if (chosen && !people.some((u) => u.id === chosen) && ticket.assigned_to) {
-        select.append(h('option', { value: chosen, text: displayName(ticket.assigned_to) }));
-      }
-      select.value = chosen;
-    }).catch((err) => notifyError(err, 'Loading the staff list'));
-
-    assignMe.addEventListener('click', () => {
-      const select = assignee.control;
-      if (![...select.options].some((o) => o.value === me.id)) select.append(h('option', { value: me.id, text: `${displayName(me)} (${me.role})` }));
-      select.value = me.id;
-      save.focus();
-    });
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      clearFormErrors(form);
-      const changes = {};
-      if (status.control.value !== ticket.status) changes.status = status.control.value;
-      if (priority.control.value !== ticket.priority) changes.priority = priority.control.value;
-      if (assignee.control.value !== currentAssignee) changes.assigned_to = assignee.control.value || null;
-      if (!Object.keys(changes).length) {
-        notify('Nothing to save: no field was changed.', 'info');
-        return;
-      }
-      if (changes.status === 'closed') {
-        const ok = await confirmDialog({ title: 'Close this ticket?', message: 'A closed ticket cannot be changed or answered any more.', confirmLabel: 'Close ticket', danger: true });
-        if (!ok) return;
-      }
-      await busy(form, () => applyChanges(changes, form));
-    });
-  }
-
-  function button(text, cls, onClick, id) {
-    const b = h('button', { type: 'button', class: cls, id, text });
+  function button(text, cls, onClick, buttonId) {
+    const b = h('button', { type: 'button', class: cls, id: buttonId, text });
     b.addEventListener('click', onClick);
     return b;
   }
 
-  /** PATCH with If-Match; handles 412 and ticket_closed. Resolves true on success. */
-  async function applyChanges(changes, form = null) {
+  /** PATCH with If-Match, then reload; handles 412 and ticket_closed. Resolves true on success. */
+  async function saveChanges(changes, form = null) {
     try {
-      await patchTicket(ticket.id, etag, changes);
-      notify('Ticket updated.', 'success');
+      const res = await patchTicket(ticket.id, etag, changes);
+      etag = res.etag;
       await reload();
       return true;
     } catch (err) {
       if (err.status === 412) {
-        notify('This ticket changed meanwhile — reloaded', 'error');
-        await reload();
+        const fresh = await reload();
+        notify(fresh && fresh.status === 'closed'
+          ? 'This ticket was closed meanwhile: it can no longer be changed or answered.'
+          : 'This ticket changed meanwhile — reloaded', 'error');
       } else if (err.code === 'ticket_closed') {
         notify('This ticket is closed: it can no longer be changed or answered.', 'error');
         await reload();
@@ -205,13 +169,15 @@ export function mount(main, loc) {
   }
 
   async function changeStatus(next) {
-    await applyChanges({ status: next });
+    if (await saveChanges({ status: next })) notify('Ticket updated.', 'success');
   }
 
   async function closeTicket() {
     const ok = await confirmDialog({
       title: 'Close this ticket?',
-      message: 'Closing is final: you will not be able to reply or reopen it. Open a new ticket if you need more help later.',
+      message: staff
+        ? 'A closed ticket cannot be changed, answered or reopened any more.'
+        : 'Closing is final: you will not be able to reply or reopen it. Open a new ticket if you need more help later.',
       confirmLabel: 'Close ticket',
       danger: true,
     });
@@ -229,8 +195,9 @@ export function mount(main, loc) {
     try {
       await del(`${API}/tickets/${encodeURIComponent(ticket.id)}/`);
       gone = true;
+      dropListItem(ticket.id);
       notify('Ticket deleted.', 'success');
-      navigate(backToList());
+      navigate(backToList(), { force: true });
     } catch (err) {
       notifyError(err, 'Delete ticket');
     }
@@ -259,7 +226,8 @@ export function mount(main, loc) {
       await busy(form, async () => {
         save.disabled = true;
         try {
-          await patchTicket(ticket.id, etag, changes);
+          const res = await patchTicket(ticket.id, etag, changes);
+          etag = res.etag;
           notify('Ticket updated.', 'success');
           d.close();
           await reload();
@@ -280,12 +248,13 @@ export function mount(main, loc) {
 
   function renderAll() {
     renderHeader();
+    renderPager();
     renderDetails();
     description.textContent = ticket.description;
     thread.render(ticket);
     reply.render(ticket);
     attachments.render(ticket);
-    activity.render(ticket);
+    activity.render(ticket, staffCache());
   }
 
   /** Fetches the ticket again and re-renders; resolves with it (or null when it is gone). */
@@ -295,6 +264,8 @@ export function mount(main, loc) {
       if (gone) return null;
       ticket = res.ticket;
       etag = res.etag;
+      updateListItem(ticket);
+      markCurrent(ticket.id);
       if (!view.isConnected) replace(main, view);
       renderAll();
       return ticket;
@@ -305,14 +276,33 @@ export function mount(main, loc) {
         replace(main, h('section', { class: 'page' }, h('h1', { text: 'Ticket not found' }),
           empty('This ticket does not exist or you cannot see it.', '', h('a', { class: 'btn', href: homeFor(), text: 'Back to tickets' }))));
       } else if (!ticket) {
-        replace(main, h('section', { class: 'page' }, h('h1', { text: 'The ticket could not be loaded' }),
-          empty(err.userMessage || String(err), '', h('a', { class: 'btn', href: homeFor(), text: 'Back to tickets' }))));
+        if (!main.querySelector('.failure')) {
+          replace(main, h('section', { class: 'page' }, h('h1', { text: 'The ticket could not be loaded' }),
+            failure('The ticket could not be loaded.', err, () => reload())));
+        }
       } else {
         notifyError(err, 'Reloading the ticket');
       }
       return null;
     }
   }
+
+  const dropKeys = setScreenKeys({
+    r: () => reply.focus(false),
+    n: () => { if (staff) reply.focus(true); },
+    a: () => { if (controls) controls.assignToMe(); },
+    s: () => { if (controls) controls.focusStatus(); },
+    j: () => go(1),
+    k: () => go(-1),
+    Escape: () => navigate(backToList()),
+  });
+  const dropLeave = onLeave(() => {
+    if (controls && Object.keys(controls.pending()).length) return { message: UNSAVED, kept: false };
+    if (reply.unsent()) return { message: UNSENT, kept: true };
+    return null;
+  });
+  const onPageHide = () => reply.flush();
+  window.addEventListener('pagehide', onPageHide);
 
   reload().then(() => {
     if (view.isConnected && document.activeElement === document.body) title.focus();
@@ -325,7 +315,10 @@ export function mount(main, loc) {
     },
     unmount() {
       gone = true;
+      reply.flush();
+      dropKeys();
+      dropLeave();
+      window.removeEventListener('pagehide', onPageHide);
     },
   };
 }
-

@@ -1,10 +1,12 @@
-// Admin: the user list with role changes and activation.
+// Admin: the user list (search when the server supports it, role and status filters, "Load
+// more" paging) with role changes and activation.
 
 import { API, getPage, patch, query } from '../api.js';
-import { displayName, h, replace, timeEl } from '../dom.js';
+import { debounce, displayName, h, replace, timeEl } from '../dom.js';
+import { features } from '../features.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
-import { confirmDialog, empty, loading, notify, notifyError, ROLE_LABELS, roleBadge } from '../ui.js';
+import { confirmDialog, empty, failure, loading, notify, notifyError, ROLE_LABELS, roleBadge } from '../ui.js';
 
 const PAGE_SIZE = 50;
 
@@ -17,7 +19,7 @@ function userRow(u) {
   const applyRole = h('button', { type: 'button', class: 'btn btn-small', text: 'Change role', disabled: true });
   const toggle = h('button', {
     type: 'button',
-    class: ['btn', 'btn-small', u.is_active === false ? 'btn-primary' : 'btn-danger'],
+    class: ['btn', 'btn-small', u.is_active === false ? '' : 'btn-danger-text'],
     text: u.is_active === false ? 'Activate' : 'Deactivate',
     disabled: self,
     attrs: { 'aria-label': `${u.is_active === false ? 'Activate' : 'Deactivate'} ${u.username}` },
@@ -67,13 +69,16 @@ export function mount(main, loc) {
     h('option', { value: '', text: 'Active and inactive' }),
     h('option', { value: 'true', text: 'Active only' }),
     h('option', { value: 'false', text: 'Inactive only' }));
+  const searchable = features().userSearch;
+  const search = h('input', { type: 'search', id: 'users-q', name: 'q', attrs: { autocomplete: 'off', placeholder: 'Name, username or email' } });
   const summary = h('p', { class: 'list-summary', id: 'users-summary', attrs: { 'aria-live': 'polite' } });
   const status = h('div', { class: 'list-status' });
   const list = h('ul', { class: 'user-list', id: 'user-list', attrs: { 'aria-label': 'Users' } });
   const more = h('button', { type: 'button', class: 'btn', id: 'users-more', hidden: true, text: 'Load more' });
   main.append(h('section', { class: 'page' },
     h('div', { class: 'page-header' }, h('h1', { text: 'Users' })),
-    h('div', { class: 'filters card filters-inline' },
+    h('div', { class: 'filters card filters-inline', attrs: { role: 'search', 'aria-label': 'Filter users' } },
+      searchable ? h('div', { class: 'filter-search' }, h('label', { htmlFor: 'users-q', text: 'Search users' }), search) : null,
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-role', text: 'Role' }), roleFilter),
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-active', text: 'Account status' }), activeFilter)),
     summary, status, list, h('div', { class: 'list-more' }, more)));
@@ -102,8 +107,8 @@ export function mount(main, loc) {
       more.hidden = !next;
     } catch (err) {
       if (gen !== generation) return;
-      replace(status, empty('The users could not be loaded.', err.userMessage || String(err)));
-      notifyError(err, 'Loading users');
+      if (appendItems) notifyError(err, 'Loading more users');
+      else if (!status.querySelector('.failure')) replace(status, failure('The users could not be loaded.', err, () => load(url)));
     } finally {
       more.disabled = false;
     }
@@ -112,14 +117,19 @@ export function mount(main, loc) {
   function fromLoc(l) {
     const role = l.params.get('role') || '';
     const active = l.params.get('is_active') || '';
+    const q = searchable ? (l.params.get('q') || '').trim() : '';
     roleFilter.value = ROLE_LABELS[role] ? role : '';
     activeFilter.value = ['true', 'false'].includes(active) ? active : '';
-    load(`${API}/users/${query({ role: roleFilter.value, is_active: activeFilter.value, limit: PAGE_SIZE })}`);
+    if (document.activeElement !== search) search.value = q;
+    load(`${API}/users/${query({ q, role: roleFilter.value, is_active: activeFilter.value, limit: PAGE_SIZE })}`);
   }
-  const applyFilters = () => navigate(href('/admin/users', { role: roleFilter.value, is_active: activeFilter.value }));
+  const filters = () => ({ q: searchable ? search.value.trim() : '', role: roleFilter.value, is_active: activeFilter.value });
+  const applyFilters = () => navigate(href('/admin/users', filters()));
+  const typed = debounce(() => navigate(href('/admin/users', filters()), { replace: true }), 400);
+  search.addEventListener('input', typed);
   roleFilter.addEventListener('change', applyFilters);
   activeFilter.addEventListener('change', applyFilters);
   more.addEventListener('click', () => { if (next) load(next, true); });
   fromLoc(loc);
-  return { update: fromLoc, unmount() { generation += 1; } };
+  return { update: fromLoc, unmount() { generation += 1; typed.cancel(); } };
 }

@@ -1,0 +1,111 @@
+// The activity log of a ticket, newest first, as sentences with display names ("Alex Rivera
+// changed status from Open to In progress"). Consecutive messages of one person fold into one
+// entry ("Casey Jones replied 3 times").
+
+import { displayName, exactTime, h, replace, timeEl } from '../dom.js';
+import { PRIORITY_LABELS, STATUS_LABELS } from '../ui.js';
+
+const FOLDED = new Set(['message_added', 'internal_note_added']);
+const EDITS = {
+  'Topic updated': 'edited the topic',
+  'Description updated': 'edited the description',
+  'Topic and description updated': 'edited the topic and description',
+};
+
+const label = (labels, raw) => labels[raw] || raw;
+
+/**
+ * What an entry says after the actor's name. The API gives a fixed English sentence in `details`
+ * ("Status changed from open to in_progress", "Ticket assigned to <username>"); nameOf(username)
+ * turns a username into a display name.
+ */
+export function describe(a, nameOf = (u) => u) {
+  const d = a.details || '';
+  let m;
+  switch (a.action) {
+    case 'created':
+      return 'opened the ticket';
+    case 'updated':
+      return EDITS[d] || 'edited the ticket';
+    case 'status_changed':
+    case 'resolved':
+    case 'reopened':
+    case 'closed':
+      m = /^Status changed from (\w+) to (\w+)$/.exec(d);
+      if (m) return `changed status from ${label(STATUS_LABELS, m[1])} to ${label(STATUS_LABELS, m[2])}`;
+      return { resolved: 'resolved the ticket', reopened: 'reopened the ticket', closed: 'closed the ticket' }[a.action] || 'changed the status';
+    case 'priority_changed':
+      m = /^Priority changed from (\w+) to (\w+)$/.exec(d);
+      return m ? `changed priority from ${label(PRIORITY_LABELS, m[1])} to ${label(PRIORITY_LABELS, m[2])}` : 'changed the priority';
+    case 'assigned_to_changed':
+      if (d === 'Ticket unassigned') return 'unassigned the ticket';
+      m = /^Ticket assigned to (.+)$/.exec(d);
+      return m ? `assigned the ticket to ${nameOf(m[1])}` : 'changed the assignee';
+    case 'message_added':
+      return 'replied';
+    case 'internal_note_added':
+      return 'added an internal note';
+    case 'attachment_added':
+      m = /^Attachment "(.*)" added$/.exec(d);
+      return m ? `attached “${m[1]}”` : 'attached a file';
+    case 'attachment_removed':
+      m = /^Attachment "(.*)" removed$/.exec(d);
+      return m ? `removed “${m[1]}”` : 'removed a file';
+    case 'deleted':
+      return 'deleted the ticket';
+    default:
+      return d || a.action_display || a.action;
+  }
+}
+
+/** Entries with consecutive messages of one person (same kind) folded: [{ first, last, count }]. */
+export function fold(items) {
+  const out = [];
+  for (const a of items) {
+    const prev = out[out.length - 1];
+    const same = prev && FOLDED.has(a.action) && prev.first.action === a.action
+      && prev.first.performed_by && a.performed_by && prev.first.performed_by.id === a.performed_by.id;
+    if (same) {
+      prev.last = a;
+      prev.count += 1;
+    } else {
+      out.push({ first: a, last: a, count: 1 });
+    }
+  }
+  return out;
+}
+
+function foldedText(group, nameOf) {
+  const { first, count } = group;
+  if (count === 1) return describe(first, nameOf);
+  return first.action === 'message_added' ? `replied ${count} times` : `added ${count} internal notes`;
+}
+
+/** The panel. Returns { el, render(ticket, people) } where people are extra known users. */
+export function activityPanel() {
+  const list = h('ol', { class: 'activity-list', id: 'activity-list' });
+  const el = h('section', { class: 'card activity', attrs: { 'aria-labelledby': 'activity-heading' } },
+    h('h2', { id: 'activity-heading', text: 'Activity' }), list);
+
+  function render(ticket, people = []) {
+    const items = ticket.activities || [];
+    if (!items.length) {
+      replace(list, h('li', { class: 'muted', text: 'No activity yet.' }));
+      return;
+    }
+    const names = new Map();
+    const know = (u) => { if (u && u.username) names.set(u.username, displayName(u)); };
+    people.forEach(know);
+    know(ticket.user);
+    know(ticket.assigned_to);
+    (ticket.messages || []).forEach((m) => know(m.user));
+    items.forEach((a) => know(a.performed_by));
+    const nameOf = (username) => names.get(username) || username;
+    replace(list, fold(items).map((g) => h('li', { class: ['activity-item', `action-${g.first.action}`], dataset: { count: g.count } },
+      h('p', { class: 'activity-text' },
+        h('span', { class: 'activity-actor', text: displayName(g.first.performed_by) }), ' ', foldedText(g, nameOf)),
+      h('p', { class: 'activity-meta muted' }, timeEl(g.first.created_at, { mode: 'both' }),
+        g.count > 1 ? ` · first at ${exactTime(g.last.created_at)}` : null))));
+  }
+  return { el, render };
+}
