@@ -53,6 +53,12 @@ pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Fail {
     Fail::Corrupt(format!("{what}: {detail}"))
 }
 
+/// Whether `message` mentions any of `needles` (ASCII case ignored).
+pub(crate) fn mentions_any(message: &str, needles: &[&str]) -> bool {
+    let m = message.to_ascii_lowercase();
+    needles.iter().any(|needle| m.contains(needle))
+}
+
 /// Names the unique column a violated constraint is about, from its name (PostgreSQL) or from
 /// the message that names the column (SQLite: `UNIQUE constraint failed: table.column`).
 pub(crate) fn conflict_field(constraint: &str) -> &'static str {

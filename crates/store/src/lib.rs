@@ -29,6 +29,7 @@ compile_error!("ticketing-store needs the `postgres` or the `sqlite` feature (or
 
 mod error;
 mod rows;
+mod run;
 /// The diesel table definitions. Public only so that the bench data generator
 /// (`crates/bench`) bulk-inserts into the very same tables; not a stable API.
 #[doc(hidden)]

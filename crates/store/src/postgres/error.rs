@@ -5,7 +5,7 @@
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use ticketing_app::RepoError;
 
-use crate::error::{Fail, conflict_field};
+use crate::error::{conflict_field, mentions_any};
 
 /// Why the store could not be set up or migrated. Messages are one line and never contain the
 /// password of the URL.
@@ -27,30 +27,25 @@ pub enum StoreError {
     Migration(String),
 }
 
-/// The port error for a failed operation.
-pub(crate) fn into_repo(f: Fail) -> RepoError {
-    f.into_repo("PostgreSQL", translate)
-}
-
 /// Messages of errors that mean "the server is going away or overloaded": try again later.
 fn is_transient(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    [
-        "terminating connection",
-        "server closed the connection",
-        "connection refused",
-        "could not connect",
-        "could not receive data",
-        "could not send data",
-        "no connection to the server",
-        "the database system is",
-        "too many connections",
-        "remaining connection slots",
-        "canceling statement due to",
-        "ssl syscall error",
-    ]
-    .iter()
-    .any(|needle| m.contains(needle))
+    mentions_any(
+        message,
+        &[
+            "terminating connection",
+            "server closed the connection",
+            "connection refused",
+            "could not connect",
+            "could not receive data",
+            "could not send data",
+            "no connection to the server",
+            "the database system is",
+            "too many connections",
+            "remaining connection slots",
+            "canceling statement due to",
+            "ssl syscall error",
+        ],
+    )
 }
 
 /// Translates a diesel error into the port's vocabulary.

@@ -18,6 +18,8 @@ mod locking;
 #[cfg(test)]
 mod plans;
 mod pool;
+// The same files are mounted in both backends on purpose: see `queries/mod.rs`.
+#[allow(clippy::duplicate_mod)]
 #[path = "../queries/mod.rs"]
 mod queries;
 mod search;
@@ -25,6 +27,9 @@ mod store;
 
 pub use error::StoreError;
 pub use store::{PgOptions, PgStore};
+
+/// The name of the database in messages.
+const DATABASE: &str = "PostgreSQL";
 
 /// What the shared queries (`queries/`) run on here.
 use diesel::{PgConnection as Conn, pg::Pg as Db};

@@ -2,45 +2,30 @@
 //! `array_to_tsvector(string_to_array(search_text, ' '))`: the stored words ([`crate::words`])
 //! become lexemes verbatim, with no text-search parser and no dictionary (whose behaviour
 //! depends on the database's locale). A query is `'term1':* & 'term2':*` cast to `tsquery`
-//! (also verbatim, no parser): every term a prefix of some word, all required.
+//! (also verbatim, no parser): every term a prefix of some word, all required. The shared
+//! listing query puts these pieces together.
 
-use diesel::BoxableExpression;
-use diesel::dsl::sql;
-use diesel::pg::Pg;
-use diesel::sql_types::{Bool, Text};
-use ticketing_domain::listing::SearchText;
+/// The condition, around the bound query text: `tickets.search_vector @@ CAST($1 AS tsquery)`.
+pub(crate) const MATCH: (&str, &str) = ("tickets.search_vector @@ CAST(", " AS tsquery)");
 
-use crate::schema::tickets;
-
-/// The `tsquery` text: `'term1':* & 'term2':*` (quotes and backslashes escaped, though terms
-/// are letters and digits only).
-pub(crate) fn tsquery(q: &SearchText) -> String {
-    q.terms()
-        .iter()
-        .map(|t| format!("'{}':*", t.replace('\\', "\\\\").replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(" & ")
+/// One prefix term: `'foo':*` (quotes and backslashes escaped, though terms are letters and
+/// digits only).
+pub(crate) fn term(t: &str) -> String {
+    format!("'{}':*", t.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-/// `tickets.search_vector @@ $1::tsquery`.
-pub(crate) fn matches(
-    q: &SearchText,
-) -> Box<dyn BoxableExpression<tickets::table, Pg, SqlType = Bool>> {
-    Box::new(
-        sql::<Bool>("tickets.search_vector @@ CAST(")
-            .bind::<Text, _>(tsquery(q))
-            .sql(" AS tsquery)"),
-    )
-}
+/// Between terms: all are required.
+pub(crate) const AND: &str = " & ";
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn builds_prefix_queries() {
-        let q = SearchText::parse("Foo, bär").unwrap();
-        assert_eq!(tsquery(&q), "'foo':* & 'bär':*");
+        assert_eq!(
+            ["foo", "bär", "o'k"].map(term).join(AND),
+            "'foo':* & 'bär':* & 'o''k':*"
+        );
     }
 }

@@ -9,9 +9,10 @@ use diesel::{Connection, PgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
 
-use super::error::{Redactor, StoreError, into_repo, one_line, pool_error};
+use super::DATABASE;
+use super::error::{Redactor, StoreError, one_line, pool_error, translate};
 use super::pool::Manager;
-use crate::error::DbResult;
+use crate::run::{Work, blocking};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -141,32 +142,27 @@ impl PgStore {
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool, inside the caller's span.
-    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl Work<PgConnection, T>,
+    ) -> Result<T, RepoError> {
         let pool = self.pool.clone();
         let redactor = self.redactor.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
+        blocking(DATABASE, move || {
             let mut conn = pool.get().map_err(|e| pool_error(&e, &redactor))?;
-            let out = f(&mut conn.conn).map_err(into_repo);
+            let out = f(&mut conn.conn).map_err(|e| e.into_repo(DATABASE, translate));
             conn.record(out.is_ok(), matches!(out, Err(RepoError::Unavailable(_))));
             out
         })
         .await
-        .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("PostgreSQL task failed: {e}")))?
     }
 
     /// Like [`PgStore::read`], inside one transaction (read committed; writes are guarded by
     /// row conditions such as the expected version).
-    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl Work<PgConnection, T>,
+    ) -> Result<T, RepoError> {
         self.read(move |conn| conn.transaction(f)).await
     }
 
@@ -176,11 +172,10 @@ impl PgStore {
     /// other requests queued for one. A PostgreSQL crash may lose the last moments of such
     /// writes (those users log in again); nothing revoked can come back, since rotations and
     /// revocations use [`PgStore::write`].
-    pub(crate) async fn write_unflushed<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn write_unflushed<T: Send + 'static>(
+        &self,
+        f: impl Work<PgConnection, T>,
+    ) -> Result<T, RepoError> {
         self.write(move |c| {
             c.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
             f(c)
@@ -190,11 +185,10 @@ impl PgStore {
 
     /// Like [`PgStore::read`], in a read-only repeatable-read transaction: several queries see
     /// one snapshot (a page and its total agree).
-    pub(crate) async fn snapshot<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn snapshot<T: Send + 'static>(
+        &self,
+        f: impl Work<PgConnection, T>,
+    ) -> Result<T, RepoError> {
         self.read(move |conn| {
             conn.build_transaction()
                 .read_only()
@@ -241,7 +235,7 @@ mod tests {
             ..PgOptions::default()
         };
         let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
-        let setting = |c: &mut PgConnection| -> DbResult<String> {
+        let setting = |c: &mut PgConnection| -> crate::error::DbResult<String> {
             use diesel::RunQueryDsl;
             Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
                 "current_setting('synchronous_commit')",

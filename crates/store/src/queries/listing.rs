@@ -2,10 +2,12 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool, Text};
 use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
-use ticketing_domain::listing::{AssigneeFilter, CursorKey, Page, Scope, SortKey, TicketQuery};
+use ticketing_domain::listing::{
+    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TicketQuery,
+};
 
 use super::{Conn, Db, search};
 use crate::error::{DbResult, Fail};
@@ -37,9 +39,22 @@ pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
         Some(AssigneeFilter::Nobody) => b = b.filter(tickets::assigned_to_id.is_null()),
     }
     if let Some(text) = &q.text {
-        b = b.filter(search::matches(text));
+        b = b.filter(matches(text));
     }
     b
+}
+
+/// The tickets whose stored words match every term of `q` as a prefix: the backend's text
+/// index and query syntax (`search.rs`), the query text bound as a parameter.
+fn matches(q: &SearchText) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
+    let text = q
+        .terms()
+        .iter()
+        .map(|t| search::term(t))
+        .collect::<Vec<_>>()
+        .join(search::AND);
+    let (before, after) = search::MATCH;
+    Box::new(sql::<Bool>(before).bind::<Text, _>(text).sql(after))
 }
 
 /// The exact counters that answer `count(*)` of `q`, when its filters allow: no text search and

@@ -11,7 +11,7 @@ use ticketing_app::ports::{
 use ticketing_domain::{ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId};
 
 use super::tickets::{activity_rows, append_activities, apply_effect};
-use super::{Db, Store, error};
+use super::{DATABASE, Db, Store, error};
 use crate::error::DbResult;
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages};
@@ -88,7 +88,8 @@ impl AttachmentRepository for Store {
         effect: &TicketEffect,
         activities: &[ActivityEntry],
     ) -> Result<(), RepoError> {
-        let row = AttachmentRow::new(attachment).map_err(error::into_repo)?;
+        let row =
+            AttachmentRow::new(attachment).map_err(|e| e.into_repo(DATABASE, error::translate))?;
         let effect = effect.clone();
         let entries = activity_rows(activities);
         self.write(move |c| {

@@ -14,7 +14,7 @@
 
 #[cfg(test)]
 use super::plans;
-use super::{Conn, Db, Store, error, locking, search};
+use super::{Conn, DATABASE, Db, Store, error, locking, search};
 
 #[cfg(test)]
 mod explain;

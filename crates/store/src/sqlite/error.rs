@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use ticketing_app::RepoError;
 
-use crate::error::{Fail, conflict_field};
+use crate::error::{conflict_field, mentions_any};
 
 /// Why the store could not be opened or migrated. Messages are one line.
 #[derive(Debug, thiserror::Error)]
@@ -33,26 +33,24 @@ pub enum StoreError {
     Migration(String),
 }
 
-/// The port error for a failed operation.
-pub(crate) fn into_repo(f: Fail) -> RepoError {
-    f.into_repo("SQLite", translate)
-}
-
 fn is_busy(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("database is locked")
-        || m.contains("database table is locked")
-        || m.contains("database is busy")
-        || m.contains("unable to open database")
-        || m.contains("disk i/o error")
+    mentions_any(
+        message,
+        &[
+            "database is locked",
+            "database table is locked",
+            "database is busy",
+            "unable to open database",
+            "disk i/o error",
+        ],
+    )
 }
 
 /// The storage under the database refuses writes for now (a full disk, a read-only mount): the
 /// request cannot be served, but nothing is wrong with the data, and it works again once an
 /// operator makes room. A 503 says so; a 500 would hide it.
 fn is_storage_refusal(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("database or disk is full") || m.contains("readonly database")
+    mentions_any(message, &["database or disk is full", "readonly database"])
 }
 
 /// Translates a diesel error into the port's vocabulary.

@@ -15,6 +15,8 @@ mod error;
 mod locking;
 #[cfg(test)]
 mod plans;
+// The same files are mounted in both backends on purpose: see `queries/mod.rs`.
+#[allow(clippy::duplicate_mod)]
 #[path = "../queries/mod.rs"]
 mod queries;
 mod search;
@@ -22,6 +24,9 @@ mod store;
 
 pub use error::StoreError;
 pub use store::{SqliteOptions, SqliteStore, parse_url};
+
+/// The name of the database in messages.
+const DATABASE: &str = "SQLite";
 
 /// What the shared queries (`queries/`) run on here.
 use diesel::{SqliteConnection as Conn, sqlite::Sqlite as Db};

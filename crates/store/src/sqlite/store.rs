@@ -11,8 +11,9 @@ use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
 
-use super::error::{StoreError, into_repo, pool_error};
-use crate::error::DbResult;
+use super::DATABASE;
+use super::error::{StoreError, pool_error, translate};
+use crate::run::{Work, blocking};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
@@ -200,20 +201,16 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool, inside the caller's span.
-    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl Work<SqliteConnection, T>,
+    ) -> Result<T, RepoError> {
         let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
+        blocking(DATABASE, move || {
             let mut conn = pool.get().map_err(|e| pool_error(&e))?;
-            f(&mut conn).map_err(into_repo)
+            f(&mut conn).map_err(|e| e.into_repo(DATABASE, translate))
         })
         .await
-        .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("SQLite task failed: {e}")))?
     }
 
     /// Like [`SqliteStore::read`], inside one `BEGIN IMMEDIATE` transaction (the write lock is
@@ -223,11 +220,10 @@ impl SqliteStore {
     /// at a time anyway, and its busy handler makes a waiting writer sleep in growing steps (up
     /// to 100 ms), which showed as a 100-250 ms p99 under concurrent writes. Writers of other
     /// processes still meet `busy_timeout`.
-    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl Work<SqliteConnection, T>,
+    ) -> Result<T, RepoError> {
         let turn = Arc::clone(&self.writer).lock_owned().await;
         self.read(move |conn| {
             let _turn = turn;
@@ -239,21 +235,19 @@ impl SqliteStore {
     /// [`SqliteStore::write`]: SQLite in WAL mode with `synchronous = NORMAL` never waits for
     /// a disk flush at commit, so the login writes need no lighter variant (see
     /// `PgStore::write_unflushed`).
-    pub(crate) async fn write_unflushed<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn write_unflushed<T: Send + 'static>(
+        &self,
+        f: impl Work<SqliteConnection, T>,
+    ) -> Result<T, RepoError> {
         self.write(f).await
     }
 
     /// Like [`SqliteStore::read`], inside one (deferred) transaction: several queries see one
     /// snapshot of the WAL (a page and its total agree), and other writers are not held up.
-    pub(crate) async fn snapshot<T, F>(&self, f: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DbResult<T> + Send + 'static,
-    {
+    pub(crate) async fn snapshot<T: Send + 'static>(
+        &self,
+        f: impl Work<SqliteConnection, T>,
+    ) -> Result<T, RepoError> {
         self.read(move |conn| conn.transaction(f)).await
     }
 }

@@ -7,6 +7,7 @@
 //! fresh database cloned from it (`CREATE DATABASE .. TEMPLATE ..`), dropped at the end. Without
 //! the variable every test passes with a note on stderr, unless `TICKETING_REQUIRE_POSTGRES=1`
 //! (CI), where the missing variable fails the tests.
+
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,12 +17,15 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use ticketing_app::RepoError;
-use ticketing_app::ports::{HealthCheck, TicketRepository, UserRepository};
+use ticketing_app::ports::{HealthCheck, UserRepository};
 use ticketing_domain::Role;
-use ticketing_domain::listing::tokenize;
 use ticketing_store::postgres::{PgOptions, PgStore, StoreError};
-use ticketing_store_contract::fixtures::{self, add_ticket, add_user, t0, ticket};
+use ticketing_store_contract::fixtures;
 use ticketing_store_contract::{Fixture, store_contract_tests};
+
+use super::{
+    MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
+};
 
 const PREFIX: &str = "stc_";
 
@@ -148,7 +152,7 @@ fn template(url: &str) -> &'static str {
             c.batch_execute(&format!("CREATE DATABASE \"{building}\""))
                 .unwrap();
             let store = PgStore::connect(&db_url(url, &building), PgOptions::default()).unwrap();
-            assert_eq!(store.migrate().unwrap().len(), 5);
+            assert_eq!(store.migrate().unwrap(), MIGRATIONS);
             drop(store);
             c.batch_execute(&format!(
                 "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
@@ -213,17 +217,7 @@ store_contract_tests!(fixture());
 fn migrating_twice_is_a_no_op() {
     let Some(url) = admin_url() else { return };
     let f = empty_database(&url, None);
-    let applied = f.store.migrate().unwrap();
-    assert_eq!(
-        applied,
-        [
-            "2025-01-01-000001_create_users",
-            "2025-01-01-000002_create_tickets",
-            "2025-01-01-000003_create_messages_attachments_activities",
-            "2025-01-01-000004_create_refresh_sessions",
-            "2025-01-01-000005_create_ticket_counts",
-        ]
-    );
+    assert_eq!(f.store.migrate().unwrap(), MIGRATIONS);
     assert!(f.store.migrate().unwrap().is_empty());
 }
 
@@ -232,25 +226,12 @@ fn concurrent_migrations_both_succeed_and_apply_once() {
     let Some(url) = admin_url() else { return };
     let f = empty_database(&url, None);
     let target = db_url(&url, &f.db);
-    let handles: Vec<_> = (0..3)
-        .map(|_| {
-            let target = target.clone();
-            std::thread::spawn(move || {
-                PgStore::connect(&target, PgOptions::default())
-                    .unwrap()
-                    .migrate()
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut applied: Vec<String> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
-    applied.sort();
-    assert_eq!(applied.len(), 5, "{applied:?}");
-    applied.dedup();
-    assert_eq!(applied.len(), 5, "each migration applied once");
+    assert_concurrent_migrations_apply_once(move || {
+        PgStore::connect(&target, PgOptions::default())
+            .unwrap()
+            .migrate()
+            .unwrap()
+    });
 }
 
 /// Nothing listens on port 1: building the store does not wait, `migrate` says unreachable,
@@ -306,21 +287,7 @@ struct Lexeme {
 #[tokio::test]
 async fn the_search_lexemes_are_exactly_the_domain_words() {
     let Some(f) = fixture() else { return };
-    let s = f.store();
-    let owner = add_user(s, "indexer", Role::Customer).await;
-    let chars: Vec<char> = (0..=0x10FFFF_u32)
-        .filter_map(char::from_u32)
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    let mut want = BTreeSet::from(["x".to_owned()]);
-    for chunk in chars.chunks(3000) {
-        let words: Vec<String> = chunk.chunks(3).map(|w| w.iter().collect()).collect();
-        let description = words.join(" ");
-        want.extend(tokenize(&description));
-        let t = ticket(&owner, "x", &description, t0());
-        add_ticket(s, &t).await;
-        assert!(TicketRepository::get(s, t.id).await.is_ok());
-    }
+    let want = add_every_letter(f.store()).await;
     let mut conn = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
     let got: BTreeSet<String> = diesel::sql_query(
         "SELECT DISTINCT unnest(tsvector_to_array(search_vector)) AS lexeme FROM tickets",
@@ -331,11 +298,5 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     .map(|l| l.lexeme)
     .collect();
     drop(conn);
-    let missing: Vec<_> = want.difference(&got).take(5).collect();
-    let extra: Vec<_> = got.difference(&want).take(5).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}, extra {extra:?}"
-    );
-    assert!(got.len() > 40_000, "{}", got.len());
+    assert_same_words(&want, &got);
 }
