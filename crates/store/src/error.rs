@@ -48,6 +48,16 @@ impl Fail {
     }
 }
 
+/// What a guarded write that changed nothing means: `NotFound` when no row has the id
+/// (`rows_with_id` is 0), else `Stale` (the guard failed).
+pub(crate) fn missing_or_stale(rows_with_id: i64) -> Fail {
+    Fail::Repo(if rows_with_id == 0 {
+        RepoError::NotFound
+    } else {
+        RepoError::Stale
+    })
+}
+
 /// A stored row that the domain refuses.
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Fail {
     Fail::Corrupt(format!("{what}: {detail}"))

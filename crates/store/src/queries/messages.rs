@@ -40,14 +40,10 @@ impl MessageRepository for Store {
         activities: &[ActivityEntry],
     ) -> Result<(), RepoError> {
         let row = MessageRow::new(message);
-        let effect = effect.clone();
-        let entries = activity_rows(activities);
-        self.write(move |c| {
-            apply_effect(c, &effect)?;
-            diesel::insert_into(messages::table)
+        self.add_with_effect(effect, activities, move |c| {
+            Ok(diesel::insert_into(messages::table)
                 .values(&row)
-                .execute(c)?;
-            append_activities(c, &entries)
+                .execute(c)?)
         })
         .await
     }
@@ -90,14 +86,10 @@ impl AttachmentRepository for Store {
     ) -> Result<(), RepoError> {
         let row =
             AttachmentRow::new(attachment).map_err(|e| e.into_repo(DATABASE, error::translate))?;
-        let effect = effect.clone();
-        let entries = activity_rows(activities);
-        self.write(move |c| {
-            apply_effect(c, &effect)?;
-            diesel::insert_into(attachments::table)
+        self.add_with_effect(effect, activities, move |c| {
+            Ok(diesel::insert_into(attachments::table)
                 .values(&row)
-                .execute(c)?;
-            append_activities(c, &entries)
+                .execute(c)?)
         })
         .await
     }

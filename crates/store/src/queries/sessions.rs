@@ -9,6 +9,7 @@ use ticketing_app::ports::{HealthCheck, RefreshSession, SessionRepository};
 use ticketing_domain::{FamilyId, SessionId, UserId};
 
 use super::Store;
+use crate::error::missing_or_stale;
 use crate::rows::SessionRow;
 use crate::schema::refresh_sessions as s;
 use crate::sql_types::{DbId, DbTime};
@@ -60,12 +61,7 @@ impl SessionRepository for Store {
                     .filter(s::id.eq(DbId::from(old)))
                     .count()
                     .get_result(c)?;
-                return Err(if exists == 0 {
-                    RepoError::NotFound
-                } else {
-                    RepoError::Stale
-                }
-                .into());
+                return Err(missing_or_stale(exists));
             }
             diesel::insert_into(s::table).values(&row).execute(c)?;
             Ok(())

@@ -9,8 +9,9 @@ use ticketing_domain::listing::{Page, TicketQuery};
 use ticketing_domain::{ActivityEntry, Ticket, TicketId};
 
 use super::{Conn, Store};
-use crate::error::DbResult;
+use crate::error::{DbResult, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
+use crate::run::Work;
 use crate::schema::{activities, tickets};
 use crate::sql_types::{DbId, DbTime};
 use crate::words::search_text;
@@ -78,6 +79,26 @@ pub(crate) fn activity_rows(entries: &[ActivityEntry]) -> Vec<ActivityRow> {
     entries.iter().map(ActivityRow::new).collect()
 }
 
+impl Store {
+    /// One write transaction that adds to a ticket: applies `effect` (a failed guard makes the
+    /// whole write `Stale`), runs `insert`, appends the activity entries.
+    pub(crate) async fn add_with_effect(
+        &self,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+        insert: impl Work<Conn, usize>,
+    ) -> Result<(), RepoError> {
+        let effect = effect.clone();
+        let entries = activity_rows(activities);
+        self.write(move |c| {
+            apply_effect(c, &effect)?;
+            insert(c)?;
+            append_activities(c, &entries)
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl TicketRepository for Store {
     async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError> {
@@ -124,12 +145,7 @@ impl TicketRepository for Store {
                     .filter(tickets::id.eq(DbId::from(ticket.id)))
                     .count()
                     .get_result(c)?;
-                return Err(if exists == 0 {
-                    RepoError::NotFound
-                } else {
-                    RepoError::Stale
-                }
-                .into());
+                return Err(missing_or_stale(exists));
             }
             append_activities(c, &entries)
         })
