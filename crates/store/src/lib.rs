@@ -35,7 +35,7 @@ mod run;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod schema;
-/// The SQL types of ids and times (public with [`schema`], for the same reason).
+// The SQL types of ids and times: public with `schema`, for the same reason.
 #[doc(hidden)]
 pub mod sql_types;
 mod words;

@@ -11,6 +11,8 @@
 //! blob of the wrong length, a time out of range) is a deserialization error, which the stores
 //! report as `RepoError::Unexpected`.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
@@ -28,7 +30,7 @@ pub struct Id;
 pub struct Instant;
 
 /// The value of an [`Id`] column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[derive(Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Id)]
 pub struct DbId(Uuid);
 
@@ -51,7 +53,7 @@ impl DbId {
 /// The value of an [`Instant`] column: whole microseconds (both databases keep microseconds; finer
 /// digits are rounded down here, the same on both, rather than towards 2000-01-01 as
 /// PostgreSQL's wire conversion would).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[derive(Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Instant)]
 pub struct DbTime(DateTime<Utc>);
 
@@ -70,6 +72,19 @@ impl DbTime {
     /// Microseconds since the Unix epoch (`None` when out of chrono's range).
     pub fn from_micros(micros: i64) -> Option<DbTime> {
         DateTime::from_timestamp_micros(micros).map(DbTime)
+    }
+}
+
+// The values alone (as bound parameters show in `debug_query` and in the plans of the docs).
+impl fmt::Debug for DbId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for DbTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
     }
 }
 
