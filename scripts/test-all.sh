@@ -19,6 +19,12 @@ export TEST_DATABASE_URL
 export TICKETING_REQUIRE_POSTGRES=1
 echo "using $TEST_DATABASE_URL" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#'
 
+step "test tools (PyPI): the Standard Webhooks reference verifier, the SMTP sink (aiosmtpd)"
+TICKETING_WEBHOOK_PYTHON=$(bash scripts/ensure-webhook-venv.sh)
+export TICKETING_WEBHOOK_PYTHON
+TICKETING_SMTP_SINK_PYTHON=$(bash scripts/ensure-smtp-sink-venv.sh)
+export TICKETING_SMTP_SINK_PYTHON
+
 step "workspace tests (unit, contract suites on SQLite/PostgreSQL/memory, HTTP black-box)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --profile ci

@@ -58,10 +58,9 @@ pub struct Settings {
     pub download_ttl: Duration,
     /// Largest accepted upload in bytes (default 25 MiB).
     pub max_upload_bytes: u64,
-    /// How many times a write that lost an optimistic-concurrency race is retried (default 64).
-    /// Each lost race means another writer's change was applied, so with N writers on one
-    /// ticket at once a write needs at most N-1 retries; past this many it is a 409 `conflict`.
-    pub write_retries: u32,
+    /// How a write that lost an optimistic-concurrency race is retried (bounded, with jittered
+    /// exponential pauses); past the last retry it is a 409 `conflict`.
+    pub retry: crate::RetryPolicy,
     /// How long a user loaded by id (the caller of every request) may be served from memory;
     /// zero (the default here) turns the cache off. Changes made through this process apply at
     /// once; changes made elsewhere (another replica) within this delay. See `user_cache.rs`.
@@ -74,7 +73,7 @@ impl Default for Settings {
             refresh_ttl: Duration::days(7),
             download_ttl: Duration::minutes(15),
             max_upload_bytes: 25 * 1024 * 1024,
-            write_retries: 64,
+            retry: crate::RetryPolicy::default(),
             user_cache_ttl: std::time::Duration::ZERO,
         }
     }

@@ -12,6 +12,7 @@ pub mod system;
 
 mod app;
 mod auth;
+mod retry;
 mod tickets;
 mod uploads;
 mod user_cache;
@@ -23,6 +24,7 @@ pub use auth::{AuthSession, LoginInput, RegisterInput};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
+pub use retry::RetryPolicy;
 pub use tickets::{NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};
 pub use users::{CreateUserInput, ProfileUpdate, UserUpdate};

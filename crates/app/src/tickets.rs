@@ -12,6 +12,7 @@ use ticketing_domain::{
 use crate::app::{App, People, not_found};
 use crate::error::{AppError, RepoError};
 use crate::ports::TicketEffect;
+use crate::retry::{Attempt, retry_stale};
 use crate::views::{
     ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail, TicketPage,
 };
@@ -248,15 +249,15 @@ impl App {
         if_match: Option<i64>,
     ) -> Result<TicketDetail, AppError> {
         let mut assignee: Option<User> = None;
-        let mut attempt = 0;
-        loop {
+        retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
             if let Some(expected) = if_match {
                 if expected != ticket.version {
                     return Err(AppError::PreconditionFailed {
                         expected,
                         current: ticket.version,
-                    });
+                    }
+                    .into());
                 }
             }
             let assigned_to = match input.assigned_to {
@@ -265,9 +266,10 @@ impl App {
                 // Unchanged: nothing to look up (the domain ignores unchanged fields anyway).
                 Some(Some(uid)) if ticket.assigned_to == Some(uid) => None,
                 Some(Some(uid)) => {
-                    policy::edit_field(actor, &ticket, TicketField::AssignedTo, None)?;
+                    policy::edit_field(actor, &ticket, TicketField::AssignedTo, None)
+                        .map_err(AppError::from)?;
                     if ticket.is_closed() {
-                        return Err(AppError::TicketClosed);
+                        return Err(AppError::TicketClosed.into());
                     }
                     let user = match assignee.take() {
                         Some(u) if u.id == uid => u,
@@ -285,10 +287,10 @@ impl App {
                 assigned_to,
             };
             let now = self.ports.clock.now();
-            let applied =
-                change::apply_patch(&ticket, actor, &patch, now, self.next_activity_id())?;
+            let applied = change::apply_patch(&ticket, actor, &patch, now, self.next_activity_id())
+                .map_err(AppError::from)?;
             if !applied.changed() {
-                return self.ticket_detail_of(actor, ticket).await;
+                return Ok(self.ticket_detail_of(actor, ticket).await?);
             }
             match self
                 .ports
@@ -296,7 +298,7 @@ impl App {
                 .update(&applied.ticket, ticket.version, &applied.activities)
                 .await
             {
-                Ok(()) => return self.ticket_detail_of(actor, applied.ticket).await,
+                Ok(()) => Ok(self.ticket_detail_of(actor, applied.ticket).await?),
                 Err(RepoError::Stale) if if_match.is_some() => {
                     let current = self
                         .ports
@@ -304,15 +306,16 @@ impl App {
                         .get(id)
                         .await
                         .map_err(|e| not_found(e, "ticket"))?;
-                    return Err(AppError::PreconditionFailed {
+                    Err(AppError::PreconditionFailed {
                         expected: ticket.version,
                         current: current.version,
-                    });
+                    }
+                    .into())
                 }
-                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
-                Err(e) => return Err(not_found(e, "ticket")),
+                Err(e) => Err(Attempt::of_write(e, "ticket")),
             }
-        }
+        })
+        .await
     }
 
     async fn assignee(&self, id: UserId) -> Result<User, AppError> {
@@ -325,22 +328,18 @@ impl App {
 
     /// Soft-deletes a ticket (staff only); its activity log is kept.
     pub async fn delete_ticket(&self, actor: &Actor, id: TicketId) -> Result<(), AppError> {
-        let mut attempt = 0;
-        loop {
+        retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
             let now = self.ports.clock.now();
-            let applied = change::delete_ticket(&ticket, actor, now, self.next_activity_id())?;
-            match self
-                .ports
+            let applied = change::delete_ticket(&ticket, actor, now, self.next_activity_id())
+                .map_err(AppError::from)?;
+            self.ports
                 .tickets
                 .update(&applied.ticket, ticket.version, &applied.activities)
                 .await
-            {
-                Ok(()) => return Ok(()),
-                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
-                Err(e) => return Err(not_found(e, "ticket")),
-            }
-        }
+                .map_err(|e| Attempt::of_write(e, "ticket"))
+        })
+        .await
     }
 
     /// A ticket's messages the caller may see, oldest first.
@@ -379,8 +378,7 @@ impl App {
         internal: bool,
     ) -> Result<MessageView, AppError> {
         let message_id = MessageId::from_uuid(self.ports.ids.new_id());
-        let mut attempt = 0;
-        loop {
+        retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
             let now = self.ports.clock.now();
             let (applied, message) = change::add_message(
@@ -391,26 +389,22 @@ impl App {
                 internal,
                 now,
                 self.next_activity_id(),
-            )?;
+            )
+            .map_err(AppError::from)?;
             let effect = effect(&ticket, &applied.ticket);
-            match self
-                .ports
+            self.ports
                 .messages
                 .add(&message, &effect, &applied.activities)
                 .await
-            {
-                Ok(()) => {
-                    let author = self.people([actor.id]).await?.get(actor.id)?;
-                    return Ok(MessageView {
-                        message,
-                        author,
-                        attachments: Vec::new(),
-                    });
-                }
-                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
-                Err(e) => return Err(not_found(e, "ticket")),
-            }
-        }
+                .map_err(|e| Attempt::of_write(e, "ticket"))?;
+            let author = self.people([actor.id]).await?.get(actor.id)?;
+            Ok(MessageView {
+                message,
+                author,
+                attachments: Vec::new(),
+            })
+        })
+        .await
     }
 
     /// A ticket's activity log the caller may see, newest first.

@@ -7,6 +7,7 @@ use ticketing_domain::{
 use crate::app::{App, not_found};
 use crate::error::{AppError, AuthFailure, RepoError};
 use crate::ports::{BlobReader, BlobWriter, SweepReport};
+use crate::retry::{Attempt, retry_stale};
 use crate::tickets::effect;
 use crate::views::AttachmentView;
 
@@ -114,8 +115,7 @@ impl App {
     ) -> Result<ticketing_domain::Attachment, AppError> {
         let actor = permit.actor;
         let id = AttachmentId::from_uuid(self.ports.ids.new_id());
-        let mut attempt = 0;
-        loop {
+        retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(&actor, permit.ticket_id).await?;
             let message = self.message_for_upload(permit.message_id).await?;
             let new = NewAttachment {
@@ -132,19 +132,17 @@ impl App {
                 message.as_ref(),
                 now,
                 self.next_activity_id(),
-            )?;
+            )
+            .map_err(AppError::from)?;
             let effect = effect(&ticket, &applied.ticket);
-            match self
-                .ports
+            self.ports
                 .attachments
                 .add(&attachment, &effect, &applied.activities)
                 .await
-            {
-                Ok(()) => return Ok(attachment),
-                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
-                Err(e) => return Err(not_found(e, "ticket")),
-            }
-        }
+                .map_err(|e| Attempt::of_write(e, "ticket"))?;
+            Ok(attachment)
+        })
+        .await
     }
 
     /// A ticket's attachments the caller may see, oldest first.
@@ -227,8 +225,7 @@ impl App {
         ticket_id: TicketId,
         id: AttachmentId,
     ) -> Result<(), AppError> {
-        let mut attempt = 0;
-        loop {
+        retry_stale(&self.settings.retry, async || {
             let (ticket, attachment) = self.visible_attachment(actor, ticket_id, id).await?;
             let now = self.ports.clock.now();
             let applied = change::remove_attachment(
@@ -237,24 +234,20 @@ impl App {
                 &attachment,
                 now,
                 self.next_activity_id(),
-            )?;
+            )
+            .map_err(AppError::from)?;
             let effect = effect(&ticket, &applied.ticket);
-            match self
-                .ports
+            self.ports
                 .attachments
                 .remove(id, &effect, &applied.activities)
                 .await
-            {
-                Ok(()) => {
-                    if let Err(e) = self.ports.blobs.delete(&attachment.file.storage_key).await {
-                        tracing::error!(error = %e, storage_key = %attachment.file.storage_key, "attachment row removed but its file could not be; the start-up sweep will");
-                    }
-                    return Ok(());
-                }
-                Err(RepoError::Stale) if attempt < self.settings.write_retries => attempt += 1,
-                Err(e) => return Err(not_found(e, "attachment")),
+                .map_err(|e| Attempt::of_write(e, "attachment"))?;
+            if let Err(e) = self.ports.blobs.delete(&attachment.file.storage_key).await {
+                tracing::error!(error = %e, storage_key = %attachment.file.storage_key, "attachment row removed but its file could not be; the start-up sweep will");
             }
-        }
+            Ok(())
+        })
+        .await
     }
 
     /// Removes leftover temp files and stored files that have no row (run at start-up).

@@ -13,7 +13,7 @@ use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Actor, Description, Email, MessageBody, MessageId,
     PersonName, Role, TicketId, Topic, User, UserId, Username, change,
 };
-use ticketing_http::dto::TicketDetailDto;
+use ticketing_http::testing::TicketDetailDto;
 use uuid::Uuid;
 
 fn person(n: u128, name: &str, role: Role) -> Arc<User> {

@@ -58,6 +58,7 @@ impl From<&User> for UserDto {
 /// A role.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
 pub enum RoleDto {
     /// Creates tickets, sees their own.
     Customer,
@@ -70,6 +71,7 @@ pub enum RoleDto {
 /// A ticket status.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
 pub enum StatusDto {
     /// New or reopened.
     Open,
@@ -84,6 +86,7 @@ pub enum StatusDto {
 /// A ticket priority.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
 pub enum PriorityDto {
     /// Lowest.
     Low,
@@ -98,6 +101,7 @@ pub enum PriorityDto {
 /// An activity action.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
 pub enum ActionDto {
     /// Opened.
     Created,

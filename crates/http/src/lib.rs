@@ -1,21 +1,32 @@
 //! # ticketing-http
 //!
-//! The HTTP driving adapter: actix-web handlers for the whole API of `API.md`, problem+json
-//! errors, the Bearer extractor, the refresh cookie, rate limits, the OpenAPI document with
-//! Swagger UI, and the embedded web UI. Handlers are thin: extract, parse into domain types,
-//! call one use case, map to a DTO.
+//! The HTTP driving adapter: actix-web handlers for the whole API of `docs/api-guide.md`,
+//! problem+json errors, the Bearer extractor, the refresh cookie, rate limits, the OpenAPI
+//! document with Swagger UI, and the embedded web UI. Handlers are thin: extract, parse into
+//! domain types, call one use case, map to a DTO. Every route is declared once, in `routes.rs`
+//! (the handler's `#[utoipa::path]` annotation plus one line of the list).
+//!
+//! The public surface is what the server needs:
+//! - [`HttpConfig`]: the HTTP settings, filled by the server from its typed settings;
+//! - [`serve`]: binds the actix server on a listener, over a [`ticketing_app::App`];
+//! - [`build_app`] over an [`HttpState`] (built with [`HttpState::new`]): the actix
+//!   application itself, for tests that call it without a socket;
+//! - [`openapi_json`]: the OpenAPI document (`ticketing openapi`, `docs/openapi.json`).
+//!
+//! Everything else is private to the crate.
 #![forbid(unsafe_code)]
 
-pub mod dto;
-pub mod extract;
-pub mod handlers;
-pub mod input;
-pub mod limit;
+mod dto;
+mod extract;
+mod handlers;
+mod input;
+mod limit;
 mod listing;
-pub mod middleware;
-pub mod openapi;
-pub mod problem;
-pub mod state;
+mod middleware;
+mod openapi;
+mod problem;
+mod routes;
+mod state;
 mod web_ui;
 
 use std::net::TcpListener;
@@ -86,14 +97,7 @@ pub fn build_app(
         )
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
-        .configure(handlers::health::configure)
-        .configure(handlers::auth::configure)
-        .configure(handlers::profile::configure)
-        .configure(handlers::users::configure)
-        .configure(handlers::tickets::configure)
-        .configure(handlers::messages::configure)
-        .configure(handlers::attachments::configure)
-        .configure(handlers::activities::configure)
+        .configure(routes::configure)
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi::ApiDoc::openapi()))
         .service(web::scope("/api").default_service(web::to(fallback)))
         .configure(web_ui::configure)
@@ -119,4 +123,11 @@ pub fn serve(
         .listen(listener)?
         .run();
     Ok(server)
+}
+
+/// Internals for this crate's integration tests and benches only: not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::dto::TicketDetailDto;
+    pub use crate::problem::ApiError;
 }

@@ -1,4 +1,5 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document, generated from the annotations of the handlers that
+//! `crate::routes` lists.
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -6,7 +7,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{activities, attachments, auth, health, messages, profile, tickets, users};
+use crate::handlers::attachments;
+use crate::routes::{self, PUT_LIKE_PATCH};
 
 /// The API description.
 #[derive(Debug, OpenApi)]
@@ -18,19 +20,8 @@ use crate::handlers::{activities, attachments, auth, health, messages, profile, 
                        paginated (`Link: <…>; rel=\"next\"`, `X-Total-Count`).",
         license(name = "MIT")
     ),
-    paths(
-        auth::register, auth::login, auth::refresh, auth::logout,
-        profile::show, profile::update, profile::change_password,
-        users::list, users::update,
-        tickets::list, tickets::create, tickets::show, tickets::update, tickets::delete,
-        tickets::my_tickets, tickets::assigned_tickets,
-        messages::list, messages::create,
-        attachments::list, attachments::upload, attachments::remove, attachments::download,
-        activities::list,
-        health::healthz, health::readyz,
-    ),
     components(schemas(crate::problem::Problem)),
-    modifiers(&Conventions),
+    modifiers(&Routes, &Conventions),
     tags(
         (name = "auth", description = "Registration, login, token refresh and logout"),
         (name = "profile", description = "The caller's own account"),
@@ -44,8 +35,15 @@ use crate::handlers::{activities, attachments, auth, health, messages, profile, 
 )]
 pub struct ApiDoc;
 
-/// The resources that answer PUT like PATCH (a partial update); only these get a PUT operation.
-const PUT_LIKE_PATCH: &[&str] = &["/api/v1/tickets/{id}/", "/api/v1/users/profile/"];
+/// Adds the paths of every route of `crate::routes` and the schemas they refer to.
+#[derive(Debug)]
+struct Routes;
+
+impl Modify for Routes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        doc.merge(routes::Paths::openapi());
+    }
+}
 
 /// Adds the security schemes; adds the 500/503 answers every endpoint may give; gives every
 /// error response the problem+json body (and `Retry-After` on 429/503, `WWW-Authenticate` on

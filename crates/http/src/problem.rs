@@ -48,7 +48,7 @@ struct Inner {
     detail: String,
     errors: Option<BTreeMap<String, Vec<String>>>,
     retry_after: Option<u64>,
-    allow: Option<&'static str>,
+    allow: Option<String>,
     source: Option<anyhow::Error>,
 }
 
@@ -138,7 +138,8 @@ impl ApiError {
     }
 
     /// 405 `method_not_allowed`, with the methods the resource allows.
-    pub fn method_not_allowed(allow: &'static str) -> Self {
+    pub fn method_not_allowed(allow: impl Into<String>) -> Self {
+        let allow = allow.into();
         let mut e = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
@@ -323,8 +324,8 @@ impl ResponseError for ApiError {
         if self.0.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if let Some(allow) = self.0.allow {
-            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+        if let Some(allow) = &self.0.allow {
+            res.insert_header((header::ALLOW, allow.as_str()));
         }
         res.body(serde_json::to_string(&self.problem()).unwrap_or_else(|_| "{}".to_owned()))
     }

@@ -53,17 +53,18 @@ impl Default for HttpConfig {
     }
 }
 
-/// What every handler can reach (`web::Data<HttpState>`).
+/// What every handler can reach (`web::Data<HttpState>`): the use cases, the settings and the
+/// rate limiters. Build it with [`HttpState::new`] and give it to [`crate::build_app`].
 #[derive(Debug)]
 pub struct HttpState {
     /// The use cases.
-    pub app: App,
+    pub(crate) app: App,
     /// Settings.
-    pub config: HttpConfig,
+    pub(crate) config: HttpConfig,
     /// Per client address, on register/login/refresh.
-    pub per_address: RateLimiter,
+    pub(crate) per_address: RateLimiter,
     /// Failed logins per account.
-    pub login_failures: RateLimiter,
+    pub(crate) login_failures: RateLimiter,
 }
 
 impl HttpState {

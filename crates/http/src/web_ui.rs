@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
 
-use crate::handlers::get;
 use crate::problem::ApiError;
+use crate::routes::get;
 
 #[derive(RustEmbed)]
 #[folder = "../../frontend/"]

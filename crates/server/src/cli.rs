@@ -8,28 +8,19 @@ use clap::{Parser, Subcommand};
 use ticketing_app::{CreateUserInput, UserUpdate};
 use ticketing_domain::{Email, LoginName, Password, PersonName, Role, Username};
 
-use crate::settings::{Overrides, Settings};
+use crate::settings::{SettingFlags, Settings};
 use crate::{Application, telemetry, wiring};
 
 /// The ticketing helpdesk server.
 #[derive(Debug, Parser)]
 #[command(name = "ticketing", version, about)]
 pub struct Cli {
-    /// A TOML config file (also `TICKETING_CONFIG`).
+    /// A TOML config file [env: TICKETING_CONFIG]
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (also `DATABASE_URL`).
-    #[arg(long, global = true)]
-    pub database_url: Option<String>,
-    /// Address to listen on (also `TICKETING_BIND`).
-    #[arg(long, global = true)]
-    pub bind: Option<String>,
-    /// Data directory (also `TICKETING_DATA_DIR`).
-    #[arg(long, global = true)]
-    pub data_dir: Option<PathBuf>,
-    /// Log filter (also `TICKETING_LOG`).
-    #[arg(long, global = true)]
-    pub log: Option<String>,
+    /// The settings that have a flag (`--bind`, `--database-url`, …), from their declarations.
+    #[command(flatten)]
+    pub settings: SettingFlags,
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -114,13 +105,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             other => other.context("cannot write the document"),
         };
     }
-    let overrides = Overrides {
-        database_url: cli.database_url.clone(),
-        bind: cli.bind.clone(),
-        data_dir: cli.data_dir.clone(),
-        log: cli.log.clone(),
-    };
-    let settings = Settings::load(cli.config.clone(), &overrides)?;
+    let settings = Settings::load(cli.config.clone(), &cli.settings)?;
     telemetry::init(&settings);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(async move {

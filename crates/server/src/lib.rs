@@ -38,27 +38,19 @@ impl std::fmt::Debug for Application {
 pub fn http_config(settings: &Settings) -> HttpConfig {
     let defaults = HttpConfig::default();
     HttpConfig {
-        cookie_secure: settings.cookie_secure,
-        allowed_origins: settings
-            .allowed_origins
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        max_upload_bytes: settings.max_upload_bytes,
-        auth_rate_per_minute: settings.rate_limit_per_minute.max(1),
-        login_failures_per_account: settings.login_failures_per_account.max(1),
-        trust_forwarded_for: settings.trust_forwarded_for,
-        refresh_ttl_secs: settings::parse_duration(&settings.refresh_ttl)
-            .map(|d| d.num_seconds())
-            .unwrap_or(defaults.refresh_ttl_secs),
-        workers: if settings.workers == 0 {
+        cookie_secure: settings.auth.cookie_secure,
+        allowed_origins: settings.auth.allowed_origins.as_slice().to_vec(),
+        max_upload_bytes: settings.attachments.max_upload.0,
+        auth_rate_per_minute: settings.limits.auth_requests_per_minute,
+        login_failures_per_account: settings.limits.login_failures_per_account,
+        trust_forwarded_for: settings.limits.trust_forwarded_for,
+        refresh_ttl_secs: i64::try_from(settings.auth.refresh_ttl.as_secs()).unwrap_or(i64::MAX),
+        workers: if settings.server.workers == 0 {
             defaults.workers
         } else {
-            settings.workers
+            settings.server.workers
         },
-        shutdown_timeout_secs: settings.shutdown_timeout_secs,
+        shutdown_timeout_secs: settings.server.shutdown_timeout.as_secs(),
         ..defaults
     }
 }
@@ -75,7 +67,7 @@ impl Application {
         };
         let app = wiring::build_app(&settings, repos)?;
         let swept = app
-            .sweep_attachments(settings.sweep_min_age_secs)
+            .sweep_attachments(settings.attachments.sweep_min_age.as_secs())
             .await
             .map_err(|e| anyhow::anyhow!("attachment sweep failed: {e}"))?;
         if swept.temp_files + swept.orphans > 0 {
@@ -85,12 +77,13 @@ impl Application {
                 "removed leftover attachment files"
             );
         }
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let bind = settings.server.bind.as_str();
+        let listener =
+            TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
         let server = ticketing_http::serve(listener, app.clone(), http_config(&settings))
             .context("cannot start the HTTP server")?;
-        tracing::info!(address = %settings.bind, port, "listening");
+        tracing::info!(address = %bind, port, "listening");
         Ok(Self { port, app, server })
     }
 

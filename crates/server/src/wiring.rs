@@ -19,7 +19,7 @@ use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
 use ticketing_store::postgres::{PgOptions, PgStore};
 use ticketing_store::sqlite::{SqliteOptions, SqliteStore};
 
-use crate::settings::{Secret, Settings, parse_duration};
+use crate::settings::{Secret, Settings};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +43,10 @@ pub fn store_url(url: &str) -> anyhow::Result<StoreUrl> {
             .ok_or_else(|| {
                 anyhow!("invalid SQLite URL: use sqlite://PATH, e.g. sqlite://./data/ticketing.db")
             }),
-        "" => bail!("DATABASE_URL has no scheme: use sqlite://PATH or postgres://USER@HOST/DB"),
-        other => bail!(
-            "unsupported DATABASE_URL scheme `{other}`: use sqlite://PATH or postgres://USER@HOST/DB"
-        ),
+        "" => bail!("no scheme: use sqlite://PATH or postgres://USER@HOST/DB"),
+        other => {
+            bail!("unsupported scheme `{other}`: use sqlite://PATH or postgres://USER@HOST/DB")
+        }
     }
 }
 
@@ -101,8 +101,8 @@ pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Reposito
                 ensure_dir(dir).context("the SQLite database cannot be written")?;
             }
             let mut options = SqliteOptions::default();
-            if settings.db_pool_size > 0 {
-                options.pool_size = settings.db_pool_size;
+            if settings.database.pool_size > 0 {
+                options.pool_size = settings.database.pool_size;
             }
             let store = SqliteStore::open(&path, options)
                 .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
@@ -114,8 +114,8 @@ pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Reposito
         }
         StoreUrl::Postgres(url) => {
             let mut options = PgOptions::default();
-            if settings.db_pool_size > 0 {
-                options.pool_size = settings.db_pool_size;
+            if settings.database.pool_size > 0 {
+                options.pool_size = settings.database.pool_size;
             }
             let store = PgStore::connect(&url, options).context("cannot connect to PostgreSQL")?;
             if migrate {
@@ -135,21 +135,20 @@ fn log_migrations(applied: &[String]) {
     }
 }
 
-/// The JWT secret: configured, or read from (or generated into) `<data_dir>/jwt-secret`.
+/// The JWT secret: configured (its length is checked where settings load), or read from (or
+/// generated into) `<data_dir>/jwt-secret`.
 pub fn jwt_secret(settings: &Settings) -> anyhow::Result<Secret> {
-    if let Some(s) = &settings.jwt_secret {
-        if s.expose().len() < 32 {
-            bail!("the JWT secret must be at least 32 bytes (TICKETING_JWT_SECRET)");
-        }
+    if let Some(s) = &settings.auth.jwt_secret {
         return Ok(s.clone());
     }
-    let path = settings.data_dir.join("jwt-secret");
+    let data_dir = &settings.server.data_dir;
+    let path = data_dir.join("jwt-secret");
     if path.exists() {
         let text = fs::read_to_string(&path)
             .with_context(|| format!("cannot read the JWT secret file {}", path.display()))?;
         return Ok(Secret::new(text.trim()));
     }
-    ensure_dir(&settings.data_dir)?;
+    ensure_dir(data_dir)?;
     let secret = ticketing_crypto::generate_secret();
     write_private(&path, &secret)?;
     tracing::warn!(
@@ -189,23 +188,19 @@ pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// Builds the application over the store, the attachment store and the crypto adapters.
 pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App> {
-    ensure_dir(&settings.data_dir)?;
-    let blobs = FsBlobStore::new(settings.data_dir.join("attachments")).with_context(|| {
-        format!(
-            "cannot use {}/attachments for files",
-            settings.data_dir.display()
-        )
-    })?;
+    let data_dir = &settings.server.data_dir;
+    ensure_dir(data_dir)?;
+    let blobs = FsBlobStore::new(data_dir.join("attachments"))
+        .with_context(|| format!("cannot use {}/attachments for files", data_dir.display()))?;
     let mut hasher_config = HasherConfig::default();
-    if settings.hash_concurrency > 0 {
-        hasher_config.max_concurrent = settings.hash_concurrency;
+    if settings.auth.hash_concurrency > 0 {
+        hasher_config.max_concurrent = settings.auth.hash_concurrency;
     }
     hasher_config.queue_timeout = Duration::from_secs(10);
     let hasher = Argon2Hasher::new(hasher_config).context("invalid password hashing settings")?;
     let secret = jwt_secret(settings)?;
-    let access_ttl = parse_duration(&settings.access_ttl).context("TICKETING_ACCESS_TTL")?;
-    let tokens =
-        JwtTokens::new(secret.expose().as_bytes(), access_ttl).context("invalid JWT settings")?;
+    let tokens = JwtTokens::new(secret.expose().as_bytes(), span(settings.auth.access_ttl)?)
+        .context("invalid JWT settings")?;
     let ports = Ports {
         users: repos.users,
         tickets: repos.tickets,
@@ -221,11 +216,16 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         ids: Arc::new(UuidV7),
     };
     let app_settings = AppSettings {
-        refresh_ttl: parse_duration(&settings.refresh_ttl).context("TICKETING_REFRESH_TTL")?,
-        download_ttl: parse_duration(&settings.download_ttl).context("TICKETING_DOWNLOAD_TTL")?,
-        max_upload_bytes: settings.max_upload_bytes,
-        user_cache_ttl: Duration::from_millis(settings.user_cache_ms),
+        refresh_ttl: span(settings.auth.refresh_ttl)?,
+        download_ttl: span(settings.attachments.download_ttl)?,
+        max_upload_bytes: settings.attachments.max_upload.0,
+        user_cache_ttl: settings.auth.user_cache_ms.0,
         ..AppSettings::default()
     };
     Ok(App::new(ports, app_settings))
+}
+
+/// A duration of the settings (at most 100 years) for the chrono arithmetic of the app.
+fn span(d: Duration) -> anyhow::Result<chrono::Duration> {
+    chrono::Duration::from_std(d).context("duration out of range")
 }

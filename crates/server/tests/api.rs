@@ -1,7 +1,7 @@
-//! The black-box HTTP suite of the server: every endpoint of `API.md`, for every role, against a
-//! real server on `127.0.0.1:0`. Every test runs on SQLite and, when `TEST_DATABASE_URL` is set,
-//! on a fresh PostgreSQL database too (`TICKETING_REQUIRE_POSTGRES=1` makes a missing URL an
-//! error). See `api/helpers.rs`.
+//! The black-box HTTP suite of the server: every endpoint of `docs/api-guide.md`, for every role,
+//! against a real server on `127.0.0.1:0`. Every test runs on SQLite and, when
+//! `TEST_DATABASE_URL` is set, on a fresh PostgreSQL database too (`TICKETING_REQUIRE_POSTGRES=1`
+//! makes a missing URL an error). See `api/helpers.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api {
@@ -15,6 +15,7 @@ mod api {
     mod auth;
     mod authz_matrix;
     mod concurrency;
+    mod config;
     mod lifecycle;
     mod limits;
     mod lists;

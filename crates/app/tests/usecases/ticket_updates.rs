@@ -504,7 +504,7 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
 #[tokio::test]
 async fn update_ticket_gives_up_after_the_configured_retries() {
     let mut h = Harness::default();
-    h.settings.write_retries = 2;
+    h.settings.retry.retries = 2;
     h.ticket_is(&ticket_of(&carol()), 3);
     h.tickets
         .expect_update()

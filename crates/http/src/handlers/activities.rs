@@ -6,14 +6,8 @@ use uuid::Uuid;
 
 use crate::dto::ActivityDto;
 use crate::extract::Caller;
-use crate::handlers::{get, resource};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/v1/tickets/{id}/activities/", "GET, HEAD").route(get().to(list)));
-}
 
 /// A ticket's activity log, newest first (staff-only entries only for staff).
 #[utoipa::path(

@@ -14,29 +14,8 @@ use uuid::Uuid;
 
 use crate::dto::AttachmentDto;
 use crate::extract::{Caller, bearer, state as http_state};
-use crate::handlers::{get, resource};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/api/v1/tickets/{id}/attachments/", "GET, HEAD, POST")
-            .route(get().to(list))
-            .route(web::post().to(upload)),
-    )
-    .service(
-        resource("/api/v1/tickets/{id}/attachments/{aid}/", "DELETE")
-            .route(web::delete().to(remove)),
-    )
-    .service(
-        resource(
-            "/api/v1/tickets/{id}/attachments/{aid}/download/",
-            "GET, HEAD",
-        )
-        .route(get().to(download)),
-    );
-}
 
 /// The multipart form of an upload.
 #[derive(Debug, ToSchema)]

@@ -9,18 +9,9 @@ use crate::extract::{
     JsonObject, check_origin, clear_refresh_cookie, client_address, cookie_max_age, refresh_cookie,
     refresh_token,
 };
-use crate::handlers::resource;
 use crate::input::{LoginRequest, RegisterRequest};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/v1/users/auth/register/", "POST").route(web::post().to(register)))
-        .service(resource("/api/v1/users/auth/login/", "POST").route(web::post().to(login)))
-        .service(resource("/api/v1/users/auth/refresh/", "POST").route(web::post().to(refresh)))
-        .service(resource("/api/v1/users/auth/logout/", "POST").route(web::post().to(logout)));
-}
 
 fn limit_address(state: &HttpState, req: &HttpRequest) -> ApiResult<()> {
     let addr = client_address(req, state.config.trust_forwarded_for);

@@ -3,14 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::dto::HealthDto;
-use crate::handlers::{get, resource};
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz", "GET, HEAD").route(get().to(healthz)))
-        .service(resource("/readyz", "GET, HEAD").route(get().to(readyz)));
-}
 
 /// The process is alive.
 #[utoipa::path(

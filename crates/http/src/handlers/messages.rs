@@ -6,19 +6,9 @@ use uuid::Uuid;
 
 use crate::dto::MessageDto;
 use crate::extract::{Caller, JsonObject};
-use crate::handlers::{get, resource};
 use crate::input::MessageCreateRequest;
 use crate::problem::ApiResult;
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/api/v1/tickets/{id}/messages/", "GET, HEAD, POST")
-            .route(get().to(list))
-            .route(web::post().to(create)),
-    );
-}
 
 /// A ticket's messages, oldest first (internal notes only for staff).
 #[utoipa::path(

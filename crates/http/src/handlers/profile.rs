@@ -4,24 +4,9 @@ use actix_web::{HttpResponse, web};
 
 use crate::dto::{PasswordChangedDto, UserDto};
 use crate::extract::{Caller, JsonObject, cookie_max_age, refresh_cookie};
-use crate::handlers::{get, resource};
 use crate::input::{ChangePasswordRequest, ProfileRequest};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/api/v1/users/profile/", "GET, HEAD, PUT, PATCH")
-            .route(get().to(show))
-            .route(web::put().to(update))
-            .route(web::patch().to(update)),
-    )
-    .service(
-        resource("/api/v1/users/profile/change-password/", "POST")
-            .route(web::post().to(change_password)),
-    );
-}
 
 /// The caller's profile.
 #[utoipa::path(

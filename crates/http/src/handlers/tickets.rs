@@ -10,29 +10,10 @@ use uuid::Uuid;
 
 use crate::dto::{TicketDetailDto, TicketDto};
 use crate::extract::{Caller, JsonObject, etag, if_match};
-use crate::handlers::{get, resource};
 use crate::input::{TicketCreateRequest, TicketPatchRequest};
 use crate::listing::{QueryPairs, paged, ticket_query};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/api/v1/tickets/", "GET, HEAD, POST")
-            .route(get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        resource("/api/v1/tickets/{id}/", "GET, HEAD, PUT, PATCH, DELETE")
-            .route(get().to(show))
-            .route(web::put().to(update))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(resource("/api/v1/my-tickets/", "GET, HEAD").route(get().to(my_tickets)))
-    .service(resource("/api/v1/assigned-tickets/", "GET, HEAD").route(get().to(assigned_tickets)));
-}
 
 /// Filters, ordering and pagination of ticket lists.
 #[derive(Debug, IntoParams)]

@@ -8,17 +8,10 @@ use uuid::Uuid;
 
 use crate::dto::UserDto;
 use crate::extract::{Caller, JsonObject};
-use crate::handlers::{get, resource};
 use crate::input::{Fields, UserPatchRequest};
 use crate::listing::{QueryPairs, paged};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
-
-/// Mounts the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/v1/users/", "GET, HEAD").route(get().to(list)))
-        .service(resource("/api/v1/users/{id}/", "PATCH").route(web::patch().to(update)));
-}
 
 /// Query parameters of the user list.
 #[derive(Debug, IntoParams)]

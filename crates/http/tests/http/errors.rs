@@ -7,7 +7,7 @@ use actix_web::ResponseError;
 use actix_web::body::to_bytes;
 use serde_json::{Value, json};
 use ticketing_app::{AppError, AuthFailure, BlobError, CryptoError, RepoError};
-use ticketing_http::problem::ApiError;
+use ticketing_http::testing::ApiError;
 
 struct Mapped {
     status: u16,

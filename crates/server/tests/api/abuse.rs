@@ -7,6 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use ticketing_domain::Role;
+use ticketing_server::settings::ByteSize;
 
 use crate::api::helpers::*;
 
@@ -68,7 +69,7 @@ async fn alive(app: &TestApp) {
 }
 
 async fn oversize_bodies_store_nothing(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_upload_bytes = 4096).await;
+    let app = spawn_app_with(backend, |s| s.attachments.max_upload = ByteSize(4096)).await;
     let carol = app.register("carol").await;
     let t = app.ticket(&carol.access, "VPN").await;
     let id = t["id"].as_str().unwrap();

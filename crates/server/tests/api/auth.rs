@@ -2,6 +2,7 @@
 //! refresh cookie's attributes.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
@@ -355,7 +356,7 @@ async fn browser_cookie_flow(backend: Backend) {
 }
 
 async fn logout_revokes_even_with_an_expired_access_token(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.access_ttl = "1s".to_owned()).await;
+    let app = spawn_app_with(backend, |s| s.auth.access_ttl = Duration::from_secs(1)).await;
     let carol = app.register("carol").await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
 
@@ -420,7 +421,7 @@ async fn origin_check_on_refresh_and_logout(backend: Backend) {
 }
 
 async fn cookie_is_secure_when_configured(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.cookie_secure = true).await;
+    let app = spawn_app_with(backend, |s| s.auth.cookie_secure = true).await;
     let res = app
         .post(
             REGISTER,

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use ticketing_app::{App, UserUpdate};
 use ticketing_domain::{Role, UserId};
-use ticketing_server::settings::Secret;
+use ticketing_server::settings::Value as _;
+use ticketing_server::settings::{BindAddress, DatabaseUrl, LogFilter, Secret};
 use ticketing_server::{Application, Settings};
 use uuid::Uuid;
 
@@ -120,21 +121,18 @@ fn with_database(url: &str, db: &str) -> String {
 /// The default test settings: a fresh data directory, port 0, plain-HTTP cookies, a fixed JWT
 /// secret and rate limits too high to matter.
 pub fn test_settings(data_dir: &Path) -> Settings {
-    Settings {
-        database_url: Secret::new(format!(
-            "sqlite://{}",
-            data_dir.join("ticketing.db").display()
-        )),
-        bind: "127.0.0.1:0".to_owned(),
-        data_dir: data_dir.to_path_buf(),
-        jwt_secret: Some(Secret::new(JWT_SECRET)),
-        cookie_secure: false,
-        rate_limit_per_minute: 100_000,
-        login_failures_per_account: 100_000,
-        workers: 2,
-        log: "warn".to_owned(),
-        ..Settings::default()
-    }
+    let mut s = Settings::default();
+    let sqlite = format!("sqlite://{}", data_dir.join("ticketing.db").display());
+    s.database.url = Some(DatabaseUrl::parse(&sqlite).expect("an SQLite URL"));
+    s.server.bind = BindAddress::parse("127.0.0.1:0").expect("an address");
+    s.server.data_dir = data_dir.to_path_buf();
+    s.server.workers = 2;
+    s.auth.jwt_secret = Some(Secret::new(JWT_SECRET));
+    s.auth.cookie_secure = false;
+    s.limits.auth_requests_per_minute = 100_000;
+    s.limits.login_failures_per_account = 100_000;
+    s.logging.filter = LogFilter::parse("warn").expect("a filter");
+    s
 }
 
 /// A running server.
@@ -159,10 +157,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts a server with the default test settings changed by `configure`.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        ticketing_server::telemetry::init(&Settings {
-            log: "debug".to_owned(),
-            ..Settings::default()
-        });
+        let mut verbose = Settings::default();
+        verbose.logging.filter = LogFilter::parse("debug").expect("a filter");
+        ticketing_server::telemetry::init(&verbose);
     }
     let data_dir = tempfile::tempdir().expect("a temp dir");
     let mut settings = test_settings(data_dir.path());
@@ -172,7 +169,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
             let name = format!("ticketing_api_{}", Uuid::new_v4().simple());
             psql(&admin_url, &format!("CREATE DATABASE {name}"))
                 .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
-            settings.database_url = Secret::new(with_database(&admin_url, &name));
+            let url = with_database(&admin_url, &name);
+            settings.database.url = Some(DatabaseUrl::parse(&url).expect("a PostgreSQL URL"));
             Some(PgDatabase { admin_url, name })
         }
     };

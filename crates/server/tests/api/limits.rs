@@ -13,7 +13,7 @@ fn retry_after(res: &Resp) -> u64 {
 }
 
 async fn per_address_limit_on_auth_endpoints(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.rate_limit_per_minute = 3).await;
+    let app = spawn_app_with(backend, |s| s.limits.auth_requests_per_minute = 3).await;
     // Three requests to the limited endpoints, whatever their outcome...
     let carol = app.register("carol").await;
     app.post(
@@ -50,7 +50,7 @@ async fn per_address_limit_on_auth_endpoints(backend: Backend) {
 }
 
 async fn failed_logins_per_account(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.login_failures_per_account = 3).await;
+    let app = spawn_app_with(backend, |s| s.limits.login_failures_per_account = 3).await;
     let _carol = app.register("carol").await;
     let _dave = app.register("dave").await;
     for _ in 0..3 {

@@ -1,4 +1,4 @@
-//! Expected JSON shapes (the exact field sets of API.md) and helpers to read answers.
+//! Expected JSON shapes (the exact field sets of `docs/api-guide.md`) and helpers to read answers.
 
 use serde_json::Value;
 

@@ -3,6 +3,7 @@
 
 use reqwest::Method;
 use serde_json::json;
+use ticketing_server::settings::ByteSize;
 
 use crate::api::helpers::*;
 
@@ -87,7 +88,7 @@ async fn upload_errors(backend: Backend) {
 }
 
 async fn upload_size_limit(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_upload_bytes = 1024).await;
+    let app = spawn_app_with(backend, |s| s.attachments.max_upload = ByteSize(1024)).await;
     let carol = app.register("carol").await;
     let t = app.ticket(&carol.access, "VPN").await;
     let id = t["id"].as_str().unwrap();

@@ -1,0 +1,140 @@
+//! Typed settings, each declared once below: defaults < config file (TOML, one table per
+//! section) < environment < command-line flags. A bad value stops start-up (exit status 2) with
+//! a message naming the setting as it was given. See docs/configuration.md.
+//!
+//! Adding a setting is one line in the table below (plus its use): the field of its section,
+//! the environment variable, the config-file key, the flag, the default, the help text and
+//! the documentation check all come from it.
+
+mod declare;
+mod flags;
+mod load;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use declare::Setting;
+use declare::settings;
+pub use flags::SettingFlags;
+pub use load::{EnvLookup, SettingsError};
+use values::checks::{at_least_a_second, at_least_one, signing_key};
+pub use values::{
+    BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, Millis, Origins, Secret, Value,
+};
+
+settings! {
+    /// Where and how the HTTP server runs.
+    server: ServerSettings {
+        /// Address and port to listen on.
+        bind: BindAddress = "127.0.0.1:8080", env "TICKETING_BIND", flag "bind";
+        /// Where attachments, the generated JWT secret and the default SQLite file live.
+        data_dir: PathBuf = "./data", env "TICKETING_DATA_DIR", flag "data-dir";
+        /// HTTP worker threads; 0 = one per CPU.
+        workers: usize = "0", env "TICKETING_WORKERS";
+        /// How long in-flight requests may finish after SIGTERM.
+        shutdown_timeout: Duration = "30s", env "TICKETING_SHUTDOWN_TIMEOUT_SECS",
+            was "shutdown_timeout_secs";
+    }
+    /// The database.
+    database: DatabaseSettings {
+        /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB; unset: DATA_DIR/ticketing.db.
+        url: Option<DatabaseUrl> = none, env "DATABASE_URL", flag "database-url",
+            was "database_url", seed postgres_url_from_seed;
+        /// Connections per process; 0 = automatic.
+        pool_size: u32 = "0", env "TICKETING_DB_POOL_SIZE", was "db_pool_size";
+    }
+    /// Sign-in: tokens, sessions, passwords.
+    auth: AuthSettings {
+        /// HS256 key of access tokens, at least 32 bytes; unset: generated into the data directory.
+        jwt_secret: Option<Secret> = none, env "TICKETING_JWT_SECRET" | "JWT_SECRET_KEY",
+            check signing_key;
+        /// Lifetime of access tokens.
+        access_ttl: Duration = "15m", env "TICKETING_ACCESS_TTL", check at_least_a_second;
+        /// Lifetime of a refresh session, counted again from each refresh.
+        refresh_ttl: Duration = "7d", env "TICKETING_REFRESH_TTL", check at_least_a_second;
+        /// Mark the refresh cookie Secure.
+        cookie_secure: bool = "true", env "TICKETING_COOKIE_SECURE";
+        /// Origins allowed to call refresh and logout; empty: the request's own host.
+        allowed_origins: Origins = "", env "TICKETING_ALLOWED_ORIGINS";
+        /// Password hashes computed at once; 0 = one per CPU.
+        hash_concurrency: usize = "0", env "TICKETING_HASH_CONCURRENCY";
+        /// How long a user loaded by id is served from memory; 0 = off (a bare number is ms).
+        user_cache_ms: Millis = "1000", env "TICKETING_USER_CACHE_MS";
+    }
+    /// Abuse limits (in memory, per process).
+    limits: LimitsSettings {
+        /// Requests per minute per client address on register, login and refresh.
+        auth_requests_per_minute: u32 = "30", env "TICKETING_RATE_LIMIT_PER_MINUTE",
+            was "rate_limit_per_minute", check at_least_one;
+        /// Failed logins per account per 15 minutes.
+        login_failures_per_account: u32 = "10", env "TICKETING_LOGIN_FAILURES_PER_ACCOUNT",
+            check at_least_one;
+        /// Take the client address from the last X-Forwarded-For entry (only behind a proxy).
+        trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
+    }
+    /// Attachment files.
+    attachments: AttachmentsSettings {
+        /// Largest attachment.
+        max_upload: ByteSize = "25MiB", env "TICKETING_MAX_UPLOAD_BYTES",
+            was "max_upload_bytes";
+        /// Lifetime of signed download links.
+        download_ttl: Duration = "15m", env "TICKETING_DOWNLOAD_TTL", check at_least_a_second;
+        /// Orphan files younger than this survive the start-up sweep.
+        sweep_min_age: Duration = "0", env "TICKETING_SWEEP_MIN_AGE_SECS",
+            was "sweep_min_age_secs";
+    }
+    /// Logs (on standard error).
+    logging: LoggingSettings {
+        /// Log filter, e.g. info or ticketing_http=debug,info.
+        filter: LogFilter = "info", env "TICKETING_LOG", flag "log", was "log";
+        /// pretty or json.
+        format: LogFormat = "pretty", env "TICKETING_LOG_FORMAT", was "log_format";
+    }
+}
+
+impl Settings {
+    /// The database URL in force: the configured one, or the SQLite file `ticketing.db` in the
+    /// data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.expose().to_owned(),
+            None => format!(
+                "sqlite://{}",
+                self.server.data_dir.join("ticketing.db").display()
+            ),
+        }
+    }
+}
+
+/// The seed project's database variables: when `POSTGRES_DB` is set (and `DATABASE_URL` is
+/// not), `postgres://USER:PASSWORD@HOST:PORT/DB`.
+fn postgres_url_from_seed(env: EnvLookup<'_>) -> Option<(&'static str, String)> {
+    let db = env("POSTGRES_DB")?;
+    let user = env("POSTGRES_USER").unwrap_or_else(|| "postgres".to_owned());
+    let host = env("POSTGRES_HOST").unwrap_or_else(|| "localhost".to_owned());
+    let port = env("POSTGRES_PORT").unwrap_or_else(|| "5432".to_owned());
+    let password = env("POSTGRES_PASSWORD")
+        .map(|p| format!(":{}", encode_userinfo(&p)))
+        .unwrap_or_default();
+    let url = format!(
+        "postgres://{}{password}@{host}:{port}/{db}",
+        encode_userinfo(&user)
+    );
+    Some(("POSTGRES_DB (with POSTGRES_USER, POSTGRES_HOST, …)", url))
+}
+
+fn encode_userinfo(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
