@@ -88,7 +88,7 @@ enum Target {
 fn target(url: &str) -> anyhow::Result<Target> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Target::Postgres(url.to_owned()))
-    } else if let Some(path) = ticketing_store_sqlite::parse_url(url) {
+    } else if let Some(path) = ticketing_store::sqlite::parse_url(url) {
         let text = path
             .to_str()
             .context("the SQLite path is not UTF-8")?
@@ -173,16 +173,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     // Schema, through the stores' own migrations.
     match &target {
         Target::Sqlite(path) => {
-            let store = ticketing_store_sqlite::SqliteStore::open(
+            let store = ticketing_store::sqlite::SqliteStore::open(
                 std::path::Path::new(path),
-                ticketing_store_sqlite::SqliteOptions::default(),
+                ticketing_store::sqlite::SqliteOptions::default(),
             )?;
             store.migrate()?;
         }
         Target::Postgres(url) => {
-            let store = ticketing_store_postgres::PgStore::connect(
+            let store = ticketing_store::postgres::PgStore::connect(
                 url,
-                ticketing_store_postgres::PgOptions::default(),
+                ticketing_store::postgres::PgOptions::default(),
             )?;
             store.migrate()?;
         }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::model::{Chunk, UserRow};
 
-use ticketing_store_postgres::schema::{activities, attachments, messages, tickets, users};
+use ticketing_store::schema::{activities, attachments, messages, tickets, users};
 
 /// Text-format COPY rows.
 #[derive(Debug, Default)]

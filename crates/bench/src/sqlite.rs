@@ -9,14 +9,22 @@ use diesel::prelude::*;
 
 use crate::model::{Chunk, UserRow};
 
-use ticketing_store_sqlite::schema::{activities, attachments, messages, tickets, users};
+use ticketing_store::schema::{activities, attachments, messages, tickets, users};
+use ticketing_store::sql_types::{DbId, DbTime};
 
-type Id = [u8; 16];
+/// A time of the generated data (microseconds since the Unix epoch).
+fn at(micros: i64) -> anyhow::Result<DbTime> {
+    DbTime::from_micros(micros).with_context(|| format!("time out of range: {micros} µs"))
+}
+
+fn opt_at(micros: Option<i64>) -> anyhow::Result<Option<DbTime>> {
+    micros.map(at).transpose()
+}
 
 #[derive(Insertable)]
 #[diesel(table_name = users, treat_none_as_default_value = false)]
 struct NewUser<'a> {
-    id: &'a [u8],
+    id: DbId,
     username: &'a str,
     username_key: &'a str,
     email: &'a str,
@@ -27,69 +35,69 @@ struct NewUser<'a> {
     is_active: bool,
     password_hash: &'a str,
     token_epoch: i64,
-    date_joined: i64,
-    last_login: Option<i64>,
+    date_joined: DbTime,
+    last_login: Option<DbTime>,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = tickets, treat_none_as_default_value = false)]
 struct NewTicket<'a> {
-    id: &'a [u8],
-    owner_id: &'a [u8],
-    assigned_to_id: Option<&'a [u8]>,
+    id: DbId,
+    owner_id: DbId,
+    assigned_to_id: Option<DbId>,
     topic: &'a str,
     description: &'a str,
     status: &'a str,
     priority: i16,
-    created_at: i64,
-    updated_at: i64,
-    resolved_at: Option<i64>,
-    closed_at: Option<i64>,
+    created_at: DbTime,
+    updated_at: DbTime,
+    resolved_at: Option<DbTime>,
+    closed_at: Option<DbTime>,
     version: i64,
     message_count: i64,
     internal_note_count: i64,
-    deleted_at: Option<i64>,
+    deleted_at: Option<DbTime>,
     search_text: &'a str,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = messages, treat_none_as_default_value = false)]
 struct NewMessage<'a> {
-    id: &'a [u8],
-    ticket_id: &'a [u8],
-    author_id: &'a [u8],
+    id: DbId,
+    ticket_id: DbId,
+    author_id: DbId,
     body: &'a str,
     is_staff_message: bool,
     internal: bool,
-    created_at: i64,
+    created_at: DbTime,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = attachments, treat_none_as_default_value = false)]
 struct NewAttachment<'a> {
-    id: &'a [u8],
-    ticket_id: &'a [u8],
-    message_id: Option<&'a [u8]>,
+    id: DbId,
+    ticket_id: DbId,
+    message_id: Option<DbId>,
     storage_key: &'a str,
     filename: &'a str,
     content_type: &'a str,
     size: i64,
     sha256: &'a str,
     internal: bool,
-    uploaded_by: &'a [u8],
-    uploaded_at: i64,
+    uploaded_by: DbId,
+    uploaded_at: DbTime,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = activities, treat_none_as_default_value = false)]
 struct NewActivity<'a> {
-    id: &'a [u8],
-    ticket_id: &'a [u8],
+    id: DbId,
+    ticket_id: DbId,
     action: &'a str,
     details: &'a str,
     internal: bool,
-    performed_by: &'a [u8],
-    created_at: i64,
+    performed_by: DbId,
+    created_at: DbTime,
 }
 
 /// Rows per multi-row `INSERT` (SQLite allows 32766 bound values).
@@ -122,26 +130,26 @@ pub fn write_users(
     rows: &[UserRow],
     password_hash: &str,
 ) -> anyhow::Result<()> {
-    let ids: Vec<Id> = rows.iter().map(|u| *u.id.as_bytes()).collect();
-    let new: Vec<NewUser<'_>> = rows
+    let new = rows
         .iter()
-        .zip(&ids)
-        .map(|(u, id)| NewUser {
-            id,
-            username: &u.username,
-            username_key: &u.username_key,
-            email: &u.email,
-            email_key: &u.email_key,
-            first_name: &u.first_name,
-            last_name: &u.last_name,
-            role: u.role,
-            is_active: true,
-            password_hash,
-            token_epoch: 0,
-            date_joined: u.date_joined,
-            last_login: u.last_login,
+        .map(|u| {
+            Ok(NewUser {
+                id: u.id.into(),
+                username: &u.username,
+                username_key: &u.username_key,
+                email: &u.email,
+                email_key: &u.email_key,
+                first_name: &u.first_name,
+                last_name: &u.last_name,
+                role: u.role,
+                is_active: true,
+                password_hash,
+                token_epoch: 0,
+                date_joined: at(u.date_joined)?,
+                last_login: opt_at(u.last_login)?,
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<Vec<NewUser<'_>>>>()?;
     conn.transaction(|c| {
         for batch in new.chunks(BATCH) {
             diesel::insert_into(users::table).values(batch).execute(c)?;
@@ -153,109 +161,79 @@ pub fn write_users(
 
 /// Writes one chunk in one transaction.
 pub fn write_chunk(conn: &mut SqliteConnection, chunk: &Chunk) -> anyhow::Result<()> {
-    let bytes = |u: &uuid::Uuid| *u.as_bytes();
-    let t_ids: Vec<(Id, Id, Option<Id>)> = chunk
+    let tickets = chunk
         .tickets
         .iter()
         .map(|t| {
-            (
-                bytes(&t.id),
-                bytes(&t.owner),
-                t.assignee.as_ref().map(bytes),
-            )
+            Ok(NewTicket {
+                id: t.id.into(),
+                owner_id: t.owner.into(),
+                assigned_to_id: t.assignee.map(DbId::from),
+                topic: &t.topic,
+                description: &t.description,
+                status: t.status,
+                priority: t.priority,
+                created_at: at(t.created_at)?,
+                updated_at: at(t.updated_at)?,
+                resolved_at: opt_at(t.resolved_at)?,
+                closed_at: opt_at(t.closed_at)?,
+                version: t.version,
+                message_count: t.message_count,
+                internal_note_count: t.internal_note_count,
+                deleted_at: opt_at(t.deleted_at)?,
+                search_text: &t.search_text,
+            })
         })
-        .collect();
-    let tickets: Vec<NewTicket<'_>> = chunk
-        .tickets
-        .iter()
-        .zip(&t_ids)
-        .map(|(t, (id, owner, assignee))| NewTicket {
-            id,
-            owner_id: owner,
-            assigned_to_id: assignee.as_ref().map(|a| a.as_slice()),
-            topic: &t.topic,
-            description: &t.description,
-            status: t.status,
-            priority: t.priority,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
-            version: t.version,
-            message_count: t.message_count,
-            internal_note_count: t.internal_note_count,
-            deleted_at: t.deleted_at,
-            search_text: &t.search_text,
-        })
-        .collect();
-    let m_ids: Vec<(Id, Id, Id)> = chunk
+        .collect::<anyhow::Result<Vec<NewTicket<'_>>>>()?;
+    let messages = chunk
         .messages
         .iter()
-        .map(|m| (bytes(&m.id), bytes(&m.ticket_id), bytes(&m.author)))
-        .collect();
-    let messages: Vec<NewMessage<'_>> = chunk
-        .messages
-        .iter()
-        .zip(&m_ids)
-        .map(|(m, (id, ticket, author))| NewMessage {
-            id,
-            ticket_id: ticket,
-            author_id: author,
-            body: &m.body,
-            is_staff_message: m.is_staff,
-            internal: m.internal,
-            created_at: m.created_at,
+        .map(|m| {
+            Ok(NewMessage {
+                id: m.id.into(),
+                ticket_id: m.ticket_id.into(),
+                author_id: m.author.into(),
+                body: &m.body,
+                is_staff_message: m.is_staff,
+                internal: m.internal,
+                created_at: at(m.created_at)?,
+            })
         })
-        .collect();
-    let f_ids: Vec<(Id, Id, Option<Id>, Id)> = chunk
+        .collect::<anyhow::Result<Vec<NewMessage<'_>>>>()?;
+    let files = chunk
         .attachments
         .iter()
         .map(|a| {
-            (
-                bytes(&a.id),
-                bytes(&a.ticket_id),
-                a.message_id.as_ref().map(bytes),
-                bytes(&a.uploaded_by),
-            )
+            Ok(NewAttachment {
+                id: a.id.into(),
+                ticket_id: a.ticket_id.into(),
+                message_id: a.message_id.map(DbId::from),
+                storage_key: &a.storage_key,
+                filename: a.filename,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: a.sha256,
+                internal: a.internal,
+                uploaded_by: a.uploaded_by.into(),
+                uploaded_at: at(a.uploaded_at)?,
+            })
         })
-        .collect();
-    let files: Vec<NewAttachment<'_>> = chunk
-        .attachments
-        .iter()
-        .zip(&f_ids)
-        .map(|(a, (id, ticket, message, by))| NewAttachment {
-            id,
-            ticket_id: ticket,
-            message_id: message.as_ref().map(|m| m.as_slice()),
-            storage_key: &a.storage_key,
-            filename: a.filename,
-            content_type: a.content_type,
-            size: a.size,
-            sha256: a.sha256,
-            internal: a.internal,
-            uploaded_by: by,
-            uploaded_at: a.uploaded_at,
-        })
-        .collect();
-    let a_ids: Vec<(Id, Id, Id)> = chunk
+        .collect::<anyhow::Result<Vec<NewAttachment<'_>>>>()?;
+    let entries = chunk
         .activities
         .iter()
-        .map(|a| (bytes(&a.id), bytes(&a.ticket_id), bytes(&a.performed_by)))
-        .collect();
-    let entries: Vec<NewActivity<'_>> = chunk
-        .activities
-        .iter()
-        .zip(&a_ids)
-        .map(|(a, (id, ticket, by))| NewActivity {
-            id,
-            ticket_id: ticket,
-            action: a.action,
-            details: &a.details,
-            internal: a.internal,
-            performed_by: by,
-            created_at: a.created_at,
+        .map(|a| {
+            Ok(NewActivity {
+                id: a.id.into(),
+                ticket_id: a.ticket_id.into(),
+                action: a.action,
+                details: &a.details,
+                internal: a.internal,
+                performed_by: a.performed_by.into(),
+                created_at: at(a.created_at)?,
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<Vec<NewActivity<'_>>>>()?;
     conn.transaction(|c| {
         for batch in tickets.chunks(BATCH) {
             diesel::insert_into(tickets::table)

@@ -16,8 +16,8 @@ use ticketing_app::system::{SystemClock, UuidV7};
 use ticketing_app::{App, Ports, Settings as AppSettings};
 use ticketing_attachments_fs::FsBlobStore;
 use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
-use ticketing_store_postgres::{PgOptions, PgStore};
-use ticketing_store_sqlite::{SqliteOptions, SqliteStore};
+use ticketing_store::postgres::{PgOptions, PgStore};
+use ticketing_store::sqlite::{SqliteOptions, SqliteStore};
 
 use crate::settings::{Secret, Settings};
 
@@ -38,7 +38,7 @@ pub fn store_url(url: &str) -> anyhow::Result<StoreUrl> {
         .unwrap_or_default();
     match scheme.as_str() {
         "postgres" | "postgresql" => Ok(StoreUrl::Postgres(url.to_owned())),
-        "sqlite" => ticketing_store_sqlite::parse_url(url)
+        "sqlite" => ticketing_store::sqlite::parse_url(url)
             .map(StoreUrl::Sqlite)
             .ok_or_else(|| {
                 anyhow!("invalid SQLite URL: use sqlite://PATH, e.g. sqlite://./data/ticketing.db")

@@ -6,13 +6,16 @@
 //! Each case is a plain `pub async fn case_xxx<S: StoreUnderTest>(store: &S)` in [`cases`]; it
 //! expects an empty, migrated store and panics (with a message) when the store breaks the
 //! contract. [`store_contract_tests!`] expands them into one `#[tokio::test]` each inside the
-//! calling crate's integration test file:
+//! calling module (`crates/store/tests/contract/{postgres,sqlite}.rs` for the two databases):
 //!
 //! ```ignore
-//! // crates/store-xxx/tests/contract.rs
 //! async fn fixture() -> Option<MyFixture> { /* None: skipped (print why) */ }
 //! ticketing_store_contract::store_contract_tests!(fixture().await);
 //! ```
+//!
+//! A new case is a `pub async fn case_xxx` in [`cases`] plus its name in the one list of the
+//! macro (`__contract_cases!`); the test `every_case_is_registered` fails when a case is missing
+//! from the list.
 //!
 //! The expression is evaluated once per test and must give an `Option<F>` where `F:`
 //! [`Fixture`]; `None` skips the test (the fixture says why). The calling crate needs `tokio`
@@ -83,8 +86,18 @@ impl Fixture for MemoryStore {
 #[macro_export]
 macro_rules! store_contract_tests {
     ($make:expr) => {
-        $crate::__store_contract_cases!(
-            $make;
+        $crate::__contract_cases!(__store_contract_cases!($make));
+    };
+}
+
+/// The one list of the contract cases: calls `$callback!(ARGS; case_a, case_b, ...)`. Every
+/// `pub async fn case_*` of [`cases`] must be listed here (a test checks it).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_cases {
+    ($callback:ident!($($args:tt)*)) => {
+        $crate::$callback! {
+            $($args)*;
             case_ping,
             case_user_round_trip,
             case_user_not_found,
@@ -119,7 +132,7 @@ macro_rules! store_contract_tests {
             case_concurrent_touches_all_land,
             case_concurrent_admin_demotions_keep_one,
             case_concurrent_epoch_bumps_all_land,
-        );
+        }
     };
 }
 
@@ -136,3 +149,14 @@ macro_rules! __store_contract_cases {
         )*
     };
 }
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_case_names {
+    (; $($case:ident),* $(,)?) => {
+        &[$(stringify!($case)),*]
+    };
+}
+
+/// The names of the cases [`store_contract_tests!`] expands into tests, in order.
+pub const REGISTERED_CASES: &[&str] = __contract_cases!(__contract_case_names!());

@@ -468,9 +468,9 @@ async fn delete_is_for_staff(backend: Backend) {
         // A soft delete: the log survives, ending with the deletion (read from the store, since
         // the API no longer shows the ticket to anyone).
         use ticketing_app::ports::ActivityRepository;
-        let store = ticketing_store_sqlite::SqliteStore::open(
+        let store = ticketing_store::sqlite::SqliteStore::open(
             &app.data_dir().join("ticketing.db"),
-            ticketing_store_sqlite::SqliteOptions::default(),
+            ticketing_store::sqlite::SqliteOptions::default(),
         )
         .unwrap();
         let ticket =

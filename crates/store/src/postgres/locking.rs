@@ -1,0 +1,29 @@
+//! Row locks on PostgreSQL, where a write transaction is read committed: what the shared
+//! queries lock before deciding.
+
+use diesel::prelude::*;
+use ticketing_domain::Role;
+
+use super::Conn;
+use crate::error::DbResult;
+use crate::schema::users;
+use crate::sql_types::DbId;
+
+/// Locks every active admin row and the row of `user`, in one statement and in id order (so two
+/// of these transactions never deadlock), for `update_access`: a concurrent change that could
+/// take away an admin waits until this transaction commits, and a fresh count (a new statement
+/// sees every committed change) cannot be invalidated before the commit.
+pub(crate) fn lock_admins_and(c: &mut Conn, user: DbId) -> DbResult<()> {
+    let _locked: Vec<DbId> = users::table
+        .filter(
+            users::role
+                .eq(Role::Admin.as_str())
+                .and(users::is_active.eq(true))
+                .or(users::id.eq(user)),
+        )
+        .order_by(users::id.asc())
+        .select(users::id)
+        .for_update()
+        .load(c)?;
+    Ok(())
+}

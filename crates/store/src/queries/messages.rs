@@ -1,0 +1,192 @@
+//! `MessageRepository`, `AttachmentRepository` and `ActivityRepository`.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{
+    ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect,
+};
+use ticketing_domain::{ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId};
+
+use super::tickets::{activity_rows, append_activities, apply_effect};
+use super::{DATABASE, Db, Store, error};
+use crate::error::DbResult;
+use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
+use crate::schema::{activities, attachments, messages};
+use crate::sql_types::DbId;
+
+/// A ticket's messages in list order (oldest first), internal ones only when asked.
+pub(crate) fn messages_query(
+    ticket: TicketId,
+    include_internal: bool,
+) -> messages::BoxedQuery<'static, Db> {
+    let mut q = messages::table
+        .filter(messages::ticket_id.eq(DbId::from(ticket)))
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(messages::internal.eq(false));
+    }
+    q.order_by((messages::created_at.asc(), messages::id.asc()))
+}
+
+#[async_trait]
+impl MessageRepository for Store {
+    async fn add(
+        &self,
+        message: &Message,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let row = MessageRow::new(message);
+        self.add_with_effect(effect, activities, move |c| {
+            Ok(diesel::insert_into(messages::table)
+                .values(&row)
+                .execute(c)?)
+        })
+        .await
+    }
+
+    async fn get(&self, id: MessageId) -> Result<Message, RepoError> {
+        self.read(move |c| {
+            messages::table
+                .filter(messages::id.eq(DbId::from(id)))
+                .select(MessageRow::as_select())
+                .first(c)?
+                .into_domain()
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Message>, RepoError> {
+        self.read(move |c| {
+            messages_query(ticket, include_internal)
+                .select(MessageRow::as_select())
+                .load(c)?
+                .into_iter()
+                .map(MessageRow::into_domain)
+                .collect::<DbResult<Vec<_>>>()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AttachmentRepository for Store {
+    async fn add(
+        &self,
+        attachment: &Attachment,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let row =
+            AttachmentRow::new(attachment).map_err(|e| e.into_repo(DATABASE, error::translate))?;
+        self.add_with_effect(effect, activities, move |c| {
+            Ok(diesel::insert_into(attachments::table)
+                .values(&row)
+                .execute(c)?)
+        })
+        .await
+    }
+
+    async fn get(&self, id: AttachmentId) -> Result<Attachment, RepoError> {
+        self.read(move |c| {
+            attachments::table
+                .filter(attachments::id.eq(DbId::from(id)))
+                .select(AttachmentRow::as_select())
+                .first(c)?
+                .into_domain()
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<Attachment>, RepoError> {
+        self.read(move |c| {
+            let mut q = attachments::table
+                .filter(attachments::ticket_id.eq(DbId::from(ticket)))
+                .into_boxed();
+            if !include_internal {
+                q = q.filter(attachments::internal.eq(false));
+            }
+            q.order_by((attachments::uploaded_at.asc(), attachments::id.asc()))
+                .select(AttachmentRow::as_select())
+                .load(c)?
+                .into_iter()
+                .map(AttachmentRow::into_domain)
+                .collect::<DbResult<Vec<_>>>()
+        })
+        .await
+    }
+
+    async fn remove(
+        &self,
+        id: AttachmentId,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let effect = effect.clone();
+        let entries = activity_rows(activities);
+        self.write(move |c| {
+            let n = diesel::delete(attachments::table.filter(attachments::id.eq(DbId::from(id))))
+                .execute(c)?;
+            if n == 0 {
+                return Err(RepoError::NotFound.into());
+            }
+            apply_effect(c, &effect)?;
+            append_activities(c, &entries)
+        })
+        .await
+    }
+
+    async fn storage_keys(&self) -> Result<HashSet<String>, RepoError> {
+        self.read(move |c| {
+            let keys: Vec<String> = attachments::table
+                .select(attachments::storage_key)
+                .load(c)?;
+            Ok(keys.into_iter().collect())
+        })
+        .await
+    }
+}
+
+/// A ticket's activities in list order (newest first), internal ones only when asked.
+pub(crate) fn activities_query(
+    ticket: TicketId,
+    include_internal: bool,
+) -> activities::BoxedQuery<'static, Db> {
+    let mut q = activities::table
+        .filter(activities::ticket_id.eq(DbId::from(ticket)))
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(activities::internal.eq(false));
+    }
+    q.order_by((activities::created_at.desc(), activities::id.desc()))
+}
+
+#[async_trait]
+impl ActivityRepository for Store {
+    async fn list(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+    ) -> Result<Vec<ActivityEntry>, RepoError> {
+        self.read(move |c| {
+            activities_query(ticket, include_internal)
+                .select(ActivityRow::as_select())
+                .load(c)?
+                .into_iter()
+                .map(ActivityRow::into_domain)
+                .collect::<DbResult<Vec<_>>>()
+        })
+        .await
+    }
+}

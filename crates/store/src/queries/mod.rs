@@ -1,0 +1,28 @@
+//! The queries, written once for both databases.
+//!
+//! This folder is not a module of the crate root: `postgres/mod.rs` and `sqlite/mod.rs` each
+//! mount it (`#[path = "../queries/mod.rs"] mod queries;`), so it is compiled once per backend,
+//! and the names imported below resolve to that backend's items: its connection (`Conn`) and
+//! backend (`Db`) types, its store (`Store`, with `read`, `write`, `write_unflushed` and
+//! `snapshot`), and its modules for what really differs (`search`, `locking`, `error`). Each
+//! copy is type-checked against its backend; nothing is chosen at run time.
+//!
+//! Write a query here with diesel's DSL over [`crate::schema`]; bind ids as
+//! [`crate::sql_types::DbId`] and times as [`crate::sql_types::DbTime`]. SQL that differs
+//! between the databases goes into a function of the same name in both `postgres/` and
+//! `sqlite/`, called from here through `super::`.
+
+#[cfg(test)]
+use super::plans;
+use super::{Conn, DATABASE, Db, Store, error, locking, search};
+
+#[cfg(test)]
+mod explain;
+mod listing;
+mod messages;
+mod sessions;
+mod tickets;
+mod users;
+
+#[cfg(test)]
+pub(super) use explain::Explain;

@@ -1,0 +1,154 @@
+//! `TicketRepository` writes and reads, and the guarded ticket updates (`TicketEffect`) that the
+//! message and attachment writes share.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{TicketEffect, TicketRepository};
+use ticketing_domain::listing::{Page, TicketQuery};
+use ticketing_domain::{ActivityEntry, Ticket, TicketId};
+
+use super::{Conn, Store};
+use crate::error::{DbResult, missing_or_stale};
+use crate::rows::{ActivityRow, TicketRow};
+use crate::run::Work;
+use crate::schema::{activities, tickets};
+use crate::sql_types::{DbId, DbTime};
+use crate::words::search_text;
+
+/// Appends activity entries.
+pub(crate) fn append_activities(c: &mut Conn, entries: &[ActivityRow]) -> DbResult<()> {
+    if !entries.is_empty() {
+        diesel::insert_into(activities::table)
+            .values(entries)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Writes every mutable column of `ticket` if the stored row is not deleted and still at
+/// `expected_version`; the number of rows changed (0 or 1).
+fn replace(c: &mut Conn, ticket: &Ticket, expected_version: i64) -> DbResult<usize> {
+    Ok(diesel::update(
+        tickets::table
+            .filter(tickets::id.eq(DbId::from(ticket.id)))
+            .filter(tickets::version.eq(expected_version))
+            .filter(tickets::deleted_at.is_null()),
+    )
+    .set(TicketRow::changes(ticket))
+    .execute(c)?)
+}
+
+/// Applies a `TicketEffect`; `Stale` when its guard fails (nothing is written by the caller's
+/// transaction then).
+pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<()> {
+    let changed = match effect {
+        TicketEffect::Touch {
+            ticket_id,
+            status,
+            at,
+            messages,
+            internal_notes,
+        } => diesel::update(
+            tickets::table
+                .filter(tickets::id.eq(DbId::from(*ticket_id)))
+                .filter(tickets::deleted_at.is_null())
+                .filter(tickets::status.eq(status.as_str())),
+        )
+        .set((
+            tickets::version.eq(tickets::version + 1),
+            tickets::updated_at.eq(DbTime::from(*at)),
+            tickets::message_count.eq(tickets::message_count + i64::from(*messages)),
+            tickets::internal_note_count
+                .eq(tickets::internal_note_count + i64::from(*internal_notes)),
+        ))
+        .execute(c)?,
+        TicketEffect::Replace {
+            ticket,
+            expected_version,
+        } => replace(c, ticket, *expected_version)?,
+    };
+    if changed == 0 {
+        Err(RepoError::Stale.into())
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn activity_rows(entries: &[ActivityEntry]) -> Vec<ActivityRow> {
+    entries.iter().map(ActivityRow::new).collect()
+}
+
+impl Store {
+    /// One write transaction that adds to a ticket: applies `effect` (a failed guard makes the
+    /// whole write `Stale`), runs `insert`, appends the activity entries.
+    pub(crate) async fn add_with_effect(
+        &self,
+        effect: &TicketEffect,
+        activities: &[ActivityEntry],
+        insert: impl Work<Conn, usize>,
+    ) -> Result<(), RepoError> {
+        let effect = effect.clone();
+        let entries = activity_rows(activities);
+        self.write(move |c| {
+            apply_effect(c, &effect)?;
+            insert(c)?;
+            append_activities(c, &entries)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl TicketRepository for Store {
+    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError> {
+        let row = TicketRow::new(ticket);
+        let text = search_text(ticket.topic.as_str(), ticket.description.as_str());
+        let activity = ActivityRow::new(created);
+        self.write(move |c| {
+            diesel::insert_into(tickets::table)
+                .values((&row, tickets::search_text.eq(text)))
+                .execute(c)?;
+            append_activities(c, std::slice::from_ref(&activity))
+        })
+        .await
+    }
+
+    async fn get(&self, id: TicketId) -> Result<Ticket, RepoError> {
+        self.read(move |c| {
+            tickets::table
+                .filter(tickets::id.eq(DbId::from(id)))
+                .filter(tickets::deleted_at.is_null())
+                .select(TicketRow::as_select())
+                .first(c)?
+                .into_domain()
+        })
+        .await
+    }
+
+    async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>, RepoError> {
+        let q = query.clone();
+        self.snapshot(move |c| super::listing::list(c, &q)).await
+    }
+
+    async fn update(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        activities: &[ActivityEntry],
+    ) -> Result<(), RepoError> {
+        let ticket = ticket.clone();
+        let entries = activity_rows(activities);
+        self.write(move |c| {
+            if replace(c, &ticket, expected_version)? == 0 {
+                let exists: i64 = tickets::table
+                    .filter(tickets::id.eq(DbId::from(ticket.id)))
+                    .count()
+                    .get_result(c)?;
+                return Err(missing_or_stale(exists));
+            }
+            append_activities(c, &entries)
+        })
+        .await
+    }
+}

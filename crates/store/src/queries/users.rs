@@ -1,0 +1,259 @@
+//! `UserRepository`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
+use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
+use ticketing_domain::{LoginName, Role, User, UserId};
+
+use super::{Conn, Db, Store, locking};
+use crate::error::DbResult;
+use crate::rows::UserRow;
+use crate::schema::users;
+use crate::sql_types::{DbId, DbTime};
+
+fn filtered(q: &UserQuery) -> users::BoxedQuery<'static, Db> {
+    let mut b = users::table.into_boxed();
+    if let Some(role) = q.role {
+        b = b.filter(users::role.eq(role.as_str()));
+    }
+    if let Some(active) = q.active {
+        b = b.filter(users::is_active.eq(active));
+    }
+    b
+}
+
+fn list(c: &mut Conn, q: &UserQuery) -> DbResult<Page<User>> {
+    let total: i64 = filtered(q).count().get_result(c)?;
+    let limit = usize::from(q.limit.get());
+    let mut page = filtered(q);
+    if let Some((key, id)) = &q.after {
+        page = page.filter(
+            users::username_key.ge(key.clone()).and(
+                users::username_key
+                    .gt(key.clone())
+                    .or(users::id.gt(DbId::from(*id))),
+            ),
+        );
+    }
+    let rows: Vec<UserRow> = page
+        .order_by((users::username_key.asc(), users::id.asc()))
+        .limit(i64::from(q.limit.get()) + 1)
+        .select(UserRow::as_select())
+        .load(c)?;
+    let more = rows.len() > limit;
+    let items = rows
+        .into_iter()
+        .take(limit)
+        .map(UserRow::into_domain)
+        .collect::<DbResult<Vec<User>>>()?;
+    let next = match items.last() {
+        Some(last) if more => Some(encode_user_cursor(&last.username.key(), last.id)),
+        _ => None,
+    };
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or_default(),
+        next,
+    })
+}
+
+/// The most ids bound in one `IN (...)` list.
+const MAX_IN_LIST: usize = 500;
+
+fn must_touch(rows: usize) -> DbResult<()> {
+    if rows == 0 {
+        Err(RepoError::NotFound.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The body of `update_access`, inside the caller's write transaction. The admins and the
+/// target are locked first (`locking.rs` of each backend), so the count of the other admins
+/// below cannot change before the commit. Returning `LastAdmin` before any write leaves the
+/// transaction with nothing to roll back.
+fn update_access(c: &mut Conn, id: UserId, change: AccessChange) -> DbResult<AccessOutcome> {
+    let key = DbId::from(id);
+    locking::lock_admins_and(c, key)?;
+    let current = users::table
+        .filter(users::id.eq(key))
+        .select(UserRow::as_select())
+        .first(c)?
+        .into_domain()?;
+    let role = change.role.unwrap_or(current.role);
+    let is_active = change.is_active.unwrap_or(current.is_active);
+    let was_admin = current.role == Role::Admin && current.is_active;
+    let stays_admin = role == Role::Admin && is_active;
+    if was_admin && !stays_admin {
+        let others: i64 = users::table
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::is_active.eq(true))
+            .filter(users::id.ne(key))
+            .count()
+            .get_result(c)?;
+        if others == 0 {
+            return Ok(AccessOutcome::LastAdmin);
+        }
+    }
+    let stored: UserRow = diesel::update(users::table.filter(users::id.eq(key)))
+        .set((
+            users::role.eq(role.as_str()),
+            users::is_active.eq(is_active),
+            users::token_epoch.eq(users::token_epoch + i64::from(change.revoke_tokens)),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(c)?;
+    Ok(AccessOutcome::Updated(stored.into_domain()?))
+}
+
+#[async_trait]
+impl UserRepository for Store {
+    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError> {
+        let row = UserRow::new(user, password_hash);
+        self.write(move |c| {
+            diesel::insert_into(users::table).values(&row).execute(c)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(&self, id: UserId) -> Result<User, RepoError> {
+        self.read(move |c| {
+            users::table
+                .filter(users::id.eq(DbId::from(id)))
+                .select(UserRow::as_select())
+                .first(c)?
+                .into_domain()
+        })
+        .await
+    }
+
+    async fn get_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepoError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<DbId> = ids.iter().copied().map(DbId::from).collect();
+        self.read(move |c| {
+            let mut users = Vec::with_capacity(ids.len());
+            // Bounded IN lists: both databases limit the number of bound parameters.
+            for chunk in ids.chunks(MAX_IN_LIST) {
+                let rows: Vec<UserRow> = users::table
+                    .filter(users::id.eq_any(chunk))
+                    .select(UserRow::as_select())
+                    .load(c)?;
+                for row in rows {
+                    users.push(row.into_domain()?);
+                }
+            }
+            Ok(users)
+        })
+        .await
+    }
+
+    async fn find_credentials(
+        &self,
+        login: &LoginName,
+    ) -> Result<Option<(User, String)>, RepoError> {
+        let (key, by_email) = match login {
+            LoginName::Email(e) => (e.key(), true),
+            LoginName::Username(u) => (u.key(), false),
+        };
+        self.read(move |c| {
+            let rows: Vec<UserRow> = users::table
+                .filter(
+                    users::username_key
+                        .eq(key.clone())
+                        .or(users::email_key.eq(key.clone())),
+                )
+                .select(UserRow::as_select())
+                .load(c)?;
+            // A login that is one user's email and another's username: the kind of login wins.
+            let preferred = rows
+                .iter()
+                .position(|r| {
+                    if by_email {
+                        r.email_key == key
+                    } else {
+                        r.username_key == key
+                    }
+                })
+                .unwrap_or(0);
+            let Some(row) = rows.into_iter().nth(preferred) else {
+                return Ok(None);
+            };
+            let hash = row.password_hash.clone();
+            Ok(Some((row.into_domain()?, hash)))
+        })
+        .await
+    }
+
+    async fn password_hash(&self, id: UserId) -> Result<String, RepoError> {
+        self.read(move |c| {
+            Ok(users::table
+                .filter(users::id.eq(DbId::from(id)))
+                .select(users::password_hash)
+                .first(c)?)
+        })
+        .await
+    }
+
+    async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
+        let row = UserRow::new(user, "");
+        self.write(move |c| {
+            let n = diesel::update(users::table.filter(users::id.eq(&row.id)))
+                .set((
+                    users::email.eq(&row.email),
+                    users::email_key.eq(&row.email_key),
+                    users::first_name.eq(&row.first_name),
+                    users::last_name.eq(&row.last_name),
+                ))
+                .execute(c)?;
+            must_touch(n)
+        })
+        .await
+    }
+
+    async fn update_access(
+        &self,
+        id: UserId,
+        change: &AccessChange,
+    ) -> Result<AccessOutcome, RepoError> {
+        let change = *change;
+        self.write(move |c| update_access(c, id, change)).await
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
+        let hash = password_hash.to_owned();
+        self.write(move |c| {
+            // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
+            Ok(
+                diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                    .set((
+                        users::password_hash.eq(hash),
+                        users::token_epoch.eq(users::token_epoch + 1),
+                    ))
+                    .returning(users::token_epoch)
+                    .get_result(c)?,
+            )
+        })
+        .await
+    }
+
+    async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
+        self.write_unflushed(move |c| {
+            let n = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                .set(users::last_login.eq(Some(DbTime::from(at))))
+                .execute(c)?;
+            must_touch(n)
+        })
+        .await
+    }
+
+    async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
+        let q = query.clone();
+        self.snapshot(move |c| list(c, &q)).await
+    }
+}

@@ -1,0 +1,345 @@
+//! Row types and their conversion from and to domain values. Stored rows are rebuilt with the
+//! domain parsers; a row they refuse is `RepoError::Unexpected`.
+
+use diesel::prelude::*;
+use ticketing_app::ports::RefreshSession;
+use ticketing_domain::{
+    Action, ActivityEntry, Attachment, Description, Email, FileName, Message, MessageBody,
+    PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
+};
+
+use crate::error::{DbResult, corrupt};
+use crate::schema::{activities, attachments, messages, refresh_sessions, tickets, users};
+use crate::sql_types::{DbId, DbTime};
+use crate::words::search_text;
+
+fn count(n: i64) -> DbResult<u32> {
+    u32::try_from(n).map_err(|e| corrupt("counter", e))
+}
+
+fn parsed<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> DbResult<T> {
+    r.map_err(|e| corrupt(what, e))
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    pub id: DbId,
+    pub username: String,
+    pub username_key: String,
+    pub email: String,
+    pub email_key: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: String,
+    pub is_active: bool,
+    pub password_hash: String,
+    pub token_epoch: i64,
+    pub date_joined: DbTime,
+    pub last_login: Option<DbTime>,
+}
+
+impl UserRow {
+    pub fn new(u: &User, password_hash: &str) -> Self {
+        Self {
+            id: u.id.into(),
+            username: u.username.as_str().to_owned(),
+            username_key: u.username.key(),
+            email: u.email.as_str().to_owned(),
+            email_key: u.email.key(),
+            first_name: u.first_name.as_str().to_owned(),
+            last_name: u.last_name.as_str().to_owned(),
+            role: u.role.as_str().to_owned(),
+            is_active: u.is_active,
+            password_hash: password_hash.to_owned(),
+            token_epoch: u.token_epoch,
+            date_joined: u.date_joined.into(),
+            last_login: u.last_login.map(DbTime::from),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<User> {
+        Ok(User {
+            id: self.id.get(),
+            username: parsed("username", Username::parse(&self.username))?,
+            email: parsed("email", Email::parse(&self.email))?,
+            first_name: parsed("first_name", PersonName::parse(&self.first_name))?,
+            last_name: parsed("last_name", PersonName::parse(&self.last_name))?,
+            role: parsed("role", self.role.parse::<Role>())?,
+            is_active: self.is_active,
+            token_epoch: self.token_epoch,
+            date_joined: self.date_joined.get(),
+            last_login: self.last_login.map(DbTime::get),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tickets)]
+pub(crate) struct TicketRow {
+    pub id: DbId,
+    pub owner_id: DbId,
+    pub assigned_to_id: Option<DbId>,
+    pub topic: String,
+    pub description: String,
+    pub status: String,
+    pub priority: i16,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+    pub resolved_at: Option<DbTime>,
+    pub closed_at: Option<DbTime>,
+    pub version: i64,
+    pub message_count: i64,
+    pub internal_note_count: i64,
+    pub deleted_at: Option<DbTime>,
+}
+
+/// Every mutable column of a ticket (what `update` and `TicketEffect::Replace` write).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+pub(crate) struct TicketChanges {
+    pub assigned_to_id: Option<DbId>,
+    pub topic: String,
+    pub description: String,
+    pub status: String,
+    pub priority: i16,
+    pub updated_at: DbTime,
+    pub resolved_at: Option<DbTime>,
+    pub closed_at: Option<DbTime>,
+    pub version: i64,
+    pub message_count: i64,
+    pub internal_note_count: i64,
+    pub deleted_at: Option<DbTime>,
+    pub search_text: String,
+}
+
+impl TicketRow {
+    pub fn new(t: &Ticket) -> Self {
+        Self {
+            id: t.id.into(),
+            owner_id: t.owner.into(),
+            assigned_to_id: t.assigned_to.map(DbId::from),
+            topic: t.topic.as_str().to_owned(),
+            description: t.description.as_str().to_owned(),
+            status: t.status.as_str().to_owned(),
+            priority: t.priority.rank(),
+            created_at: t.created_at.into(),
+            updated_at: t.updated_at.into(),
+            resolved_at: t.resolved_at.map(DbTime::from),
+            closed_at: t.closed_at.map(DbTime::from),
+            version: t.version,
+            message_count: i64::from(t.message_count),
+            internal_note_count: i64::from(t.internal_note_count),
+            deleted_at: t.deleted_at.map(DbTime::from),
+        }
+    }
+
+    pub fn changes(t: &Ticket) -> TicketChanges {
+        let row = Self::new(t);
+        TicketChanges {
+            assigned_to_id: row.assigned_to_id,
+            topic: row.topic,
+            description: row.description,
+            status: row.status,
+            priority: row.priority,
+            updated_at: row.updated_at,
+            resolved_at: row.resolved_at,
+            closed_at: row.closed_at,
+            version: row.version,
+            message_count: row.message_count,
+            internal_note_count: row.internal_note_count,
+            deleted_at: row.deleted_at,
+            search_text: search_text(t.topic.as_str(), t.description.as_str()),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<Ticket> {
+        Ok(Ticket {
+            id: self.id.get(),
+            owner: self.owner_id.get(),
+            assigned_to: self.assigned_to_id.map(DbId::get),
+            topic: parsed("topic", Topic::parse(&self.topic))?,
+            description: parsed("description", Description::parse(&self.description))?,
+            status: parsed("status", self.status.parse::<Status>())?,
+            priority: Priority::from_rank(self.priority)
+                .ok_or_else(|| corrupt("priority", self.priority))?,
+            created_at: self.created_at.get(),
+            updated_at: self.updated_at.get(),
+            resolved_at: self.resolved_at.map(DbTime::get),
+            closed_at: self.closed_at.map(DbTime::get),
+            version: self.version,
+            message_count: count(self.message_count)?,
+            internal_note_count: count(self.internal_note_count)?,
+            deleted_at: self.deleted_at.map(DbTime::get),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = messages)]
+pub(crate) struct MessageRow {
+    pub id: DbId,
+    pub ticket_id: DbId,
+    pub author_id: DbId,
+    pub body: String,
+    pub is_staff_message: bool,
+    pub internal: bool,
+    pub created_at: DbTime,
+}
+
+impl MessageRow {
+    pub fn new(m: &Message) -> Self {
+        Self {
+            id: m.id.into(),
+            ticket_id: m.ticket_id.into(),
+            author_id: m.author.into(),
+            body: m.body.as_str().to_owned(),
+            is_staff_message: m.is_staff_message,
+            internal: m.internal,
+            created_at: m.created_at.into(),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<Message> {
+        Ok(Message {
+            id: self.id.get(),
+            ticket_id: self.ticket_id.get(),
+            author: self.author_id.get(),
+            body: parsed("body", MessageBody::parse(&self.body))?,
+            is_staff_message: self.is_staff_message,
+            internal: self.internal,
+            created_at: self.created_at.get(),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments)]
+pub(crate) struct AttachmentRow {
+    pub id: DbId,
+    pub ticket_id: DbId,
+    pub message_id: Option<DbId>,
+    pub storage_key: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub internal: bool,
+    pub uploaded_by: DbId,
+    pub uploaded_at: DbTime,
+}
+
+impl AttachmentRow {
+    pub fn new(a: &Attachment) -> DbResult<Self> {
+        Ok(Self {
+            id: a.id.into(),
+            ticket_id: a.ticket_id.into(),
+            message_id: a.message_id.map(DbId::from),
+            storage_key: a.file.storage_key.clone(),
+            filename: a.filename.as_str().to_owned(),
+            content_type: a.content_type.clone(),
+            size: i64::try_from(a.file.size).map_err(|e| corrupt("size", e))?,
+            sha256: a.file.sha256.clone(),
+            internal: a.internal,
+            uploaded_by: a.uploaded_by.into(),
+            uploaded_at: a.uploaded_at.into(),
+        })
+    }
+
+    pub fn into_domain(self) -> DbResult<Attachment> {
+        Ok(Attachment {
+            id: self.id.get(),
+            ticket_id: self.ticket_id.get(),
+            message_id: self.message_id.map(DbId::get),
+            filename: FileName::from_stored(self.filename),
+            content_type: self.content_type,
+            file: StoredFile {
+                storage_key: self.storage_key,
+                size: u64::try_from(self.size).map_err(|e| corrupt("size", e))?,
+                sha256: self.sha256,
+            },
+            uploaded_by: self.uploaded_by.get(),
+            uploaded_at: self.uploaded_at.get(),
+            internal: self.internal,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = activities)]
+pub(crate) struct ActivityRow {
+    pub id: DbId,
+    pub ticket_id: DbId,
+    pub action: String,
+    pub details: String,
+    pub internal: bool,
+    pub performed_by: DbId,
+    pub created_at: DbTime,
+}
+
+impl ActivityRow {
+    pub fn new(a: &ActivityEntry) -> Self {
+        Self {
+            id: a.id.into(),
+            ticket_id: a.ticket_id.into(),
+            action: a.action.as_str().to_owned(),
+            details: a.details.clone(),
+            internal: a.internal,
+            performed_by: a.performed_by.into(),
+            created_at: a.created_at.into(),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<ActivityEntry> {
+        Ok(ActivityEntry {
+            id: self.id.get(),
+            ticket_id: self.ticket_id.get(),
+            action: parsed("action", self.action.parse::<Action>())?,
+            performed_by: self.performed_by.get(),
+            details: self.details,
+            internal: self.internal,
+            created_at: self.created_at.get(),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_sessions)]
+pub(crate) struct SessionRow {
+    pub id: DbId,
+    pub family_id: DbId,
+    pub user_id: DbId,
+    pub token_hash: String,
+    pub created_at: DbTime,
+    pub expires_at: DbTime,
+    pub rotated_at: Option<DbTime>,
+    pub revoked_at: Option<DbTime>,
+}
+
+impl SessionRow {
+    pub fn new(s: &RefreshSession) -> Self {
+        Self {
+            id: s.id.into(),
+            family_id: s.family.into(),
+            user_id: s.user_id.into(),
+            token_hash: s.token_hash.clone(),
+            created_at: s.created_at.into(),
+            expires_at: s.expires_at.into(),
+            rotated_at: s.rotated_at.map(DbTime::from),
+            revoked_at: s.revoked_at.map(DbTime::from),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<RefreshSession> {
+        Ok(RefreshSession {
+            id: self.id.get(),
+            family: self.family_id.get(),
+            user_id: self.user_id.get(),
+            token_hash: self.token_hash,
+            created_at: self.created_at.get(),
+            expires_at: self.expires_at.get(),
+            rotated_at: self.rotated_at.map(DbTime::get),
+            revoked_at: self.revoked_at.map(DbTime::get),
+        })
+    }
+}

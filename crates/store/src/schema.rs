@@ -1,0 +1,145 @@
+//! Diesel table definitions, written by hand to match `migrations/postgres/` and
+//! `migrations/sqlite/` (one schema for both: ids are [`Id`] and times are [`Instant`], whose
+//! storage differs, see [`crate::sql_types`]; every other column has the same type on both).
+//!
+//! Columns that only backend-specific SQL fragments reach are not listed: `tickets.search_vector`
+//! (PostgreSQL's generated `tsvector`) and `tickets.seq` (the SQLite rowid the FTS5 index points
+//! at), see `postgres/search.rs` and `sqlite/search.rs`.
+//!
+//! [`Id`]: crate::sql_types::Id
+//! [`Instant`]: crate::sql_types::Instant
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    users (id) {
+        id -> Id,
+        username -> Text,
+        username_key -> Text,
+        email -> Text,
+        email_key -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        role -> Text,
+        is_active -> Bool,
+        password_hash -> Text,
+        token_epoch -> BigInt,
+        date_joined -> Instant,
+        last_login -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    tickets (id) {
+        id -> Id,
+        owner_id -> Id,
+        assigned_to_id -> Nullable<Id>,
+        topic -> Text,
+        description -> Text,
+        status -> Text,
+        priority -> SmallInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+        resolved_at -> Nullable<Instant>,
+        closed_at -> Nullable<Instant>,
+        version -> BigInt,
+        message_count -> BigInt,
+        internal_note_count -> BigInt,
+        deleted_at -> Nullable<Instant>,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    messages (id) {
+        id -> Id,
+        ticket_id -> Id,
+        author_id -> Id,
+        body -> Text,
+        is_staff_message -> Bool,
+        internal -> Bool,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    attachments (id) {
+        id -> Id,
+        ticket_id -> Id,
+        message_id -> Nullable<Id>,
+        storage_key -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        internal -> Bool,
+        uploaded_by -> Id,
+        uploaded_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    activities (id) {
+        id -> Id,
+        ticket_id -> Id,
+        action -> Text,
+        details -> Text,
+        internal -> Bool,
+        performed_by -> Id,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    refresh_sessions (id) {
+        id -> Id,
+        family_id -> Id,
+        user_id -> Id,
+        token_hash -> Text,
+        created_at -> Instant,
+        expires_at -> Instant,
+        rotated_at -> Nullable<Instant>,
+        revoked_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    /// Exact counts of live tickets (maintained by triggers, see the migrations). The store only
+    /// sums `n`. On PostgreSQL each key is split over shards (a `shard` column, part of the
+    /// primary key, written by the trigger alone), so it is not declared here.
+    ticket_counts (assignee, status, priority) {
+        assignee -> Id,
+        status -> Text,
+        priority -> SmallInt,
+        n -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    tickets,
+    messages,
+    attachments,
+    activities,
+    refresh_sessions,
+    ticket_counts,
+);

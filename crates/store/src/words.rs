@@ -1,0 +1,70 @@
+//! The words of a ticket as both databases store them for text search (`tickets.search_text`):
+//! exactly the domain tokenizer's words ([`ticketing_domain::listing::tokenize`]: split and
+//! lower-cased), joined by single spaces. Each backend indexes that column its own way
+//! (`postgres/search.rs`, `sqlite/search.rs`) and matches the same prefix semantics as
+//! `SearchText::matches`.
+
+use ticketing_domain::listing::tokenize;
+
+/// Stored words are cut to this many bytes (at a character boundary): longer than any search
+/// term can be (see the test below), so prefix matches are unchanged, and below PostgreSQL's
+/// limit of 2047 bytes per lexeme.
+pub(crate) const MAX_WORD_BYTES: usize = 1024;
+
+fn cut(word: &str, max: usize) -> &str {
+    if word.len() <= max {
+        return word;
+    }
+    let mut end = max;
+    while !word.is_char_boundary(end) {
+        end -= 1;
+    }
+    &word[..end]
+}
+
+/// The words of a ticket for the search index.
+pub(crate) fn search_text(topic: &str, description: &str) -> String {
+    let mut out = String::new();
+    for word in tokenize(&format!("{topic} {description}")) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(cut(&word, MAX_WORD_BYTES));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use ticketing_domain::listing::SearchText;
+
+    use super::*;
+
+    #[test]
+    fn stores_the_domain_words() {
+        assert_eq!(
+            search_text("Printer BROKEN!", "e\u{301}té, שלום 😀 x2"),
+            "printer broken e té שלום x2"
+        );
+        assert_eq!(search_text("!!!", "..."), "");
+    }
+
+    #[test]
+    fn no_search_term_can_outgrow_a_stored_word() {
+        let widest = (0..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .map(|c| c.to_lowercase().map(char::len_utf8).sum::<usize>())
+            .max()
+            .unwrap_or(0);
+        assert!(SearchText::MAX_CHARS * widest <= MAX_WORD_BYTES, "{widest}");
+    }
+
+    #[test]
+    fn cuts_long_words_at_a_char_boundary() {
+        let long = "é".repeat(600);
+        let stored = search_text("t", &long);
+        let word = stored.split(' ').nth(1).unwrap_or_default();
+        assert!(word.len() <= MAX_WORD_BYTES);
+        assert!(long.starts_with(word));
+    }
+}

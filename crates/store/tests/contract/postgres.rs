@@ -1,0 +1,302 @@
+//! The shared contract suite on PostgreSQL, plus PostgreSQL-specific tests (migrations, an
+//! unreachable server, the search lexemes).
+//!
+//! Needs `TEST_DATABASE_URL` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`, a role that may
+//! create databases). A template database (`stc_tpl_<fingerprint of the migrations>`) is
+//! migrated once and shared by the test processes (nextest runs one per test); each test gets a
+//! fresh database cloned from it (`CREATE DATABASE .. TEMPLATE ..`), dropped at the end. Without
+//! the variable every test passes with a note on stderr, unless `TICKETING_REQUIRE_POSTGRES=1`
+//! (CI), where the missing variable fails the tests.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{HealthCheck, UserRepository};
+use ticketing_domain::Role;
+use ticketing_store::postgres::{PgOptions, PgStore, StoreError};
+use ticketing_store_contract::fixtures;
+use ticketing_store_contract::{Fixture, store_contract_tests};
+
+use super::{
+    MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
+};
+
+const PREFIX: &str = "stc_";
+
+/// The server URL from the environment, or `None` (skip) with a note; a failure when
+/// PostgreSQL is required.
+fn admin_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
+            );
+            eprintln!(
+                "skipped: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) \
+                 to run the PostgreSQL store tests"
+            );
+            None
+        }
+    }
+}
+
+/// `url` pointing at database `name` instead.
+fn db_url(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let authority = rest.split('/').next().unwrap();
+    let mut out = format!("{scheme}://{authority}/{name}");
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+fn admin(url: &str) -> PgConnection {
+    PgConnection::establish(url).unwrap()
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Drops the per-test databases of test processes that are gone (killed before they could
+/// clean up) and templates made from other migrations.
+fn drop_leftovers(c: &mut PgConnection, template: &str) {
+    let names: Vec<Name> = diesel::sql_query(format!(
+        "SELECT datname AS name FROM pg_database WHERE datname LIKE '{PREFIX}%'"
+    ))
+    .load(c)
+    .unwrap();
+    for Name { name } in names {
+        let stale = if name.starts_with(&format!("{PREFIX}tpl_")) {
+            name != template
+        } else {
+            let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+            pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+        };
+        if stale {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// A fingerprint of the PostgreSQL migrations (FNV-1a over names and contents): the template's
+/// name, so that test processes share one template and a changed migration gets a new one.
+fn migrations_fingerprint() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        for file in std::fs::read_dir(&dir).unwrap() {
+            files.push(file.unwrap().path());
+        }
+    }
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        let name = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for byte in name.bytes().chain(std::fs::read(&file).unwrap()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// Serialises template creation between test processes (nextest runs one per test).
+const TEMPLATE_LOCK: i64 = 0x7374_635f_7470_6c00;
+
+static TEMPLATE: OnceLock<String> = OnceLock::new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database name unique to this process: `stc_<kind>_<pid>_<n>`.
+fn unique_name(kind: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{PREFIX}{kind}_{}_{n}", std::process::id())
+}
+
+/// The migrated template database, shared by every test process of these migrations. Built
+/// under another name and renamed when complete, so a killed builder leaves no half template.
+fn template(url: &str) -> &'static str {
+    TEMPLATE.get_or_init(|| {
+        let name = format!("{PREFIX}tpl_{}", migrations_fingerprint());
+        let mut c = admin(url);
+        c.batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+            .unwrap();
+        drop_leftovers(&mut c, &name);
+        let exists: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM pg_database WHERE datname = '{name}')"
+        )))
+        .get_result(&mut c)
+        .unwrap();
+        if exists == 0 {
+            let building = unique_name("tplb");
+            c.batch_execute(&format!("CREATE DATABASE \"{building}\""))
+                .unwrap();
+            let store = PgStore::connect(&db_url(url, &building), PgOptions::default()).unwrap();
+            assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+            drop(store);
+            c.batch_execute(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+            ))
+            .unwrap();
+        }
+        c.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+            .unwrap();
+        name
+    })
+}
+
+/// A database of its own for one test, dropped (forcefully) when the fixture goes.
+struct PgFixture {
+    store: PgStore,
+    url: String,
+    db: String,
+}
+
+impl Fixture for PgFixture {
+    type Store = PgStore;
+    fn store(&self) -> &PgStore {
+        &self.store
+    }
+}
+
+impl Drop for PgFixture {
+    fn drop(&mut self) {
+        if let Ok(mut c) = PgConnection::establish(&self.url) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.db
+            ));
+        }
+    }
+}
+
+fn empty_database(url: &str, template: Option<&str>) -> PgFixture {
+    let db = unique_name(if template.is_some() { "t" } else { "e" });
+    let sql = match template {
+        Some(tpl) => format!("CREATE DATABASE \"{db}\" TEMPLATE \"{tpl}\""),
+        None => format!("CREATE DATABASE \"{db}\""),
+    };
+    admin(url).batch_execute(&sql).unwrap();
+    let store = PgStore::connect(&db_url(url, &db), PgOptions::default()).unwrap();
+    PgFixture {
+        store,
+        url: url.to_owned(),
+        db,
+    }
+}
+
+fn fixture() -> Option<PgFixture> {
+    let url = admin_url()?;
+    let tpl = template(&url);
+    Some(empty_database(&url, Some(tpl)))
+}
+
+store_contract_tests!(fixture());
+
+#[test]
+fn migrating_twice_is_a_no_op() {
+    let Some(url) = admin_url() else { return };
+    let f = empty_database(&url, None);
+    assert_eq!(f.store.migrate().unwrap(), MIGRATIONS);
+    assert!(f.store.migrate().unwrap().is_empty());
+}
+
+#[test]
+fn concurrent_migrations_both_succeed_and_apply_once() {
+    let Some(url) = admin_url() else { return };
+    let f = empty_database(&url, None);
+    let target = db_url(&url, &f.db);
+    assert_concurrent_migrations_apply_once(move || {
+        PgStore::connect(&target, PgOptions::default())
+            .unwrap()
+            .migrate()
+            .unwrap()
+    });
+}
+
+/// Nothing listens on port 1: building the store does not wait, `migrate` says unreachable,
+/// the ports say `Unavailable` within the timeout, and the password shows nowhere.
+#[tokio::test]
+async fn an_unreachable_server_is_reported_quickly_without_the_password() {
+    let url = "postgres://app:hunter2secret@127.0.0.1:1/ticketing";
+    let options = PgOptions {
+        pool_size: 2,
+        connect_timeout: Duration::from_secs(2),
+    };
+    let started = Instant::now();
+    let store = PgStore::connect(url, options).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "connect must not wait"
+    );
+    assert!(!format!("{store:?}").contains("hunter2secret"));
+
+    let err = store.migrate().unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("hunter2secret"), "{text}");
+    assert!(!err.to_string().contains('\n'), "{err}");
+
+    let started = Instant::now();
+    let r = HealthCheck::ping(&store).await;
+    assert!(matches!(&r, Err(RepoError::Unavailable(_))), "{r:?}");
+    assert!(!format!("{r:?}").contains("hunter2secret"));
+    let u = fixtures::user("nobody", Role::Customer);
+    let r = UserRepository::insert(&store, &u, "h").await;
+    assert!(matches!(&r, Err(RepoError::Unavailable(_))), "{r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn refuses_other_url_schemes() {
+    let err = PgStore::connect("sqlite://x.db", PgOptions::default()).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidUrl(_)), "{err:?}");
+}
+
+#[derive(QueryableByName)]
+struct Lexeme {
+    #[diesel(sql_type = Text)]
+    lexeme: String,
+}
+
+/// For every letter and digit of Unicode, the lexemes are exactly the domain's words.
+#[tokio::test]
+async fn the_search_lexemes_are_exactly_the_domain_words() {
+    let Some(f) = fixture() else { return };
+    let want = add_every_letter(f.store()).await;
+    let mut conn = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    let got: BTreeSet<String> = diesel::sql_query(
+        "SELECT DISTINCT unnest(tsvector_to_array(search_vector)) AS lexeme FROM tickets",
+    )
+    .load::<Lexeme>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|l| l.lexeme)
+    .collect();
+    drop(conn);
+    assert_same_words(&want, &got);
+}
