@@ -30,7 +30,8 @@ pub struct UploadInput {
 
 impl App {
     /// Checks that `actor` may attach a file to the ticket (and message) before the upload
-    /// starts. `NotFound` for an invisible ticket, `Validation` on `message_id`, `TicketClosed`.
+    /// starts. `NotFound` for an invisible ticket; the domain's refusals (`AppError::Domain`): a
+    /// message not on the ticket (400 on `message_id`), a closed ticket (409 `ticket_closed`).
     pub async fn authorize_upload(
         &self,
         actor: &Actor,

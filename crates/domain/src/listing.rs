@@ -356,6 +356,13 @@ impl SearchText {
     }
 }
 
+impl FromStr for SearchText {
+    type Err = ValueError;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::parse(raw)
+    }
+}
+
 /// Splits text into lower-case runs of letters and digits (the search tokenizer).
 ///
 /// Lower-casing can bring in marks that are neither letters nor digits (`İ` becomes `i` plus a
