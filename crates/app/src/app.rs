@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 
 use crate::error::{AppError, RepoError};
@@ -111,6 +111,13 @@ impl App {
         self.ports.health.ping().await.map_err(AppError::from)
     }
 
+    /// The time of a change of `ticket`: the clock's, but never before the ticket's last change.
+    /// Another replica's clock may run a little ahead; times of a ticket never go backwards (the
+    /// domain refuses that as `ChangeError::OutOfOrder`), so a skewed clock never fails a request.
+    pub(crate) fn now_for(&self, ticket: &Ticket) -> DateTime<Utc> {
+        self.ports.clock.now().max(ticket.updated_at)
+    }
+
     pub(crate) fn next_activity_id(&self) -> impl FnMut() -> ActivityId + '_ {
         || ActivityId::from_uuid(self.ports.ids.new_id())
     }
@@ -127,7 +134,9 @@ impl App {
             .get(id)
             .await
             .map_err(|e| not_found(e, "ticket"))?;
-        ticketing_domain::policy::view_ticket(actor, &ticket)?;
+        // Missing or invisible: the same answer, so nobody learns that the ticket exists.
+        ticketing_domain::policy::may(actor, &ticket, ticketing_domain::Intent::View)
+            .map_err(|_| AppError::NotFound("ticket"))?;
         Ok(ticket)
     }
 

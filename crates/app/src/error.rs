@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ticketing_domain::{ChangeError, Refusal, Status};
+use ticketing_domain::{ChangeError, ErrorCode, Refusal};
 
 /// What a repository port reports. Adapters translate their database errors into these; no
 /// database error type ever leaves an adapter.
@@ -87,7 +87,8 @@ pub enum AuthFailure {
     RefreshReused,
 }
 
-/// The error of every use case. Each variant maps to one HTTP status and stable `code`.
+/// The error of every use case. [`AppError::code`] gives its stable code (and with it the HTTP
+/// status); a refusal or a failed change of the domain keeps the domain's own code.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// 400 `validation_failed`.
@@ -96,9 +97,10 @@ pub enum AppError {
     /// 401 `unauthenticated` or `token_expired`.
     #[error("authentication failed: {0:?}")]
     Unauthenticated(AuthFailure),
-    /// 403 `forbidden`.
-    #[error("{0}")]
-    Forbidden(String),
+    /// The domain refused (a [`Refusal`] of the policy) or a change failed: its
+    /// [`ChangeError::code`] says how (404, 403, 409 `ticket_closed`, 409 `conflict`, 400).
+    #[error(transparent)]
+    Domain(#[from] ChangeError),
     /// 404 `not_found`; the text names the kind of thing.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -110,9 +112,6 @@ pub enum AppError {
         /// A sentence for the user.
         message: String,
     },
-    /// 409 `ticket_closed`.
-    #[error("the ticket is closed")]
-    TicketClosed,
     /// 412 `precondition_failed`: `If-Match` names an older version.
     #[error("the ticket changed since version {expected}; reload it")]
     PreconditionFailed {
@@ -136,6 +135,28 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The stable code of this error (the `code` of the API's problem documents); its
+    /// [`ErrorCode::http_status`] is the status the API answers with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Validation(_) => ErrorCode::ValidationFailed,
+            AppError::Unauthenticated(AuthFailure::TokenExpired) => ErrorCode::TokenExpired,
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Domain(e) => e.code(),
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
+            AppError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The HTTP status of [`AppError::code`].
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+
     /// A validation failure on one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
@@ -186,30 +207,6 @@ impl From<BlobError> for AppError {
 
 impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::NotVisible => AppError::NotFound("ticket"),
-            Refusal::Forbidden(why) => AppError::Forbidden(why.to_owned()),
-        }
+        AppError::Domain(ChangeError::Refused(r))
     }
-}
-
-impl From<ChangeError> for AppError {
-    fn from(e: ChangeError) -> Self {
-        match e {
-            ChangeError::Refused(r) => r.into(),
-            ChangeError::Closed => AppError::TicketClosed,
-            ChangeError::InvalidTransition { from, to } => AppError::Conflict {
-                field: Some("status"),
-                message: transition_message(from, to),
-            },
-            ChangeError::AssigneeNotStaff | ChangeError::AssigneeInactive => {
-                AppError::field("assigned_to", e.to_string())
-            }
-            ChangeError::MessageNotOnTicket => AppError::field("message_id", e.to_string()),
-        }
-    }
-}
-
-fn transition_message(from: Status, to: Status) -> String {
-    format!("cannot move a ticket from {from} to {to}")
 }

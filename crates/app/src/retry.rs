@@ -61,6 +61,18 @@ impl From<AppError> for Attempt {
     }
 }
 
+impl From<ticketing_domain::ChangeError> for Attempt {
+    fn from(e: ticketing_domain::ChangeError) -> Self {
+        Attempt::Failed(e.into())
+    }
+}
+
+impl From<ticketing_domain::policy::Refusal> for Attempt {
+    fn from(e: ticketing_domain::policy::Refusal) -> Self {
+        Attempt::Failed(e.into())
+    }
+}
+
 impl Attempt {
     /// A write's error: `Stale` is a lost race; `NotFound` names `what`; the rest as usual.
     pub(crate) fn of_write(e: RepoError, what: &'static str) -> Self {

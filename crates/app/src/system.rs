@@ -1,17 +1,19 @@
 //! Production implementations of the small ports: the system clock and UUID v7 ids.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
+use ticketing_domain::time::to_stored_precision;
 use uuid::Uuid;
 
 use crate::ports::{Clock, IdGenerator};
 
-/// The system clock, truncated to microseconds (what both databases store).
+/// The system clock, cut to the stored precision (microseconds, what both databases store; see
+/// [`ticketing_domain::time`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now().trunc_subsecs(6)
+        to_stored_precision(Utc::now())
     }
 }
 

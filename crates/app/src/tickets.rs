@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use ticketing_domain::listing::{Scope, TicketQuery};
 use ticketing_domain::{
-    ActivityId, Actor, Attachment, Description, Message, MessageBody, MessageId, Priority, Status,
-    Ticket, TicketField, TicketId, TicketPatch, Topic, User, UserId, change, policy,
+    Actor, Assignee, Attachment, Description, Intent, Message, MessageBody, MessageId, NewMessage,
+    NewTicket, Priority, Status, Ticket, TicketId, TicketPatch, Topic, User, UserId, change,
+    policy,
 };
 
 use crate::app::{App, People, not_found};
@@ -121,17 +122,18 @@ impl App {
         input: NewTicketInput,
     ) -> Result<TicketDetail, AppError> {
         let now = self.ports.clock.now();
-        let (ticket, created) = change::open_ticket(
-            actor,
-            TicketId::from_uuid(self.ports.ids.new_id()),
-            input.topic,
-            input.description,
-            input.priority,
-            now,
-            ActivityId::from_uuid(self.ports.ids.new_id()),
-        );
-        self.ports.tickets.create(&ticket, &created).await?;
-        self.ticket_detail_of(actor, ticket).await
+        let new = NewTicket {
+            id: TicketId::from_uuid(self.ports.ids.new_id()),
+            topic: input.topic,
+            description: input.description,
+            priority: input.priority.unwrap_or_default(),
+        };
+        let opened = change::open_ticket(actor, new, now, self.next_activity_id());
+        let created = opened.activities.first().ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("opening a ticket logged no entry"))
+        })?;
+        self.ports.tickets.create(&opened.ticket, created).await?;
+        self.ticket_detail_of(actor, opened.ticket).await
     }
 
     /// Everything about a ticket the caller may see. `NotFound` when invisible.
@@ -238,9 +240,9 @@ impl App {
     /// (`PreconditionFailed` otherwise); without it, a change that loses a race is recomputed on
     /// the fresh ticket.
     ///
-    /// The new assignee is looked up only after the ticket's visibility (404), the caller's right
-    /// to assign (403) and the closed state (409) were checked, so nobody learns from this call
-    /// whether a user id exists unless they may assign.
+    /// The new assignee is looked up only after `policy::may(.., Intent::Assign)` allowed it
+    /// (visibility 404, the caller's right to assign 403, the closed state 409), so nobody learns
+    /// from this call whether a user id exists unless they may assign.
     pub async fn update_ticket(
         &self,
         actor: &Actor,
@@ -248,7 +250,7 @@ impl App {
         input: PatchInput,
         if_match: Option<i64>,
     ) -> Result<TicketDetail, AppError> {
-        let mut assignee: Option<User> = None;
+        let mut assignee: Option<Assignee> = None;
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
             if let Some(expected) = if_match {
@@ -266,11 +268,7 @@ impl App {
                 // Unchanged: nothing to look up (the domain ignores unchanged fields anyway).
                 Some(Some(uid)) if ticket.assigned_to == Some(uid) => None,
                 Some(Some(uid)) => {
-                    policy::edit_field(actor, &ticket, TicketField::AssignedTo, None)
-                        .map_err(AppError::from)?;
-                    if ticket.is_closed() {
-                        return Err(AppError::TicketClosed.into());
-                    }
+                    policy::may(actor, &ticket, Intent::Assign)?;
                     let user = match assignee.take() {
                         Some(u) if u.id == uid => u,
                         _ => self.assignee(uid).await?,
@@ -286,9 +284,9 @@ impl App {
                 priority: input.priority,
                 assigned_to,
             };
-            let now = self.ports.clock.now();
-            let applied = change::apply_patch(&ticket, actor, &patch, now, self.next_activity_id())
-                .map_err(AppError::from)?;
+            let now = self.now_for(&ticket);
+            let applied =
+                change::apply_patch(actor, &ticket, &patch, now, self.next_activity_id())?;
             if !applied.changed() {
                 return Ok(self.ticket_detail_of(actor, ticket).await?);
             }
@@ -318,9 +316,9 @@ impl App {
         .await
     }
 
-    async fn assignee(&self, id: UserId) -> Result<User, AppError> {
+    async fn assignee(&self, id: UserId) -> Result<Assignee, AppError> {
         match self.ports.users.get(id).await {
-            Ok(u) => Ok(u),
+            Ok(u) => Ok(Assignee::from(&u)),
             Err(RepoError::NotFound) => Err(AppError::field("assigned_to", "no such user")),
             Err(e) => Err(e.into()),
         }
@@ -330,9 +328,8 @@ impl App {
     pub async fn delete_ticket(&self, actor: &Actor, id: TicketId) -> Result<(), AppError> {
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
-            let now = self.ports.clock.now();
-            let applied = change::delete_ticket(&ticket, actor, now, self.next_activity_id())
-                .map_err(AppError::from)?;
+            let now = self.now_for(&ticket);
+            let applied = change::delete_ticket(actor, &ticket, now, self.next_activity_id())?;
             self.ports
                 .tickets
                 .update(&applied.ticket, ticket.version, &applied.activities)
@@ -380,17 +377,14 @@ impl App {
         let message_id = MessageId::from_uuid(self.ports.ids.new_id());
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
-            let now = self.ports.clock.now();
-            let (applied, message) = change::add_message(
-                &ticket,
-                actor,
-                message_id,
-                body.clone(),
+            let now = self.now_for(&ticket);
+            let new = NewMessage {
+                id: message_id,
+                body: body.clone(),
                 internal,
-                now,
-                self.next_activity_id(),
-            )
-            .map_err(AppError::from)?;
+            };
+            let applied = change::add_message(actor, &ticket, new, now, self.next_activity_id())?;
+            let message = applied.created;
             let effect = effect(&ticket, &applied.ticket);
             self.ports
                 .messages

@@ -1,7 +1,8 @@
 //! Attachments: authorize, stream to the blob store, commit the row; list, download, remove.
 
 use ticketing_domain::{
-    Actor, AttachmentId, FileName, MessageId, NewAttachment, StoredFile, TicketId, change, policy,
+    Actor, AttachmentId, ChangeError, FileName, MessageId, NewAttachment, StoredFile, TicketId,
+    change, policy,
 };
 
 use crate::app::{App, not_found};
@@ -30,7 +31,8 @@ pub struct UploadInput {
 
 impl App {
     /// Checks that `actor` may attach a file to the ticket (and message) before the upload
-    /// starts. `NotFound` for an invisible ticket, `Validation` on `message_id`, `TicketClosed`.
+    /// starts. `NotFound` for an invisible ticket; the domain's refusals (`AppError::Domain`): a
+    /// message not on the ticket (400 on `message_id`), a closed ticket (409 `ticket_closed`).
     pub async fn authorize_upload(
         &self,
         actor: &Actor,
@@ -39,7 +41,7 @@ impl App {
     ) -> Result<UploadPermit, AppError> {
         let ticket = self.visible_ticket(actor, ticket_id).await?;
         let message = self.message_for_upload(message_id).await?;
-        change::check_attachment(&ticket, actor, message.as_ref())?;
+        change::check_attachment(actor, &ticket, message.as_ref())?;
         Ok(UploadPermit {
             ticket_id,
             message_id,
@@ -55,10 +57,7 @@ impl App {
             None => Ok(None),
             Some(id) => match self.ports.messages.get(id).await {
                 Ok(m) => Ok(Some(m)),
-                Err(RepoError::NotFound) => Err(AppError::field(
-                    "message_id",
-                    "no such message on this ticket",
-                )),
+                Err(RepoError::NotFound) => Err(ChangeError::MessageNotOnTicket.into()),
                 Err(e) => Err(e.into()),
             },
         }
@@ -124,10 +123,10 @@ impl App {
                 content_type: input.content_type.clone(),
                 file: file.clone(),
             };
-            let now = self.ports.clock.now();
-            let (applied, attachment) = change::add_attachment(
-                &ticket,
+            let now = self.now_for(&ticket);
+            let applied = change::add_attachment(
                 &actor,
+                &ticket,
                 new,
                 message.as_ref(),
                 now,
@@ -137,10 +136,10 @@ impl App {
             let effect = effect(&ticket, &applied.ticket);
             self.ports
                 .attachments
-                .add(&attachment, &effect, &applied.activities)
+                .add(&applied.created, &effect, &applied.activities)
                 .await
                 .map_err(|e| Attempt::of_write(e, "ticket"))?;
-            Ok(attachment)
+            Ok(applied.created)
         })
         .await
     }
@@ -227,10 +226,10 @@ impl App {
     ) -> Result<(), AppError> {
         retry_stale(&self.settings.retry, async || {
             let (ticket, attachment) = self.visible_attachment(actor, ticket_id, id).await?;
-            let now = self.ports.clock.now();
+            let now = self.now_for(&ticket);
             let applied = change::remove_attachment(
-                &ticket,
                 actor,
+                &ticket,
                 &attachment,
                 now,
                 self.next_activity_id(),

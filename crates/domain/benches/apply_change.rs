@@ -4,12 +4,12 @@
 
 use std::hint::black_box;
 
-use chrono::Utc;
+use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use ticketing_domain::change::{self, TicketPatch};
+use ticketing_domain::change::{self, NewMessage, NewTicket, TicketPatch};
 use ticketing_domain::{
-    ActivityId, Actor, Description, Email, MessageBody, MessageId, PersonName, Priority, Role,
-    Status, TicketId, Topic, User, UserId, Username,
+    ActivityId, Actor, Assignee, Description, MessageBody, MessageId, Priority, Role, Status,
+    TicketId, Topic, UserId, Username,
 };
 use uuid::Uuid;
 
@@ -18,27 +18,22 @@ fn apply(c: &mut Criterion) {
         id: UserId::from_uuid(Uuid::from_u128(1)),
         role: Role::Customer,
     };
-    let agent = User {
+    let agent = Assignee {
         id: UserId::from_uuid(Uuid::from_u128(2)),
         username: Username::parse("agent01").unwrap(),
-        email: Email::parse("agent01@example.com").unwrap(),
-        first_name: PersonName::empty(),
-        last_name: PersonName::empty(),
         role: Role::Agent,
-        is_active: true,
-        token_epoch: 0,
-        date_joined: Utc::now(),
-        last_login: None,
+        active: true,
     };
-    let (ticket, _) = change::open_ticket(
-        &owner,
+    let opened = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+    let new = NewTicket::new(
         TicketId::from_uuid(Uuid::from_u128(3)),
         Topic::parse("Printer on floor 2 out of toner").unwrap(),
         Description::parse("The printer next to the kitchen prints blank pages.").unwrap(),
-        None,
-        Utc::now(),
-        ActivityId::from_uuid(Uuid::from_u128(4)),
     );
+    let ticket = change::open_ticket(&owner, new, opened, || {
+        ActivityId::from_uuid(Uuid::from_u128(4))
+    })
+    .ticket;
     let patch = TicketPatch {
         topic: None,
         description: None,
@@ -46,12 +41,15 @@ fn apply(c: &mut Criterion) {
         priority: Some(Priority::High),
         assigned_to: Some(Some(agent.clone())),
     };
-    let actor = agent.actor();
-    let now = Utc::now();
+    let actor = Actor {
+        id: agent.id,
+        role: agent.role,
+    };
+    let now = opened + Duration::minutes(5);
     c.bench_function("apply_patch (status, priority, assignee)", |b| {
         b.iter(|| {
             let mut n = 10_u128;
-            change::apply_patch(black_box(&ticket), &actor, black_box(&patch), now, || {
+            change::apply_patch(&actor, black_box(&ticket), black_box(&patch), now, || {
                 n += 1;
                 ActivityId::from_uuid(Uuid::from_u128(n))
             })
@@ -60,15 +58,14 @@ fn apply(c: &mut Criterion) {
     let body = MessageBody::parse("Thanks, we are looking into it.").unwrap();
     c.bench_function("add_message", |b| {
         b.iter(|| {
-            change::add_message(
-                black_box(&ticket),
-                &actor,
-                MessageId::from_uuid(Uuid::from_u128(5)),
-                body.clone(),
-                false,
-                now,
-                || ActivityId::from_uuid(Uuid::from_u128(6)),
-            )
+            let new = NewMessage {
+                id: MessageId::from_uuid(Uuid::from_u128(5)),
+                body: body.clone(),
+                internal: false,
+            };
+            change::add_message(&actor, black_box(&ticket), new, now, || {
+                ActivityId::from_uuid(Uuid::from_u128(6))
+            })
         })
     });
 }

@@ -1,15 +1,18 @@
 //! The append-only activity log of a ticket.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ActivityId, TicketId, UserId};
-use crate::user::UnknownVariant;
+use crate::variant::enum_text;
 
-/// What happened to a ticket.
+/// What happened to a ticket. `FromStr` is lenient like [`crate::Status`]'s;
+/// [`Action::from_wire`] takes only the wire name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Action {
     /// The ticket was opened.
     Created,
@@ -96,25 +99,16 @@ impl Action {
     }
 }
 
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = UnknownVariant;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or(UnknownVariant {
-            expected: "created, updated, status_changed, priority_changed, assigned_to_changed, \
-                       message_added, internal_note_added, attachment_added, attachment_removed, \
-                       resolved, reopened, closed, deleted",
-        })
-    }
-}
+enum_text!(
+    Action,
+    expected = "created, updated, status_changed, priority_changed, assigned_to_changed, \
+                message_added, internal_note_added, attachment_added, attachment_removed, \
+                resolved, reopened, closed, deleted"
+);
 
 /// One entry of a ticket's activity log.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ActivityEntry {
     /// The entry's id.
     pub id: ActivityId,

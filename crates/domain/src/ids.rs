@@ -1,5 +1,5 @@
 //! Typed identifiers. Every id is a UUID; the wrapper keeps a ticket id from being passed where a
-//! user id is expected.
+//! user id is expected. With the `serde` feature an id is its UUID's hyphenated text.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +10,11 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(
+            feature = "serde",
+            derive(serde::Serialize, serde::Deserialize),
+            serde(transparent)
+        )]
         pub struct $name(Uuid);
 
         impl $name {
@@ -60,6 +65,7 @@ macro_rules! id_type {
 
 /// A text that is not a UUID was given where an id was expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[error("must be a UUID")]
 pub struct InvalidId;
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::ids::UserId;
-use crate::text::ValueError;
+use crate::text::{ValueError, ValueProblem};
 use crate::ticket::{Priority, Status, Ticket};
 use crate::user::Role;
 
@@ -38,9 +38,15 @@ impl Limit {
     /// Parses a page size.
     pub fn new(n: i64) -> Result<Self, ValueError> {
         if n < 1 {
-            Err(ValueError::InvalidFormat("must be at least 1"))
+            Err(
+                ValueError::new(ValueProblem::InvalidFormat("must be at least 1"))
+                    .in_field("limit"),
+            )
         } else if n > i64::from(MAX_LIMIT) {
-            Err(ValueError::InvalidFormat("must be at most 200"))
+            Err(
+                ValueError::new(ValueProblem::InvalidFormat("must be at most 200"))
+                    .in_field("limit"),
+            )
         } else {
             Ok(Self(n as u16))
         }
@@ -60,6 +66,11 @@ impl Default for Limit {
 
 /// What a ticket list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum SortKey {
     /// Creation time.
     CreatedAt,
@@ -153,14 +164,22 @@ impl fmt::Display for TicketOrdering {
 impl FromStr for TicketOrdering {
     type Err = ValueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TicketOrdering::ALL.into_iter().find(|o| o.as_str() == s).ok_or(ValueError::InvalidFormat(
-            "must be one of created_at, -created_at, updated_at, -updated_at, priority, -priority",
-        ))
+        const EXPECTED: &str =
+            "must be one of created_at, -created_at, updated_at, -updated_at, priority, -priority";
+        TicketOrdering::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or(ValueError::new(ValueProblem::InvalidFormat(EXPECTED)).in_field("ordering"))
     }
 }
 
 /// The sort value stored in a cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum CursorKey {
     /// A timestamp (microsecond precision).
     Time(DateTime<Utc>),
@@ -184,6 +203,11 @@ pub struct Cursor {
 
 /// A cursor that cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum CursorError {
     /// Not a cursor this server made.
     #[error("is not a valid cursor")]
@@ -214,6 +238,15 @@ impl Cursor {
 
     /// Parses a cursor made by [`Cursor::encode`] for `ordering`. Never panics.
     pub fn decode(text: &str, ordering: TicketOrdering) -> Result<Self, CursorError> {
+        let cursor = Self::decode_any(text)?;
+        if cursor.ordering != ordering {
+            return Err(CursorError::WrongOrdering);
+        }
+        Ok(cursor)
+    }
+
+    /// Parses a cursor made by [`Cursor::encode`], for whichever ordering it was made.
+    pub(crate) fn decode_any(text: &str) -> Result<Self, CursorError> {
         if text.len() > 200 {
             return Err(CursorError::Malformed);
         }
@@ -250,9 +283,6 @@ impl Cursor {
         );
         if !key_fits {
             return Err(CursorError::Malformed);
-        }
-        if made_for != ordering {
-            return Err(CursorError::WrongOrdering);
         }
         Ok(Cursor {
             ordering: made_for,
@@ -291,9 +321,10 @@ impl SearchText {
     /// and queries without any letter or digit are refused.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         if raw.chars().count() > Self::MAX_CHARS {
-            return Err(ValueError::TooLong {
+            return Err(ValueError::new(ValueProblem::TooLong {
                 max: Self::MAX_CHARS,
-            });
+            })
+            .in_field("search text"));
         }
         let mut terms: Vec<String> = Vec::new();
         for term in tokenize(raw) {
@@ -303,7 +334,10 @@ impl SearchText {
         }
         terms.truncate(Self::MAX_TERMS);
         if terms.is_empty() {
-            return Err(ValueError::InvalidFormat("must contain a letter or digit"));
+            return Err(ValueError::new(ValueProblem::InvalidFormat(
+                "must contain a letter or digit",
+            ))
+            .in_field("search text"));
         }
         Ok(Self { terms })
     }
@@ -319,6 +353,13 @@ impl SearchText {
         self.terms
             .iter()
             .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+    }
+}
+
+impl FromStr for SearchText {
+    type Err = ValueError;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::parse(raw)
     }
 }
 
@@ -346,6 +387,11 @@ pub fn tokenize(text: &str) -> Vec<String> {
 
 /// Which tickets a list starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Scope {
     /// Every ticket (staff).
     All,
@@ -357,6 +403,11 @@ pub enum Scope {
 
 /// The `assigned_to` filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum AssigneeFilter {
     /// Assigned to this user.
     User(UserId),
@@ -366,6 +417,7 @@ pub enum AssigneeFilter {
 
 /// A ticket list query. Deleted tickets are never listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TicketQuery {
     /// Where to start.
     pub scope: Scope,
@@ -405,15 +457,18 @@ impl TicketQuery {
     /// list means any.
     ///
     /// ```
-    /// use chrono::Utc;
+    /// use ticketing_domain::chrono::{TimeZone, Utc};
     /// use ticketing_domain::listing::{AssigneeFilter, Scope, SearchText, TicketQuery};
     /// use ticketing_domain::*;
     /// let owner = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(1)), role: Role::Customer };
-    /// let (ticket, _) = change::open_ticket(
-    ///     &owner, TicketId::from_uuid(uuid::Uuid::from_u128(2)), Topic::parse("VPN down").unwrap(),
-    ///     Description::parse("Since the update").unwrap(), None, Utc::now(),
-    ///     ActivityId::from_uuid(uuid::Uuid::from_u128(3)),
+    /// let new = NewTicket::new(
+    ///     TicketId::from_uuid(uuid::Uuid::from_u128(2)),
+    ///     Topic::parse("VPN down").unwrap(),
+    ///     Description::parse("Since the update").unwrap(),
     /// );
+    /// let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+    /// let next_id = || ActivityId::from_uuid(uuid::Uuid::from_u128(3));
+    /// let ticket = change::open_ticket(&owner, new, at, next_id).ticket;
     /// let mut q = TicketQuery::new(Scope::OwnedBy(owner.id));
     /// q.statuses = vec![Status::Open, Status::InProgress];
     /// q.assigned_to = Some(AssigneeFilter::Nobody);
@@ -446,6 +501,7 @@ impl TicketQuery {
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Page<T> {
     /// The items, at most `limit`.
     pub items: Vec<T>,
@@ -457,6 +513,7 @@ pub struct Page<T> {
 
 /// A user list query, ordered by username (case-insensitively), then id.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct UserQuery {
     /// Only this role.
     pub role: Option<Role>,

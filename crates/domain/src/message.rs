@@ -7,6 +7,7 @@ use crate::text::{FileName, MessageBody};
 
 /// A message on a ticket: a public reply, or an internal note only staff see.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Message {
     /// The message's id.
     pub id: MessageId,
@@ -26,6 +27,7 @@ pub struct Message {
 
 /// The stored bytes of an attachment, as the attachment store reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StoredFile {
     /// Where the store keeps the bytes; chosen by the server, never by the client.
     pub storage_key: String,
@@ -37,6 +39,7 @@ pub struct StoredFile {
 
 /// Metadata of a file attached to a ticket (and optionally to one of its messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Attachment {
     /// The attachment's id.
     pub id: AttachmentId,

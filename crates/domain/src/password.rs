@@ -20,7 +20,8 @@ pub fn common_password_count() -> usize {
     COMMON.len()
 }
 
-/// A password as typed. Its `Debug` never shows the secret.
+/// A password as typed. Its `Debug` never shows the secret, and it is deliberately not
+/// serializable (not even with the `serde` feature).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
@@ -47,6 +48,11 @@ impl fmt::Debug for Password {
 
 /// One rule of the password policy that a new password breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum PasswordProblem {
     /// Fewer than 8 characters.
     TooShort,
@@ -75,6 +81,7 @@ impl fmt::Display for PasswordProblem {
 
 /// A new password was refused; every broken rule is listed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[error("password refused: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct PasswordError(pub Vec<PasswordProblem>);
 

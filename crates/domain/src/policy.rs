@@ -1,82 +1,228 @@
-//! The permission policy: one decision per function.
+//! The permission policy and the lifecycle, asked in one place: [`may`].
 //!
-//! A ticket the caller may not see is [`Refusal::NotVisible`] (the API answers 404, so nobody
-//! learns that it exists); a visible action the role may not take is [`Refusal::Forbidden`] (403).
+//! `may(actor, ticket, intent)` is the complete answer to "may this person do this to this
+//! ticket now?": who sees the ticket, what each role may do, the closed state and the status
+//! moves of the lifecycle. Every change in [`crate::change`] asks it before changing anything, so
+//! a caller who asks first is never told otherwise by the change itself. [`allowed`] asks it for
+//! every intent at once (what a user interface offers).
+//!
+//! A ticket the caller may not see is [`Refusal::NotVisible`] (404, so nobody learns that it
+//! exists); an action the role may not take is [`Refusal::Forbidden`] with the [`Rule`] (403); a
+//! closed ticket is [`Refusal::Closed`] (409) and a move the lifecycle does not allow is
+//! [`Refusal::InvalidTransition`] (409). They are checked in that order.
 //!
 //! ```
-//! use ticketing_domain::{policy, Actor, Refusal, Role, UserId};
+//! use ticketing_domain::chrono::{TimeZone, Utc};
+//! use ticketing_domain::policy::{self, Intent, Refusal, Rule};
+//! use ticketing_domain::*;
+//! let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
 //! let customer = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(1)), role: Role::Customer };
-//! let admin = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(2)), role: Role::Admin };
-//! assert!(policy::sees_internal(&admin));
-//! assert!(!policy::sees_internal(&customer));
-//! assert_eq!(policy::manage_users(&admin), Ok(()));
-//! assert_eq!(
-//!     policy::list_users(&customer),
-//!     Err(Refusal::Forbidden("only staff may list users")),
+//! let agent = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(2)), role: Role::Agent };
+//! let new = NewTicket::new(
+//!     TicketId::from_uuid(uuid::Uuid::from_u128(3)),
+//!     Topic::parse("VPN down").unwrap(),
+//!     Description::parse("Since this morning").unwrap(),
 //! );
+//! let mut n = 10u128;
+//! let mut next_id = || { n += 1; ActivityId::from_uuid(uuid::Uuid::from_u128(n)) };
+//! let ticket = change::open_ticket(&customer, new, at, &mut next_id).ticket;
+//!
+//! assert_eq!(policy::may(&customer, &ticket, Intent::Reply), Ok(()));
+//! assert_eq!(
+//!     policy::may(&customer, &ticket, Intent::SetPriority),
+//!     Err(Refusal::Forbidden(Rule::PriorityIsStaffOnly)),
+//! );
+//! assert_eq!(
+//!     policy::may(&customer, &ticket, Intent::SetStatus(Status::InProgress)),
+//!     Err(Refusal::Forbidden(Rule::CustomersOnlyCloseOrReopen)),
+//! );
+//! // Closed is final: even staff may only delete it.
+//! let close = TicketPatch { status: Some(Status::Closed), ..Default::default() };
+//! let closed = change::apply_patch(&agent, &ticket, &close, at, &mut next_id).unwrap().ticket;
+//! assert_eq!(policy::may(&agent, &closed, Intent::Reply), Err(Refusal::Closed));
+//! assert_eq!(policy::may(&agent, &closed, Intent::Delete), Ok(()));
+//! assert_eq!(policy::allowed(&agent, &closed).transitions, []);
 //! ```
 
+use crate::ids::UserId;
 use crate::message::{Attachment, Message};
 use crate::ticket::{Status, Ticket};
 use crate::user::{Actor, Role};
 
-/// Why an action is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    /// The caller may not even know the resource exists (HTTP 404).
-    #[error("not found")]
-    NotVisible,
-    /// The caller sees the resource but may not do this (HTTP 403).
-    #[error("{0}")]
-    Forbidden(&'static str),
-}
+mod refusal;
 
-/// A field of a ticket that a change may touch.
+pub use refusal::{Refusal, Rule};
+
+/// What a caller wants to do with a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TicketField {
-    /// The subject.
-    Topic,
-    /// The description.
-    Description,
-    /// The lifecycle status.
-    Status,
-    /// The priority.
-    Priority,
-    /// The assignee.
-    AssignedTo,
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+#[non_exhaustive]
+pub enum Intent {
+    /// See the ticket, its public messages and files.
+    View,
+    /// Edit the topic or the description.
+    Edit,
+    /// Post a public message.
+    Reply,
+    /// Post an internal note (staff only).
+    InternalNote,
+    /// Move the ticket to this status.
+    SetStatus(Status),
+    /// Change the priority (staff only).
+    SetPriority,
+    /// Assign or unassign the ticket (staff only).
+    Assign,
+    /// Soft-delete the ticket (staff only; closed tickets too).
+    Delete,
+    /// Attach a file.
+    Attach,
+    /// Remove an attachment uploaded by `uploaded_by` (the uploader or staff). Whether the
+    /// attachment itself is visible is [`remove_attachment`]'s question.
+    RemoveAttachment {
+        /// Who uploaded the attachment.
+        uploaded_by: UserId,
+    },
 }
 
-impl TicketField {
-    /// Every field.
-    pub const ALL: [TicketField; 5] = [
-        TicketField::Topic,
-        TicketField::Description,
-        TicketField::Status,
-        TicketField::Priority,
-        TicketField::AssignedTo,
+impl Intent {
+    /// Every intent about the ticket itself, with one `SetStatus` per status (removing an
+    /// attachment depends on the attachment and is not listed).
+    pub const ALL: [Intent; 12] = [
+        Intent::View,
+        Intent::Edit,
+        Intent::Reply,
+        Intent::InternalNote,
+        Intent::SetStatus(Status::Open),
+        Intent::SetStatus(Status::InProgress),
+        Intent::SetStatus(Status::Resolved),
+        Intent::SetStatus(Status::Closed),
+        Intent::SetPriority,
+        Intent::Assign,
+        Intent::Delete,
+        Intent::Attach,
     ];
+}
 
-    /// The wire name of the field.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketField::Topic => "topic",
-            TicketField::Description => "description",
-            TicketField::Status => "status",
-            TicketField::Priority => "priority",
-            TicketField::AssignedTo => "assigned_to",
+/// May `actor` do `intent` to `ticket` now? The one complete answer: visibility, the role's
+/// rights, the closed state and the lifecycle, checked in that order.
+///
+/// | intent | owner (customer) | other customer | staff | on a closed ticket |
+/// |---|---|---|---|---|
+/// | `View` | yes | 404 | yes | yes |
+/// | `Edit`, `Reply`, `Attach` | yes | 404 | yes | 409 `ticket_closed` |
+/// | `SetStatus(open \| closed)` | yes, if the lifecycle allows | 404 | if the lifecycle allows | 409 |
+/// | `SetStatus(in_progress \| resolved)` | 403 | 404 | if the lifecycle allows | 409 |
+/// | `SetPriority`, `Assign`, `InternalNote` | 403 | 404 | yes | 409 |
+/// | `Delete` | 403 | 404 | yes | yes (staff) |
+/// | `RemoveAttachment` | own uploads, else 403 | 404 | yes | 409 |
+///
+/// A soft-deleted ticket is 404 for everyone. `SetStatus` to the current status is not a move
+/// ([`Refusal::InvalidTransition`]); the change functions ask only about fields that change.
+pub fn may(actor: &Actor, ticket: &Ticket, intent: Intent) -> Result<(), Refusal> {
+    permitted(actor, ticket, intent)?;
+    if ticket.is_closed() && !matches!(intent, Intent::View | Intent::Delete) {
+        return Err(Refusal::Closed);
+    }
+    if let Intent::SetStatus(to) = intent {
+        if !ticket.status.can_move_to(to) {
+            return Err(Refusal::InvalidTransition {
+                from: ticket.status,
+                to,
+            });
         }
     }
+    Ok(())
 }
 
-/// May `actor` see `ticket`? Staff see every ticket that is not deleted; customers their own.
-pub fn view_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), Refusal> {
-    if ticket.is_deleted() {
+/// The first two stages of [`may`]: visibility and the role's rights, without the ticket's state.
+/// A change of several fields checks these for every field before the state, so a customer's
+/// forbidden field is reported as such even when another field's move is invalid.
+pub(crate) fn permitted(actor: &Actor, ticket: &Ticket, intent: Intent) -> Result<(), Refusal> {
+    if ticket.is_deleted() || !(actor.is_staff() || ticket.owner == actor.id) {
         return Err(Refusal::NotVisible);
     }
-    if actor.is_staff() || ticket.owner == actor.id {
-        Ok(())
-    } else {
-        Err(Refusal::NotVisible)
+    if actor.is_staff() {
+        return Ok(());
+    }
+    let rule = match intent {
+        Intent::View | Intent::Edit | Intent::Reply | Intent::Attach => return Ok(()),
+        Intent::SetStatus(Status::Open | Status::Closed) => return Ok(()),
+        Intent::RemoveAttachment { uploaded_by } if uploaded_by == actor.id => return Ok(()),
+        Intent::SetStatus(Status::InProgress | Status::Resolved) => {
+            Rule::CustomersOnlyCloseOrReopen
+        }
+        Intent::SetPriority => Rule::PriorityIsStaffOnly,
+        Intent::Assign => Rule::AssignmentIsStaffOnly,
+        Intent::InternalNote => Rule::InternalNotesAreStaffOnly,
+        Intent::Delete => Rule::DeletionIsStaffOnly,
+        Intent::RemoveAttachment { .. } => Rule::RemovalIsForUploaderOrStaff,
+    };
+    Err(Refusal::Forbidden(rule))
+}
+
+/// What `actor` may do to `ticket` now: [`may`] asked for every intent, for a user interface to
+/// offer only what will work.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Allowed {
+    /// [`Intent::View`].
+    pub view: bool,
+    /// [`Intent::Edit`]: topic and description.
+    pub edit: bool,
+    /// [`Intent::Reply`].
+    pub reply: bool,
+    /// [`Intent::InternalNote`].
+    pub internal_note: bool,
+    /// The statuses `SetStatus` may move to, in lifecycle order (never the current one).
+    pub transitions: Vec<Status>,
+    /// [`Intent::SetPriority`].
+    pub set_priority: bool,
+    /// [`Intent::Assign`].
+    pub assign: bool,
+    /// [`Intent::Delete`].
+    pub delete: bool,
+    /// [`Intent::Attach`].
+    pub attach: bool,
+}
+
+/// Asks [`may`] for every intent of [`Intent::ALL`].
+///
+/// ```
+/// use ticketing_domain::chrono::{TimeZone, Utc};
+/// use ticketing_domain::policy::allowed;
+/// use ticketing_domain::*;
+/// let owner = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(1)), role: Role::Customer };
+/// let new = NewTicket::new(
+///     TicketId::from_uuid(uuid::Uuid::from_u128(3)),
+///     Topic::parse("VPN down").unwrap(),
+///     Description::parse("Since this morning").unwrap(),
+/// );
+/// let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+/// let ticket = change::open_ticket(&owner, new, at, || ActivityId::from_uuid(uuid::Uuid::nil())).ticket;
+/// let a = allowed(&owner, &ticket);
+/// assert!(a.edit && a.reply && a.attach && !a.assign && !a.internal_note);
+/// assert_eq!(a.transitions, [Status::Closed]);
+/// ```
+pub fn allowed(actor: &Actor, ticket: &Ticket) -> Allowed {
+    let ok = |intent| may(actor, ticket, intent).is_ok();
+    Allowed {
+        view: ok(Intent::View),
+        edit: ok(Intent::Edit),
+        reply: ok(Intent::Reply),
+        internal_note: ok(Intent::InternalNote),
+        transitions: Status::ALL
+            .into_iter()
+            .filter(|s| ok(Intent::SetStatus(*s)))
+            .collect(),
+        set_priority: ok(Intent::SetPriority),
+        assign: ok(Intent::Assign),
+        delete: ok(Intent::Delete),
+        attach: ok(Intent::Attach),
     }
 }
 
@@ -95,75 +241,25 @@ pub fn view_attachment(actor: &Actor, attachment: &Attachment) -> bool {
     !attachment.internal || sees_internal(actor)
 }
 
-/// May `actor` set `field` of `ticket` (to `new_status`, for the status field)?
-///
-/// Staff may change every field. The owner may edit topic and description, close the ticket, and
-/// reopen it (to `open`) once resolved; priority and assignment are staff decisions.
-pub fn edit_field(
-    actor: &Actor,
-    ticket: &Ticket,
-    field: TicketField,
-    new_status: Option<Status>,
-) -> Result<(), Refusal> {
-    view_ticket(actor, ticket)?;
-    if actor.is_staff() {
-        return Ok(());
-    }
-    match field {
-        TicketField::Topic | TicketField::Description => Ok(()),
-        TicketField::Status => match new_status {
-            Some(Status::Closed) | Some(Status::Open) | None => Ok(()),
-            Some(_) => Err(Refusal::Forbidden(
-                "customers may only close or reopen a ticket",
-            )),
-        },
-        TicketField::Priority => Err(Refusal::Forbidden("only staff may change the priority")),
-        TicketField::AssignedTo => Err(Refusal::Forbidden("only staff may assign tickets")),
-    }
-}
-
-/// May `actor` post on `ticket`, publicly or (`internal`) as a staff-only note?
-pub fn post_message(actor: &Actor, ticket: &Ticket, internal: bool) -> Result<(), Refusal> {
-    view_ticket(actor, ticket)?;
-    if internal && !actor.is_staff() {
-        return Err(Refusal::Forbidden("only staff may write internal notes"));
-    }
-    Ok(())
-}
-
-/// May `actor` attach a file to `ticket`? Everyone who sees the ticket may.
-pub fn add_attachment(actor: &Actor, ticket: &Ticket) -> Result<(), Refusal> {
-    view_ticket(actor, ticket)
-}
-
-/// May `actor` remove `attachment` of `ticket`? Its uploader or staff. An attachment of another
-/// ticket, or an internal one a customer cannot see, is [`Refusal::NotVisible`].
+/// May `actor` remove `attachment` of `ticket` now? An attachment of another ticket, or an
+/// internal one a customer cannot see, is [`Refusal::NotVisible`]; otherwise
+/// [`Intent::RemoveAttachment`] decides (its uploader or staff, not on a closed ticket).
 pub fn remove_attachment(
     actor: &Actor,
     ticket: &Ticket,
     attachment: &Attachment,
 ) -> Result<(), Refusal> {
-    view_ticket(actor, ticket)?;
+    may(actor, ticket, Intent::View)?;
     if attachment.ticket_id != ticket.id || !view_attachment(actor, attachment) {
         return Err(Refusal::NotVisible);
     }
-    if actor.is_staff() || attachment.uploaded_by == actor.id {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden(
-            "only the uploader or staff may remove an attachment",
-        ))
-    }
-}
-
-/// May `actor` delete `ticket`? Staff only.
-pub fn delete_ticket(actor: &Actor, ticket: &Ticket) -> Result<(), Refusal> {
-    view_ticket(actor, ticket)?;
-    if actor.is_staff() {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden("only staff may delete tickets"))
-    }
+    may(
+        actor,
+        ticket,
+        Intent::RemoveAttachment {
+            uploaded_by: attachment.uploaded_by,
+        },
+    )
 }
 
 /// May `actor` list the tickets assigned to them? Staff only.
@@ -171,7 +267,7 @@ pub fn list_assigned(actor: &Actor) -> Result<(), Refusal> {
     if actor.is_staff() {
         Ok(())
     } else {
-        Err(Refusal::Forbidden("only staff have assigned tickets"))
+        Err(Refusal::Forbidden(Rule::AssignedListIsStaffOnly))
     }
 }
 
@@ -180,7 +276,7 @@ pub fn list_users(actor: &Actor) -> Result<(), Refusal> {
     if actor.is_staff() {
         Ok(())
     } else {
-        Err(Refusal::Forbidden("only staff may list users"))
+        Err(Refusal::Forbidden(Rule::UserListIsStaffOnly))
     }
 }
 
@@ -189,7 +285,7 @@ pub fn manage_users(actor: &Actor) -> Result<(), Refusal> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(Refusal::Forbidden("only admins may manage users"))
+        Err(Refusal::Forbidden(Rule::UserManagementIsAdminOnly))
     }
 }
 
@@ -198,5 +294,7 @@ pub fn can_be_assigned(role: Role) -> bool {
     role.is_staff()
 }
 
+#[cfg(test)]
+mod may_tests;
 #[cfg(test)]
 mod tests;

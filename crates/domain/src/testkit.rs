@@ -5,12 +5,12 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::change::{self, NewAttachment};
+use crate::change::{self, Applied, NewAttachment, NewMessage, NewTicket};
 use crate::ids::{ActivityId, AttachmentId, MessageId, TicketId, UserId};
 use crate::message::{Attachment, Message, StoredFile};
 use crate::text::{Description, Email, FileName, MessageBody, PersonName, Topic, Username};
 use crate::ticket::{Status, Ticket};
-use crate::user::{Actor, Role, User};
+use crate::user::{Actor, Assignee, Role, User};
 
 pub const OWNER: UserId = UserId::from_uuid(Uuid::from_u128(0x0a));
 pub const OTHER: UserId = UserId::from_uuid(Uuid::from_u128(0x0b));
@@ -88,6 +88,11 @@ pub fn user(id: UserId, name: &str, role: Role, is_active: bool) -> User {
     }
 }
 
+/// What a patch needs of a user to assign them.
+pub fn assignee(user: &User) -> Assignee {
+    Assignee::from(user)
+}
+
 pub fn agent_user() -> User {
     user(AGENT, "alice", Role::Agent, true)
 }
@@ -103,15 +108,12 @@ pub fn inactive_agent_user() -> User {
 
 /// An open ticket of [`OWNER`], version 3, with consistent timestamps for `status`.
 pub fn ticket(status: Status) -> Ticket {
-    let (t, _) = change::open_ticket(
-        &owner(),
+    let new = NewTicket::new(
         TICKET,
         Topic::parse("Printer on fire").unwrap(),
         Description::parse("Smoke everywhere").unwrap(),
-        None,
-        t0(),
-        ActivityId::from_uuid(Uuid::from_u128(1)),
     );
+    let t = change::open_ticket(&owner(), new, t0(), ids()).ticket;
     Ticket {
         status,
         version: 3,
@@ -165,4 +167,13 @@ pub fn attachment(id: u128, ticket: TicketId, uploaded_by: UserId, internal: boo
         uploaded_at: t0(),
         internal,
     }
+}
+
+pub fn new_message(id: MessageId, body: MessageBody, internal: bool) -> NewMessage {
+    NewMessage { id, body, internal }
+}
+
+/// The change and what it created, apart.
+pub fn split<T>(a: Applied<T>) -> (Applied, T) {
+    a.split()
 }

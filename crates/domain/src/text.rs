@@ -1,38 +1,17 @@
 //! Text values parsed once at the edge: after parsing, a value is known to be valid.
 //!
 //! All parsers trim surrounding whitespace, count length in Unicode scalar values (not bytes) and
-//! never panic, whatever the input.
+//! never panic, whatever the input. Every text type has `parse`, `FromStr`, `TryFrom<&str>`,
+//! `AsRef<str>` and `Display`; with the `serde` feature it (de)serializes as a plain string and
+//! deserializing goes through the same parser, so an invalid value cannot be deserialized.
 
 use std::fmt;
+use std::str::FromStr;
 
-/// Why a text value was refused. The `Display` text is meant for end users ("must not be blank").
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ValueError {
-    /// Empty or only whitespace.
-    #[error("must not be blank")]
-    Blank,
-    /// Shorter than the minimum, in characters.
-    #[error("must be at least {min} characters")]
-    TooShort {
-        /// The minimum length.
-        min: usize,
-    },
-    /// Longer than the maximum, in characters.
-    #[error("must be at most {max} characters")]
-    TooLong {
-        /// The maximum length.
-        max: usize,
-    },
-    /// Holds a control character (such as NUL) that the field does not allow.
-    #[error("must not contain control characters")]
-    ControlCharacter,
-    /// Holds a character outside the allowed set.
-    #[error("{0}")]
-    InvalidCharacters(&'static str),
-    /// Not in the expected shape.
-    #[error("{0}")]
-    InvalidFormat(&'static str),
-}
+mod error;
+
+use error::named;
+pub use error::{ValueError, ValueProblem};
 
 fn char_len(s: &str) -> usize {
     s.chars().count()
@@ -40,12 +19,12 @@ fn char_len(s: &str) -> usize {
 
 /// Newlines and tabs are fine in long texts; every other control character is refused
 /// (NUL in particular cannot be stored by PostgreSQL).
-fn check_controls(s: &str, allow_newlines: bool) -> Result<(), ValueError> {
+fn check_controls(s: &str, allow_newlines: bool) -> Result<(), ValueProblem> {
     let bad = s
         .chars()
         .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')));
     if bad {
-        Err(ValueError::ControlCharacter)
+        Err(ValueProblem::ControlCharacter)
     } else {
         Ok(())
     }
@@ -56,20 +35,53 @@ fn bounded_text(
     max: usize,
     allow_newlines: bool,
     allow_blank: bool,
-) -> Result<String, ValueError> {
+) -> Result<String, ValueProblem> {
     let trimmed = raw.trim();
     if trimmed.is_empty() && !allow_blank {
-        return Err(ValueError::Blank);
+        return Err(ValueProblem::Blank);
     }
     if char_len(trimmed) > max {
-        return Err(ValueError::TooLong { max });
+        return Err(ValueProblem::TooLong { max });
     }
     check_controls(trimmed, allow_newlines)?;
     Ok(trimmed.to_owned())
 }
 
+/// `FromStr`, `TryFrom<&str>`, `AsRef<str>` and `Display` of a text type with `parse` and
+/// `as_str`.
+macro_rules! str_traits {
+    ($name:ident) => {
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValueError;
+            fn from_str(raw: &str) -> Result<Self, Self::Err> {
+                Self::parse(raw)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValueError;
+            fn try_from(raw: &str) -> Result<Self, Self::Error> {
+                Self::parse(raw)
+            }
+        }
+    };
+}
+
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, max = $max:expr, newlines = $nl:expr, blank = $blank:expr) => {
+    ($(#[$doc:meta])* $name:ident, field = $field:expr, max = $max:expr, newlines = $nl:expr,
+     blank = $blank:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
@@ -80,7 +92,9 @@ macro_rules! text_type {
 
             /// Parses (and trims) a raw value.
             pub fn parse(raw: &str) -> Result<Self, ValueError> {
-                bounded_text(raw, $max, $nl, $blank).map(Self)
+                bounded_text(raw, $max, $nl, $blank)
+                    .map(Self)
+                    .map_err(|p| named(p, $field))
             }
 
             /// The value as text.
@@ -94,28 +108,11 @@ macro_rules! text_type {
             }
         }
 
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+        str_traits!($name);
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}({:?})", stringify!($name), self.0)
-            }
-        }
-
-        impl TryFrom<&str> for $name {
-            type Error = ValueError;
-            fn try_from(raw: &str) -> Result<Self, Self::Error> {
-                Self::parse(raw)
             }
         }
     };
@@ -129,19 +126,19 @@ text_type!(
     /// assert_eq!(Topic::parse("  Printer on fire ").unwrap().as_str(), "Printer on fire");
     /// assert!(Topic::parse("   ").is_err());
     /// ```
-    Topic, max = 255, newlines = false, blank = false
+    Topic, field = Some("topic"), max = 255, newlines = false, blank = false
 );
 text_type!(
     /// A ticket's description: trimmed, 1..=10000 characters; newlines and tabs allowed.
-    Description, max = 10_000, newlines = true, blank = false
+    Description, field = Some("description"), max = 10_000, newlines = true, blank = false
 );
 text_type!(
     /// The body of a message or internal note: trimmed, 1..=10000 characters.
-    MessageBody, max = 10_000, newlines = true, blank = false
+    MessageBody, field = Some("message"), max = 10_000, newlines = true, blank = false
 );
 text_type!(
     /// A first or last name: trimmed, up to 150 characters, may be empty.
-    PersonName, max = 150, newlines = false, blank = true
+    PersonName, field = None, max = 150, newlines = false, blank = true
 );
 
 impl PersonName {
@@ -177,23 +174,27 @@ impl Username {
 
     /// Parses (and trims) a raw username.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        Self::check(raw).map_err(|p| named(p, Some("username")))
+    }
+
+    fn check(raw: &str) -> Result<Self, ValueProblem> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(ValueError::Blank);
+            return Err(ValueProblem::Blank);
         }
         let len = char_len(s);
         if len < Self::MIN_CHARS {
-            return Err(ValueError::TooShort {
+            return Err(ValueProblem::TooShort {
                 min: Self::MIN_CHARS,
             });
         }
         if len > Self::MAX_CHARS {
-            return Err(ValueError::TooLong {
+            return Err(ValueProblem::TooLong {
                 max: Self::MAX_CHARS,
             });
         }
         if !s.chars().all(Self::allowed) {
-            return Err(ValueError::InvalidCharacters(
+            return Err(ValueProblem::InvalidCharacters(
                 "may contain only letters, digits and @ . + - _",
             ));
         }
@@ -245,11 +246,7 @@ impl std::hash::Hash for Username {
     }
 }
 
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+str_traits!(Username);
 
 impl fmt::Debug for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -278,17 +275,23 @@ impl Email {
 
     /// Parses (and trims) a raw address.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        Self::check(raw).map_err(|p| named(p, Some("email")))
+    }
+
+    fn check(raw: &str) -> Result<Self, ValueProblem> {
         const SHAPE: &str = "must be a valid email address";
         let s = raw.trim();
         if s.is_empty() {
-            return Err(ValueError::Blank);
+            return Err(ValueProblem::Blank);
         }
         if char_len(s) > Self::MAX_CHARS {
-            return Err(ValueError::TooLong {
+            return Err(ValueProblem::TooLong {
                 max: Self::MAX_CHARS,
             });
         }
-        let (local, domain) = s.rsplit_once('@').ok_or(ValueError::InvalidFormat(SHAPE))?;
+        let (local, domain) = s
+            .rsplit_once('@')
+            .ok_or(ValueProblem::InvalidFormat(SHAPE))?;
         let local_ok = !local.is_empty()
             && char_len(local) <= 64
             && !local.starts_with('.')
@@ -309,7 +312,7 @@ impl Email {
         if local_ok && domain_ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ValueError::InvalidFormat(SHAPE))
+            Err(ValueProblem::InvalidFormat(SHAPE))
         }
     }
 
@@ -341,11 +344,7 @@ impl std::hash::Hash for Email {
     }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+str_traits!(Email);
 
 impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -393,7 +392,17 @@ impl LoginName {
         }
         Username::parse(raw).map(Self::Username)
     }
+
+    /// The name as given (trimmed).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email(e) => e.as_str(),
+            Self::Username(u) => u.as_str(),
+        }
+    }
 }
+
+str_traits!(LoginName);
 
 /// The original name of an uploaded file, made safe for display and for a `Content-Disposition`
 /// header. It is never used as a path: only the last path component is kept, control characters
@@ -452,6 +461,21 @@ impl FileName {
 impl fmt::Display for FileName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for FileName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for FileName {
+    type Err = std::convert::Infallible;
+
+    /// Sanitizes (never fails): see [`FileName::sanitize`].
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Ok(Self::sanitize(raw))
     }
 }
 

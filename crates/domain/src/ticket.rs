@@ -1,13 +1,10 @@
 //! Tickets, their status and priority, and the lifecycle state machine.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 
 use crate::ids::{TicketId, UserId};
 use crate::text::{Description, Topic};
-use crate::user::UnknownVariant;
+use crate::variant::enum_text;
 
 /// Where a ticket is in its lifecycle.
 ///
@@ -21,7 +18,25 @@ use crate::user::UnknownVariant;
 /// assert!(!Status::InProgress.can_move_to(Status::Open));
 /// assert!(!Status::Closed.can_move_to(Status::Open));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Statuses are ordered along the lifecycle (`Open < InProgress < Resolved < Closed`), so they
+/// can key a `BTreeMap` or sit in a `BTreeSet`. Parsing with `FromStr` is lenient (any case,
+/// surrounding whitespace, the human label); [`Status::from_wire`] takes only the wire name.
+///
+/// ```
+/// use ticketing_domain::Status;
+/// assert_eq!(" In Progress ".parse::<Status>(), Ok(Status::InProgress));
+/// assert_eq!("CLOSED".parse::<Status>(), Ok(Status::Closed));
+/// assert_eq!(Status::from_wire("in_progress"), Ok(Status::InProgress));
+/// assert!(Status::from_wire("In Progress").is_err());
+/// assert!(Status::Open < Status::Closed);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Status {
     /// New or reopened.
     Open,
@@ -76,26 +91,22 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Status {
-    type Err = UnknownVariant;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or(UnknownVariant {
-                expected: "open, in_progress, resolved, closed",
-            })
-    }
-}
+enum_text!(Status, expected = "open, in_progress, resolved, closed");
 
 /// How urgent a ticket is. Ordered by severity: `Low < Medium < High < Critical`.
+///
+/// ```
+/// use ticketing_domain::Priority;
+/// assert_eq!("High".parse::<Priority>(), Ok(Priority::High));
+/// assert_eq!(" high".parse::<Priority>(), Ok(Priority::High));
+/// assert!(Priority::from_wire("High").is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Priority {
     /// Whenever there is time.
     Low,
@@ -153,29 +164,14 @@ impl Priority {
     }
 }
 
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Priority {
-    type Err = UnknownVariant;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Priority::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or(UnknownVariant {
-                expected: "low, medium, high, critical",
-            })
-    }
-}
+enum_text!(Priority, expected = "low, medium, high, critical");
 
 /// A support ticket.
 ///
 /// Entities have public fields so that stores can rebuild them; change them only through
 /// [`crate::change`], which keeps the lifecycle, the version and the activity log consistent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Ticket {
     /// The ticket's id.
     pub id: TicketId,

@@ -1,15 +1,25 @@
 //! Users, their roles, and the acting user of a request.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 
 use crate::ids::UserId;
 use crate::text::{Email, PersonName, Username};
+use crate::variant::enum_text;
 
 /// What a user may do. Customers register themselves; agents and admins are staff.
+///
+/// ```
+/// use ticketing_domain::Role;
+/// assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
+/// assert_eq!(Role::Agent.display(), "Agent");
+/// assert!(Role::Agent.is_staff());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Role {
     /// Creates tickets and sees only their own.
     Customer,
@@ -36,38 +46,22 @@ impl Role {
             Role::Admin => "admin",
         }
     }
-}
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown enum value was given; the message lists the accepted ones.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of {expected}")]
-pub struct UnknownVariant {
-    /// The accepted values, comma-separated.
-    pub expected: &'static str,
-}
-
-impl FromStr for Role {
-    type Err = UnknownVariant;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "customer" => Ok(Role::Customer),
-            "agent" => Ok(Role::Agent),
-            "admin" => Ok(Role::Admin),
-            _ => Err(UnknownVariant {
-                expected: "customer, agent, admin",
-            }),
+    /// The human label (`Customer`, `Agent`, `Admin`).
+    pub fn display(self) -> &'static str {
+        match self {
+            Role::Customer => "Customer",
+            Role::Agent => "Agent",
+            Role::Admin => "Admin",
         }
     }
 }
 
+enum_text!(Role, expected = "customer, agent, admin");
+
 /// A user account (without its password hash, which only the credential port handles).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct User {
     /// The account's id.
     pub id: UserId,
@@ -103,6 +97,7 @@ impl User {
 
 /// Who performs an action: enough for every permission decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Actor {
     /// The acting user.
     pub id: UserId,
@@ -114,6 +109,43 @@ impl Actor {
     /// Agents and admins are staff.
     pub fn is_staff(&self) -> bool {
         self.role.is_staff()
+    }
+}
+
+/// Who a ticket is (to be) assigned to: what the assignment rules and the activity log need of a
+/// user, and nothing more.
+///
+/// ```
+/// use ticketing_domain::{Assignee, Role, UserId, Username};
+/// let bob = Assignee {
+///     id: UserId::from_uuid(ticketing_domain::uuid::Uuid::from_u128(7)),
+///     username: Username::parse("bob").unwrap(),
+///     role: Role::Agent,
+///     active: true,
+/// };
+/// assert_eq!(bob.username.as_str(), "bob");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Assignee {
+    /// The user's id.
+    pub id: UserId,
+    /// Their username, for the activity log ("Ticket assigned to bob").
+    pub username: Username,
+    /// Only staff can be assigned.
+    pub role: Role,
+    /// Deactivated accounts cannot be assigned.
+    pub active: bool,
+}
+
+impl From<&User> for Assignee {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username.clone(),
+            role: user.role,
+            active: user.is_active,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ticketing_app::views::{ActivityView, MessageView, TicketCard, TicketDetail};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Actor, Description, Email, MessageBody, MessageId,
-    PersonName, Role, TicketId, Topic, User, UserId, Username, change,
+    NewTicket, PersonName, Role, TicketId, Topic, User, UserId, Username, change,
 };
 use ticketing_http::testing::TicketDetailDto;
 use uuid::Uuid;
@@ -35,19 +35,20 @@ fn detail() -> TicketDetail {
     let owner = person(1, "customer00001", Role::Customer);
     let agent = person(2, "agent01", Role::Agent);
     let now = Utc::now();
-    let (ticket, _) = change::open_ticket(
-        &Actor {
-            id: owner.id,
-            role: Role::Customer,
-        },
+    let new = NewTicket::new(
         TicketId::from_uuid(Uuid::from_u128(3)),
         Topic::parse("Printer on floor 2 out of toner").unwrap(),
         Description::parse(&"The printer next to the kitchen prints blank pages. ".repeat(6))
             .unwrap(),
-        None,
-        now,
-        ActivityId::from_uuid(Uuid::from_u128(4)),
     );
+    let owner_actor = Actor {
+        id: owner.id,
+        role: Role::Customer,
+    };
+    let ticket = change::open_ticket(&owner_actor, new, now, || {
+        ActivityId::from_uuid(Uuid::from_u128(4))
+    })
+    .ticket;
     let body = "Thanks, we are looking into it and will get back to you shortly. ".repeat(3);
     let messages = (0..10_u128)
         .map(|i| {

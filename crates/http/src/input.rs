@@ -1,5 +1,9 @@
 //! Request bodies and their parsing into domain types ("parse, don't validate"): every field
 //! error is collected, so one answer lists them all.
+//!
+//! Enum fields are parsed with `from_wire`, the exact wire names the OpenAPI document lists; the
+//! domain's lenient `FromStr` (any case, labels like "In Progress") is for people, not for the
+//! API contract.
 
 use std::collections::BTreeMap;
 
@@ -7,14 +11,45 @@ use serde::{Deserialize, Deserializer};
 use ticketing_app::{
     LoginInput, NewTicketInput, PatchInput, ProfileUpdate, RegisterInput, UserUpdate,
 };
+use ticketing_domain::listing::CursorError;
 use ticketing_domain::{
     Description, Email, LoginName, MessageBody, Password, PersonName, Priority, Role, Status,
-    Topic, UserId, Username,
+    Topic, UnknownVariant, UserId, Username, ValueError,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::problem::ApiError;
+
+/// What a field error says: what is wrong, without the field's name (the field is the key of the
+/// `errors` map already).
+pub(crate) trait FieldMessage {
+    fn message(&self) -> String;
+}
+
+impl FieldMessage for ValueError {
+    fn message(&self) -> String {
+        self.problem().to_string()
+    }
+}
+
+impl FieldMessage for UnknownVariant {
+    fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl FieldMessage for CursorError {
+    fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl FieldMessage for &str {
+    fn message(&self) -> String {
+        (*self).to_owned()
+    }
+}
 
 /// Collects field errors while parsing.
 #[derive(Default)]
@@ -28,11 +63,11 @@ impl Fields {
             .push(message.to_string());
     }
 
-    pub(crate) fn take<T, E: ToString>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+    pub(crate) fn take<T, E: FieldMessage>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                self.add(field, e);
+                self.add(field, e.message());
                 None
             }
         }
@@ -268,7 +303,7 @@ impl UserPatchRequest {
         let role = self
             .role
             .as_deref()
-            .and_then(|r| f.take("role", r.parse::<Role>()));
+            .and_then(|r| f.take("role", Role::from_wire(r)));
         f.finish()?;
         Ok(UserUpdate {
             role,
@@ -299,7 +334,7 @@ impl TicketCreateRequest {
         let description = f.take("description", Description::parse(&self.description));
         let priority = match self.priority.as_deref() {
             None => Some(None),
-            Some(p) => f.take("priority", p.parse::<Priority>()).map(Some),
+            Some(p) => f.take("priority", Priority::from_wire(p)).map(Some),
         };
         f.finish()?;
         match (topic, description, priority) {
@@ -354,11 +389,11 @@ impl TicketPatchRequest {
         let status = self
             .status
             .as_deref()
-            .and_then(|s| f.take("status", s.parse::<Status>()));
+            .and_then(|s| f.take("status", Status::from_wire(s)));
         let priority = self
             .priority
             .as_deref()
-            .and_then(|p| f.take("priority", p.parse::<Priority>()));
+            .and_then(|p| f.take("priority", Priority::from_wire(p)));
         f.finish()?;
         Ok(PatchInput {
             topic,

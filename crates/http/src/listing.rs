@@ -8,7 +8,7 @@ use ticketing_domain::listing::{
 };
 use ticketing_domain::{Actor, Priority, Status, UserId};
 
-use crate::input::Fields;
+use crate::input::{FieldMessage, Fields};
 use crate::problem::{ApiError, ApiResult};
 
 const QUERY_MAX_BYTES: usize = 4096;
@@ -99,17 +99,19 @@ impl QueryPairs {
     }
 }
 
-fn csv<T: std::str::FromStr>(f: &mut Fields, field: &str, raw: Option<&str>) -> Vec<T>
-where
-    T::Err: ToString,
-{
+fn csv<T, E: FieldMessage>(
+    f: &mut Fields,
+    field: &str,
+    raw: Option<&str>,
+    parse: fn(&str) -> Result<T, E>,
+) -> Vec<T> {
     let Some(raw) = raw else { return Vec::new() };
     let mut out = Vec::new();
     for item in raw.split(',').map(str::trim) {
         if item.is_empty() {
             continue;
         }
-        if let Some(v) = f.take(field, item.parse::<T>()) {
+        if let Some(v) = f.take(field, parse(item)) {
             out.push(v);
         }
     }
@@ -131,8 +133,14 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
         ],
         &mut f,
     );
-    let statuses: Vec<Status> = csv(&mut f, "status", pairs.get("status"));
-    let priorities: Vec<Priority> = csv(&mut f, "priority", pairs.get("priority"));
+    // Exact wire names: the OpenAPI document lists them as enums.
+    let statuses = csv(&mut f, "status", pairs.get("status"), Status::from_wire);
+    let priorities = csv(
+        &mut f,
+        "priority",
+        pairs.get("priority"),
+        Priority::from_wire,
+    );
     let assigned_to = match pairs.get("assigned_to").map(str::trim) {
         None | Some("") => None,
         Some("me") => Some(AssigneeFilter::User(actor.id)),

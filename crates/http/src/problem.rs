@@ -1,4 +1,7 @@
 //! RFC 9457 `application/problem+json` errors with a stable machine-readable `code`.
+//!
+//! Every code, with its status and title, comes from `ticketing_domain::ErrorCode` (the one
+//! table of codes); an `AppError` names its own with `AppError::code()`.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +10,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use ticketing_app::{AppError, AuthFailure};
+use ticketing_domain::ErrorCode;
 use utoipa::ToSchema;
 
 /// The body of every error response.
@@ -42,9 +46,7 @@ pub struct ApiError(Box<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    status: StatusCode,
-    code: &'static str,
-    title: &'static str,
+    code: ErrorCode,
     detail: String,
     errors: Option<BTreeMap<String, Vec<String>>>,
     retry_after: Option<u64>,
@@ -57,7 +59,7 @@ impl std::fmt::Display for ApiError {
         write!(
             f,
             "{} {}: {}",
-            self.0.status.as_u16(),
+            self.0.code.http_status(),
             self.0.code,
             self.0.detail
         )
@@ -65,16 +67,9 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
+    fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self(Box::new(Inner {
-            status,
             code,
-            title,
             detail: detail.into(),
             errors: None,
             retry_after: None,
@@ -90,12 +85,7 @@ impl ApiError {
             .map(|(field, msgs)| format!("{field}: {}", msgs.join("; ")))
             .collect::<Vec<_>>()
             .join(" / ");
-        let mut e = Self::new(
-            StatusCode::BAD_REQUEST,
-            "validation_failed",
-            "Invalid request",
-            detail,
-        );
+        let mut e = Self::new(ErrorCode::ValidationFailed, detail);
         e.0.errors = Some(errors);
         e
     }
@@ -109,41 +99,29 @@ impl ApiError {
 
     /// 400 `validation_failed` about the request as a whole (malformed JSON, ...).
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "validation_failed",
-            "Invalid request",
-            detail,
-        )
+        Self::new(ErrorCode::ValidationFailed, detail)
     }
 
     /// 401 `unauthenticated`.
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Authentication required",
-            detail,
-        )
+        Self::new(ErrorCode::Unauthenticated, detail)
     }
 
     /// 403 `forbidden`.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+        Self::new(ErrorCode::Forbidden, detail)
     }
 
     /// 404 `not_found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
+        Self::new(ErrorCode::NotFound, detail)
     }
 
     /// 405 `method_not_allowed`, with the methods the resource allows.
     pub fn method_not_allowed(allow: impl Into<String>) -> Self {
         let allow = allow.into();
         let mut e = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method not allowed",
+            ErrorCode::MethodNotAllowed,
             format!("this resource allows {allow}"),
         );
         e.0.allow = Some(allow);
@@ -152,40 +130,23 @@ impl ApiError {
 
     /// 412 `precondition_failed`.
     pub fn precondition_failed(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            "Precondition failed",
-            detail,
-        )
+        Self::new(ErrorCode::PreconditionFailed, detail)
     }
 
     /// 413 `payload_too_large`.
     pub fn payload_too_large(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Payload too large",
-            detail,
-        )
+        Self::new(ErrorCode::PayloadTooLarge, detail)
     }
 
     /// 415 `unsupported_media_type`.
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            detail,
-        )
+        Self::new(ErrorCode::UnsupportedMediaType, detail)
     }
 
     /// 429 `rate_limited` with `Retry-After`.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests",
+            ErrorCode::RateLimited,
             format!("too many attempts; retry in {retry_after_secs} s"),
         );
         e.0.retry_after = Some(retry_after_secs.max(1));
@@ -195,9 +156,7 @@ impl ApiError {
     /// 503 `unavailable`.
     pub fn unavailable(cause: impl Into<String>) -> Self {
         let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Service unavailable",
+            ErrorCode::Unavailable,
             "the service is temporarily unavailable; try again shortly",
         );
         e.0.source = Some(anyhow::anyhow!(cause.into()));
@@ -207,33 +166,28 @@ impl ApiError {
 
     /// 500 `internal`; the cause goes to the log, never to the client.
     pub fn internal(cause: anyhow::Error) -> Self {
-        let mut e = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            "an unexpected error occurred",
-        );
+        let mut e = Self::new(ErrorCode::Internal, "an unexpected error occurred");
         e.0.source = Some(cause);
         e
     }
 
-    /// The HTTP status.
+    /// The HTTP status (the code's).
     pub fn status(&self) -> StatusCode {
-        self.0.status
+        StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.0.code
+        self.0.code.as_str()
     }
 
     /// The problem body.
     pub fn problem(&self) -> Problem {
         Problem {
             kind: format!("urn:ticketing:problem:{}", self.0.code),
-            title: self.0.title.to_owned(),
-            status: self.0.status.as_u16(),
-            code: self.0.code.to_owned(),
+            title: self.0.code.title().to_owned(),
+            status: self.0.code.http_status(),
+            code: self.0.code.as_str().to_owned(),
             detail: self.0.detail.clone(),
             errors: self.0.errors.clone(),
         }
@@ -242,56 +196,38 @@ impl ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
+        let code = e.code();
         match e {
             AppError::Validation(errors) => ApiError::validation(errors),
-            AppError::Unauthenticated(failure) => match failure {
-                AuthFailure::InvalidCredentials => {
-                    ApiError::unauthenticated("invalid credentials or inactive account")
-                }
-                AuthFailure::Missing => ApiError::unauthenticated("authentication is required"),
-                AuthFailure::TokenExpired => ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "token_expired",
-                    "Token expired",
-                    "the access token has expired; refresh it",
-                ),
-                AuthFailure::TokenInvalid => {
-                    ApiError::unauthenticated("the token is invalid or has been revoked")
-                }
-                AuthFailure::RefreshReused => ApiError::unauthenticated(
-                    "this refresh token was already used; the session has been revoked",
-                ),
-            },
-            AppError::Forbidden(why) => ApiError::forbidden(why),
-            AppError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
-            AppError::Conflict { field, message } => {
-                let mut e = ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "Conflict",
-                    message.clone(),
-                );
-                if let Some(f) = field {
-                    let mut errors = BTreeMap::new();
-                    errors.insert(f.to_owned(), vec![message]);
-                    e.0.errors = Some(errors);
-                }
-                e
-            }
-            AppError::TicketClosed => ApiError::new(
-                StatusCode::CONFLICT,
-                "ticket_closed",
-                "Ticket closed",
-                "the ticket is closed; it can no longer be changed",
+            AppError::Unauthenticated(failure) => ApiError::new(
+                code,
+                match failure {
+                    AuthFailure::InvalidCredentials => "invalid credentials or inactive account",
+                    AuthFailure::Missing => "authentication is required",
+                    AuthFailure::TokenExpired => "the access token has expired; refresh it",
+                    AuthFailure::TokenInvalid => "the token is invalid or has been revoked",
+                    AuthFailure::RefreshReused => {
+                        "this refresh token was already used; the session has been revoked"
+                    }
+                },
             ),
+            AppError::Domain(change) => {
+                let message = change.to_string();
+                match change.field() {
+                    Some(f) if code == ErrorCode::ValidationFailed => ApiError::field(f, message),
+                    field => ApiError::new(code, message.clone()).with_field(field, message),
+                }
+            }
+            AppError::NotFound(what) => ApiError::new(code, format!("{what} not found")),
+            AppError::Conflict { field, message } => {
+                ApiError::new(code, message.clone()).with_field(field, message)
+            }
             AppError::PreconditionFailed { expected, current } => ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
-                "Precondition failed",
+                code,
                 format!("the ticket is at version {current}, not {expected}; reload it and retry"),
             ),
             AppError::PayloadTooLarge { limit } => {
-                ApiError::payload_too_large(format!("the file exceeds the limit of {limit} bytes"))
+                ApiError::new(code, format!("the file exceeds the limit of {limit} bytes"))
             }
             AppError::Unavailable(cause) => ApiError::unavailable(cause),
             AppError::Internal(cause) => ApiError::internal(cause),
@@ -299,21 +235,34 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// Lists `message` under `field` too, when there is a field.
+    fn with_field(mut self, field: Option<&str>, message: String) -> Self {
+        if let Some(f) = field {
+            let mut errors = BTreeMap::new();
+            errors.insert(f.to_owned(), vec![message]);
+            self.0.errors = Some(errors);
+        }
+        self
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.0.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.0.status.is_server_error() {
+        let status = self.status();
+        if status.is_server_error() {
             match &self.0.source {
                 Some(cause) => {
-                    tracing::error!(code = self.0.code, error = ?cause, "request failed")
+                    tracing::error!(code = self.0.code.as_str(), error = ?cause, "request failed")
                 }
-                None => tracing::error!(code = self.0.code, "request failed"),
+                None => tracing::error!(code = self.0.code.as_str(), "request failed"),
             }
         }
-        let mut res = HttpResponse::build(self.0.status);
+        let mut res = HttpResponse::build(status);
         res.insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -321,7 +270,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.0.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.0.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if let Some(allow) = &self.0.allow {

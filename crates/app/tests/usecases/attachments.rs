@@ -10,7 +10,9 @@ use mockall::predicate::eq;
 use ticketing_app::ports::{BlobReader, SweepReport, TicketEffect};
 use ticketing_app::views::AttachmentView;
 use ticketing_app::{AppError, AuthFailure, BlobError, RepoError, TokenError};
-use ticketing_domain::{Action, ActivityEntry, Attachment, AttachmentId, Role, Status, User};
+use ticketing_domain::{
+    Action, ActivityEntry, Attachment, AttachmentId, ChangeError, Refusal, Role, Rule, Status, User,
+};
 use tokio::io::AsyncReadExt;
 
 use crate::support::{
@@ -454,8 +456,11 @@ async fn remove_attachment_by_a_customer_who_did_not_upload_it_is_forbidden() {
     let app = h.build();
 
     assert_err!(
-        app.remove_attachment(&carol().actor(), ticket_id(), file.id).await,
-        AppError::Forbidden(m) if m == "only the uploader or staff may remove an attachment"
+        app.remove_attachment(&carol().actor(), ticket_id(), file.id)
+            .await,
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::RemovalIsForUploaderOrStaff
+        )))
     );
 }
 
@@ -471,7 +476,7 @@ async fn remove_attachment_of_a_closed_ticket_removes_nothing() {
     assert_err!(
         app.remove_attachment(&carol().actor(), ticket_id(), file.id)
             .await,
-        AppError::TicketClosed
+        AppError::Domain(ChangeError::Refused(Refusal::Closed))
     );
 }
 

@@ -8,7 +8,8 @@ use ticketing_app::ports::TicketEffect;
 use ticketing_app::views::{ActivityView, AttachmentView, MessageView};
 use ticketing_app::{AppError, RepoError};
 use ticketing_domain::{
-    Action, ActivityEntry, ActivityId, Message, MessageBody, MessageId, Status, Ticket, User,
+    Action, ActivityEntry, ActivityId, ChangeError, Message, MessageBody, MessageId, Refusal, Rule,
+    Status, Ticket, User,
 };
 
 use crate::support::{
@@ -210,6 +211,45 @@ async fn add_message_touches_the_ticket_and_counts_one_message() {
 }
 
 #[tokio::test]
+async fn add_message_on_a_ticket_changed_by_a_clock_ahead_of_ours_keeps_times_in_order() {
+    // Another replica's clock ran ahead: the ticket changed "after" our now. The message is
+    // dated at the ticket's last change rather than refused for going back in time.
+    let mut h = Harness::default();
+    let carol = carol();
+    let ahead = now() + chrono::Duration::milliseconds(40);
+    let ticket = Ticket {
+        updated_at: ahead,
+        ..ticket_of(&carol)
+    };
+    h.ticket_is(&ticket, 1);
+    let mut entries = vec![entry(
+        2,
+        Action::MessageAdded,
+        &carol,
+        "Message added",
+        false,
+    )];
+    entries[0].created_at = ahead;
+    let message = Message {
+        created_at: ahead,
+        ..new_message(&carol, false)
+    };
+    let effect = TicketEffect::Touch {
+        ticket_id: ticket_id(),
+        status: ticketing_domain::Status::Open,
+        at: ahead,
+        messages: 1,
+        internal_notes: 0,
+    };
+    expect_add(&mut h, message.clone(), effect, entries, || Ok(()));
+    h.people(&[&carol]);
+
+    let view = post(h, &carol, false).await.unwrap();
+
+    assert_eq!(view.message, message);
+}
+
+#[tokio::test]
 async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
     let mut h = Harness::default();
     let carol = carol();
@@ -313,7 +353,9 @@ async fn add_message_refuses_an_internal_note_from_a_customer() {
 
     assert_err!(
         post(h, &carol(), true).await,
-        AppError::Forbidden(m) if m == "only staff may write internal notes"
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::InternalNotesAreStaffOnly
+        )))
     );
 }
 
@@ -324,7 +366,10 @@ async fn add_message_on_a_closed_ticket_writes_nothing() {
         h.ticket_is(&ticket_in(&carol(), Status::Closed), 1);
         no_add(&mut h);
 
-        assert_err!(post(h, &who, false).await, AppError::TicketClosed);
+        assert_err!(
+            post(h, &who, false).await,
+            AppError::Domain(ChangeError::Refused(Refusal::Closed))
+        );
     }
 }
 
@@ -387,7 +432,10 @@ async fn add_message_whose_ticket_closed_during_a_retry_is_refused() {
         .returning(|_, _, _| Err(RepoError::Stale));
     h.users.expect_get_many().never();
 
-    assert_err!(post(h, &carol, false).await, AppError::TicketClosed);
+    assert_err!(
+        post(h, &carol, false).await,
+        AppError::Domain(ChangeError::Refused(Refusal::Closed))
+    );
 }
 
 // ---- list_activities ---------------------------------------------------------------------

@@ -6,9 +6,12 @@ use chrono::Duration;
 use mockall::predicate::eq;
 use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
 use ticketing_app::{AppError, NewTicketInput, RepoError, TicketListKind};
-use ticketing_domain::listing::{Limit, Page, Scope, TicketQuery};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Description, Priority, Status, Ticket, TicketId, Topic, User,
+};
+use ticketing_domain::{
+    ChangeError, Refusal, Rule,
+    listing::{Limit, Page, Scope, TicketQuery},
 };
 
 use crate::support::{
@@ -141,7 +144,12 @@ async fn list_tickets_assigned_is_forbidden_to_customers() {
         )
         .await;
 
-    assert_err!(result, AppError::Forbidden(m) if m == "only staff have assigned tickets");
+    assert_err!(
+        result,
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::AssignedListIsStaffOnly
+        )))
+    );
 }
 
 #[tokio::test]
@@ -466,7 +474,9 @@ async fn delete_ticket_is_forbidden_to_the_owner() {
 
     assert_err!(
         app.delete_ticket(&carol().actor(), ticket_id()).await,
-        AppError::Forbidden(m) if m == "only staff may delete tickets"
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::DeletionIsStaffOnly
+        )))
     );
 }
 

@@ -10,13 +10,13 @@ use ticketing_app::ports::{BlobWriter, TicketEffect};
 use ticketing_app::views::AttachmentView;
 use ticketing_app::{App, AppError, BlobError, RepoError, UploadInput, UploadPermit};
 use ticketing_domain::{
-    Action, ActivityEntry, ActivityId, Attachment, AttachmentId, FileName, Message, Status,
-    StoredFile, User,
+    Action, ActivityEntry, ActivityId, Attachment, AttachmentId, ChangeError, FileName, Message,
+    Refusal, Status, StoredFile, User,
 };
 
 use crate::support::{
-    Harness, alice, carol, dave, field_errors, gen_id, message, now, other_ticket_id, ticket_id,
-    ticket_in, ticket_of,
+    Harness, alice, carol, dave, gen_id, message, now, other_ticket_id, ticket_id, ticket_in,
+    ticket_of,
 };
 
 fn stored() -> StoredFile {
@@ -121,7 +121,7 @@ async fn authorize_upload_to_a_closed_ticket_is_refused() {
     assert_err!(
         app.authorize_upload(&carol().actor(), ticket_id(), None)
             .await,
-        AppError::TicketClosed
+        AppError::Domain(ChangeError::Refused(Refusal::Closed))
     );
 }
 
@@ -140,9 +140,9 @@ async fn authorize_upload_refuses_messages_the_caller_cannot_attach_to() {
         let app = h.build();
 
         assert_err!(
-            app.authorize_upload(&who.actor(), ticket_id(), Some(msg.id)).await,
-            AppError::Validation(errors)
-                if errors == field_errors("message_id", &["no such message on this ticket"])
+            app.authorize_upload(&who.actor(), ticket_id(), Some(msg.id))
+                .await,
+            AppError::Domain(ChangeError::MessageNotOnTicket)
         );
     }
 }
@@ -160,9 +160,9 @@ async fn authorize_upload_to_an_unknown_message_is_a_validation_error() {
 
     let missing = message(0x3_0009, &carol(), false).id;
     assert_err!(
-        app.authorize_upload(&carol().actor(), ticket_id(), Some(missing)).await,
-        AppError::Validation(errors)
-            if errors == field_errors("message_id", &["no such message on this ticket"])
+        app.authorize_upload(&carol().actor(), ticket_id(), Some(missing))
+            .await,
+        AppError::Domain(ChangeError::MessageNotOnTicket)
     );
 }
 
@@ -386,7 +386,10 @@ async fn commit_upload_to_a_ticket_closed_meanwhile_deletes_the_stored_file() {
     let permit = permit(&app, &carol, None).await;
     let result = app.commit_upload(permit, upload_input(), stored()).await;
 
-    assert_err!(result, AppError::TicketClosed);
+    assert_err!(
+        result,
+        AppError::Domain(ChangeError::Refused(Refusal::Closed))
+    );
 }
 
 #[tokio::test]

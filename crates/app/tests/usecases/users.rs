@@ -4,7 +4,10 @@ use mockall::Sequence;
 use mockall::predicate::eq;
 use ticketing_app::ports::{AccessChange, AccessOutcome};
 use ticketing_app::{AppError, ProfileUpdate, RepoError, UserUpdate};
-use ticketing_domain::listing::{Limit, Page, UserQuery};
+use ticketing_domain::{
+    ChangeError, Refusal, Rule,
+    listing::{Limit, Page, UserQuery},
+};
 use ticketing_domain::{Email, FamilyId, PersonName, Role, User, UserId};
 
 use crate::support::{Harness, alice, bob, carol, dave, now, root};
@@ -202,7 +205,9 @@ async fn list_users_is_forbidden_to_customers() {
 
     assert_err!(
         app.list_users(&carol().actor(), agents_query()).await,
-        AppError::Forbidden(m) if m == "only staff may list users"
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::UserListIsStaffOnly
+        )))
     );
 }
 
@@ -279,7 +284,12 @@ async fn update_user_is_for_admins_only() {
         )
         .await;
 
-    assert_err!(result, AppError::Forbidden(m) if m == "only admins may manage users");
+    assert_err!(
+        result,
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::UserManagementIsAdminOnly
+        )))
+    );
 }
 
 #[tokio::test]

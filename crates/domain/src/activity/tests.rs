@@ -30,7 +30,13 @@ fn action_names() {
         assert_eq!(a.as_str().parse::<Action>(), Ok(a));
         assert_eq!(a.to_string(), a.as_str());
     }
-    let err = "Created".parse::<Action>().unwrap_err();
+    assert_eq!(
+        " Status Changed ".parse::<Action>(),
+        Ok(Action::StatusChanged)
+    );
+    assert!(Action::from_wire("Created").is_err());
+    let err = "made".parse::<Action>().unwrap_err();
+    assert_eq!(err.input, "made");
     assert_eq!(
         err.to_string(),
         "must be one of created, updated, status_changed, priority_changed, \

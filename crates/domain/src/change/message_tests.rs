@@ -5,6 +5,8 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::*;
+use crate::message::{Attachment, Message};
+use crate::policy::Rule;
 use crate::testkit::*;
 
 fn activity(n: u128) -> ActivityId {
@@ -16,7 +18,16 @@ fn customer_reply_reopens_a_resolved_ticket() {
     let resolved = ticket(Status::Resolved);
     let body = MessageBody::parse("Still broken").unwrap();
     let mid = MessageId::from_uuid(Uuid::from_u128(50));
-    let (a, m) = add_message(&resolved, &owner(), mid, body.clone(), false, now(), ids()).unwrap();
+    let (a, m) = split(
+        add_message(
+            &owner(),
+            &resolved,
+            new_message(mid, body.clone(), false),
+            now(),
+            ids(),
+        )
+        .unwrap(),
+    );
     let mut want = resolved.clone();
     want.status = Status::Open;
     want.resolved_at = None;
@@ -62,7 +73,16 @@ fn staff_reply_does_not_reopen() {
     for actor in [agent(), admin()] {
         for internal in [false, true] {
             let body = MessageBody::parse("Done?").unwrap();
-            let (a, m) = add_message(&resolved, &actor, mid, body, internal, now(), ids()).unwrap();
+            let (a, m) = split(
+                add_message(
+                    &actor,
+                    &resolved,
+                    new_message(mid, body, internal),
+                    now(),
+                    ids(),
+                )
+                .unwrap(),
+            );
             assert_eq!(a.ticket.status, Status::Resolved);
             assert_eq!(a.ticket.resolved_at, resolved.resolved_at);
             assert_eq!(a.activities.len(), 1);
@@ -78,7 +98,16 @@ fn staff_reply_on_their_own_ticket_does_not_reopen() {
     resolved.owner = AGENT;
     let mid = MessageId::from_uuid(Uuid::from_u128(50));
     let body = MessageBody::parse("Reminder").unwrap();
-    let (a, _) = add_message(&resolved, &agent(), mid, body, false, now(), ids()).unwrap();
+    let (a, _) = split(
+        add_message(
+            &agent(),
+            &resolved,
+            new_message(mid, body, false),
+            now(),
+            ids(),
+        )
+        .unwrap(),
+    );
     assert_eq!(a.ticket.status, Status::Resolved);
     assert_eq!(a.activities.len(), 1);
 }
@@ -89,7 +118,8 @@ fn replies_on_other_statuses_do_not_move_the_ticket() {
         let t = ticket(status);
         let body = MessageBody::parse("Any news?").unwrap();
         let mid = MessageId::from_uuid(Uuid::from_u128(50));
-        let (a, _) = add_message(&t, &owner(), mid, body, false, now(), ids()).unwrap();
+        let (a, _) =
+            split(add_message(&owner(), &t, new_message(mid, body, false), now(), ids()).unwrap());
         assert_eq!(a.ticket.status, status);
         assert_eq!(a.activities.len(), 1);
         assert_eq!(a.activities[0].action, Action::MessageAdded);
@@ -101,7 +131,16 @@ fn internal_notes_and_counts() {
     let t = ticket(Status::Open);
     let mid = MessageId::from_uuid(Uuid::from_u128(50));
     let body = MessageBody::parse("Customer is VIP").unwrap();
-    let (a, m) = add_message(&t, &agent(), mid, body.clone(), true, now(), ids()).unwrap();
+    let (a, m) = split(
+        add_message(
+            &agent(),
+            &t,
+            new_message(mid, body.clone(), true),
+            now(),
+            ids(),
+        )
+        .unwrap(),
+    );
     assert_eq!(a.ticket.internal_note_count, 1);
     assert_eq!(a.ticket.message_count, 0);
     assert_eq!(a.ticket.version, 4);
@@ -119,13 +158,31 @@ fn internal_notes_and_counts() {
         }]
     );
     assert!(m.internal);
-    let (b, _) = add_message(&a.ticket, &agent(), mid, body.clone(), false, now(), ids()).unwrap();
+    let (b, _) = split(
+        add_message(
+            &agent(),
+            &a.ticket,
+            new_message(mid, body.clone(), false),
+            now(),
+            ids(),
+        )
+        .unwrap(),
+    );
     assert_eq!(b.ticket.message_count, 1);
     assert_eq!(b.ticket.internal_note_count, 1);
     assert_eq!(b.ticket.version, 5);
     assert_eq!(b.activities[0].action, Action::MessageAdded);
     assert!(!b.activities[0].internal);
-    let (c, _) = add_message(&b.ticket, &owner(), mid, body.clone(), false, now(), ids()).unwrap();
+    let (c, _) = split(
+        add_message(
+            &owner(),
+            &b.ticket,
+            new_message(mid, body.clone(), false),
+            now(),
+            ids(),
+        )
+        .unwrap(),
+    );
     // Two public messages and one note: customers see 2, staff 3.
     assert_eq!(c.ticket.visible_message_count(false), 2);
     assert_eq!(c.ticket.visible_message_count(true), 3);
@@ -143,25 +200,35 @@ fn internal_notes_and_counts() {
     }
     // Customers may not write internal notes; other customers do not see the ticket.
     assert_eq!(
-        add_message(&t, &owner(), mid, body.clone(), true, now(), ids()),
+        add_message(
+            &owner(),
+            &t,
+            new_message(mid, body.clone(), true),
+            now(),
+            ids()
+        ),
         Err(ChangeError::Refused(Refusal::Forbidden(
-            "only staff may write internal notes"
+            Rule::InternalNotesAreStaffOnly
         )))
     );
     assert_eq!(
         add_message(
-            &t,
             &other_customer(),
-            mid,
-            body.clone(),
-            false,
+            &t,
+            new_message(mid, body.clone(), false),
             now(),
             ids()
         ),
         Err(ChangeError::Refused(Refusal::NotVisible))
     );
     assert_eq!(
-        add_message(&deleted(t), &agent(), mid, body, false, now(), ids()),
+        add_message(
+            &agent(),
+            &deleted(t),
+            new_message(mid, body, false),
+            now(),
+            ids()
+        ),
         Err(ChangeError::Refused(Refusal::NotVisible))
     );
 }
@@ -174,7 +241,8 @@ fn counts_saturate() {
     assert_eq!(t.visible_message_count(true), u32::MAX);
     let mid = MessageId::from_uuid(Uuid::from_u128(50));
     let body = MessageBody::parse("x").unwrap();
-    let (a, _) = add_message(&t, &agent(), mid, body, false, now(), ids()).unwrap();
+    let (a, _) =
+        split(add_message(&agent(), &t, new_message(mid, body, false), now(), ids()).unwrap());
     assert_eq!(a.ticket.message_count, u32::MAX);
     let mut t = ticket(Status::Open);
     t.version = i64::MAX;
@@ -182,7 +250,7 @@ fn counts_saturate() {
         status: Some(Status::Closed),
         ..TicketPatch::default()
     };
-    let a = apply_patch(&t, &agent(), &close, now(), ids()).unwrap();
+    let a = apply_patch(&agent(), &t, &close, now(), ids()).unwrap();
     assert_eq!(a.ticket.version, i64::MAX);
 }
 
@@ -202,9 +270,9 @@ fn check_attachment_rules() {
                 Err(ChangeError::Refused(Refusal::NotVisible))
             }
         };
-        assert_eq!(check_attachment(&t, &actor, None), see(Ok(())), "{role}");
+        assert_eq!(check_attachment(&actor, &t, None), see(Ok(())), "{role}");
         assert_eq!(
-            check_attachment(&t, &actor, Some(&public)),
+            check_attachment(&actor, &t, Some(&public)),
             see(Ok(())),
             "{role}"
         );
@@ -214,24 +282,24 @@ fn check_attachment_rules() {
             Err(ChangeError::MessageNotOnTicket)
         };
         assert_eq!(
-            check_attachment(&t, &actor, Some(&note)),
+            check_attachment(&actor, &t, Some(&note)),
             see(note_ok),
             "{role}"
         );
         assert_eq!(
-            check_attachment(&t, &actor, Some(&elsewhere)),
+            check_attachment(&actor, &t, Some(&elsewhere)),
             see(Err(ChangeError::MessageNotOnTicket)),
             "{role}"
         );
         assert_eq!(
-            check_attachment(&deleted(t.clone()), &actor, None),
+            check_attachment(&actor, &deleted(t.clone()), None),
             Err(ChangeError::Refused(Refusal::NotVisible)),
             "{role}"
         );
     }
     // A wrong message is reported before the closed ticket.
     assert_eq!(
-        check_attachment(&ticket(Status::Closed), &agent(), Some(&elsewhere)),
+        check_attachment(&agent(), &ticket(Status::Closed), Some(&elsewhere)),
         Err(ChangeError::MessageNotOnTicket)
     );
 }
@@ -248,15 +316,17 @@ fn attachments_are_logged_and_inherit_internal() {
         (owner(), None, false),
     ];
     for (actor, msg, internal) in cases {
-        let (a, att) = add_attachment(
-            &t,
-            &actor,
-            new_attachment(70, "../../crash report.txt"),
-            msg,
-            now(),
-            ids(),
-        )
-        .unwrap();
+        let (a, att) = split(
+            add_attachment(
+                &actor,
+                &t,
+                new_attachment(70, "../../crash report.txt"),
+                msg,
+                now(),
+                ids(),
+            )
+            .unwrap(),
+        );
         assert_eq!(
             att,
             Attachment {
@@ -288,7 +358,7 @@ fn attachments_are_logged_and_inherit_internal() {
             }]
         );
 
-        let r = remove_attachment(&a.ticket, &actor, &att, now() + Duration::minutes(1), ids())
+        let r = remove_attachment(&actor, &a.ticket, &att, now() + Duration::minutes(1), ids())
             .unwrap();
         assert_eq!(r.ticket.version, 5);
         assert_eq!(r.ticket.updated_at, now() + Duration::minutes(1));
@@ -308,8 +378,8 @@ fn attachments_are_logged_and_inherit_internal() {
     // A customer cannot attach to an internal note they cannot see.
     assert_eq!(
         add_attachment(
-            &t,
             &owner(),
+            &t,
             new_attachment(71, "a"),
             Some(&note),
             now(),
@@ -320,14 +390,14 @@ fn attachments_are_logged_and_inherit_internal() {
     // Nor remove another person's file, or anything on another ticket.
     let agents = attachment(72, TICKET, AGENT, false);
     assert_eq!(
-        remove_attachment(&t, &owner(), &agents, now(), ids()),
+        remove_attachment(&owner(), &t, &agents, now(), ids()),
         Err(ChangeError::Refused(Refusal::Forbidden(
-            "only the uploader or staff may remove an attachment"
+            Rule::RemovalIsForUploaderOrStaff
         )))
     );
     let elsewhere = attachment(73, OTHER_TICKET, AGENT, false);
     assert_eq!(
-        remove_attachment(&t, &agent(), &elsewhere, now(), ids()),
+        remove_attachment(&agent(), &t, &elsewhere, now(), ids()),
         Err(ChangeError::Refused(Refusal::NotVisible))
     );
 }
@@ -337,7 +407,7 @@ fn delete_is_staff_only_and_logged() {
     for status in Status::ALL {
         let t = ticket(status);
         for actor in [agent(), admin()] {
-            let a = delete_ticket(&t, &actor, now(), ids()).unwrap();
+            let a = delete_ticket(&actor, &t, now(), ids()).unwrap();
             let mut want = t.clone();
             want.deleted_at = Some(now());
             want.version = 4;
@@ -357,18 +427,18 @@ fn delete_is_staff_only_and_logged() {
             );
             // Once deleted, it is gone for everyone, deleting again included.
             assert_eq!(
-                delete_ticket(&a.ticket, &actor, now(), ids()),
+                delete_ticket(&actor, &a.ticket, now(), ids()),
                 Err(ChangeError::Refused(Refusal::NotVisible))
             );
         }
         assert_eq!(
-            delete_ticket(&t, &owner(), now(), ids()),
+            delete_ticket(&owner(), &t, now(), ids()),
             Err(ChangeError::Refused(Refusal::Forbidden(
-                "only staff may delete tickets"
+                Rule::DeletionIsStaffOnly
             )))
         );
         assert_eq!(
-            delete_ticket(&t, &other_customer(), now(), ids()),
+            delete_ticket(&other_customer(), &t, now(), ids()),
             Err(ChangeError::Refused(Refusal::NotVisible))
         );
     }

@@ -4,7 +4,12 @@ use chrono::{Duration, TimeZone};
 
 use super::*;
 use crate::testkit::{self, ADMIN, AGENT, OTHER, OWNER};
-use crate::text::{Description, Topic};
+use crate::text::{Description, Topic, ValueProblem};
+
+/// What is wrong, without the field.
+fn problem<T>(r: Result<T, ValueError>) -> Result<T, ValueProblem> {
+    r.map_err(|e| e.problem())
+}
 
 fn at_micros(m: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(m).unwrap()
@@ -23,15 +28,15 @@ fn limits() {
     assert_eq!(Limit::new(200).unwrap().get(), 200);
     for low in [0, -1, i64::MIN] {
         assert_eq!(
-            Limit::new(low),
-            Err(ValueError::InvalidFormat("must be at least 1")),
+            problem(Limit::new(low)),
+            Err(ValueProblem::InvalidFormat("must be at least 1")),
             "{low}"
         );
     }
     for high in [201, 65_536 + 50, i64::MAX] {
         assert_eq!(
-            Limit::new(high),
-            Err(ValueError::InvalidFormat("must be at most 200")),
+            problem(Limit::new(high)),
+            Err(ValueProblem::InvalidFormat("must be at most 200")),
             "{high}"
         );
     }
@@ -73,8 +78,8 @@ fn orderings() {
         "id",
     ] {
         assert_eq!(
-            bad.parse::<TicketOrdering>(),
-            Err(ValueError::InvalidFormat(
+            problem(bad.parse::<TicketOrdering>()),
+            Err(ValueProblem::InvalidFormat(
                 "must be one of created_at, -created_at, updated_at, -updated_at, priority, -priority"
             )),
             "{bad:?}"
@@ -248,13 +253,15 @@ fn search_text() {
     assert_eq!(SearchText::MAX_TERMS, 16);
     assert!(SearchText::parse(&"x".repeat(200)).is_ok());
     assert_eq!(
-        SearchText::parse(&"é".repeat(201)),
-        Err(ValueError::TooLong { max: 200 })
+        problem(SearchText::parse(&"é".repeat(201))),
+        Err(ValueProblem::TooLong { max: 200 })
     );
     for nothing in ["", "   ", "!!! ---", "\0\n\t", "😀"] {
         assert_eq!(
-            SearchText::parse(nothing),
-            Err(ValueError::InvalidFormat("must contain a letter or digit")),
+            problem(SearchText::parse(nothing)),
+            Err(ValueProblem::InvalidFormat(
+                "must contain a letter or digit"
+            )),
             "{nothing:?}"
         );
     }

@@ -7,16 +7,16 @@ use proptest::sample::Index;
 use uuid::Uuid;
 
 use crate::activity::Action;
-use crate::change::{self, Applied, ChangeError, TicketPatch};
+use crate::change::{self, Applied, ChangeError, NewMessage, TicketPatch};
 use crate::ids::{ActivityId, MessageId, TicketId};
 use crate::message::{Attachment, Message};
 use crate::policy::Refusal;
 use crate::testkit::{self, OTHER};
 use crate::text::{Description, MessageBody, Topic};
 use crate::ticket::{Priority, Status, Ticket};
-use crate::user::{Actor, User};
+use crate::user::{Actor, Assignee};
 
-fn actor(i: usize) -> Actor {
+pub(super) fn actor(i: usize) -> Actor {
     match i % 4 {
         0 => testkit::owner(),
         1 => testkit::other_customer(),
@@ -25,17 +25,18 @@ fn actor(i: usize) -> Actor {
     }
 }
 
-fn assignee(i: usize) -> User {
-    match i % 4 {
+fn assignee(i: usize) -> Assignee {
+    let user = match i % 4 {
         0 => testkit::agent_user(),
         1 => testkit::admin_user(),
         2 => testkit::customer_user(),
         _ => testkit::inactive_agent_user(),
-    }
+    };
+    Assignee::from(&user)
 }
 
 #[derive(Debug, Clone)]
-struct PatchSpec {
+pub(super) struct PatchSpec {
     topic: Option<usize>,
     description: Option<usize>,
     status: Option<Status>,
@@ -51,11 +52,11 @@ enum Op {
     Remove(usize, Index),
 }
 
-fn status() -> impl Strategy<Value = Status> {
+pub(super) fn status() -> impl Strategy<Value = Status> {
     prop::sample::select(Status::ALL.to_vec())
 }
 
-fn patch() -> impl Strategy<Value = PatchSpec> {
+pub(super) fn patch() -> impl Strategy<Value = PatchSpec> {
     (
         prop::option::of(0..3usize),
         prop::option::of(0..3usize),
@@ -83,7 +84,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn build(spec: &PatchSpec) -> TicketPatch {
+pub(super) fn build(spec: &PatchSpec) -> TicketPatch {
     let topics = ["Printer on fire", "Printer fixed?", "Toner"];
     let descriptions = ["Smoke everywhere", "No smoke", "Line 1\nLine 2"];
     TicketPatch {
@@ -130,9 +131,9 @@ fn check_invariants(t: &Ticket) -> Result<(), TestCaseError> {
 }
 
 /// The checks every step must pass, whatever happened.
-fn check_step(
+fn check_step<T>(
     before: &Ticket,
-    result: &Result<Applied, ChangeError>,
+    result: &Result<Applied<T>, ChangeError>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), TestCaseError> {
@@ -213,7 +214,7 @@ fn step(w: &mut World, op: &Op, n: i64) -> Result<(), TestCaseError> {
         Op::Patch(a, spec) => {
             let actor = actor(*a);
             let ticket = w.ticket.clone();
-            let r = change::apply_patch(&ticket, &actor, &build(spec), now, w.ids());
+            let r = change::apply_patch(&actor, &ticket, &build(spec), now, w.ids());
             check_step(&before, &r, &actor, now)?;
             if let Ok(a) = r {
                 w.ticket = a.ticket;
@@ -224,13 +225,15 @@ fn step(w: &mut World, op: &Op, n: i64) -> Result<(), TestCaseError> {
             let ticket = w.ticket.clone();
             let id = MessageId::from_uuid(Uuid::from_u128(10_000 + n as u128));
             let body = MessageBody::parse("reply").unwrap();
-            let r = change::add_message(&ticket, &actor, id, body, *internal, now, w.ids());
-            let (r, message) = match r {
-                Ok((a, m)) => (Ok(a), Some(m)),
-                Err(e) => (Err(e), None),
+            let new = NewMessage {
+                id,
+                body,
+                internal: *internal,
             };
+            let r = change::add_message(&actor, &ticket, new, now, w.ids());
             check_step(&before, &r, &actor, now)?;
-            if let (Ok(a), Some(m)) = (r, message) {
+            if let Ok(a) = r {
+                let m = a.created.clone();
                 prop_assert!(!before.is_closed());
                 if m.internal {
                     w.internal += 1;
@@ -258,13 +261,10 @@ fn step(w: &mut World, op: &Op, n: i64) -> Result<(), TestCaseError> {
                 .filter(|_| !w.messages.is_empty())
                 .map(|i| w.messages[i.index(w.messages.len())].clone());
             let new = testkit::new_attachment(20_000 + n as u128, "notes.txt");
-            let r = change::add_attachment(&ticket, &actor, new, message.as_ref(), now, w.ids());
-            let (r, attachment) = match r {
-                Ok((a, att)) => (Ok(a), Some(att)),
-                Err(e) => (Err(e), None),
-            };
+            let r = change::add_attachment(&actor, &ticket, new, message.as_ref(), now, w.ids());
             check_step(&before, &r, &actor, now)?;
-            if let (Ok(a), Some(att)) = (r, attachment) {
+            if let Ok(a) = r {
+                let att = a.created.clone();
                 prop_assert_eq!(att.internal, message.is_some_and(|m| m.internal));
                 prop_assert_eq!(a.activities.len(), 1);
                 prop_assert_eq!(a.activities[0].internal, att.internal);
@@ -280,7 +280,7 @@ fn step(w: &mut World, op: &Op, n: i64) -> Result<(), TestCaseError> {
             let ticket = w.ticket.clone();
             let i = which.index(w.attachments.len());
             let att = w.attachments[i].clone();
-            let r = change::remove_attachment(&ticket, &actor, &att, now, w.ids());
+            let r = change::remove_attachment(&actor, &ticket, &att, now, w.ids());
             check_step(&before, &r, &actor, now)?;
             if let Ok(a) = r {
                 prop_assert!(actor.is_staff() || att.uploaded_by == actor.id);

@@ -234,18 +234,46 @@ proptest! {
     }
 
     #[test]
-    fn enums_accept_only_their_wire_names(raw in prop_oneof![
+    fn enums_accept_exactly_their_names(raw in prop_oneof![
         text(),
         prop::sample::select(vec![
             "open", "in_progress", "resolved", "closed", "low", "medium", "high", "critical",
             "customer", "agent", "admin", "created", "status_changed", "deleted", "priority",
-            "-priority", "created_at", "-updated_at",
-        ]).prop_map(str::to_owned),
+            "-priority", "created_at", "-updated_at", "In Progress", "Status Changed", "Admin",
+        ])
+        .prop_flat_map(|name| (Just(name), "[ \t\n]{0,2}", "[ \t\n]{0,2}", any::<u64>()))
+        .prop_map(|(name, before, after, case)| {
+            // Randomly flip the case of each letter and pad with whitespace.
+            let cased: String = name
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if case >> (i % 64) & 1 == 1 { c.to_ascii_uppercase() } else { c })
+                .collect();
+            format!("{before}{cased}{after}")
+        }),
     ]) {
-        if let Ok(v) = raw.parse::<Status>() { prop_assert_eq!(v.as_str(), raw.as_str()); }
-        if let Ok(v) = raw.parse::<Priority>() { prop_assert_eq!(v.as_str(), raw.as_str()); }
-        if let Ok(v) = raw.parse::<Role>() { prop_assert_eq!(v.as_str(), raw.as_str()); }
-        if let Ok(v) = raw.parse::<Action>() { prop_assert_eq!(v.as_str(), raw.as_str()); }
+        // `from_wire` takes only the exact wire name.
+        if let Ok(v) = Status::from_wire(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+        if let Ok(v) = Priority::from_wire(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+        if let Ok(v) = Role::from_wire(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+        if let Ok(v) = Action::from_wire(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
         if let Ok(v) = raw.parse::<TicketOrdering>() { prop_assert_eq!(v.as_str(), raw.as_str()); }
+        // `FromStr` takes the wire name or the label, in any case, with whitespace around, and
+        // nothing else.
+        let key = raw.trim().to_ascii_lowercase();
+        let named = |wire: &str, label: &str| key == wire || key == label.to_ascii_lowercase();
+        for s in Status::ALL {
+            prop_assert_eq!(raw.parse::<Status>() == Ok(s), named(s.as_str(), s.display()));
+        }
+        for p in Priority::ALL {
+            prop_assert_eq!(raw.parse::<Priority>() == Ok(p), named(p.as_str(), p.display()));
+        }
+        for r in Role::ALL {
+            prop_assert_eq!(raw.parse::<Role>() == Ok(r), named(r.as_str(), r.display()));
+        }
+        for a in Action::ALL {
+            prop_assert_eq!(raw.parse::<Action>() == Ok(a), named(a.as_str(), a.display()));
+        }
+        if let Err(e) = raw.parse::<Status>() { prop_assert_eq!(e.input, raw); }
     }
 }

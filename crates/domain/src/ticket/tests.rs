@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::UnknownVariant;
 use crate::testkit;
 
 #[test]
@@ -21,24 +22,58 @@ fn status_names() {
     for s in Status::ALL {
         assert_eq!(s.as_str().parse::<Status>(), Ok(s));
     }
-    let unknown = Err(UnknownVariant {
-        expected: "open, in_progress, resolved, closed",
-    });
+    // Lenient for people, exact on the wire (see `variant::tests` for every enum).
+    for raw in [
+        "in_progress",
+        "In Progress",
+        " in progress ",
+        "IN_PROGRESS",
+        "\tIn progress\n",
+    ] {
+        assert_eq!(raw.parse::<Status>(), Ok(Status::InProgress), "{raw:?}");
+    }
     for bad in [
         "",
-        "Open",
-        "OPEN",
-        " open",
         "in-progress",
         "inprogress",
         "done",
         "closed\0",
+        "in  progress",
     ] {
-        assert_eq!(bad.parse::<Status>(), unknown, "{bad:?}");
+        assert_eq!(
+            bad.parse::<Status>(),
+            Err(UnknownVariant {
+                input: bad.to_owned(),
+                expected: "open, in_progress, resolved, closed",
+            }),
+            "{bad:?}"
+        );
+    }
+    for bad in ["Open", "OPEN", " open", "In Progress"] {
+        assert!(Status::from_wire(bad).is_err(), "{bad:?}");
     }
     assert_eq!(
         "x".parse::<Status>().unwrap_err().to_string(),
         "must be one of open, in_progress, resolved, closed"
+    );
+}
+
+#[test]
+fn statuses_are_ordered_along_the_lifecycle() {
+    let mut sorted = vec![
+        Status::Closed,
+        Status::Open,
+        Status::Resolved,
+        Status::InProgress,
+    ];
+    sorted.sort();
+    assert_eq!(sorted, Status::ALL);
+    let set: std::collections::BTreeSet<Status> = [Status::Resolved, Status::Open, Status::Open]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        set.into_iter().collect::<Vec<_>>(),
+        [Status::Open, Status::Resolved]
     );
 }
 
@@ -93,15 +128,19 @@ fn priority_names_and_ranks() {
     assert!(Priority::Medium < Priority::High);
     assert!(Priority::High < Priority::Critical);
     assert_eq!(Priority::default(), Priority::Medium);
-    for bad in ["", "Low", "urgent", "1"] {
+    for bad in ["", "urgent", "1"] {
         assert_eq!(
             bad.parse::<Priority>(),
             Err(UnknownVariant {
+                input: bad.to_owned(),
                 expected: "low, medium, high, critical"
             }),
             "{bad:?}"
         );
     }
+    assert_eq!("High".parse::<Priority>(), Ok(Priority::High));
+    assert_eq!(" high".parse::<Priority>(), Ok(Priority::High));
+    assert!(Priority::from_wire("High").is_err());
 }
 
 #[test]

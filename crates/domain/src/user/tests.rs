@@ -7,28 +7,31 @@ use crate::testkit;
 fn roles() {
     let got: Vec<_> = Role::ALL
         .iter()
-        .map(|r| (r.as_str(), r.is_staff(), r.to_string()))
+        .map(|r| (r.as_str(), r.display(), r.is_staff(), r.to_string()))
         .collect();
     assert_eq!(
         got,
         [
-            ("customer", false, "customer".to_owned()),
-            ("agent", true, "agent".to_owned()),
-            ("admin", true, "admin".to_owned()),
+            ("customer", "Customer", false, "customer".to_owned()),
+            ("agent", "Agent", true, "agent".to_owned()),
+            ("admin", "Admin", true, "admin".to_owned()),
         ]
     );
     for r in Role::ALL {
         assert_eq!(r.as_str().parse::<Role>(), Ok(r));
     }
-    for bad in ["", "Admin", "staff", "superuser", "admin "] {
+    assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
+    for bad in ["", "staff", "superuser"] {
         assert_eq!(
             bad.parse::<Role>(),
-            Err(UnknownVariant {
+            Err(crate::UnknownVariant {
+                input: bad.to_owned(),
                 expected: "customer, agent, admin"
             }),
             "{bad:?}"
         );
     }
+    assert!(Role::from_wire("Admin").is_err());
 }
 
 #[test]
@@ -48,4 +51,18 @@ fn actors() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn assignee_from_user() {
+    let u = testkit::inactive_agent_user();
+    assert_eq!(
+        Assignee::from(&u),
+        Assignee {
+            id: testkit::INACTIVE_AGENT,
+            username: Username::parse("gone").unwrap(),
+            role: Role::Agent,
+            active: false,
+        }
+    );
 }

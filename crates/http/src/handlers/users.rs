@@ -55,7 +55,7 @@ pub async fn list(
     let role = pairs
         .get("role")
         .filter(|r| !r.trim().is_empty())
-        .and_then(|r| f.take("role", r.parse::<Role>()));
+        .and_then(|r| f.take("role", Role::from_wire(r)));
     let active = pairs.get("is_active").and_then(|v| match v {
         "true" | "1" => Some(true),
         "false" | "0" => Some(false),

@@ -135,6 +135,16 @@ async fn create_validation(backend: Backend) {
                 "description": ["must not be blank"],
             }),
         ),
+        // The API takes the exact wire names its OpenAPI document lists (the domain's lenient
+        // parsing of labels such as "High" is for people, not for the API contract).
+        (
+            json!({"topic": "t", "description": "d", "priority": "High"}),
+            json!({"priority": ["must be one of low, medium, high, critical"]}),
+        ),
+        (
+            json!({"topic": "t", "description": "d", "priority": " high"}),
+            json!({"priority": ["must be one of low, medium, high, critical"]}),
+        ),
     ];
     for (body, errors) in cases {
         let res = app
@@ -249,6 +259,8 @@ async fn customer_edits_own_ticket(backend: Backend) {
     for body in [
         json!({"topic": ""}),
         json!({"status": "done"}),
+        json!({"status": "Closed"}),
+        json!({"status": "In Progress"}),
         json!({"priority": "urgent"}),
         json!({"version": 9}),
         json!({"assigned_to": "alice"}),

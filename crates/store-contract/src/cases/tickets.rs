@@ -5,8 +5,8 @@ use ticketing_app::RepoError;
 use ticketing_app::ports::{RefreshSession, TicketEffect};
 use ticketing_domain::listing::{Scope, TicketQuery};
 use ticketing_domain::{
-    Action, ActivityId, Actor, Description, FamilyId, FileName, MessageBody, MessageId, PersonName,
-    Priority, Role, SessionId, Status, Ticket, Topic, Username, change,
+    Action, ActivityId, Actor, Description, FamilyId, FileName, MessageBody, MessageId, NewMessage,
+    PersonName, Priority, Role, SessionId, Status, Ticket, Topic, Username, change,
 };
 
 use crate::StoreUnderTest;
@@ -355,10 +355,13 @@ pub async fn case_replace_effect<S: StoreUnderTest>(s: &S) {
         role: Role::Customer,
     };
     let mut next = || ActivityId::from_uuid(new_id());
-    let body = MessageBody::parse("Still broken").unwrap();
-    let mid = MessageId::from_uuid(new_id());
-    let (applied, m) =
-        change::add_message(&resolved, &actor, mid, body, false, at(10), &mut next).unwrap();
+    let new = NewMessage {
+        id: MessageId::from_uuid(new_id()),
+        body: MessageBody::parse("Still broken").unwrap(),
+        internal: false,
+    };
+    let applied = change::add_message(&actor, &resolved, new, at(10), &mut next).unwrap();
+    let m = applied.created.clone();
     assert_eq!(applied.ticket.status, Status::Open);
     let effect = TicketEffect::Replace {
         ticket: applied.ticket.clone(),

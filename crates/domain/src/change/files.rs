@@ -1,0 +1,165 @@
+//! Messages and attachments: [`add_message`], [`check_attachment`], [`add_attachment`],
+//! [`remove_attachment`].
+
+use chrono::{DateTime, Utc};
+
+use super::patch::move_status;
+use super::{Applied, ChangeError, Draft, NewAttachment, NewMessage};
+use crate::activity::Action;
+use crate::ids::ActivityId;
+use crate::message::{Attachment, Message};
+use crate::policy::{self, Intent};
+use crate::ticket::{Status, Ticket};
+use crate::user::Actor;
+
+/// Adds a message to `ticket`: a public reply ([`Intent::Reply`]) or an internal note
+/// ([`Intent::InternalNote`], staff only). A customer's reply to their own resolved ticket reopens
+/// it (`open`), logged as `reopened`.
+///
+/// Public messages count in [`Ticket::message_count`], internal notes in
+/// [`Ticket::internal_note_count`]; a note's activity entry is internal too.
+///
+/// ```
+/// use ticketing_domain::chrono::{TimeZone, Utc};
+/// use ticketing_domain::*;
+/// use uuid::Uuid;
+/// let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+/// let owner = Actor { id: UserId::from_uuid(Uuid::from_u128(1)), role: Role::Customer };
+/// let agent = Actor { id: UserId::from_uuid(Uuid::from_u128(2)), role: Role::Agent };
+/// let mut n = 10u128;
+/// let mut next_id = || { n += 1; ActivityId::from_uuid(Uuid::from_u128(n)) };
+/// let new = NewTicket::new(
+///     TicketId::from_uuid(Uuid::from_u128(3)),
+///     Topic::parse("VPN").unwrap(),
+///     Description::parse("down").unwrap(),
+/// );
+/// let ticket = change::open_ticket(&owner, new, at, &mut next_id).ticket;
+/// let note = NewMessage {
+///     id: MessageId::from_uuid(Uuid::from_u128(4)),
+///     body: MessageBody::parse("Known outage, see INC-42").unwrap(),
+///     internal: true,
+/// };
+/// let applied = change::add_message(&agent, &ticket, note, at, &mut next_id).unwrap();
+/// assert!(applied.created.internal);
+/// assert_eq!(applied.ticket.internal_note_count, 1);
+/// assert_eq!(applied.ticket.visible_message_count(false), 0);
+/// assert_eq!(applied.activities[0].action, Action::InternalNoteAdded);
+/// assert!(applied.activities[0].internal);
+/// ```
+pub fn add_message(
+    actor: &Actor,
+    ticket: &Ticket,
+    new: NewMessage,
+    now: DateTime<Utc>,
+    next_id: impl FnMut() -> ActivityId,
+) -> Result<Applied<Message>, ChangeError> {
+    let internal = new.internal;
+    let intent = if internal {
+        Intent::InternalNote
+    } else {
+        Intent::Reply
+    };
+    policy::may(actor, ticket, intent)?;
+    let mut draft = Draft::start(actor, ticket, now, next_id)?;
+    let message = Message {
+        id: new.id,
+        ticket_id: ticket.id,
+        author: actor.id,
+        body: new.body,
+        is_staff_message: actor.is_staff(),
+        internal,
+        created_at: now,
+    };
+    if internal {
+        draft.ticket.internal_note_count = draft.ticket.internal_note_count.saturating_add(1);
+        draft.log(
+            Action::InternalNoteAdded,
+            "Internal note added".to_owned(),
+            true,
+        );
+    } else {
+        draft.ticket.message_count = draft.ticket.message_count.saturating_add(1);
+        draft.log(Action::MessageAdded, "Message added".to_owned(), false);
+    }
+    if !internal
+        && !actor.is_staff()
+        && ticket.owner == actor.id
+        && ticket.status == Status::Resolved
+    {
+        move_status(&mut draft.ticket, Status::Open, now);
+        draft.log(
+            Action::Reopened,
+            "Status changed from resolved to open".to_owned(),
+            false,
+        );
+    }
+    Ok(draft.finish(message))
+}
+
+/// Checks that `actor` may attach a file to `ticket` ([`Intent::Attach`]), optionally to
+/// `message`, before any byte is stored. A message that is not a visible message of this ticket
+/// is [`ChangeError::MessageNotOnTicket`].
+pub fn check_attachment(
+    actor: &Actor,
+    ticket: &Ticket,
+    message: Option<&Message>,
+) -> Result<(), ChangeError> {
+    policy::may(actor, ticket, Intent::View)?;
+    if let Some(m) = message {
+        if m.ticket_id != ticket.id || !policy::view_message(actor, m) {
+            return Err(ChangeError::MessageNotOnTicket);
+        }
+    }
+    policy::may(actor, ticket, Intent::Attach)?;
+    Ok(())
+}
+
+/// Attaches a stored file to `ticket` (and to `message`, when given) after the checks of
+/// [`check_attachment`]. An attachment of an internal note is internal too.
+pub fn add_attachment(
+    actor: &Actor,
+    ticket: &Ticket,
+    new: NewAttachment,
+    message: Option<&Message>,
+    now: DateTime<Utc>,
+    next_id: impl FnMut() -> ActivityId,
+) -> Result<Applied<Attachment>, ChangeError> {
+    check_attachment(actor, ticket, message)?;
+    let mut draft = Draft::start(actor, ticket, now, next_id)?;
+    let internal = message.is_some_and(|m| m.internal);
+    let attachment = Attachment {
+        id: new.id,
+        ticket_id: ticket.id,
+        message_id: message.map(|m| m.id),
+        filename: new.filename,
+        content_type: new.content_type,
+        file: new.file,
+        uploaded_by: actor.id,
+        uploaded_at: now,
+        internal,
+    };
+    draft.log(
+        Action::AttachmentAdded,
+        format!("Attachment \"{}\" added", attachment.filename),
+        internal,
+    );
+    Ok(draft.finish(attachment))
+}
+
+/// Removes `attachment` from `ticket` ([`policy::remove_attachment`]: its uploader or staff).
+pub fn remove_attachment(
+    actor: &Actor,
+    ticket: &Ticket,
+    attachment: &Attachment,
+    now: DateTime<Utc>,
+    next_id: impl FnMut() -> ActivityId,
+) -> Result<Applied, ChangeError> {
+    policy::remove_attachment(actor, ticket, attachment)?;
+    let mut draft = Draft::start(actor, ticket, now, next_id)?;
+    draft.log(
+        Action::AttachmentRemoved,
+        format!("Attachment \"{}\" removed", attachment.filename),
+        attachment.internal,
+    );
+    Ok(draft.finish(()))
+}
