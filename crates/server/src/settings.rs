@@ -94,6 +94,13 @@ pub struct Settings {
     pub sweep_min_age_secs: u64,
     /// Seconds to finish in-flight requests on SIGTERM (`TICKETING_SHUTDOWN_TIMEOUT_SECS`).
     pub shutdown_timeout_secs: u64,
+    /// Address serving `/metrics` alone, e.g. `127.0.0.1:9464` (`TICKETING_METRICS_BIND`).
+    /// Empty (the default): no metrics address.
+    pub metrics_bind: String,
+    /// Bearer secret of `/metrics`, at least 16 characters (`TICKETING_METRICS_TOKEN`). Set, it
+    /// serves `/metrics` on the public port too (to that bearer only) and the metrics address
+    /// asks for it as well. Unset (the default): never on the public port.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -120,6 +127,8 @@ impl Default for Settings {
             user_cache_ms: 1000,
             sweep_min_age_secs: 0,
             shutdown_timeout_secs: 30,
+            metrics_bind: String::new(),
+            metrics_token: None,
         }
     }
 }
@@ -238,6 +247,8 @@ const ENV_KEYS: &[&str] = &[
     "user_cache_ms",
     "sweep_min_age_secs",
     "shutdown_timeout_secs",
+    "metrics_bind",
+    "metrics_token",
 ];
 
 fn parse_env_value(key: &str, raw: &str) -> Result<figment::value::Value, SettingsError> {

@@ -1,13 +1,14 @@
 //! The store handle: the pool, migrations under an advisory lock, and the blocking-task runner.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, HandleError, Pool};
 use diesel::{Connection, PgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
+use ticketing_app::metrics::{self, PoolState};
 
 use crate::error::{DbResult, Fail, Redactor, StoreError, one_line, pool_error};
 use crate::pool::Manager;
@@ -150,7 +151,10 @@ impl PgStore {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(|e| pool_error(&e, &redactor))?;
+            let waited = Instant::now();
+            let conn = pool.get();
+            metrics::db_pool_checkout(waited.elapsed(), conn.is_ok());
+            let mut conn = conn.map_err(|e| pool_error(&e, &redactor))?;
             let out = f(&mut conn.conn).map_err(Fail::into_repo);
             conn.record(out.is_ok(), matches!(out, Err(RepoError::Unavailable(_))));
             out
@@ -217,6 +221,34 @@ fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, String> {
         names.push(name);
     }
     Ok(names)
+}
+
+/// What the metrics sample at scrape time.
+impl PgStore {
+    /// The connection pool right now.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
+    /// The bytes of the attachments the database refers to (one aggregate query).
+    pub async fn attachments_stored_bytes(&self) -> Result<u64, RepoError> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::BigInt;
+        use diesel::{QueryDsl, RunQueryDsl};
+        let bytes: i64 = self
+            .read(|c| {
+                Ok(crate::schema::attachments::table
+                    .select(sql::<BigInt>("CAST(COALESCE(SUM(size), 0) AS BIGINT)"))
+                    .get_result(c)?)
+            })
+            .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, HandleError, Pool};
 use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
+use ticketing_app::metrics::{self, PoolState};
 
 use crate::error::{DbResult, Fail, StoreError, pool_error};
 
@@ -208,7 +209,10 @@ impl SqliteStore {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(|e| pool_error(&e))?;
+            let waited = Instant::now();
+            let conn = pool.get();
+            metrics::db_pool_checkout(waited.elapsed(), conn.is_ok());
+            let mut conn = conn.map_err(|e| pool_error(&e))?;
             f(&mut conn).map_err(Fail::into_repo)
         })
         .await
@@ -243,6 +247,34 @@ struct MigrateFail(String);
 impl From<diesel::result::Error> for MigrateFail {
     fn from(e: diesel::result::Error) -> Self {
         MigrateFail(e.to_string())
+    }
+}
+
+/// What the metrics sample at scrape time.
+impl SqliteStore {
+    /// The connection pool right now.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
+    /// The bytes of the attachments the database refers to (one aggregate query).
+    pub async fn attachments_stored_bytes(&self) -> Result<u64, RepoError> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::BigInt;
+        use diesel::{QueryDsl, RunQueryDsl};
+        let bytes: i64 = self
+            .read(|c| {
+                Ok(crate::schema::attachments::table
+                    .select(sql::<BigInt>("COALESCE(SUM(size), 0)"))
+                    .get_result(c)?)
+            })
+            .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
     }
 }
 
