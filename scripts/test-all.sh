@@ -23,6 +23,10 @@ step "test tools: the Standard Webhooks reference verifier (PyPI)"
 TICKETING_WEBHOOK_PYTHON=$(bash scripts/ensure-webhook-venv.sh)
 export TICKETING_WEBHOOK_PYTHON
 
+step "test tools: promtool (Debian's prometheus package) for the metrics tests"
+TICKETING_PROMTOOL=$(bash scripts/ensure-promtool.sh)
+export TICKETING_PROMTOOL
+
 step "workspace tests (unit, contract suites on SQLite/PostgreSQL/memory, HTTP black-box)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --profile ci

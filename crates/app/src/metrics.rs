@@ -37,6 +37,9 @@ pub struct Metric {
     pub labels: &'static [&'static str],
     /// The help text (`# HELP`).
     pub help: &'static str,
+    /// Recorded by a feature still to come (outbox, live streams, deliveries): no series until
+    /// that feature calls its function.
+    pub hook: bool,
 }
 
 /// HTTP requests answered.
@@ -86,94 +89,120 @@ pub const METRICS: &[Metric] = &[
         kind: Kind::Counter,
         labels: &["route", "method", "status"],
         help: "HTTP requests answered, by route template, method and status class (2xx, 4xx...)",
+        hook: false,
     },
     Metric {
         name: HTTP_REQUEST_DURATION,
         kind: Kind::Histogram(LATENCY_BUCKETS),
         labels: &["route", "method", "status"],
         help: "Seconds from the request to the response head, by route template, method and status class",
+        hook: false,
     },
     Metric {
         name: DB_POOL_CONNECTIONS,
         kind: Kind::Gauge,
         labels: &["state"],
         help: "Database pool connections by state (in_use, idle), sampled at scrape time",
+        hook: false,
     },
     Metric {
         name: DB_POOL_MAX,
         kind: Kind::Gauge,
         labels: &[],
         help: "The most connections the database pool opens",
+        hook: false,
     },
     Metric {
         name: DB_POOL_WAIT,
         kind: Kind::Histogram(POOL_WAIT_BUCKETS),
         labels: &[],
         help: "Seconds spent getting a connection from the database pool",
+        hook: false,
     },
     Metric {
         name: DB_POOL_TIMEOUTS,
         kind: Kind::Counter,
         labels: &[],
         help: "Database pool checkouts that got no connection in time (the request failed with 503)",
+        hook: false,
     },
     Metric {
         name: PASSWORD_HASH_QUEUE,
         kind: Kind::Gauge,
         labels: &[],
         help: "Password hashes and verifications waiting for a hashing thread",
+        hook: false,
     },
     Metric {
         name: PASSWORD_HASH_DURATION,
         kind: Kind::Histogram(HASH_BUCKETS),
         labels: &[],
         help: "Seconds a hashing thread spent on one argon2id hash or verification",
+        hook: false,
     },
     Metric {
         name: PASSWORD_HASH_REJECTED,
         kind: Kind::Counter,
         labels: &[],
         help: "Password hashes refused because no hashing thread became free in time (503)",
+        hook: false,
     },
     Metric {
         name: ATTACHMENTS_STORED,
         kind: Kind::Gauge,
         labels: &[],
         help: "Bytes of the attachments the database refers to, sampled at scrape time",
+        hook: false,
     },
     Metric {
         name: BUILD_INFO,
         kind: Kind::Gauge,
         labels: &["version", "git_commit"],
         help: "Always 1; the labels name the running build",
+        hook: false,
     },
     Metric {
         name: OUTBOX_LAG,
         kind: Kind::Gauge,
         labels: &["consumer"],
         help: "Outbox events a consumer has not processed yet (newest event id minus its position)",
+        hook: true,
     },
     Metric {
         name: SSE_STREAMS,
         kind: Kind::Gauge,
         labels: &[],
         help: "Live event streams (server-sent events) open",
+        hook: true,
     },
     Metric {
         name: DELIVERIES,
         kind: Kind::Counter,
         labels: &["channel", "outcome"],
         help: "Webhook and mail delivery attempts, by channel (webhook, mail) and outcome (success, retry, failed)",
+        hook: true,
     },
 ];
 
-/// Registers the help text of every metric with the installed recorder (call once, after
-/// installing it).
+/// Registers the help text of every metric with the installed recorder, and starts the
+/// counters and gauges without labels at 0 (so that `rate()` shows 0, not "no data", before the
+/// first event), except those of features still to come. Call once, after installing it.
 pub fn describe() {
     for metric in METRICS {
+        let starts_at_zero = !metric.hook && metric.labels.is_empty();
         match metric.kind {
-            Kind::Counter => ::metrics::describe_counter!(metric.name, metric.help),
-            Kind::Gauge => ::metrics::describe_gauge!(metric.name, metric.help),
+            Kind::Counter => {
+                ::metrics::describe_counter!(metric.name, metric.help);
+                if starts_at_zero {
+                    counter!(metric.name).absolute(0);
+                }
+            }
+            Kind::Gauge => {
+                ::metrics::describe_gauge!(metric.name, metric.help);
+                if starts_at_zero {
+                    gauge!(metric.name).set(0.0);
+                }
+            }
             Kind::Histogram(_) => ::metrics::describe_histogram!(metric.name, metric.help),
         }
     }
