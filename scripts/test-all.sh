@@ -25,6 +25,10 @@ export TICKETING_WEBHOOK_PYTHON
 TICKETING_SMTP_SINK_PYTHON=$(bash scripts/ensure-smtp-sink-venv.sh)
 export TICKETING_SMTP_SINK_PYTHON
 
+step "test tools: promtool (Debian's prometheus package) for the metrics tests"
+TICKETING_PROMTOOL=$(bash scripts/ensure-promtool.sh)
+export TICKETING_PROMTOOL
+
 step "workspace tests (unit, contract suites on SQLite/PostgreSQL/memory, HTTP black-box)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --profile ci

@@ -8,6 +8,7 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use async_trait::async_trait;
 use ticketing_app::error::CryptoError;
+use ticketing_app::metrics;
 use ticketing_app::ports::PasswordHasher;
 use ticketing_domain::Password;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -184,10 +185,14 @@ impl Argon2Hasher {
 
     async fn acquire(&self) -> Result<OwnedSemaphorePermit, CryptoError> {
         let acquire = Arc::clone(&self.inner.semaphore).acquire_owned();
-        match tokio::time::timeout(self.inner.queue_timeout, acquire).await {
+        let waiting = metrics::password_hash_waiting();
+        let outcome = tokio::time::timeout(self.inner.queue_timeout, acquire).await;
+        drop(waiting);
+        match outcome {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(closed)) => Err(CryptoError::Unexpected(anyhow!(closed))),
             Err(_elapsed) => {
+                metrics::password_hash_rejected();
                 tracing::warn!("password hashing is saturated; refusing with Busy");
                 Err(CryptoError::Busy)
             }

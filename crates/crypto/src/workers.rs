@@ -13,11 +13,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
-
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use ticketing_app::error::CryptoError;
+use ticketing_app::metrics;
 
 use crate::memory::IDLE;
 
@@ -89,6 +89,7 @@ impl Workers {
 /// Runs jobs until the sender is dropped, calling `on_idle` whenever no job came for `idle`
 /// (the thread waiting for the queue does: one call per idle period, not one per thread). A
 /// panicking job drops its reply channel (its caller gets an error) and leaves the thread serving.
+/// The time of each job (one hash or verification) goes to the hashing-time histogram.
 fn serve(receiver: &Mutex<Receiver<Job>>, idle: Duration, on_idle: &OnIdle) {
     loop {
         let job = {
@@ -97,9 +98,11 @@ fn serve(receiver: &Mutex<Receiver<Job>>, idle: Duration, on_idle: &OnIdle) {
         };
         match job {
             Ok(job) => {
+                let started = Instant::now();
                 if catch_unwind(AssertUnwindSafe(job)).is_err() {
                     tracing::error!("a password hashing job panicked");
                 }
+                metrics::password_hash_done(started.elapsed());
             }
             Err(RecvTimeoutError::Timeout) => on_idle(),
             Err(RecvTimeoutError::Disconnected) => return,

@@ -11,7 +11,9 @@
 //! - [`serve`]: binds the actix server on a listener, over a [`ticketing_app::App`];
 //! - [`build_app`] over an [`HttpState`] (built with [`HttpState::new`]): the actix
 //!   application itself, for tests that call it without a socket;
-//! - [`openapi_json`]: the OpenAPI document (`ticketing openapi`, `docs/openapi.json`).
+//! - [`openapi_json`]: the OpenAPI document (`ticketing openapi`, `docs/openapi.json`);
+//! - [`MetricsEndpoint`], [`Scrape`], [`serve_metrics`]: `/metrics` on its own address, or on
+//!   the public port behind a bearer secret (`HttpConfig::metrics`).
 //!
 //! Everything else is private to the crate.
 #![forbid(unsafe_code)]
@@ -22,6 +24,7 @@ mod handlers;
 mod input;
 mod limit;
 mod listing;
+mod metrics;
 mod middleware;
 mod openapi;
 mod problem;
@@ -38,6 +41,7 @@ use actix_web::{App as ActixApp, HttpRequest, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use metrics::{MetricsEndpoint, Scrape, serve_metrics};
 pub use openapi::openapi_json;
 pub use state::{HttpConfig, HttpState};
 
@@ -84,6 +88,7 @@ pub fn build_app(
     >,
 > {
     let json_limit = state.config.json_limit_bytes;
+    let scrape = state.config.metrics.clone();
     ActixApp::new()
         .app_data(state)
         .app_data(
@@ -100,6 +105,7 @@ pub fn build_app(
         .configure(routes::configure)
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi::ApiDoc::openapi()))
         .service(web::scope("/api").default_service(web::to(fallback)))
+        .configure(|cfg| metrics::configure_public(cfg, scrape.as_ref()))
         .configure(web_ui::configure)
         .default_service(web::to(fallback))
         .wrap(actix_web::middleware::Compress::default())

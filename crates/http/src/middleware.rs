@@ -1,5 +1,5 @@
-//! Cross-cutting request handling: path normalization, security headers, access logs and a
-//! problem+json safety net.
+//! Cross-cutting request handling: path normalization, security headers, access logs, request
+//! metrics and a problem+json safety net.
 
 use std::future::Future;
 use std::time::Instant;
@@ -10,7 +10,12 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::uri::{PathAndQuery, Uri};
 use actix_web::{Error, ResponseError};
 
+use ticketing_app::metrics;
+
 use crate::problem::ApiError;
+
+/// The route label of requests no route matched (one value, whatever the path).
+pub const UNMATCHED: &str = "unmatched";
 
 /// The Content-Security-Policy of every response: no inline script, nothing from elsewhere.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -58,7 +63,8 @@ pub fn normalize(mut req: ServiceRequest) -> ServiceRequest {
 }
 
 /// Adds the security headers; turns any error answer that is not problem+json into one; logs
-/// method, path (never the query: download tokens live there), status and latency.
+/// method, path (never the query: download tokens live there), status and latency; records the
+/// request metrics by route template (never the path: it holds ids), method and status class.
 pub fn finish<S, B>(
     req: ServiceRequest,
     srv: &S,
@@ -118,7 +124,15 @@ fn decorate<B: MessageBody + 'static>(
         }
     }
     let status = res.status();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let route = res.request().match_pattern();
+    metrics::http_request(
+        route.as_deref().unwrap_or(UNMATCHED),
+        method.as_str(),
+        status.as_u16(),
+        elapsed,
+    );
+    let ms = elapsed.as_secs_f64() * 1000.0;
     if status.is_server_error() {
         tracing::warn!(%method, %path, status = status.as_u16(), ms, "request");
     } else {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use ticketing_app::App;
 
 use crate::limit::RateLimiter;
+use crate::metrics::MetricsEndpoint;
 
 /// HTTP settings (the server crate fills them from its typed settings).
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct HttpConfig {
     pub workers: usize,
     /// Seconds to let in-flight requests finish on shutdown (default 30).
     pub shutdown_timeout_secs: u64,
+    /// `/metrics` on this port: served only when it has a bearer secret (default none).
+    pub metrics: Option<MetricsEndpoint>,
 }
 
 impl Default for HttpConfig {
@@ -49,6 +52,7 @@ impl Default for HttpConfig {
             refresh_ttl_secs: 7 * 24 * 3600,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout_secs: 30,
+            metrics: None,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! # ticketing-server
 //!
 //! Wires the helpdesk together: typed settings, telemetry, the store chosen by URL scheme,
-//! migrations, the attachment sweep, and the HTTP server. `Application::build` binds the listener
-//! (port 0 in tests) and reports the port.
+//! migrations, the attachment sweep, the HTTP server and the metrics endpoint.
+//! `Application::build` binds the listeners (port 0 in tests) and reports the ports.
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod metrics;
 pub mod settings;
 pub mod telemetry;
 pub mod wiring;
@@ -24,6 +25,14 @@ pub struct Application {
     port: u16,
     app: App,
     server: actix_web::dev::Server,
+    metrics: Option<MetricsServer>,
+}
+
+/// The metrics side of a running application.
+struct MetricsServer {
+    /// The server of `TICKETING_METRICS_BIND` and its port, if set.
+    server: Option<(actix_web::dev::Server, u16)>,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 impl std::fmt::Debug for Application {
@@ -65,6 +74,7 @@ impl Application {
                 .await
                 .context("start-up task failed")??
         };
+        let metrics = metrics::plan(&settings, repos.probe())?;
         let app = wiring::build_app(&settings, repos)?;
         let swept = app
             .sweep_attachments(settings.attachments.sweep_min_age.as_secs())
@@ -81,10 +91,45 @@ impl Application {
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener.local_addr()?.port();
-        let server = ticketing_http::serve(listener, app.clone(), http_config(&settings))
+        let mut config = http_config(&settings);
+        let metrics = match metrics {
+            None => None,
+            Some(plan) => {
+                config.metrics = plan.endpoint.has_token().then(|| plan.endpoint.clone());
+                let server = match plan.listener {
+                    None => None,
+                    Some(listener) => {
+                        let listener_address = listener.local_addr()?;
+                        let port = listener_address.port();
+                        let server = ticketing_http::serve_metrics(listener, plan.endpoint)
+                            .context("cannot start the metrics server")?;
+                        tracing::info!(address = %listener_address, port, "metrics listening");
+                        Some((server, port))
+                    }
+                };
+                Some(MetricsServer {
+                    server,
+                    handle: plan.handle,
+                })
+            }
+        };
+        let server = ticketing_http::serve(listener, app.clone(), config)
             .context("cannot start the HTTP server")?;
         tracing::info!(address = %bind, port, "listening");
-        Ok(Self { port, app, server })
+        Ok(Self {
+            port,
+            app,
+            server,
+            metrics,
+        })
+    }
+
+    /// The port of the metrics address (`TICKETING_METRICS_BIND`), if one is bound.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics
+            .as_ref()
+            .and_then(|m| m.server.as_ref())
+            .map(|(_, port)| *port)
     }
 
     /// The bound port.
@@ -114,8 +159,26 @@ impl Application {
                 }
             }
         });
+        let (upkeep, metrics_server) = match self.metrics {
+            Some(m) => {
+                let upkeep = tokio::spawn(metrics::upkeep(m.handle));
+                let server = m.server.map(|(server, _)| {
+                    let handle = server.handle();
+                    (tokio::spawn(server), handle)
+                });
+                (Some(upkeep), server)
+            }
+            None => (None, None),
+        };
         let result = self.server.await;
         purge.abort();
+        if let Some(upkeep) = upkeep {
+            upkeep.abort();
+        }
+        if let Some((task, handle)) = metrics_server {
+            handle.stop(false).await;
+            task.abort();
+        }
         result
     }
 }

@@ -20,6 +20,7 @@ use ticketing_store::postgres::{PgOptions, PgStore};
 use ticketing_store::sqlite::{SqliteOptions, SqliteStore};
 
 use crate::settings::{Secret, Settings};
+use ticketing_app::metrics::StoreProbe;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +61,14 @@ pub struct Repositories {
     activities: Arc<dyn ActivityRepository>,
     sessions: Arc<dyn SessionRepository>,
     health: Arc<dyn HealthCheck>,
+    probe: Arc<dyn StoreProbe>,
+}
+
+impl Repositories {
+    /// What the metrics sample from this store at scrape time.
+    pub fn probe(&self) -> Arc<dyn StoreProbe> {
+        Arc::clone(&self.probe)
+    }
 }
 
 impl std::fmt::Debug for Repositories {
@@ -77,6 +86,7 @@ where
         + ActivityRepository
         + SessionRepository
         + HealthCheck
+        + StoreProbe
         + 'static,
 {
     let s = Arc::new(store);
@@ -87,7 +97,8 @@ where
         attachments: s.clone(),
         activities: s.clone(),
         sessions: s.clone(),
-        health: s,
+        health: s.clone(),
+        probe: s,
     }
 }
 

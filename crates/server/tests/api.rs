@@ -20,6 +20,7 @@ mod api {
     mod limits;
     mod lists;
     mod messages;
+    mod metrics;
     mod platform;
     mod sessions;
     mod tickets;

@@ -21,7 +21,7 @@ pub use declare::Setting;
 use declare::settings;
 pub use flags::SettingFlags;
 pub use load::{EnvLookup, SettingsError};
-use values::checks::{at_least_a_second, at_least_one, signing_key};
+use values::checks::{at_least_a_second, at_least_one, metrics_token, signing_key};
 pub use values::{
     BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, Millis, Origins, Secret, Value,
 };
@@ -86,6 +86,13 @@ settings! {
         /// Orphan files younger than this survive the start-up sweep.
         sweep_min_age: Duration = "0", env "TICKETING_SWEEP_MIN_AGE_SECS",
             was "sweep_min_age_secs";
+    }
+    /// Prometheus metrics (`GET /metrics`).
+    metrics: MetricsSettings {
+        /// Address serving /metrics alone, e.g. 127.0.0.1:9464; unset: none.
+        bind: Option<BindAddress> = none, env "TICKETING_METRICS_BIND";
+        /// Bearer secret of /metrics (at least 16 characters); set, /metrics is on the public port too.
+        token: Option<Secret> = none, env "TICKETING_METRICS_TOKEN", check metrics_token;
     }
     /// Logs (on standard error).
     logging: LoggingSettings {

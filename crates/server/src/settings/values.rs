@@ -402,6 +402,16 @@ pub(crate) mod checks {
         Ok(())
     }
 
+    /// Metrics bearer secrets of at least 16 characters.
+    pub(crate) fn metrics_token(token: &Option<Secret>) -> Result<(), String> {
+        match token {
+            Some(t) if t.expose().chars().count() < 16 => {
+                Err("the token must be at least 16 characters (openssl rand -base64 32)".to_owned())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// HS256 keys of at least 32 bytes.
     pub(crate) fn signing_key(key: &Option<Secret>) -> Result<(), String> {
         match key {

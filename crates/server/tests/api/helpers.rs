@@ -141,6 +141,8 @@ pub struct TestApp {
     pub address: String,
     /// The bound port.
     pub port: u16,
+    /// The port of the metrics address, when the settings give one.
+    pub metrics_port: Option<u16>,
     /// The use cases of the running server (to prepare data).
     pub app: App,
     /// A client without cookie store and without redirects.
@@ -179,6 +181,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         .await
         .expect("the application builds");
     let port = application.port();
+    let metrics_port = application.metrics_port();
     let app = application.app().clone();
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -188,6 +191,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         app,
         client,
         data_dir,

@@ -1,13 +1,14 @@
 //! The store handle: the pool, migrations under an advisory lock, and the blocking-task runner.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, HandleError, Pool};
 use diesel::{Connection, PgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
+use ticketing_app::metrics;
 
 use super::DATABASE;
 use super::error::{Redactor, StoreError, one_line, pool_error, translate};
@@ -55,7 +56,7 @@ struct Secret(String);
 /// (the pool is shared).
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool<Manager>,
+    pub(super) pool: Pool<Manager>,
     url: Secret,
     redactor: Redactor,
 }
@@ -149,7 +150,10 @@ impl PgStore {
         let pool = self.pool.clone();
         let redactor = self.redactor.clone();
         blocking(DATABASE, move || {
-            let mut conn = pool.get().map_err(|e| pool_error(&e, &redactor))?;
+            let waited = Instant::now();
+            let conn = pool.get();
+            metrics::db_pool_checkout(waited.elapsed(), conn.is_ok());
+            let mut conn = conn.map_err(|e| pool_error(&e, &redactor))?;
             let out = f(&mut conn.conn).map_err(|e| e.into_repo(DATABASE, translate));
             conn.record(out.is_ok(), matches!(out, Err(RepoError::Unavailable(_))));
             out

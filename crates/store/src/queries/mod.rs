@@ -20,6 +20,7 @@ use super::{Conn, DATABASE, Db, Store, error, locking, search};
 mod explain;
 mod listing;
 mod messages;
+mod probe;
 mod sessions;
 mod tickets;
 mod users;

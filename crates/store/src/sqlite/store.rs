@@ -3,13 +3,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, HandleError, Pool};
 use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketing_app::RepoError;
+use ticketing_app::metrics;
 
 use super::DATABASE;
 use super::error::{StoreError, pool_error, translate};
@@ -41,7 +42,7 @@ impl Default for SqliteOptions {
 /// pool is shared).
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
+    pub(super) pool: Pool<ConnectionManager<SqliteConnection>>,
     path: Arc<PathBuf>,
     /// Writers of this process queue here, in order (see [`SqliteStore::write`]).
     writer: Arc<tokio::sync::Mutex<()>>,
@@ -207,7 +208,10 @@ impl SqliteStore {
     ) -> Result<T, RepoError> {
         let pool = self.pool.clone();
         blocking(DATABASE, move || {
-            let mut conn = pool.get().map_err(|e| pool_error(&e))?;
+            let waited = Instant::now();
+            let conn = pool.get();
+            metrics::db_pool_checkout(waited.elapsed(), conn.is_ok());
+            let mut conn = conn.map_err(|e| pool_error(&e))?;
             f(&mut conn).map_err(|e| e.into_repo(DATABASE, translate))
         })
         .await
