@@ -52,6 +52,10 @@ pub struct Settings {
     /// Where the SQLite file (by default), attachments and the generated JWT secret live
     /// (`TICKETING_DATA_DIR`).
     pub data_dir: PathBuf,
+    /// Where attachment files live: `file://PATH`, or `s3://BUCKET/PREFIX` configured by the
+    /// `AWS_*` variables (`TICKETING_ATTACHMENTS_URL`). Empty (the default): the folder
+    /// `attachments` in the data directory.
+    pub attachments_url: String,
     /// HS256 key of access tokens, at least 32 bytes (`TICKETING_JWT_SECRET`, or the seed's
     /// `JWT_SECRET_KEY`). Generated once into the data directory when unset.
     pub jwt_secret: Option<Secret>,
@@ -102,6 +106,7 @@ impl Default for Settings {
             database_url: Secret::new(""),
             bind: "127.0.0.1:8080".to_owned(),
             data_dir: PathBuf::from("./data"),
+            attachments_url: String::new(),
             jwt_secret: None,
             cookie_secure: true,
             max_upload_bytes: 25 * 1024 * 1024,
@@ -214,12 +219,23 @@ impl Settings {
             self.database_url.expose().to_owned()
         }
     }
+
+    /// The attachment storage URL in force: the configured one, or the folder `attachments` in
+    /// the data directory.
+    pub fn attachments_url(&self) -> String {
+        if self.attachments_url.trim().is_empty() {
+            format!("file://{}", self.data_dir.join("attachments").display())
+        } else {
+            self.attachments_url.trim().to_owned()
+        }
+    }
 }
 
 /// Settings readable from `TICKETING_<KEY>` (upper-cased).
 const ENV_KEYS: &[&str] = &[
     "bind",
     "data_dir",
+    "attachments_url",
     "jwt_secret",
     "cookie_secure",
     "max_upload_bytes",
