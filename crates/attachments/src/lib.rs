@@ -41,6 +41,7 @@ mod writer;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -48,9 +49,10 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt as _;
 use object_store::aws::AmazonS3;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt as _};
+use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt as _};
 use ticketing_app::error::BlobError;
 use ticketing_app::ports::{BlobReader, BlobStore, BlobWriter, SweepReport};
+use tokio::io::AsyncRead;
 use uuid::Uuid;
 
 pub use copy::{CopyFailure, CopyReport, copy_all};
@@ -217,11 +219,15 @@ impl BlobStore for Attachments {
             Err(e) => return Err(io_error("opening a stored file", &e)),
         };
         let size = got.meta.size;
-        let stream = got.into_stream().map_err(std::io::Error::other);
-        Ok(BlobReader {
-            size,
-            reader: Box::pin(tokio_util::io::StreamReader::new(stream)),
-        })
+        let reader: Pin<Box<dyn AsyncRead + Send>> = match got.payload {
+            // The open file itself: tokio reads it in the reader's chunks (object_store's
+            // stream would read 8 KiB per blocking task).
+            GetResultPayload::File(file, _) => Box::pin(tokio::fs::File::from_std(file)),
+            GetResultPayload::Stream(stream) => Box::pin(tokio_util::io::StreamReader::new(
+                stream.map_err(std::io::Error::other),
+            )),
+        };
+        Ok(BlobReader { size, reader })
     }
 
     /// Removes the object; a missing one, or a key this store could never have produced, is

@@ -2,7 +2,9 @@
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
+use object_store::ClientOptions;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -104,7 +106,14 @@ fn open_s3(
         })?
     };
 
-    let mut builder = AmazonS3Builder::new();
+    // A download is streamed at the pace of the client that reads it: allow a slow one 10
+    // minutes per request (object_store resumes a cut body with a range request), and detect a
+    // stalled connection after a minute without a byte. AWS_TIMEOUT and AWS_READ_TIMEOUT
+    // override both.
+    let client = ClientOptions::new()
+        .with_timeout(Duration::from_secs(600))
+        .with_read_timeout(Duration::from_secs(60));
+    let mut builder = AmazonS3Builder::new().with_client_options(client);
     for (name, value) in vars {
         if !name.starts_with("AWS_") {
             continue;
@@ -189,6 +198,23 @@ mod tests {
         assert!(shown.contains("s3://bucket/p"), "{shown}");
         assert!(!shown.contains("very-secret-value"), "{shown}");
         assert!(!shown.contains("AKIDEXAMPLE"), "{shown}");
+    }
+
+    #[test]
+    fn a_bad_client_option_is_refused_at_open() {
+        let vars = [("AWS_TIMEOUT", "soon"), ("AWS_ALLOW_HTTP", "true")];
+        let opened = open(
+            "s3://bucket",
+            vars.map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        let err = opened.unwrap_err().to_string();
+        assert!(err.contains("AWS_") && err.contains("soon"), "{err}");
+        let vars = [("AWS_TIMEOUT", "2m"), ("AWS_READ_TIMEOUT", "10s")];
+        open(
+            "s3://bucket",
+            vars.map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+        .unwrap();
     }
 
     #[test]
