@@ -1,6 +1,7 @@
 //! Copying every stored file to another store (moving an installation between the local disk
 //! and a bucket): streamed, resumable, verified by SHA-256.
 
+use futures_util::StreamExt as _;
 use object_store::ObjectStoreExt as _;
 use sha2::{Digest, Sha256};
 use ticketing_app::error::BlobError;
@@ -11,6 +12,8 @@ use crate::{Attachments, sweep};
 
 /// Bytes read at a time.
 const CHUNK: usize = 64 * 1024;
+/// Files copied at once (each holds up to one part in memory).
+const CONCURRENT: usize = 4;
 
 /// What [`copy_all`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,8 +46,8 @@ enum Outcome {
     Skipped,
 }
 
-/// Copies every stored file of `from` to `to` under the same storage key, so the attachment
-/// rows stay valid whichever store the server is then configured with. Resumable: a file the
+/// Copies every stored file of `from` to `to` under the same storage key (four at a time), so
+/// the attachment rows stay valid whichever store the server is then configured with. Resumable: a file the
 /// target already holds with the same size and SHA-256 is skipped (both sides are read to
 /// compare them); one that differs is copied again. Every copied file is streamed (never held
 /// in memory), hashed on the way, then read back from the target and compared; a mismatch
@@ -57,8 +60,15 @@ pub async fn copy_all(from: &Attachments, to: &Attachments) -> Result<CopyReport
         found: objects.len() as u64,
         ..CopyReport::default()
     };
-    for (done, (storage_key, meta)) in objects.into_iter().enumerate() {
-        match copy_one(from, to, &storage_key, meta.size).await {
+    let mut results = futures_util::stream::iter(objects)
+        .map(|(storage_key, meta)| async move {
+            let outcome = copy_one(from, to, &storage_key, meta.size).await;
+            (storage_key, outcome)
+        })
+        .buffer_unordered(CONCURRENT);
+    let mut done = 0;
+    while let Some((storage_key, outcome)) = results.next().await {
+        match outcome {
             Ok(Outcome::Copied(bytes)) => {
                 report.copied += 1;
                 report.bytes_copied += bytes;
@@ -69,9 +79,10 @@ pub async fn copy_all(from: &Attachments, to: &Attachments) -> Result<CopyReport
                 report.failed.push(CopyFailure { storage_key, error });
             }
         }
-        if (done + 1) % 1000 == 0 {
+        done += 1;
+        if done % 1000 == 0 {
             tracing::info!(
-                done = done + 1,
+                done,
                 of = report.found,
                 from = from.location(),
                 to = to.location(),
@@ -79,6 +90,9 @@ pub async fn copy_all(from: &Attachments, to: &Attachments) -> Result<CopyReport
             );
         }
     }
+    report
+        .failed
+        .sort_by(|a, b| a.storage_key.cmp(&b.storage_key));
     Ok(report)
 }
 
