@@ -21,6 +21,7 @@ mod api {
     mod messages;
     mod platform;
     mod sessions;
+    mod storage;
     mod tickets;
     mod tokens;
     mod uploads;
