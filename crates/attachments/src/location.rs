@@ -114,13 +114,27 @@ fn open_s3(
         .with_timeout(Duration::from_secs(600))
         .with_read_timeout(Duration::from_secs(60));
     let mut builder = AmazonS3Builder::new().with_client_options(client);
+    let (mut plain_http, mut allow_http) = (None, false);
     for (name, value) in vars {
         if !name.starts_with("AWS_") {
             continue;
         }
+        if name.starts_with("AWS_ENDPOINT") && value.trim().starts_with("http://") {
+            plain_http = Some(name.clone());
+        }
+        if name == "AWS_ALLOW_HTTP" {
+            let value = value.trim().to_ascii_lowercase();
+            allow_http = matches!(value.as_str(), "1" | "true" | "on" | "yes" | "y");
+        }
         if let Ok(key) = name.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() {
             builder = builder.with_config(key, value);
         }
+    }
+    if let (Some(name), false) = (plain_http, allow_http) {
+        return Err(OpenError(format!(
+            "{name} is a plain http:// URL: set AWS_ALLOW_HTTP=true to allow it (only on a \
+             private network), or use https://"
+        )));
     }
     // The URL names the bucket, whatever AWS_BUCKET says.
     let s3 = builder
@@ -210,6 +224,24 @@ mod tests {
         let err = opened.unwrap_err().to_string();
         assert!(err.contains("AWS_") && err.contains("soon"), "{err}");
         let vars = [("AWS_TIMEOUT", "2m"), ("AWS_READ_TIMEOUT", "10s")];
+        open(
+            "s3://bucket",
+            vars.map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn plain_http_needs_allow_http() {
+        let vars = [("AWS_ENDPOINT_URL", "http://minio.internal:9000")];
+        let err = open(
+            "s3://bucket",
+            vars.map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("AWS_ALLOW_HTTP=true"), "{err}");
+        let vars = [("AWS_ENDPOINT", "https://minio.internal:9000")];
         open(
             "s3://bucket",
             vars.map(|(k, v)| (k.to_owned(), v.to_owned())),
