@@ -47,7 +47,7 @@ if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
     log "stale binary (older than $newest): rebuilding our crates"
     (cd "$ROOT" && cargo clean --release -p ticketing-server -p ticketing-bench -p ticketing-app \
       -p ticketing-http -p ticketing-crypto -p ticketing-domain -p ticketing-store \
-      -p ticketing-attachments-fs && cargo build --release "${PKGS[@]}")
+      -p ticketing-attachments && cargo build --release "${PKGS[@]}")
   fi
 fi
 # Our own copies: later builds in the shared target directory cannot swap them mid-run.

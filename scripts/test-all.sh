@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the workspace tests (SQLite always, PostgreSQL mandatory),
-# doctests, the migration check, and the browser end-to-end tests. Starts what it needs
-# (PostgreSQL, Chromium, npm packages) and fails loudly instead of skipping.
+# Runs every test of the project: the workspace tests (SQLite always, PostgreSQL mandatory; the
+# attachment store on a folder and on moto's S3 server, both mandatory), doctests, the migration
+# check, and the browser end-to-end tests. Starts what it needs (PostgreSQL, moto, Chromium, npm
+# packages) and fails loudly instead of skipping.
 #
 #   scripts/test-all.sh            # everything
 #   SKIP_E2E=1 scripts/test-all.sh # no browser tests (for a quick local loop; CI never sets it)
@@ -29,7 +30,22 @@ step "test tools: promtool (Debian's prometheus package) for the metrics tests"
 TICKETING_PROMTOOL=$(bash scripts/ensure-promtool.sh)
 export TICKETING_PROMTOOL
 
-step "workspace tests (unit, contract suites on SQLite/PostgreSQL/memory, HTTP black-box)"
+step "S3-compatible server (moto) for the attachment contract suite"
+moto_server=$(bash scripts/ensure-moto.sh)
+moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_log=$(mktemp -t moto.XXXXXX.log)
+"$moto_server" -H 127.0.0.1 -p "$moto_port" >"$moto_log" 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$moto_port") 2>/dev/null && break
+  sleep 0.1
+done
+export TEST_S3_ENDPOINT="http://127.0.0.1:$moto_port"
+export TICKETING_REQUIRE_S3=1
+echo "moto on $TEST_S3_ENDPOINT (log: $moto_log)"
+
+step "workspace tests (unit, contract suites on SQLite/PostgreSQL/memory and folder/S3, HTTP black-box)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --profile ci
 else

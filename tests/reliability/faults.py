@@ -183,13 +183,16 @@ def sqlite_check(db):
 def attachments_check(data_dir):
     root = os.path.join(data_dir, "attachments")
     on_disk = {}
+    temp = []
     for dirpath, _, files in os.walk(os.path.join(root, "files")):
         for name in files:
+            if "#" in name:  # an unfinished upload (object_store's staging file)
+                temp.append(name)
+                continue
             path = os.path.join(dirpath, name)
             key = os.path.relpath(path, os.path.join(root, "files"))
             on_disk[key] = os.path.getsize(path)
-    temp = []
-    for dirpath, _, files in os.walk(os.path.join(root, "tmp")):
+    for dirpath, _, files in os.walk(os.path.join(root, "tmp")):  # older versions
         temp += files
     con = sqlite3.connect(f"file:{os.path.join(data_dir, 'ticketing.db')}?mode=ro", uri=True)
     rows = dict(con.execute("SELECT storage_key, size FROM attachments").fetchall())

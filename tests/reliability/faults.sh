@@ -276,9 +276,10 @@ scenario_kill() {
     SERVER_PID=""
     FAULTS_INJECTED=$((FAULTS_INJECTED + 1))
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    temp_before=$(find "$DATA_DIR/attachments/tmp" -type f | wc -l)
+    # Unfinished uploads: object_store's staging files (`<name>#<n>`) next to their destination.
+    temp_before=$(find "$DATA_DIR/attachments" -type f -name '*#*' | wc -l)
     total_temp=$((total_temp + temp_before))
-    log "round $round: killed after $delay s; $temp_before partial uploads left in tmp/"
+    log "round $round: killed after $delay s; $temp_before partial uploads left (staging files)"
     # Restart: the start-up sweep removes leftovers; then the store must match the rows.
     start_server "$WORK/kill-server.log"
     stop_server

@@ -376,24 +376,27 @@ impl std::fmt::Debug for BlobReader {
 /// What a sweep removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SweepReport {
-    /// Leftover temporary files removed.
+    /// Unfinished uploads removed (temp files, incomplete multipart uploads).
     pub temp_files: u64,
     /// Stored files without a row removed.
     pub orphans: u64,
 }
 
-/// An upload in progress. Dropping it without `finish` leaves a temp file for the next sweep;
-/// call `abort` to remove it at once.
+/// An upload in progress; nothing is visible under its key before `finish`. Call `abort` to
+/// discard what was written at once; dropping it without `finish` discards in the background,
+/// and what a killed process leaves (a temp file, an incomplete multipart upload) goes at the
+/// next sweep.
 #[async_trait]
 pub trait BlobWriter: Send {
-    /// Appends a chunk. `TooLarge` once the total exceeds the limit (the temp file is removed);
-    /// `Io` on a full disk or another failure (the temp file is removed).
+    /// Appends a chunk. `TooLarge` once the total exceeds the limit; `Io` on a full disk, an
+    /// unreachable store or another failure. Either way what was written is discarded.
     async fn write(&mut self, chunk: &[u8]) -> Result<(), BlobError>;
 
-    /// Makes the file durable (fsync, atomic rename to a server-chosen key) and reports it.
+    /// Makes the file durable and visible at once under a server-chosen key (fsync and atomic
+    /// rename on a disk, a completed upload in a bucket) and reports it with its SHA-256.
     async fn finish(self: Box<Self>) -> Result<StoredFile, BlobError>;
 
-    /// Removes the temp file.
+    /// Discards what was written.
     async fn abort(self: Box<Self>);
 }
 
@@ -410,8 +413,8 @@ pub trait BlobStore: Send + Sync {
     /// Removes stored bytes; a missing file is not an error.
     async fn delete(&self, storage_key: &str) -> Result<(), BlobError>;
 
-    /// Removes temp files and stored files whose key is not in `keep`, if older than
-    /// `min_age_secs` seconds.
+    /// Removes unfinished uploads (temp files, incomplete multipart uploads) and stored files
+    /// whose key is not in `keep`, if older than `min_age_secs` seconds.
     async fn sweep(
         &self,
         keep: &HashSet<String>,

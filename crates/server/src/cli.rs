@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `user …`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `user …`, `attachments copy`, `openapi`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -41,6 +41,25 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage the attachment storage.
+    Attachments {
+        /// The attachment storage command.
+        #[command(subcommand)]
+        command: AttachmentsCommand,
+    },
+}
+
+/// Attachment storage commands.
+#[derive(Debug, Subcommand)]
+pub enum AttachmentsCommand {
+    /// Copy every stored file to another storage under the same names, resumable (files already
+    /// there with the same SHA-256 are skipped) and verified by reading each copy back. Nothing
+    /// is removed from the storage in force (TICKETING_ATTACHMENTS_URL).
+    Copy {
+        /// The target: file://PATH or s3://BUCKET/PREFIX (with the AWS_* variables).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// User commands.
@@ -120,14 +139,56 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::User { command } => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?
-            .block_on(user_command(settings, command)),
+        Command::User { command } => runtime()?.block_on(user_command(settings, command)),
+        Command::Attachments { command } => {
+            runtime()?.block_on(attachments_command(settings, command))
+        }
         Command::Openapi => Ok(()),
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn attachments_command(
+    settings: Settings,
+    command: AttachmentsCommand,
+) -> anyhow::Result<()> {
+    let AttachmentsCommand::Copy { to } = command;
+    let from = wiring::open_attachments(&settings)?;
+    let target = ticketing_attachments::Attachments::open(&to)
+        .context("cannot use the target storage (--to)")?;
+    if target.location() == from.location() {
+        bail!("the target is the attachment storage in force");
+    }
+    target
+        .check()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", target.location()))?;
+    eprintln!("copying from {} to {}", from.location(), target.location());
+    let report = ticketing_attachments::copy_all(&from, &target)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", from.location()))?;
+    for failure in &report.failed {
+        eprintln!("not copied: {}: {}", failure.storage_key, failure.error);
+    }
+    println!(
+        "{} files: {} copied ({} bytes), {} already there, {} failed",
+        report.found,
+        report.copied,
+        report.bytes_copied,
+        report.skipped,
+        report.failed.len()
+    );
+    if !report.failed.is_empty() {
+        bail!("some files were not copied: run the command again");
+    }
+    Ok(())
 }
 
 async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Result<()> {

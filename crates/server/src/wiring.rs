@@ -14,7 +14,7 @@ use ticketing_app::ports::{
 };
 use ticketing_app::system::{SystemClock, UuidV7};
 use ticketing_app::{App, Ports, Settings as AppSettings};
-use ticketing_attachments_fs::FsBlobStore;
+use ticketing_attachments::Attachments;
 use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
 use ticketing_store::postgres::{PgOptions, PgStore};
 use ticketing_store::sqlite::{SqliteOptions, SqliteStore};
@@ -197,12 +197,21 @@ pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The attachment store of `TICKETING_ATTACHMENTS_URL` (by default the folder `attachments` in
+/// the data directory); an S3 bucket takes its endpoint, region and keys from the `AWS_*`
+/// variables.
+pub fn open_attachments(settings: &Settings) -> anyhow::Result<Attachments> {
+    let url = settings.attachments_url();
+    let store = Attachments::open(&url)
+        .context("cannot use the attachment storage (TICKETING_ATTACHMENTS_URL)")?;
+    tracing::info!(location = store.location(), "attachment storage");
+    Ok(store)
+}
+
 /// Builds the application over the store, the attachment store and the crypto adapters.
 pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App> {
-    let data_dir = &settings.server.data_dir;
-    ensure_dir(data_dir)?;
-    let blobs = FsBlobStore::new(data_dir.join("attachments"))
-        .with_context(|| format!("cannot use {}/attachments for files", data_dir.display()))?;
+    ensure_dir(&settings.server.data_dir)?;
+    let blobs = open_attachments(settings)?;
     let mut hasher_config = HasherConfig::default();
     if settings.auth.hash_concurrency > 0 {
         hasher_config.max_concurrent = settings.auth.hash_concurrency;

@@ -23,6 +23,7 @@ mod api {
     mod metrics;
     mod platform;
     mod sessions;
+    mod storage;
     mod tickets;
     mod tokens;
     mod uploads;

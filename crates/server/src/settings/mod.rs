@@ -23,7 +23,8 @@ pub use flags::SettingFlags;
 pub use load::{EnvLookup, SettingsError};
 use values::checks::{at_least_a_second, at_least_one, metrics_token, signing_key};
 pub use values::{
-    BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, Millis, Origins, Secret, Value,
+    BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, Millis, Origins, Secret, StorageUrl,
+    Value,
 };
 
 settings! {
@@ -78,6 +79,8 @@ settings! {
     }
     /// Attachment files.
     attachments: AttachmentsSettings {
+        /// file://PATH or s3://BUCKET/PREFIX (AWS_* variables); unset: DATA_DIR/attachments.
+        url: Option<StorageUrl> = none, env "TICKETING_ATTACHMENTS_URL";
         /// Largest attachment.
         max_upload: ByteSize = "25MiB", env "TICKETING_MAX_UPLOAD_BYTES",
             was "max_upload_bytes";
@@ -104,6 +107,18 @@ settings! {
 }
 
 impl Settings {
+    /// The attachment storage URL in force: the configured one, or the folder `attachments` in
+    /// the data directory.
+    pub fn attachments_url(&self) -> String {
+        match &self.attachments.url {
+            Some(url) => url.as_str().to_owned(),
+            None => format!(
+                "file://{}",
+                self.server.data_dir.join("attachments").display()
+            ),
+        }
+    }
+
     /// The database URL in force: the configured one, or the SQLite file `ticketing.db` in the
     /// data directory.
     pub fn database_url(&self) -> String {

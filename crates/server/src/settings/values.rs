@@ -275,6 +275,37 @@ impl Value for url::Url {
     }
 }
 
+/// Where attachment files live: `file://PATH` or `s3://BUCKET[/PREFIX]` (the attachment store
+/// reads the rest of an S3 configuration from the `AWS_*` variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageUrl(String);
+
+impl StorageUrl {
+    /// The URL as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Value for StorageUrl {
+    const HINT: &'static str = "URL";
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let rest = raw
+            .strip_prefix("file://")
+            .or_else(|| raw.strip_prefix("s3://"))
+            .ok_or_else(|| "expected file://PATH or s3://BUCKET/PREFIX".to_owned())?;
+        if rest.is_empty() {
+            return Err("expected a path or a bucket after the scheme".to_owned());
+        }
+        if raw.starts_with("s3://") && rest.contains('@') {
+            return Err("credentials never go in the URL: use the AWS_* variables".to_owned());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
 /// Web origins (`https://help.example.com`): comma-separated in the environment, a list or a
 /// comma-separated string in the file. Each is checked and kept in its serialised form
 /// (lower-case host, no default port, no trailing slash), the form browsers send.

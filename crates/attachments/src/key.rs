@@ -1,5 +1,6 @@
 //! Storage keys: `<2 hex>/<32 hex>`, the first two characters of the name repeated as a shard
-//! directory. Chosen by the server from a UUID v4, never from client input.
+//! directory. Chosen by the server from a UUID v4, never from client input. The object of key
+//! `ab/ab…` lives at `files/ab/ab…` under the store's root (a folder or a bucket prefix).
 
 use uuid::Uuid;
 
@@ -28,7 +29,7 @@ pub(crate) fn parse(key: &str) -> Option<(&str, &str)> {
     (is_shard(shard) && is_name(name) && name.starts_with(shard)).then_some((shard, name))
 }
 
-/// Whether a directory name under `files/` is a shard this store creates.
+/// Whether a name under `files/` is a shard this store creates.
 pub(crate) fn is_shard(name: &str) -> bool {
     name.len() == SHARD_LEN && is_lower_hex(name)
 }
@@ -38,9 +39,16 @@ pub(crate) fn is_name(name: &str) -> bool {
     name.len() == NAME_LEN && is_lower_hex(name)
 }
 
-/// Whether a file name under `tmp/` is a temp file this store creates (`<32 hex>.part`).
+/// Whether a file name is an unfinished upload of the local folder: object_store's staging file
+/// next to its destination (`<32 hex>#<digits>`), or a temp file of the former local store under
+/// `tmp/` (`<32 hex>.part`).
 pub(crate) fn is_temp_name(name: &str) -> bool {
-    name.strip_suffix(".part").is_some_and(is_name)
+    if let Some(name) = name.strip_suffix(".part") {
+        return is_name(name);
+    }
+    name.split_once('#').is_some_and(|(name, n)| {
+        is_name(name) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn is_lower_hex(s: &str) -> bool {
@@ -85,7 +93,12 @@ mod tests {
             assert!(parse(key).is_none(), "{key}");
         }
         assert!(is_temp_name("ab1200000000000000000000000000cd.part"));
+        assert!(is_temp_name("ab1200000000000000000000000000cd#1"));
+        assert!(is_temp_name("ab1200000000000000000000000000cd#12"));
         assert!(!is_temp_name("ab1200000000000000000000000000cd"));
+        assert!(!is_temp_name("ab1200000000000000000000000000cd#"));
+        assert!(!is_temp_name("ab1200000000000000000000000000cd#1a"));
         assert!(!is_temp_name(".probe.part"));
+        assert!(!is_temp_name(".probe#1"));
     }
 }
