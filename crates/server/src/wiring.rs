@@ -124,7 +124,10 @@ pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Reposito
             Ok(repositories(store))
         }
         StoreUrl::Postgres(url) => {
-            let mut options = PgOptions::default();
+            let mut options = PgOptions {
+                prepared_statements: settings.database.prepared_statements,
+                ..PgOptions::default()
+            };
             if settings.database.pool_size > 0 {
                 options.pool_size = settings.database.pool_size;
             }

@@ -47,6 +47,8 @@ settings! {
             was "database_url", seed postgres_url_from_seed;
         /// Connections per process; 0 = automatic.
         pool_size: u32 = "0", env "TICKETING_DB_POOL_SIZE", was "db_pool_size";
+        /// Cache prepared statements per connection (PostgreSQL); false behind PgBouncer < 1.21 in transaction mode.
+        prepared_statements: bool = "true", env "TICKETING_DB_PREPARED_STATEMENTS";
     }
     /// Sign-in: tokens, sessions, passwords.
     auth: AuthSettings {

@@ -11,8 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::PgConnection;
+use diesel::connection::CacheSize;
 use diesel::r2d2::{ConnectionManager, Error, ManageConnection};
+use diesel::{Connection, PgConnection};
 
 /// How recently a connection must have worked to skip the checkout ping.
 pub(crate) const RECENT: Duration = Duration::from_secs(2);
@@ -36,15 +37,24 @@ impl Conn {
 }
 
 /// diesel's manager with the rules above.
-pub(crate) struct Manager(pub(crate) ConnectionManager<PgConnection>);
+pub(crate) struct Manager {
+    pub(crate) inner: ConnectionManager<PgConnection>,
+    /// Whether connections cache named prepared statements (off behind PgBouncer in
+    /// transaction mode).
+    pub(crate) prepared_statements: bool,
+}
 
 impl ManageConnection for Manager {
     type Connection = Conn;
     type Error = Error;
 
     fn connect(&self) -> Result<Conn, Error> {
+        let mut conn = self.inner.connect()?;
+        if !self.prepared_statements {
+            conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+        }
         Ok(Conn {
-            conn: self.0.connect()?,
+            conn,
             last_ok: Instant::now(),
             broken: false,
         })
@@ -54,12 +64,12 @@ impl ManageConnection for Manager {
         if c.last_ok.elapsed() < RECENT {
             return Ok(());
         }
-        self.0.is_valid(&mut c.conn)?;
+        self.inner.is_valid(&mut c.conn)?;
         c.last_ok = Instant::now();
         Ok(())
     }
 
     fn has_broken(&self, c: &mut Conn) -> bool {
-        c.broken || self.0.has_broken(&mut c.conn)
+        c.broken || self.inner.has_broken(&mut c.conn)
     }
 }

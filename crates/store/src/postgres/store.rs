@@ -31,6 +31,11 @@ pub struct PgOptions {
     /// How long to wait for a new connection (libpq `connect_timeout`, at least 2 s) and for a
     /// free pooled connection (default 5 s). When it passes, calls fail with `Unavailable`.
     pub connect_timeout: Duration,
+    /// Cache named prepared statements per connection (default). Turn it off behind a pooler in
+    /// transaction mode (PgBouncer before 1.21): there the next transaction may run on another
+    /// server connection, where a statement prepared on the first one does not exist. Unnamed
+    /// statements are used then (one more parse per query).
+    pub prepared_statements: bool,
 }
 
 impl Default for PgOptions {
@@ -38,6 +43,7 @@ impl Default for PgOptions {
         Self {
             pool_size: default_pool_size(),
             connect_timeout: Duration::from_secs(5),
+            prepared_statements: true,
         }
     }
 }
@@ -108,7 +114,10 @@ impl PgStore {
             .min_idle(Some(0))
             .connection_timeout(options.connect_timeout.max(Duration::from_millis(250)))
             .error_handler(Box::new(TracingErrors(redactor.clone())))
-            .build_unchecked(Manager(ConnectionManager::new(url.clone())));
+            .build_unchecked(Manager {
+                inner: ConnectionManager::new(url.clone()),
+                prepared_statements: options.prepared_statements,
+            });
         Ok(PgStore {
             pool,
             url: Secret(url),
