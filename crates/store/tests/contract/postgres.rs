@@ -83,7 +83,9 @@ fn drop_leftovers(c: &mut PgConnection, template: &str) {
     .unwrap();
     for Name { name } in names {
         let stale = if name.starts_with(&format!("{PREFIX}tpl_")) {
-            name != template
+            // Another set of migrations (another branch, another checkout) may be testing with
+            // its template right now: only templates unused for a day go.
+            name != template && built_long_ago(c, &name)
         } else {
             let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
             pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
@@ -92,6 +94,36 @@ fn drop_leftovers(c: &mut PgConnection, template: &str) {
             let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
         }
     }
+}
+
+/// Whether the template `name` was built more than a day ago (its comment holds the time it
+/// was built; a template without one predates the comment and counts as old).
+fn built_long_ago(c: &mut PgConnection, name: &str) -> bool {
+    #[derive(diesel::QueryableByName)]
+    struct Built {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        built: Option<String>,
+    }
+    let built: Vec<Built> = diesel::sql_query(format!(
+        "SELECT shobj_description(oid, 'pg_database') AS built FROM pg_database WHERE datname = '{name}'"
+    ))
+    .load(c)
+    .unwrap();
+    let built_at = built
+        .first()
+        .and_then(|b| b.built.as_deref())
+        .and_then(|b| b.strip_prefix("built "))
+        .and_then(|t| t.parse::<u64>().ok());
+    match built_at {
+        Some(at) => unix_now().saturating_sub(at) > 24 * 3600,
+        None => true,
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A fingerprint of the PostgreSQL migrations (FNV-1a over names and contents): the template's
@@ -155,7 +187,9 @@ fn template(url: &str) -> &'static str {
             assert_eq!(store.migrate().unwrap(), MIGRATIONS);
             drop(store);
             c.batch_execute(&format!(
-                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\"; \
+                 COMMENT ON DATABASE \"{name}\" IS 'built {}'",
+                unix_now()
             ))
             .unwrap();
         }
