@@ -261,6 +261,58 @@ mod tests {
         assert_eq!(after.ok().as_deref(), Some("on"));
     }
 
+    /// Without the prepared-statement cache (PgBouncer in transaction mode) no named statement
+    /// is left on the server connection; with it (the default) the same query leaves one.
+    #[tokio::test]
+    async fn the_prepared_statement_cache_can_be_turned_off() {
+        diesel::table! {
+            pg_database (datname) {
+                datname -> Text,
+            }
+        }
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
+            );
+            return;
+        };
+        let prepared_after_a_query = |prepared_statements: bool| {
+            let url = url.clone();
+            async move {
+                let options = PgOptions {
+                    pool_size: 1,
+                    prepared_statements,
+                    ..PgOptions::default()
+                };
+                let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
+                store
+                    .read(|c| {
+                        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+                        for _ in 0..2 {
+                            pg_database::table
+                                .filter(pg_database::datname.eq("no such database"))
+                                .count()
+                                .get_result::<i64>(c)?;
+                        }
+                        Ok(
+                            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                                "(SELECT count(*) FROM pg_prepared_statements)",
+                            ))
+                            .get_result::<i64>(c)?,
+                        )
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        assert_eq!(prepared_after_a_query(false).await, 0);
+        assert!(
+            prepared_after_a_query(true).await > 0,
+            "the cache is on by default"
+        );
+    }
+
     #[test]
     fn adds_a_connect_timeout() {
         let t = Duration::from_millis(500);

@@ -276,6 +276,7 @@ async fn an_unreachable_server_is_reported_quickly_without_the_password() {
     let options = PgOptions {
         pool_size: 2,
         connect_timeout: Duration::from_secs(2),
+        ..PgOptions::default()
     };
     let started = Instant::now();
     let store = PgStore::connect(url, options).unwrap();
