@@ -131,7 +131,11 @@ pub async fn login(
     )
 )]
 pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    check_origin(&req, &state.config.allowed_origins)?;
+    check_origin(
+        &req,
+        &state.config.allowed_origins,
+        state.config.trust_forwarded_for,
+    )?;
     limit_address(&state, &req)?;
     let Some(token) = refresh_token(&req) else {
         return Err(AppError::Unauthenticated(ticketing_app::AuthFailure::Missing).into());
@@ -170,7 +174,11 @@ pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult
     )
 )]
 pub async fn logout(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    check_origin(&req, &state.config.allowed_origins)?;
+    check_origin(
+        &req,
+        &state.config.allowed_origins,
+        state.config.trust_forwarded_for,
+    )?;
     state.app.logout(refresh_token(&req).as_deref()).await?;
     Ok(HttpResponse::NoContent()
         .cookie(clear_refresh_cookie(state.config.cookie_secure))

@@ -76,7 +76,7 @@ settings! {
         /// Failed logins per account per 15 minutes.
         login_failures_per_account: u32 = "10", env "TICKETING_LOGIN_FAILURES_PER_ACCOUNT",
             check at_least_one;
-        /// Take the client address from the last X-Forwarded-For entry (only behind a proxy).
+        /// Trust the proxy: client address from the last X-Forwarded-For entry, forwarded host in the Origin check.
         trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
     }
     /// Attachment files.

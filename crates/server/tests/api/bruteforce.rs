@@ -1,0 +1,72 @@
+//! Security round 2 (issue 13): password guessing through every endpoint that checks a password,
+//! lockout abuse, the parallel bypass of the account limit, download links after a password
+//! change, and the refresh endpoint's Origin check behind forwarded headers.
+
+use ticketing_server::settings::Origins;
+use ticketing_server::settings::Value as _;
+
+use crate::api::helpers::*;
+
+const REFRESH: &str = "/api/v1/users/auth/refresh/";
+
+/// Defect 10: forwarded host headers do not make a foreign Origin look like the server's own,
+/// unless the operator trusts the proxy.
+async fn origin_check_ignores_forwarded_hosts(backend: Backend) {
+    let app = spawn_app(backend.clone()).await;
+    let carol = app.register("carol").await;
+    let refresh = |headers: &[(&str, &str)]| {
+        let mut rb = app
+            .request(reqwest::Method::POST, REFRESH, None)
+            .header("cookie", format!("refresh_token={}", carol.refresh));
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        fetch(rb)
+    };
+    refresh(&[
+        ("origin", "https://evil.example"),
+        ("x-forwarded-host", "evil.example"),
+    ])
+    .await
+    .assert_problem(403, "forbidden");
+    refresh(&[
+        ("origin", "https://evil.example"),
+        ("forwarded", "host=evil.example;proto=https"),
+    ])
+    .await
+    .assert_problem(403, "forbidden");
+    // The server's own origin passes.
+    let own = format!("http://127.0.0.1:{}", app.port);
+    refresh(&[("origin", own.as_str())])
+        .await
+        .assert_status(200);
+
+    // Configured origins: only those, whatever the headers say.
+    let app = spawn_app_with(backend.clone(), |s| {
+        s.auth.allowed_origins = Origins::parse("https://help.example").unwrap();
+    })
+    .await;
+    let dave = app.register("dave").await;
+    let res = fetch(
+        app.request(reqwest::Method::POST, REFRESH, None)
+            .header("cookie", format!("refresh_token={}", dave.refresh))
+            .header("origin", "https://evil.example")
+            .header("x-forwarded-host", "evil.example"),
+    )
+    .await;
+    res.assert_problem(403, "forbidden");
+
+    // Behind a trusted proxy, its forwarded host is the server's host.
+    let app = spawn_app_with(backend, |s| s.limits.trust_forwarded_for = true).await;
+    let erin = app.register("erin").await;
+    let res = fetch(
+        app.request(reqwest::Method::POST, REFRESH, None)
+            .header("cookie", format!("refresh_token={}", erin.refresh))
+            .header("origin", "https://help.example")
+            .header("x-forwarded-host", "help.example"),
+    )
+    .await;
+    res.assert_status(200);
+}
+
+backend_tests!(origin_check_ignores_forwarded_hosts);
