@@ -340,21 +340,24 @@ pub trait TokenService: Send + Sync {
     /// The SHA-256 hex of a presented refresh token.
     fn hash_refresh_token(&self, token: &str) -> String;
 
-    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`.
+    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`
+    /// and only while the user's token epoch is still `token_epoch`.
     fn sign_download(
         &self,
         attachment: AttachmentId,
         user: UserId,
+        token_epoch: i64,
         expires_at: DateTime<Utc>,
     ) -> String;
 
-    /// The user a download token was issued to, if it is valid for `attachment` at `now`.
+    /// The user a download token was issued to and their token epoch then, if the token is
+    /// valid for `attachment` at `now`.
     fn verify_download(
         &self,
         token: &str,
         attachment: AttachmentId,
         now: DateTime<Utc>,
-    ) -> Result<UserId, TokenError>;
+    ) -> Result<(UserId, i64), TokenError>;
 }
 
 /// Stored bytes being read.

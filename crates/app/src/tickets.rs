@@ -165,6 +165,8 @@ impl App {
                     .flatten()
                     .chain(messages.iter().map(|m| m.author))
                     .chain(attachments.iter().map(|a| a.uploaded_by))
+                    // The caller's token epoch goes into the download links.
+                    .chain(attachments.first().map(|_| actor.id))
                     .chain(activities.iter().map(|a| a.performed_by)),
             )
             .await?;
@@ -218,6 +220,9 @@ impl App {
         Ok((messages, attachment_views))
     }
 
+    /// The view of an attachment with a download link for `actor`. `people` must hold the
+    /// uploader and the actor: the link carries the actor's token epoch, so that a password
+    /// change (or deactivation) ends it.
     pub(crate) fn attachment_view(
         &self,
         actor: &Actor,
@@ -225,12 +230,15 @@ impl App {
         people: &People,
     ) -> Result<AttachmentView, AppError> {
         let expires = self.ports.clock.now() + self.settings.download_ttl;
+        let epoch = people.get(actor.id)?.token_epoch;
         Ok(AttachmentView {
             uploader: people.get(attachment.uploaded_by)?,
-            download_token: self
-                .ports
-                .tokens
-                .sign_download(attachment.id, actor.id, expires),
+            download_token: self.ports.tokens.sign_download(
+                attachment.id,
+                actor.id,
+                epoch,
+                expires,
+            ),
             download_expires_at: expires,
             attachment,
         })
@@ -357,7 +365,9 @@ impl App {
                 messages
                     .iter()
                     .map(|m| m.author)
-                    .chain(attachments.iter().map(|a| a.uploaded_by)),
+                    .chain(attachments.iter().map(|a| a.uploaded_by))
+                    // The caller's token epoch goes into the download links.
+                    .chain(attachments.first().map(|_| actor.id)),
             )
             .await?;
         Ok(self

@@ -36,7 +36,8 @@ async fn list_attachments_signs_a_link_per_attachment_with_the_visibility_of_the
             .with(eq(ticket_id()), eq(internal))
             .times(1)
             .returning(move |_, _| Ok(files.clone()));
-        h.people(&[&carol]);
+        // The uploader, and the caller (whose token epoch goes into the link).
+        h.people(&[&carol, &who]);
         expect_signed(&mut h, file.id, &who, "dl-1");
         let app = h.build();
 
@@ -168,7 +169,7 @@ async fn open_attachment_with_token_opens_as_the_tokens_user() {
         .expect_verify_download()
         .with(eq("dl-token"), eq(file.id), eq(now()))
         .times(1)
-        .returning(move |_, _, _| Ok(uid));
+        .returning(move |_, _, _| Ok((uid, 0)));
     let c = carol.clone();
     h.users
         .expect_get()
@@ -222,7 +223,36 @@ async fn open_attachment_with_a_token_of_a_deactivated_user_opens_nothing() {
     h.tokens
         .expect_verify_download()
         .times(1)
-        .returning(move |_, _, _| Ok(uid));
+        .returning(move |_, _, _| Ok((uid, 0)));
+    h.users
+        .expect_get()
+        .times(1)
+        .returning(move |_| Ok(carol.clone()));
+    h.tickets.expect_get().never();
+    h.blobs.expect_open().never();
+    let app = h.build();
+
+    let id = attachment(0x4_0001, &alice(), None).id;
+    assert_err!(
+        app.open_attachment_with_token("dl-token", ticket_id(), id)
+            .await,
+        AppError::Unauthenticated(AuthFailure::TokenInvalid)
+    );
+}
+
+/// A password change since the link was issued (the epoch moved) ends the link.
+#[tokio::test]
+async fn open_attachment_with_a_token_of_an_older_epoch_opens_nothing() {
+    let mut h = Harness::default();
+    let carol = User {
+        token_epoch: 2,
+        ..carol()
+    };
+    let uid = carol.id;
+    h.tokens
+        .expect_verify_download()
+        .times(1)
+        .returning(move |_, _, _| Ok((uid, 1)));
     h.users
         .expect_get()
         .times(1)
@@ -252,7 +282,7 @@ async fn open_attachment_with_token_uses_the_current_role() {
     h.tokens
         .expect_verify_download()
         .times(1)
-        .returning(move |_, _, _| Ok(uid));
+        .returning(move |_, _, _| Ok((uid, 0)));
     h.users
         .expect_get()
         .times(1)

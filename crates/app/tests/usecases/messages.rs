@@ -38,12 +38,18 @@ async fn list_messages_for_the_owner_hides_internal_notes() {
         .with(eq(ticket_id()), eq(false))
         .times(1)
         .returning(move |_, _| Ok(files.clone()));
-    h.people(&[&alice]);
+    // The author, and the caller (whose token epoch goes into the link).
+    h.people(&[&alice, &carol]);
     h.tokens
         .expect_sign_download()
-        .with(eq(file.id), eq(carol.id), eq(now() + Duration::minutes(15)))
+        .with(
+            eq(file.id),
+            eq(carol.id),
+            eq(carol.token_epoch),
+            eq(now() + Duration::minutes(15)),
+        )
         .times(1)
-        .returning(|_, _, _| "dl-1".to_owned());
+        .returning(|_, _, _, _| "dl-1".to_owned());
     let app = h.build();
 
     let messages = app

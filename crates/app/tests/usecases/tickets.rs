@@ -310,9 +310,14 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
     for (a, token) in [(on_reply.id, "dl-1"), (loose.id, "dl-2")] {
         h.tokens
             .expect_sign_download()
-            .with(eq(a), eq(carol.id), eq(now() + Duration::minutes(15)))
+            .with(
+                eq(a),
+                eq(carol.id),
+                eq(carol.token_epoch),
+                eq(now() + Duration::minutes(15)),
+            )
             .times(1)
-            .returning(move |_, _, _| token.to_owned());
+            .returning(move |_, _, _, _| token.to_owned());
     }
     let app = h.build();
 

@@ -259,10 +259,11 @@ pub fn expect_signed(h: &mut Harness, attachment: AttachmentId, user: &User, tok
         .with(
             eq(attachment),
             eq(user.id),
+            eq(user.token_epoch),
             eq(now() + Duration::minutes(15)),
         )
         .times(1)
-        .returning(move |_, _, _| token.to_owned());
+        .returning(move |_, _, _, _| token.to_owned());
 }
 
 async fn permit(app: &App, who: &User, message: Option<&Message>) -> UploadPermit {
