@@ -297,6 +297,15 @@ pub trait PasswordHasher: Send + Sync {
     /// answers `false` (so unknown users cannot be told apart by timing). A malformed stored hash
     /// is `Unexpected`; `Busy` as for `hash`.
     async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, CryptoError>;
+
+    /// Like [`PasswordHasher::verify`], for a signed-in user confirming their password
+    /// (change-password). Runs on its own share of the hashing threads, so that a flood of these
+    /// checks never delays sign-ins.
+    async fn verify_signed_in(
+        &self,
+        password: &Password,
+        hash: String,
+    ) -> Result<bool, CryptoError>;
 }
 
 /// A signed access token.

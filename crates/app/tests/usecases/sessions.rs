@@ -1,16 +1,14 @@
-//! refresh, logout, authenticate, change_password.
+//! refresh, logout, authenticate, change_password, end_sessions.
 
 use chrono::Duration;
 use mockall::Sequence;
 use mockall::predicate::eq;
-use ticketing_app::ports::{AccessClaims, RefreshSession};
+use ticketing_app::ports::{AccessChange, AccessClaims, AccessOutcome, RefreshSession};
 use ticketing_app::{AppError, AuthFailure, AuthSession, RepoError, TokenError};
 use ticketing_domain::{FamilyId, Password, Role, SessionId, User};
 use uuid::Uuid;
 
-use crate::auth::{
-    access_token, expect_hash, expect_no_session, expect_session_start, expect_verify,
-};
+use crate::auth::{access_token, expect_hash, expect_no_session, expect_session_start};
 use crate::support::{Harness, carol, earlier, field_errors, gen_id, now};
 
 // ---- refresh -----------------------------------------------------------------------------
@@ -441,6 +439,16 @@ fn expect_password_hash(h: &mut Harness, user: &User) {
         .returning(|_| Ok("old-hash".to_owned()));
 }
 
+/// The old password is checked on the signed-in share of the hashing threads.
+fn expect_verify_signed_in(h: &mut Harness, password: &'static str, ok: bool) {
+    h.hasher.expect_verify().never();
+    h.hasher
+        .expect_verify_signed_in()
+        .withf(move |p: &Password, stored: &String| p.expose() == password && stored == "old-hash")
+        .times(1)
+        .returning(move |_, _| Ok(ok));
+}
+
 fn expect_no_password_change(h: &mut Harness) {
     h.hasher.expect_hash().never();
     h.users.expect_set_password().never();
@@ -456,7 +464,7 @@ async fn change_password_bumps_the_epoch_revokes_sessions_and_signs_in_again() {
         ..carol()
     };
     expect_password_hash(&mut h, &user);
-    expect_verify(&mut h, "old secret pass", Some("old-hash"), true);
+    expect_verify_signed_in(&mut h, "old secret pass", true);
     expect_hash(&mut h, "brand new secret", "new-hash");
     let mut seq = Sequence::new();
     // The store increments the epoch itself and says where it landed: 7, not 4 + 1, because
@@ -500,7 +508,7 @@ async fn change_password_with_a_wrong_old_password_changes_nothing() {
     let mut h = Harness::default();
     let user = carol();
     expect_password_hash(&mut h, &user);
-    expect_verify(&mut h, "not my password", Some("old-hash"), false);
+    expect_verify_signed_in(&mut h, "not my password", false);
     expect_no_password_change(&mut h);
     let app = h.build();
 
@@ -523,7 +531,7 @@ async fn change_password_applies_the_policy_to_the_new_password() {
     let mut h = Harness::default();
     let user = carol();
     expect_password_hash(&mut h, &user);
-    expect_verify(&mut h, "old secret pass", Some("old-hash"), true);
+    expect_verify_signed_in(&mut h, "old secret pass", true);
     expect_no_password_change(&mut h);
     let app = h.build();
 
@@ -546,7 +554,7 @@ async fn change_password_refuses_the_same_password() {
     let mut h = Harness::default();
     let user = carol();
     expect_password_hash(&mut h, &user);
-    expect_verify(&mut h, "old secret pass", Some("old-hash"), true);
+    expect_verify_signed_in(&mut h, "old secret pass", true);
     expect_no_password_change(&mut h);
     let app = h.build();
 
@@ -562,4 +570,39 @@ async fn change_password_refuses_the_same_password() {
         "new_password",
         &["must differ from the current password"],
     ));
+}
+
+// ---- end_sessions --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn end_sessions_moves_the_epoch_and_revokes_every_session() {
+    let mut h = Harness::default();
+    let user = carol();
+    let mut seq = Sequence::new();
+    let stored = User {
+        token_epoch: user.token_epoch + 1,
+        ..user.clone()
+    };
+    h.users
+        .expect_update_access()
+        .with(
+            eq(user.id),
+            eq(AccessChange {
+                role: None,
+                is_active: None,
+                revoke_tokens: true,
+            }),
+        )
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(move |_, _| Ok(AccessOutcome::Updated(stored.clone())));
+    h.sessions
+        .expect_revoke_user()
+        .with(eq(user.id), eq(None::<FamilyId>), eq(now()))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Ok(()));
+    let app = h.build();
+
+    app.end_sessions(user.id).await.unwrap();
 }
