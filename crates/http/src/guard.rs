@@ -99,8 +99,6 @@ impl PasswordGuard {
         let mine = self.attempts.record(&own);
         let from_address = self.attempts.record(&by_address);
         if mine.count >= self.limits.to_revoke {
-            // The sessions end: whoever held one must sign in again, and starts afresh.
-            self.attempts.reset(&own);
             return Err(Refusal::EndSessions);
         }
         if mine.count > self.limits.per_account {
@@ -114,6 +112,12 @@ impl PasswordGuard {
             shared: vec![by_address],
             delay: Duration::ZERO,
         })
+    }
+
+    /// Every session of `user` ended (after [`Refusal::EndSessions`]): whoever held one must
+    /// sign in again, and their password checks start afresh.
+    pub(crate) fn sessions_ended(&self, user: UserId) {
+        self.attempts.reset(&format!("recheck:{user}"));
     }
 
     /// The password was right: the attempt was no failure, and this key starts afresh.
@@ -238,6 +242,12 @@ mod tests {
             g.begin_recheck(user, "z").unwrap_err(),
             Refusal::EndSessions
         );
+        // Until the sessions are ended, every further attempt asks for it again.
+        assert_eq!(
+            g.begin_recheck(user, "z").unwrap_err(),
+            Refusal::EndSessions
+        );
+        g.sessions_ended(user);
         // Afresh after the sessions ended.
         let a = g.begin_recheck(user, "z").unwrap();
         g.succeeded(a);

@@ -80,6 +80,7 @@ pub async fn change_password(
         Ok(attempt) => attempt,
         Err(Refusal::EndSessions) => {
             state.app.end_sessions(caller.0.id).await?;
+            state.passwords.sessions_ended(caller.0.id);
             tracing::warn!(user = %caller.0.id, "too many wrong passwords on change-password: sessions ended");
             return Err(refused(Refusal::EndSessions));
         }
