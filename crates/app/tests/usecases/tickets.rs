@@ -228,6 +228,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
     assert_eq!(
         detail,
         TicketDetail {
+            allowed: ticketing_domain::policy::allowed(&carol.actor(), &expected),
             card: TicketCard {
                 ticket: expected,
                 owner: Arc::new(carol),
@@ -327,6 +328,7 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
     assert_eq!(
         detail,
         TicketDetail {
+            allowed: ticketing_domain::policy::allowed(&carol.actor(), &ticket),
             card: TicketCard {
                 ticket: ticket.clone(),
                 owner: Arc::new(carol.clone()),
