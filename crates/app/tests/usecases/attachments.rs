@@ -15,11 +15,11 @@ use ticketing_domain::{
 };
 use tokio::io::AsyncReadExt;
 
-use crate::support::{
+use crate::uploads::{entry, expect_signed, touch};
+use ticketing_app::testing::{
     Harness, alice, attachment, carol, dave, message, now, other_ticket_id, ticket_id, ticket_in,
     ticket_of,
 };
-use crate::uploads::{entry, expect_signed, touch};
 
 // ---- list_attachments --------------------------------------------------------------------
 

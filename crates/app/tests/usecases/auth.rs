@@ -10,7 +10,7 @@ use ticketing_domain::{
     Email, FamilyId, LoginName, Password, PersonName, Role, SessionId, User, UserId, Username,
 };
 
-use crate::support::{Harness, carol, field_errors, gen_id, now};
+use ticketing_app::testing::{Harness, carol, field_errors, gen_id, now};
 
 pub fn access_token() -> IssuedToken {
     IssuedToken {

@@ -12,7 +12,7 @@ use ticketing_domain::{
     Status, Ticket, User,
 };
 
-use crate::support::{
+use ticketing_app::testing::{
     Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, ticket_id, ticket_in,
     ticket_of,
 };

@@ -9,7 +9,7 @@ use ticketing_domain::{
     Email, FamilyId, LoginName, Password, PersonName, Role, User, UserId, Username,
 };
 
-use crate::support::{Harness, field_errors, gen_id, now, root};
+use ticketing_app::testing::{Harness, field_errors, gen_id, now, root};
 
 fn new_admin(password: &str) -> CreateUserInput {
     CreateUserInput {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::{
     access_token, expect_hash, expect_no_session, expect_session_start, expect_verify,
 };
-use crate::support::{Harness, carol, earlier, field_errors, gen_id, now};
+use ticketing_app::testing::{Harness, carol, earlier, field_errors, gen_id, now};
 
 // ---- refresh -----------------------------------------------------------------------------
 

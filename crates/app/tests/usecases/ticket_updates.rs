@@ -7,10 +7,10 @@ use ticketing_app::views::TicketDetail;
 use ticketing_app::{AppError, PatchInput, RepoError};
 use ticketing_domain::{Action, ChangeError, Priority, Refusal, Rule, Status, Ticket, Topic, User};
 
-use crate::support::{
+use crate::tickets::{assigned_ticket, entry, expect_update};
+use ticketing_app::testing::{
     Harness, alice, bob, carol, dave, field_errors, now, ticket_id, ticket_in, ticket_of,
 };
-use crate::tickets::{assigned_ticket, entry, expect_update};
 
 // ---- update_ticket -----------------------------------------------------------------------
 

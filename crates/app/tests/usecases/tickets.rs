@@ -14,7 +14,7 @@ use ticketing_domain::{
     listing::{Limit, Page, Scope, TicketQuery},
 };
 
-use crate::support::{
+use ticketing_app::testing::{
     Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, ticket_id, ticket_in,
     ticket_of,
 };

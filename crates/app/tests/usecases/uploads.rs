@@ -14,7 +14,7 @@ use ticketing_domain::{
     Refusal, Status, StoredFile, User,
 };
 
-use crate::support::{
+use ticketing_app::testing::{
     Harness, alice, carol, dave, gen_id, message, now, other_ticket_id, ticket_id, ticket_in,
     ticket_of,
 };

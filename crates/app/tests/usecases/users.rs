@@ -10,7 +10,7 @@ use ticketing_domain::{
 };
 use ticketing_domain::{Email, FamilyId, PersonName, Role, User, UserId};
 
-use crate::support::{Harness, alice, bob, carol, dave, now, root};
+use ticketing_app::testing::{Harness, alice, bob, carol, dave, now, root};
 
 fn expect_user(h: &mut Harness, user: &User) {
     let u = user.clone();
