@@ -419,33 +419,83 @@ pub fn field_errors(field: &str, messages: &[&str]) -> FieldErrors {
     )])
 }
 
-/// Puts fixtures into a store through its ports (panics when the store refuses).
+/// Puts fixtures into a store through its ports, as they are (panics when the store refuses).
 pub mod seed {
-    use ticketing_domain::{Action, ActivityEntry, ActivityId, Ticket, User};
+    use ticketing_domain::{
+        Action, ActivityEntry, ActivityId, Attachment, Message, Ticket, TicketId, User,
+    };
     use uuid::Uuid;
 
-    use crate::ports::{TicketRepository, UserRepository};
+    use super::Store;
+    use crate::ports::{
+        AttachmentRepository, MessageRepository, TicketEffect, TicketRepository, UserRepository,
+    };
 
-    /// Stores these users, each with the password hash `hash-of-<username>`.
-    pub async fn users<S: UserRepository + ?Sized>(store: &S, users: &[&User]) {
+    /// The password hash [`users`] stores for `user`.
+    pub fn hash_of(user: &User) -> String {
+        format!("hash-of-{}", user.username.as_str())
+    }
+
+    /// Stores these users, each with the password hash [`hash_of`] it.
+    pub async fn users<S: Store>(store: &S, users: &[&User]) {
         for user in users {
-            let hash = format!("hash-of-{}", user.username.as_str());
-            store.insert(user, &hash).await.unwrap();
+            UserRepository::insert(store, user, &hash_of(user))
+                .await
+                .unwrap();
         }
     }
 
-    /// Stores `ticket` as it is (version, counters and all), with a `created` entry whose id is
-    /// derived from the ticket's (so it never collides with the counting ids).
-    pub async fn ticket<S: TicketRepository + ?Sized>(store: &S, ticket: &Ticket) {
-        let created = ActivityEntry {
-            id: ActivityId::from_uuid(Uuid::from_u128(ticket.id.as_uuid().as_u128() ^ (1 << 127))),
+    /// The `created` entry [`ticket`] stores with a ticket: by its owner, at its creation, with
+    /// an id derived from the ticket's (never one of the counting ids).
+    pub fn created_entry(ticket: &Ticket) -> ActivityEntry {
+        ActivityEntry {
+            id: ActivityId::from_uuid(Uuid::from_u128(ticket.id.as_uuid().as_u128() | (1 << 127))),
             ticket_id: ticket.id,
             action: Action::Created,
             performed_by: ticket.owner,
             details: "Ticket created".to_owned(),
             internal: false,
             created_at: ticket.created_at,
-        };
-        store.create(ticket, &created).await.unwrap();
+        }
+    }
+
+    /// Stores `ticket` as it is (version, counters and all) with its [`created_entry`].
+    pub async fn ticket<S: Store>(store: &S, ticket: &Ticket) {
+        TicketRepository::create(store, ticket, &created_entry(ticket))
+            .await
+            .unwrap();
+    }
+
+    /// The ticket as stored, for an effect that leaves it as it is.
+    async fn unchanged<S: Store>(store: &S, id: TicketId) -> TicketEffect {
+        let ticket = TicketRepository::get(store, id).await.unwrap();
+        TicketEffect::Replace {
+            expected_version: ticket.version,
+            ticket,
+        }
+    }
+
+    /// Stores a message of a stored ticket, leaving the ticket (version, counters) as it is.
+    pub async fn message<S: Store>(store: &S, message: &Message) {
+        let effect = unchanged(store, message.ticket_id).await;
+        MessageRepository::add(store, message, &effect, &[])
+            .await
+            .unwrap();
+    }
+
+    /// Stores an attachment row of a stored ticket, leaving the ticket as it is.
+    pub async fn attachment<S: Store>(store: &S, attachment: &Attachment) {
+        let effect = unchanged(store, attachment.ticket_id).await;
+        AttachmentRepository::add(store, attachment, &effect, &[])
+            .await
+            .unwrap();
+    }
+
+    /// Appends entries to the log of a stored ticket, leaving the ticket as it is.
+    pub async fn log<S: Store>(store: &S, ticket: TicketId, entries: &[ActivityEntry]) {
+        let stored = TicketRepository::get(store, ticket).await.unwrap();
+        TicketRepository::update(store, &stored, stored.version, entries)
+            .await
+            .unwrap();
     }
 }
