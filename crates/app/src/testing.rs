@@ -34,7 +34,7 @@ use crate::ports::{
     AccessClaims, ActivityRepository, AttachmentRepository, HealthCheck, MessageRepository,
     MockActivityRepository, MockAttachmentRepository, MockBlobStore, MockClock, MockHealthCheck,
     MockIdGenerator, MockMessageRepository, MockPasswordHasher, MockSessionRepository,
-    MockTicketRepository, MockTokenService, MockUserRepository, SessionRepository,
+    MockTicketRepository, MockTokenService, MockUserRepository, SessionRepository, Store,
     TicketRepository, UserRepository,
 };
 use crate::{App, FieldErrors, Ports, Settings};
@@ -52,34 +52,6 @@ pub fn earlier() -> DateTime<Utc> {
 /// The `n`-th id the counting generator hands out (the first is `gen_id(1)`).
 pub fn gen_id(n: u128) -> Uuid {
     Uuid::from_u128(n)
-}
-
-/// A store that can stand in for every repository port and the health check (the database
-/// stores and `MemoryStore`). Cloned into each port.
-pub trait Store:
-    UserRepository
-    + TicketRepository
-    + MessageRepository
-    + AttachmentRepository
-    + ActivityRepository
-    + SessionRepository
-    + HealthCheck
-    + Clone
-    + 'static
-{
-}
-
-impl<T> Store for T where
-    T: UserRepository
-        + TicketRepository
-        + MessageRepository
-        + AttachmentRepository
-        + ActivityRepository
-        + SessionRepository
-        + HealthCheck
-        + Clone
-        + 'static
-{
 }
 
 /// Every port mocked; set expectations on the fields, then [`build`](Self::build) (or
@@ -147,7 +119,7 @@ impl Harness {
     /// The app over `store` for every repository port and the health check (the repository
     /// mocks of this harness must have no expectations), the mocks of the hasher, the token
     /// service and the blob store, the fixed clock and the counting ids.
-    pub fn build_on<S: Store>(self, store: &S) -> App {
+    pub fn build_on<S: Store + Clone + 'static>(self, store: &S) -> App {
         assemble(
             Repos {
                 users: Arc::new(store.clone()),
@@ -426,9 +398,9 @@ pub mod seed {
     };
     use uuid::Uuid;
 
-    use super::Store;
     use crate::ports::{
-        AttachmentRepository, MessageRepository, TicketEffect, TicketRepository, UserRepository,
+        AttachmentRepository, MessageRepository, Store, TicketEffect, TicketRepository,
+        UserRepository,
     };
 
     /// The password hash [`users`] stores for `user`.
