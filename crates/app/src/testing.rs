@@ -116,9 +116,10 @@ impl Harness {
         )
     }
 
-    /// The app over `store` for every repository port and the health check (the repository
-    /// mocks of this harness must have no expectations), the mocks of the hasher, the token
-    /// service and the blob store, the fixed clock and the counting ids.
+    /// The app over `store` for every repository port and the health check, the mocks of the
+    /// hasher, the token service and the blob store, the fixed clock and the counting ids. The
+    /// repository mocks of this harness are dropped here: an expectation set on them that wants
+    /// a call fails at once.
     pub fn build_on<S: Store + Clone + 'static>(self, store: &S) -> App {
         assemble(
             Repos {
