@@ -233,7 +233,7 @@ async fn purge_expired_sessions_deletes_sessions_expired_over_a_day_ago() {
     for s in [
         session(&carol, 1, now() - Duration::days(3)),
         session(&carol, 2, now() - Duration::days(1) - Duration::seconds(1)),
-        session(&carol, 3, now() - Duration::hours(23)),
+        session(&carol, 3, now() - Duration::days(1) + Duration::seconds(1)),
         session(&carol, 4, now() + Duration::days(1)),
     ] {
         SessionRepository::create(&store, &s).await.unwrap();

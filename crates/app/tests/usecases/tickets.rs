@@ -568,6 +568,39 @@ pub fn expect_update(
 
 // ---- delete_ticket -----------------------------------------------------------------------
 
+/// The soft-deleted state itself (marker, version, time) is not visible through the ports once
+/// deleted: checked on the write.
+#[tokio::test]
+async fn delete_ticket_writes_the_deleted_marker_at_now() {
+    let mut h = Harness::default();
+    let before = ticket_in(&carol(), Status::Closed);
+    h.ticket_is(&before, 1);
+    let after = Ticket {
+        deleted_at: Some(now()),
+        version: 4,
+        updated_at: now(),
+        ..before.clone()
+    };
+    expect_update(
+        &mut h,
+        after,
+        3,
+        vec![entry(
+            1,
+            before.id,
+            Action::Deleted,
+            &alice(),
+            "Ticket deleted",
+        )],
+        || Ok(()),
+    );
+    let app = h.build();
+
+    app.delete_ticket(&alice().actor(), before.id)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn delete_ticket_by_staff_soft_deletes_and_logs() {
     let store = MemoryStore::new();
