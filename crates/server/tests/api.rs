@@ -16,6 +16,7 @@ mod api {
     mod authz_matrix;
     mod concurrency;
     mod config;
+    mod leaks;
     mod lifecycle;
     mod limits;
     mod lists;

@@ -11,7 +11,7 @@ use ticketing_app::views::AttachmentView;
 use ticketing_app::{App, AppError, BlobError, RepoError, UploadInput, UploadPermit};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Attachment, AttachmentId, ChangeError, FileName, Message,
-    Refusal, Status, StoredFile, User,
+    Refusal, Rule, Status, StoredFile, User,
 };
 
 use crate::support::{
@@ -79,14 +79,40 @@ async fn authorize_upload_then_begin_upload_streams_with_the_size_limit() {
 #[tokio::test]
 async fn authorize_upload_to_a_visible_message_of_the_ticket() {
     let mut h = Harness::default();
+    h.ticket_is(&ticket_of(&carol()), 3);
+    let reply = message(0x3_0001, &alice(), false);
+    expect_message(&mut h, &reply, 1);
+    let own = message(0x3_0002, &carol(), false);
+    expect_message(&mut h, &own, 2);
+    let app = h.build();
+
+    app.authorize_upload(&carol().actor(), ticket_id(), Some(own.id))
+        .await
+        .unwrap();
+    app.authorize_upload(&alice().actor(), ticket_id(), Some(own.id))
+        .await
+        .unwrap();
+    app.authorize_upload(&alice().actor(), ticket_id(), Some(reply.id))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn authorize_upload_to_someone_elses_message_is_forbidden() {
+    let mut h = Harness::default();
     h.ticket_is(&ticket_of(&carol()), 1);
     let reply = message(0x3_0001, &alice(), false);
     expect_message(&mut h, &reply, 1);
+    nothing_stored(&mut h);
     let app = h.build();
 
-    app.authorize_upload(&carol().actor(), ticket_id(), Some(reply.id))
-        .await
-        .unwrap();
+    assert_err!(
+        app.authorize_upload(&carol().actor(), ticket_id(), Some(reply.id))
+            .await,
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::AttachingIsForAuthorOrStaff
+        )))
+    );
 }
 
 /// Expects nothing to be stored: no upload starts, no row, no file removed.

@@ -302,6 +302,19 @@ fn check_attachment_rules() {
         check_attachment(&agent(), &ticket(Status::Closed), Some(&elsewhere)),
         Err(ChangeError::MessageNotOnTicket)
     );
+    // Only the author or staff attach to a message: the owner may not attach to an agent's reply.
+    let reply = message(63, TICKET, AGENT, false);
+    let forbidden = Err(ChangeError::Refused(Refusal::Forbidden(
+        Rule::AttachingIsForAuthorOrStaff,
+    )));
+    assert_eq!(check_attachment(&owner(), &t, Some(&reply)), forbidden);
+    let new = new_attachment(70, "official-fix.exe");
+    assert_eq!(
+        add_attachment(&owner(), &t, new, Some(&reply), now(), ids()).map(drop),
+        forbidden
+    );
+    assert_eq!(check_attachment(&agent(), &t, Some(&reply)), Ok(()));
+    assert_eq!(check_attachment(&agent(), &t, Some(&public)), Ok(()));
 }
 
 #[test]
