@@ -268,7 +268,12 @@ impl Cursor {
         let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
         let key = if let Some(micros) = key.strip_prefix('t') {
             let micros: i64 = micros.parse().map_err(|_| CursorError::Malformed)?;
-            CursorKey::Time(DateTime::from_timestamp_micros(micros).ok_or(CursorError::Malformed)?)
+            let t = DateTime::from_timestamp_micros(micros).ok_or(CursorError::Malformed)?;
+            // A time no ticket can have would reach the database (PostgreSQL refuses it).
+            if !crate::time::in_stored_range(t) {
+                return Err(CursorError::Malformed);
+            }
+            CursorKey::Time(t)
         } else if let Some(rank) = key.strip_prefix('r') {
             let rank: i16 = rank.parse().map_err(|_| CursorError::Malformed)?;
             Priority::from_rank(rank).ok_or(CursorError::Malformed)?;
@@ -534,6 +539,8 @@ pub struct UserQuery {
 /// let text = encode_user_cursor("alice", id);
 /// assert_eq!(decode_user_cursor(&text), Ok(("alice".to_owned(), id)));
 /// assert_eq!(decode_user_cursor("garbage!"), Err(CursorError::Malformed));
+/// // A key no username has (here with NUL) is refused.
+/// assert_eq!(decode_user_cursor(&encode_user_cursor("a\0b", id)), Err(CursorError::Malformed));
 /// ```
 pub fn encode_user_cursor(key: &str, id: UserId) -> String {
     URL_SAFE_NO_PAD.encode(format!("u1|{}|{}", id.as_uuid().simple(), key))
@@ -553,6 +560,11 @@ pub fn decode_user_cursor(text: &str) -> Result<(String, UserId), CursorError> {
         return Err(CursorError::Malformed);
     };
     let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
+    // The key is checked like the username key it stands for (no NUL or other control character
+    // reaches the database).
+    if !crate::text::Username::could_be_key(key) {
+        return Err(CursorError::Malformed);
+    }
     Ok((key.to_owned(), UserId::from_uuid(id)))
 }
 
