@@ -140,7 +140,8 @@ impl TicketOrdering {
         }
     }
 
-    /// The cursor that continues after `ticket` in this ordering.
+    /// The cursor that continues after `ticket` in this ordering, in staff's view (see
+    /// [`TicketQuery::cursor_after`] for a query's own view).
     pub fn cursor_after(self, ticket: &Ticket) -> Cursor {
         let key = match self.key {
             SortKey::CreatedAt => CursorKey::Time(ticket.created_at),
@@ -440,9 +441,27 @@ pub struct TicketQuery {
     pub after: Option<Cursor>,
     /// Page size.
     pub limit: Limit,
+    /// A customer's list: `updated_at` orders by the last change customers can see
+    /// ([`Ticket::public_updated_at`]), so staff-only changes do not move tickets.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub public_view: bool,
 }
 
 impl TicketQuery {
+    /// The `updated_at` this query orders `ticket` by: the public one for a customer's list.
+    pub fn updated_at_of(&self, ticket: &Ticket) -> DateTime<Utc> {
+        ticket.updated_at_seen(!self.public_view)
+    }
+
+    /// The cursor that continues after `ticket` in this query's ordering and view.
+    pub fn cursor_after(&self, ticket: &Ticket) -> Cursor {
+        let mut cursor = self.ordering.cursor_after(ticket);
+        if self.ordering.key == SortKey::UpdatedAt {
+            cursor.key = CursorKey::Time(self.updated_at_of(ticket));
+        }
+        cursor
+    }
+
     /// The first page of `scope`, newest first, no filters.
     pub fn new(scope: Scope) -> Self {
         Self {
@@ -454,6 +473,7 @@ impl TicketQuery {
             ordering: TicketOrdering::default(),
             after: None,
             limit: Limit::default(),
+            public_view: false,
         }
     }
 

@@ -19,7 +19,7 @@ use crate::support::{
     Harness, alice, attachment, carol, dave, message, now, other_ticket_id, ticket_id, ticket_in,
     ticket_of,
 };
-use crate::uploads::{entry, expect_signed, touch};
+use crate::uploads::{entry, expect_signed, touch_for};
 
 // ---- list_attachments --------------------------------------------------------------------
 
@@ -283,7 +283,7 @@ fn expect_remove(
         .expect_remove()
         .withf(
             move |a: &AttachmentId, e: &TicketEffect, acts: &[ActivityEntry]| {
-                *a == id && *e == touch() && acts == activities.as_slice()
+                *a == id && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)

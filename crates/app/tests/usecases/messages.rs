@@ -147,6 +147,7 @@ fn touch(messages: u32, internal_notes: u32) -> TicketEffect {
         at: now(),
         messages,
         internal_notes,
+        public: internal_notes == 0,
     }
 }
 
@@ -240,6 +241,7 @@ async fn add_message_on_a_ticket_changed_by_a_clock_ahead_of_ours_keeps_times_in
         at: ahead,
         messages: 1,
         internal_notes: 0,
+        public: true,
     };
     expect_add(&mut h, message.clone(), effect, entries, || Ok(()));
     h.people(&[&carol]);
@@ -261,6 +263,8 @@ async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
         message_count: 3,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..resolved.clone()
     };
     expect_add(
@@ -303,6 +307,7 @@ async fn add_message_by_staff_on_a_resolved_ticket_does_not_reopen_it() {
             at: now(),
             messages: 1,
             internal_notes: 0,
+            public: true,
         },
         vec![entry(
             2,

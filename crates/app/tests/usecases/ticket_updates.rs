@@ -41,6 +41,8 @@ async fn update_ticket_by_staff_changes_status_and_priority_with_their_log() {
         priority: Priority::High,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -144,6 +146,8 @@ async fn update_ticket_sent_back_whole_by_the_owner_ignores_the_unchanged_assign
         topic: Topic::parse("VPN down again").unwrap(),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -190,6 +194,8 @@ async fn update_ticket_by_staff_assigns_an_agent() {
         assigned_to: Some(bob.id),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -229,6 +235,8 @@ async fn update_ticket_by_staff_unassigns() {
         assigned_to: None,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -346,6 +354,8 @@ async fn update_ticket_lets_the_owner_close_their_ticket() {
         closed_at: Some(now()),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -384,6 +394,8 @@ async fn update_ticket_lets_the_owner_reopen_their_resolved_ticket() {
         resolved_at: None,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -471,6 +483,7 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
     let second = Ticket {
         priority: Priority::High,
         version: 4,
+        public_version: 4,
         ..first.clone()
     };
     h.ticket_is(&first, 1);
@@ -484,6 +497,8 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
         status: Status::InProgress,
         version: 5,
         updated_at: now(),
+        public_version: 5,
+        public_updated_at: now(),
         ..second.clone()
     };
     expect_update(

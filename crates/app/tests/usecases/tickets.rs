@@ -50,10 +50,12 @@ fn open_tickets_query() -> TicketQuery {
     }
 }
 
-/// `TicketRepository::list` is asked once, with `scope`, and answers one assigned ticket.
-fn expect_list(h: &mut Harness, scope: Scope) {
+/// `TicketRepository::list` is asked once, with `scope` (in customers' view when
+/// `public_view`), and answers one assigned ticket.
+fn expect_list(h: &mut Harness, scope: Scope, public_view: bool) {
     let expected = TicketQuery {
         scope,
+        public_view,
         ..open_tickets_query()
     };
     h.tickets
@@ -80,7 +82,7 @@ async fn list(h: Harness, who: &User, kind: TicketListKind) -> ticketing_app::vi
 #[tokio::test]
 async fn list_tickets_all_for_a_customer_is_their_own_without_internal_notes() {
     let mut h = Harness::default();
-    expect_list(&mut h, Scope::OwnedBy(carol().id));
+    expect_list(&mut h, Scope::OwnedBy(carol().id), true);
 
     let page = list(h, &carol(), TicketListKind::All).await;
 
@@ -89,6 +91,8 @@ async fn list_tickets_all_for_a_customer_is_their_own_without_internal_notes() {
     assert_eq!(
         page.items,
         vec![TicketCard {
+            version: assigned_ticket().version,
+            updated_at: assigned_ticket().updated_at,
             ticket: assigned_ticket(),
             owner: Arc::new(carol()),
             assignee: Some(Arc::new(alice())),
@@ -100,7 +104,7 @@ async fn list_tickets_all_for_a_customer_is_their_own_without_internal_notes() {
 #[tokio::test]
 async fn list_tickets_all_for_staff_is_every_ticket_counting_internal_notes() {
     let mut h = Harness::default();
-    expect_list(&mut h, Scope::All);
+    expect_list(&mut h, Scope::All, false);
 
     let page = list(h, &alice(), TicketListKind::All).await;
 
@@ -112,7 +116,7 @@ async fn list_tickets_all_for_staff_is_every_ticket_counting_internal_notes() {
 async fn list_tickets_mine_is_owned_by_the_caller() {
     for who in [carol(), alice()] {
         let mut h = Harness::default();
-        expect_list(&mut h, Scope::OwnedBy(who.id));
+        expect_list(&mut h, Scope::OwnedBy(who.id), !who.role.is_staff());
 
         let page = list(h, &who, TicketListKind::Mine).await;
 
@@ -123,7 +127,7 @@ async fn list_tickets_mine_is_owned_by_the_caller() {
 #[tokio::test]
 async fn list_tickets_assigned_for_staff_is_assigned_to_the_caller() {
     let mut h = Harness::default();
-    expect_list(&mut h, Scope::AssignedTo(alice().id));
+    expect_list(&mut h, Scope::AssignedTo(alice().id), false);
 
     let page = list(h, &alice(), TicketListKind::Assigned).await;
 
@@ -187,9 +191,11 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         priority: Priority::High,
         created_at: now(),
         updated_at: now(),
+        public_updated_at: now(),
         resolved_at: None,
         closed_at: None,
         version: 1,
+        public_version: 1,
         message_count: 0,
         internal_note_count: 0,
         deleted_at: None,
@@ -229,6 +235,8 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         detail,
         TicketDetail {
             card: TicketCard {
+                version: expected.version,
+                updated_at: expected.updated_at,
                 ticket: expected,
                 owner: Arc::new(carol),
                 assignee: None,
@@ -328,6 +336,8 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
         detail,
         TicketDetail {
             card: TicketCard {
+                version: ticket.clone().version,
+                updated_at: ticket.clone().updated_at,
                 ticket: ticket.clone(),
                 owner: Arc::new(carol.clone()),
                 assignee: Some(Arc::new(alice.clone())),
@@ -443,6 +453,8 @@ async fn delete_ticket_by_staff_soft_deletes_and_logs() {
         deleted_at: Some(now()),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -495,6 +507,8 @@ async fn delete_ticket_retries_a_lost_race() {
             deleted_at: Some(now()),
             version: 4,
             updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
             ..before.clone()
         },
         3,

@@ -252,6 +252,15 @@ pub fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) 
     }
 }
 
+/// The `Touch` of a change logged as `activities`: public when customers see any of them.
+pub fn touch_for(activities: &[ActivityEntry]) -> TicketEffect {
+    let mut effect = touch();
+    if let TicketEffect::Touch { public, .. } = &mut effect {
+        *public = activities.iter().any(|a| !a.internal);
+    }
+    effect
+}
+
 pub fn touch() -> TicketEffect {
     TicketEffect::Touch {
         ticket_id: ticket_id(),
@@ -259,6 +268,7 @@ pub fn touch() -> TicketEffect {
         at: now(),
         messages: 0,
         internal_notes: 0,
+        public: true,
     }
 }
 
@@ -272,7 +282,7 @@ fn expect_add(
         .expect_add()
         .withf(
             move |a: &Attachment, e: &TicketEffect, acts: &[ActivityEntry]| {
-                *a == attachment && *e == touch() && acts == activities.as_slice()
+                *a == attachment && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)

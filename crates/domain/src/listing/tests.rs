@@ -394,6 +394,7 @@ fn a_new_query_is_the_default_first_page() {
             ordering: TicketOrdering::default(),
             after: None,
             limit: Limit::default(),
+            public_view: false,
         }
     );
 }

@@ -144,7 +144,154 @@ async fn crafted_cursors_are_refused(backend: Backend) {
     .assert_status(200);
 }
 
+/// What the customer observes of a ticket: ETag, version, updated_at.
+async fn seen(app: &TestApp, token: &str, id: &str) -> (String, i64, String) {
+    let res = app
+        .get(&format!("/api/v1/tickets/{id}/"), Some(token))
+        .await;
+    res.assert_status(200);
+    (
+        res.header("etag").unwrap().to_owned(),
+        res.body["version"].as_i64().unwrap(),
+        res.body["updated_at"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The topics of a list, in order, following every `next` link.
+async fn topics(app: &TestApp, token: &str, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = Some(path.to_owned());
+    while let Some(path) = next.take() {
+        let res = app.get(&path, Some(token)).await;
+        res.assert_status(200);
+        for t in res.body.as_array().unwrap() {
+            out.push(t["topic"].as_str().unwrap().to_owned());
+        }
+        next = res.header("link").and_then(|l| {
+            l.strip_prefix('<')
+                .and_then(|l| l.split_once('>'))
+                .map(|(u, _)| u.to_owned())
+        });
+    }
+    out
+}
+
+/// Defect 5: staff-only changes (an internal note, a file attached to it) change nothing a
+/// customer observes: ETag, version, updated_at, If-Match, ordering by updated_at. Staff keep
+/// optimistic concurrency on every change.
+async fn internal_notes_are_invisible_to_customers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let agent = app.staff("agent1", Role::Agent).await;
+    let older = app.ticket(&carol.access, "Older").await;
+    let id = older["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.ticket(&carol.access, "Newer").await;
+    let before = seen(&app, &carol.access, &id).await;
+    assert_eq!(before.0, "\"1\"");
+    let by_update = "/api/v1/my-tickets/?ordering=-updated_at&limit=1";
+    let all_by_update = "/api/v1/tickets/?ordering=-updated_at&limit=1";
+    assert_eq!(
+        topics(&app, &carol.access, by_update).await,
+        ["Newer", "Older"]
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let note = app.message(&agent.access, &id, "Known outage", true).await;
+    app.upload(
+        &agent.access,
+        &id,
+        "trace.txt",
+        "text/plain",
+        b"trace".to_vec(),
+        Some(note["id"].as_str().unwrap()),
+    )
+    .await
+    .assert_status(201);
+
+    // The customer sees nothing move.
+    assert_eq!(seen(&app, &carol.access, &id).await, before);
+    assert_eq!(
+        topics(&app, &carol.access, by_update).await,
+        ["Newer", "Older"]
+    );
+    assert_eq!(
+        topics(&app, &carol.access, all_by_update).await,
+        ["Newer", "Older"]
+    );
+    let listed = app.get("/api/v1/my-tickets/", Some(&carol.access)).await;
+    let card = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(card["version"], before.1);
+    assert_eq!(card["updated_at"], before.2.as_str());
+    assert_eq!(card["message_count"], 0);
+    // Staff see every change, and their list order follows it.
+    let staff = seen(&app, &agent.access, &id).await;
+    assert_eq!(staff.0, "\"3\"");
+    assert_ne!(staff.2, before.2);
+    assert_eq!(
+        topics(&app, &agent.access, all_by_update).await,
+        ["Older", "Newer"]
+    );
+
+    // The customer's old ETag still matches; the answer shows the customer's next version.
+    let path = format!("/api/v1/tickets/{id}/");
+    let res = fetch(
+        app.request(reqwest::Method::PATCH, &path, Some(&carol.access))
+            .header("if-match", before.0.as_str())
+            .json(&serde_json::json!({"topic": "Older, edited"})),
+    )
+    .await;
+    res.assert_status(200);
+    assert_eq!(res.header("etag"), Some("\"2\""));
+    assert_eq!(res.body["version"], 2);
+    // Staff keep optimistic concurrency on the full version.
+    let res = fetch(
+        app.request(reqwest::Method::PATCH, &path, Some(&agent.access))
+            .header("if-match", staff.0.as_str())
+            .json(&serde_json::json!({"priority": "high"})),
+    )
+    .await;
+    res.assert_problem(412, "precondition_failed");
+    assert!(
+        res.body["detail"].as_str().unwrap().contains("version 4"),
+        "{}",
+        res.text()
+    );
+    // A stale customer ETag names the customer's version in the 412.
+    let res = fetch(
+        app.request(reqwest::Method::PATCH, &path, Some(&carol.access))
+            .header("if-match", before.0.as_str())
+            .json(&serde_json::json!({"topic": "Older, again"})),
+    )
+    .await;
+    res.assert_problem(412, "precondition_failed");
+    assert!(
+        res.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("version 2, not 1"),
+        "{}",
+        res.text()
+    );
+    // A public reply is a change the customer sees.
+    app.message(&agent.access, &id, "Fixed now", false).await;
+    let after = seen(&app, &carol.access, &id).await;
+    assert_eq!(after.0, "\"3\"");
+    assert_eq!(
+        topics(&app, &carol.access, by_update).await,
+        ["Older, edited", "Newer"]
+    );
+}
+
 backend_tests!(
     attaching_to_another_persons_message,
-    crafted_cursors_are_refused
+    crafted_cursors_are_refused,
+    internal_notes_are_invisible_to_customers
 );
