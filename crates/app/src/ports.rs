@@ -225,6 +225,31 @@ pub trait ActivityRepository: Send + Sync {
     ) -> Result<Vec<ActivityEntry>, RepoError>;
 }
 
+/// A whole store: every repository port plus the health check, as the database stores (and the
+/// in-memory fake of `ticketing-store-contract`) implement them. The contract suite and the test
+/// harness (`testing`, feature `mock`) take one.
+pub trait Store:
+    UserRepository
+    + TicketRepository
+    + MessageRepository
+    + AttachmentRepository
+    + ActivityRepository
+    + SessionRepository
+    + HealthCheck
+{
+}
+
+impl<T> Store for T where
+    T: UserRepository
+        + TicketRepository
+        + MessageRepository
+        + AttachmentRepository
+        + ActivityRepository
+        + SessionRepository
+        + HealthCheck
+{
+}
+
 /// One refresh token. Only its SHA-256 hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshSession {

@@ -183,6 +183,7 @@ impl App {
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok(TicketDetail {
+            allowed: policy::allowed(actor, &ticket),
             card: card(actor, ticket, &people)?,
             messages,
             attachments: attachment_views,

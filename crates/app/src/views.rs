@@ -68,6 +68,8 @@ pub struct TicketDetail {
     pub attachments: Vec<AttachmentView>,
     /// The activity log, newest first.
     pub activities: Vec<ActivityView>,
+    /// What the caller may do to the ticket now: [`ticketing_domain::policy::allowed`].
+    pub allowed: ticketing_domain::policy::Allowed,
 }
 
 /// One page of tickets.
