@@ -96,9 +96,10 @@ pub trait UserRepository: Send + Sync {
 /// How a write that adds to a ticket (a message, an attachment) changes the ticket row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketEffect {
-    /// Bump the version by one, set `updated_at`, add the counter deltas. The ticket must still
-    /// exist, not be deleted and still be in `status` (the status the change was computed from,
-    /// never `closed`), else the whole write fails with `Stale`.
+    /// Bump the version by one, set `updated_at`, add the counter deltas; when `public`, bump
+    /// `public_version` and set `public_updated_at` too. The ticket must still exist, not be
+    /// deleted and still be in `status` (the status the change was computed from, never
+    /// `closed`), else the whole write fails with `Stale`.
     Touch {
         /// The ticket.
         ticket_id: TicketId,
@@ -110,6 +111,8 @@ pub enum TicketEffect {
         messages: u32,
         /// Added internal notes (0 or 1).
         internal_notes: u32,
+        /// Whether customers see the change (the domain decided: its public version moved).
+        public: bool,
     },
     /// Replace every mutable column with this state if the stored version is still
     /// `expected_version`, else the whole write fails with `Stale`.

@@ -69,6 +69,7 @@ pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
             internal_notes: after
                 .internal_note_count
                 .saturating_sub(before.internal_note_count),
+            public: after.public_version != before.public_version,
         }
     } else {
         TicketEffect::Replace {
@@ -86,6 +87,8 @@ impl App {
         kind: TicketListKind,
         mut query: TicketQuery,
     ) -> Result<TicketPage, AppError> {
+        // Customers' lists order by the changes they can see.
+        query.public_view = !policy::sees_internal(actor);
         query.scope = match kind {
             TicketListKind::All if actor.is_staff() => Scope::All,
             TicketListKind::All | TicketListKind::Mine => Scope::OwnedBy(actor.id),
@@ -260,15 +263,15 @@ impl App {
         if_match: Option<i64>,
     ) -> Result<TicketDetail, AppError> {
         let mut assignee: Option<Assignee> = None;
+        // `if_match` names the version the caller sees: customers compare with the version of
+        // the changes they can see, so a staff-only change is never a precondition failure.
+        let sees_internal = policy::sees_internal(actor);
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
             if let Some(expected) = if_match {
-                if expected != ticket.version {
-                    return Err(AppError::PreconditionFailed {
-                        expected,
-                        current: ticket.version,
-                    }
-                    .into());
+                let current = ticket.version_seen(sees_internal);
+                if expected != current {
+                    return Err(AppError::PreconditionFailed { expected, current }.into());
                 }
             }
             let assigned_to = match input.assigned_to {
@@ -313,11 +316,15 @@ impl App {
                         .get(id)
                         .await
                         .map_err(|e| not_found(e, "ticket"))?;
-                    Err(AppError::PreconditionFailed {
-                        expected: ticket.version,
-                        current: current.version,
+                    let (expected, current) = (
+                        ticket.version_seen(sees_internal),
+                        current.version_seen(sees_internal),
+                    );
+                    if expected == current {
+                        // Only a change the caller cannot see came in between: recompute.
+                        return Err(Attempt::of_write(RepoError::Stale, "ticket"));
                     }
-                    .into())
+                    Err(AppError::PreconditionFailed { expected, current }.into())
                 }
                 Err(e) => Err(Attempt::of_write(e, "ticket")),
             }
@@ -440,8 +447,11 @@ impl App {
 fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {
     let owner: Arc<User> = people.get(ticket.owner)?;
     let assignee = ticket.assigned_to.map(|a| people.get(a)).transpose()?;
+    let sees_internal = policy::sees_internal(actor);
     Ok(TicketCard {
-        message_count: ticket.visible_message_count(policy::sees_internal(actor)),
+        message_count: ticket.visible_message_count(sees_internal),
+        version: ticket.version_seen(sees_internal),
+        updated_at: ticket.updated_at_seen(sees_internal),
         owner,
         assignee,
         ticket,

@@ -17,6 +17,11 @@ pub struct TicketCard {
     pub assignee: Option<Arc<User>>,
     /// Messages the caller sees (public ones; plus internal notes for staff).
     pub message_count: u32,
+    /// The version the caller sees (and sends back in `If-Match`): every change for staff, the
+    /// changes customers can see for customers.
+    pub version: i64,
+    /// The last change the caller sees, like `version`.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An attachment with its uploader and a signed download token for the caller.

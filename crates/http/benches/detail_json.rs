@@ -84,6 +84,8 @@ fn detail() -> TicketDetail {
         .collect();
     TicketDetail {
         card: TicketCard {
+            version: ticket.version,
+            updated_at: ticket.updated_at,
             ticket,
             owner,
             assignee: Some(agent),

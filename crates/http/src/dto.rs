@@ -157,7 +157,8 @@ pub struct TicketDto {
     /// Opened at.
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
-    /// Last change of any kind.
+    /// Last change the caller can see: of any kind for staff; for customers, the last change
+    /// customers can see (internal notes and their files do not count).
     #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// Set while resolved (and kept when closed after resolving).
@@ -168,7 +169,8 @@ pub struct TicketDto {
     pub closed_at: Option<DateTime<Utc>>,
     /// Messages the caller can see.
     pub message_count: u32,
-    /// Grows with every change; the `ETag`.
+    /// Grows with every change the caller can see (for customers: not with internal notes and
+    /// their files); the `ETag`.
     pub version: i64,
 }
 
@@ -186,11 +188,11 @@ impl From<&TicketCard> for TicketDto {
             priority: t.priority.as_str(),
             priority_display: t.priority.display(),
             created_at: t.created_at,
-            updated_at: t.updated_at,
+            updated_at: c.updated_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
             message_count: c.message_count,
-            version: t.version,
+            version: c.version,
         }
     }
 }

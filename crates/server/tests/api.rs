@@ -17,6 +17,7 @@ mod api {
     mod bruteforce;
     mod concurrency;
     mod config;
+    mod leaks;
     mod lifecycle;
     mod limits;
     mod lists;

@@ -87,6 +87,7 @@ macro_rules! __contract_cases {
             case_timestamps_round_trip,
             case_unicode_round_trip,
             case_pagination_every_ordering,
+            case_public_view_orders_by_what_customers_see,
             case_pagination_stable_under_inserts,
             case_filters_and_totals,
             case_totals_stay_exact,

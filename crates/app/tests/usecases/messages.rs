@@ -174,6 +174,7 @@ fn touch(messages: u32, internal_notes: u32) -> TicketEffect {
         at: now(),
         messages,
         internal_notes,
+        public: internal_notes == 0,
     }
 }
 
@@ -240,6 +241,8 @@ async fn add_message_touches_the_ticket_and_counts_one_message() {
             message_count: 3,
             version: 4,
             updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
             ..before.clone()
         }
     );
@@ -282,6 +285,7 @@ async fn add_message_on_a_ticket_changed_by_a_clock_ahead_of_ours_keeps_times_in
         at: ahead,
         messages: 1,
         internal_notes: 0,
+        public: true,
     };
     expect_add(&mut h, message.clone(), effect, entries, || Ok(()));
     h.people(&[&carol]);
@@ -308,6 +312,8 @@ async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
             message_count: 3,
             version: 4,
             updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
             ..resolved.clone()
         }
     );
@@ -342,6 +348,8 @@ async fn add_message_by_staff_on_a_resolved_ticket_does_not_reopen_it() {
             message_count: 3,
             version: 4,
             updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
             ..resolved.clone()
         }
     );
@@ -369,6 +377,7 @@ async fn add_message_by_staff_as_an_internal_note_counts_a_note() {
             internal_note_count: 2,
             version: 4,
             updated_at: now(),
+            // Customers' version and time stay: they do not see the note.
             ..before.clone()
         }
     );

@@ -76,6 +76,8 @@ async fn update_ticket_by_staff_changes_status_and_priority_with_their_log() {
         priority: Priority::High,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
 
@@ -175,6 +177,8 @@ async fn update_ticket_sent_back_whole_by_the_owner_ignores_the_unchanged_assign
         topic: Topic::parse("VPN down again").unwrap(),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -214,6 +218,8 @@ async fn update_ticket_by_staff_assigns_an_agent() {
         assigned_to: Some(bob.id),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
 
@@ -250,6 +256,8 @@ async fn update_ticket_by_staff_unassigns() {
         assigned_to: None,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -366,6 +374,8 @@ async fn update_ticket_lets_the_owner_close_their_ticket() {
         closed_at: Some(now()),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
 
@@ -399,6 +409,8 @@ async fn update_ticket_lets_the_owner_reopen_their_resolved_ticket() {
         resolved_at: None,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
 
@@ -482,6 +494,7 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
     let second = Ticket {
         priority: Priority::High,
         version: 4,
+        public_version: 4,
         ..first.clone()
     };
     h.ticket_is(&first, 1);
@@ -495,6 +508,8 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
         status: Status::InProgress,
         version: 5,
         updated_at: now(),
+        public_version: 5,
+        public_updated_at: now(),
         ..second.clone()
     };
     expect_update(

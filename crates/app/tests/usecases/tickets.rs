@@ -123,6 +123,8 @@ async fn list_tickets_all_for_a_customer_is_their_own_without_internal_notes() {
     assert_eq!(
         page.items,
         vec![TicketCard {
+            version: assigned_ticket().version,
+            updated_at: assigned_ticket().updated_at,
             ticket: assigned_ticket(),
             owner: Arc::new(carol()),
             assignee: Some(Arc::new(alice())),
@@ -201,6 +203,60 @@ async fn list_tickets_assigned_for_staff_is_assigned_to_the_caller() {
     assert_eq!((nothing.total, nothing.items.len()), (0, 0));
 }
 
+/// Customers' lists are asked in their view (ordered by the changes they see), staff's not.
+#[tokio::test]
+async fn list_tickets_asks_for_customers_lists_in_their_public_view() {
+    for (who, kind, public_view) in [
+        (carol(), TicketListKind::All, true),
+        (carol(), TicketListKind::Mine, true),
+        (alice(), TicketListKind::All, false),
+        (alice(), TicketListKind::Mine, false),
+        (alice(), TicketListKind::Assigned, false),
+    ] {
+        let mut h = Harness::default();
+        h.tickets
+            .expect_list()
+            .withf(move |q: &TicketQuery| q.public_view == public_view)
+            .times(1)
+            .returning(|_| {
+                Ok(Page {
+                    items: Vec::new(),
+                    total: 0,
+                    next: None,
+                })
+            });
+
+        list(h, &who, kind).await;
+    }
+}
+
+/// A staff-only change (an internal note) moved the full version and time, not the public
+/// ones: the owner's card shows the public ones, staff's the full ones.
+#[tokio::test]
+async fn list_tickets_shows_customers_only_the_changes_they_see() {
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol(), &alice()]).await;
+    let noted = Ticket {
+        version: 4,
+        updated_at: now(),
+        internal_note_count: 2,
+        ..assigned_ticket()
+    };
+    seed::ticket(&store, &noted).await;
+
+    let theirs = list_on(&store, &carol(), TicketListKind::All, open_tickets_query()).await;
+    let staff = list_on(&store, &alice(), TicketListKind::All, open_tickets_query()).await;
+
+    assert_eq!(
+        (theirs.items[0].version, theirs.items[0].updated_at),
+        (3, earlier())
+    );
+    assert_eq!(
+        (staff.items[0].version, staff.items[0].updated_at),
+        (4, now())
+    );
+}
+
 #[tokio::test]
 async fn list_tickets_assigned_is_forbidden_to_customers() {
     let mut h = Harness::default();
@@ -260,9 +316,11 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         priority: Priority::High,
         created_at: now(),
         updated_at: now(),
+        public_updated_at: now(),
         resolved_at: None,
         closed_at: None,
         version: 1,
+        public_version: 1,
         message_count: 0,
         internal_note_count: 0,
         deleted_at: None,
@@ -290,6 +348,8 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         .unwrap();
 
     let card = TicketCard {
+        version: expected.version,
+        updated_at: expected.updated_at,
         ticket: expected.clone(),
         owner: Arc::new(carol.clone()),
         assignee: None,
@@ -452,6 +512,8 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
         TicketDetail {
             allowed: ticketing_domain::policy::allowed(&carol.actor(), &ticket),
             card: TicketCard {
+                version: ticket.clone().version,
+                updated_at: ticket.clone().updated_at,
                 ticket: ticket.clone(),
                 owner: Arc::new(carol.clone()),
                 assignee: Some(Arc::new(alice.clone())),
@@ -586,6 +648,8 @@ async fn delete_ticket_writes_the_deleted_marker_at_now() {
         deleted_at: Some(now()),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -678,6 +742,8 @@ async fn delete_ticket_retries_a_lost_race() {
             deleted_at: Some(now()),
             version: 4,
             updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
             ..before.clone()
         },
         3,

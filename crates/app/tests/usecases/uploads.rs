@@ -15,7 +15,7 @@ use ticketing_app::views::AttachmentView;
 use ticketing_app::{App, AppError, BlobError, RepoError, UploadInput, UploadPermit};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Attachment, AttachmentId, ChangeError, FileName, Message,
-    Refusal, Status, StoredFile, User,
+    Refusal, Rule, Status, StoredFile, User,
 };
 
 use ticketing_app::testing::{
@@ -96,12 +96,37 @@ async fn authorize_upload_then_begin_upload_streams_with_the_size_limit() {
 #[tokio::test]
 async fn authorize_upload_to_a_visible_message_of_the_ticket() {
     let reply = message(0x3_0001, &alice(), false);
-    let store = store_with(&[&reply]).await;
+    let own = message(0x3_0002, &carol(), false);
+    let store = store_with(&[&reply, &own]).await;
     let app = Harness::default().build_on(&store);
 
-    app.authorize_upload(&carol().actor(), ticket_id(), Some(reply.id))
+    app.authorize_upload(&carol().actor(), ticket_id(), Some(own.id))
         .await
         .unwrap();
+    app.authorize_upload(&alice().actor(), ticket_id(), Some(own.id))
+        .await
+        .unwrap();
+    app.authorize_upload(&alice().actor(), ticket_id(), Some(reply.id))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn authorize_upload_to_someone_elses_message_is_forbidden() {
+    let mut h = Harness::default();
+    h.ticket_is(&ticket_of(&carol()), 1);
+    let reply = message(0x3_0001, &alice(), false);
+    expect_message(&mut h, &reply, 1);
+    nothing_stored(&mut h);
+    let app = h.build();
+
+    assert_err!(
+        app.authorize_upload(&carol().actor(), ticket_id(), Some(reply.id))
+            .await,
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::AttachingIsForAuthorOrStaff
+        )))
+    );
 }
 
 /// Expects nothing to be stored: no upload starts, no row, no file removed.
@@ -241,6 +266,15 @@ pub fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) 
     }
 }
 
+/// The `Touch` of a change logged as `activities`: public when customers see any of them.
+pub fn touch_for(activities: &[ActivityEntry]) -> TicketEffect {
+    let mut effect = touch();
+    if let TicketEffect::Touch { public, .. } = &mut effect {
+        *public = activities.iter().any(|a| !a.internal);
+    }
+    effect
+}
+
 pub fn touch() -> TicketEffect {
     TicketEffect::Touch {
         ticket_id: ticket_id(),
@@ -248,6 +282,7 @@ pub fn touch() -> TicketEffect {
         at: now(),
         messages: 0,
         internal_notes: 0,
+        public: true,
     }
 }
 
@@ -261,7 +296,7 @@ fn expect_add(
         .expect_add()
         .withf(
             move |a: &Attachment, e: &TicketEffect, acts: &[ActivityEntry]| {
-                *a == attachment && *e == touch() && acts == activities.as_slice()
+                *a == attachment && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)
@@ -323,6 +358,8 @@ async fn commit_upload_records_the_attachment_and_keeps_the_file() {
         Ticket {
             version: 4,
             updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
             ..ticket_of(&carol)
         }
     );
