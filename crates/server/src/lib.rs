@@ -53,6 +53,7 @@ pub fn http_config(settings: &Settings) -> HttpConfig {
         auth_rate_per_minute: settings.limits.auth_requests_per_minute,
         login_failures_per_account: settings.limits.login_failures_per_account,
         trust_forwarded_for: settings.limits.trust_forwarded_for,
+        writes_per_minute: settings.limits.writes_per_minute,
         refresh_ttl_secs: i64::try_from(settings.auth.refresh_ttl.as_secs()).unwrap_or(i64::MAX),
         workers: if settings.server.workers == 0 {
             defaults.workers

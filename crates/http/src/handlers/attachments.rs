@@ -73,6 +73,7 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
         (status = 409, description = "The ticket is closed (`ticket_closed`)"),
         (status = 413, description = "The file exceeds the size limit"),
         (status = 415, description = "Not multipart/form-data"),
+        (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
     )
 )]
 pub async fn upload(
@@ -102,6 +103,7 @@ pub async fn upload(
         return Err(AppError::PayloadTooLarge { limit }.into());
     }
     let actor = caller.actor();
+    state.count_write(actor.id)?;
     let ticket_id = TicketId::from_uuid(path.into_inner());
     state.app.authorize_upload(&actor, ticket_id, None).await?;
     let mut multipart = Multipart::new(req.headers(), payload);

@@ -49,6 +49,7 @@ pub async fn list(
         (status = 409, description = "The ticket is closed (`ticket_closed`)"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
     )
 )]
 pub async fn create(
@@ -57,6 +58,7 @@ pub async fn create(
     path: web::Path<Uuid>,
     body: JsonObject<MessageCreateRequest>,
 ) -> ApiResult<HttpResponse> {
+    state.count_write(caller.actor().id)?;
     let (text, internal) = body.into_inner().try_into_domain()?;
     let id = TicketId::from_uuid(path.into_inner());
     let message = state

@@ -78,6 +78,8 @@ settings! {
             check at_least_one;
         /// Take the client address from the last X-Forwarded-For entry (only behind a proxy).
         trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
+        /// Writes (new tickets, messages, uploads) per user per minute.
+        writes_per_minute: u32 = "60", env "TICKETING_WRITES_PER_MINUTE", check at_least_one;
     }
     /// Attachment files.
     attachments: AttachmentsSettings {
@@ -86,6 +88,8 @@ settings! {
         /// Largest attachment.
         max_upload: ByteSize = "25MiB", env "TICKETING_MAX_UPLOAD_BYTES",
             was "max_upload_bytes";
+        /// Total size of the attachments each user may have stored.
+        upload_quota: ByteSize = "1GiB", env "TICKETING_UPLOAD_QUOTA";
         /// Lifetime of signed download links.
         download_ttl: Duration = "15m", env "TICKETING_DOWNLOAD_TTL", check at_least_a_second;
         /// Orphan files younger than this survive the start-up sweep.
