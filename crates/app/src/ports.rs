@@ -205,6 +205,10 @@ pub trait AttachmentRepository: Send + Sync {
         activities: &[ActivityEntry],
     ) -> Result<(), RepoError>;
 
+    /// The total size in bytes of the attachments `user` uploaded that are still stored (what
+    /// counts against the upload quota).
+    async fn bytes_uploaded_by(&self, user: UserId) -> Result<u64, RepoError>;
+
     /// Every storage key that has a row (for sweeping orphan files at start-up).
     async fn storage_keys(&self) -> Result<HashSet<String>, RepoError>;
 }

@@ -53,7 +53,12 @@ pub struct Harness {
 impl Harness {
     /// The app over these mocks, a clock that always says `now()` and ids `gen_id(1)`,
     /// `gen_id(2)`, ... in the order they are asked for.
-    pub fn build(self) -> App {
+    pub fn build(mut self) -> App {
+        // Nobody is near the upload quota unless a test says otherwise (earlier expectations
+        // match first).
+        self.attachments
+            .expect_bytes_uploaded_by()
+            .returning(|_| Ok(0));
         let mut clock = MockClock::new();
         clock.expect_now().returning(now);
         let mut ids = MockIdGenerator::new();

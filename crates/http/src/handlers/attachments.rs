@@ -71,7 +71,7 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 404, description = "No such ticket, or not visible to the caller"),
         (status = 409, description = "The ticket is closed (`ticket_closed`)"),
-        (status = 413, description = "The file exceeds the size limit"),
+        (status = 413, description = "The file exceeds the size limit, or the uploader's storage quota (the problem says how much is used)"),
         (status = 415, description = "Not multipart/form-data"),
         (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
     )
@@ -240,9 +240,12 @@ async fn stream_file(
         writer
             .write(&chunk)
             .await
-            .map_err(|e| ApiError::from(AppError::from(e)))?;
+            .map_err(|e| ApiError::from(state.app.upload_failed(permit, e)))?;
     }
-    Ok(writer.finish().await.map_err(AppError::from)?)
+    Ok(writer
+        .finish()
+        .await
+        .map_err(|e| state.app.upload_failed(permit, e))?)
 }
 
 /// Remove an attachment (its uploader or staff); the stored file is removed too.

@@ -99,6 +99,13 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     assert_same(&attachments(s).list(t.id, true).await.unwrap(), &everything);
     let keys = attachments(s).storage_keys().await.unwrap();
     assert_eq!(keys.len(), 3);
+    // The upload quota counts the stored sizes of each uploader (above 2^32 too).
+    let owner_bytes = attachments(s).bytes_uploaded_by(owner.id).await.unwrap();
+    assert_eq!(owner_bytes, a1.file.size + a2.file.size);
+    let agent_bytes = attachments(s).bytes_uploaded_by(agent.id).await.unwrap();
+    assert_eq!(agent_bytes, a3.file.size);
+    let nobody = ticketing_domain::UserId::from_uuid(new_id());
+    assert_eq!(attachments(s).bytes_uploaded_by(nobody).await.unwrap(), 0);
     assert!(keys.contains(&a1.file.storage_key) && keys.contains(&a3.file.storage_key));
 
     let before = tickets(s).get(t.id).await.unwrap();
@@ -140,6 +147,10 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
         Err(RepoError::NotFound)
     ));
     assert_eq!(attachments(s).storage_keys().await.unwrap().len(), 2);
+    assert_eq!(
+        attachments(s).bytes_uploaded_by(owner.id).await.unwrap(),
+        a1.file.size
+    );
     assert_eq!(
         tickets(s).get(t.id).await.unwrap().version,
         before.version + 1

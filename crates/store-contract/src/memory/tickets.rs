@@ -9,7 +9,7 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketOrdering, TicketQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId,
+    ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId, UserId,
 };
 use uuid::Uuid;
 
@@ -307,6 +307,15 @@ impl AttachmentRepository for MemoryStore {
         s.apply_effect(effect);
         s.append(activities);
         Ok(())
+    }
+
+    async fn bytes_uploaded_by(&self, user: UserId) -> Result<u64, RepoError> {
+        let s = self.state()?;
+        Ok(s.attachments
+            .values()
+            .filter(|a| a.uploaded_by == user)
+            .map(|a| a.file.size)
+            .sum())
     }
 
     async fn storage_keys(&self) -> Result<HashSet<String>, RepoError> {

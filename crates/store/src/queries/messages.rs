@@ -3,12 +3,16 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{
     ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect,
 };
-use ticketing_domain::{ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId};
+use ticketing_domain::{
+    ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId, UserId,
+};
 
 use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{DATABASE, Db, Store, error};
@@ -143,6 +147,17 @@ impl AttachmentRepository for Store {
             }
             apply_effect(c, &effect)?;
             append_activities(c, &entries)
+        })
+        .await
+    }
+
+    async fn bytes_uploaded_by(&self, user: UserId) -> Result<u64, RepoError> {
+        self.read(move |c| {
+            let total: i64 = attachments::table
+                .filter(attachments::uploaded_by.eq(DbId::from(user)))
+                .select(sql::<BigInt>("CAST(COALESCE(SUM(size), 0) AS BIGINT)"))
+                .get_result(c)?;
+            Ok(u64::try_from(total).unwrap_or_default())
         })
         .await
     }
