@@ -1,5 +1,6 @@
 //! Attachments: authorize, stream to the blob store, commit the row; list, download, remove.
 
+use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
     Actor, AttachmentId, ChangeError, FileName, MessageId, NewAttachment, StoredFile, TicketId,
     change, policy,
@@ -187,22 +188,31 @@ impl App {
         .await
     }
 
-    /// A ticket's attachments the caller may see, oldest first.
+    /// A page of a ticket's attachments the caller may see.
     pub async fn list_attachments(
         &self,
         actor: &Actor,
         ticket_id: TicketId,
-    ) -> Result<Vec<AttachmentView>, AppError> {
+        query: TimelineQuery,
+    ) -> Result<Page<AttachmentView>, AppError> {
         let ticket = self.visible_ticket(actor, ticket_id).await?;
-        let list = self
+        let page = self
             .ports
             .attachments
-            .list(ticket.id, policy::sees_internal(actor))
+            .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;
-        let people = self.people(list.iter().map(|a| a.uploaded_by)).await?;
-        list.into_iter()
-            .map(|a| self.attachment_view(actor, a, &people))
-            .collect()
+        let people = self
+            .people(page.items.iter().map(|a| a.uploaded_by))
+            .await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|a| self.attachment_view(actor, a, &people))
+                .collect::<Result<Vec<_>, _>>()?,
+            total: page.total,
+            next: page.next,
+        })
     }
 
     async fn visible_attachment(

@@ -92,6 +92,7 @@ fn detail() -> TicketDetail {
         messages,
         attachments: Vec::new(),
         activities,
+        earlier: Default::default(),
     }
 }
 

@@ -16,8 +16,8 @@ use ticketing_domain::{
 use tokio::io::AsyncReadExt;
 
 use crate::support::{
-    Harness, alice, attachment, carol, dave, message, now, other_ticket_id, ticket_id, ticket_in,
-    ticket_of,
+    Harness, alice, attachment, carol, dave, message, now, oldest, other_ticket_id, page,
+    ticket_id, ticket_in, ticket_of,
 };
 use crate::uploads::{entry, expect_signed, touch};
 
@@ -33,20 +33,20 @@ async fn list_attachments_signs_a_link_per_attachment_with_the_visibility_of_the
         let files = vec![file.clone()];
         h.attachments
             .expect_list()
-            .with(eq(ticket_id()), eq(internal))
+            .with(eq(ticket_id()), eq(internal), eq(oldest()))
             .times(1)
-            .returning(move |_, _| Ok(files.clone()));
+            .returning(move |_, _, _| Ok(page(files.clone())));
         h.people(&[&carol]);
         expect_signed(&mut h, file.id, &who, "dl-1");
         let app = h.build();
 
         let views = app
-            .list_attachments(&who.actor(), ticket_id())
+            .list_attachments(&who.actor(), ticket_id(), oldest())
             .await
             .unwrap();
 
         assert_eq!(
-            views,
+            views.items,
             vec![AttachmentView {
                 attachment: file,
                 uploader: Arc::new(carol),
@@ -65,7 +65,8 @@ async fn list_attachments_of_someone_elses_ticket_is_not_found() {
     let app = h.build();
 
     assert_err!(
-        app.list_attachments(&dave().actor(), ticket_id()).await,
+        app.list_attachments(&dave().actor(), ticket_id(), oldest())
+            .await,
         AppError::NotFound("ticket")
     );
 }

@@ -13,8 +13,8 @@ use ticketing_domain::{
 };
 
 use crate::support::{
-    Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, ticket_id, ticket_in,
-    ticket_of,
+    Harness, alice, attachment, carol, dave, earlier, gen_id, latest, message, now, oldest, page,
+    ticket_id, ticket_in, ticket_of,
 };
 
 // ---- list_messages -----------------------------------------------------------------------
@@ -29,13 +29,13 @@ async fn list_messages_for_the_owner_hides_internal_notes() {
     let listed = vec![reply.clone()];
     h.messages
         .expect_list()
-        .with(eq(ticket_id()), eq(false))
+        .with(eq(ticket_id()), eq(false), eq(oldest()))
         .times(1)
-        .returning(move |_, _| Ok(listed.clone()));
+        .returning(move |_, _, _| Ok(page(listed.clone())));
     let files = vec![file.clone()];
     h.attachments
-        .expect_list()
-        .with(eq(ticket_id()), eq(false))
+        .expect_of_messages()
+        .withf(move |ids: &[MessageId], internal: &bool| ids == [reply.id] && !internal)
         .times(1)
         .returning(move |_, _| Ok(files.clone()));
     h.people(&[&alice]);
@@ -47,12 +47,12 @@ async fn list_messages_for_the_owner_hides_internal_notes() {
     let app = h.build();
 
     let messages = app
-        .list_messages(&carol.actor(), ticket_id())
+        .list_messages(&carol.actor(), ticket_id(), oldest())
         .await
         .unwrap();
 
     assert_eq!(
-        messages,
+        messages.items,
         vec![MessageView {
             message: reply,
             author: Arc::new(alice.clone()),
@@ -75,24 +75,24 @@ async fn list_messages_for_staff_includes_internal_notes() {
     let listed = vec![note.clone()];
     h.messages
         .expect_list()
-        .with(eq(ticket_id()), eq(true))
+        .with(eq(ticket_id()), eq(true), eq(oldest()))
         .times(1)
-        .returning(move |_, _| Ok(listed.clone()));
+        .returning(move |_, _, _| Ok(page(listed.clone())));
     h.attachments
-        .expect_list()
-        .with(eq(ticket_id()), eq(true))
+        .expect_of_messages()
+        .withf(move |ids: &[MessageId], internal: &bool| ids == [note.id] && *internal)
         .times(1)
         .returning(|_, _| Ok(Vec::new()));
     h.people(&[&alice]);
     let app = h.build();
 
     let messages = app
-        .list_messages(&alice.actor(), ticket_id())
+        .list_messages(&alice.actor(), ticket_id(), oldest())
         .await
         .unwrap();
 
-    assert_eq!(messages.len(), 1);
-    assert!(messages[0].message.internal);
+    assert_eq!(messages.items.len(), 1);
+    assert!(messages.items[0].message.internal);
 }
 
 #[tokio::test]
@@ -100,11 +100,12 @@ async fn list_messages_of_someone_elses_ticket_is_not_found() {
     let mut h = Harness::default();
     h.ticket_is(&ticket_of(&carol()), 1);
     h.messages.expect_list().never();
-    h.attachments.expect_list().never();
+    h.attachments.expect_of_messages().never();
     let app = h.build();
 
     assert_err!(
-        app.list_messages(&dave().actor(), ticket_id()).await,
+        app.list_messages(&dave().actor(), ticket_id(), oldest())
+            .await,
         AppError::NotFound("ticket")
     );
 }
@@ -459,19 +460,19 @@ async fn list_activities_joins_performers_with_the_visibility_of_the_role() {
         let log = vec![logged.clone()];
         h.activities
             .expect_list()
-            .with(eq(ticket_id()), eq(internal))
+            .with(eq(ticket_id()), eq(internal), eq(latest()))
             .times(1)
-            .returning(move |_, _| Ok(log.clone()));
+            .returning(move |_, _, _| Ok(page(log.clone())));
         h.people(&[&alice]);
         let app = h.build();
 
         let views = app
-            .list_activities(&who.actor(), ticket_id())
+            .list_activities(&who.actor(), ticket_id(), latest())
             .await
             .unwrap();
 
         assert_eq!(
-            views,
+            views.items,
             vec![ActivityView {
                 entry: logged,
                 performer: Arc::new(alice),
@@ -488,7 +489,8 @@ async fn list_activities_of_someone_elses_ticket_is_not_found() {
     let app = h.build();
 
     assert_err!(
-        app.list_activities(&dave().actor(), ticket_id()).await,
+        app.list_activities(&dave().actor(), ticket_id(), latest())
+            .await,
         AppError::NotFound("ticket")
     );
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use ticketing_domain::listing::{Limit, Page, TimelineQuery};
 
 use chrono::{DateTime, Duration, Utc};
 use mockall::predicate::eq;
@@ -118,19 +119,38 @@ impl Harness {
     pub fn empty_detail(&mut self, ticket: TicketId, include_internal: bool) {
         self.messages
             .expect_list()
-            .with(eq(ticket), eq(include_internal))
+            .with(eq(ticket), eq(include_internal), eq(latest()))
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(page(Vec::new())));
         self.attachments
             .expect_list()
-            .with(eq(ticket), eq(include_internal))
+            .with(eq(ticket), eq(include_internal), eq(latest()))
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(page(Vec::new())));
         self.activities
             .expect_list()
-            .with(eq(ticket), eq(include_internal))
+            .with(eq(ticket), eq(include_internal), eq(latest()))
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(page(Vec::new())));
+    }
+}
+
+/// What a ticket detail asks each list for: the latest 50, newest first.
+pub fn latest() -> TimelineQuery {
+    TimelineQuery::newest_first(Limit::default())
+}
+
+/// The first page of a list, oldest first, 50 at most.
+pub fn oldest() -> TimelineQuery {
+    TimelineQuery::oldest_first(Limit::default())
+}
+
+/// A single page holding `items`.
+pub fn page<T>(items: Vec<T>) -> Page<T> {
+    Page {
+        total: items.len() as u64,
+        items,
+        next: None,
     }
 }
 

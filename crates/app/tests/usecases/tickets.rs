@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use mockall::predicate::eq;
-use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
+use ticketing_app::views::{
+    ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail,
+};
 use ticketing_app::{AppError, NewTicketInput, RepoError, TicketListKind};
 use ticketing_domain::{
-    Action, ActivityEntry, ActivityId, Description, Priority, Status, Ticket, TicketId, Topic, User,
+    Action, ActivityEntry, ActivityId, Description, MessageId, Priority, Status, Ticket, TicketId,
+    Topic, User,
 };
 use ticketing_domain::{
     ChangeError, Refusal, Rule,
@@ -15,8 +18,8 @@ use ticketing_domain::{
 };
 
 use crate::support::{
-    Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, ticket_id, ticket_in,
-    ticket_of,
+    Harness, alice, attachment, carol, dave, earlier, gen_id, latest, message, now, page,
+    ticket_id, ticket_in, ticket_of,
 };
 
 pub fn entry(n: u128, ticket: TicketId, action: Action, by: &User, details: &str) -> ActivityEntry {
@@ -237,6 +240,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
             messages: Vec::new(),
             attachments: Vec::new(),
             activities: Vec::new(),
+            earlier: Earlier::default(),
         }
     );
 }
@@ -288,30 +292,42 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
             "Ticket assigned to alice",
         )
     };
-    let messages = vec![reply.clone(), mine.clone()];
+    // The latest first, as the detail asks; earlier messages exist.
+    let messages = Page {
+        items: vec![mine.clone(), reply.clone()],
+        total: 60,
+        next: Some("earlier-messages".to_owned()),
+    };
     h.messages
         .expect_list()
-        .with(eq(ticket.id), eq(false))
+        .with(eq(ticket.id), eq(false), eq(latest()))
         .times(1)
-        .returning(move |_, _| Ok(messages.clone()));
-    let attachments = vec![on_reply.clone(), loose.clone()];
+        .returning(move |_, _, _| Ok(messages.clone()));
+    let files = vec![on_reply.clone()];
+    let (mine_id, reply_id) = (mine.id, reply.id);
+    h.attachments
+        .expect_of_messages()
+        .withf(move |ids: &[MessageId], internal: &bool| ids == [reply_id, mine_id] && !internal)
+        .times(1)
+        .returning(move |_, _| Ok(files.clone()));
+    let attachments = vec![loose.clone(), on_reply.clone()];
     h.attachments
         .expect_list()
-        .with(eq(ticket.id), eq(false))
+        .with(eq(ticket.id), eq(false), eq(latest()))
         .times(1)
-        .returning(move |_, _| Ok(attachments.clone()));
+        .returning(move |_, _, _| Ok(page(attachments.clone())));
     let log = vec![logged.clone()];
     h.activities
         .expect_list()
-        .with(eq(ticket.id), eq(false))
+        .with(eq(ticket.id), eq(false), eq(latest()))
         .times(1)
-        .returning(move |_, _| Ok(log.clone()));
+        .returning(move |_, _, _| Ok(page(log.clone())));
     h.people(&[&carol, &alice]);
-    for (a, token) in [(on_reply.id, "dl-1"), (loose.id, "dl-2")] {
+    for (a, token, times) in [(on_reply.id, "dl-1", 2), (loose.id, "dl-2", 1)] {
         h.tokens
             .expect_sign_download()
             .with(eq(a), eq(carol.id), eq(now() + Duration::minutes(15)))
-            .times(1)
+            .times(times)
             .returning(move |_, _, _| token.to_owned());
     }
     let app = h.build();
@@ -353,6 +369,10 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
                 entry: logged,
                 performer: Arc::new(alice),
             }],
+            earlier: Earlier {
+                messages: Some("earlier-messages".to_owned()),
+                ..Earlier::default()
+            },
         }
     );
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::dto::AttachmentDto;
 use crate::extract::{Caller, bearer, state as http_state};
+use crate::listing::{OldestFirstParams, QueryPairs, paged, timeline_query};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
 
@@ -29,13 +30,16 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-/// A ticket's attachments, oldest first.
+/// A page of a ticket's attachments, oldest first by default.
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}/attachments/", tag = "attachments",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The ticket's id")),
+    params(("id" = Uuid, Path, description = "The ticket's id"), OldestFirstParams),
     responses(
-        (status = 200, description = "The attachments", body = Vec<AttachmentDto>),
+        (status = 200, description = "A page of attachments", body = Vec<AttachmentDto>,
+         headers(("X-Total-Count" = u64, description = "attachments the caller sees in all pages"),
+                 ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
+        (status = 400, description = "Invalid ordering, limit or cursor, or an unknown parameter"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 404, description = "No such ticket, or not visible to the caller"),
     )
@@ -43,13 +47,21 @@ pub struct UploadForm {
 pub async fn list(
     state: web::Data<HttpState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let list = state
+    let pairs = QueryPairs::parse(&req)?;
+    let query = timeline_query(&pairs, false)?;
+    let page = state
         .app
-        .list_attachments(&caller.actor(), TicketId::from_uuid(path.into_inner()))
+        .list_attachments(
+            &caller.actor(),
+            TicketId::from_uuid(path.into_inner()),
+            query,
+        )
         .await?;
-    Ok(HttpResponse::Ok().json(list.iter().map(AttachmentDto::from).collect::<Vec<_>>()))
+    let items: Vec<AttachmentDto> = page.items.iter().map(AttachmentDto::from).collect();
+    Ok(paged(&req, &pairs, page.total, page.next, items))
 }
 
 const MAX_PARTS: usize = 4;

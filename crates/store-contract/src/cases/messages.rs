@@ -5,8 +5,8 @@ use ticketing_domain::{Action, ActivityEntry, AttachmentId, Role, Status, Ticket
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
-    activities, add_ticket, add_user, assert_same, at, attachment, attachments, entry, message,
-    messages, new_id, t0, ticket, tickets, touch,
+    add_ticket, add_user, all_activities, all_attachments, all_messages, assert_same, at,
+    attachment, attachments, entry, message, messages, new_id, t0, ticket, tickets, touch,
 };
 
 /// Messages come back whole, oldest first (ties by id); internal notes only when asked; the
@@ -35,13 +35,13 @@ pub async fn case_messages<S: StoreUnderTest>(s: &S) {
     let mut tied = [n1.clone(), m2.clone()];
     tied.sort_by_key(|m| m.id);
     let all = vec![m1.clone(), tied[0].clone(), tied[1].clone(), m3.clone()];
-    assert_same(&messages(s).list(t.id, true).await.unwrap(), &all);
+    assert_same(&all_messages(s, t.id, true).await.unwrap(), &all);
     assert_same(
-        &messages(s).list(t.id, false).await.unwrap(),
+        &all_messages(s, t.id, false).await.unwrap(),
         &vec![m1.clone(), m2.clone(), m3.clone()],
     );
     assert_same(&messages(s).get(n1.id).await.unwrap(), &n1);
-    assert!(messages(s).list(other.id, true).await.unwrap().is_empty());
+    assert!(all_messages(s, other.id, true).await.unwrap().is_empty());
 
     let stored = tickets(s).get(t.id).await.unwrap();
     assert_eq!((stored.message_count, stored.internal_note_count), (3, 1));
@@ -91,12 +91,12 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     let mut tied = [a1.clone(), a2.clone()];
     tied.sort_by_key(|a| a.id);
     assert_same(
-        &attachments(s).list(t.id, false).await.unwrap(),
+        &all_attachments(s, t.id, false).await.unwrap(),
         &tied.to_vec(),
     );
     let mut everything = tied.to_vec();
     everything.push(a3.clone());
-    assert_same(&attachments(s).list(t.id, true).await.unwrap(), &everything);
+    assert_same(&all_attachments(s, t.id, true).await.unwrap(), &everything);
     let keys = attachments(s).storage_keys().await.unwrap();
     assert_eq!(keys.len(), 3);
     // The upload quota counts the stored sizes of each uploader (above 2^32 too).
@@ -109,7 +109,7 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     assert!(keys.contains(&a1.file.storage_key) && keys.contains(&a3.file.storage_key));
 
     let before = tickets(s).get(t.id).await.unwrap();
-    let log_before = activities(s).list(t.id, true).await.unwrap();
+    let log_before = all_activities(s, t.id, true).await.unwrap();
     let mut dup = attachment(t.id, None, &owner, "dup.pdf", at(5));
     dup.file.storage_key = a1.file.storage_key.clone();
     let log = [entry(t.id, Action::AttachmentAdded, owner.id, false, at(5))];
@@ -127,7 +127,7 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     );
     assert_same(&tickets(s).get(t.id).await.unwrap(), &before);
     assert_eq!(
-        activities(s).list(t.id, true).await.unwrap().len(),
+        all_activities(s, t.id, true).await.unwrap().len(),
         log_before.len()
     );
 
@@ -218,7 +218,7 @@ pub async fn case_activities<S: StoreUnderTest>(s: &S) {
     let mut want: Vec<ActivityEntry> = vec![note_entry.clone()];
     want.extend(tied.iter().cloned());
     want.push(created.clone());
-    assert_same(&activities(s).list(t.id, true).await.unwrap(), &want);
+    assert_same(&all_activities(s, t.id, true).await.unwrap(), &want);
     want.remove(0);
-    assert_same(&activities(s).list(t.id, false).await.unwrap(), &want);
+    assert_same(&all_activities(s, t.id, false).await.unwrap(), &want);
 }
