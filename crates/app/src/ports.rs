@@ -240,6 +240,31 @@ pub trait ActivityRepository: Send + Sync {
     ) -> Result<Page<ActivityEntry>, RepoError>;
 }
 
+/// A whole store: every repository port plus the health check, as the database stores (and the
+/// in-memory fake of `ticketing-store-contract`) implement them. The contract suite and the test
+/// harness (`testing`, feature `mock`) take one.
+pub trait Store:
+    UserRepository
+    + TicketRepository
+    + MessageRepository
+    + AttachmentRepository
+    + ActivityRepository
+    + SessionRepository
+    + HealthCheck
+{
+}
+
+impl<T> Store for T where
+    T: UserRepository
+        + TicketRepository
+        + MessageRepository
+        + AttachmentRepository
+        + ActivityRepository
+        + SessionRepository
+        + HealthCheck
+{
+}
+
 /// One refresh token. Only its SHA-256 hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshSession {
@@ -315,6 +340,15 @@ pub trait PasswordHasher: Send + Sync {
     /// answers `false` (so unknown users cannot be told apart by timing). A malformed stored hash
     /// is `Unexpected`; `Busy` as for `hash`.
     async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, CryptoError>;
+
+    /// Like [`PasswordHasher::verify`], for a signed-in user confirming their password
+    /// (change-password). Runs on its own share of the hashing threads, so that a flood of these
+    /// checks never delays sign-ins.
+    async fn verify_signed_in(
+        &self,
+        password: &Password,
+        hash: String,
+    ) -> Result<bool, CryptoError>;
 }
 
 /// A signed access token.
@@ -358,21 +392,24 @@ pub trait TokenService: Send + Sync {
     /// The SHA-256 hex of a presented refresh token.
     fn hash_refresh_token(&self, token: &str) -> String;
 
-    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`.
+    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`
+    /// and only while the user's token epoch is still `token_epoch`.
     fn sign_download(
         &self,
         attachment: AttachmentId,
         user: UserId,
+        token_epoch: i64,
         expires_at: DateTime<Utc>,
     ) -> String;
 
-    /// The user a download token was issued to, if it is valid for `attachment` at `now`.
+    /// The user a download token was issued to and their token epoch then, if the token is
+    /// valid for `attachment` at `now`.
     fn verify_download(
         &self,
         token: &str,
         attachment: AttachmentId,
         now: DateTime<Utc>,
-    ) -> Result<UserId, TokenError>;
+    ) -> Result<(UserId, i64), TokenError>;
 }
 
 /// Stored bytes being read.

@@ -174,6 +174,13 @@ impl App {
                     .chain(messages.items.iter().map(|m| m.author))
                     .chain(files.iter().map(|a| a.uploaded_by))
                     .chain(attachments.items.iter().map(|a| a.uploaded_by))
+                    // The caller's token epoch goes into the download links.
+                    .chain(
+                        files
+                            .first()
+                            .or(attachments.items.first())
+                            .map(|_| actor.id),
+                    )
                     .chain(activities.items.iter().map(|a| a.performed_by)),
             )
             .await?;
@@ -183,6 +190,7 @@ impl App {
             activities: activities.next,
         };
         Ok(TicketDetail {
+            allowed: policy::allowed(actor, &ticket),
             card: card(actor, ticket, &people)?,
             messages: self.message_views(actor, messages.items, files, &people)?,
             attachments: attachments
@@ -235,6 +243,9 @@ impl App {
             .collect()
     }
 
+    /// The view of an attachment with a download link for `actor`. `people` must hold the
+    /// uploader and the actor: the link carries the actor's token epoch, so that a password
+    /// change (or deactivation) ends it.
     pub(crate) fn attachment_view(
         &self,
         actor: &Actor,
@@ -242,12 +253,15 @@ impl App {
         people: &People,
     ) -> Result<AttachmentView, AppError> {
         let expires = self.ports.clock.now() + self.settings.download_ttl;
+        let epoch = people.get(actor.id)?.token_epoch;
         Ok(AttachmentView {
             uploader: people.get(attachment.uploaded_by)?,
-            download_token: self
-                .ports
-                .tokens
-                .sign_download(attachment.id, actor.id, expires),
+            download_token: self.ports.tokens.sign_download(
+                attachment.id,
+                actor.id,
+                epoch,
+                expires,
+            ),
             download_expires_at: expires,
             attachment,
         })
@@ -376,7 +390,9 @@ impl App {
                 page.items
                     .iter()
                     .map(|m| m.author)
-                    .chain(files.iter().map(|a| a.uploaded_by)),
+                    .chain(files.iter().map(|a| a.uploaded_by))
+                    // The caller's token epoch goes into the download links.
+                    .chain(files.first().map(|_| actor.id)),
             )
             .await?;
         Ok(Page {

@@ -64,6 +64,8 @@ pub struct TicketDetail {
     pub attachments: Vec<AttachmentView>,
     /// The latest activity entries, newest first.
     pub activities: Vec<ActivityView>,
+    /// What the caller may do to the ticket now: [`ticketing_domain::policy::allowed`].
+    pub allowed: ticketing_domain::policy::Allowed,
     /// Where the earlier items continue, for the lists that hold more.
     pub earlier: Earlier,
 }

@@ -93,6 +93,7 @@ fn detail() -> TicketDetail {
         attachments: Vec::new(),
         activities,
         earlier: Default::default(),
+        allowed: ticketing_domain::policy::Allowed::default(),
     }
 }
 

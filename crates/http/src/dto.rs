@@ -338,6 +338,48 @@ pub struct TicketDetailDto {
     pub activities_more: bool,
     /// The URL of the earlier entries, newest first (`GET`, paged; null when none).
     pub activities_next: Option<String>,
+    /// What the caller may do to the ticket now (the domain's `policy::allowed`): the web UI
+    /// shows only these controls, and the server refuses the rest.
+    pub allowed: AllowedDto,
+}
+
+/// What the caller may do to a ticket now, answered by the same rule that refuses changes
+/// (`ticketing_domain::policy::may`), so a control shown is a change that will be accepted
+/// (unless the ticket changes in between).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AllowedDto {
+    /// Edit the topic or the description.
+    pub edit: bool,
+    /// Post a public message.
+    pub reply: bool,
+    /// Post an internal note (staff only).
+    pub internal_note: bool,
+    /// The statuses the caller may move the ticket to, in lifecycle order (never the current).
+    #[schema(value_type = Vec<StatusDto>)]
+    pub transitions: Vec<&'static str>,
+    /// Change the priority.
+    pub set_priority: bool,
+    /// Assign or unassign.
+    pub assign: bool,
+    /// Delete the ticket.
+    pub delete: bool,
+    /// Upload attachments.
+    pub attach: bool,
+}
+
+impl From<&ticketing_domain::policy::Allowed> for AllowedDto {
+    fn from(a: &ticketing_domain::policy::Allowed) -> Self {
+        Self {
+            edit: a.edit,
+            reply: a.reply,
+            internal_note: a.internal_note,
+            transitions: a.transitions.iter().map(|s| s.as_str()).collect(),
+            set_priority: a.set_priority,
+            assign: a.assign,
+            delete: a.delete,
+            attach: a.attach,
+        }
+    }
 }
 
 impl From<&TicketDetail> for TicketDetailDto {
@@ -359,6 +401,7 @@ impl From<&TicketDetail> for TicketDetailDto {
             activities: d.activities.iter().map(ActivityDto::from).collect(),
             activities_more: d.earlier.activities.is_some(),
             activities_next: next("activities", &d.earlier.activities),
+            allowed: AllowedDto::from(&d.allowed),
         }
     }
 }

@@ -15,6 +15,7 @@ mod api {
     mod auth;
     mod authz_matrix;
     mod bounded;
+    mod bruteforce;
     mod concurrency;
     mod config;
     mod lifecycle;

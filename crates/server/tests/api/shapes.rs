@@ -103,6 +103,7 @@ pub fn detail_fields() -> Vec<String> {
         "activities",
         "activities_more",
         "activities_next",
+        "allowed",
     ]);
     sorted(&f)
 }
