@@ -49,7 +49,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * opts.accessTtl: seconds (default 900); opts.rateLimit: per minute (default 10000);
  * opts.env: more environment variables.
  */
-export async function startServer({ accessTtl = 900, rateLimit = 10000, env: extraEnv = {} } = {}) {
+export async function startServer({ accessTtl = 900, rateLimit = 10000, writeLimit = 10000, env: extraEnv = {} } = {}) {
   const bin = serverBinary();
   const dir = mkdtempSync(join(tmpdir(), 'ticketing-e2e-'));
   const port = await freePort();
@@ -62,6 +62,7 @@ export async function startServer({ accessTtl = 900, rateLimit = 10000, env: ext
     TICKETING_JWT_SECRET: randomBytes(32).toString('hex'),
     TICKETING_ACCESS_TTL: String(accessTtl),
     TICKETING_RATE_LIMIT_PER_MINUTE: String(rateLimit),
+    TICKETING_WRITES_PER_MINUTE: String(writeLimit),
     RUST_LOG: process.env.RUST_LOG || 'warn',
     ...extraEnv,
   };

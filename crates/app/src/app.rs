@@ -58,6 +58,8 @@ pub struct Settings {
     pub download_ttl: Duration,
     /// Largest accepted upload in bytes (default 25 MiB).
     pub max_upload_bytes: u64,
+    /// Total size of the attachments one user may have stored (default 1 GiB).
+    pub upload_quota_bytes: u64,
     /// How a write that lost an optimistic-concurrency race is retried (bounded, with jittered
     /// exponential pauses); past the last retry it is a 409 `conflict`.
     pub retry: crate::RetryPolicy,
@@ -73,6 +75,7 @@ impl Default for Settings {
             refresh_ttl: Duration::days(7),
             download_ttl: Duration::minutes(15),
             max_upload_bytes: 25 * 1024 * 1024,
+            upload_quota_bytes: 1 << 30,
             retry: crate::RetryPolicy::default(),
             user_cache_ttl: std::time::Duration::ZERO,
         }

@@ -126,6 +126,14 @@ pub enum AppError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// 413 `payload_too_large`: the upload would take the uploader past their storage quota.
+    #[error("the upload quota of {quota} bytes would be exceeded ({used} bytes used)")]
+    QuotaExceeded {
+        /// Bytes the uploader's stored attachments take.
+        used: u64,
+        /// The quota in bytes.
+        quota: u64,
+    },
     /// 503 `unavailable`: a dependency is down or overloaded; nothing was written.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -146,7 +154,9 @@ impl AppError {
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,
-            AppError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            AppError::PayloadTooLarge { .. } | AppError::QuotaExceeded { .. } => {
+                ErrorCode::PayloadTooLarge
+            }
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         }

@@ -29,6 +29,6 @@ pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
 pub use retry::RetryPolicy;
-pub use tickets::{NewTicketInput, PatchInput, TicketListKind};
+pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};
 pub use users::{CreateUserInput, ProfileUpdate, UserUpdate};

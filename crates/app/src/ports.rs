@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ticketing_domain::listing::{Page, TicketQuery, UserQuery};
+use ticketing_domain::listing::{Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, FamilyId, LoginName, Message, MessageId, Password,
     Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
@@ -166,13 +166,15 @@ pub trait MessageRepository: Send + Sync {
     /// The message with this id. `NotFound` when there is none.
     async fn get(&self, id: MessageId) -> Result<Message, RepoError>;
 
-    /// A ticket's messages, oldest first (then by id); internal notes only when
-    /// `include_internal`.
+    /// One page of a ticket's messages by creation time then id, in the direction of `page`,
+    /// after its cursor; internal notes only when `include_internal`. `total` counts all pages;
+    /// `next` is the cursor after the last item when more follow.
     async fn list(
         &self,
         ticket: TicketId,
         include_internal: bool,
-    ) -> Result<Vec<Message>, RepoError>;
+        page: &TimelineQuery,
+    ) -> Result<Page<Message>, RepoError>;
 }
 
 /// Attachment metadata rows (the bytes live in a [`BlobStore`]).
@@ -191,11 +193,21 @@ pub trait AttachmentRepository: Send + Sync {
     /// The attachment with this id. `NotFound` when there is none.
     async fn get(&self, id: AttachmentId) -> Result<Attachment, RepoError>;
 
-    /// A ticket's attachments, oldest first (then by id); internal ones only when
-    /// `include_internal`.
+    /// One page of a ticket's attachments by upload time then id, in the direction of `page`,
+    /// after its cursor; internal ones only when `include_internal`. `total` and `next` as for
+    /// messages.
     async fn list(
         &self,
         ticket: TicketId,
+        include_internal: bool,
+        page: &TimelineQuery,
+    ) -> Result<Page<Attachment>, RepoError>;
+
+    /// The attachments of these messages, oldest first (then by id); internal ones only when
+    /// `include_internal`.
+    async fn of_messages(
+        &self,
+        messages: &[MessageId],
         include_internal: bool,
     ) -> Result<Vec<Attachment>, RepoError>;
 
@@ -208,6 +220,10 @@ pub trait AttachmentRepository: Send + Sync {
         activities: &[ActivityEntry],
     ) -> Result<(), RepoError>;
 
+    /// The total size in bytes of the attachments `user` uploaded that are still stored (what
+    /// counts against the upload quota).
+    async fn bytes_uploaded_by(&self, user: UserId) -> Result<u64, RepoError>;
+
     /// Every storage key that has a row (for sweeping orphan files at start-up).
     async fn storage_keys(&self) -> Result<HashSet<String>, RepoError>;
 }
@@ -216,13 +232,15 @@ pub trait AttachmentRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ActivityRepository: Send + Sync {
-    /// A ticket's entries newest first (by time, then id descending), deleted tickets included;
-    /// internal entries only when `include_internal`.
+    /// One page of a ticket's entries by time then id, in the direction of `page` (the log is
+    /// read newest first), after its cursor, deleted tickets included; internal entries only
+    /// when `include_internal`. `total` and `next` as for messages.
     async fn list(
         &self,
         ticket: TicketId,
         include_internal: bool,
-    ) -> Result<Vec<ActivityEntry>, RepoError>;
+        page: &TimelineQuery,
+    ) -> Result<Page<ActivityEntry>, RepoError>;
 }
 
 /// A whole store: every repository port plus the health check, as the database stores (and the

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use mockall::predicate::eq;
+use ticketing_domain::listing::{Limit, Page, TimelineQuery};
 use ticketing_domain::{
     Attachment, AttachmentId, Description, Email, FileName, Message, MessageBody, MessageId,
     PersonName, Priority, Role, Status, StoredFile, Ticket, TicketId, Topic, User, UserId,
@@ -85,7 +86,12 @@ pub struct Harness {
 impl Harness {
     /// The app over these mocks, a clock that always says `now()` and ids `gen_id(1)`,
     /// `gen_id(2)`, ... in the order they are asked for.
-    pub fn build(self) -> App {
+    pub fn build(mut self) -> App {
+        // Nobody is near the upload quota unless a test says otherwise (earlier expectations
+        // match first).
+        self.attachments
+            .expect_bytes_uploaded_by()
+            .returning(|_| Ok(0));
         let Self {
             users,
             tickets,
@@ -170,19 +176,19 @@ impl Harness {
     pub fn empty_detail(&mut self, ticket: TicketId, include_internal: bool) {
         self.messages
             .expect_list()
-            .with(eq(ticket), eq(include_internal))
+            .with(eq(ticket), eq(include_internal), eq(latest()))
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(page(Vec::new())));
         self.attachments
             .expect_list()
-            .with(eq(ticket), eq(include_internal))
+            .with(eq(ticket), eq(include_internal), eq(latest()))
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(page(Vec::new())));
         self.activities
             .expect_list()
-            .with(eq(ticket), eq(include_internal))
+            .with(eq(ticket), eq(include_internal), eq(latest()))
             .times(1)
-            .returning(|_, _| Ok(Vec::new()));
+            .returning(|_, _, _| Ok(page(Vec::new())));
     }
 
     /// The access token `<username>` authenticates as `user` (any number of times): the token
@@ -208,6 +214,25 @@ impl Harness {
             .expect_verify_access()
             .withf(move |t, _| t == token)
             .returning(move |_, _| Err(error));
+    }
+}
+
+/// What a ticket detail asks each list for: the latest 50, newest first.
+pub fn latest() -> TimelineQuery {
+    TimelineQuery::newest_first(Limit::default())
+}
+
+/// The first page of a list, oldest first, 50 at most.
+pub fn oldest() -> TimelineQuery {
+    TimelineQuery::oldest_first(Limit::default())
+}
+
+/// A single page holding `items`.
+pub fn page<T>(items: Vec<T>) -> Page<T> {
+    Page {
+        total: items.len() as u64,
+        items,
+        next: None,
     }
 }
 

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ticketing_domain::listing::{Scope, TicketQuery};
+use ticketing_domain::listing::{Limit, Page, Scope, TicketQuery, TimelineQuery};
 use ticketing_domain::{
-    Actor, Assignee, Attachment, Description, Intent, Message, MessageBody, MessageId, NewMessage,
-    NewTicket, Priority, Status, Ticket, TicketId, TicketPatch, Topic, User, UserId, change,
-    policy,
+    ActivityEntry, Actor, Assignee, Attachment, Description, Intent, Message, MessageBody,
+    MessageId, NewMessage, NewTicket, Priority, Status, Ticket, TicketId, TicketPatch, Topic, User,
+    UserId, change, policy,
 };
 
 use crate::app::{App, People, not_found};
@@ -15,8 +15,12 @@ use crate::error::{AppError, RepoError};
 use crate::ports::TicketEffect;
 use crate::retry::{Attempt, retry_stale};
 use crate::views::{
-    ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail, TicketPage,
+    ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail, TicketPage,
 };
+
+/// How many of the latest messages, attachments and activity entries a ticket detail embeds
+/// (the default page size of lists).
+pub const DETAIL_ITEMS: u16 = ticketing_domain::listing::DEFAULT_LIMIT;
 
 /// Which list a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,63 +159,82 @@ impl App {
         ticket: Ticket,
     ) -> Result<TicketDetail, AppError> {
         let internal = policy::sees_internal(actor);
+        let latest = TimelineQuery::newest_first(Limit::default());
         let (messages, attachments, activities) = tokio::join!(
-            self.ports.messages.list(ticket.id, internal),
-            self.ports.attachments.list(ticket.id, internal),
-            self.ports.activities.list(ticket.id, internal),
+            self.ports.messages.list(ticket.id, internal, &latest),
+            self.ports.attachments.list(ticket.id, internal, &latest),
+            self.ports.activities.list(ticket.id, internal, &latest),
         );
-        let (messages, attachments, activities) = (messages?, attachments?, activities?);
+        let (mut messages, mut attachments, activities) = (messages?, attachments?, activities?);
+        messages.items.reverse();
+        attachments.items.reverse();
+        let files = self.files_of(&messages.items, internal).await?;
         let people = self
             .people(
                 [Some(ticket.owner), ticket.assigned_to]
                     .into_iter()
                     .flatten()
-                    .chain(messages.iter().map(|m| m.author))
-                    .chain(attachments.iter().map(|a| a.uploaded_by))
+                    .chain(messages.items.iter().map(|m| m.author))
+                    .chain(files.iter().map(|a| a.uploaded_by))
+                    .chain(attachments.items.iter().map(|a| a.uploaded_by))
                     // The caller's token epoch goes into the download links.
-                    .chain(attachments.first().map(|_| actor.id))
-                    .chain(activities.iter().map(|a| a.performed_by)),
+                    .chain(
+                        files
+                            .first()
+                            .or(attachments.items.first())
+                            .map(|_| actor.id),
+                    )
+                    .chain(activities.items.iter().map(|a| a.performed_by)),
             )
             .await?;
-        let (messages, attachment_views) =
-            self.assemble_messages(actor, messages, attachments, &people)?;
-        let activities = activities
-            .into_iter()
-            .map(|e| {
-                Ok(ActivityView {
-                    performer: people.get(e.performed_by)?,
-                    entry: e,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
+        let earlier = Earlier {
+            messages: messages.next,
+            attachments: attachments.next,
+            activities: activities.next,
+        };
         Ok(TicketDetail {
             allowed: policy::allowed(actor, &ticket),
             card: card(actor, ticket, &people)?,
-            messages,
-            attachments: attachment_views,
-            activities,
+            messages: self.message_views(actor, messages.items, files, &people)?,
+            attachments: attachments
+                .items
+                .into_iter()
+                .map(|a| self.attachment_view(actor, a, &people))
+                .collect::<Result<Vec<_>, _>>()?,
+            activities: activity_views(activities.items, &people)?,
+            earlier,
         })
     }
 
+    /// The attachments of these messages the caller may see (no query for no messages).
+    async fn files_of(
+        &self,
+        messages: &[Message],
+        internal: bool,
+    ) -> Result<Vec<Attachment>, AppError> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+        Ok(self.ports.attachments.of_messages(&ids, internal).await?)
+    }
+
     /// Joins messages with their authors and attachments (with download tokens).
-    fn assemble_messages(
+    fn message_views(
         &self,
         actor: &Actor,
         messages: Vec<Message>,
-        attachments: Vec<Attachment>,
+        files: Vec<Attachment>,
         people: &People,
-    ) -> Result<(Vec<MessageView>, Vec<AttachmentView>), AppError> {
-        let attachment_views = attachments
-            .into_iter()
-            .map(|a| self.attachment_view(actor, a, people))
-            .collect::<Result<Vec<_>, _>>()?;
+    ) -> Result<Vec<MessageView>, AppError> {
         let mut by_message: HashMap<MessageId, Vec<AttachmentView>> = HashMap::new();
-        for view in &attachment_views {
-            if let Some(m) = view.attachment.message_id {
-                by_message.entry(m).or_default().push(view.clone());
+        for file in files {
+            if let Some(m) = file.message_id {
+                let view = self.attachment_view(actor, file, people)?;
+                by_message.entry(m).or_default().push(view);
             }
         }
-        let messages = messages
+        messages
             .into_iter()
             .map(|m| {
                 Ok(MessageView {
@@ -220,8 +243,7 @@ impl App {
                     message: m,
                 })
             })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        Ok((messages, attachment_views))
+            .collect()
     }
 
     /// The view of an attachment with a download link for `actor`. `people` must hold the
@@ -355,32 +377,36 @@ impl App {
         .await
     }
 
-    /// A ticket's messages the caller may see, oldest first.
+    /// A page of a ticket's messages the caller may see, with their attachments.
     pub async fn list_messages(
         &self,
         actor: &Actor,
         id: TicketId,
-    ) -> Result<Vec<MessageView>, AppError> {
+        query: TimelineQuery,
+    ) -> Result<Page<MessageView>, AppError> {
         let ticket = self.visible_ticket(actor, id).await?;
         let internal = policy::sees_internal(actor);
-        let (messages, attachments) = tokio::join!(
-            self.ports.messages.list(ticket.id, internal),
-            self.ports.attachments.list(ticket.id, internal),
-        );
-        let (messages, attachments) = (messages?, attachments?);
+        let page = self
+            .ports
+            .messages
+            .list(ticket.id, internal, &query)
+            .await?;
+        let files = self.files_of(&page.items, internal).await?;
         let people = self
             .people(
-                messages
+                page.items
                     .iter()
                     .map(|m| m.author)
-                    .chain(attachments.iter().map(|a| a.uploaded_by))
+                    .chain(files.iter().map(|a| a.uploaded_by))
                     // The caller's token epoch goes into the download links.
-                    .chain(attachments.first().map(|_| actor.id)),
+                    .chain(files.first().map(|_| actor.id)),
             )
             .await?;
-        Ok(self
-            .assemble_messages(actor, messages, attachments, &people)?
-            .0)
+        Ok(Page {
+            items: self.message_views(actor, page.items, files, &people)?,
+            total: page.total,
+            next: page.next,
+        })
     }
 
     /// Adds a public message or (staff) an internal note. A customer's reply reopens their
@@ -419,29 +445,43 @@ impl App {
         .await
     }
 
-    /// A ticket's activity log the caller may see, newest first.
+    /// A page of a ticket's activity log the caller may see.
     pub async fn list_activities(
         &self,
         actor: &Actor,
         id: TicketId,
-    ) -> Result<Vec<ActivityView>, AppError> {
+        query: TimelineQuery,
+    ) -> Result<Page<ActivityView>, AppError> {
         let ticket = self.visible_ticket(actor, id).await?;
-        let entries = self
+        let page = self
             .ports
             .activities
-            .list(ticket.id, policy::sees_internal(actor))
+            .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;
-        let people = self.people(entries.iter().map(|e| e.performed_by)).await?;
-        entries
-            .into_iter()
-            .map(|e| {
-                Ok(ActivityView {
-                    performer: people.get(e.performed_by)?,
-                    entry: e,
-                })
-            })
-            .collect()
+        let people = self
+            .people(page.items.iter().map(|e| e.performed_by))
+            .await?;
+        Ok(Page {
+            items: activity_views(page.items, &people)?,
+            total: page.total,
+            next: page.next,
+        })
     }
+}
+
+fn activity_views(
+    entries: Vec<ActivityEntry>,
+    people: &People,
+) -> Result<Vec<ActivityView>, AppError> {
+    entries
+        .into_iter()
+        .map(|e| {
+            Ok(ActivityView {
+                performer: people.get(e.performed_by)?,
+                entry: e,
+            })
+        })
+        .collect()
 }
 
 fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {

@@ -1,12 +1,13 @@
 //! Attachments: authorize, stream to the blob store, commit the row; list, download, remove.
 
+use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
     Actor, AttachmentId, ChangeError, FileName, MessageId, NewAttachment, StoredFile, TicketId,
     change, policy,
 };
 
 use crate::app::{App, not_found};
-use crate::error::{AppError, AuthFailure, RepoError};
+use crate::error::{AppError, AuthFailure, BlobError, RepoError};
 use crate::ports::{BlobReader, BlobWriter, SweepReport};
 use crate::retry::{Attempt, retry_stale};
 use crate::tickets::effect;
@@ -18,6 +19,8 @@ pub struct UploadPermit {
     ticket_id: TicketId,
     message_id: Option<MessageId>,
     actor: Actor,
+    /// Bytes the uploader's stored attachments took when the upload was authorized.
+    quota_used: u64,
 }
 
 /// The client's description of an uploaded file.
@@ -32,7 +35,8 @@ pub struct UploadInput {
 impl App {
     /// Checks that `actor` may attach a file to the ticket (and message) before the upload
     /// starts. `NotFound` for an invisible ticket; the domain's refusals (`AppError::Domain`): a
-    /// message not on the ticket (400 on `message_id`), a closed ticket (409 `ticket_closed`).
+    /// message not on the ticket (400 on `message_id`), a closed ticket (409 `ticket_closed`);
+    /// `QuotaExceeded` (413) when the uploader's stored attachments already fill their quota.
     pub async fn authorize_upload(
         &self,
         actor: &Actor,
@@ -42,11 +46,47 @@ impl App {
         let ticket = self.visible_ticket(actor, ticket_id).await?;
         let message = self.message_for_upload(message_id).await?;
         change::check_attachment(actor, &ticket, message.as_ref())?;
+        let quota_used = self.quota_left(actor, 0).await?;
         Ok(UploadPermit {
             ticket_id,
             message_id,
             actor: *actor,
+            quota_used,
         })
+    }
+
+    /// The bytes `actor`'s stored attachments take; `QuotaExceeded` unless `adding` more bytes
+    /// (at least one when `adding` is 0) still fit in the upload quota.
+    async fn quota_left(&self, actor: &Actor, adding: u64) -> Result<u64, AppError> {
+        let quota = self.settings.upload_quota_bytes;
+        let used = self.ports.attachments.bytes_uploaded_by(actor.id).await?;
+        if used.saturating_add(adding.max(1)) > quota {
+            return Err(AppError::QuotaExceeded { used, quota });
+        }
+        Ok(used)
+    }
+
+    /// The most bytes this upload may hold: the size limit, or what is left of the quota.
+    fn upload_limit(&self, permit: &UploadPermit) -> u64 {
+        let left = self
+            .settings
+            .upload_quota_bytes
+            .saturating_sub(permit.quota_used);
+        self.settings.max_upload_bytes.min(left)
+    }
+
+    /// The error of a failed upload stream: over the remaining quota is `QuotaExceeded`, over
+    /// the size limit `PayloadTooLarge`.
+    pub fn upload_failed(&self, permit: &UploadPermit, error: BlobError) -> AppError {
+        match error {
+            BlobError::TooLarge { limit } if limit < self.settings.max_upload_bytes => {
+                AppError::QuotaExceeded {
+                    used: permit.quota_used,
+                    quota: self.settings.upload_quota_bytes,
+                }
+            }
+            other => other.into(),
+        }
     }
 
     async fn message_for_upload(
@@ -63,16 +103,18 @@ impl App {
         }
     }
 
-    /// Starts streaming an upload into the blob store (limited to the configured size).
+    /// Starts streaming an upload into the blob store, limited to the configured size or what
+    /// is left of the uploader's quota, whichever is smaller.
     pub async fn begin_upload(
         &self,
-        _permit: &UploadPermit,
+        permit: &UploadPermit,
     ) -> Result<Box<dyn BlobWriter>, AppError> {
-        Ok(self
-            .ports
+        let limit = self.upload_limit(permit);
+        self.ports
             .blobs
-            .begin(self.settings.max_upload_bytes)
-            .await?)
+            .begin(limit)
+            .await
+            .map_err(|e| self.upload_failed(permit, e))
     }
 
     /// Removes a stored file whose upload failed before it was committed.
@@ -105,7 +147,8 @@ impl App {
         self.attachment_view(&permit.actor, attachment, &people)
     }
 
-    /// Writes the attachment row (retrying lost races); the file is already stored.
+    /// Writes the attachment row (retrying lost races); the file is already stored. The quota is
+    /// checked again with the file's real size (another upload may have finished meanwhile).
     async fn record_upload(
         &self,
         permit: UploadPermit,
@@ -114,6 +157,7 @@ impl App {
     ) -> Result<ticketing_domain::Attachment, AppError> {
         let actor = permit.actor;
         let id = AttachmentId::from_uuid(self.ports.ids.new_id());
+        self.quota_left(&actor, file.size).await?;
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(&actor, permit.ticket_id).await?;
             let message = self.message_for_upload(permit.message_id).await?;
@@ -144,29 +188,37 @@ impl App {
         .await
     }
 
-    /// A ticket's attachments the caller may see, oldest first.
+    /// A page of a ticket's attachments the caller may see.
     pub async fn list_attachments(
         &self,
         actor: &Actor,
         ticket_id: TicketId,
-    ) -> Result<Vec<AttachmentView>, AppError> {
+        query: TimelineQuery,
+    ) -> Result<Page<AttachmentView>, AppError> {
         let ticket = self.visible_ticket(actor, ticket_id).await?;
-        let list = self
+        let page = self
             .ports
             .attachments
-            .list(ticket.id, policy::sees_internal(actor))
+            .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;
         // The caller's token epoch goes into the download links.
         let people = self
             .people(
-                list.iter()
+                page.items
+                    .iter()
                     .map(|a| a.uploaded_by)
-                    .chain(list.first().map(|_| actor.id)),
+                    .chain(page.items.first().map(|_| actor.id)),
             )
             .await?;
-        list.into_iter()
-            .map(|a| self.attachment_view(actor, a, &people))
-            .collect()
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|a| self.attachment_view(actor, a, &people))
+                .collect::<Result<Vec<_>, _>>()?,
+            total: page.total,
+            next: page.next,
+        })
     }
 
     async fn visible_attachment(

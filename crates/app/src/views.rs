@@ -57,19 +57,34 @@ pub struct ActivityView {
     pub performer: Arc<User>,
 }
 
-/// Everything about one ticket the caller may see.
+/// A ticket and the latest of what the caller may see of it: at most
+/// [`crate::DETAIL_ITEMS`] messages, attachments and activity entries each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketDetail {
     /// The ticket and its people.
     pub card: TicketCard,
-    /// Messages, oldest first.
+    /// The latest messages, oldest first.
     pub messages: Vec<MessageView>,
-    /// All its attachments, oldest first.
+    /// The latest attachments, oldest first.
     pub attachments: Vec<AttachmentView>,
-    /// The activity log, newest first.
+    /// The latest activity entries, newest first.
     pub activities: Vec<ActivityView>,
     /// What the caller may do to the ticket now: [`ticketing_domain::policy::allowed`].
     pub allowed: ticketing_domain::policy::Allowed,
+    /// Where the earlier items continue, for the lists that hold more.
+    pub earlier: Earlier,
+}
+
+/// For each list of a ticket detail that holds more than it embeds, the cursor of its
+/// newest-first list (`-created_at`) after the oldest item embedded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Earlier {
+    /// Messages before the embedded ones.
+    pub messages: Option<String>,
+    /// Attachments before the embedded ones.
+    pub attachments: Option<String>,
+    /// Activity entries before the embedded ones.
+    pub activities: Option<String>,
 }
 
 /// One page of tickets.

@@ -524,6 +524,96 @@ impl TicketQuery {
     }
 }
 
+/// A page of one ticket's messages, attachments or activity entries, ordered by time (creation,
+/// upload) then id, oldest or newest first. Its cursors are ticket-list cursors of the ordering
+/// `created_at` or `-created_at` (same encoding, same checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineQuery {
+    /// Newest first.
+    pub descending: bool,
+    /// Continue after this cursor (made for [`TimelineQuery::ordering`]).
+    pub after: Option<Cursor>,
+    /// Page size.
+    pub limit: Limit,
+}
+
+impl TimelineQuery {
+    /// The first page, oldest first.
+    pub fn oldest_first(limit: Limit) -> Self {
+        Self {
+            descending: false,
+            after: None,
+            limit,
+        }
+    }
+
+    /// The first page, newest first.
+    pub fn newest_first(limit: Limit) -> Self {
+        Self {
+            descending: true,
+            after: None,
+            limit,
+        }
+    }
+
+    /// The ordering of its cursors: `created_at` or `-created_at`.
+    pub fn ordering(&self) -> TicketOrdering {
+        TicketOrdering {
+            key: SortKey::CreatedAt,
+            descending: self.descending,
+        }
+    }
+
+    /// Parses the `ordering` parameter of these lists: `created_at` or `-created_at`; `true`
+    /// for newest first.
+    ///
+    /// ```
+    /// use ticketing_domain::listing::TimelineQuery;
+    /// assert_eq!(TimelineQuery::parse_ordering("-created_at"), Ok(true));
+    /// assert_eq!(TimelineQuery::parse_ordering("created_at"), Ok(false));
+    /// assert!(TimelineQuery::parse_ordering("priority").is_err());
+    /// ```
+    pub fn parse_ordering(raw: &str) -> Result<bool, ValueError> {
+        match raw {
+            "created_at" => Ok(false),
+            "-created_at" => Ok(true),
+            _ => Err(ValueError::new(ValueProblem::InvalidFormat(
+                "must be created_at or -created_at",
+            ))
+            .in_field("ordering")),
+        }
+    }
+
+    /// The cursor that continues after the item of time `at` and id `id`.
+    pub fn cursor_after(&self, at: DateTime<Utc>, id: Uuid) -> Cursor {
+        Cursor {
+            ordering: self.ordering(),
+            key: CursorKey::Time(at),
+            id,
+        }
+    }
+
+    /// Whether the item of time `at` and id `id` comes after the cursor (always, without one):
+    /// the reference semantics for stores and fakes.
+    pub fn admits(&self, at: DateTime<Utc>, id: Uuid) -> bool {
+        match self.after {
+            Some(Cursor {
+                key: CursorKey::Time(t),
+                id: after,
+                ..
+            }) => {
+                if self.descending {
+                    (at, id) < (t, after)
+                } else {
+                    (at, id) > (t, after)
+                }
+            }
+            Some(_) => false,
+            None => true,
+        }
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

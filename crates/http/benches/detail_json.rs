@@ -94,6 +94,7 @@ fn detail() -> TicketDetail {
         messages,
         attachments: Vec::new(),
         activities,
+        earlier: Default::default(),
         allowed: ticketing_domain::policy::Allowed::default(),
     }
 }

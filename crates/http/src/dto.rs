@@ -1,5 +1,6 @@
 //! Response bodies: the only types that derive `Serialize` and `ToSchema` for responses.
 
+use crate::listing::earlier_url;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
@@ -321,12 +322,24 @@ pub struct TicketDetailDto {
     /// The ticket fields.
     #[serde(flatten)]
     pub ticket: TicketDto,
-    /// Messages, oldest first.
+    /// The latest 50 messages, oldest first.
     pub messages: Vec<MessageDto>,
-    /// Every attachment of the ticket, oldest first.
+    /// Whether earlier messages exist (then see `messages_next`).
+    pub messages_more: bool,
+    /// The URL of the earlier messages, newest first (`GET`, paged; null when none).
+    pub messages_next: Option<String>,
+    /// The latest 50 attachments of the ticket, oldest first.
     pub attachments: Vec<AttachmentDto>,
-    /// The activity log, newest first.
+    /// Whether earlier attachments exist (then see `attachments_next`).
+    pub attachments_more: bool,
+    /// The URL of the earlier attachments, newest first (`GET`, paged; null when none).
+    pub attachments_next: Option<String>,
+    /// The latest 50 entries of the activity log, newest first.
     pub activities: Vec<ActivityDto>,
+    /// Whether earlier entries exist (then see `activities_next`).
+    pub activities_more: bool,
+    /// The URL of the earlier entries, newest first (`GET`, paged; null when none).
+    pub activities_next: Option<String>,
     /// What the caller may do to the ticket now (the domain's `policy::allowed`): the web UI
     /// shows only these controls, and the server refuses the rest.
     pub allowed: AllowedDto,
@@ -373,11 +386,23 @@ impl From<&ticketing_domain::policy::Allowed> for AllowedDto {
 
 impl From<&TicketDetail> for TicketDetailDto {
     fn from(d: &TicketDetail) -> Self {
+        let id = d.card.ticket.id;
+        let next = |list: &str, cursor: &Option<String>| {
+            cursor
+                .as_deref()
+                .map(|c| earlier_url(&format!("/api/v1/tickets/{id}/{list}/"), c))
+        };
         Self {
             ticket: TicketDto::from(&d.card),
             messages: d.messages.iter().map(MessageDto::from).collect(),
+            messages_more: d.earlier.messages.is_some(),
+            messages_next: next("messages", &d.earlier.messages),
             attachments: d.attachments.iter().map(AttachmentDto::from).collect(),
+            attachments_more: d.earlier.attachments.is_some(),
+            attachments_next: next("attachments", &d.earlier.attachments),
             activities: d.activities.iter().map(ActivityDto::from).collect(),
+            activities_more: d.earlier.activities.is_some(),
+            activities_next: next("activities", &d.earlier.activities),
             allowed: AllowedDto::from(&d.allowed),
         }
     }

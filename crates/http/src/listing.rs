@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Serialize;
 use ticketing_domain::listing::{
-    AssigneeFilter, Cursor, Limit, Scope, SearchText, TicketOrdering, TicketQuery,
+    AssigneeFilter, Cursor, Limit, Scope, SearchText, TicketOrdering, TicketQuery, TimelineQuery,
 };
 use ticketing_domain::{Actor, Priority, Status, UserId};
 
@@ -177,6 +177,70 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
     query.after = after;
     query.limit = limit.unwrap_or_default();
     Ok(query)
+}
+
+/// Ordering and pagination of a ticket's messages and attachments.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct OldestFirstParams {
+    /// `created_at` (default: oldest first) or `-created_at` (newest first); ties by id.
+    ordering: Option<String>,
+    /// Page size, 1..200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u16>,
+    /// The cursor from the `Link` header of the previous page (valid with the same ordering).
+    cursor: Option<String>,
+}
+
+/// Ordering and pagination of a ticket's activity log.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct NewestFirstParams {
+    /// `-created_at` (default: newest first) or `created_at` (oldest first); ties by id.
+    ordering: Option<String>,
+    /// Page size, 1..200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u16>,
+    /// The cursor from the `Link` header of the previous page (valid with the same ordering).
+    cursor: Option<String>,
+}
+
+/// Parses the parameters of a ticket's messages, attachments or activities: `ordering`
+/// (`created_at` or `-created_at`, newest first when `newest_first` by default), `cursor` and
+/// `limit`, with the rules of the ticket lists.
+pub(crate) fn timeline_query(pairs: &QueryPairs, newest_first: bool) -> ApiResult<TimelineQuery> {
+    let mut f = Fields::default();
+    pairs.reject_unknown(&["ordering", "cursor", "limit"], &mut f);
+    let descending = match pairs.get("ordering").map(str::trim) {
+        None | Some("") => newest_first,
+        Some(o) => f
+            .take("ordering", TimelineQuery::parse_ordering(o))
+            .unwrap_or(newest_first),
+    };
+    let mut query = TimelineQuery {
+        descending,
+        after: None,
+        limit: Limit::default(),
+    };
+    query.after = match pairs.get("cursor") {
+        None | Some("") => None,
+        Some(c) => f.take("cursor", Cursor::decode(c, query.ordering())),
+    };
+    let limit = pairs.limit(&mut f);
+    f.finish()?;
+    query.limit = limit.unwrap_or_default();
+    Ok(query)
+}
+
+/// The URL of the newest-first list at `path` that continues after `cursor` (what a ticket
+/// detail links to for the items it does not embed).
+pub(crate) fn earlier_url(path: &str, cursor: &str) -> String {
+    format!(
+        "{path}?ordering=-created_at&cursor={}",
+        utf8_percent_encode(cursor, COMPONENT)
+    )
 }
 
 /// A JSON array with `X-Total-Count` and, when more follow, `Link: <…>; rel="next"`.

@@ -229,6 +229,13 @@ impl From<AppError> for ApiError {
             AppError::PayloadTooLarge { limit } => {
                 ApiError::new(code, format!("the file exceeds the limit of {limit} bytes"))
             }
+            AppError::QuotaExceeded { used, quota } => ApiError::new(
+                code,
+                format!(
+                    "this upload would exceed your storage quota: {used} of {quota} bytes are \
+                     used by the attachments you uploaded; remove some to free space"
+                ),
+            ),
             AppError::Unavailable(cause) => ApiError::unavailable(cause),
             AppError::Internal(cause) => ApiError::internal(cause),
         }

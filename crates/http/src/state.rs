@@ -3,10 +3,12 @@
 use std::time::Duration;
 
 use ticketing_app::App;
+use ticketing_domain::UserId;
 
 use crate::guard::{GuardLimits, PasswordGuard};
 use crate::limit::RateLimiter;
 use crate::metrics::MetricsEndpoint;
+use crate::problem::{ApiError, ApiResult};
 
 /// HTTP settings (the server crate fills them from its typed settings).
 #[derive(Debug, Clone)]
@@ -37,6 +39,8 @@ pub struct HttpConfig {
     pub login_slowdown_max: Duration,
     /// The window of failed password checks (default 15 minutes).
     pub login_failure_window: Duration,
+    /// Writes (new tickets, messages, uploads) per user per minute (default 60).
+    pub writes_per_minute: u32,
     /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a trusted
     /// proxy; default false).
     pub trust_forwarded_for: bool,
@@ -64,6 +68,7 @@ impl Default for HttpConfig {
             login_slowdown_after: 20,
             login_slowdown_max: Duration::from_secs(5),
             login_failure_window: Duration::from_secs(15 * 60),
+            writes_per_minute: 60,
             trust_forwarded_for: false,
             refresh_ttl_secs: 7 * 24 * 3600,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -85,6 +90,8 @@ pub struct HttpState {
     pub(crate) per_address: RateLimiter,
     /// Password checks (login, change-password).
     pub(crate) passwords: PasswordGuard,
+    /// Writes (new tickets, messages, uploads) per user.
+    pub(crate) writes: RateLimiter,
 }
 
 impl HttpState {
@@ -100,8 +107,17 @@ impl HttpState {
                 slowdown_max: config.login_slowdown_max,
                 window: config.login_failure_window,
             }),
+            writes: RateLimiter::new(config.writes_per_minute, Duration::from_secs(60)),
             app,
             config,
         }
+    }
+
+    /// Counts one write (a new ticket, message or upload) of `user`; 429 `rate_limited` with
+    /// `Retry-After` when the user is over `writes_per_minute`.
+    pub(crate) fn count_write(&self, user: UserId) -> ApiResult<()> {
+        self.writes
+            .hit(&user.to_string())
+            .map_err(ApiError::rate_limited)
     }
 }

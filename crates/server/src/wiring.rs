@@ -242,6 +242,7 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         refresh_ttl: span(settings.auth.refresh_ttl)?,
         download_ttl: span(settings.attachments.download_ttl)?,
         max_upload_bytes: settings.attachments.max_upload.0,
+        upload_quota_bytes: settings.attachments.upload_quota.0,
         user_cache_ttl: settings.auth.user_cache_ms.0,
         ..AppSettings::default()
     };

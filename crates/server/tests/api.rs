@@ -14,6 +14,7 @@ mod api {
     mod attachments;
     mod auth;
     mod authz_matrix;
+    mod bounded;
     mod bruteforce;
     mod concurrency;
     mod config;

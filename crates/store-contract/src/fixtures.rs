@@ -5,11 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use ticketing_app::RepoError;
 use ticketing_app::ports::{
     ActivityRepository, AttachmentRepository, MessageRepository, RefreshSession, SessionRepository,
     TicketEffect, TicketRepository, UserRepository,
 };
-use ticketing_domain::listing::{Cursor, SortKey, TicketOrdering, TicketQuery};
+use ticketing_domain::listing::{
+    Cursor, Limit, MAX_LIMIT, Page, SortKey, TicketOrdering, TicketQuery, TimelineQuery,
+};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Attachment, AttachmentId, Description, Email, FamilyId,
     FileName, Message, MessageBody, MessageId, PersonName, Priority, Role, SessionId, Status,
@@ -39,6 +42,65 @@ pub fn attachments<S: StoreUnderTest>(s: &S) -> &dyn AttachmentRepository {
 pub fn activities<S: StoreUnderTest>(s: &S) -> &dyn ActivityRepository {
     s
 }
+/// Walks every page of a ticket's timeline (`list` of a port) in the direction given, the
+/// largest page size, following the `next` cursors.
+async fn walk_timeline<T, F, Fut>(descending: bool, mut list: F) -> Result<Vec<T>, RepoError>
+where
+    F: FnMut(TimelineQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, RepoError>>,
+{
+    let mut q = TimelineQuery {
+        descending,
+        after: None,
+        limit: Limit::new(i64::from(MAX_LIMIT)).unwrap(),
+    };
+    let mut all = Vec::new();
+    loop {
+        let page = list(q).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => q.after = Some(Cursor::decode(&next, q.ordering()).unwrap()),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Every message of a ticket, oldest first (internal notes when `internal`), page by page.
+pub async fn all_messages<S: StoreUnderTest>(
+    s: &S,
+    ticket: TicketId,
+    internal: bool,
+) -> Result<Vec<Message>, RepoError> {
+    walk_timeline(false, |q| async move {
+        messages(s).list(ticket, internal, &q).await
+    })
+    .await
+}
+
+/// Every attachment of a ticket, oldest first (internal ones when `internal`), page by page.
+pub async fn all_attachments<S: StoreUnderTest>(
+    s: &S,
+    ticket: TicketId,
+    internal: bool,
+) -> Result<Vec<Attachment>, RepoError> {
+    walk_timeline(false, |q| async move {
+        attachments(s).list(ticket, internal, &q).await
+    })
+    .await
+}
+
+/// A ticket's whole activity log, newest first (internal entries when `internal`), page by page.
+pub async fn all_activities<S: StoreUnderTest>(
+    s: &S,
+    ticket: TicketId,
+    internal: bool,
+) -> Result<Vec<ActivityEntry>, RepoError> {
+    walk_timeline(true, |q| async move {
+        activities(s).list(ticket, internal, &q).await
+    })
+    .await
+}
+
 /// The session port of a store.
 pub fn sessions<S: StoreUnderTest>(s: &S) -> &dyn SessionRepository {
     s

@@ -98,6 +98,7 @@ macro_rules! __contract_cases {
             case_messages,
             case_attachments,
             case_activities,
+            case_timelines,
             case_sessions,
             case_session_rotation_race,
             case_concurrent_updates_one_wins,

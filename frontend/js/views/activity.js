@@ -4,6 +4,7 @@
 
 import { displayName, exactTime, h, replace, timeEl } from '../dom.js';
 import { PRIORITY_LABELS, STATUS_LABELS } from '../ui.js';
+import { earlierItems } from './earlier.js';
 
 const FOLDED = new Set(['message_added', 'internal_note_added']);
 const EDITS = {
@@ -84,11 +85,28 @@ function foldedText(group, nameOf) {
 /** The panel. Returns { el, render(ticket, people) } where people are extra known users. */
 export function activityPanel() {
   const list = h('ol', { class: 'activity-list', id: 'activity-list' });
+  const earlier = earlierItems('activities', { newestFirst: true });
+  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'load-earlier-activity', text: 'Show earlier activity' });
   const el = h('section', { class: 'card activity', attrs: { 'aria-labelledby': 'activity-heading' } },
-    h('h2', { id: 'activity-heading', text: 'Activity' }), list);
+    h('h2', { id: 'activity-heading', text: 'Activity' }), list, more);
+  let last = null;
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      await earlier.load();
+      render(...last);
+    } catch {
+      more.textContent = 'Could not load; try again';
+    } finally {
+      more.disabled = false;
+    }
+  });
 
   function render(ticket, people = []) {
-    const items = ticket.activities || [];
+    last = [ticket, people];
+    const items = earlier.items(ticket);
+    more.hidden = !earlier.hasMore();
     if (!items.length) {
       replace(list, h('li', { class: 'muted', text: 'No activity yet.' }));
       return;

@@ -4,6 +4,7 @@ import { API, del } from '../api.js';
 import { displayName, formatBytes, h, icon, replace, timeEl } from '../dom.js';
 import { canDeleteAttachment } from '../permissions.js';
 import { confirmDialog, notify, notifyError } from '../ui.js';
+import { earlierItems } from './earlier.js';
 import { uploadAll, uploadRow } from './uploads.js';
 
 /** A download link for an attachment (file_url is signed: no header needed). */
@@ -24,8 +25,22 @@ export function attachmentsPanel(ctx) {
   const form = h('form', { class: 'attach-form', id: 'attach-form' },
     h('label', { htmlFor: 'attach-input', text: 'Add files' }), input, uploadBtn, rows);
   const heading = h('h2', { text: 'Attachments' });
-  const el = h('section', { class: 'card attachments', attrs: { 'aria-labelledby': 'attachments-heading' } }, heading, list, form);
+  const earlier = earlierItems('attachments');
+  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'load-earlier-files', text: 'Show earlier files' });
+  const el = h('section', { class: 'card attachments', attrs: { 'aria-labelledby': 'attachments-heading' } }, heading, more, list, form);
   heading.id = 'attachments-heading';
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      await earlier.load();
+      render(ctx.getTicket());
+    } catch (err) {
+      notifyError(err, 'Earlier files');
+    } finally {
+      more.disabled = false;
+    }
+  });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -54,7 +69,8 @@ export function attachmentsPanel(ctx) {
   });
 
   function render(ticket) {
-    const items = ticket.attachments || [];
+    const items = earlier.items(ticket);
+    more.hidden = !earlier.hasMore();
     form.hidden = ticket.status === 'closed';
     if (!items.length) {
       replace(list, h('li', { class: 'muted', text: 'No files attached.' }));
@@ -69,6 +85,7 @@ export function attachmentsPanel(ctx) {
           if (!ok) return;
           try {
             await del(`${API}/tickets/${encodeURIComponent(ticket.id)}/attachments/${encodeURIComponent(a.id)}/`);
+            earlier.forget(a.id);
             notify(`Deleted ${a.filename}.`, 'success');
             await ctx.reload();
           } catch (err) {

@@ -1,9 +1,11 @@
 // The conversation of a ticket, oldest first: public messages and (for staff) internal notes.
+// The detail holds the latest 50; "Load earlier messages" fetches older ones page by page.
 
 import { displayName, h, icon, replace, timeEl } from '../dom.js';
 import * as session from '../session.js';
 import { empty } from '../ui.js';
 import { attachmentLink } from './attachments.js';
+import { earlierItems } from './earlier.js';
 
 export const INTERNAL_LABEL = 'Internal note — not visible to the customer';
 
@@ -33,15 +35,38 @@ function messageItem(m, ticket) {
 export function threadPanel() {
   const heading = h('h2', { id: 'thread-heading', text: 'Conversation' });
   const list = h('ol', { class: 'thread', id: 'thread' });
-  const el = h('section', { class: 'thread-section', attrs: { 'aria-labelledby': 'thread-heading' } }, heading, list);
+  const earlier = earlierItems('messages');
+  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-small thread-earlier', id: 'load-earlier-messages', text: 'Load earlier messages' });
+  const status = h('p', { class: 'muted thread-earlier-status', attrs: { role: 'status' } });
+  const el = h('section', { class: 'thread-section', attrs: { 'aria-labelledby': 'thread-heading' } }, heading, more, status, list);
+  let current = null;
+
   function render(ticket) {
-    const messages = ticket.messages || [];
-    heading.textContent = `Conversation (${messages.length})`;
+    current = ticket;
+    const messages = earlier.items(ticket);
+    heading.textContent = `Conversation (${ticket.message_count ?? messages.length})`;
+    more.hidden = !earlier.hasMore();
     if (!messages.length) {
       replace(list, h('li', { class: 'thread-empty' }, empty('No messages yet.', 'Replies from you and the support team appear here.')));
       return;
     }
     replace(list, messages.map((m) => messageItem(m, ticket)));
   }
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    status.textContent = 'Loading earlier messages…';
+    try {
+      const before = list.querySelectorAll('.message').length;
+      await earlier.load();
+      render(current);
+      const added = list.querySelectorAll('.message').length - before;
+      status.textContent = `${added} earlier ${added === 1 ? 'message' : 'messages'} loaded.`;
+    } catch {
+      status.textContent = 'Could not load earlier messages; try again.';
+    } finally {
+      more.disabled = false;
+    }
+  });
   return { el, render };
 }

@@ -22,8 +22,8 @@ use tokio::io::AsyncReadExt;
 
 use crate::uploads::{entry, expect_signed, touch_for};
 use ticketing_app::testing::{
-    Harness, alice, attachment, carol, dave, message, now, other_ticket_id, seed, ticket_id,
-    ticket_in, ticket_of,
+    Harness, alice, attachment, carol, dave, latest, message, now, oldest, other_ticket_id, seed,
+    ticket_id, ticket_in, ticket_of,
 };
 use ticketing_domain::Ticket;
 use ticketing_store_contract::MemoryStore;
@@ -82,11 +82,11 @@ async fn list_attachments_signs_a_link_per_attachment_with_the_visibility_of_the
         let app = h.build_on(&store);
 
         let views = app
-            .list_attachments(&who.actor(), ticket_id())
+            .list_attachments(&who.actor(), ticket_id(), oldest())
             .await
             .unwrap();
 
-        assert_eq!(views, expected, "{}", who.username.as_str());
+        assert_eq!(views.items, expected, "{}", who.username.as_str());
     }
 }
 
@@ -98,7 +98,8 @@ async fn list_attachments_of_someone_elses_ticket_is_not_found() {
     let app = h.build();
 
     assert_err!(
-        app.list_attachments(&dave().actor(), ticket_id()).await,
+        app.list_attachments(&dave().actor(), ticket_id(), oldest())
+            .await,
         AppError::NotFound("ticket")
     );
 }
@@ -434,16 +435,18 @@ async fn remove_attachment_of_an_internal_note_by_staff_logs_internally() {
         true,
     );
     assert_eq!(
-        ActivityRepository::list(&store, ticket_id(), true)
+        ActivityRepository::list(&store, ticket_id(), true, &latest())
             .await
-            .unwrap()[0],
+            .unwrap()
+            .items[0],
         removed
     );
     // The owner does not see the entry.
     assert_eq!(
-        ActivityRepository::list(&store, ticket_id(), false)
+        ActivityRepository::list(&store, ticket_id(), false, &latest())
             .await
-            .unwrap(),
+            .unwrap()
+            .items,
         [seed::created_entry(&before)]
     );
 }

@@ -14,8 +14,8 @@ use ticketing_domain::{
 };
 
 use ticketing_app::testing::{
-    Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, seed, ticket_id,
-    ticket_in, ticket_of,
+    Harness, alice, attachment, carol, dave, earlier, gen_id, latest, message, now, oldest, seed,
+    ticket_id, ticket_in, ticket_of,
 };
 use ticketing_store_contract::MemoryStore;
 
@@ -34,9 +34,10 @@ async fn stored(store: &MemoryStore) -> Ticket {
 
 /// The ticket's whole log as stored, newest first.
 async fn log_of(store: &MemoryStore) -> Vec<ActivityEntry> {
-    ActivityRepository::list(store, ticket_id(), true)
+    ActivityRepository::list(store, ticket_id(), true, &latest())
         .await
         .unwrap()
+        .items
 }
 
 // ---- list_messages -----------------------------------------------------------------------
@@ -78,12 +79,12 @@ async fn list_messages_for_the_owner_hides_internal_notes() {
     let app = h.build_on(&store);
 
     let messages = app
-        .list_messages(&carol.actor(), ticket_id())
+        .list_messages(&carol.actor(), ticket_id(), oldest())
         .await
         .unwrap();
 
     assert_eq!(
-        messages,
+        messages.items,
         vec![MessageView {
             message: reply,
             author: Arc::new(alice.clone()),
@@ -109,15 +110,15 @@ async fn list_messages_for_staff_includes_internal_notes() {
     let app = h.build_on(&store);
 
     let messages = app
-        .list_messages(&alice.actor(), ticket_id())
+        .list_messages(&alice.actor(), ticket_id(), oldest())
         .await
         .unwrap();
 
     let note = message(0x3_0003, &alice, true);
-    assert_eq!(messages.len(), 2);
-    assert_eq!(messages[1].message, note);
+    assert_eq!(messages.items.len(), 2);
+    assert_eq!(messages.items[1].message, note);
     assert_eq!(
-        messages[1].attachments[0].attachment,
+        messages.items[1].attachments[0].attachment,
         attachment(0x4_0003, &alice, Some(&note))
     );
 }
@@ -127,11 +128,12 @@ async fn list_messages_of_someone_elses_ticket_is_not_found() {
     let mut h = Harness::default();
     h.ticket_is(&ticket_of(&carol()), 1);
     h.messages.expect_list().never();
-    h.attachments.expect_list().never();
+    h.attachments.expect_of_messages().never();
     let app = h.build();
 
     assert_err!(
-        app.list_messages(&dave().actor(), ticket_id()).await,
+        app.list_messages(&dave().actor(), ticket_id(), oldest())
+            .await,
         AppError::NotFound("ticket")
     );
 }
@@ -394,14 +396,16 @@ async fn add_message_by_staff_as_an_internal_note_counts_a_note() {
     // The owner sees neither the note nor its entry.
     let app = Harness::default().build_on(&store);
     let theirs = app
-        .list_messages(&carol().actor(), ticket_id())
+        .list_messages(&carol().actor(), ticket_id(), oldest())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(theirs.is_empty(), "{theirs:?}");
     let log = app
-        .list_activities(&carol().actor(), ticket_id())
+        .list_activities(&carol().actor(), ticket_id(), latest())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].entry, seed::created_entry(&before));
 }
@@ -534,18 +538,18 @@ async fn list_activities_joins_performers_with_the_visibility_of_the_role() {
     };
 
     let customer = app
-        .list_activities(&carol.actor(), ticket_id())
+        .list_activities(&carol.actor(), ticket_id(), latest())
         .await
         .unwrap();
     let staff = app
-        .list_activities(&alice.actor(), ticket_id())
+        .list_activities(&alice.actor(), ticket_id(), latest())
         .await
         .unwrap();
 
     let created = seed::created_entry(&ticket);
-    assert_eq!(customer, [by(&moved, &alice), by(&created, &carol)]);
+    assert_eq!(customer.items, [by(&moved, &alice), by(&created, &carol)]);
     assert_eq!(
-        staff,
+        staff.items,
         [by(&noted, &alice), by(&moved, &alice), by(&created, &carol)]
     );
 }
@@ -558,7 +562,8 @@ async fn list_activities_of_someone_elses_ticket_is_not_found() {
     let app = h.build();
 
     assert_err!(
-        app.list_activities(&dave().actor(), ticket_id()).await,
+        app.list_activities(&dave().actor(), ticket_id(), latest())
+            .await,
         AppError::NotFound("ticket")
     );
 }

@@ -12,7 +12,8 @@ use ticketing_domain::{Action, ChangeError, Priority, Refusal, Rule, Status, Tic
 
 use crate::tickets::{assigned_ticket, entry, expect_update};
 use ticketing_app::testing::{
-    Harness, alice, bob, carol, dave, field_errors, now, seed, ticket_id, ticket_in, ticket_of,
+    Harness, alice, bob, carol, dave, field_errors, latest, now, seed, ticket_id, ticket_in,
+    ticket_of,
 };
 use ticketing_domain::ActivityEntry;
 use ticketing_store_contract::MemoryStore;
@@ -42,9 +43,10 @@ async fn update_on(
 async fn stored(store: &MemoryStore) -> (Ticket, Vec<ActivityEntry>) {
     (
         TicketRepository::get(store, ticket_id()).await.unwrap(),
-        ActivityRepository::list(store, ticket_id(), true)
+        ActivityRepository::list(store, ticket_id(), true, &latest())
             .await
-            .unwrap(),
+            .unwrap()
+            .items,
     )
 }
 

@@ -7,10 +7,12 @@ use chrono::Duration;
 use mockall::predicate::eq;
 use ticketing_app::ports::{ActivityRepository, TicketRepository};
 use ticketing_app::testing::{
-    Harness, alice, attachment, bob, carol, dave, earlier, gen_id, message, now, other_ticket_id,
-    seed, ticket_id, ticket_in, ticket_of,
+    Harness, alice, attachment, bob, carol, dave, earlier, gen_id, latest, message, now,
+    other_ticket_id, seed, ticket_id, ticket_in, ticket_of,
 };
-use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
+use ticketing_app::views::{
+    ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail,
+};
 use ticketing_app::{AppError, NewTicketInput, RepoError, TicketListKind};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Description, Message, Priority, Status, Ticket, TicketId,
@@ -18,7 +20,7 @@ use ticketing_domain::{
 };
 use ticketing_domain::{
     ChangeError, Refusal, Rule,
-    listing::{Cursor, Limit, Page, Scope, TicketQuery},
+    listing::{Cursor, Limit, Page, Scope, TicketQuery, TimelineQuery},
 };
 use ticketing_store_contract::MemoryStore;
 use uuid::Uuid;
@@ -366,12 +368,16 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
                 entry: created.clone(),
                 performer: Arc::new(carol.clone()),
             }],
+            earlier: Earlier::default(),
         }
     );
     // Stored with its entry, and listed.
     assert_eq!(TicketRepository::get(&store, id).await.unwrap(), expected);
     assert_eq!(
-        ActivityRepository::list(&store, id, true).await.unwrap(),
+        ActivityRepository::list(&store, id, true, &latest())
+            .await
+            .unwrap()
+            .items,
         [created]
     );
     let mine = app
@@ -485,7 +491,8 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
     let on_reply = attachment(0x4_0001, &alice, Some(&reply));
     let loose = attachment(0x4_0002, &carol, None);
     let [logged, _internal] = busy_log();
-    for (a, token) in [(on_reply.id, "dl-1"), (loose.id, "dl-2")] {
+    // The reply's file is linked twice: in the thread and in the list of files.
+    for (a, token, times) in [(on_reply.id, "dl-1", 2), (loose.id, "dl-2", 1)] {
         h.tokens
             .expect_sign_download()
             .with(
@@ -494,7 +501,7 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
                 eq(carol.token_epoch),
                 eq(now() + Duration::minutes(15)),
             )
-            .times(1)
+            .times(times)
             .returning(move |_, _, _, _| token.to_owned());
     }
     let app = h.build_on(&store);
@@ -545,6 +552,7 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
                     performer: Arc::new(carol),
                 },
             ],
+            earlier: Earlier::default(),
         }
     );
 }
@@ -555,7 +563,8 @@ async fn ticket_detail_for_staff_includes_internal_notes() {
     let mut h = Harness::default();
     h.tokens
         .expect_sign_download()
-        .times(3)
+        // The 3 files, and again the 2 of them that belong to messages, in the thread.
+        .times(5)
         .returning(|_, _, _, _| "dl".to_owned());
     let app = h.build_on(&store);
 
@@ -574,6 +583,56 @@ async fn ticket_detail_for_staff_includes_internal_notes() {
     assert_eq!(
         log,
         [internal, logged, seed::created_entry(&assigned_ticket())]
+    );
+}
+
+#[tokio::test]
+async fn ticket_detail_embeds_the_latest_50_messages_and_says_where_earlier_ones_continue() {
+    let carol = carol();
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol]).await;
+    seed::ticket(&store, &ticket_of(&carol)).await;
+    let thread: Vec<Message> = (1..=52)
+        .map(|n| Message {
+            created_at: earlier() + Duration::minutes(n),
+            ..message(0x3_0000 + n as u128, &carol, false)
+        })
+        .collect();
+    for m in &thread {
+        seed::message(&store, m).await;
+    }
+    let app = Harness::default().build_on(&store);
+
+    let detail = app
+        .ticket_detail(&carol.actor(), ticket_id())
+        .await
+        .unwrap();
+
+    let shown: Vec<&Message> = detail.messages.iter().map(|v| &v.message).collect();
+    assert_eq!(
+        shown,
+        thread[2..].iter().collect::<Vec<_>>(),
+        "the latest 50, oldest first"
+    );
+    assert_eq!(detail.earlier.attachments, None);
+    assert_eq!(detail.earlier.activities, None);
+    let next = detail
+        .earlier
+        .messages
+        .expect("a cursor to the earlier messages");
+    let query = TimelineQuery {
+        after: Some(Cursor::decode(&next, latest().ordering()).unwrap()),
+        ..latest()
+    };
+    let rest = app
+        .list_messages(&carol.actor(), ticket_id(), query)
+        .await
+        .unwrap();
+    let rest: Vec<&Message> = rest.items.iter().map(|v| &v.message).collect();
+    assert_eq!(
+        rest,
+        [&thread[1], &thread[0]],
+        "the earlier ones, newest first"
     );
 }
 
@@ -689,9 +748,10 @@ async fn delete_ticket_by_staff_soft_deletes_and_logs() {
         RepoError::NotFound
     );
     assert_eq!(
-        ActivityRepository::list(&store, before.id, true)
+        ActivityRepository::list(&store, before.id, true, &latest())
             .await
-            .unwrap(),
+            .unwrap()
+            .items,
         [
             entry(1, before.id, Action::Deleted, &alice(), "Ticket deleted"),
             seed::created_entry(&before),

@@ -19,8 +19,8 @@ use ticketing_domain::{
 };
 
 use ticketing_app::testing::{
-    Harness, alice, carol, dave, gen_id, message, now, other_ticket_id, seed, ticket_id, ticket_in,
-    ticket_of,
+    Harness, alice, carol, dave, gen_id, latest, message, now, oldest, other_ticket_id, seed,
+    ticket_id, ticket_in, ticket_of,
 };
 use ticketing_domain::Ticket;
 use ticketing_store_contract::MemoryStore;
@@ -364,9 +364,10 @@ async fn commit_upload_records_the_attachment_and_keeps_the_file() {
         }
     );
     assert_eq!(
-        ActivityRepository::list(&store, ticket_id(), false)
+        ActivityRepository::list(&store, ticket_id(), false, &latest())
             .await
-            .unwrap()[0],
+            .unwrap()
+            .items[0],
         entry(
             2,
             Action::AttachmentAdded,
@@ -397,15 +398,17 @@ async fn commit_upload_to_an_internal_note_makes_an_internal_attachment() {
 
     assert_eq!(view.attachment, expected);
     assert_eq!(
-        AttachmentRepository::list(&store, ticket_id(), true)
+        AttachmentRepository::list(&store, ticket_id(), true, &oldest())
             .await
-            .unwrap(),
+            .unwrap()
+            .items,
         [expected]
     );
     assert_eq!(
-        ActivityRepository::list(&store, ticket_id(), true)
+        ActivityRepository::list(&store, ticket_id(), true, &latest())
             .await
-            .unwrap()[0],
+            .unwrap()
+            .items[0],
         entry(
             2,
             Action::AttachmentAdded,
@@ -417,14 +420,16 @@ async fn commit_upload_to_an_internal_note_makes_an_internal_attachment() {
     // Neither the row nor its entry is shown to the owner.
     let theirs = Harness::default()
         .build_on(&store)
-        .list_attachments(&carol().actor(), ticket_id())
+        .list_attachments(&carol().actor(), ticket_id(), oldest())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(theirs.is_empty(), "{theirs:?}");
     assert_eq!(
-        ActivityRepository::list(&store, ticket_id(), false)
+        ActivityRepository::list(&store, ticket_id(), false, &latest())
             .await
             .unwrap()
+            .items
             .len(),
         1
     );

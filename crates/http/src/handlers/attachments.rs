@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::dto::AttachmentDto;
 use crate::extract::{Caller, bearer, state as http_state};
+use crate::listing::{OldestFirstParams, QueryPairs, paged, timeline_query};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
 
@@ -29,13 +30,16 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-/// A ticket's attachments, oldest first.
+/// A page of a ticket's attachments, oldest first by default.
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}/attachments/", tag = "attachments",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The ticket's id")),
+    params(("id" = Uuid, Path, description = "The ticket's id"), OldestFirstParams),
     responses(
-        (status = 200, description = "The attachments", body = Vec<AttachmentDto>),
+        (status = 200, description = "A page of attachments", body = Vec<AttachmentDto>,
+         headers(("X-Total-Count" = u64, description = "attachments the caller sees in all pages"),
+                 ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
+        (status = 400, description = "Invalid ordering, limit or cursor, or an unknown parameter"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 404, description = "No such ticket, or not visible to the caller"),
     )
@@ -43,13 +47,21 @@ pub struct UploadForm {
 pub async fn list(
     state: web::Data<HttpState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let list = state
+    let pairs = QueryPairs::parse(&req)?;
+    let query = timeline_query(&pairs, false)?;
+    let page = state
         .app
-        .list_attachments(&caller.actor(), TicketId::from_uuid(path.into_inner()))
+        .list_attachments(
+            &caller.actor(),
+            TicketId::from_uuid(path.into_inner()),
+            query,
+        )
         .await?;
-    Ok(HttpResponse::Ok().json(list.iter().map(AttachmentDto::from).collect::<Vec<_>>()))
+    let items: Vec<AttachmentDto> = page.items.iter().map(AttachmentDto::from).collect();
+    Ok(paged(&req, &pairs, page.total, page.next, items))
 }
 
 const MAX_PARTS: usize = 4;
@@ -72,8 +84,9 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
         (status = 403, description = "A customer attaching to a message written by someone else"),
         (status = 404, description = "No such ticket, or not visible to the caller"),
         (status = 409, description = "The ticket is closed (`ticket_closed`)"),
-        (status = 413, description = "The file exceeds the size limit"),
+        (status = 413, description = "The file exceeds the size limit, or the uploader's storage quota (the problem says how much is used)"),
         (status = 415, description = "Not multipart/form-data"),
+        (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
     )
 )]
 pub async fn upload(
@@ -103,6 +116,7 @@ pub async fn upload(
         return Err(AppError::PayloadTooLarge { limit }.into());
     }
     let actor = caller.actor();
+    state.count_write(actor.id)?;
     let ticket_id = TicketId::from_uuid(path.into_inner());
     state.app.authorize_upload(&actor, ticket_id, None).await?;
     let mut multipart = Multipart::new(req.headers(), payload);
@@ -239,9 +253,12 @@ async fn stream_file(
         writer
             .write(&chunk)
             .await
-            .map_err(|e| ApiError::from(AppError::from(e)))?;
+            .map_err(|e| ApiError::from(state.app.upload_failed(permit, e)))?;
     }
-    Ok(writer.finish().await.map_err(AppError::from)?)
+    Ok(writer
+        .finish()
+        .await
+        .map_err(|e| state.app.upload_failed(permit, e))?)
 }
 
 /// Remove an attachment (its uploader or staff); the stored file is removed too.

@@ -142,6 +142,7 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &TicketDetail) -
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
     )
 )]
 pub async fn create(
@@ -149,6 +150,7 @@ pub async fn create(
     caller: Caller,
     body: JsonObject<TicketCreateRequest>,
 ) -> ApiResult<HttpResponse> {
+    state.count_write(caller.actor().id)?;
     let input = body.into_inner().try_into_domain()?;
     let detail = state.app.create_ticket(&caller.actor(), input).await?;
     Ok(detail_response(

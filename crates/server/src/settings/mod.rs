@@ -88,6 +88,8 @@ settings! {
         login_slowdown_max: Duration = "5s", env "TICKETING_LOGIN_SLOWDOWN_MAX";
         /// Trust the proxy: client address from the last X-Forwarded-For entry, forwarded host in the Origin check.
         trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
+        /// Writes (new tickets, messages, uploads) per user per minute.
+        writes_per_minute: u32 = "60", env "TICKETING_WRITES_PER_MINUTE", check at_least_one;
     }
     /// Attachment files.
     attachments: AttachmentsSettings {
@@ -96,6 +98,8 @@ settings! {
         /// Largest attachment.
         max_upload: ByteSize = "25MiB", env "TICKETING_MAX_UPLOAD_BYTES",
             was "max_upload_bytes";
+        /// Total size of the attachments each user may have stored.
+        upload_quota: ByteSize = "1GiB", env "TICKETING_UPLOAD_QUOTA";
         /// Lifetime of signed download links.
         download_ttl: Duration = "15m", env "TICKETING_DOWNLOAD_TTL", check at_least_a_second;
         /// Orphan files younger than this survive the start-up sweep.

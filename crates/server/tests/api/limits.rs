@@ -81,6 +81,7 @@ fn default_limits() {
     let config = ticketing_server::http_config(&ticketing_server::Settings::default());
     assert_eq!(config.auth_rate_per_minute, 30);
     assert_eq!(config.login_failures_per_account, 10);
+    assert_eq!(config.writes_per_minute, 60);
     assert_eq!(
         config.login_failure_window,
         std::time::Duration::from_secs(15 * 60)

@@ -93,7 +93,18 @@ pub const ACTIVITY_FIELDS: &[&str] = &[
 /// The fields of a ticket detail.
 pub fn detail_fields() -> Vec<String> {
     let mut f: Vec<&str> = TICKET_FIELDS.to_vec();
-    f.extend(["messages", "attachments", "activities", "allowed"]);
+    f.extend([
+        "messages",
+        "messages_more",
+        "messages_next",
+        "attachments",
+        "attachments_more",
+        "attachments_next",
+        "activities",
+        "activities_more",
+        "activities_next",
+        "allowed",
+    ]);
     sorted(&f)
 }
 

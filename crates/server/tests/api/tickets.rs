@@ -491,8 +491,10 @@ async fn delete_is_for_staff(backend: Backend) {
         .unwrap();
         let ticket =
             ticketing_domain::TicketId::from_uuid(t["id"].as_str().unwrap().parse().unwrap());
-        let log = store.list(ticket, true).await.unwrap();
+        let newest = ticketing_domain::listing::TimelineQuery::newest_first(Default::default());
+        let log = store.list(ticket, true, &newest).await.unwrap();
         let log: Vec<(String, String)> = log
+            .items
             .iter()
             .map(|e| (e.action.as_str().to_owned(), e.details.clone()))
             .collect();

@@ -8,8 +8,8 @@ use ticketing_domain::{Action, ActivityId, Priority, Role, Status, Ticket};
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
-    activities, add_ticket, add_user, assert_same, at, entry, message, messages, t0, ticket,
-    tickets, touch, users,
+    add_ticket, add_user, all_activities, all_messages, assert_same, at, entry, message, t0,
+    ticket, tickets, touch, users,
 };
 
 /// Two writers update the same ticket from the same version at once: exactly one wins, the
@@ -64,8 +64,7 @@ pub async fn case_concurrent_updates_one_wins<S: StoreUnderTest>(s: &S) {
             (by_status, log_s)
         };
         assert_same(&tickets(s).get(t.id).await.unwrap(), &state);
-        let mut got: Vec<ActivityId> = activities(s)
-            .list(t.id, true)
+        let mut got: Vec<ActivityId> = all_activities(s, t.id, true)
             .await
             .unwrap()
             .iter()
@@ -104,8 +103,8 @@ pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     let stored = tickets(s).get(t.id).await.unwrap();
     assert_eq!(stored.message_count, 20);
     assert_eq!(stored.version, 21);
-    assert_eq!(messages(s).list(t.id, false).await.unwrap().len(), 20);
-    assert_eq!(activities(s).list(t.id, false).await.unwrap().len(), 21);
+    assert_eq!(all_messages(s, t.id, false).await.unwrap().len(), 20);
+    assert_eq!(all_activities(s, t.id, false).await.unwrap().len(), 21);
 }
 
 /// The two only active admins demote (or deactivate) each other at once: exactly one change is

@@ -1,12 +1,13 @@
 //! Messages, attachments and activities: round trips, order, internal-note visibility.
 
 use ticketing_app::RepoError;
+use ticketing_domain::listing::{Cursor, Limit, Page, TimelineQuery};
 use ticketing_domain::{Action, ActivityEntry, AttachmentId, Role, Status, Ticket};
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
-    activities, add_ticket, add_user, assert_same, at, attachment, attachments, entry, message,
-    messages, new_id, t0, ticket, tickets, touch,
+    activities, add_ticket, add_user, all_activities, all_attachments, all_messages, assert_same,
+    at, attachment, attachments, entry, message, messages, new_id, t0, ticket, tickets, touch,
 };
 
 /// Messages come back whole, oldest first (ties by id); internal notes only when asked; the
@@ -35,13 +36,13 @@ pub async fn case_messages<S: StoreUnderTest>(s: &S) {
     let mut tied = [n1.clone(), m2.clone()];
     tied.sort_by_key(|m| m.id);
     let all = vec![m1.clone(), tied[0].clone(), tied[1].clone(), m3.clone()];
-    assert_same(&messages(s).list(t.id, true).await.unwrap(), &all);
+    assert_same(&all_messages(s, t.id, true).await.unwrap(), &all);
     assert_same(
-        &messages(s).list(t.id, false).await.unwrap(),
+        &all_messages(s, t.id, false).await.unwrap(),
         &vec![m1.clone(), m2.clone(), m3.clone()],
     );
     assert_same(&messages(s).get(n1.id).await.unwrap(), &n1);
-    assert!(messages(s).list(other.id, true).await.unwrap().is_empty());
+    assert!(all_messages(s, other.id, true).await.unwrap().is_empty());
 
     let stored = tickets(s).get(t.id).await.unwrap();
     assert_eq!((stored.message_count, stored.internal_note_count), (3, 1));
@@ -91,18 +92,25 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     let mut tied = [a1.clone(), a2.clone()];
     tied.sort_by_key(|a| a.id);
     assert_same(
-        &attachments(s).list(t.id, false).await.unwrap(),
+        &all_attachments(s, t.id, false).await.unwrap(),
         &tied.to_vec(),
     );
     let mut everything = tied.to_vec();
     everything.push(a3.clone());
-    assert_same(&attachments(s).list(t.id, true).await.unwrap(), &everything);
+    assert_same(&all_attachments(s, t.id, true).await.unwrap(), &everything);
     let keys = attachments(s).storage_keys().await.unwrap();
     assert_eq!(keys.len(), 3);
+    // The upload quota counts the stored sizes of each uploader (above 2^32 too).
+    let owner_bytes = attachments(s).bytes_uploaded_by(owner.id).await.unwrap();
+    assert_eq!(owner_bytes, a1.file.size + a2.file.size);
+    let agent_bytes = attachments(s).bytes_uploaded_by(agent.id).await.unwrap();
+    assert_eq!(agent_bytes, a3.file.size);
+    let nobody = ticketing_domain::UserId::from_uuid(new_id());
+    assert_eq!(attachments(s).bytes_uploaded_by(nobody).await.unwrap(), 0);
     assert!(keys.contains(&a1.file.storage_key) && keys.contains(&a3.file.storage_key));
 
     let before = tickets(s).get(t.id).await.unwrap();
-    let log_before = activities(s).list(t.id, true).await.unwrap();
+    let log_before = all_activities(s, t.id, true).await.unwrap();
     let mut dup = attachment(t.id, None, &owner, "dup.pdf", at(5));
     dup.file.storage_key = a1.file.storage_key.clone();
     let log = [entry(t.id, Action::AttachmentAdded, owner.id, false, at(5))];
@@ -120,7 +128,7 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     );
     assert_same(&tickets(s).get(t.id).await.unwrap(), &before);
     assert_eq!(
-        activities(s).list(t.id, true).await.unwrap().len(),
+        all_activities(s, t.id, true).await.unwrap().len(),
         log_before.len()
     );
 
@@ -140,6 +148,10 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
         Err(RepoError::NotFound)
     ));
     assert_eq!(attachments(s).storage_keys().await.unwrap().len(), 2);
+    assert_eq!(
+        attachments(s).bytes_uploaded_by(owner.id).await.unwrap(),
+        a1.file.size
+    );
     assert_eq!(
         tickets(s).get(t.id).await.unwrap().version,
         before.version + 1
@@ -207,7 +219,148 @@ pub async fn case_activities<S: StoreUnderTest>(s: &S) {
     let mut want: Vec<ActivityEntry> = vec![note_entry.clone()];
     want.extend(tied.iter().cloned());
     want.push(created.clone());
-    assert_same(&activities(s).list(t.id, true).await.unwrap(), &want);
+    assert_same(&all_activities(s, t.id, true).await.unwrap(), &want);
     want.remove(0);
-    assert_same(&activities(s).list(t.id, false).await.unwrap(), &want);
+    assert_same(&all_activities(s, t.id, false).await.unwrap(), &want);
+}
+
+/// Walks a timeline in pages of `limit`, checking each page's size and total; the items in order.
+async fn walk_pages<T, F, Fut>(descending: bool, limit: i64, total: u64, mut list: F) -> Vec<T>
+where
+    F: FnMut(TimelineQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, RepoError>>,
+{
+    let mut q = TimelineQuery {
+        descending,
+        after: None,
+        limit: Limit::new(limit).unwrap(),
+    };
+    let mut all = Vec::new();
+    loop {
+        let page = list(q).await.unwrap();
+        assert_eq!(page.total, total);
+        let size = page.items.len();
+        all.extend(page.items);
+        match page.next {
+            Some(next) => {
+                assert_eq!(
+                    i64::try_from(size).unwrap(),
+                    limit,
+                    "only a full page has a next"
+                );
+                q.after = Some(Cursor::decode(&next, q.ordering()).unwrap());
+            }
+            None => {
+                assert!(i64::try_from(size).unwrap() <= limit);
+                return all;
+            }
+        }
+        assert!(all.len() as u64 <= total, "endless pages");
+    }
+}
+
+/// A ticket's messages, attachments and activities page by keyset in both directions: each
+/// item exactly once, ties by id, `total` the same on every page, internal items only when
+/// asked; a cursor of the other direction is refused; the attachments of given messages.
+pub async fn case_timelines<S: StoreUnderTest>(s: &S) {
+    let owner = add_user(s, "owner", Role::Customer).await;
+    let agent = add_user(s, "agent", Role::Agent).await;
+    let t = ticket(&owner, "Long", "history", t0());
+    let created = add_ticket(s, &t).await;
+    let mut all = Vec::new();
+    for i in 0..9 {
+        // Three messages per second: ties broken by id.
+        let internal = i % 4 == 3;
+        let by = if internal { &agent } else { &owner };
+        let m = message(t.id, by, &format!("message {i}"), internal, at(1 + i / 3));
+        let (effect, action) = if internal {
+            (touch(t.id, m.created_at, 0, 1), Action::InternalNoteAdded)
+        } else {
+            (touch(t.id, m.created_at, 1, 0), Action::MessageAdded)
+        };
+        let log = [entry(t.id, action, m.author, internal, m.created_at)];
+        messages(s).add(&m, &effect, &log).await.unwrap();
+        all.push(m);
+    }
+    all.sort_by_key(|m| (m.created_at, m.id));
+    let public: Vec<_> = all.iter().filter(|m| !m.internal).cloned().collect();
+    for limit in [1, 2, 4, 200] {
+        let got = walk_pages(false, limit, 9, |q| async move {
+            messages(s).list(t.id, true, &q).await
+        })
+        .await;
+        assert_same(&got, &all);
+        let got = walk_pages(true, limit, 9, |q| async move {
+            messages(s).list(t.id, true, &q).await
+        })
+        .await;
+        assert_same(&got, &all.iter().rev().cloned().collect::<Vec<_>>());
+        let got = walk_pages(false, limit, public.len() as u64, |q| async move {
+            messages(s).list(t.id, false, &q).await
+        })
+        .await;
+        assert_same(&got, &public);
+    }
+
+    let log = all_activities(s, t.id, true).await.unwrap();
+    assert_eq!(log.len(), 10);
+    assert_eq!(log.last().map(|e| e.id), Some(created.id));
+    let got = walk_pages(true, 3, 10, |q| async move {
+        activities(s).list(t.id, true, &q).await
+    })
+    .await;
+    assert_same(&got, &log);
+    let got = walk_pages(false, 3, 8, |q| async move {
+        activities(s).list(t.id, false, &q).await
+    })
+    .await;
+    let public_log: Vec<ActivityEntry> =
+        log.iter().rev().filter(|e| !e.internal).cloned().collect();
+    assert_same(&got, &public_log);
+
+    let on_public = attachment(t.id, Some(&public[0]), &owner, "a.txt", at(5));
+    let internal_note = all.iter().find(|m| m.internal).unwrap();
+    let on_note = attachment(t.id, Some(internal_note), &agent, "b.txt", at(6));
+    let loose = attachment(t.id, None, &owner, "c.txt", at(7));
+    for a in [&on_public, &on_note, &loose] {
+        attachments(s)
+            .add(a, &touch(t.id, a.uploaded_at, 0, 0), &[])
+            .await
+            .unwrap();
+    }
+    let got = walk_pages(true, 2, 3, |q| async move {
+        attachments(s).list(t.id, true, &q).await
+    })
+    .await;
+    assert_same(
+        &got,
+        &vec![loose.clone(), on_note.clone(), on_public.clone()],
+    );
+    let ids = [public[0].id, internal_note.id, public[1].id];
+    assert_same(
+        &attachments(s).of_messages(&ids, true).await.unwrap(),
+        &vec![on_public.clone(), on_note.clone()],
+    );
+    assert_same(
+        &attachments(s).of_messages(&ids, false).await.unwrap(),
+        &vec![on_public.clone()],
+    );
+    assert!(
+        attachments(s)
+            .of_messages(&[], true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A cursor made for the other direction is refused.
+    let newest = TimelineQuery::newest_first(Limit::new(2).unwrap());
+    let first = messages(s).list(t.id, true, &newest).await.unwrap();
+    let cursor = Cursor::decode(&first.next.unwrap(), newest.ordering()).unwrap();
+    let mixed = TimelineQuery {
+        descending: false,
+        after: Some(cursor),
+        limit: Limit::new(2).unwrap(),
+    };
+    assert!(messages(s).list(t.id, true, &mixed).await.is_err());
 }

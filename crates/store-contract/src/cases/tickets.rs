@@ -11,8 +11,9 @@ use ticketing_domain::{
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
-    activities, add_ticket, add_user, assert_same, at, attachment, attachments, entry, message,
-    messages, new_id, sessions, t0, ticket, tickets, touch, touch_in, users,
+    add_ticket, add_user, all_activities, all_attachments, all_messages, assert_same, at,
+    attachment, attachments, entry, message, messages, new_id, sessions, t0, ticket, tickets,
+    touch, touch_in, users,
 };
 
 /// Every field of a ticket comes back as written, with `Option`s set and unset.
@@ -48,11 +49,11 @@ pub async fn case_ticket_round_trip<S: StoreUnderTest>(s: &S) {
     assert_same(&tickets(s).get(full.id).await.unwrap(), &full);
     assert_same(&tickets(s).get(minimal.id).await.unwrap(), &minimal);
     assert_same(
-        &activities(s).list(full.id, true).await.unwrap(),
+        &all_activities(s, full.id, true).await.unwrap(),
         &vec![created_full],
     );
     assert_same(
-        &activities(s).list(minimal.id, false).await.unwrap(),
+        &all_activities(s, minimal.id, false).await.unwrap(),
         &vec![created_min],
     );
 }
@@ -74,15 +75,9 @@ pub async fn case_ticket_not_found<S: StoreUnderTest>(s: &S) {
         tickets(s).update(&bumped, 1, &log).await,
         Err(RepoError::NotFound)
     ));
-    assert!(activities(s).list(ghost.id, true).await.unwrap().is_empty());
-    assert!(messages(s).list(ghost.id, true).await.unwrap().is_empty());
-    assert!(
-        attachments(s)
-            .list(ghost.id, true)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(all_activities(s, ghost.id, true).await.unwrap().is_empty());
+    assert!(all_messages(s, ghost.id, true).await.unwrap().is_empty());
+    assert!(all_attachments(s, ghost.id, true).await.unwrap().is_empty());
     let unknown = MessageId::from_uuid(new_id());
     assert!(matches!(
         messages(s).get(unknown).await,
@@ -134,7 +129,7 @@ pub async fn case_ticket_update_and_stale_version<S: StoreUnderTest>(s: &S) {
     ));
     assert_same(&tickets(s).get(t.id).await.unwrap(), &v2);
 
-    let log = activities(s).list(t.id, true).await.unwrap();
+    let log = all_activities(s, t.id, true).await.unwrap();
     let mut want_ids = vec![created.id, log2[0].id, log2[1].id];
     want_ids.sort();
     let mut got_ids: Vec<ActivityId> = log.iter().map(|a| a.id).collect();
@@ -202,8 +197,7 @@ pub async fn case_soft_delete<S: StoreUnderTest>(s: &S) {
         assert_eq!(page.total, want as u64, "{scope:?}");
         assert_eq!(page.items.len(), want);
     }
-    let log: Vec<Action> = activities(s)
-        .list(t.id, false)
+    let log: Vec<Action> = all_activities(s, t.id, false)
         .await
         .unwrap()
         .iter()
@@ -260,7 +254,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
             messages(s).get(m.id).await,
             Err(RepoError::NotFound)
         ));
-        assert!(messages(s).list(t.id, true).await.unwrap().is_empty());
+        assert!(all_messages(s, t.id, true).await.unwrap().is_empty());
 
         let a = attachment(t.id, None, &owner, "x.pdf", at(5));
         let log = [entry(t.id, Action::AttachmentAdded, owner.id, false, at(5))];
@@ -273,7 +267,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
             Err(RepoError::NotFound)
         ));
 
-        let log = activities(s).list(t.id, true).await.unwrap();
+        let log = all_activities(s, t.id, true).await.unwrap();
         assert!(
             log.iter().all(|e| e.action == Action::Created),
             "{}",
@@ -321,13 +315,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         .add(&m, &touch(resolved.id, at(6), 1, 0), &[])
         .await;
     assert!(matches!(r, Err(RepoError::Stale)), "{r:?}");
-    assert!(
-        messages(s)
-            .list(resolved.id, true)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(all_messages(s, resolved.id, true).await.unwrap().is_empty());
     messages(s)
         .add(
             &m,
@@ -378,8 +366,7 @@ pub async fn case_replace_effect<S: StoreUnderTest>(s: &S) {
         .unwrap();
     assert_same(&tickets(s).get(resolved.id).await.unwrap(), &applied.ticket);
     assert_same(&messages(s).get(m.id).await.unwrap(), &m);
-    let actions: Vec<Action> = activities(s)
-        .list(resolved.id, false)
+    let actions: Vec<Action> = all_activities(s, resolved.id, false)
         .await
         .unwrap()
         .iter()
@@ -448,7 +435,7 @@ pub async fn case_timestamps_round_trip<S: StoreUnderTest>(s: &S) {
             .unwrap();
         assert_eq!(messages(s).get(m.id).await.unwrap().created_at, when);
         assert_eq!(tickets(s).get(t.id).await.unwrap().updated_at, when);
-        let log = activities(s).list(t.id, true).await.unwrap();
+        let log = all_activities(s, t.id, true).await.unwrap();
         assert!(log.iter().all(|a| a.created_at == when));
         let a = attachment(t.id, Some(&m), &owner, "f.txt", when);
         attachments(s)
@@ -507,7 +494,7 @@ pub async fn case_unicode_round_trip<S: StoreUnderTest>(s: &S) {
             .await
             .unwrap();
         assert_same(&messages(s).get(m.id).await.unwrap(), &m);
-        let log = activities(s).list(t.id, true).await.unwrap();
+        let log = all_activities(s, t.id, true).await.unwrap();
         assert!(log.iter().any(|a| a.details == e.details));
         let mut a = attachment(t.id, Some(&m), &owner, "x", at(i as i64));
         a.filename = FileName::sanitize(&format!("{text}.pdf"));

@@ -7,9 +7,10 @@ use ticketing_app::RepoError;
 use ticketing_app::ports::{
     ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect, TicketRepository,
 };
-use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketQuery};
+use ticketing_domain::chrono::{DateTime, Utc};
+use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketQuery, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId,
+    ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId, UserId,
 };
 use uuid::Uuid;
 
@@ -233,16 +234,16 @@ impl MessageRepository for MemoryStore {
         &self,
         ticket: TicketId,
         include_internal: bool,
-    ) -> Result<Vec<Message>, RepoError> {
+        page: &TimelineQuery,
+    ) -> Result<Page<Message>, RepoError> {
         let s = self.state()?;
-        let mut list: Vec<Message> = s
+        let list: Vec<Message> = s
             .messages
             .values()
             .filter(|m| m.ticket_id == ticket && (include_internal || !m.internal))
             .cloned()
             .collect();
-        list.sort_by_key(|m| (m.created_at, m.id));
-        Ok(list)
+        timeline(page, list, |m| (m.created_at, m.id.as_uuid()))
     }
 }
 
@@ -285,12 +286,31 @@ impl AttachmentRepository for MemoryStore {
         &self,
         ticket: TicketId,
         include_internal: bool,
+        page: &TimelineQuery,
+    ) -> Result<Page<Attachment>, RepoError> {
+        let s = self.state()?;
+        let list: Vec<Attachment> = s
+            .attachments
+            .values()
+            .filter(|a| a.ticket_id == ticket && (include_internal || !a.internal))
+            .cloned()
+            .collect();
+        timeline(page, list, |a| (a.uploaded_at, a.id.as_uuid()))
+    }
+
+    async fn of_messages(
+        &self,
+        messages: &[MessageId],
+        include_internal: bool,
     ) -> Result<Vec<Attachment>, RepoError> {
         let s = self.state()?;
         let mut list: Vec<Attachment> = s
             .attachments
             .values()
-            .filter(|a| a.ticket_id == ticket && (include_internal || !a.internal))
+            .filter(|a| {
+                a.message_id.is_some_and(|m| messages.contains(&m))
+                    && (include_internal || !a.internal)
+            })
             .cloned()
             .collect();
         list.sort_by_key(|a| (a.uploaded_at, a.id));
@@ -315,6 +335,15 @@ impl AttachmentRepository for MemoryStore {
         Ok(())
     }
 
+    async fn bytes_uploaded_by(&self, user: UserId) -> Result<u64, RepoError> {
+        let s = self.state()?;
+        Ok(s.attachments
+            .values()
+            .filter(|a| a.uploaded_by == user)
+            .map(|a| a.file.size)
+            .sum())
+    }
+
     async fn storage_keys(&self) -> Result<HashSet<String>, RepoError> {
         let s = self.state()?;
         Ok(s.attachments
@@ -330,15 +359,58 @@ impl ActivityRepository for MemoryStore {
         &self,
         ticket: TicketId,
         include_internal: bool,
-    ) -> Result<Vec<ActivityEntry>, RepoError> {
+        page: &TimelineQuery,
+    ) -> Result<Page<ActivityEntry>, RepoError> {
         let s = self.state()?;
-        let mut list: Vec<ActivityEntry> = s
+        let list: Vec<ActivityEntry> = s
             .activities
             .iter()
             .filter(|a| a.ticket_id == ticket && (include_internal || !a.internal))
             .cloned()
             .collect();
-        list.sort_by_key(|a| std::cmp::Reverse((a.created_at, a.id)));
-        Ok(list)
+        timeline(page, list, |a| (a.created_at, a.id.as_uuid()))
     }
+}
+
+/// One page of `items` (already filtered) as `page` asks: ordered by `key` (time, id) in its
+/// direction, after its cursor, with the total and the next cursor.
+fn timeline<T>(
+    page: &TimelineQuery,
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
+) -> Result<Page<T>, RepoError> {
+    if let Some(after) = page.after {
+        if after.ordering != page.ordering() || !matches!(after.key, CursorKey::Time(_)) {
+            return Err(RepoError::Unexpected(anyhow::anyhow!(
+                "the cursor does not fit the ordering"
+            )));
+        }
+    }
+    let total = items.len() as u64;
+    items.sort_by_key(|i| key(i));
+    if page.descending {
+        items.reverse();
+    }
+    let limit = usize::from(page.limit.get());
+    let mut rest: Vec<T> = items
+        .into_iter()
+        .filter(|i| {
+            let (at, id) = key(i);
+            page.admits(at, id)
+        })
+        .collect();
+    let more = rest.len() > limit;
+    rest.truncate(limit);
+    let next = match rest.last() {
+        Some(last) if more => {
+            let (at, id) = key(last);
+            Some(page.cursor_after(at, id).encode())
+        }
+        _ => None,
+    };
+    Ok(Page {
+        items: rest,
+        total,
+        next,
+    })
 }

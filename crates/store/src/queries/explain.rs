@@ -15,7 +15,7 @@ use std::marker::PhantomData;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::SqlType;
-use ticketing_domain::listing::{Limit, Scope, SearchText, TicketQuery};
+use ticketing_domain::listing::{Limit, Scope, SearchText, TicketQuery, TimelineQuery};
 use ticketing_domain::{Status, TicketId, UserId};
 
 use super::listing::{filtered, page_query};
@@ -173,11 +173,17 @@ fn explain() {
     show(
         &mut c,
         "A ticket's messages (customer: no internal notes)",
-        messages_query(busy, false).select(MessageRow::as_select()),
+        messages_query(busy, false, &TimelineQuery::oldest_first(Limit::default()))
+            .unwrap()
+            .limit(51)
+            .select(MessageRow::as_select()),
     );
     show(
         &mut c,
         "A ticket's activities (staff: everything)",
-        activities_query(busy, true).select(ActivityRow::as_select()),
+        activities_query(busy, true, &TimelineQuery::newest_first(Limit::default()))
+            .unwrap()
+            .limit(51)
+            .select(ActivityRow::as_select()),
     );
 }

@@ -5,9 +5,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
+use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TicketQuery,
+    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TicketQuery, TimelineQuery,
 };
+use uuid::Uuid;
 
 use super::{Conn, Db, search};
 use crate::error::{DbResult, Fail};
@@ -96,28 +98,30 @@ fn total(c: &mut Conn, q: &TicketQuery) -> DbResult<i64> {
     })
 }
 
-/// Orders by `$col` then id (both in the direction asked) and starts after `$after`
+/// Orders by `$col` then `$id` (both in the direction asked) and starts after `$after`
 /// (`Option<(key, id)>`). The range condition `col <= k` (or `>=`) lets the index seek; the
-/// `OR` only decides among ties.
+/// `OR` only decides among ties. Every keyset list uses it (tickets; a ticket's messages,
+/// attachments and activities).
 macro_rules! keyset {
-    ($b:expr, $col:expr, $after:expr, $desc:expr) => {{
+    ($b:expr, $col:expr, $id:expr, $after:expr, $desc:expr) => {{
         let mut b = $b;
         if let Some((k, id)) = $after {
             b = if $desc {
-                b.filter($col.le(k).and($col.lt(k).or(tickets::id.lt(id))))
+                b.filter($col.le(k).and($col.lt(k).or($id.lt(id))))
             } else {
-                b.filter($col.ge(k).and($col.gt(k).or(tickets::id.gt(id))))
+                b.filter($col.ge(k).and($col.gt(k).or($id.gt(id))))
             };
         }
         if $desc {
-            b.order_by(($col.desc(), tickets::id.desc()))
+            b.order_by(($col.desc(), $id.desc()))
         } else {
-            b.order_by(($col.asc(), tickets::id.asc()))
+            b.order_by(($col.asc(), $id.asc()))
         }
     }};
 }
+pub(crate) use keyset;
 
-fn bad_cursor() -> Fail {
+pub(crate) fn bad_cursor() -> Fail {
     Fail::Repo(RepoError::Unexpected(anyhow::anyhow!(
         "the cursor does not fit the ordering"
     )))
@@ -141,12 +145,18 @@ pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'stati
                 Some(_) => return Err(bad_cursor()),
             };
             if ordering.key == SortKey::CreatedAt {
-                keyset!(filtered(q), tickets::created_at, after, desc)
+                keyset!(filtered(q), tickets::created_at, tickets::id, after, desc)
             } else if q.public_view {
                 // A customer's list: the last change customers can see.
-                keyset!(filtered(q), tickets::public_updated_at, after, desc)
+                keyset!(
+                    filtered(q),
+                    tickets::public_updated_at,
+                    tickets::id,
+                    after,
+                    desc
+                )
             } else {
-                keyset!(filtered(q), tickets::updated_at, after, desc)
+                keyset!(filtered(q), tickets::updated_at, tickets::id, after, desc)
             }
         }
         SortKey::Priority => {
@@ -155,9 +165,48 @@ pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'stati
                 Some((CursorKey::Rank(r), id)) => Some((r, id)),
                 Some(_) => return Err(bad_cursor()),
             };
-            keyset!(filtered(q), tickets::priority, after, desc)
+            keyset!(filtered(q), tickets::priority, tickets::id, after, desc)
         }
     })
+}
+
+/// Where a page of a ticket's messages, attachments or activities starts: the cursor's time and
+/// id, checked against the page's ordering.
+pub(crate) fn timeline_after(q: &TimelineQuery) -> DbResult<Option<(DbTime, DbId)>> {
+    match q.after {
+        None => Ok(None),
+        Some(c) if c.ordering == q.ordering() => match c.key {
+            CursorKey::Time(t) => Ok(Some((DbTime::from(t), DbId::from(c.id)))),
+            CursorKey::Rank(_) => Err(bad_cursor()),
+        },
+        Some(_) => Err(bad_cursor()),
+    }
+}
+
+/// The page of a timeline whose `items` were loaded with a limit of `q.limit + 1`: at most
+/// `q.limit` of them, and the cursor after the last one when more follow (`key` gives an item's
+/// time and id).
+pub(crate) fn timeline_page<T>(
+    q: &TimelineQuery,
+    total: i64,
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
+) -> Page<T> {
+    let limit = usize::from(q.limit.get());
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = match items.last() {
+        Some(last) if more => {
+            let (at, id) = key(last);
+            Some(q.cursor_after(at, id).encode())
+        }
+        _ => None,
+    };
+    Page {
+        items,
+        total: u64::try_from(total).unwrap_or_default(),
+        next,
+    }
 }
 
 pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {

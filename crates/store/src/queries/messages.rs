@@ -3,13 +3,19 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{
     ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect,
 };
-use ticketing_domain::{ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId};
+use ticketing_domain::listing::{Page, TimelineQuery};
+use ticketing_domain::{
+    ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId, UserId,
+};
 
+use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{DATABASE, Db, Store, error};
 use crate::error::DbResult;
@@ -17,18 +23,31 @@ use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages};
 use crate::sql_types::DbId;
 
-/// A ticket's messages in list order (oldest first), internal ones only when asked.
-pub(crate) fn messages_query(
-    ticket: TicketId,
-    include_internal: bool,
-) -> messages::BoxedQuery<'static, Db> {
+/// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
+fn messages_of(ticket: TicketId, include_internal: bool) -> messages::BoxedQuery<'static, Db> {
     let mut q = messages::table
         .filter(messages::ticket_id.eq(DbId::from(ticket)))
         .into_boxed();
     if !include_internal {
         q = q.filter(messages::internal.eq(false));
     }
-    q.order_by((messages::created_at.asc(), messages::id.asc()))
+    q
+}
+
+/// A page of a ticket's messages in the order of `page` (no limit).
+pub(crate) fn messages_query(
+    ticket: TicketId,
+    include_internal: bool,
+    page: &TimelineQuery,
+) -> DbResult<messages::BoxedQuery<'static, Db>> {
+    let after = timeline_after(page)?;
+    Ok(keyset!(
+        messages_of(ticket, include_internal),
+        messages::created_at,
+        messages::id,
+        after,
+        page.descending
+    ))
 }
 
 #[async_trait]
@@ -63,14 +82,23 @@ impl MessageRepository for Store {
         &self,
         ticket: TicketId,
         include_internal: bool,
-    ) -> Result<Vec<Message>, RepoError> {
-        self.read(move |c| {
-            messages_query(ticket, include_internal)
+        page: &TimelineQuery,
+    ) -> Result<Page<Message>, RepoError> {
+        let page = *page;
+        self.snapshot(move |c| {
+            let total: i64 = messages_of(ticket, include_internal)
+                .count()
+                .get_result(c)?;
+            let items = messages_query(ticket, include_internal, &page)?
+                .limit(i64::from(page.limit.get()) + 1)
                 .select(MessageRow::as_select())
                 .load(c)?
                 .into_iter()
                 .map(MessageRow::into_domain)
-                .collect::<DbResult<Vec<_>>>()
+                .collect::<DbResult<Vec<_>>>()?;
+            Ok(timeline_page(&page, total, items, |m: &Message| {
+                (m.created_at, m.id.as_uuid())
+            }))
         })
         .await
     }
@@ -109,10 +137,54 @@ impl AttachmentRepository for Store {
         &self,
         ticket: TicketId,
         include_internal: bool,
+        page: &TimelineQuery,
+    ) -> Result<Page<Attachment>, RepoError> {
+        let page = *page;
+        self.snapshot(move |c| {
+            let of_ticket = || {
+                let q = attachments::table
+                    .filter(attachments::ticket_id.eq(DbId::from(ticket)))
+                    .into_boxed();
+                if include_internal {
+                    q
+                } else {
+                    q.filter(attachments::internal.eq(false))
+                }
+            };
+            let total: i64 = of_ticket().count().get_result(c)?;
+            let after = timeline_after(&page)?;
+            let items = keyset!(
+                of_ticket(),
+                attachments::uploaded_at,
+                attachments::id,
+                after,
+                page.descending
+            )
+            .limit(i64::from(page.limit.get()) + 1)
+            .select(AttachmentRow::as_select())
+            .load(c)?
+            .into_iter()
+            .map(AttachmentRow::into_domain)
+            .collect::<DbResult<Vec<_>>>()?;
+            Ok(timeline_page(&page, total, items, |a: &Attachment| {
+                (a.uploaded_at, a.id.as_uuid())
+            }))
+        })
+        .await
+    }
+
+    async fn of_messages(
+        &self,
+        messages: &[MessageId],
+        include_internal: bool,
     ) -> Result<Vec<Attachment>, RepoError> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<DbId> = messages.iter().map(|m| DbId::from(*m)).collect();
         self.read(move |c| {
             let mut q = attachments::table
-                .filter(attachments::ticket_id.eq(DbId::from(ticket)))
+                .filter(attachments::message_id.eq_any(ids))
                 .into_boxed();
             if !include_internal {
                 q = q.filter(attachments::internal.eq(false));
@@ -147,6 +219,17 @@ impl AttachmentRepository for Store {
         .await
     }
 
+    async fn bytes_uploaded_by(&self, user: UserId) -> Result<u64, RepoError> {
+        self.read(move |c| {
+            let total: i64 = attachments::table
+                .filter(attachments::uploaded_by.eq(DbId::from(user)))
+                .select(sql::<BigInt>("CAST(COALESCE(SUM(size), 0) AS BIGINT)"))
+                .get_result(c)?;
+            Ok(u64::try_from(total).unwrap_or_default())
+        })
+        .await
+    }
+
     async fn storage_keys(&self) -> Result<HashSet<String>, RepoError> {
         self.read(move |c| {
             let keys: Vec<String> = attachments::table
@@ -158,18 +241,31 @@ impl AttachmentRepository for Store {
     }
 }
 
-/// A ticket's activities in list order (newest first), internal ones only when asked.
-pub(crate) fn activities_query(
-    ticket: TicketId,
-    include_internal: bool,
-) -> activities::BoxedQuery<'static, Db> {
+/// A ticket's activities, internal ones only when asked (no order: also what `total` counts).
+fn activities_of(ticket: TicketId, include_internal: bool) -> activities::BoxedQuery<'static, Db> {
     let mut q = activities::table
         .filter(activities::ticket_id.eq(DbId::from(ticket)))
         .into_boxed();
     if !include_internal {
         q = q.filter(activities::internal.eq(false));
     }
-    q.order_by((activities::created_at.desc(), activities::id.desc()))
+    q
+}
+
+/// A page of a ticket's activities in the order of `page` (no limit).
+pub(crate) fn activities_query(
+    ticket: TicketId,
+    include_internal: bool,
+    page: &TimelineQuery,
+) -> DbResult<activities::BoxedQuery<'static, Db>> {
+    let after = timeline_after(page)?;
+    Ok(keyset!(
+        activities_of(ticket, include_internal),
+        activities::created_at,
+        activities::id,
+        after,
+        page.descending
+    ))
 }
 
 #[async_trait]
@@ -178,14 +274,23 @@ impl ActivityRepository for Store {
         &self,
         ticket: TicketId,
         include_internal: bool,
-    ) -> Result<Vec<ActivityEntry>, RepoError> {
-        self.read(move |c| {
-            activities_query(ticket, include_internal)
+        page: &TimelineQuery,
+    ) -> Result<Page<ActivityEntry>, RepoError> {
+        let page = *page;
+        self.snapshot(move |c| {
+            let total: i64 = activities_of(ticket, include_internal)
+                .count()
+                .get_result(c)?;
+            let items = activities_query(ticket, include_internal, &page)?
+                .limit(i64::from(page.limit.get()) + 1)
                 .select(ActivityRow::as_select())
                 .load(c)?
                 .into_iter()
                 .map(ActivityRow::into_domain)
-                .collect::<DbResult<Vec<_>>>()
+                .collect::<DbResult<Vec<_>>>()?;
+            Ok(timeline_page(&page, total, items, |e: &ActivityEntry| {
+                (e.created_at, e.id.as_uuid())
+            }))
         })
         .await
     }
