@@ -12,6 +12,7 @@ pub mod ports;
 pub mod system;
 
 mod app;
+pub mod audit;
 mod auth;
 mod retry;
 mod tickets;
@@ -21,6 +22,9 @@ mod users;
 pub mod views;
 
 pub use app::{App, Ports, Settings};
+pub use audit::{
+    ActorFilter, AuditAction, AuditActor, AuditCursor, AuditEntry, AuditQuery, AuditSource,
+};
 pub use auth::{AuthSession, LoginInput, RegisterInput};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,

@@ -29,8 +29,8 @@ mod memory;
 pub use memory::MemoryStore;
 
 use ticketing_app::ports::{
-    ActivityRepository, AttachmentRepository, HealthCheck, MessageRepository, SessionRepository,
-    TicketRepository, UserRepository,
+    ActivityRepository, AttachmentRepository, AuditRepository, HealthCheck, MessageRepository,
+    SessionRepository, TicketRepository, UserRepository,
 };
 
 /// A store the suite can run against: every repository port plus `HealthCheck`, cloneable (the
@@ -42,6 +42,7 @@ pub trait StoreUnderTest:
     + AttachmentRepository
     + ActivityRepository
     + SessionRepository
+    + AuditRepository
     + HealthCheck
     + Clone
     + Send
@@ -57,6 +58,7 @@ impl<T> StoreUnderTest for T where
         + AttachmentRepository
         + ActivityRepository
         + SessionRepository
+        + AuditRepository
         + HealthCheck
         + Clone
         + Send
@@ -132,6 +134,10 @@ macro_rules! __contract_cases {
             case_concurrent_touches_all_land,
             case_concurrent_admin_demotions_keep_one,
             case_concurrent_epoch_bumps_all_land,
+            case_audit_entries_land_with_their_change,
+            case_audit_pages_and_filters,
+            case_look_alike_usernames_conflict,
+            case_email_cannot_take_a_username,
         }
     };
 }

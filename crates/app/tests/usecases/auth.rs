@@ -88,7 +88,7 @@ async fn register_derives_the_username_from_the_email_and_signs_in() {
     let uid = UserId::from_uuid(gen_id(1));
     h.users
         .expect_insert()
-        .withf(move |u: &User, hash: &str| {
+        .withf(move |u: &User, hash: &str, _: &[_]| {
             u.id == uid
                 && u.username.as_str() == "Jane.Doe+x"
                 && u.email.as_str() == "Jane.Doe+x@Example.com"
@@ -99,7 +99,7 @@ async fn register_derives_the_username_from_the_email_and_signs_in() {
                 && hash == "argon-hash"
         })
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     expect_session_start(&mut h, uid, 2, 3, 0);
     let app = h.build();
 
@@ -141,17 +141,17 @@ async fn register_retries_a_taken_derived_username_with_a_suffix() {
     expect_hash(&mut h, "correct horse battery", "argon-hash");
     h.users
         .expect_insert()
-        .withf(|u: &User, _: &str| u.username.as_str() == "jane")
+        .withf(|u: &User, _: &str, _: &[_]| u.username.as_str() == "jane")
         .times(1)
-        .returning(|_, _| Err(RepoError::Conflict { field: "username" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "username" }));
     // The suffix comes from the next id: gen_id(2) % 9000 + 1000.
     h.users
         .expect_insert()
-        .withf(|u: &User, _: &str| {
+        .withf(|u: &User, _: &str, _: &[_]| {
             u.username.as_str() == "jane1002" && u.id == UserId::from_uuid(gen_id(1))
         })
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     expect_session_start(&mut h, UserId::from_uuid(gen_id(1)), 3, 4, 0);
     let app = h.build();
 
@@ -174,7 +174,7 @@ async fn register_gives_up_on_derived_usernames_after_six_retries() {
     h.users
         .expect_insert()
         .times(7)
-        .returning(|_, _| Err(RepoError::Conflict { field: "username" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "username" }));
     expect_no_session(&mut h);
     let app = h.build();
 
@@ -201,9 +201,9 @@ async fn register_does_not_retry_an_explicitly_chosen_username() {
     expect_hash(&mut h, "correct horse battery", "argon-hash");
     h.users
         .expect_insert()
-        .withf(|u: &User, _: &str| u.username.as_str() == "janed")
+        .withf(|u: &User, _: &str, _: &[_]| u.username.as_str() == "janed")
         .times(1)
-        .returning(|_, _| Err(RepoError::Conflict { field: "username" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "username" }));
     expect_no_session(&mut h);
     let app = h.build();
 
@@ -225,7 +225,7 @@ async fn register_returns_conflict_for_a_taken_email() {
     h.users
         .expect_insert()
         .times(1)
-        .returning(|_, _| Err(RepoError::Conflict { field: "email" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "email" }));
     expect_no_session(&mut h);
     let app = h.build();
 

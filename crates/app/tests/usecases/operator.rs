@@ -48,9 +48,9 @@ async fn create_user_hashes_the_password_and_stores_the_account_with_its_role() 
     let expected = created_admin();
     h.users
         .expect_insert()
-        .withf(move |u: &User, hash: &str| *u == expected && hash == "argon-hash")
+        .withf(move |u: &User, hash: &str, _: &[_]| *u == expected && hash == "argon-hash")
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     h.sessions.expect_create().never();
     let app = h.build();
 
@@ -88,7 +88,7 @@ async fn create_user_with_a_taken_username_is_a_conflict() {
     h.users
         .expect_insert()
         .times(1)
-        .returning(|_, _| Err(RepoError::Conflict { field: "username" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "username" }));
     let app = h.build();
 
     assert_err!(
@@ -149,9 +149,10 @@ async fn operator_update_user_deactivates_with_the_same_rules_as_an_admin() {
                 is_active: Some(false),
                 revoke_tokens: true,
             }),
+            mockall::predicate::always(),
         )
         .times(1)
-        .returning(move |_, _| Ok(AccessOutcome::Updated(e.clone())));
+        .returning(move |_, _, _| Ok(AccessOutcome::Updated(e.clone())));
     h.sessions
         .expect_revoke_user()
         .with(eq(root.id), eq(None::<FamilyId>), eq(now()))
@@ -185,7 +186,7 @@ async fn operator_update_user_keeps_the_last_active_admin() {
     h.users
         .expect_update_access()
         .times(1)
-        .returning(|_, _| Ok(AccessOutcome::LastAdmin));
+        .returning(|_, _, _| Ok(AccessOutcome::LastAdmin));
     h.sessions.expect_revoke_user().never();
     let app = h.build();
 

@@ -463,10 +463,10 @@ async fn change_password_bumps_the_epoch_revokes_sessions_and_signs_in_again() {
     // an admin revoked the user's tokens twice since `user` was read.
     h.users
         .expect_set_password()
-        .with(eq(user.id), eq("new-hash"))
+        .with(eq(user.id), eq("new-hash"), mockall::predicate::always())
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _| Ok(7));
+        .returning(|_, _, _| Ok(7));
     h.sessions
         .expect_revoke_user()
         .with(eq(user.id), eq(None::<FamilyId>), eq(now()))

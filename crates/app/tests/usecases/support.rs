@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use mockall::predicate::eq;
 use ticketing_app::ports::{
-    MockActivityRepository, MockAttachmentRepository, MockBlobStore, MockClock, MockHealthCheck,
-    MockIdGenerator, MockMessageRepository, MockPasswordHasher, MockSessionRepository,
-    MockTicketRepository, MockTokenService, MockUserRepository,
+    MockActivityRepository, MockAttachmentRepository, MockAuditRepository, MockBlobStore,
+    MockClock, MockHealthCheck, MockIdGenerator, MockMessageRepository, MockPasswordHasher,
+    MockSessionRepository, MockTicketRepository, MockTokenService, MockUserRepository,
 };
 use ticketing_app::{App, FieldErrors, Ports, Settings};
 use ticketing_domain::{
@@ -43,6 +43,7 @@ pub struct Harness {
     pub attachments: MockAttachmentRepository,
     pub activities: MockActivityRepository,
     pub sessions: MockSessionRepository,
+    pub audit: MockAuditRepository,
     pub health: MockHealthCheck,
     pub blobs: MockBlobStore,
     pub hasher: MockPasswordHasher,
@@ -70,6 +71,7 @@ impl Harness {
                 attachments: Arc::new(self.attachments),
                 activities: Arc::new(self.activities),
                 sessions: Arc::new(self.sessions),
+                audit: Arc::new(self.audit),
                 health: Arc::new(self.health),
                 blobs: Arc::new(self.blobs),
                 hasher: Arc::new(self.hasher),

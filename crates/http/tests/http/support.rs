@@ -11,9 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use ticketing_app::error::TokenError;
 use ticketing_app::ports::{
-    AccessClaims, MockActivityRepository, MockAttachmentRepository, MockBlobStore, MockHealthCheck,
-    MockMessageRepository, MockPasswordHasher, MockSessionRepository, MockTicketRepository,
-    MockTokenService, MockUserRepository,
+    AccessClaims, MockActivityRepository, MockAttachmentRepository, MockAuditRepository,
+    MockBlobStore, MockHealthCheck, MockMessageRepository, MockPasswordHasher,
+    MockSessionRepository, MockTicketRepository, MockTokenService, MockUserRepository,
 };
 use ticketing_app::system::{SystemClock, UuidV7};
 use ticketing_app::{App, Ports, Settings};
@@ -32,6 +32,7 @@ pub struct Mocks {
     pub attachments: MockAttachmentRepository,
     pub activities: MockActivityRepository,
     pub sessions: MockSessionRepository,
+    pub audit: MockAuditRepository,
     pub health: MockHealthCheck,
     pub blobs: MockBlobStore,
     pub hasher: MockPasswordHasher,
@@ -49,6 +50,7 @@ impl Mocks {
                 attachments: Arc::new(self.attachments),
                 activities: Arc::new(self.activities),
                 sessions: Arc::new(self.sessions),
+                audit: Arc::new(self.audit),
                 health: Arc::new(self.health),
                 blobs: Arc::new(self.blobs),
                 hasher: Arc::new(self.hasher),

@@ -297,7 +297,7 @@ async fn an_unreachable_server_is_reported_quickly_without_the_password() {
     assert!(matches!(&r, Err(RepoError::Unavailable(_))), "{r:?}");
     assert!(!format!("{r:?}").contains("hunter2secret"));
     let u = fixtures::user("nobody", Role::Customer);
-    let r = UserRepository::insert(&store, &u, "h").await;
+    let r = UserRepository::insert(&store, &u, "h", &[]).await;
     assert!(matches!(&r, Err(RepoError::Unavailable(_))), "{r:?}");
     assert!(
         started.elapsed() < Duration::from_secs(8),

@@ -118,11 +118,13 @@ async fn a_locked_database_is_unavailable() {
     locker.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let started = Instant::now();
     let u = fixtures::user("blocked", Role::Customer);
-    let r = UserRepository::insert(&f.store, &u, "h").await;
+    let r = UserRepository::insert(&f.store, &u, "h", &[]).await;
     assert!(matches!(r, Err(RepoError::Unavailable(_))), "{r:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     locker.batch_execute("ROLLBACK").unwrap();
-    UserRepository::insert(&f.store, &u, "h").await.unwrap();
+    UserRepository::insert(&f.store, &u, "h", &[])
+        .await
+        .unwrap();
     let missing = UserRepository::get(&f.store, UserId::from_uuid(uuid::Uuid::nil())).await;
     assert!(matches!(missing, Err(RepoError::NotFound)));
 }
