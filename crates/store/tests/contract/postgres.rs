@@ -25,6 +25,7 @@ use ticketing_store_contract::{Fixture, store_contract_tests};
 
 use super::{
     MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
+    assert_skeletons_filled_at_start_up,
 };
 
 const PREFIX: &str = "stc_";
@@ -334,4 +335,34 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     .collect();
     drop(conn);
     assert_same_words(&want, &got);
+}
+
+#[derive(QueryableByName)]
+struct Skeleton {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    username_skeleton: Option<String>,
+}
+
+/// Username skeletons missing from older rows are filled in at start-up (`migrate`).
+#[tokio::test]
+async fn username_skeletons_are_filled_at_start_up() {
+    let Some(f) = fixture() else { return };
+    let url = db_url(&f.url, &f.db);
+    let connect = || PgConnection::establish(&url).unwrap();
+    assert_skeletons_filled_at_start_up(
+        &f.store,
+        |sql| connect().batch_execute(sql).unwrap(),
+        || {
+            diesel::sql_query("SELECT username_skeleton FROM users ORDER BY username_key")
+                .load::<Skeleton>(&mut connect())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.username_skeleton)
+                .collect()
+        },
+        || {
+            f.store.migrate().unwrap();
+        },
+    )
+    .await;
 }

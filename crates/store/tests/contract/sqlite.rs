@@ -16,6 +16,7 @@ use ticketing_store_contract::{Fixture, store_contract_tests};
 
 use super::{
     MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
+    assert_skeletons_filled_at_start_up,
 };
 
 struct SqliteFixture {
@@ -152,4 +153,34 @@ async fn the_fts_index_holds_exactly_the_domain_words() {
         .map(|t| t.term)
         .collect();
     assert_same_words(&want, &got);
+}
+
+#[derive(QueryableByName)]
+struct Skeleton {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    username_skeleton: Option<String>,
+}
+
+/// Username skeletons missing from older rows are filled in at start-up (`migrate`).
+#[tokio::test]
+async fn username_skeletons_are_filled_at_start_up() {
+    let f = fixture_with(SqliteOptions::default());
+    let path = f.store.path().to_str().unwrap().to_owned();
+    let connect = || SqliteConnection::establish(&path).unwrap();
+    assert_skeletons_filled_at_start_up(
+        &f.store,
+        |sql| connect().batch_execute(sql).unwrap(),
+        || {
+            diesel::sql_query("SELECT username_skeleton FROM users ORDER BY username_key")
+                .load::<Skeleton>(&mut connect())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.username_skeleton)
+                .collect()
+        },
+        || {
+            f.store.migrate().unwrap();
+        },
+    )
+    .await;
 }
