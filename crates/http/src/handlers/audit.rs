@@ -21,8 +21,8 @@ use crate::state::HttpState;
 pub struct AuditListParams {
     /// Only entries by this actor: a user id, or `cli` (the operator's command line).
     actor: Option<String>,
-    /// Only entries about this user (id).
-    target: Option<Uuid>,
+    /// Only entries about this user (a user id).
+    target: Option<String>,
     /// Only this action.
     #[param(value_type = Option<AuditActionDto>)]
     action: Option<String>,
