@@ -215,9 +215,9 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
         } => {
             let password = read_password(password_stdin)?;
             let input = CreateUserInput {
-                username: Username::parse_new(&username)
-                    .map_err(|e| anyhow::anyhow!("username {e}"))?,
-                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("email {e}"))?,
+                // The parsers name the field themselves ("username must …").
+                username: Username::parse_new(&username).map_err(|e| anyhow::anyhow!("{e}"))?,
+                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?,
                 password: Password::new(password),
                 role: role
                     .parse::<Role>()
@@ -265,8 +265,8 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
             println!("{} is now {}", updated.username, updated.role);
         }
         UserCommand::Rename { user, new_username } => {
-            let name = Username::parse_new(&new_username)
-                .map_err(|e| anyhow::anyhow!("new username {e}"))?;
+            let name =
+                Username::parse_new(&new_username).map_err(|e| anyhow::anyhow!("new {e}"))?;
             let target = find(&app, &user).await?;
             let renamed = app
                 .operator_rename_user(target.id, name)
