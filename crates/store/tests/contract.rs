@@ -141,4 +141,22 @@ mod contract {
         migrate();
         assert_eq!(skeletons(), filled);
     }
+
+    /// Appends one audit entry through the port (for the tests of the table's triggers).
+    pub(crate) async fn append_one_audit_entry<S: StoreUnderTest>(s: &S) {
+        use ticketing_app::ports::AuditRepository;
+        use ticketing_app::{AuditAction, AuditActor, AuditEntry};
+        let target = add_user(s, "audited", Role::Customer).await;
+        let entry = AuditEntry {
+            id: ticketing_store_contract::fixtures::new_id(),
+            at: t0(),
+            actor: AuditActor::Cli,
+            action: AuditAction::UserDeactivated,
+            target_id: Some(target.id),
+            target: "audited".to_owned(),
+            details: String::new(),
+            address: None,
+        };
+        AuditRepository::append(s, &entry).await.unwrap();
+    }
 }

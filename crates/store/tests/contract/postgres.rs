@@ -366,3 +366,18 @@ async fn username_skeletons_are_filled_at_start_up() {
     )
     .await;
 }
+
+/// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    let Some(f) = fixture() else { return };
+    super::append_one_audit_entry(&f.store).await;
+    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    for sql in [
+        "UPDATE audit_log SET details = 'forged'",
+        "DELETE FROM audit_log",
+    ] {
+        let err = c.batch_execute(sql).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}

@@ -184,3 +184,18 @@ async fn username_skeletons_are_filled_at_start_up() {
     )
     .await;
 }
+
+/// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    let f = fixture_with(SqliteOptions::default());
+    super::append_one_audit_entry(&f.store).await;
+    let mut c = SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap();
+    for sql in [
+        "UPDATE audit_log SET details = 'forged'",
+        "DELETE FROM audit_log",
+    ] {
+        let err = c.batch_execute(sql).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}
