@@ -1,50 +1,29 @@
-// What the caller may do with a ticket right now. The server is to send this with the ticket
-// detail (allowed_transitions, can_edit, can_assign, can_delete, can_reply,
-// can_add_internal_note); when it does, its answer is used as is. Until then the same rules are
-// derived here — this file is the only copy in the frontend, to be reduced to the first branch.
+// What the caller may do with a ticket right now: the server answers it with every ticket
+// detail (`allowed`, computed by the domain's policy::allowed, the same rule that refuses
+// changes), so the frontend holds no copy of the permission rules or the lifecycle.
 
 import * as session from './session.js';
 
-/** The lifecycle's moves (the domain's Status::can_move_to). */
-const TRANSITIONS = {
-  open: ['in_progress', 'resolved', 'closed'],
-  in_progress: ['resolved', 'closed'],
-  resolved: ['open', 'in_progress', 'closed'],
-  closed: [],
-};
+const NOTHING = Object.freeze({
+  transitions: [], edit: false, reply: false, internal_note: false,
+  set_priority: false, assign: false, delete: false, attach: false,
+});
 
 /**
  * { transitions: [status...], canEdit, canAssign, canChangePriority, canDelete, canReply,
- *   canAddInternalNote } for the logged-in user.
+ *   canAddInternalNote, canAttach } for the logged-in user, from the ticket detail's `allowed`.
  */
 export function ticketActions(ticket) {
-  if (Array.isArray(ticket.allowed_transitions)) {
-    return {
-      transitions: ticket.allowed_transitions,
-      canEdit: ticket.can_edit === true,
-      canAssign: ticket.can_assign === true,
-      canChangePriority: (ticket.can_change_priority ?? ticket.can_assign) === true,
-      canDelete: ticket.can_delete === true,
-      canReply: ticket.can_reply === true,
-      canAddInternalNote: ticket.can_add_internal_note === true,
-    };
-  }
-  const me = session.user();
-  const staff = session.isStaff();
-  const owner = Boolean(me && ticket.user && ticket.user.id === me.id);
-  const open = ticket.status !== 'closed';
-  const moves = TRANSITIONS[ticket.status] || [];
-  let transitions = [];
-  if (staff) transitions = moves;
-  else if (owner) transitions = moves.filter((s) => s === 'closed' || s === 'open');
+  const a = (ticket && ticket.allowed) || NOTHING;
   return {
-    transitions,
-    canEdit: open && (staff || owner),
-    canAssign: open && staff,
-    canChangePriority: open && staff,
-    canDelete: staff,
-    canReply: open && (staff || owner),
-    canAddInternalNote: open && staff,
+    transitions: a.transitions,
+    canEdit: a.edit === true,
+    canAssign: a.assign === true,
+    canChangePriority: a.set_priority === true,
+    canDelete: a.delete === true,
+    canReply: a.reply === true,
+    canAddInternalNote: a.internal_note === true,
+    canAttach: a.attach === true,
   };
 }
 

@@ -259,7 +259,12 @@ impl App {
         new_password: Password,
     ) -> Result<AuthSession, AppError> {
         let hash = self.ports.users.password_hash(user.id).await?;
-        if !self.ports.hasher.verify(&old_password, Some(hash)).await? {
+        if !self
+            .ports
+            .hasher
+            .verify_signed_in(&old_password, hash)
+            .await?
+        {
             return Err(AppError::field(
                 "old_password",
                 "is not your current password",
@@ -288,6 +293,23 @@ impl App {
             ..user.clone()
         };
         self.start_session(user, None).await
+    }
+
+    /// Ends every session of a user: their access tokens (the token epoch moves) and refresh
+    /// sessions. For a signed-in caller who guessed their own password too often.
+    pub async fn end_sessions(&self, id: UserId) -> Result<(), AppError> {
+        let change = crate::ports::AccessChange {
+            role: None,
+            is_active: None,
+            revoke_tokens: true,
+        };
+        // Not an administrator's act: nothing for the audit log.
+        self.ports.users.update_access(id, &change, &[]).await?;
+        self.ports
+            .sessions
+            .revoke_user(id, None, self.ports.clock.now())
+            .await?;
+        Ok(())
     }
 }
 

@@ -10,6 +10,9 @@ pub mod error;
 pub mod metrics;
 pub mod ports;
 pub mod system;
+/// The shared test harness (mocks, fixtures, the `App` over a fake store); feature `mock`.
+#[cfg(feature = "mock")]
+pub mod testing;
 
 mod app;
 pub mod audit;

@@ -125,9 +125,10 @@ pub trait UserRepository: Send + Sync {
 /// How a write that adds to a ticket (a message, an attachment) changes the ticket row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketEffect {
-    /// Bump the version by one, set `updated_at`, add the counter deltas. The ticket must still
-    /// exist, not be deleted and still be in `status` (the status the change was computed from,
-    /// never `closed`), else the whole write fails with `Stale`.
+    /// Bump the version by one, set `updated_at`, add the counter deltas; when `public`, bump
+    /// `public_version` and set `public_updated_at` too. The ticket must still exist, not be
+    /// deleted and still be in `status` (the status the change was computed from, never
+    /// `closed`), else the whole write fails with `Stale`.
     Touch {
         /// The ticket.
         ticket_id: TicketId,
@@ -139,6 +140,8 @@ pub enum TicketEffect {
         messages: u32,
         /// Added internal notes (0 or 1).
         internal_notes: u32,
+        /// Whether customers see the change (the domain decided: its public version moved).
+        public: bool,
     },
     /// Replace every mutable column with this state if the stored version is still
     /// `expected_version`, else the whole write fails with `Stale`.
@@ -265,6 +268,33 @@ pub trait AuditRepository: Send + Sync {
     async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEntry>, RepoError>;
 }
 
+/// A whole store: every repository port plus the health check, as the database stores (and the
+/// in-memory fake of `ticketing-store-contract`) implement them. The contract suite and the test
+/// harness (`testing`, feature `mock`) take one.
+pub trait Store:
+    UserRepository
+    + TicketRepository
+    + MessageRepository
+    + AttachmentRepository
+    + ActivityRepository
+    + SessionRepository
+    + AuditRepository
+    + HealthCheck
+{
+}
+
+impl<T> Store for T where
+    T: UserRepository
+        + TicketRepository
+        + MessageRepository
+        + AttachmentRepository
+        + ActivityRepository
+        + SessionRepository
+        + AuditRepository
+        + HealthCheck
+{
+}
+
 /// One refresh token. Only its SHA-256 hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshSession {
@@ -340,6 +370,15 @@ pub trait PasswordHasher: Send + Sync {
     /// answers `false` (so unknown users cannot be told apart by timing). A malformed stored hash
     /// is `Unexpected`; `Busy` as for `hash`.
     async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, CryptoError>;
+
+    /// Like [`PasswordHasher::verify`], for a signed-in user confirming their password
+    /// (change-password). Runs on its own share of the hashing threads, so that a flood of these
+    /// checks never delays sign-ins.
+    async fn verify_signed_in(
+        &self,
+        password: &Password,
+        hash: String,
+    ) -> Result<bool, CryptoError>;
 }
 
 /// A signed access token.
@@ -383,21 +422,24 @@ pub trait TokenService: Send + Sync {
     /// The SHA-256 hex of a presented refresh token.
     fn hash_refresh_token(&self, token: &str) -> String;
 
-    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`.
+    /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`
+    /// and only while the user's token epoch is still `token_epoch`.
     fn sign_download(
         &self,
         attachment: AttachmentId,
         user: UserId,
+        token_epoch: i64,
         expires_at: DateTime<Utc>,
     ) -> String;
 
-    /// The user a download token was issued to, if it is valid for `attachment` at `now`.
+    /// The user a download token was issued to and their token epoch then, if the token is
+    /// valid for `attachment` at `now`.
     fn verify_download(
         &self,
         token: &str,
         attachment: AttachmentId,
         now: DateTime<Utc>,
-    ) -> Result<UserId, TokenError>;
+    ) -> Result<(UserId, i64), TokenError>;
 }
 
 /// Stored bytes being read.

@@ -69,6 +69,7 @@ pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
             internal_notes: after
                 .internal_note_count
                 .saturating_sub(before.internal_note_count),
+            public: after.public_version != before.public_version,
         }
     } else {
         TicketEffect::Replace {
@@ -86,6 +87,8 @@ impl App {
         kind: TicketListKind,
         mut query: TicketQuery,
     ) -> Result<TicketPage, AppError> {
+        // Customers' lists order by the changes they can see.
+        query.public_view = !policy::sees_internal(actor);
         query.scope = match kind {
             TicketListKind::All if actor.is_staff() => Scope::All,
             TicketListKind::All | TicketListKind::Mine => Scope::OwnedBy(actor.id),
@@ -165,6 +168,8 @@ impl App {
                     .flatten()
                     .chain(messages.iter().map(|m| m.author))
                     .chain(attachments.iter().map(|a| a.uploaded_by))
+                    // The caller's token epoch goes into the download links.
+                    .chain(attachments.first().map(|_| actor.id))
                     .chain(activities.iter().map(|a| a.performed_by)),
             )
             .await?;
@@ -180,6 +185,7 @@ impl App {
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok(TicketDetail {
+            allowed: policy::allowed(actor, &ticket),
             card: card(actor, ticket, &people)?,
             messages,
             attachments: attachment_views,
@@ -218,6 +224,9 @@ impl App {
         Ok((messages, attachment_views))
     }
 
+    /// The view of an attachment with a download link for `actor`. `people` must hold the
+    /// uploader and the actor: the link carries the actor's token epoch, so that a password
+    /// change (or deactivation) ends it.
     pub(crate) fn attachment_view(
         &self,
         actor: &Actor,
@@ -225,12 +234,15 @@ impl App {
         people: &People,
     ) -> Result<AttachmentView, AppError> {
         let expires = self.ports.clock.now() + self.settings.download_ttl;
+        let epoch = people.get(actor.id)?.token_epoch;
         Ok(AttachmentView {
             uploader: people.get(attachment.uploaded_by)?,
-            download_token: self
-                .ports
-                .tokens
-                .sign_download(attachment.id, actor.id, expires),
+            download_token: self.ports.tokens.sign_download(
+                attachment.id,
+                actor.id,
+                epoch,
+                expires,
+            ),
             download_expires_at: expires,
             attachment,
         })
@@ -251,15 +263,15 @@ impl App {
         if_match: Option<i64>,
     ) -> Result<TicketDetail, AppError> {
         let mut assignee: Option<Assignee> = None;
+        // `if_match` names the version the caller sees: customers compare with the version of
+        // the changes they can see, so a staff-only change is never a precondition failure.
+        let sees_internal = policy::sees_internal(actor);
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
             if let Some(expected) = if_match {
-                if expected != ticket.version {
-                    return Err(AppError::PreconditionFailed {
-                        expected,
-                        current: ticket.version,
-                    }
-                    .into());
+                let current = ticket.version_seen(sees_internal);
+                if expected != current {
+                    return Err(AppError::PreconditionFailed { expected, current }.into());
                 }
             }
             let assigned_to = match input.assigned_to {
@@ -304,11 +316,15 @@ impl App {
                         .get(id)
                         .await
                         .map_err(|e| not_found(e, "ticket"))?;
-                    Err(AppError::PreconditionFailed {
-                        expected: ticket.version,
-                        current: current.version,
+                    let (expected, current) = (
+                        ticket.version_seen(sees_internal),
+                        current.version_seen(sees_internal),
+                    );
+                    if expected == current {
+                        // Only a change the caller cannot see came in between: recompute.
+                        return Err(Attempt::of_write(RepoError::Stale, "ticket"));
                     }
-                    .into())
+                    Err(AppError::PreconditionFailed { expected, current }.into())
                 }
                 Err(e) => Err(Attempt::of_write(e, "ticket")),
             }
@@ -357,7 +373,9 @@ impl App {
                 messages
                     .iter()
                     .map(|m| m.author)
-                    .chain(attachments.iter().map(|a| a.uploaded_by)),
+                    .chain(attachments.iter().map(|a| a.uploaded_by))
+                    // The caller's token epoch goes into the download links.
+                    .chain(attachments.first().map(|_| actor.id)),
             )
             .await?;
         Ok(self
@@ -429,8 +447,11 @@ impl App {
 fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {
     let owner: Arc<User> = people.get(ticket.owner)?;
     let assignee = ticket.assigned_to.map(|a| people.get(a)).transpose()?;
+    let sees_internal = policy::sees_internal(actor);
     Ok(TicketCard {
-        message_count: ticket.visible_message_count(policy::sees_internal(actor)),
+        message_count: ticket.visible_message_count(sees_internal),
+        version: ticket.version_seen(sees_internal),
+        updated_at: ticket.updated_at_seen(sees_internal),
         owner,
         assignee,
         ticket,

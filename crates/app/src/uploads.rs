@@ -156,7 +156,14 @@ impl App {
             .attachments
             .list(ticket.id, policy::sees_internal(actor))
             .await?;
-        let people = self.people(list.iter().map(|a| a.uploaded_by)).await?;
+        // The caller's token epoch goes into the download links.
+        let people = self
+            .people(
+                list.iter()
+                    .map(|a| a.uploaded_by)
+                    .chain(list.first().map(|_| actor.id)),
+            )
+            .await?;
         list.into_iter()
             .map(|a| self.attachment_view(actor, a, &people))
             .collect()
@@ -194,7 +201,8 @@ impl App {
     }
 
     /// Opens an attachment with a signed download token instead of an access token. The token's
-    /// user must still be active and still see the attachment.
+    /// user must still be active, at the token epoch the link was issued at (no password change
+    /// or deactivation since), and still see the attachment.
     pub async fn open_attachment_with_token(
         &self,
         token: &str,
@@ -202,13 +210,14 @@ impl App {
         id: AttachmentId,
     ) -> Result<(ticketing_domain::Attachment, BlobReader), AppError> {
         let now = self.ports.clock.now();
-        let user_id = self
+        let (user_id, epoch) = self
             .ports
             .tokens
             .verify_download(token, id, now)
             .map_err(|_| AppError::Unauthenticated(AuthFailure::TokenInvalid))?;
         let user = match self.ports.users.get(user_id).await {
-            Ok(u) if u.is_active => u,
+            // A password change or deactivation since the link was issued ends it.
+            Ok(u) if u.is_active && u.token_epoch == epoch => u,
             Ok(_) | Err(RepoError::NotFound) => {
                 return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
             }

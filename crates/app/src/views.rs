@@ -17,6 +17,11 @@ pub struct TicketCard {
     pub assignee: Option<Arc<User>>,
     /// Messages the caller sees (public ones; plus internal notes for staff).
     pub message_count: u32,
+    /// The version the caller sees (and sends back in `If-Match`): every change for staff, the
+    /// changes customers can see for customers.
+    pub version: i64,
+    /// The last change the caller sees, like `version`.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An attachment with its uploader and a signed download token for the caller.
@@ -63,6 +68,8 @@ pub struct TicketDetail {
     pub attachments: Vec<AttachmentView>,
     /// The activity log, newest first.
     pub activities: Vec<ActivityView>,
+    /// What the caller may do to the ticket now: [`ticketing_domain::policy::allowed`].
+    pub allowed: ticketing_domain::policy::Allowed,
 }
 
 /// One page of tickets.

@@ -1,5 +1,6 @@
-//! Use-case tests of `App`, with every port mocked (mockall): which port calls happen, with
-//! which arguments, and that none happen when the domain refuses.
+//! Use-case tests of `App` over the shared harness `ticketing_app::testing`: every port mocked
+//! (mockall) to check which port calls happen, with which arguments, and that none happen when
+//! the domain refuses; or the repositories on the in-memory fake store to check outcomes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 /// Asserts that `$result` is an `Err` matching `$pattern` (with an optional guard).
@@ -11,9 +12,6 @@ macro_rules! assert_err {
         }
     };
 }
-
-#[path = "usecases/support.rs"]
-mod support;
 
 #[path = "usecases/attachments.rs"]
 mod attachments;

@@ -227,6 +227,12 @@ pub fn encode(chunk: &Chunk) -> Encoded {
         t.opt_time(x.deleted_at);
         t.sep();
         t.text(&x.search_text);
+        // Generated tickets carry no internal-only change: the public version and time are the
+        // full ones.
+        t.sep();
+        t.int(x.version);
+        t.sep();
+        t.time(x.updated_at);
         t.end();
     }
     let mut m = Rows(Vec::with_capacity(chunk.messages.len() * 300));
@@ -319,6 +325,8 @@ pub fn write_chunk(conn: &mut PgConnection, e: &Encoded) -> anyhow::Result<()> {
                 tickets::internal_note_count,
                 tickets::deleted_at,
                 tickets::search_text,
+                tickets::public_version,
+                tickets::public_updated_at,
             ),
             e.tickets
         );

@@ -58,6 +58,8 @@ struct NewTicket<'a> {
     internal_note_count: i64,
     deleted_at: Option<DbTime>,
     search_text: &'a str,
+    public_version: i64,
+    public_updated_at: DbTime,
 }
 
 #[derive(Insertable)]
@@ -182,6 +184,9 @@ pub fn write_chunk(conn: &mut SqliteConnection, chunk: &Chunk) -> anyhow::Result
                 internal_note_count: t.internal_note_count,
                 deleted_at: opt_at(t.deleted_at)?,
                 search_text: &t.search_text,
+                // No internal-only change in generated data: public = full.
+                public_version: t.version,
+                public_updated_at: at(t.updated_at)?,
             })
         })
         .collect::<anyhow::Result<Vec<NewTicket<'_>>>>()?;

@@ -1,7 +1,10 @@
 //! Signed download links: `base64url(payload).base64url(HMAC-SHA256(payload))`.
 //!
-//! The payload is binary: a version byte, the attachment id (16 bytes), the user id (16 bytes)
-//! and the expiry in microseconds since the Unix epoch (8 bytes, big-endian). The MAC key is
+//! The payload is binary: a version byte (2), the attachment id (16 bytes), the user id (16
+//! bytes), the user's token epoch when the link was issued (8 bytes, big-endian) and the expiry
+//! in microseconds since the Unix epoch (8 bytes, big-endian). The epoch ties the link to the
+//! sessions of its time: a password change (or deactivation) moves the user's epoch and the
+//! link stops working. Version 1 links (without the epoch) are refused. The MAC key is
 //! derived from the server secret (`HMAC(secret, "ticketing/download-links/v1")`), so it differs
 //! from the key that signs access tokens: neither kind of token verifies as the other.
 
@@ -18,8 +21,8 @@ use crate::CryptoConfigError;
 
 type HmacSha256 = Hmac<Sha256>;
 
-const VERSION: u8 = 1;
-const PAYLOAD_LEN: usize = 1 + 16 + 16 + 8;
+const VERSION: u8 = 2;
+const PAYLOAD_LEN: usize = 1 + 16 + 16 + 8 + 8;
 const MAC_LEN: usize = 32;
 const KEY_LABEL: &[u8] = b"ticketing/download-links/v1";
 
@@ -50,13 +53,15 @@ impl DownloadSigner {
         &self,
         attachment: AttachmentId,
         user: UserId,
+        token_epoch: i64,
         expires_at: DateTime<Utc>,
     ) -> String {
         let mut payload = [0u8; PAYLOAD_LEN];
         payload[0] = VERSION;
         payload[1..17].copy_from_slice(attachment.as_uuid().as_bytes());
         payload[17..33].copy_from_slice(user.as_uuid().as_bytes());
-        payload[33..].copy_from_slice(&expires_at.timestamp_micros().to_be_bytes());
+        payload[33..41].copy_from_slice(&token_epoch.to_be_bytes());
+        payload[41..].copy_from_slice(&expires_at.timestamp_micros().to_be_bytes());
         let mut mac = self.mac.clone();
         mac.update(&payload);
         let tag = mac.finalize().into_bytes();
@@ -72,10 +77,10 @@ impl DownloadSigner {
         token: &str,
         attachment: AttachmentId,
         now: DateTime<Utc>,
-    ) -> Result<UserId, TokenError> {
+    ) -> Result<(UserId, i64), TokenError> {
         let (payload_b64, tag_b64) = token.split_once('.').ok_or(TokenError::Invalid)?;
         // Bound the work before decoding: both parts have a fixed length.
-        if payload_b64.len() > 64 || tag_b64.len() > 64 {
+        if payload_b64.len() > 72 || tag_b64.len() > 64 {
             return Err(TokenError::Invalid);
         }
         let payload = URL_SAFE_NO_PAD
@@ -96,9 +101,8 @@ impl DownloadSigner {
         }
         let signed_attachment = uuid_at(&payload, 1)?;
         let user = uuid_at(&payload, 17)?;
-        let mut expiry = [0u8; 8];
-        expiry.copy_from_slice(&payload[33..]);
-        let expires_micros = i64::from_be_bytes(expiry);
+        let token_epoch = i64_at(&payload, 33)?;
+        let expires_micros = i64_at(&payload, 41)?;
 
         if signed_attachment != attachment.as_uuid() {
             return Err(TokenError::Invalid);
@@ -106,8 +110,16 @@ impl DownloadSigner {
         if now.timestamp_micros() >= expires_micros {
             return Err(TokenError::Expired);
         }
-        Ok(UserId::from_uuid(user))
+        Ok((UserId::from_uuid(user), token_epoch))
     }
+}
+
+fn i64_at(payload: &[u8], start: usize) -> Result<i64, TokenError> {
+    payload
+        .get(start..start + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(i64::from_be_bytes)
+        .ok_or(TokenError::Invalid)
 }
 
 fn uuid_at(payload: &[u8], start: usize) -> Result<Uuid, TokenError> {

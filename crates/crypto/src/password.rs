@@ -94,6 +94,11 @@ impl HasherConfig {
 /// gets [`CryptoError::Busy`]. A cancelled caller's work finishes in the background and only
 /// then returns its permit, so memory use stays bounded by `max_concurrent × m`.
 ///
+/// [`PasswordHasher::verify_signed_in`] (change-password) runs on a share of its own: a quarter
+/// of `max_concurrent` threads and permits, at least one, beside the others. However many of
+/// those checks queue, sign-ins never wait behind them. Memory stays bounded by
+/// `(max_concurrent + that share) × m`.
+///
 /// Cloning is cheap and shares the semaphore.
 #[derive(Clone)]
 pub struct Argon2Hasher {
@@ -107,9 +112,14 @@ struct Inner {
     argon2_params: Params,
     /// Working memory reused between hashes (see `memory.rs`).
     memory: Arc<MemoryPool>,
-    /// The threads that hash (see `workers.rs`).
+    /// The threads that hash (see `workers.rs`) and their permits: sign-ins, registrations,
+    /// operator resets.
     workers: Workers,
     semaphore: Arc<Semaphore>,
+    /// The threads and permits of signed-in users' checks (change-password): their own share, so
+    /// that a flood of them never delays a sign-in.
+    signed_in_workers: Workers,
+    signed_in_semaphore: Arc<Semaphore>,
     max_concurrent: usize,
     queue_timeout: Duration,
     /// A hash of a random password with the same cost, for `verify(_, None)`.
@@ -138,16 +148,30 @@ impl Argon2Hasher {
         let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None)
             .map_err(|e| CryptoConfigError::Hasher(format!("invalid argon2 parameters: {e}")))?;
         let memory = Arc::new(MemoryPool::default());
+        // The hashing threads free the working memory once they have been idle.
+        let trim = |memory: &Arc<MemoryPool>| -> crate::workers::OnIdle {
+            let memory = Arc::clone(memory);
+            Box::new(move || memory.trim(IDLE))
+        };
+        let signed_in = signed_in_share(config.max_concurrent);
         Ok(Self {
             inner: Arc::new(Inner {
                 argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
                 params: p,
                 argon2_params: params,
-                workers: Workers::new(config.max_concurrent, config.low_priority, {
-                    // The hashing threads free the working memory once they have been idle.
-                    let memory = Arc::clone(&memory);
-                    Box::new(move || memory.trim(IDLE))
-                }),
+                workers: Workers::new(
+                    "argon2",
+                    config.max_concurrent,
+                    config.low_priority,
+                    trim(&memory),
+                ),
+                signed_in_workers: Workers::new(
+                    "argon2-signed-in",
+                    signed_in,
+                    config.low_priority,
+                    trim(&memory),
+                ),
+                signed_in_semaphore: Arc::new(Semaphore::new(signed_in)),
                 memory,
                 semaphore: Arc::new(Semaphore::new(config.max_concurrent)),
                 max_concurrent: config.max_concurrent,
@@ -162,16 +186,25 @@ impl Argon2Hasher {
         self.inner.semaphore.available_permits()
     }
 
-    /// Waits (bounded) for a permit, then runs `work` on a hashing thread while holding it.
+    /// Waits (bounded) for a permit of `lane`, then runs `work` on a hashing thread of that lane
+    /// while holding it.
     async fn run<T: Send + 'static>(
         &self,
+        lane: Lane,
         work: impl FnOnce(&Inner) -> Result<T, CryptoError> + Send + 'static,
     ) -> Result<T, CryptoError> {
-        let permit = self.acquire().await?;
+        let (semaphore, workers) = match lane {
+            Lane::Public => (&self.inner.semaphore, &self.inner.workers),
+            Lane::SignedIn => (
+                &self.inner.signed_in_semaphore,
+                &self.inner.signed_in_workers,
+            ),
+        };
+        let permit = self.acquire(semaphore).await?;
         let inner = Arc::clone(&self.inner);
         let span = tracing::Span::current();
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.inner.workers.submit(Box::new(move || {
+        workers.submit(Box::new(move || {
             let _entered = span.enter();
             let result = work(&inner);
             drop(permit);
@@ -183,8 +216,11 @@ impl Argon2Hasher {
             .map_err(|_| CryptoError::Unexpected(anyhow!("password hashing task failed")))?
     }
 
-    async fn acquire(&self) -> Result<OwnedSemaphorePermit, CryptoError> {
-        let acquire = Arc::clone(&self.inner.semaphore).acquire_owned();
+    async fn acquire(
+        &self,
+        semaphore: &Arc<Semaphore>,
+    ) -> Result<OwnedSemaphorePermit, CryptoError> {
+        let acquire = Arc::clone(semaphore).acquire_owned();
         let waiting = metrics::password_hash_waiting();
         let outcome = tokio::time::timeout(self.inner.queue_timeout, acquire).await;
         drop(waiting);
@@ -198,6 +234,21 @@ impl Argon2Hasher {
             }
         }
     }
+}
+
+/// Which share of the hashing threads a job runs on.
+#[derive(Debug, Clone, Copy)]
+enum Lane {
+    /// Sign-ins, registrations, operator resets.
+    Public,
+    /// Signed-in users confirming their password.
+    SignedIn,
+}
+
+/// The threads (and permits) of signed-in users' checks: a quarter of the public ones, at least
+/// one.
+fn signed_in_share(max_concurrent: usize) -> usize {
+    (max_concurrent / 4).max(1)
 }
 
 impl Inner {
@@ -289,7 +340,8 @@ impl PasswordHasher for Argon2Hasher {
             )));
         }
         let bytes = password.expose().as_bytes().to_vec();
-        self.run(move |inner| inner.hash(&bytes)).await
+        self.run(Lane::Public, move |inner| inner.hash(&bytes))
+            .await
     }
 
     async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, CryptoError> {
@@ -298,7 +350,7 @@ impl PasswordHasher for Argon2Hasher {
             return Ok(false);
         }
         let bytes = password.expose().as_bytes().to_vec();
-        self.run(move |inner| match hash {
+        self.run(Lane::Public, move |inner| match hash {
             Some(stored) => inner.verify(&bytes, &stored),
             None => {
                 let dummy = inner.dummy_hash()?;
@@ -306,6 +358,19 @@ impl PasswordHasher for Argon2Hasher {
             }
         })
         .await
+    }
+
+    async fn verify_signed_in(
+        &self,
+        password: &Password,
+        hash: String,
+    ) -> Result<bool, CryptoError> {
+        if password.expose().len() > Password::MAX_BYTES {
+            return Ok(false);
+        }
+        let bytes = password.expose().as_bytes().to_vec();
+        self.run(Lane::SignedIn, move |inner| inner.verify(&bytes, &hash))
+            .await
     }
 }
 
@@ -366,6 +431,48 @@ mod tests {
         let old = owasp.hash_password(b"pw", &salt).unwrap().to_string();
         assert!(inner.verify(b"pw", &old).unwrap());
         assert!(inner.verify(b"pw", "not a hash").is_err());
+    }
+
+    /// With every signed-in permit taken and checks queued behind it, a sign-in's check is
+    /// answered at once: it has its own threads and permits.
+    #[tokio::test]
+    async fn signed_in_checks_never_hold_up_sign_ins() {
+        let h = Argon2Hasher::new(HasherConfig {
+            max_concurrent: 1,
+            queue_timeout: Duration::from_secs(60),
+            ..HasherConfig::fast_for_tests()
+        })
+        .unwrap();
+        let stored = h.hash(&Password::new("the password")).await.unwrap();
+        // Hold the only signed-in permit: signed-in checks queue behind it, forever.
+        let held = Arc::clone(&h.inner.signed_in_semaphore)
+            .acquire_owned()
+            .await
+            .unwrap();
+        let queued: Vec<_> = (0..8)
+            .map(|_| {
+                let (h, stored) = (h.clone(), stored.clone());
+                tokio::spawn(
+                    async move { h.verify_signed_in(&Password::new("wrong"), stored).await },
+                )
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        assert!(
+            h.verify(&Password::new("the password"), Some(stored.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(queued.iter().all(|q| !q.is_finished()));
+        drop(held);
+        for q in queued {
+            assert!(!q.await.unwrap().unwrap());
+        }
+        assert!(
+            h.verify_signed_in(&Password::new("the password"), stored)
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

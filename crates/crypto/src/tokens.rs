@@ -174,9 +174,11 @@ impl TokenService for JwtTokens {
         &self,
         attachment: AttachmentId,
         user: UserId,
+        token_epoch: i64,
         expires_at: DateTime<Utc>,
     ) -> String {
-        self.downloads.sign(attachment, user, expires_at)
+        self.downloads
+            .sign(attachment, user, token_epoch, expires_at)
     }
 
     fn verify_download(
@@ -184,7 +186,7 @@ impl TokenService for JwtTokens {
         token: &str,
         attachment: AttachmentId,
         now: DateTime<Utc>,
-    ) -> Result<UserId, TokenError> {
+    ) -> Result<(UserId, i64), TokenError> {
         self.downloads.verify(token, attachment, now)
     }
 }

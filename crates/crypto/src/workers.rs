@@ -29,6 +29,7 @@ pub(crate) type OnIdle = Box<dyn Fn() + Send + Sync + 'static>;
 
 /// A fixed set of low-priority threads, started on first use.
 pub(crate) struct Workers {
+    name: &'static str,
     threads: usize,
     low_priority: bool,
     idle: Duration,
@@ -37,14 +38,26 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// `threads` threads (at least one); `low_priority` lowers their CPU priority to the minimum;
-    /// `on_idle` runs when no job came for [`IDLE`].
-    pub(crate) fn new(threads: usize, low_priority: bool, on_idle: OnIdle) -> Self {
-        Self::with_idle(threads, low_priority, IDLE, on_idle)
+    /// `threads` threads (at least one) named `name-N`; `low_priority` lowers their CPU priority
+    /// to the minimum; `on_idle` runs when no job came for [`IDLE`].
+    pub(crate) fn new(
+        name: &'static str,
+        threads: usize,
+        low_priority: bool,
+        on_idle: OnIdle,
+    ) -> Self {
+        Self::with_idle(name, threads, low_priority, IDLE, on_idle)
     }
 
-    fn with_idle(threads: usize, low_priority: bool, idle: Duration, on_idle: OnIdle) -> Self {
+    fn with_idle(
+        name: &'static str,
+        threads: usize,
+        low_priority: bool,
+        idle: Duration,
+        on_idle: OnIdle,
+    ) -> Self {
         Self {
+            name,
             threads: threads.max(1),
             low_priority,
             idle,
@@ -73,7 +86,7 @@ impl Workers {
             let (low_priority, idle, on_idle) =
                 (self.low_priority, self.idle, Arc::clone(&self.on_idle));
             std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
+                .name(format!("{}-{i}", self.name))
                 .spawn(move || {
                     if low_priority {
                         lower_priority();
@@ -142,7 +155,7 @@ mod tests {
 
     #[test]
     fn runs_jobs_on_named_threads_and_survives_a_panic() {
-        let workers = Workers::new(1, false, Box::new(|| {}));
+        let workers = Workers::new("argon2", 1, false, Box::new(|| {}));
         workers.submit(Box::new(|| panic!("boom"))).unwrap();
         let thread = run_on(&workers);
         assert_eq!(thread.name(), Some("argon2-0"));
@@ -169,6 +182,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         let tx = Mutex::new(tx);
         let workers = Workers::with_idle(
+            "argon2",
             1,
             false,
             Duration::from_millis(20),
@@ -183,7 +197,13 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn hashing_threads_run_at_the_lowest_priority() {
-        assert_eq!(nice_of_a_job(&Workers::new(2, true, Box::new(|| {}))), 19);
-        assert_eq!(nice_of_a_job(&Workers::new(1, false, Box::new(|| {}))), 0);
+        assert_eq!(
+            nice_of_a_job(&Workers::new("argon2", 2, true, Box::new(|| {}))),
+            19
+        );
+        assert_eq!(
+            nice_of_a_job(&Workers::new("argon2", 1, false, Box::new(|| {}))),
+            0
+        );
     }
 }

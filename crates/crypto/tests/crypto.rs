@@ -446,15 +446,44 @@ fn attachment() -> AttachmentId {
 fn download_token_round_trips() {
     let t = tokens();
     let u = UserId::from_uuid(Uuid::new_v4());
-    let token = t.sign_download(attachment(), u, t0() + Duration::minutes(5));
-    assert_eq!(t.verify_download(&token, attachment(), t0()), Ok(u));
+    let token = t.sign_download(attachment(), u, 3, t0() + Duration::minutes(5));
+    assert_eq!(t.verify_download(&token, attachment(), t0()), Ok((u, 3)));
+}
+
+#[test]
+fn download_token_carries_the_token_epoch() {
+    let t = tokens();
+    let u = UserId::from_uuid(Uuid::new_v4());
+    let token = t.sign_download(attachment(), u, 41, t0() + Duration::minutes(5));
+    assert_eq!(t.verify_download(&token, attachment(), t0()), Ok((u, 41)));
+}
+
+/// Version 1 links (no token epoch) are no longer accepted.
+#[test]
+fn version_one_download_tokens_are_refused() {
+    let t = tokens();
+    let u = UserId::from_uuid(Uuid::new_v4());
+    let derived = hs256(SECRET)(b"ticketing/download-links/v1");
+    let mut payload = vec![1u8];
+    payload.extend_from_slice(attachment().as_uuid().as_bytes());
+    payload.extend_from_slice(u.as_uuid().as_bytes());
+    payload.extend_from_slice(
+        &(t0() + Duration::minutes(5))
+            .timestamp_micros()
+            .to_be_bytes(),
+    );
+    let old = format!("{}.{}", b64(&payload), b64(&hs256(&derived)(&payload)));
+    assert_eq!(
+        t.verify_download(&old, attachment(), t0()),
+        Err(TokenError::Invalid)
+    );
 }
 
 #[test]
 fn download_token_for_another_attachment_is_invalid() {
     let t = tokens();
     let u = UserId::from_uuid(Uuid::new_v4());
-    let token = t.sign_download(attachment(), u, t0() + Duration::minutes(5));
+    let token = t.sign_download(attachment(), u, 3, t0() + Duration::minutes(5));
     let other = AttachmentId::from_uuid(Uuid::from_u128(0xb00));
     assert_eq!(
         t.verify_download(&token, other, t0()),
@@ -467,9 +496,12 @@ fn expired_download_token_is_expired() {
     let t = tokens();
     let u = UserId::from_uuid(Uuid::new_v4());
     let until = t0() + Duration::minutes(5);
-    let token = t.sign_download(attachment(), u, until);
+    let token = t.sign_download(attachment(), u, 3, until);
     let just_before = until - Duration::microseconds(1);
-    assert_eq!(t.verify_download(&token, attachment(), just_before), Ok(u));
+    assert_eq!(
+        t.verify_download(&token, attachment(), just_before),
+        Ok((u, 3))
+    );
     assert_eq!(
         t.verify_download(&token, attachment(), until),
         Err(TokenError::Expired)
@@ -480,7 +512,7 @@ fn expired_download_token_is_expired() {
 fn tampered_download_tokens_are_invalid() {
     let t = tokens();
     let u = UserId::from_uuid(Uuid::new_v4());
-    let token = t.sign_download(attachment(), u, t0() + Duration::minutes(5));
+    let token = t.sign_download(attachment(), u, 3, t0() + Duration::minutes(5));
     let (payload, mac) = token.split_once('.').unwrap();
 
     // Payload: extend the expiry by changing its last byte, keep the MAC.
@@ -493,14 +525,16 @@ fn tampered_download_tokens_are_invalid() {
         Err(TokenError::Invalid)
     );
 
-    // Payload: another user.
-    let mut bytes = URL_SAFE_NO_PAD.decode(payload).unwrap();
-    bytes[20] ^= 0x80;
-    let tampered = format!("{}.{mac}", b64(&bytes));
-    assert_eq!(
-        t.verify_download(&tampered, attachment(), t0()),
-        Err(TokenError::Invalid)
-    );
+    // Payload: another user, another token epoch.
+    for at in [20, 40] {
+        let mut bytes = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        bytes[at] ^= 0x01;
+        let tampered = format!("{}.{mac}", b64(&bytes));
+        assert_eq!(
+            t.verify_download(&tampered, attachment(), t0()),
+            Err(TokenError::Invalid)
+        );
+    }
 
     // MAC: one bit flipped, truncated, missing.
     let mut tag = URL_SAFE_NO_PAD.decode(mac).unwrap();
@@ -523,19 +557,20 @@ fn tampered_download_tokens_are_invalid() {
 
     // Another secret.
     let other = JwtTokens::new(&[5u8; 40], Duration::minutes(15)).unwrap();
-    let foreign = other.sign_download(attachment(), u, t0() + Duration::minutes(5));
+    let foreign = other.sign_download(attachment(), u, 3, t0() + Duration::minutes(5));
     assert_eq!(
         t.verify_download(&foreign, attachment(), t0()),
         Err(TokenError::Invalid)
     );
 }
 
-/// A download token in the documented format (version 1, attachment, user, expiry in µs),
-/// MAC'd with `key`.
+/// A download token in the documented format (version 2, attachment, user, token epoch 3,
+/// expiry in µs), MAC'd with `key`.
 fn download_token_with_key(key: &[u8], user: UserId, until: DateTime<Utc>) -> String {
-    let mut payload = vec![1u8];
+    let mut payload = vec![2u8];
     payload.extend_from_slice(attachment().as_uuid().as_bytes());
     payload.extend_from_slice(user.as_uuid().as_bytes());
+    payload.extend_from_slice(&3_i64.to_be_bytes());
     payload.extend_from_slice(&until.timestamp_micros().to_be_bytes());
     format!("{}.{}", b64(&payload), b64(&hs256(key)(&payload)))
 }
@@ -547,8 +582,8 @@ fn download_links_use_a_key_derived_from_but_not_equal_to_the_secret() {
     let until = t0() + Duration::minutes(5);
     let derived = hs256(SECRET)(b"ticketing/download-links/v1");
     let control = download_token_with_key(&derived, u, until);
-    assert_eq!(control, t.sign_download(attachment(), u, until));
-    assert_eq!(t.verify_download(&control, attachment(), t0()), Ok(u));
+    assert_eq!(control, t.sign_download(attachment(), u, 3, until));
+    assert_eq!(t.verify_download(&control, attachment(), t0()), Ok((u, 3)));
     let raw = download_token_with_key(SECRET, u, until);
     assert_eq!(
         t.verify_download(&raw, attachment(), t0()),
@@ -560,7 +595,7 @@ fn download_links_use_a_key_derived_from_but_not_equal_to_the_secret() {
 fn download_and_access_tokens_are_not_interchangeable() {
     let t = tokens();
     let u = user(Role::Agent, 0);
-    let download = t.sign_download(attachment(), u.id, t0() + Duration::minutes(5));
+    let download = t.sign_download(attachment(), u.id, 3, t0() + Duration::minutes(5));
     assert_eq!(t.verify_access(&download, t0()), Err(TokenError::Invalid));
     let access = t.issue_access(&u, t0()).unwrap().token;
     assert_eq!(

@@ -263,11 +263,17 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
         });
     }
 
-    /// Bumps the version (by exactly one) and the update time.
+    /// Bumps the version (by exactly one) and the update time; the public ones too when
+    /// customers can see the change (any of its entries is not internal). The one place that
+    /// decides what customers can observe of a change.
     fn finish<T>(mut self, created: T) -> Applied<T> {
         // Saturating: no input makes the domain panic (a version near `i64::MAX` is never reached).
         self.ticket.version = self.ticket.version.saturating_add(1);
         self.ticket.updated_at = self.now;
+        if self.entries.iter().any(|e| !e.internal) {
+            self.ticket.public_version = self.ticket.public_version.saturating_add(1);
+            self.ticket.public_updated_at = self.now;
+        }
         Applied {
             ticket: self.ticket,
             activities: self.entries,
@@ -311,9 +317,11 @@ pub fn open_ticket(
         priority: new.priority,
         created_at: now,
         updated_at: now,
+        public_updated_at: now,
         resolved_at: None,
         closed_at: None,
         version: 1,
+        public_version: 1,
         message_count: 0,
         internal_note_count: 0,
         deleted_at: None,

@@ -140,7 +140,8 @@ impl TicketOrdering {
         }
     }
 
-    /// The cursor that continues after `ticket` in this ordering.
+    /// The cursor that continues after `ticket` in this ordering, in staff's view (see
+    /// [`TicketQuery::cursor_after`] for a query's own view).
     pub fn cursor_after(self, ticket: &Ticket) -> Cursor {
         let key = match self.key {
             SortKey::CreatedAt => CursorKey::Time(ticket.created_at),
@@ -268,7 +269,12 @@ impl Cursor {
         let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
         let key = if let Some(micros) = key.strip_prefix('t') {
             let micros: i64 = micros.parse().map_err(|_| CursorError::Malformed)?;
-            CursorKey::Time(DateTime::from_timestamp_micros(micros).ok_or(CursorError::Malformed)?)
+            let t = DateTime::from_timestamp_micros(micros).ok_or(CursorError::Malformed)?;
+            // A time no ticket can have would reach the database (PostgreSQL refuses it).
+            if !crate::time::in_stored_range(t) {
+                return Err(CursorError::Malformed);
+            }
+            CursorKey::Time(t)
         } else if let Some(rank) = key.strip_prefix('r') {
             let rank: i16 = rank.parse().map_err(|_| CursorError::Malformed)?;
             Priority::from_rank(rank).ok_or(CursorError::Malformed)?;
@@ -435,9 +441,27 @@ pub struct TicketQuery {
     pub after: Option<Cursor>,
     /// Page size.
     pub limit: Limit,
+    /// A customer's list: `updated_at` orders by the last change customers can see
+    /// ([`Ticket::public_updated_at`]), so staff-only changes do not move tickets.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub public_view: bool,
 }
 
 impl TicketQuery {
+    /// The `updated_at` this query orders `ticket` by: the public one for a customer's list.
+    pub fn updated_at_of(&self, ticket: &Ticket) -> DateTime<Utc> {
+        ticket.updated_at_seen(!self.public_view)
+    }
+
+    /// The cursor that continues after `ticket` in this query's ordering and view.
+    pub fn cursor_after(&self, ticket: &Ticket) -> Cursor {
+        let mut cursor = self.ordering.cursor_after(ticket);
+        if self.ordering.key == SortKey::UpdatedAt {
+            cursor.key = CursorKey::Time(self.updated_at_of(ticket));
+        }
+        cursor
+    }
+
     /// The first page of `scope`, newest first, no filters.
     pub fn new(scope: Scope) -> Self {
         Self {
@@ -449,6 +473,7 @@ impl TicketQuery {
             ordering: TicketOrdering::default(),
             after: None,
             limit: Limit::default(),
+            public_view: false,
         }
     }
 
@@ -534,6 +559,8 @@ pub struct UserQuery {
 /// let text = encode_user_cursor("alice", id);
 /// assert_eq!(decode_user_cursor(&text), Ok(("alice".to_owned(), id)));
 /// assert_eq!(decode_user_cursor("garbage!"), Err(CursorError::Malformed));
+/// // A key no username has (here with NUL) is refused.
+/// assert_eq!(decode_user_cursor(&encode_user_cursor("a\0b", id)), Err(CursorError::Malformed));
 /// ```
 pub fn encode_user_cursor(key: &str, id: UserId) -> String {
     URL_SAFE_NO_PAD.encode(format!("u1|{}|{}", id.as_uuid().simple(), key))
@@ -553,6 +580,11 @@ pub fn decode_user_cursor(text: &str) -> Result<(String, UserId), CursorError> {
         return Err(CursorError::Malformed);
     };
     let id = Uuid::try_parse(id).map_err(|_| CursorError::Malformed)?;
+    // The key is checked like the username key it stands for (no NUL or other control character
+    // reaches the database).
+    if !crate::text::Username::could_be_key(key) {
+        return Err(CursorError::Malformed);
+    }
     Ok((key.to_owned(), UserId::from_uuid(id)))
 }
 

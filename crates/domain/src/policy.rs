@@ -86,11 +86,17 @@ pub enum Intent {
         /// Who uploaded the attachment.
         uploaded_by: UserId,
     },
+    /// Attach a file to a message written by `author` (the author or staff). Whether the message
+    /// itself is visible is [`crate::change::check_attachment`]'s question.
+    AttachToMessage {
+        /// Who wrote the message.
+        author: UserId,
+    },
 }
 
 impl Intent {
     /// Every intent about the ticket itself, with one `SetStatus` per status (removing an
-    /// attachment depends on the attachment and is not listed).
+    /// attachment, or attaching to a message, depends on that item and is not listed).
     pub const ALL: [Intent; 12] = [
         Intent::View,
         Intent::Edit,
@@ -119,6 +125,7 @@ impl Intent {
 /// | `SetPriority`, `Assign`, `InternalNote` | 403 | 404 | yes | 409 |
 /// | `Delete` | 403 | 404 | yes | yes (staff) |
 /// | `RemoveAttachment` | own uploads, else 403 | 404 | yes | 409 |
+/// | `AttachToMessage` | own messages, else 403 | 404 | yes | 409 |
 ///
 /// A soft-deleted ticket is 404 for everyone. `SetStatus` to the current status is not a move
 /// ([`Refusal::InvalidTransition`]); the change functions ask only about fields that change.
@@ -152,6 +159,7 @@ pub(crate) fn permitted(actor: &Actor, ticket: &Ticket, intent: Intent) -> Resul
         Intent::View | Intent::Edit | Intent::Reply | Intent::Attach => return Ok(()),
         Intent::SetStatus(Status::Open | Status::Closed) => return Ok(()),
         Intent::RemoveAttachment { uploaded_by } if uploaded_by == actor.id => return Ok(()),
+        Intent::AttachToMessage { author } if author == actor.id => return Ok(()),
         Intent::SetStatus(Status::InProgress | Status::Resolved) => {
             Rule::CustomersOnlyCloseOrReopen
         }
@@ -160,6 +168,7 @@ pub(crate) fn permitted(actor: &Actor, ticket: &Ticket, intent: Intent) -> Resul
         Intent::InternalNote => Rule::InternalNotesAreStaffOnly,
         Intent::Delete => Rule::DeletionIsStaffOnly,
         Intent::RemoveAttachment { .. } => Rule::RemovalIsForUploaderOrStaff,
+        Intent::AttachToMessage { .. } => Rule::AttachingIsForAuthorOrStaff,
     };
     Err(Refusal::Forbidden(rule))
 }

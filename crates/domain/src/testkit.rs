@@ -118,6 +118,8 @@ pub fn ticket(status: Status) -> Ticket {
         status,
         version: 3,
         updated_at: t0() + Duration::minutes(30),
+        public_version: 3,
+        public_updated_at: t0() + Duration::minutes(30),
         resolved_at: matches!(status, Status::Resolved).then(|| t0() + Duration::minutes(20)),
         closed_at: matches!(status, Status::Closed).then(|| t0() + Duration::minutes(30)),
         ..t

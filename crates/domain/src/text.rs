@@ -232,6 +232,32 @@ impl Username {
     pub fn key(&self) -> String {
         self.0.to_lowercase()
     }
+
+    /// Whether `key` can be the [`key`](Username::key) of some username: as many characters as
+    /// a username lower-cased (lower-casing may turn one character into up to three), ASCII
+    /// only as lower-case letters, digits and `@ . + - _`, and no whitespace or control
+    /// character at all. What a list cursor holding a key is checked with.
+    ///
+    /// ```
+    /// use ticketing_domain::Username;
+    /// assert!(Username::could_be_key(&Username::parse("Ärger_1").unwrap().key()));
+    /// assert!(!Username::could_be_key("Alice"));
+    /// assert!(!Username::could_be_key("a\0b"));
+    /// assert!(!Username::could_be_key("al"));
+    /// ```
+    pub fn could_be_key(key: &str) -> bool {
+        let n = key.chars().count();
+        (Self::MIN_CHARS..=Self::MAX_CHARS * 3).contains(&n)
+            && key.chars().all(|c| {
+                if c.is_ascii() {
+                    c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || matches!(c, '@' | '.' | '+' | '-' | '_')
+                } else {
+                    !c.is_control() && !c.is_whitespace()
+                }
+            })
+    }
 }
 
 impl PartialEq for Username {

@@ -189,14 +189,21 @@ pub struct Ticket {
     pub priority: Priority,
     /// When it was opened.
     pub created_at: DateTime<Utc>,
-    /// The last change of any kind (fields, messages, attachments).
+    /// The last change of any kind (fields, messages, attachments, internal notes).
     pub updated_at: DateTime<Utc>,
+    /// The last change a customer can see (not an internal note, nor a file of one): what
+    /// customers are shown as `updated_at` and sort by.
+    pub public_updated_at: DateTime<Utc>,
     /// Set on entering `resolved`, cleared on reopen.
     pub resolved_at: Option<DateTime<Utc>>,
     /// Set on closing.
     pub closed_at: Option<DateTime<Utc>>,
-    /// Starts at 1 and grows by one with every change: the optimistic-concurrency token (ETag).
+    /// Starts at 1 and grows by one with every change: the optimistic-concurrency token (ETag)
+    /// of staff.
     pub version: i64,
+    /// Starts at 1 and grows by one with every change a customer can see: the version and ETag
+    /// customers are shown, so that staff-only changes are not observable.
+    pub public_version: i64,
     /// Public messages.
     pub message_count: u32,
     /// Internal notes (staff only).
@@ -214,6 +221,25 @@ impl Ticket {
     /// Whether the ticket was soft-deleted.
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+
+    /// The version `sees_internal` callers see (see [`crate::policy::sees_internal`]): every
+    /// change for staff, only the changes customers can see for customers.
+    pub fn version_seen(&self, sees_internal: bool) -> i64 {
+        if sees_internal {
+            self.version
+        } else {
+            self.public_version
+        }
+    }
+
+    /// The last change `sees_internal` callers see, like [`Ticket::version_seen`].
+    pub fn updated_at_seen(&self, sees_internal: bool) -> DateTime<Utc> {
+        if sees_internal {
+            self.updated_at
+        } else {
+            self.public_updated_at
+        }
     }
 
     /// The number of messages `sees_internal` callers see: public ones, plus internal notes for

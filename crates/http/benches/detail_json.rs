@@ -84,6 +84,8 @@ fn detail() -> TicketDetail {
         .collect();
     TicketDetail {
         card: TicketCard {
+            version: ticket.version,
+            updated_at: ticket.updated_at,
             ticket,
             owner,
             assignee: Some(agent),
@@ -92,6 +94,7 @@ fn detail() -> TicketDetail {
         messages,
         attachments: Vec::new(),
         activities,
+        allowed: ticketing_domain::policy::Allowed::default(),
     }
 }
 

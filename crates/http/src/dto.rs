@@ -157,7 +157,8 @@ pub struct TicketDto {
     /// Opened at.
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
-    /// Last change of any kind.
+    /// Last change the caller can see: of any kind for staff; for customers, the last change
+    /// customers can see (internal notes and their files do not count).
     #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// Set while resolved (and kept when closed after resolving).
@@ -168,7 +169,8 @@ pub struct TicketDto {
     pub closed_at: Option<DateTime<Utc>>,
     /// Messages the caller can see.
     pub message_count: u32,
-    /// Grows with every change; the `ETag`.
+    /// Grows with every change the caller can see (for customers: not with internal notes and
+    /// their files); the `ETag`.
     pub version: i64,
 }
 
@@ -186,11 +188,11 @@ impl From<&TicketCard> for TicketDto {
             priority: t.priority.as_str(),
             priority_display: t.priority.display(),
             created_at: t.created_at,
-            updated_at: t.updated_at,
+            updated_at: c.updated_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
             message_count: c.message_count,
-            version: t.version,
+            version: c.version,
         }
     }
 }
@@ -325,6 +327,48 @@ pub struct TicketDetailDto {
     pub attachments: Vec<AttachmentDto>,
     /// The activity log, newest first.
     pub activities: Vec<ActivityDto>,
+    /// What the caller may do to the ticket now (the domain's `policy::allowed`): the web UI
+    /// shows only these controls, and the server refuses the rest.
+    pub allowed: AllowedDto,
+}
+
+/// What the caller may do to a ticket now, answered by the same rule that refuses changes
+/// (`ticketing_domain::policy::may`), so a control shown is a change that will be accepted
+/// (unless the ticket changes in between).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AllowedDto {
+    /// Edit the topic or the description.
+    pub edit: bool,
+    /// Post a public message.
+    pub reply: bool,
+    /// Post an internal note (staff only).
+    pub internal_note: bool,
+    /// The statuses the caller may move the ticket to, in lifecycle order (never the current).
+    #[schema(value_type = Vec<StatusDto>)]
+    pub transitions: Vec<&'static str>,
+    /// Change the priority.
+    pub set_priority: bool,
+    /// Assign or unassign.
+    pub assign: bool,
+    /// Delete the ticket.
+    pub delete: bool,
+    /// Upload attachments.
+    pub attach: bool,
+}
+
+impl From<&ticketing_domain::policy::Allowed> for AllowedDto {
+    fn from(a: &ticketing_domain::policy::Allowed) -> Self {
+        Self {
+            edit: a.edit,
+            reply: a.reply,
+            internal_note: a.internal_note,
+            transitions: a.transitions.iter().map(|s| s.as_str()).collect(),
+            set_priority: a.set_priority,
+            assign: a.assign,
+            delete: a.delete,
+            attach: a.attach,
+        }
+    }
 }
 
 impl From<&TicketDetail> for TicketDetailDto {
@@ -334,6 +378,7 @@ impl From<&TicketDetail> for TicketDetailDto {
             messages: d.messages.iter().map(MessageDto::from).collect(),
             attachments: d.attachments.iter().map(AttachmentDto::from).collect(),
             activities: d.activities.iter().map(ActivityDto::from).collect(),
+            allowed: AllowedDto::from(&d.allowed),
         }
     }
 }

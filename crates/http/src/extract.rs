@@ -125,16 +125,29 @@ pub(crate) fn client_address(req: &HttpRequest, trust_forwarded: bool) -> String
 
 /// Refuses a request whose `Origin` is foreign (refresh and logout). A request without `Origin`
 /// (not from a browser) passes: the cookie is `SameSite=Strict` anyway.
-pub(crate) fn check_origin(req: &HttpRequest, allowed: &[String]) -> Result<(), ApiError> {
+///
+/// With `allowed` origins configured, `Origin` must be one of them, whatever else the request
+/// says. Without, it must name the request's own host: the `Host` header, or, only when
+/// `trust_forwarded` (the operator trusts the proxy in front), the host a proxy forwarded
+/// (`Forwarded: host=`, `X-Forwarded-Host`). A client's own forwarded headers never count.
+pub(crate) fn check_origin(
+    req: &HttpRequest,
+    allowed: &[String],
+    trust_forwarded: bool,
+) -> Result<(), ApiError> {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("null").trim_end_matches('/');
     let ok = if allowed.is_empty() {
-        let host = req.connection_info().host().to_owned();
-        origin
-            .split_once("://")
-            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host)
+        let host = if trust_forwarded {
+            req.connection_info().host().to_owned()
+        } else {
+            own_host(req)
+        };
+        origin.split_once("://").is_some_and(|(scheme, rest)| {
+            matches!(scheme, "http" | "https") && rest.eq_ignore_ascii_case(&host)
+        })
     } else {
         allowed
             .iter()
@@ -145,6 +158,17 @@ pub(crate) fn check_origin(req: &HttpRequest, allowed: &[String]) -> Result<(), 
     } else {
         Err(ApiError::forbidden("cross-origin request refused"))
     }
+}
+
+/// The host the client addressed: the `Host` header (HTTP/1.1), else the request target's
+/// authority (HTTP/2), never a forwarded header.
+fn own_host(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()))
+        .unwrap_or_default()
 }
 
 /// The refresh cookie carrying `token`.

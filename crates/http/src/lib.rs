@@ -20,6 +20,7 @@
 
 mod dto;
 mod extract;
+mod guard;
 mod handlers;
 mod input;
 mod limit;

@@ -256,9 +256,14 @@ impl ResponseError for ApiError {
         let status = self.status();
         if status.is_server_error() {
             match &self.0.source {
-                Some(cause) => {
-                    tracing::error!(code = self.0.code.as_str(), error = ?cause, "request failed")
-                }
+                // The messages of the cause and its chain on one line (`{:#}`), never its debug
+                // form: that holds a backtrace whenever RUST_BACKTRACE or RUST_LIB_BACKTRACE is
+                // set, megabytes of log under a flood of failing requests.
+                Some(cause) => tracing::error!(
+                    code = self.0.code.as_str(),
+                    error = %format_args!("{cause:#}"),
+                    "request failed"
+                ),
                 None => tracing::error!(code = self.0.code.as_str(), "request failed"),
             }
         }
@@ -282,3 +287,68 @@ impl ResponseError for ApiError {
 
 /// Handler result.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+
+    use super::*;
+
+    /// Keeps every event's fields as one text line per event.
+    struct Capture(Arc<Mutex<Vec<String>>>);
+
+    struct Fields<'a>(&'a mut String);
+
+    impl Visit for Fields<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            self.0.push_str(&format!("{}={:?} ", field.name(), value));
+        }
+    }
+
+    impl tracing::Subscriber for Capture {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut line = String::new();
+            event.record(&mut Fields(&mut line));
+            self.0.lock().unwrap().push(line);
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    /// Issue 13, defect 6: a 5xx cause is logged as its messages on one line (the chain joined
+    /// by `: `), never as the error's debug form, which holds a backtrace whenever
+    /// `RUST_BACKTRACE`/`RUST_LIB_BACKTRACE` is set (and "Caused by:" lines always).
+    #[test]
+    fn server_errors_log_the_cause_by_its_messages_without_a_backtrace() {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let cause = anyhow::anyhow!("timestamp out of range").context("listing tickets");
+        tracing::subscriber::with_default(Capture(lines.clone()), || {
+            let _ = ApiError::internal(cause).error_response();
+            let _ = ApiError::unavailable("pool timed out").error_response();
+        });
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].contains("listing tickets: timestamp out of range"),
+            "{lines:?}"
+        );
+        assert!(lines[1].contains("pool timed out"), "{lines:?}");
+        for line in lines.iter() {
+            assert!(!line.contains('\n'), "{line}");
+            assert!(!line.contains("Caused by"), "{line}");
+            assert!(!line.to_lowercase().contains("backtrace"), "{line}");
+        }
+    }
+}

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use ticketing_app::App;
 
+use crate::guard::{GuardLimits, PasswordGuard};
 use crate::limit::RateLimiter;
 use crate::metrics::MetricsEndpoint;
 
@@ -21,9 +22,20 @@ pub struct HttpConfig {
     pub max_upload_bytes: u64,
     /// Requests per minute per client address on register, login and refresh (default 30).
     pub auth_rate_per_minute: u32,
-    /// Failed logins per account per window (default 10).
+    /// Failed password checks per window of one account from one client address (login), or of
+    /// one signed-in user (change-password), before 429 (default 10).
     pub login_failures_per_account: u32,
-    /// The window of failed logins (default 15 minutes).
+    /// Failed password checks per window from one client address across accounts (default 50).
+    pub password_failures_per_address: u32,
+    /// Change-password attempts per window of one signed-in user that end all of the user's
+    /// sessions (default 20).
+    pub password_failures_to_revoke: u32,
+    /// Failed logins per window of one account (all addresses) after which each further login
+    /// of it waits before the check (default 20).
+    pub login_slowdown_after: u32,
+    /// The longest such wait (default 5 s).
+    pub login_slowdown_max: Duration,
+    /// The window of failed password checks (default 15 minutes).
     pub login_failure_window: Duration,
     /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a trusted
     /// proxy; default false).
@@ -47,6 +59,10 @@ impl Default for HttpConfig {
             max_upload_bytes: 25 * 1024 * 1024,
             auth_rate_per_minute: 30,
             login_failures_per_account: 10,
+            password_failures_per_address: 50,
+            password_failures_to_revoke: 20,
+            login_slowdown_after: 20,
+            login_slowdown_max: Duration::from_secs(5),
             login_failure_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
             refresh_ttl_secs: 7 * 24 * 3600,
@@ -67,8 +83,8 @@ pub struct HttpState {
     pub(crate) config: HttpConfig,
     /// Per client address, on register/login/refresh.
     pub(crate) per_address: RateLimiter,
-    /// Failed logins per account.
-    pub(crate) login_failures: RateLimiter,
+    /// Password checks (login, change-password).
+    pub(crate) passwords: PasswordGuard,
 }
 
 impl HttpState {
@@ -76,10 +92,14 @@ impl HttpState {
     pub fn new(app: App, config: HttpConfig) -> Self {
         Self {
             per_address: RateLimiter::new(config.auth_rate_per_minute, Duration::from_secs(60)),
-            login_failures: RateLimiter::new(
-                config.login_failures_per_account,
-                config.login_failure_window,
-            ),
+            passwords: PasswordGuard::new(GuardLimits {
+                per_account: config.login_failures_per_account,
+                per_address: config.password_failures_per_address,
+                to_revoke: config.password_failures_to_revoke,
+                slowdown_after: config.login_slowdown_after,
+                slowdown_max: config.login_slowdown_max,
+                window: config.login_failure_window,
+            }),
             app,
             config,
         }

@@ -1,5 +1,5 @@
 //! The integration tests of the HTTP adapter: `build_app` over an `App` whose ports are mockall
-//! mocks (error mapping, authentication, rate limits), and the OpenAPI document (committed,
+//! mocks (the shared harness `ticketing_app::testing`: error mapping, authentication, rate limits), and the OpenAPI document (committed,
 //! up to date, listing exactly the routes served).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

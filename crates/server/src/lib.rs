@@ -52,6 +52,10 @@ pub fn http_config(settings: &Settings) -> HttpConfig {
         max_upload_bytes: settings.attachments.max_upload.0,
         auth_rate_per_minute: settings.limits.auth_requests_per_minute,
         login_failures_per_account: settings.limits.login_failures_per_account,
+        password_failures_per_address: settings.limits.password_failures_per_address,
+        password_failures_to_revoke: settings.limits.password_failures_to_revoke,
+        login_slowdown_after: settings.limits.login_slowdown_after,
+        login_slowdown_max: settings.limits.login_slowdown_max,
         trust_forwarded_for: settings.limits.trust_forwarded_for,
         refresh_ttl_secs: i64::try_from(settings.auth.refresh_ttl.as_secs()).unwrap_or(i64::MAX),
         workers: if settings.server.workers == 0 {

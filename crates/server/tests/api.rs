@@ -15,8 +15,10 @@ mod api {
     mod audit;
     mod auth;
     mod authz_matrix;
+    mod bruteforce;
     mod concurrency;
     mod config;
+    mod leaks;
     mod lifecycle;
     mod limits;
     mod lists;

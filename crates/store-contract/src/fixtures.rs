@@ -99,9 +99,11 @@ pub fn ticket(owner: &User, topic: &str, description: &str, created: DateTime<Ut
         priority: Priority::Medium,
         created_at: created,
         updated_at: created,
+        public_updated_at: created,
         resolved_at: None,
         closed_at: None,
         version: 1,
+        public_version: 1,
         message_count: 0,
         internal_note_count: 0,
         deleted_at: None,
@@ -172,6 +174,7 @@ pub fn touch_in(
         at: when,
         messages,
         internal_notes: notes,
+        public: notes == 0,
     }
 }
 
@@ -234,7 +237,13 @@ pub fn sort_key(ordering: TicketOrdering, t: &Ticket) -> (i64, Uuid) {
 /// The tickets `query` selects out of `all`, in its ordering (ties by id, same direction).
 pub fn expected(all: &[Ticket], query: &TicketQuery) -> Vec<TicketId> {
     let mut chosen: Vec<&Ticket> = all.iter().filter(|t| query.selects(t)).collect();
-    chosen.sort_by_key(|t| sort_key(query.ordering, t));
+    chosen.sort_by_key(|t| {
+        let (k, id) = sort_key(query.ordering, t);
+        match query.ordering.key {
+            SortKey::UpdatedAt => (query.updated_at_of(t).timestamp_micros(), id),
+            _ => (k, id),
+        }
+    });
     if query.ordering.descending {
         chosen.reverse();
     }

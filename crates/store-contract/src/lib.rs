@@ -28,44 +28,13 @@ mod memory;
 
 pub use memory::MemoryStore;
 
-use ticketing_app::ports::{
-    ActivityRepository, AttachmentRepository, AuditRepository, HealthCheck, MessageRepository,
-    SessionRepository, TicketRepository, UserRepository,
-};
+use ticketing_app::ports::Store;
 
-/// A store the suite can run against: every repository port plus `HealthCheck`, cloneable (the
-/// concurrency cases share it between tasks).
-pub trait StoreUnderTest:
-    UserRepository
-    + TicketRepository
-    + MessageRepository
-    + AttachmentRepository
-    + ActivityRepository
-    + SessionRepository
-    + AuditRepository
-    + HealthCheck
-    + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
+/// A store the suite can run against: every repository port plus `HealthCheck`
+/// (`ticketing_app::ports::Store`), cloneable (the concurrency cases share it between tasks).
+pub trait StoreUnderTest: Store + Clone + Send + Sync + 'static {}
 
-impl<T> StoreUnderTest for T where
-    T: UserRepository
-        + TicketRepository
-        + MessageRepository
-        + AttachmentRepository
-        + ActivityRepository
-        + SessionRepository
-        + AuditRepository
-        + HealthCheck
-        + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
+impl<T> StoreUnderTest for T where T: Store + Clone + Send + Sync + 'static {}
 
 /// What a test runs on: a fresh, empty, migrated store, plus whatever must live as long as the
 /// test (a temporary directory, a database to drop at the end).
@@ -118,6 +87,7 @@ macro_rules! __contract_cases {
             case_timestamps_round_trip,
             case_unicode_round_trip,
             case_pagination_every_ordering,
+            case_public_view_orders_by_what_customers_see,
             case_pagination_stable_under_inserts,
             case_filters_and_totals,
             case_totals_stay_exact,

@@ -97,6 +97,8 @@ pub(crate) struct TicketRow {
     pub message_count: i64,
     pub internal_note_count: i64,
     pub deleted_at: Option<DbTime>,
+    pub public_version: i64,
+    pub public_updated_at: DbTime,
 }
 
 /// Every mutable column of a ticket (what `update` and `TicketEffect::Replace` write).
@@ -116,6 +118,8 @@ pub(crate) struct TicketChanges {
     pub internal_note_count: i64,
     pub deleted_at: Option<DbTime>,
     pub search_text: String,
+    pub public_version: i64,
+    pub public_updated_at: DbTime,
 }
 
 impl TicketRow {
@@ -136,6 +140,8 @@ impl TicketRow {
             message_count: i64::from(t.message_count),
             internal_note_count: i64::from(t.internal_note_count),
             deleted_at: t.deleted_at.map(DbTime::from),
+            public_version: t.public_version,
+            public_updated_at: t.public_updated_at.into(),
         }
     }
 
@@ -155,6 +161,8 @@ impl TicketRow {
             internal_note_count: row.internal_note_count,
             deleted_at: row.deleted_at,
             search_text: search_text(t.topic.as_str(), t.description.as_str()),
+            public_version: row.public_version,
+            public_updated_at: row.public_updated_at,
         }
     }
 
@@ -176,6 +184,8 @@ impl TicketRow {
             message_count: count(self.message_count)?,
             internal_note_count: count(self.internal_note_count)?,
             deleted_at: self.deleted_at.map(DbTime::get),
+            public_version: self.public_version,
+            public_updated_at: self.public_updated_at.get(),
         })
     }
 }

@@ -52,6 +52,8 @@ diesel::table! {
         internal_note_count -> BigInt,
         deleted_at -> Nullable<Instant>,
         search_text -> Text,
+        public_version -> BigInt,
+        public_updated_at -> Instant,
     }
 }
 

@@ -20,12 +20,13 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 6] = [
+    pub(crate) const MIGRATIONS: [&str; 7] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
         "2025-01-01-000004_create_refresh_sessions",
         "2025-01-01-000005_create_ticket_counts",
+        "2025-01-01-000007_public_version",
         "2025-01-01-000008_audit_log",
     ];
 

@@ -24,7 +24,8 @@ function messageItem(m, ticket) {
     h('p', { class: 'message-text', text: m.message }),
     m.attachments && m.attachments.length
       ? h('ul', { class: 'message-attachments', attrs: { 'aria-label': 'Files attached to this message' } },
-        m.attachments.map((a) => h('li', {}, attachmentLink(a))))
+        m.attachments.map((a) => h('li', {}, attachmentLink(a),
+          h('span', { class: 'attachment-uploader muted', text: ` uploaded by ${displayName(a.uploaded_by)}` }))))
       : null);
 }
 

@@ -1,5 +1,7 @@
 //! list_attachments, open_attachment, open_attachment_with_token, remove_attachment,
-//! sweep_attachments.
+//! sweep_attachments. Outcomes on the fake store (`MemoryStore`) with the blob store and token
+//! service mocked; refusals that must remove (or read) nothing, the order of the row and file
+//! removals, lost races and injected failures on the mocks.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -7,7 +9,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use mockall::Sequence;
 use mockall::predicate::eq;
-use ticketing_app::ports::{BlobReader, SweepReport, TicketEffect};
+use ticketing_app::ports::{
+    ActivityRepository, AttachmentRepository, BlobReader, SweepReport, TicketEffect,
+    TicketRepository,
+};
 use ticketing_app::views::AttachmentView;
 use ticketing_app::{AppError, AuthFailure, BlobError, RepoError, TokenError};
 use ticketing_domain::{
@@ -15,45 +20,73 @@ use ticketing_domain::{
 };
 use tokio::io::AsyncReadExt;
 
-use crate::support::{
-    Harness, alice, attachment, carol, dave, message, now, other_ticket_id, ticket_id, ticket_in,
-    ticket_of,
+use crate::uploads::{entry, expect_signed, touch_for};
+use ticketing_app::testing::{
+    Harness, alice, attachment, carol, dave, message, now, other_ticket_id, seed, ticket_id,
+    ticket_in, ticket_of,
 };
-use crate::uploads::{entry, expect_signed, touch};
+use ticketing_domain::Ticket;
+use ticketing_store_contract::MemoryStore;
+
+/// A fake store with carol, dave and alice; `ticket`; the note `0x3_0002` of alice's on it; and
+/// these attachment rows.
+async fn store_with(ticket: &Ticket, files: &[&Attachment]) -> MemoryStore {
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol(), &dave(), &alice()]).await;
+    seed::ticket(&store, ticket).await;
+    seed::message(&store, &note()).await;
+    for file in files {
+        seed::attachment(&store, file).await;
+    }
+    store
+}
+
+/// An internal note of alice's on the ticket.
+fn note() -> ticketing_domain::Message {
+    message(0x3_0002, &alice(), true)
+}
+
+/// alice's attachment `0x4_0002` of her internal note.
+fn internal_file() -> Attachment {
+    attachment(0x4_0002, &alice(), Some(&note()))
+}
 
 // ---- list_attachments --------------------------------------------------------------------
 
 #[tokio::test]
 async fn list_attachments_signs_a_link_per_attachment_with_the_visibility_of_the_role() {
-    for (who, internal) in [(carol(), false), (alice(), true)] {
+    let carol = carol();
+    let file = attachment(0x4_0001, &carol, None);
+    let store = store_with(&ticket_of(&carol), &[&file, &internal_file()]).await;
+    let view = |a: &Attachment, by: &User, token: &str| AttachmentView {
+        attachment: a.clone(),
+        uploader: Arc::new(by.clone()),
+        download_token: token.to_owned(),
+        download_expires_at: now() + Duration::minutes(15),
+    };
+    let customer = vec![view(&file, &carol, "dl-1")];
+    let staff = vec![
+        view(&file, &carol, "dl-1"),
+        view(&internal_file(), &alice(), "dl-2"),
+    ];
+    for (who, expected) in [(carol.clone(), customer), (alice(), staff)] {
         let mut h = Harness::default();
-        let carol = carol();
-        h.ticket_is(&ticket_of(&carol), 1);
-        let file = attachment(0x4_0001, &carol, None);
-        let files = vec![file.clone()];
-        h.attachments
-            .expect_list()
-            .with(eq(ticket_id()), eq(internal))
-            .times(1)
-            .returning(move |_, _| Ok(files.clone()));
-        h.people(&[&carol]);
-        expect_signed(&mut h, file.id, &who, "dl-1");
-        let app = h.build();
+        for v in &expected {
+            let token: &'static str = if v.attachment.id == file.id {
+                "dl-1"
+            } else {
+                "dl-2"
+            };
+            expect_signed(&mut h, v.attachment.id, &who, token);
+        }
+        let app = h.build_on(&store);
 
         let views = app
             .list_attachments(&who.actor(), ticket_id())
             .await
             .unwrap();
 
-        assert_eq!(
-            views,
-            vec![AttachmentView {
-                attachment: file,
-                uploader: Arc::new(carol),
-                download_token: "dl-1".to_owned(),
-                download_expires_at: now() + Duration::minutes(15),
-            }]
-        );
+        assert_eq!(views, expected, "{}", who.username.as_str());
     }
 }
 
@@ -103,13 +136,12 @@ async fn read_all(reader: BlobReader) -> Vec<u8> {
 
 #[tokio::test]
 async fn open_attachment_streams_the_stored_file() {
-    let mut h = Harness::default();
     let carol = carol();
-    h.ticket_is(&ticket_of(&carol), 1);
     let file = attachment(0x4_0001, &carol, None);
-    expect_attachment(&mut h, &file);
+    let store = store_with(&ticket_of(&carol), &[&file]).await;
+    let mut h = Harness::default();
     expect_open(&mut h, &file);
-    let app = h.build();
+    let app = h.build_on(&store);
 
     let (found, reader) = app
         .open_attachment(&carol.actor(), ticket_id(), file.id)
@@ -127,13 +159,20 @@ async fn open_attachment_hides_attachments_of_other_tickets_and_internal_ones() 
         ticket_id: other_ticket_id(),
         ..attachment(0x4_0001, &carol(), None)
     };
-    let internal = attachment(0x4_0002, &alice(), Some(&message(0x3_0002, &alice(), true)));
-    for file in [elsewhere, internal] {
+    let store = store_with(&ticket_of(&carol()), &[&internal_file()]).await;
+    seed::ticket(
+        &store,
+        &Ticket {
+            id: other_ticket_id(),
+            ..ticket_of(&carol())
+        },
+    )
+    .await;
+    seed::attachment(&store, &elsewhere).await;
+    for file in [elsewhere, internal_file()] {
         let mut h = Harness::default();
-        h.ticket_is(&ticket_of(&carol()), 1);
-        expect_attachment(&mut h, &file);
         h.blobs.expect_open().never();
-        let app = h.build();
+        let app = h.build_on(&store);
 
         assert_err!(
             app.open_attachment(&carol().actor(), ticket_id(), file.id)
@@ -160,25 +199,18 @@ async fn open_attachment_of_someone_elses_ticket_is_not_found() {
 
 #[tokio::test]
 async fn open_attachment_with_token_opens_as_the_tokens_user() {
-    let mut h = Harness::default();
     let carol = carol();
     let file = attachment(0x4_0001, &carol, None);
+    let store = store_with(&ticket_of(&carol), &[&file]).await;
+    let mut h = Harness::default();
     let uid = carol.id;
     h.tokens
         .expect_verify_download()
         .with(eq("dl-token"), eq(file.id), eq(now()))
         .times(1)
-        .returning(move |_, _, _| Ok(uid));
-    let c = carol.clone();
-    h.users
-        .expect_get()
-        .with(eq(carol.id))
-        .times(1)
-        .returning(move |_| Ok(c.clone()));
-    h.ticket_is(&ticket_of(&carol), 1);
-    expect_attachment(&mut h, &file);
+        .returning(move |_, _, _| Ok((uid, 0)));
     expect_open(&mut h, &file);
-    let app = h.build();
+    let app = h.build_on(&store);
 
     let (found, reader) = app
         .open_attachment_with_token("dl-token", ticket_id(), file.id)
@@ -222,7 +254,36 @@ async fn open_attachment_with_a_token_of_a_deactivated_user_opens_nothing() {
     h.tokens
         .expect_verify_download()
         .times(1)
-        .returning(move |_, _, _| Ok(uid));
+        .returning(move |_, _, _| Ok((uid, 0)));
+    h.users
+        .expect_get()
+        .times(1)
+        .returning(move |_| Ok(carol.clone()));
+    h.tickets.expect_get().never();
+    h.blobs.expect_open().never();
+    let app = h.build();
+
+    let id = attachment(0x4_0001, &alice(), None).id;
+    assert_err!(
+        app.open_attachment_with_token("dl-token", ticket_id(), id)
+            .await,
+        AppError::Unauthenticated(AuthFailure::TokenInvalid)
+    );
+}
+
+/// A password change since the link was issued (the epoch moved) ends the link.
+#[tokio::test]
+async fn open_attachment_with_a_token_of_an_older_epoch_opens_nothing() {
+    let mut h = Harness::default();
+    let carol = User {
+        token_epoch: 2,
+        ..carol()
+    };
+    let uid = carol.id;
+    h.tokens
+        .expect_verify_download()
+        .times(1)
+        .returning(move |_, _, _| Ok((uid, 1)));
     h.users
         .expect_get()
         .times(1)
@@ -241,29 +302,28 @@ async fn open_attachment_with_a_token_of_a_deactivated_user_opens_nothing() {
 
 #[tokio::test]
 async fn open_attachment_with_token_uses_the_current_role() {
-    let mut h = Harness::default();
-    // The link was signed while this user was an agent; they are a customer now.
+    // The link was signed while alice was an agent; she is a customer now (and owns the ticket,
+    // so she still sees it, but not its internal attachments).
     let demoted = User {
         role: Role::Customer,
         ..alice()
     };
-    let file = attachment(0x4_0002, &alice(), Some(&message(0x3_0002, &alice(), true)));
+    let store = MemoryStore::new();
+    seed::users(&store, &[&demoted]).await;
+    seed::ticket(&store, &ticket_of(&demoted)).await;
+    seed::message(&store, &note()).await;
+    seed::attachment(&store, &internal_file()).await;
+    let mut h = Harness::default();
     let uid = demoted.id;
     h.tokens
         .expect_verify_download()
         .times(1)
-        .returning(move |_, _, _| Ok(uid));
-    h.users
-        .expect_get()
-        .times(1)
-        .returning(move |_| Ok(demoted.clone()));
-    h.ticket_is(&ticket_of(&alice()), 1);
-    expect_attachment(&mut h, &file);
+        .returning(move |_, _, _| Ok((uid, 0)));
     h.blobs.expect_open().never();
-    let app = h.build();
+    let app = h.build_on(&store);
 
     assert_err!(
-        app.open_attachment_with_token("dl-token", ticket_id(), file.id)
+        app.open_attachment_with_token("dl-token", ticket_id(), internal_file().id)
             .await,
         AppError::NotFound("attachment")
     );
@@ -283,7 +343,7 @@ fn expect_remove(
         .expect_remove()
         .withf(
             move |a: &AttachmentId, e: &TicketEffect, acts: &[ActivityEntry]| {
-                *a == id && *e == touch() && acts == activities.as_slice()
+                *a == id && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)
@@ -337,31 +397,55 @@ async fn remove_attachment_by_its_uploader_removes_the_row_then_the_file() {
 
 #[tokio::test]
 async fn remove_attachment_of_an_internal_note_by_staff_logs_internally() {
-    let mut h = Harness::default();
     let alice = alice();
-    h.ticket_is(&ticket_of(&carol()), 1);
-    let file = attachment(0x4_0002, &alice, Some(&message(0x3_0002, &alice, true)));
-    expect_attachment(&mut h, &file);
-    let mut seq = Sequence::new();
-    expect_remove(
-        &mut h,
-        &mut seq,
-        &file,
-        vec![entry(
-            1,
-            Action::AttachmentRemoved,
-            &alice,
-            "Attachment \"screenshot.png\" removed",
-            true,
-        )],
-        || Ok(()),
-    );
-    expect_delete(&mut h, &mut seq, &file, true);
-    let app = h.build();
+    let before = ticket_of(&carol());
+    let file = internal_file();
+    let store = store_with(&before, &[&file]).await;
+    let mut h = Harness::default();
+    h.blobs
+        .expect_delete()
+        .with(eq(file.file.storage_key.clone()))
+        .times(1)
+        .returning(|_| Ok(()));
+    let app = h.build_on(&store);
 
     app.remove_attachment(&alice.actor(), ticket_id(), file.id)
         .await
         .unwrap();
+
+    assert_err!(
+        AttachmentRepository::get(&store, file.id).await,
+        RepoError::NotFound
+    );
+    assert_eq!(
+        TicketRepository::get(&store, ticket_id()).await.unwrap(),
+        Ticket {
+            version: 4,
+            updated_at: now(),
+            // Customers' version and time stay: they do not see the change.
+            ..before.clone()
+        }
+    );
+    let removed = entry(
+        1,
+        Action::AttachmentRemoved,
+        &alice,
+        "Attachment \"screenshot.png\" removed",
+        true,
+    );
+    assert_eq!(
+        ActivityRepository::list(&store, ticket_id(), true)
+            .await
+            .unwrap()[0],
+        removed
+    );
+    // The owner does not see the entry.
+    assert_eq!(
+        ActivityRepository::list(&store, ticket_id(), false)
+            .await
+            .unwrap(),
+        [seed::created_entry(&before)]
+    );
 }
 
 #[tokio::test]
@@ -504,13 +588,16 @@ async fn remove_attachment_whose_row_vanished_keeps_the_file() {
 
 #[tokio::test]
 async fn sweep_attachments_keeps_every_file_that_has_a_row() {
+    let (one, two) = (
+        attachment(0x4_0001, &carol(), None),
+        attachment(0x4_0003, &alice(), None),
+    );
+    let store = store_with(&ticket_of(&carol()), &[&one, &two, &internal_file()]).await;
     let mut h = Harness::default();
-    let keys: HashSet<String> = ["key-1".to_owned(), "key-2".to_owned()].into();
-    let k = keys.clone();
-    h.attachments
-        .expect_storage_keys()
-        .times(1)
-        .returning(move || Ok(k.clone()));
+    let keys: HashSet<String> = [&one, &two, &internal_file()]
+        .iter()
+        .map(|a| a.file.storage_key.clone())
+        .collect();
     h.blobs
         .expect_sweep()
         .withf(move |keep: &HashSet<String>, min_age: &u64| *keep == keys && *min_age == 3600)
@@ -521,7 +608,7 @@ async fn sweep_attachments_keeps_every_file_that_has_a_row() {
                 orphans: 2,
             })
         });
-    let app = h.build();
+    let app = h.build_on(&store);
 
     assert_eq!(
         app.sweep_attachments(3600).await.unwrap(),

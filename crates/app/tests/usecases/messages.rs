@@ -1,10 +1,11 @@
-//! list_messages, add_message, list_activities.
+//! list_messages, add_message, list_activities. Outcomes on the fake store (`MemoryStore`);
+//! refusals that must write nothing, lost races and the exact times on the mocks.
 
 use std::sync::Arc;
 
 use chrono::Duration;
 use mockall::predicate::eq;
-use ticketing_app::ports::TicketEffect;
+use ticketing_app::ports::{ActivityRepository, MessageRepository, TicketEffect, TicketRepository};
 use ticketing_app::views::{ActivityView, AttachmentView, MessageView};
 use ticketing_app::{AppError, RepoError};
 use ticketing_domain::{
@@ -12,39 +13,69 @@ use ticketing_domain::{
     Status, Ticket, User,
 };
 
-use crate::support::{
-    Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, ticket_id, ticket_in,
-    ticket_of,
+use ticketing_app::testing::{
+    Harness, alice, attachment, carol, dave, earlier, gen_id, message, now, seed, ticket_id,
+    ticket_in, ticket_of,
 };
+use ticketing_store_contract::MemoryStore;
+
+/// A fake store with carol, dave, alice and `ticket`.
+async fn store_with(ticket: &Ticket) -> MemoryStore {
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol(), &dave(), &alice()]).await;
+    seed::ticket(&store, ticket).await;
+    store
+}
+
+/// The ticket as stored.
+async fn stored(store: &MemoryStore) -> Ticket {
+    TicketRepository::get(store, ticket_id()).await.unwrap()
+}
+
+/// The ticket's whole log as stored, newest first.
+async fn log_of(store: &MemoryStore) -> Vec<ActivityEntry> {
+    ActivityRepository::list(store, ticket_id(), true)
+        .await
+        .unwrap()
+}
 
 // ---- list_messages -----------------------------------------------------------------------
 
+/// A fake store with `ticket_of(carol)`, a reply of alice's with a file, and an internal note of
+/// alice's with a file.
+async fn thread() -> MemoryStore {
+    let alice = alice();
+    let store = store_with(&ticket_of(&carol())).await;
+    let (reply, note) = (
+        message(0x3_0001, &alice, false),
+        message(0x3_0003, &alice, true),
+    );
+    for m in [&reply, &note] {
+        seed::message(&store, m).await;
+    }
+    seed::attachment(&store, &attachment(0x4_0001, &alice, Some(&reply))).await;
+    seed::attachment(&store, &attachment(0x4_0003, &alice, Some(&note))).await;
+    store
+}
+
 #[tokio::test]
 async fn list_messages_for_the_owner_hides_internal_notes() {
+    let store = thread().await;
     let mut h = Harness::default();
     let (carol, alice) = (carol(), alice());
-    h.ticket_is(&ticket_of(&carol), 1);
     let reply = message(0x3_0001, &alice, false);
     let file = attachment(0x4_0001, &alice, Some(&reply));
-    let listed = vec![reply.clone()];
-    h.messages
-        .expect_list()
-        .with(eq(ticket_id()), eq(false))
-        .times(1)
-        .returning(move |_, _| Ok(listed.clone()));
-    let files = vec![file.clone()];
-    h.attachments
-        .expect_list()
-        .with(eq(ticket_id()), eq(false))
-        .times(1)
-        .returning(move |_, _| Ok(files.clone()));
-    h.people(&[&alice]);
     h.tokens
         .expect_sign_download()
-        .with(eq(file.id), eq(carol.id), eq(now() + Duration::minutes(15)))
+        .with(
+            eq(file.id),
+            eq(carol.id),
+            eq(carol.token_epoch),
+            eq(now() + Duration::minutes(15)),
+        )
         .times(1)
-        .returning(|_, _, _| "dl-1".to_owned());
-    let app = h.build();
+        .returning(|_, _, _, _| "dl-1".to_owned());
+    let app = h.build_on(&store);
 
     let messages = app
         .list_messages(&carol.actor(), ticket_id())
@@ -68,31 +99,27 @@ async fn list_messages_for_the_owner_hides_internal_notes() {
 
 #[tokio::test]
 async fn list_messages_for_staff_includes_internal_notes() {
+    let store = thread().await;
     let mut h = Harness::default();
     let alice = alice();
-    h.ticket_is(&ticket_of(&carol()), 1);
-    let note = message(0x3_0003, &alice, true);
-    let listed = vec![note.clone()];
-    h.messages
-        .expect_list()
-        .with(eq(ticket_id()), eq(true))
-        .times(1)
-        .returning(move |_, _| Ok(listed.clone()));
-    h.attachments
-        .expect_list()
-        .with(eq(ticket_id()), eq(true))
-        .times(1)
-        .returning(|_, _| Ok(Vec::new()));
-    h.people(&[&alice]);
-    let app = h.build();
+    h.tokens
+        .expect_sign_download()
+        .times(2)
+        .returning(|_, _, _, _| "dl".to_owned());
+    let app = h.build_on(&store);
 
     let messages = app
         .list_messages(&alice.actor(), ticket_id())
         .await
         .unwrap();
 
-    assert_eq!(messages.len(), 1);
-    assert!(messages[0].message.internal);
+    let note = message(0x3_0003, &alice, true);
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].message, note);
+    assert_eq!(
+        messages[1].attachments[0].attachment,
+        attachment(0x4_0003, &alice, Some(&note))
+    );
 }
 
 #[tokio::test]
@@ -147,6 +174,7 @@ fn touch(messages: u32, internal_notes: u32) -> TicketEffect {
         at: now(),
         messages,
         internal_notes,
+        public: internal_notes == 0,
     }
 }
 
@@ -178,35 +206,52 @@ async fn post(h: Harness, who: &User, internal: bool) -> Result<MessageView, App
         .await
 }
 
+async fn post_on(store: &MemoryStore, who: &User, internal: bool) -> Result<MessageView, AppError> {
+    Harness::default()
+        .build_on(store)
+        .add_message(&who.actor(), ticket_id(), body(), internal)
+        .await
+}
+
 #[tokio::test]
 async fn add_message_touches_the_ticket_and_counts_one_message() {
-    let mut h = Harness::default();
     let carol = carol();
-    h.ticket_is(&ticket_of(&carol), 1);
-    expect_add(
-        &mut h,
-        new_message(&carol, false),
-        touch(1, 0),
-        vec![entry(
-            2,
-            Action::MessageAdded,
-            &carol,
-            "Message added",
-            false,
-        )],
-        || Ok(()),
-    );
-    h.people(&[&carol]);
+    let before = ticket_of(&carol);
+    let store = store_with(&before).await;
 
-    let view = post(h, &carol, false).await.unwrap();
+    let view = post_on(&store, &carol, false).await.unwrap();
 
     assert_eq!(
         view,
         MessageView {
             message: new_message(&carol, false),
-            author: Arc::new(carol),
+            author: Arc::new(carol.clone()),
             attachments: Vec::new(),
         }
+    );
+    assert_eq!(
+        MessageRepository::get(&store, view.message.id)
+            .await
+            .unwrap(),
+        new_message(&carol, false)
+    );
+    assert_eq!(
+        stored(&store).await,
+        Ticket {
+            message_count: 3,
+            version: 4,
+            updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
+            ..before.clone()
+        }
+    );
+    assert_eq!(
+        log_of(&store).await,
+        [
+            entry(2, Action::MessageAdded, &carol, "Message added", false),
+            seed::created_entry(&before),
+        ]
     );
 }
 
@@ -240,6 +285,7 @@ async fn add_message_on_a_ticket_changed_by_a_clock_ahead_of_ours_keeps_times_in
         at: ahead,
         messages: 1,
         internal_notes: 0,
+        public: true,
     };
     expect_add(&mut h, message.clone(), effect, entries, || Ok(()));
     h.people(&[&carol]);
@@ -251,27 +297,29 @@ async fn add_message_on_a_ticket_changed_by_a_clock_ahead_of_ours_keeps_times_in
 
 #[tokio::test]
 async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
-    let mut h = Harness::default();
     let carol = carol();
     let resolved = ticket_in(&carol, Status::Resolved);
-    h.ticket_is(&resolved, 1);
-    let reopened = Ticket {
-        status: Status::Open,
-        resolved_at: None,
-        message_count: 3,
-        version: 4,
-        updated_at: now(),
-        ..resolved.clone()
-    };
-    expect_add(
-        &mut h,
-        new_message(&carol, false),
-        TicketEffect::Replace {
-            ticket: reopened,
-            expected_version: 3,
-        },
-        vec![
-            entry(2, Action::MessageAdded, &carol, "Message added", false),
+    let store = store_with(&resolved).await;
+
+    let view = post_on(&store, &carol, false).await.unwrap();
+
+    assert_eq!(view.message, new_message(&carol, false));
+    assert_eq!(
+        stored(&store).await,
+        Ticket {
+            status: Status::Open,
+            resolved_at: None,
+            message_count: 3,
+            version: 4,
+            updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
+            ..resolved.clone()
+        }
+    );
+    assert_eq!(
+        log_of(&store).await,
+        [
             entry(
                 3,
                 Action::Reopened,
@@ -279,70 +327,83 @@ async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
                 "Status changed from resolved to open",
                 false,
             ),
-        ],
-        || Ok(()),
+            entry(2, Action::MessageAdded, &carol, "Message added", false),
+            seed::created_entry(&resolved),
+        ]
     );
-    h.people(&[&carol]);
-
-    let view = post(h, &carol, false).await.unwrap();
-
-    assert_eq!(view.message, new_message(&carol, false));
 }
 
 #[tokio::test]
 async fn add_message_by_staff_on_a_resolved_ticket_does_not_reopen_it() {
-    let mut h = Harness::default();
     let alice = alice();
-    h.ticket_is(&ticket_in(&carol(), Status::Resolved), 1);
-    expect_add(
-        &mut h,
-        new_message(&alice, false),
-        TicketEffect::Touch {
-            ticket_id: ticket_id(),
-            status: Status::Resolved,
-            at: now(),
-            messages: 1,
-            internal_notes: 0,
-        },
-        vec![entry(
-            2,
-            Action::MessageAdded,
-            &alice,
-            "Message added",
-            false,
-        )],
-        || Ok(()),
-    );
-    h.people(&[&alice]);
+    let resolved = ticket_in(&carol(), Status::Resolved);
+    let store = store_with(&resolved).await;
 
-    let view = post(h, &alice, false).await.unwrap();
+    let view = post_on(&store, &alice, false).await.unwrap();
 
     assert!(view.message.is_staff_message);
+    assert_eq!(
+        stored(&store).await,
+        Ticket {
+            message_count: 3,
+            version: 4,
+            updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
+            ..resolved.clone()
+        }
+    );
+    assert_eq!(
+        log_of(&store).await,
+        [
+            entry(2, Action::MessageAdded, &alice, "Message added", false),
+            seed::created_entry(&resolved),
+        ]
+    );
 }
 
 #[tokio::test]
 async fn add_message_by_staff_as_an_internal_note_counts_a_note() {
-    let mut h = Harness::default();
     let alice = alice();
-    h.ticket_is(&ticket_of(&carol()), 1);
-    expect_add(
-        &mut h,
-        new_message(&alice, true),
-        touch(0, 1),
-        vec![entry(
+    let before = ticket_of(&carol());
+    let store = store_with(&before).await;
+
+    let view = post_on(&store, &alice, true).await.unwrap();
+
+    assert_eq!(view.message, new_message(&alice, true));
+    assert_eq!(
+        stored(&store).await,
+        Ticket {
+            internal_note_count: 2,
+            version: 4,
+            updated_at: now(),
+            // Customers' version and time stay: they do not see the note.
+            ..before.clone()
+        }
+    );
+    assert_eq!(
+        log_of(&store).await[0],
+        entry(
             2,
             Action::InternalNoteAdded,
             &alice,
             "Internal note added",
             true,
-        )],
-        || Ok(()),
+        )
     );
-    h.people(&[&alice]);
-
-    let view = post(h, &alice, true).await.unwrap();
-
-    assert_eq!(view.message, new_message(&alice, true));
+    // The owner sees neither the note nor its entry.
+    let app = Harness::default().build_on(&store);
+    let theirs = app
+        .list_messages(&carol().actor(), ticket_id())
+        .await
+        .unwrap();
+    assert!(theirs.is_empty(), "{theirs:?}");
+    let log = app
+        .list_activities(&carol().actor(), ticket_id())
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].entry, seed::created_entry(&before));
 }
 
 #[tokio::test]
@@ -442,42 +503,51 @@ async fn add_message_whose_ticket_closed_during_a_retry_is_refused() {
 
 #[tokio::test]
 async fn list_activities_joins_performers_with_the_visibility_of_the_role() {
-    for (who, internal) in [(carol(), false), (alice(), true)] {
-        let mut h = Harness::default();
-        let alice = alice();
-        h.ticket_is(&ticket_of(&carol()), 1);
-        let logged = ActivityEntry {
-            created_at: earlier(),
-            ..entry(
-                0x5_0001,
-                Action::StatusChanged,
-                &alice,
-                "Status changed from open to in_progress",
-                false,
-            )
-        };
-        let log = vec![logged.clone()];
-        h.activities
-            .expect_list()
-            .with(eq(ticket_id()), eq(internal))
-            .times(1)
-            .returning(move |_, _| Ok(log.clone()));
-        h.people(&[&alice]);
-        let app = h.build();
+    let (carol, alice) = (carol(), alice());
+    let ticket = ticket_of(&carol);
+    let store = store_with(&ticket).await;
+    let moved = ActivityEntry {
+        created_at: earlier() + Duration::hours(1),
+        ..entry(
+            0x5_0001,
+            Action::StatusChanged,
+            &alice,
+            "Status changed from open to in_progress",
+            false,
+        )
+    };
+    let noted = ActivityEntry {
+        created_at: earlier() + Duration::hours(2),
+        ..entry(
+            0x5_0002,
+            Action::InternalNoteAdded,
+            &alice,
+            "Internal note added",
+            true,
+        )
+    };
+    seed::log(&store, ticket.id, &[moved.clone(), noted.clone()]).await;
+    let app = Harness::default().build_on(&store);
+    let by = |entry: &ActivityEntry, who: &User| ActivityView {
+        entry: entry.clone(),
+        performer: Arc::new(who.clone()),
+    };
 
-        let views = app
-            .list_activities(&who.actor(), ticket_id())
-            .await
-            .unwrap();
+    let customer = app
+        .list_activities(&carol.actor(), ticket_id())
+        .await
+        .unwrap();
+    let staff = app
+        .list_activities(&alice.actor(), ticket_id())
+        .await
+        .unwrap();
 
-        assert_eq!(
-            views,
-            vec![ActivityView {
-                entry: logged,
-                performer: Arc::new(alice),
-            }]
-        );
-    }
+    let created = seed::created_entry(&ticket);
+    assert_eq!(customer, [by(&moved, &alice), by(&created, &carol)]);
+    assert_eq!(
+        staff,
+        [by(&noted, &alice), by(&moved, &alice), by(&created, &carol)]
+    );
 }
 
 #[tokio::test]

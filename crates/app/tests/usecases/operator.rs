@@ -1,15 +1,43 @@
 //! Operator commands (no actor): create_user, find_user, operator_update_user,
-//! purge_expired_sessions.
+//! purge_expired_sessions. Outcomes on the fake store (`MemoryStore`) with the hasher mocked;
+//! refusals that must write nothing on the mocks.
 
 use chrono::Duration;
-use mockall::predicate::eq;
-use ticketing_app::ports::{AccessChange, AccessOutcome};
-use ticketing_app::{AppError, CreateUserInput, RepoError, UserUpdate};
+use ticketing_app::ports::{RefreshSession, SessionRepository, UserRepository};
+use ticketing_app::{AppError, CreateUserInput, UserUpdate};
 use ticketing_domain::{
-    Email, FamilyId, LoginName, Password, PersonName, Role, User, UserId, Username,
+    Email, FamilyId, LoginName, Password, PersonName, Role, SessionId, User, UserId, Username,
 };
+use uuid::Uuid;
 
-use crate::support::{Harness, field_errors, gen_id, now, root};
+use ticketing_app::testing::{Harness, carol, earlier, field_errors, gen_id, now, root, seed};
+use ticketing_store_contract::MemoryStore;
+
+/// A fake store with these users.
+async fn store_of(users: &[&User]) -> MemoryStore {
+    let store = MemoryStore::new();
+    seed::users(&store, users).await;
+    store
+}
+
+/// A session of `user` numbered `n` (hash `hash-n`) that expires at `expires_at`.
+fn session(user: &User, n: u128, expires_at: chrono::DateTime<chrono::Utc>) -> RefreshSession {
+    RefreshSession {
+        id: SessionId::from_uuid(Uuid::from_u128(0x5E_0000 + n)),
+        family: FamilyId::from_uuid(Uuid::from_u128(0xFA_0000 + n)),
+        user_id: user.id,
+        token_hash: format!("hash-{n}"),
+        created_at: earlier() - Duration::days(30),
+        expires_at,
+        rotated_at: None,
+        revoked_at: None,
+    }
+}
+
+/// The session stored under `hash`, if any.
+async fn find(store: &MemoryStore, hash: &str) -> Option<RefreshSession> {
+    SessionRepository::find_by_hash(store, hash).await.unwrap()
+}
 
 fn new_admin(password: &str) -> CreateUserInput {
     CreateUserInput {
@@ -39,20 +67,14 @@ fn created_admin() -> User {
 
 #[tokio::test]
 async fn create_user_hashes_the_password_and_stores_the_account_with_its_role() {
+    let store = MemoryStore::new();
     let mut h = Harness::default();
     h.hasher
         .expect_hash()
         .withf(|p: &Password| p.expose() == "long enough secret")
         .times(1)
         .returning(|_| Ok("argon-hash".to_owned()));
-    let expected = created_admin();
-    h.users
-        .expect_insert()
-        .withf(move |u: &User, hash: &str, _: &[_]| *u == expected && hash == "argon-hash")
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    h.sessions.expect_create().never();
-    let app = h.build();
+    let app = h.build_on(&store);
 
     let user = app
         .create_user(new_admin("long enough secret"))
@@ -60,6 +82,16 @@ async fn create_user_hashes_the_password_and_stores_the_account_with_its_role() 
         .unwrap();
 
     assert_eq!(user, created_admin());
+    assert_eq!(
+        UserRepository::get(&store, user.id).await.unwrap(),
+        created_admin()
+    );
+    assert_eq!(
+        UserRepository::password_hash(&store, user.id)
+            .await
+            .unwrap(),
+        "argon-hash"
+    );
 }
 
 #[tokio::test]
@@ -80,16 +112,17 @@ async fn create_user_applies_the_password_policy_before_hashing() {
 
 #[tokio::test]
 async fn create_user_with_a_taken_username_is_a_conflict() {
+    let taken = User {
+        username: Username::parse("OPS").unwrap(),
+        ..carol()
+    };
+    let store = store_of(&[&taken]).await;
     let mut h = Harness::default();
     h.hasher
         .expect_hash()
         .times(1)
         .returning(|_| Ok("argon-hash".to_owned()));
-    h.users
-        .expect_insert()
-        .times(1)
-        .returning(|_, _, _| Err(RepoError::Conflict { field: "username" }));
-    let app = h.build();
+    let app = h.build_on(&store);
 
     assert_err!(
         app.create_user(new_admin("long enough secret")).await,
@@ -98,26 +131,26 @@ async fn create_user_with_a_taken_username_is_a_conflict() {
             ..
         }
     );
+    let email = LoginName::parse("ops@example.com").unwrap();
+    assert_eq!(
+        UserRepository::find_credentials(&store, &email)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
 async fn find_user_looks_up_by_login_name() {
+    let store = store_of(&[&root(), &carol()]).await;
     let mut h = Harness::default();
-    let login = LoginName::parse("root@example.com").unwrap();
-    h.users
-        .expect_find_credentials()
-        .with(eq(login.clone()))
-        .times(1)
-        .returning(|_| Ok(Some((root(), "stored-hash".to_owned()))));
-    h.users
-        .expect_find_credentials()
-        .with(eq(LoginName::parse("nobody").unwrap()))
-        .times(1)
-        .returning(|_| Ok(None));
     h.hasher.expect_verify().never();
-    let app = h.build();
+    let app = h.build_on(&store);
 
-    assert_eq!(app.find_user(&login).await.unwrap(), root());
+    let by_email = LoginName::parse("ROOT@example.com").unwrap();
+    assert_eq!(app.find_user(&by_email).await.unwrap(), root());
+    let by_name = LoginName::parse("carol").unwrap();
+    assert_eq!(app.find_user(&by_name).await.unwrap(), carol());
     assert_err!(
         app.find_user(&LoginName::parse("nobody").unwrap()).await,
         AppError::NotFound("user")
@@ -126,39 +159,24 @@ async fn find_user_looks_up_by_login_name() {
 
 #[tokio::test]
 async fn operator_update_user_deactivates_with_the_same_rules_as_an_admin() {
-    let mut h = Harness::default();
     let root = root();
-    let r = root.clone();
-    h.users
-        .expect_get()
-        .with(eq(root.id))
-        .times(1)
-        .returning(move |_| Ok(r.clone()));
+    let other = User {
+        id: UserId::from_uuid(Uuid::from_u128(0xAD_0006)),
+        username: Username::parse("admin2").unwrap(),
+        email: Email::parse("admin2@example.com").unwrap(),
+        ..root.clone()
+    };
+    let store = store_of(&[&root, &other]).await;
+    let live = now() + Duration::days(3);
+    for s in [session(&root, 1, live), session(&other, 2, live)] {
+        SessionRepository::create(&store, &s).await.unwrap();
+    }
+    let app = Harness::default().build_on(&store);
     let expected = User {
         is_active: false,
         token_epoch: 1,
         ..root.clone()
     };
-    let e = expected.clone();
-    h.users
-        .expect_update_access()
-        .with(
-            eq(root.id),
-            eq(AccessChange {
-                role: None,
-                is_active: Some(false),
-                revoke_tokens: true,
-            }),
-            mockall::predicate::always(),
-        )
-        .times(1)
-        .returning(move |_, _, _| Ok(AccessOutcome::Updated(e.clone())));
-    h.sessions
-        .expect_revoke_user()
-        .with(eq(root.id), eq(None::<FamilyId>), eq(now()))
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let app = h.build();
 
     let updated = app
         .operator_update_user(
@@ -172,46 +190,133 @@ async fn operator_update_user_deactivates_with_the_same_rules_as_an_admin() {
         .unwrap();
 
     assert_eq!(updated, expected);
+    assert_eq!(
+        UserRepository::get(&store, root.id).await.unwrap(),
+        expected
+    );
+    let revoked = |s: Option<RefreshSession>| s.unwrap().revoked_at;
+    assert_eq!(revoked(find(&store, "hash-1").await), Some(now()));
+    assert_eq!(revoked(find(&store, "hash-2").await), None);
 }
 
 #[tokio::test]
 async fn operator_update_user_keeps_the_last_active_admin() {
-    let mut h = Harness::default();
     let root = root();
-    let r = root.clone();
-    h.users
-        .expect_get()
-        .times(1)
-        .returning(move |_| Ok(r.clone()));
-    h.users
-        .expect_update_access()
-        .times(1)
-        .returning(|_, _, _| Ok(AccessOutcome::LastAdmin));
-    h.sessions.expect_revoke_user().never();
-    let app = h.build();
+    let store = store_of(&[&root, &carol()]).await;
+    SessionRepository::create(&store, &session(&root, 1, now() + Duration::days(3)))
+        .await
+        .unwrap();
+    let app = Harness::default().build_on(&store);
 
-    let result = app
-        .operator_update_user(
-            root.id,
-            UserUpdate {
-                role: Some(Role::Agent),
-                is_active: None,
-            },
-        )
-        .await;
+    for update in [
+        UserUpdate {
+            role: Some(Role::Agent),
+            is_active: None,
+        },
+        UserUpdate {
+            role: None,
+            is_active: Some(false),
+        },
+    ] {
+        let result = app.operator_update_user(root.id, update).await;
 
-    assert_err!(result, AppError::Conflict { field: None, .. });
+        assert_err!(result, AppError::Conflict { field: None, .. });
+        assert_eq!(UserRepository::get(&store, root.id).await.unwrap(), root);
+        assert_eq!(find(&store, "hash-1").await.unwrap().revoked_at, None);
+    }
 }
 
 #[tokio::test]
 async fn purge_expired_sessions_deletes_sessions_expired_over_a_day_ago() {
-    let mut h = Harness::default();
-    h.sessions
-        .expect_purge_expired()
-        .with(eq(now() - Duration::days(1)))
-        .times(1)
-        .returning(|_| Ok(3));
-    let app = h.build();
+    let carol = carol();
+    let store = store_of(&[&carol]).await;
+    for s in [
+        session(&carol, 1, now() - Duration::days(3)),
+        session(&carol, 2, now() - Duration::days(1) - Duration::seconds(1)),
+        session(&carol, 3, now() - Duration::days(1) + Duration::seconds(1)),
+        session(&carol, 4, now() + Duration::days(1)),
+    ] {
+        SessionRepository::create(&store, &s).await.unwrap();
+    }
+    let app = Harness::default().build_on(&store);
 
-    assert_eq!(app.purge_expired_sessions().await.unwrap(), 3);
+    assert_eq!(app.purge_expired_sessions().await.unwrap(), 2);
+    for (hash, kept) in [
+        ("hash-1", false),
+        ("hash-2", false),
+        ("hash-3", true),
+        ("hash-4", true),
+    ] {
+        assert_eq!(find(&store, hash).await.is_some(), kept, "{hash}");
+    }
+}
+
+#[tokio::test]
+async fn operator_set_password_stores_the_hash_and_ends_every_session() {
+    let carol = User {
+        token_epoch: 2,
+        ..carol()
+    };
+    let store = store_of(&[&carol, &root()]).await;
+    let live = now() + Duration::days(3);
+    for s in [session(&carol, 1, live), session(&root(), 2, live)] {
+        SessionRepository::create(&store, &s).await.unwrap();
+    }
+    let mut h = Harness::default();
+    h.hasher
+        .expect_hash()
+        .withf(|p: &Password| p.expose() == "a brand new secret")
+        .times(1)
+        .returning(|_| Ok("new-hash".to_owned()));
+    let app = h.build_on(&store);
+
+    app.operator_set_password(carol.id, Password::new("a brand new secret"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        UserRepository::password_hash(&store, carol.id)
+            .await
+            .unwrap(),
+        "new-hash"
+    );
+    let stored = UserRepository::get(&store, carol.id).await.unwrap();
+    assert_eq!(stored.token_epoch, 3);
+    assert_eq!(
+        find(&store, "hash-1").await.unwrap().revoked_at,
+        Some(now())
+    );
+    assert_eq!(find(&store, "hash-2").await.unwrap().revoked_at, None);
+}
+
+#[tokio::test]
+async fn operator_set_password_applies_the_policy_and_changes_nothing_else() {
+    let carol = carol();
+    let store = store_of(&[&carol]).await;
+    let mut h = Harness::default();
+    h.hasher.expect_hash().never();
+    let app = h.build_on(&store);
+
+    assert_err!(
+        app.operator_set_password(carol.id, Password::new("Carol!2024"))
+            .await,
+        AppError::Validation(errors) if errors == field_errors(
+            "password",
+            &["is too similar to the username or email"],
+        )
+    );
+    assert_eq!(
+        UserRepository::password_hash(&store, carol.id)
+            .await
+            .unwrap(),
+        seed::hash_of(&carol)
+    );
+    assert_err!(
+        app.operator_set_password(
+            UserId::from_uuid(Uuid::from_u128(0xDEAD)),
+            Password::new("a brand new secret")
+        )
+        .await,
+        AppError::NotFound("user")
+    );
 }

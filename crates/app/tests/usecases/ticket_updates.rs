@@ -1,16 +1,52 @@
-//! update_ticket: permissions, lifecycle, assignment, If-Match and lost races.
+//! update_ticket: permissions, lifecycle, assignment, If-Match and lost races. Outcomes on the
+//! fake store (`MemoryStore`); refusals that must write (or read) nothing, lost races and
+//! injected failures on the mocks.
 
 use std::sync::Arc;
 
 use mockall::predicate::eq;
+use ticketing_app::ports::{ActivityRepository, TicketRepository};
 use ticketing_app::views::TicketDetail;
 use ticketing_app::{AppError, PatchInput, RepoError};
 use ticketing_domain::{Action, ChangeError, Priority, Refusal, Rule, Status, Ticket, Topic, User};
 
-use crate::support::{
-    Harness, alice, bob, carol, dave, field_errors, now, ticket_id, ticket_in, ticket_of,
-};
 use crate::tickets::{assigned_ticket, entry, expect_update};
+use ticketing_app::testing::{
+    Harness, alice, bob, carol, dave, field_errors, now, seed, ticket_id, ticket_in, ticket_of,
+};
+use ticketing_domain::ActivityEntry;
+use ticketing_store_contract::MemoryStore;
+
+/// A fake store with carol, dave, alice and bob, and `ticket`.
+async fn store_with(ticket: &Ticket) -> MemoryStore {
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol(), &dave(), &alice(), &bob()]).await;
+    seed::ticket(&store, ticket).await;
+    store
+}
+
+/// `update_ticket` on the fake store.
+async fn update_on(
+    store: &MemoryStore,
+    who: &User,
+    input: PatchInput,
+    if_match: Option<i64>,
+) -> Result<TicketDetail, AppError> {
+    Harness::default()
+        .build_on(store)
+        .update_ticket(&who.actor(), ticket_id(), input, if_match)
+        .await
+}
+
+/// The ticket and its whole log (newest first) as stored.
+async fn stored(store: &MemoryStore) -> (Ticket, Vec<ActivityEntry>) {
+    (
+        TicketRepository::get(store, ticket_id()).await.unwrap(),
+        ActivityRepository::list(store, ticket_id(), true)
+            .await
+            .unwrap(),
+    )
+}
 
 // ---- update_ticket -----------------------------------------------------------------------
 
@@ -32,50 +68,47 @@ async fn update(
 
 #[tokio::test]
 async fn update_ticket_by_staff_changes_status_and_priority_with_their_log() {
-    let mut h = Harness::default();
     let (carol, alice) = (carol(), alice());
     let before = ticket_of(&carol);
-    h.ticket_is(&before, 1);
+    let store = store_with(&before).await;
     let after = Ticket {
         status: Status::InProgress,
         priority: Priority::High,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
-    expect_update(
-        &mut h,
-        after.clone(),
-        3,
-        vec![
-            entry(
-                1,
-                before.id,
-                Action::StatusChanged,
-                &alice,
-                "Status changed from open to in_progress",
-            ),
-            entry(
-                2,
-                before.id,
-                Action::PriorityChanged,
-                &alice,
-                "Priority changed from medium to high",
-            ),
-        ],
-        || Ok(()),
-    );
-    h.empty_detail(before.id, true);
-    h.people(&[&carol]);
 
     let input = PatchInput {
         status: Some(Status::InProgress),
         priority: Some(Priority::High),
         ..PatchInput::default()
     };
-    let detail = update(h, &alice, input, Some(3)).await.unwrap();
+    let detail = update_on(&store, &alice, input, Some(3)).await.unwrap();
 
     assert_eq!(detail.card.ticket, after);
+    let log = vec![
+        entry(
+            2,
+            before.id,
+            Action::PriorityChanged,
+            &alice,
+            "Priority changed from medium to high",
+        ),
+        entry(
+            1,
+            before.id,
+            Action::StatusChanged,
+            &alice,
+            "Status changed from open to in_progress",
+        ),
+        seed::created_entry(&before),
+    ];
+    assert_eq!(stored(&store).await, (after, log.clone()));
+    let shown: Vec<ActivityEntry> = detail.activities.into_iter().map(|a| a.entry).collect();
+    assert_eq!(shown, log);
 }
 
 #[tokio::test]
@@ -144,6 +177,8 @@ async fn update_ticket_sent_back_whole_by_the_owner_ignores_the_unchanged_assign
         topic: Topic::parse("VPN down again").unwrap(),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -176,46 +211,38 @@ async fn update_ticket_sent_back_whole_by_the_owner_ignores_the_unchanged_assign
 
 #[tokio::test]
 async fn update_ticket_by_staff_assigns_an_agent() {
-    let mut h = Harness::default();
     let (carol, alice, bob) = (carol(), alice(), bob());
     let before = ticket_of(&carol);
-    h.ticket_is(&before, 1);
-    let b = bob.clone();
-    h.users
-        .expect_get()
-        .with(eq(bob.id))
-        .times(1)
-        .returning(move |_| Ok(b.clone()));
+    let store = store_with(&before).await;
     let after = Ticket {
         assigned_to: Some(bob.id),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
-    expect_update(
-        &mut h,
-        after.clone(),
-        3,
-        vec![entry(
-            1,
-            before.id,
-            Action::AssignedToChanged,
-            &alice,
-            "Ticket assigned to bob",
-        )],
-        || Ok(()),
-    );
-    h.empty_detail(before.id, true);
-    h.people(&[&carol, &bob]);
 
     let input = PatchInput {
         assigned_to: Some(Some(bob.id)),
         ..PatchInput::default()
     };
-    let detail = update(h, &alice, input, None).await.unwrap();
+    let detail = update_on(&store, &alice, input, None).await.unwrap();
 
     assert_eq!(detail.card.assignee, Some(Arc::new(bob)));
     assert_eq!(detail.card.ticket, after);
+    let (ticket, log) = stored(&store).await;
+    assert_eq!(ticket, after);
+    assert_eq!(
+        log[0],
+        entry(
+            1,
+            before.id,
+            Action::AssignedToChanged,
+            &alice,
+            "Ticket assigned to bob",
+        )
+    );
 }
 
 #[tokio::test]
@@ -229,6 +256,8 @@ async fn update_ticket_by_staff_unassigns() {
         assigned_to: None,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
     expect_update(
@@ -337,78 +366,72 @@ async fn update_ticket_refuses_a_move_the_lifecycle_does_not_allow() {
 
 #[tokio::test]
 async fn update_ticket_lets_the_owner_close_their_ticket() {
-    let mut h = Harness::default();
     let carol = carol();
     let before = ticket_of(&carol);
-    h.ticket_is(&before, 1);
+    let store = store_with(&before).await;
     let after = Ticket {
         status: Status::Closed,
         closed_at: Some(now()),
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
-    expect_update(
-        &mut h,
-        after.clone(),
-        3,
-        vec![entry(
-            1,
-            before.id,
-            Action::Closed,
-            &carol,
-            "Status changed from open to closed",
-        )],
-        || Ok(()),
-    );
-    h.empty_detail(before.id, false);
-    h.people(&[&carol]);
 
     let input = PatchInput {
         status: Some(Status::Closed),
         ..PatchInput::default()
     };
-    let detail = update(h, &carol, input, None).await.unwrap();
+    let detail = update_on(&store, &carol, input, None).await.unwrap();
 
     assert_eq!(detail.card.ticket, after);
+    let closed = entry(
+        1,
+        before.id,
+        Action::Closed,
+        &carol,
+        "Status changed from open to closed",
+    );
+    assert_eq!(
+        stored(&store).await,
+        (after, vec![closed, seed::created_entry(&before)])
+    );
 }
 
 #[tokio::test]
 async fn update_ticket_lets_the_owner_reopen_their_resolved_ticket() {
-    let mut h = Harness::default();
     let carol = carol();
     let before = ticket_in(&carol, Status::Resolved);
-    h.ticket_is(&before, 1);
+    let store = store_with(&before).await;
     let after = Ticket {
         status: Status::Open,
         resolved_at: None,
         version: 4,
         updated_at: now(),
+        public_version: 4,
+        public_updated_at: now(),
         ..before.clone()
     };
-    expect_update(
-        &mut h,
-        after,
-        3,
-        vec![entry(
-            1,
-            before.id,
-            Action::Reopened,
-            &carol,
-            "Status changed from resolved to open",
-        )],
-        || Ok(()),
-    );
-    h.empty_detail(before.id, false);
-    h.people(&[&carol]);
 
     let input = PatchInput {
         status: Some(Status::Open),
         ..PatchInput::default()
     };
-    let detail = update(h, &carol, input, None).await.unwrap();
+    let detail = update_on(&store, &carol, input, None).await.unwrap();
 
     assert_eq!(detail.card.ticket.status, Status::Open);
+    let reopened = entry(
+        1,
+        before.id,
+        Action::Reopened,
+        &carol,
+        "Status changed from resolved to open",
+    );
+    assert_eq!(
+        stored(&store).await,
+        (after, vec![reopened, seed::created_entry(&before)])
+    );
 }
 
 #[tokio::test]
@@ -471,6 +494,7 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
     let second = Ticket {
         priority: Priority::High,
         version: 4,
+        public_version: 4,
         ..first.clone()
     };
     h.ticket_is(&first, 1);
@@ -484,6 +508,8 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
         status: Status::InProgress,
         version: 5,
         updated_at: now(),
+        public_version: 5,
+        public_updated_at: now(),
         ..second.clone()
     };
     expect_update(

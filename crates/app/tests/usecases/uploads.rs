@@ -1,23 +1,40 @@
-//! authorize_upload, begin_upload, commit_upload, list_attachments, open_attachment,
-//! open_attachment_with_token, remove_attachment, sweep_attachments.
+//! authorize_upload, begin_upload, discard_upload, commit_upload. Outcomes on the fake store
+//! (`MemoryStore`) with the blob store and token service mocked; refusals that must store
+//! nothing, the clean-up of the stored file on failures, lost races and injected failures on
+//! the mocks.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Duration;
 use mockall::predicate::eq;
-use ticketing_app::ports::{BlobWriter, TicketEffect};
+use ticketing_app::ports::{
+    ActivityRepository, AttachmentRepository, BlobWriter, TicketEffect, TicketRepository,
+};
 use ticketing_app::views::AttachmentView;
 use ticketing_app::{App, AppError, BlobError, RepoError, UploadInput, UploadPermit};
 use ticketing_domain::{
     Action, ActivityEntry, ActivityId, Attachment, AttachmentId, ChangeError, FileName, Message,
-    Refusal, Status, StoredFile, User,
+    Refusal, Rule, Status, StoredFile, User,
 };
 
-use crate::support::{
-    Harness, alice, carol, dave, gen_id, message, now, other_ticket_id, ticket_id, ticket_in,
+use ticketing_app::testing::{
+    Harness, alice, carol, dave, gen_id, message, now, other_ticket_id, seed, ticket_id, ticket_in,
     ticket_of,
 };
+use ticketing_domain::Ticket;
+use ticketing_store_contract::MemoryStore;
+
+/// A fake store with carol, dave and alice, `ticket_of(carol)`, and these messages on it.
+async fn store_with(messages: &[&Message]) -> MemoryStore {
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol(), &dave(), &alice()]).await;
+    seed::ticket(&store, &ticket_of(&carol())).await;
+    for m in messages {
+        seed::message(&store, m).await;
+    }
+    store
+}
 
 fn stored() -> StoredFile {
     StoredFile {
@@ -56,15 +73,15 @@ fn expect_message(h: &mut Harness, message: &Message, times: usize) {
 
 #[tokio::test]
 async fn authorize_upload_then_begin_upload_streams_with_the_size_limit() {
+    let store = store_with(&[]).await;
     let mut h = Harness::default();
     h.settings.max_upload_bytes = 1024;
-    h.ticket_is(&ticket_of(&carol()), 1);
     h.blobs
         .expect_begin()
         .with(eq(1024))
         .times(1)
         .returning(|_| Ok(Box::new(AcceptingWriter)));
-    let app = h.build();
+    let app = h.build_on(&store);
 
     let permit = app
         .authorize_upload(&carol().actor(), ticket_id(), None)
@@ -78,15 +95,38 @@ async fn authorize_upload_then_begin_upload_streams_with_the_size_limit() {
 
 #[tokio::test]
 async fn authorize_upload_to_a_visible_message_of_the_ticket() {
+    let reply = message(0x3_0001, &alice(), false);
+    let own = message(0x3_0002, &carol(), false);
+    let store = store_with(&[&reply, &own]).await;
+    let app = Harness::default().build_on(&store);
+
+    app.authorize_upload(&carol().actor(), ticket_id(), Some(own.id))
+        .await
+        .unwrap();
+    app.authorize_upload(&alice().actor(), ticket_id(), Some(own.id))
+        .await
+        .unwrap();
+    app.authorize_upload(&alice().actor(), ticket_id(), Some(reply.id))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn authorize_upload_to_someone_elses_message_is_forbidden() {
     let mut h = Harness::default();
     h.ticket_is(&ticket_of(&carol()), 1);
     let reply = message(0x3_0001, &alice(), false);
     expect_message(&mut h, &reply, 1);
+    nothing_stored(&mut h);
     let app = h.build();
 
-    app.authorize_upload(&carol().actor(), ticket_id(), Some(reply.id))
-        .await
-        .unwrap();
+    assert_err!(
+        app.authorize_upload(&carol().actor(), ticket_id(), Some(reply.id))
+            .await,
+        AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+            Rule::AttachingIsForAuthorOrStaff
+        )))
+    );
 }
 
 /// Expects nothing to be stored: no upload starts, no row, no file removed.
@@ -226,6 +266,15 @@ pub fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) 
     }
 }
 
+/// The `Touch` of a change logged as `activities`: public when customers see any of them.
+pub fn touch_for(activities: &[ActivityEntry]) -> TicketEffect {
+    let mut effect = touch();
+    if let TicketEffect::Touch { public, .. } = &mut effect {
+        *public = activities.iter().any(|a| !a.internal);
+    }
+    effect
+}
+
 pub fn touch() -> TicketEffect {
     TicketEffect::Touch {
         ticket_id: ticket_id(),
@@ -233,6 +282,7 @@ pub fn touch() -> TicketEffect {
         at: now(),
         messages: 0,
         internal_notes: 0,
+        public: true,
     }
 }
 
@@ -246,7 +296,7 @@ fn expect_add(
         .expect_add()
         .withf(
             move |a: &Attachment, e: &TicketEffect, acts: &[ActivityEntry]| {
-                *a == attachment && *e == touch() && acts == activities.as_slice()
+                *a == attachment && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)
@@ -259,10 +309,11 @@ pub fn expect_signed(h: &mut Harness, attachment: AttachmentId, user: &User, tok
         .with(
             eq(attachment),
             eq(user.id),
+            eq(user.token_epoch),
             eq(now() + Duration::minutes(15)),
         )
         .times(1)
-        .returning(move |_, _, _| token.to_owned());
+        .returning(move |_, _, _, _| token.to_owned());
 }
 
 async fn permit(app: &App, who: &User, message: Option<&Message>) -> UploadPermit {
@@ -273,26 +324,13 @@ async fn permit(app: &App, who: &User, message: Option<&Message>) -> UploadPermi
 
 #[tokio::test]
 async fn commit_upload_records_the_attachment_and_keeps_the_file() {
+    let store = store_with(&[]).await;
     let mut h = Harness::default();
     let carol = carol();
-    h.ticket_is(&ticket_of(&carol), 2);
     let expected = new_attachment(&carol, None);
-    expect_add(
-        &mut h,
-        expected.clone(),
-        vec![entry(
-            2,
-            Action::AttachmentAdded,
-            &carol,
-            "Attachment \"report.pdf\" added",
-            false,
-        )],
-        || Ok(()),
-    );
-    h.people(&[&carol]);
     expect_signed(&mut h, expected.id, &carol, "dl-token");
     h.blobs.expect_delete().never();
-    let app = h.build();
+    let app = h.build_on(&store);
 
     let permit = permit(&app, &carol, None).await;
     let view = app
@@ -303,39 +341,53 @@ async fn commit_upload_records_the_attachment_and_keeps_the_file() {
     assert_eq!(
         view,
         AttachmentView {
-            attachment: expected,
-            uploader: Arc::new(carol),
+            attachment: expected.clone(),
+            uploader: Arc::new(carol.clone()),
             download_token: "dl-token".to_owned(),
             download_expires_at: now() + Duration::minutes(15),
         }
+    );
+    assert_eq!(
+        AttachmentRepository::get(&store, expected.id)
+            .await
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        TicketRepository::get(&store, ticket_id()).await.unwrap(),
+        Ticket {
+            version: 4,
+            updated_at: now(),
+            public_version: 4,
+            public_updated_at: now(),
+            ..ticket_of(&carol)
+        }
+    );
+    assert_eq!(
+        ActivityRepository::list(&store, ticket_id(), false)
+            .await
+            .unwrap()[0],
+        entry(
+            2,
+            Action::AttachmentAdded,
+            &carol,
+            "Attachment \"report.pdf\" added",
+            false,
+        )
     );
 }
 
 #[tokio::test]
 async fn commit_upload_to_an_internal_note_makes_an_internal_attachment() {
-    let mut h = Harness::default();
     let alice = alice();
-    h.ticket_is(&ticket_of(&carol()), 2);
     let note = message(0x3_0002, &alice, true);
-    expect_message(&mut h, &note, 2);
+    let store = store_with(&[&note]).await;
+    let mut h = Harness::default();
     let expected = new_attachment(&alice, Some(&note));
     assert!(expected.internal);
-    expect_add(
-        &mut h,
-        expected.clone(),
-        vec![entry(
-            2,
-            Action::AttachmentAdded,
-            &alice,
-            "Attachment \"report.pdf\" added",
-            true,
-        )],
-        || Ok(()),
-    );
-    h.people(&[&alice]);
     expect_signed(&mut h, expected.id, &alice, "dl-token");
     h.blobs.expect_delete().never();
-    let app = h.build();
+    let app = h.build_on(&store);
 
     let permit = permit(&app, &alice, Some(&note)).await;
     let view = app
@@ -344,6 +396,38 @@ async fn commit_upload_to_an_internal_note_makes_an_internal_attachment() {
         .unwrap();
 
     assert_eq!(view.attachment, expected);
+    assert_eq!(
+        AttachmentRepository::list(&store, ticket_id(), true)
+            .await
+            .unwrap(),
+        [expected]
+    );
+    assert_eq!(
+        ActivityRepository::list(&store, ticket_id(), true)
+            .await
+            .unwrap()[0],
+        entry(
+            2,
+            Action::AttachmentAdded,
+            &alice,
+            "Attachment \"report.pdf\" added",
+            true,
+        )
+    );
+    // Neither the row nor its entry is shown to the owner.
+    let theirs = Harness::default()
+        .build_on(&store)
+        .list_attachments(&carol().actor(), ticket_id())
+        .await
+        .unwrap();
+    assert!(theirs.is_empty(), "{theirs:?}");
+    assert_eq!(
+        ActivityRepository::list(&store, ticket_id(), false)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]

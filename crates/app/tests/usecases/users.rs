@@ -1,16 +1,34 @@
-//! profile, update_profile, list_users, update_user, ready.
+//! profile, update_profile, list_users, update_user, ready. Outcomes on the fake store
+//! (`MemoryStore`, which keeps the rules of the real stores: unique emails, the last active
+//! admin); writes that must not happen, their order and injected failures on the mocks.
 
 use mockall::Sequence;
 use mockall::predicate::eq;
-use ticketing_app::ports::{AccessChange, AccessOutcome};
+use ticketing_app::ports::RefreshSession;
+use ticketing_app::ports::{AccessChange, AccessOutcome, SessionRepository, UserRepository};
 use ticketing_app::{AppError, ProfileUpdate, RepoError, UserUpdate};
 use ticketing_domain::{
     ChangeError, Refusal, Rule,
     listing::{Limit, Page, UserQuery},
 };
-use ticketing_domain::{Email, FamilyId, PersonName, Role, User, UserId};
+use ticketing_domain::{Email, FamilyId, PersonName, Role, SessionId, User, UserId};
 
-use crate::support::{Harness, alice, bob, carol, dave, now, root};
+use ticketing_app::testing::{Harness, alice, bob, carol, dave, earlier, now, root, seed};
+use ticketing_store_contract::MemoryStore;
+
+/// A fake store with these users.
+async fn store_of(users: &[&User]) -> MemoryStore {
+    let store = MemoryStore::new();
+    seed::users(&store, users).await;
+    store
+}
+
+/// The user as stored, with their password hash.
+async fn stored(store: &MemoryStore, user: &User) -> (User, String) {
+    let found = UserRepository::get(store, user.id).await.unwrap();
+    let hash = UserRepository::password_hash(store, user.id).await.unwrap();
+    (found, hash)
+}
 
 fn expect_user(h: &mut Harness, user: &User) {
     let u = user.clone();
@@ -21,28 +39,16 @@ fn expect_user(h: &mut Harness, user: &User) {
         .returning(move |_| Ok(u.clone()));
 }
 
-/// `get(user.id)` answers `user` twice (the admin acting on their own account: once as the
-/// actor of the audit entry, once as the target).
-fn expect_user_twice(h: &mut Harness, user: &User) {
-    let u = user.clone();
-    h.users
-        .expect_get()
-        .with(eq(user.id))
-        .times(2)
-        .returning(move |_| Ok(u.clone()));
-}
-
 // ---- profile -----------------------------------------------------------------------------
 
 #[tokio::test]
 async fn profile_is_read_fresh_from_the_store() {
-    let mut h = Harness::default();
     let stored = User {
         first_name: PersonName::parse("Caroline").unwrap(),
         ..carol()
     };
-    expect_user(&mut h, &stored);
-    let app = h.build();
+    let store = store_of(&[&stored]).await;
+    let app = Harness::default().build_on(&store);
 
     assert_eq!(app.profile(&carol().actor()).await.unwrap(), stored);
 }
@@ -66,23 +72,17 @@ async fn profile_of_a_vanished_user_is_not_found() {
 
 #[tokio::test]
 async fn update_profile_saves_the_changed_fields_only() {
-    let mut h = Harness::default();
-    let carol = carol();
-    expect_user(&mut h, &carol);
+    let carol = User {
+        token_epoch: 2,
+        ..carol()
+    };
+    let store = store_of(&[&carol]).await;
+    let app = Harness::default().build_on(&store);
     let expected = User {
         email: Email::parse("carol.new@example.com").unwrap(),
         first_name: PersonName::parse("Caroline").unwrap(),
         ..carol.clone()
     };
-    let e = expected.clone();
-    h.users
-        .expect_update_profile()
-        .withf(move |u: &User| *u == e && u.email.as_str() == "carol.new@example.com")
-        .times(1)
-        .returning(|_| Ok(()));
-    h.users.expect_update_access().never();
-    h.users.expect_set_password().never();
-    let app = h.build();
 
     let updated = app
         .update_profile(
@@ -97,6 +97,10 @@ async fn update_profile_saves_the_changed_fields_only() {
         .unwrap();
 
     assert_eq!(updated, expected);
+    assert_eq!(
+        stored(&store, &carol).await,
+        (expected, seed::hash_of(&carol))
+    );
 }
 
 #[tokio::test]
@@ -125,15 +129,9 @@ async fn update_profile_without_a_change_writes_nothing() {
 
 #[tokio::test]
 async fn update_profile_saves_a_change_of_the_email_case() {
-    let mut h = Harness::default();
     let carol = carol();
-    expect_user(&mut h, &carol);
-    h.users
-        .expect_update_profile()
-        .withf(|u: &User| u.email.as_str() == "Carol@Example.com")
-        .times(1)
-        .returning(|_| Ok(()));
-    let app = h.build();
+    let store = store_of(&[&carol]).await;
+    let app = Harness::default().build_on(&store);
 
     let updated = app
         .update_profile(
@@ -147,30 +145,31 @@ async fn update_profile_saves_a_change_of_the_email_case() {
         .unwrap();
 
     assert_eq!(updated.email.as_str(), "Carol@Example.com");
+    assert_eq!(
+        stored(&store, &carol).await.0.email.as_str(),
+        "Carol@Example.com"
+    );
 }
 
 #[tokio::test]
 async fn update_profile_with_a_taken_email_is_a_conflict() {
-    let mut h = Harness::default();
     let carol = carol();
-    expect_user(&mut h, &carol);
-    h.users
-        .expect_update_profile()
-        .times(1)
-        .returning(|_| Err(RepoError::Conflict { field: "email" }));
-    let app = h.build();
+    let store = store_of(&[&carol, &alice()]).await;
+    let app = Harness::default().build_on(&store);
 
     let result = app
         .update_profile(
             &carol.actor(),
             ProfileUpdate {
-                email: Some(Email::parse("alice@example.com").unwrap()),
+                email: Some(Email::parse("ALICE@example.com").unwrap()),
+                first_name: Some(PersonName::parse("Caroline").unwrap()),
                 ..ProfileUpdate::default()
             },
         )
         .await;
 
     assert_err!(result, AppError::Conflict { field: Some("email"), message } if message == "email is already taken");
+    assert_eq!(stored(&store, &carol).await.0, carol);
 }
 
 // ---- list_users --------------------------------------------------------------------------
@@ -186,26 +185,29 @@ fn agents_query() -> UserQuery {
 
 #[tokio::test]
 async fn list_users_passes_the_query_through_for_staff() {
-    let mut h = Harness::default();
-    let page = Page {
-        items: vec![alice(), bob()],
-        total: 2,
-        next: None,
+    let retired = User {
+        username: ticketing_domain::Username::parse("ada").unwrap(),
+        email: Email::parse("ada@example.com").unwrap(),
+        id: UserId::from_uuid(uuid::Uuid::from_u128(0xAD_A000)),
+        is_active: false,
+        ..bob()
     };
-    let p = page.clone();
-    h.users
-        .expect_list()
-        .with(eq(agents_query()))
-        .times(1)
-        .returning(move |_| Ok(p.clone()));
-    let app = h.build();
+    let store = store_of(&[&carol(), &dave(), &alice(), &bob(), &retired, &root()]).await;
+    let app = Harness::default().build_on(&store);
 
     let listed = app
         .list_users(&alice().actor(), agents_query())
         .await
         .unwrap();
 
-    assert_eq!(listed, page);
+    assert_eq!(
+        listed,
+        Page {
+            items: vec![alice(), bob()],
+            total: 2,
+            next: None,
+        }
+    );
 }
 
 #[tokio::test]
@@ -357,54 +359,60 @@ async fn update_user_of_a_user_gone_before_the_write_is_not_found() {
 
 #[tokio::test]
 async fn update_user_refuses_to_demote_or_deactivate_the_last_active_admin() {
-    for (update, want) in [
-        (
-            UserUpdate {
-                role: Some(Role::Customer),
-                is_active: None,
-            },
-            change(Some(Role::Customer), None, false),
-        ),
-        (
-            UserUpdate {
-                role: None,
-                is_active: Some(false),
-            },
-            change(None, Some(false), true),
-        ),
+    // The store checks the rule in the same transaction as the write, and refuses. Another
+    // admin who is inactive does not count.
+    let root = root();
+    let retired = User {
+        username: ticketing_domain::Username::parse("old_root").unwrap(),
+        email: Email::parse("old_root@example.com").unwrap(),
+        id: UserId::from_uuid(uuid::Uuid::from_u128(0xAD_0006)),
+        is_active: false,
+        ..root.clone()
+    };
+    let store = store_of(&[&root, &retired]).await;
+    SessionRepository::create(&store, &session_of(&root, 1))
+        .await
+        .unwrap();
+    for update in [
+        UserUpdate {
+            role: Some(Role::Customer),
+            is_active: None,
+        },
+        UserUpdate {
+            role: None,
+            is_active: Some(false),
+        },
     ] {
-        let mut h = Harness::default();
-        let root = root();
-        expect_user_twice(&mut h, &root);
-        // The store checks the rule in the same transaction as the write, and refuses.
-        expect_access(&mut h, root.id, want, AccessOutcome::LastAdmin);
-        h.sessions.expect_revoke_user().never();
-        let app = h.build();
+        let app = Harness::default().build_on(&store);
 
         let result = app.update_user(&root.actor(), root.id, update).await;
 
         assert_err!(result, AppError::Conflict { field: None, message }
             if message == "the last active admin cannot be demoted or deactivated");
+        assert_eq!(stored(&store, &root).await.0, root);
+        let session = SessionRepository::find_by_hash(&store, "hash-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(session.revoked_at, None, "a refused change ends no session");
     }
 }
 
 #[tokio::test]
 async fn update_user_demotes_an_admin_while_another_one_is_active() {
-    let mut h = Harness::default();
     let root = root();
-    expect_user_twice(&mut h, &root);
+    let other = User {
+        username: ticketing_domain::Username::parse("admin2").unwrap(),
+        email: Email::parse("admin2@example.com").unwrap(),
+        id: UserId::from_uuid(uuid::Uuid::from_u128(0xAD_0006)),
+        ..root.clone()
+    };
+    let store = store_of(&[&root, &other]).await;
+    let app = Harness::default().build_on(&store);
     let expected = User {
         role: Role::Agent,
         ..root.clone()
     };
-    expect_access(
-        &mut h,
-        root.id,
-        change(Some(Role::Agent), None, false),
-        AccessOutcome::Updated(expected.clone()),
-    );
-    h.sessions.expect_revoke_user().never();
-    let app = h.build();
 
     let updated = app
         .update_user(
@@ -419,6 +427,19 @@ async fn update_user_demotes_an_admin_while_another_one_is_active() {
         .unwrap();
 
     assert_eq!(updated, expected);
+    assert_eq!(stored(&store, &root).await.0, expected);
+    // The other admin is now the last one.
+    let result = app
+        .update_user(
+            &other.actor(),
+            other.id,
+            UserUpdate {
+                role: None,
+                is_active: Some(false),
+            },
+        )
+        .await;
+    assert_err!(result, AppError::Conflict { field: None, .. });
 }
 
 #[tokio::test]
@@ -472,28 +493,80 @@ async fn update_user_deactivation_bumps_the_epoch_and_revokes_every_session() {
     assert_eq!(updated, expected);
 }
 
+/// A live refresh session of `user` (numbered `n`).
+fn session_of(user: &User, n: u128) -> RefreshSession {
+    RefreshSession {
+        id: SessionId::from_uuid(uuid::Uuid::from_u128(0x5E_0000 + n)),
+        family: FamilyId::from_uuid(uuid::Uuid::from_u128(0xFA_0000 + n)),
+        user_id: user.id,
+        token_hash: format!("hash-{n}"),
+        created_at: earlier(),
+        expires_at: now() + chrono::Duration::days(4),
+        rotated_at: None,
+        revoked_at: None,
+    }
+}
+
+#[tokio::test]
+async fn update_user_deactivation_on_the_store_bumps_the_epoch_and_ends_every_session() {
+    let carol = User {
+        token_epoch: 4,
+        ..carol()
+    };
+    let store = store_of(&[&carol, &dave(), &root()]).await;
+    for session in [
+        session_of(&carol, 1),
+        session_of(&carol, 2),
+        session_of(&dave(), 3),
+    ] {
+        SessionRepository::create(&store, &session).await.unwrap();
+    }
+    let app = Harness::default().build_on(&store);
+
+    let updated = app
+        .update_user(
+            &root().actor(),
+            carol.id,
+            UserUpdate {
+                role: None,
+                is_active: Some(false),
+            },
+        )
+        .await
+        .unwrap();
+
+    let expected = User {
+        is_active: false,
+        token_epoch: 5,
+        ..carol.clone()
+    };
+    assert_eq!(updated, expected);
+    assert_eq!(stored(&store, &carol).await.0, expected);
+    for (hash, revoked) in [("hash-1", true), ("hash-2", true), ("hash-3", false)] {
+        let session = SessionRepository::find_by_hash(&store, hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(session.revoked_at.is_some(), revoked, "{hash}");
+    }
+}
+
 #[tokio::test]
 async fn update_user_reactivation_keeps_the_epoch_and_revokes_nothing() {
-    let mut h = Harness::default();
     let carol = User {
         is_active: false,
         token_epoch: 5,
         ..carol()
     };
-    expect_user(&mut h, &carol);
-    expect_user(&mut h, &root());
+    let store = store_of(&[&carol, &root()]).await;
+    SessionRepository::create(&store, &session_of(&carol, 1))
+        .await
+        .unwrap();
+    let app = Harness::default().build_on(&store);
     let expected = User {
         is_active: true,
         ..carol.clone()
     };
-    expect_access(
-        &mut h,
-        carol.id,
-        change(None, Some(true), false),
-        AccessOutcome::Updated(expected.clone()),
-    );
-    h.sessions.expect_revoke_user().never();
-    let app = h.build();
 
     let updated = app
         .update_user(
@@ -508,6 +581,12 @@ async fn update_user_reactivation_keeps_the_epoch_and_revokes_nothing() {
         .unwrap();
 
     assert_eq!(updated, expected);
+    assert_eq!(stored(&store, &carol).await.0, expected);
+    let session = SessionRepository::find_by_hash(&store, "hash-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.revoked_at, None);
 }
 
 // ---- ready -------------------------------------------------------------------------------

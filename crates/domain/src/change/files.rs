@@ -98,7 +98,8 @@ pub fn add_message(
 
 /// Checks that `actor` may attach a file to `ticket` ([`Intent::Attach`]), optionally to
 /// `message`, before any byte is stored. A message that is not a visible message of this ticket
-/// is [`ChangeError::MessageNotOnTicket`].
+/// is [`ChangeError::MessageNotOnTicket`]; a visible message of someone else is only staff's to
+/// attach to ([`Intent::AttachToMessage`], 403 for customers).
 pub fn check_attachment(
     actor: &Actor,
     ticket: &Ticket,
@@ -109,6 +110,7 @@ pub fn check_attachment(
         if m.ticket_id != ticket.id || !policy::view_message(actor, m) {
             return Err(ChangeError::MessageNotOnTicket);
         }
+        policy::may(actor, ticket, Intent::AttachToMessage { author: m.author })?;
     }
     policy::may(actor, ticket, Intent::Attach)?;
     Ok(())

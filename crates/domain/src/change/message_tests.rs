@@ -34,6 +34,8 @@ fn customer_reply_reopens_a_resolved_ticket() {
     want.message_count = 1;
     want.version = 4;
     want.updated_at = now();
+    want.public_version = 4;
+    want.public_updated_at = now();
     assert_eq!(a.ticket, want);
     let got: Vec<_> = a
         .activities
@@ -302,6 +304,19 @@ fn check_attachment_rules() {
         check_attachment(&agent(), &ticket(Status::Closed), Some(&elsewhere)),
         Err(ChangeError::MessageNotOnTicket)
     );
+    // Only the author or staff attach to a message: the owner may not attach to an agent's reply.
+    let reply = message(63, TICKET, AGENT, false);
+    let forbidden = Err(ChangeError::Refused(Refusal::Forbidden(
+        Rule::AttachingIsForAuthorOrStaff,
+    )));
+    assert_eq!(check_attachment(&owner(), &t, Some(&reply)), forbidden);
+    let new = new_attachment(70, "official-fix.exe");
+    assert_eq!(
+        add_attachment(&owner(), &t, new, Some(&reply), now(), ids()).map(drop),
+        forbidden
+    );
+    assert_eq!(check_attachment(&agent(), &t, Some(&reply)), Ok(()));
+    assert_eq!(check_attachment(&agent(), &t, Some(&public)), Ok(()));
 }
 
 #[test]
@@ -344,6 +359,11 @@ fn attachments_are_logged_and_inherit_internal() {
         let mut want = t.clone();
         want.version = 4;
         want.updated_at = now();
+        // A file of an internal note changes nothing customers see.
+        if !internal {
+            want.public_version = 4;
+            want.public_updated_at = now();
+        }
         assert_eq!(a.ticket, want);
         assert_eq!(
             a.activities,
@@ -362,6 +382,8 @@ fn attachments_are_logged_and_inherit_internal() {
             .unwrap();
         assert_eq!(r.ticket.version, 5);
         assert_eq!(r.ticket.updated_at, now() + Duration::minutes(1));
+        let public = if internal { 3 } else { 5 };
+        assert_eq!(r.ticket.public_version, public);
         assert_eq!(
             r.activities,
             vec![ActivityEntry {
@@ -412,6 +434,8 @@ fn delete_is_staff_only_and_logged() {
             want.deleted_at = Some(now());
             want.version = 4;
             want.updated_at = now();
+            want.public_version = 4;
+            want.public_updated_at = now();
             assert_eq!(a.ticket, want);
             assert_eq!(
                 a.activities,
@@ -442,4 +466,43 @@ fn delete_is_staff_only_and_logged() {
             Err(ChangeError::Refused(Refusal::NotVisible))
         );
     }
+}
+
+#[test]
+fn only_changes_customers_see_move_the_public_version() {
+    let t = ticket(Status::InProgress);
+    let body = MessageBody::parse("Known outage").unwrap();
+    let mid = MessageId::from_uuid(Uuid::from_u128(90));
+    let later = now() + Duration::minutes(1);
+    let (note, _) = split(
+        add_message(
+            &agent(),
+            &t,
+            new_message(mid, body.clone(), true),
+            later,
+            ids(),
+        )
+        .unwrap(),
+    );
+    assert_eq!((note.ticket.version, note.ticket.updated_at), (4, later));
+    assert_eq!(
+        (note.ticket.public_version, note.ticket.public_updated_at),
+        (t.public_version, t.public_updated_at)
+    );
+    assert_eq!(note.ticket.version_seen(false), t.version_seen(false));
+    assert_eq!(note.ticket.updated_at_seen(false), t.updated_at_seen(false));
+    assert_eq!(note.ticket.version_seen(true), 4);
+    let mid = MessageId::from_uuid(Uuid::from_u128(91));
+    let (reply, _) = split(
+        add_message(
+            &agent(),
+            &note.ticket,
+            new_message(mid, body, false),
+            later,
+            ids(),
+        )
+        .unwrap(),
+    );
+    assert_eq!((reply.ticket.version, reply.ticket.public_version), (5, 4));
+    assert_eq!(reply.ticket.public_updated_at, later);
 }

@@ -80,6 +80,8 @@ fn every_status_pair_as_staff() {
                     want.status = to;
                     want.version = 4;
                     want.updated_at = now();
+                    want.public_version = 4;
+                    want.public_updated_at = now();
                     match to {
                         Resolved => want.resolved_at = Some(now()),
                         Closed => want.closed_at = Some(now()),
@@ -255,9 +257,11 @@ fn open_ticket_starts_at_version_one() {
             priority: Priority::Critical,
             created_at: at,
             updated_at: at,
+            public_updated_at: at,
             resolved_at: None,
             closed_at: None,
             version: 1,
+            public_version: 1,
             message_count: 0,
             internal_note_count: 0,
             deleted_at: None,

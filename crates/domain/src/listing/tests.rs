@@ -205,7 +205,7 @@ fn malformed_cursors() {
 #[test]
 fn user_cursors_round_trip() {
     let id = UserId::from_uuid(Uuid::parse_str(ID).unwrap());
-    for key in ["alice", "", "a|b|c", "σοφια", "用户名", &"z".repeat(150)] {
+    for key in ["alice", "a.b@c", "σοφια", "用户名", &"z".repeat(150)] {
         let text = encode_user_cursor(key, id);
         assert_eq!(
             decode_user_cursor(&text),
@@ -221,6 +221,13 @@ fn user_cursors_round_trip() {
         b64(&format!("1|{ID}|bob")),
         b64("u1|nope|bob"),
         b64(&format!("u1|{ID}")),
+        // Keys no username has: empty, too short, upper case, with `|`, space or NUL.
+        b64(&format!("u1|{ID}|")),
+        b64(&format!("u1|{ID}|ab")),
+        b64(&format!("u1|{ID}|Alice")),
+        b64(&format!("u1|{ID}|a|b|c")),
+        b64(&format!("u1|{ID}|a b")),
+        b64(&format!("u1|{ID}|a\0b")),
         "A".repeat(1001),
         URL_SAFE_NO_PAD.encode([b'u', b'1', b'|', 0xff]),
     ] {
@@ -387,6 +394,7 @@ fn a_new_query_is_the_default_first_page() {
             ordering: TicketOrdering::default(),
             after: None,
             limit: Limit::default(),
+            public_view: false,
         }
     );
 }

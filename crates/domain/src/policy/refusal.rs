@@ -35,6 +35,8 @@ pub enum Rule {
     DeletionIsStaffOnly,
     /// Only the uploader or staff remove an attachment.
     RemovalIsForUploaderOrStaff,
+    /// Only a message's author or staff attach files to it.
+    AttachingIsForAuthorOrStaff,
     /// Only staff have tickets assigned to them.
     AssignedListIsStaffOnly,
     /// Only staff list users.
@@ -45,13 +47,14 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 10] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
         Rule::InternalNotesAreStaffOnly,
         Rule::DeletionIsStaffOnly,
         Rule::RemovalIsForUploaderOrStaff,
+        Rule::AttachingIsForAuthorOrStaff,
         Rule::AssignedListIsStaffOnly,
         Rule::UserListIsStaffOnly,
         Rule::UserManagementIsAdminOnly,
@@ -90,6 +93,10 @@ impl Rule {
             Rule::RemovalIsForUploaderOrStaff => (
                 "removal_is_for_uploader_or_staff",
                 "only the uploader or staff may remove an attachment",
+            ),
+            Rule::AttachingIsForAuthorOrStaff => (
+                "attaching_is_for_author_or_staff",
+                "only the message's author or staff may attach files to it",
             ),
             Rule::AssignedListIsStaffOnly => (
                 "assigned_list_is_staff_only",

@@ -108,7 +108,11 @@ fn run(actor: &Actor, t: &Ticket, op: &Op) -> (Vec<Intent>, Result<(), ChangeErr
             let added = change::add_attachment(actor, t, new, message.as_ref(), now, ids);
             // The pre-check and the change itself agree too.
             assert_eq!(checked, added.as_ref().map(drop).map_err(Clone::clone));
-            (vec![Intent::View, Intent::Attach], added.map(drop))
+            let mut intents = vec![Intent::View, Intent::Attach];
+            if let Some(m) = &message {
+                intents.push(Intent::AttachToMessage { author: m.author });
+            }
+            (intents, added.map(drop))
         }
         Op::Remove(by) => {
             let uploader: UserId = [OWNER, OTHER, AGENT][*by];

@@ -126,6 +126,9 @@ fn check_invariants(t: &Ticket) -> Result<(), TestCaseError> {
     prop_assert_eq!(t.closed_at.is_some(), t.status == Status::Closed, "{:?}", t);
     prop_assert!(t.version >= 1);
     prop_assert!(t.updated_at >= t.created_at);
+    // What customers see never runs ahead of the full version and time.
+    prop_assert!(1 <= t.public_version && t.public_version <= t.version);
+    prop_assert!(t.created_at <= t.public_updated_at && t.public_updated_at <= t.updated_at);
     prop_assert!(t.deleted_at.is_none());
     Ok(())
 }
@@ -162,6 +165,15 @@ fn check_step<T>(
         // (c) Exactly one version per change.
         prop_assert_eq!(after.version, before.version + 1);
         prop_assert_eq!(after.updated_at, now);
+        // (d) The public version and time move exactly with changes customers can see (an
+        // entry that is not internal); staff-only changes leave them alone.
+        if applied.activities.iter().any(|e| !e.internal) {
+            prop_assert_eq!(after.public_version, before.public_version + 1);
+            prop_assert_eq!(after.public_updated_at, now);
+        } else {
+            prop_assert_eq!(after.public_version, before.public_version);
+            prop_assert_eq!(after.public_updated_at, before.public_updated_at);
+        }
     }
     if after.version > before.version {
         prop_assert!(!applied.activities.is_empty());

@@ -156,7 +156,8 @@ proptest! {
     fn cursors_round_trip(
         o in ordering(),
         other in ordering(),
-        micros in -8_210_298_412_800_000_000i64..8_210_298_412_800_000_000,
+        // Years 1..=9999: the times a ticket can have (`time::STORED_YEARS`).
+        micros in -62_135_596_800_000_000i64..253_402_300_800_000_000,
         rank in 1i16..=4,
         id in any_uuid(),
     ) {
@@ -177,10 +178,41 @@ proptest! {
     }
 
     #[test]
-    fn user_cursors_round_trip(key in "\\PC{0,150}", id in any_uuid()) {
-        let key = key.to_lowercase();
+    fn cursors_out_of_the_stored_years_are_malformed(
+        o in ordering(),
+        micros in prop_oneof![
+            -8_210_298_412_800_000_000i64..-62_135_596_800_000_000,
+            253_402_300_800_000_000i64..8_210_298_412_800_000_000,
+        ],
+        id in any_uuid(),
+    ) {
+        let t = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+        let c = Cursor { ordering: o, key: CursorKey::Time(t), id };
+        if o.key != SortKey::Priority {
+            prop_assert_eq!(Cursor::decode(&c.encode(), o), Err(crate::listing::CursorError::Malformed));
+        }
+    }
+
+    #[test]
+    fn user_cursors_round_trip(name in "[\\p{L}\\p{N}@.+_-]{3,150}", id in any_uuid()) {
+        let key = Username::parse(&name).unwrap().key();
         let id = UserId::from_uuid(id);
         prop_assert_eq!(decode_user_cursor(&encode_user_cursor(&key, id)), Ok((key, id)));
+    }
+
+    #[test]
+    fn user_cursors_with_control_characters_are_malformed(
+        before in "[a-z]{0,10}",
+        c in "\\p{Cc}",
+        after in "[a-z]{0,10}",
+        id in any_uuid(),
+    ) {
+        let key = format!("{before}{c}{after}");
+        let id = UserId::from_uuid(id);
+        prop_assert_eq!(
+            decode_user_cursor(&encode_user_cursor(&key, id)),
+            Err(crate::listing::CursorError::Malformed)
+        );
     }
 
     #[test]

@@ -69,6 +69,7 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
          headers(("Location" = String, description = "the attachment's URL"))),
         (status = 400, description = "No file, several files, unknown fields or a bad message_id"),
         (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "A customer attaching to a message written by someone else"),
         (status = 404, description = "No such ticket, or not visible to the caller"),
         (status = 409, description = "The ticket is closed (`ticket_closed`)"),
         (status = 413, description = "The file exceeds the size limit"),

@@ -9,6 +9,7 @@ use crate::extract::{
     JsonObject, check_origin, clear_refresh_cookie, client_address, cookie_max_age, refresh_cookie,
     refresh_token,
 };
+use crate::guard::Refusal;
 use crate::input::{LoginRequest, RegisterRequest};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
@@ -89,7 +90,7 @@ async fn account_key(state: &HttpState, login: &LoginName) -> ApiResult<String> 
         (status = 401, description = "Invalid credentials or inactive account (one message for both)"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
-        (status = 429, description = "Too many attempts from this address or on this account"),
+        (status = 429, description = "Too many attempts from this address, or on this account from this address"),
     )
 )]
 pub async fn login(
@@ -100,21 +101,39 @@ pub async fn login(
     limit_address(&state, &req)?;
     let input = body.into_inner().try_into_domain()?;
     let account = account_key(&state, &input.login).await?;
-    state
-        .login_failures
-        .check(&account)
-        .map_err(ApiError::rate_limited)?;
+    let address = client_address(&req, state.config.trust_forwarded_for);
+    // Recorded before the check: parallel guesses cannot overtake the count.
+    let attempt = state
+        .passwords
+        .begin_login(&account, &address)
+        .map_err(refused)?;
+    if !attempt.delay.is_zero() {
+        actix_web::rt::time::sleep(attempt.delay).await;
+    }
     match state.app.login(input).await {
         Ok(session) => {
-            state.login_failures.reset(&account);
+            state.passwords.succeeded(attempt);
             Ok(signed_in(&state, actix_web::http::StatusCode::OK, session))
         }
         Err(e @ AppError::Unauthenticated(_)) => {
-            let _ = state.login_failures.hit(&account);
+            state.passwords.failed(attempt);
             tracing::info!("failed login");
             Err(e.into())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            state.passwords.unchecked(attempt);
+            Err(e.into())
+        }
+    }
+}
+
+/// The answer to a password check the guard refused.
+pub(crate) fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Limited(secs) => ApiError::rate_limited(secs),
+        Refusal::EndSessions => ApiError::unauthenticated(
+            "too many wrong passwords: every session of this account was ended; sign in again",
+        ),
     }
 }
 
@@ -131,7 +150,11 @@ pub async fn login(
     )
 )]
 pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    check_origin(&req, &state.config.allowed_origins)?;
+    check_origin(
+        &req,
+        &state.config.allowed_origins,
+        state.config.trust_forwarded_for,
+    )?;
     limit_address(&state, &req)?;
     let Some(token) = refresh_token(&req) else {
         return Err(AppError::Unauthenticated(ticketing_app::AuthFailure::Missing).into());
@@ -170,7 +193,11 @@ pub async fn refresh(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult
     )
 )]
 pub async fn logout(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    check_origin(&req, &state.config.allowed_origins)?;
+    check_origin(
+        &req,
+        &state.config.allowed_origins,
+        state.config.trust_forwarded_for,
+    )?;
     state.app.logout(refresh_token(&req).as_deref()).await?;
     Ok(HttpResponse::NoContent()
         .cookie(clear_refresh_cookie(state.config.cookie_secure))

@@ -1,9 +1,12 @@
 //! `/api/v1/users/profile/`: the caller's own account.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use ticketing_app::AppError;
 
 use crate::dto::{PasswordChangedDto, UserDto};
-use crate::extract::{Caller, JsonObject, cookie_max_age, refresh_cookie};
+use crate::extract::{Caller, JsonObject, client_address, cookie_max_age, refresh_cookie};
+use crate::guard::Refusal;
+use crate::handlers::auth::refused;
 use crate::input::{ChangePasswordRequest, ProfileRequest};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
@@ -57,18 +60,49 @@ pub async fn update(
         (status = 200, description = "Changed", body = PasswordChangedDto,
          headers(("Set-Cookie" = String, description = "a new `refresh_token` cookie"))),
         (status = 400, description = "Wrong old password, policy refusal or confirmation mismatch"),
-        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 401, description = "Missing, invalid or expired access token; or too many wrong old passwords, which ended every session of the user"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many wrong old passwords of this user, or wrong passwords from this address"),
     )
 )]
 pub async fn change_password(
     state: web::Data<HttpState>,
+    req: HttpRequest,
     caller: Caller,
     body: JsonObject<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let (old, new) = body.into_inner().try_into_domain()?;
-    let session = state.app.change_password(&caller.0, old, new).await?;
+    let address = client_address(&req, state.config.trust_forwarded_for);
+    // Recorded before the check, like a login; past the higher limit the caller's session (and
+    // every other of the user) ends: a stolen session cannot be used to guess the password.
+    let attempt = match state.passwords.begin_recheck(caller.0.id, &address) {
+        Ok(attempt) => attempt,
+        Err(Refusal::EndSessions) => {
+            state.app.end_sessions(caller.0.id).await?;
+            state.passwords.sessions_ended(caller.0.id);
+            tracing::warn!(user = %caller.0.id, "too many wrong passwords on change-password: sessions ended");
+            return Err(refused(Refusal::EndSessions));
+        }
+        Err(refusal) => return Err(refused(refusal)),
+    };
+    let session = match state.app.change_password(&caller.0, old, new).await {
+        Ok(session) => {
+            state.passwords.succeeded(attempt);
+            session
+        }
+        Err(e) => {
+            match &e {
+                AppError::Validation(errors) if errors.contains_key("old_password") => {
+                    state.passwords.failed(attempt);
+                }
+                // The old password was right (the new one was refused), or nothing was checked.
+                AppError::Validation(_) => state.passwords.succeeded(attempt),
+                _ => state.passwords.unchecked(attempt),
+            }
+            return Err(e.into());
+        }
+    };
     let max_age = cookie_max_age(session.refresh_expires_at, state.config.refresh_ttl_secs);
     Ok(HttpResponse::Ok()
         .cookie(refresh_cookie(

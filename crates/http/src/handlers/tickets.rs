@@ -118,7 +118,7 @@ pub async fn assigned_tickets(
 
 fn detail_response(status: actix_web::http::StatusCode, detail: &TicketDetail) -> HttpResponse {
     let mut res = HttpResponse::build(status);
-    res.insert_header((header::ETAG, etag(detail.card.ticket.version)));
+    res.insert_header((header::ETAG, etag(detail.card.version)));
     res.insert_header((header::CACHE_CONTROL, "private, no-cache"));
     if status == actix_web::http::StatusCode::CREATED {
         res.insert_header((

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use serde_json::Value;
+use ticketing_app::testing::Harness;
 use uuid::Uuid;
 
 use crate::support::*;
@@ -190,7 +191,7 @@ fn concrete(path: &str) -> String {
 #[actix_web::test]
 async fn every_listed_route_is_served_with_exactly_its_methods() {
     // No expectations: none of these requests may reach a port.
-    let svc = service!(Mocks::default().app());
+    let svc = service!(Harness::default().build());
     for (path, methods) in ROUTES {
         let url = concrete(path);
         let mut allow: Vec<&str> = Vec::new();

@@ -5,6 +5,7 @@ use actix_web::test::TestRequest;
 use serde_json::json;
 use ticketing_app::error::TokenError;
 use ticketing_app::ports::RefreshSession;
+use ticketing_app::testing::{Harness, carol, claims, earlier, ticket_id, ticket_in};
 use ticketing_app::{CryptoError, RepoError};
 use ticketing_domain::{FamilyId, SessionId, Status};
 use ticketing_http::HttpConfig;
@@ -20,7 +21,7 @@ fn ticket_path() -> String {
 async fn missing_or_invalid_bearer_never_reaches_the_use_case() {
     // No expectation on any repository but the user lookup of `authenticate`: a use case that
     // ran would panic the test.
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.bad_token("garbage", TokenError::Invalid);
     m.bad_token("stale", TokenError::Expired);
     let mut gone = carol();
@@ -46,7 +47,7 @@ async fn missing_or_invalid_bearer_never_reaches_the_use_case() {
             move |u| *u == id
         })
         .returning(move |_| Ok(old.clone()));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
 
     let requests = || {
         vec![
@@ -106,13 +107,13 @@ async fn missing_or_invalid_bearer_never_reaches_the_use_case() {
 #[actix_web::test]
 async fn unavailable_storage_is_a_generic_503() {
     let secret = "could not connect to server: 10.0.0.7:5432 (user=ticketing password=hunter2)";
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.caller(&carol());
     m.tickets
         .expect_get()
         .times(1)
         .returning(move |_| Err(RepoError::Unavailable(secret.to_owned())));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let a = call(
         &svc,
         bearer(TestRequest::get().uri(&ticket_path()), "carol").to_request(),
@@ -125,7 +126,7 @@ async fn unavailable_storage_is_a_generic_503() {
     }
 
     // The store failing while authenticating is a 503 too, not a 401.
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     let user = carol();
     m.tokens
         .expect_verify_access()
@@ -133,7 +134,7 @@ async fn unavailable_storage_is_a_generic_503() {
     m.users
         .expect_get()
         .returning(move |_| Err(RepoError::Unavailable(secret.to_owned())));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let a = call(
         &svc,
         bearer(TestRequest::get().uri("/api/v1/tickets/"), "carol").to_request(),
@@ -145,7 +146,7 @@ async fn unavailable_storage_is_a_generic_503() {
 
 #[actix_web::test]
 async fn unexpected_errors_are_a_generic_500() {
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.caller(&carol());
     m.tickets.expect_list().times(1).returning(|_| {
         Err(RepoError::Unexpected(anyhow::anyhow!(
@@ -157,7 +158,7 @@ async fn unexpected_errors_are_a_generic_500() {
             "disk image is malformed"
         )))
     });
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let a = call(
         &svc,
         bearer(TestRequest::get().uri("/api/v1/tickets/"), "carol").to_request(),
@@ -176,11 +177,11 @@ async fn unexpected_errors_are_a_generic_500() {
 
 #[actix_web::test]
 async fn ticket_use_case_errors() {
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     let carol = carol();
     m.caller(&carol);
-    let closed = ticket(&carol, Status::Closed);
-    let open = ticket(&carol, Status::Open);
+    let closed = ticket_in(&carol, Status::Closed);
+    let open = ticket_in(&carol, Status::Open);
     let closed_id = closed.id;
     m.tickets
         .expect_get()
@@ -196,7 +197,7 @@ async fn ticket_use_case_errors() {
     m.tickets
         .expect_get()
         .returning(|_| Err(RepoError::NotFound));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let open_path = format!("/api/v1/tickets/{open_id}/");
 
     // NotFound.
@@ -287,12 +288,12 @@ async fn ticket_use_case_errors() {
 
 #[actix_web::test]
 async fn conflict_on_a_lifecycle_move() {
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     let carol = carol();
     m.caller(&carol);
-    let t = ticket(&carol, Status::InProgress);
+    let t = ticket_in(&carol, Status::InProgress);
     m.tickets.expect_get().returning(move |_| Ok(t.clone()));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let req = TestRequest::patch()
         .uri(&ticket_path())
         .set_json(json!({"status": "open"}));
@@ -307,7 +308,7 @@ async fn conflict_on_a_lifecycle_move() {
 #[actix_web::test]
 async fn auth_use_case_errors() {
     // Validation by the password policy: nothing is hashed or stored.
-    let svc = service!(Mocks::default().app());
+    let svc = service!(Harness::default().build());
     let req = TestRequest::post()
         .uri("/api/v1/users/auth/register/")
         .set_json(json!({"email": "x@example.com", "password": "12345678"}));
@@ -319,7 +320,7 @@ async fn auth_use_case_errors() {
     );
 
     // Conflict from the store.
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.hasher
         .expect_hash()
         .times(1)
@@ -329,7 +330,7 @@ async fn auth_use_case_errors() {
         .times(1)
         .returning(|_, _, _| Err(RepoError::Conflict { field: "email" }));
     m.sessions.expect_create().never();
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let req = TestRequest::post()
         .uri("/api/v1/users/auth/register/")
         .set_json(json!({"email": "x@example.com", "password": "correct horse battery"}));
@@ -342,13 +343,13 @@ async fn auth_use_case_errors() {
     assert!(a.header("set-cookie").is_none());
 
     // A busy hasher is a 503 with Retry-After.
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.hasher
         .expect_hash()
         .times(1)
         .returning(|_| Err(CryptoError::Busy));
     m.users.expect_insert().never();
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let req = TestRequest::post()
         .uri("/api/v1/users/auth/register/")
         .set_json(json!({"email": "x@example.com", "password": "correct horse battery"}));
@@ -357,14 +358,14 @@ async fn auth_use_case_errors() {
         .problem(503, "unavailable");
 
     // Invalid credentials: the same answer, no session.
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.users.expect_find_credentials().returning(|_| Ok(None));
     m.hasher.expect_verify().times(1).returning(|_, hash| {
         assert!(hash.is_none());
         Ok(false)
     });
     m.sessions.expect_create().never();
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let req = TestRequest::post()
         .uri("/api/v1/users/auth/login/")
         .set_json(json!({"username": "nobody", "password": "whatever it is"}));
@@ -373,7 +374,7 @@ async fn auth_use_case_errors() {
     assert!(a.header("set-cookie").is_none());
 
     // A reused refresh token revokes its family; the cookie is cleared.
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.tokens
         .expect_hash_refresh_token()
         .returning(|t| format!("hash-of-{t}"));
@@ -400,7 +401,7 @@ async fn auth_use_case_errors() {
         .times(1)
         .returning(|_, _| Ok(()));
     m.sessions.expect_rotate().never();
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let req = TestRequest::post()
         .uri("/api/v1/users/auth/refresh/")
         .insert_header(("cookie", "refresh_token=old"));
@@ -417,7 +418,7 @@ async fn rate_limits_answer_429() {
         auth_rate_per_minute: 2,
         ..HttpConfig::default()
     };
-    let svc = service!(Mocks::default().app(), config);
+    let svc = service!(Harness::default().build(), config);
     let register = || {
         TestRequest::post()
             .uri("/api/v1/users/auth/register/")
@@ -444,13 +445,13 @@ async fn rate_limits_answer_429() {
         login_failures_per_account: 1,
         ..HttpConfig::default()
     };
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.users.expect_find_credentials().returning(|_| Ok(None));
     m.hasher
         .expect_verify()
         .times(1)
         .returning(|_, _| Ok(false));
-    let svc = service!(m.app(), config);
+    let svc = service!(m.build(), config);
     let login = || {
         TestRequest::post()
             .uri("/api/v1/users/auth/login/")
@@ -466,12 +467,12 @@ async fn rate_limits_answer_429() {
 
 #[actix_web::test]
 async fn readiness_follows_the_store() {
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.health
         .expect_ping()
         .times(1)
         .returning(|| Err(RepoError::Unavailable("db down at 10.0.0.7".to_owned())));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let a = call(&svc, TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(a.status, 503);
     assert_eq!(a.body, json!({"status": "unavailable"}));
@@ -480,9 +481,9 @@ async fn readiness_follows_the_store() {
     assert_eq!(a.status, 200);
     assert_eq!(a.body, json!({"status": "ok"}));
 
-    let mut m = Mocks::default();
+    let mut m = Harness::default();
     m.health.expect_ping().times(1).returning(|| Ok(()));
-    let svc = service!(m.app());
+    let svc = service!(m.build());
     let a = call(&svc, TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body, json!({"status": "ok"}));

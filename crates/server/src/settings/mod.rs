@@ -73,10 +73,20 @@ settings! {
         /// Requests per minute per client address on register, login and refresh.
         auth_requests_per_minute: u32 = "30", env "TICKETING_RATE_LIMIT_PER_MINUTE",
             was "rate_limit_per_minute", check at_least_one;
-        /// Failed logins per account per 15 minutes.
+        /// Failed password checks per 15 minutes of an account from one address (login) or of a signed-in user (change-password).
         login_failures_per_account: u32 = "10", env "TICKETING_LOGIN_FAILURES_PER_ACCOUNT",
             check at_least_one;
-        /// Take the client address from the last X-Forwarded-For entry (only behind a proxy).
+        /// Failed password checks per 15 minutes from one client address, all accounts.
+        password_failures_per_address: u32 = "50", env "TICKETING_PASSWORD_FAILURES_PER_ADDRESS",
+            check at_least_one;
+        /// Change-password attempts per 15 minutes of a signed-in user that end all their sessions.
+        password_failures_to_revoke: u32 = "20", env "TICKETING_PASSWORD_FAILURES_TO_REVOKE",
+            check at_least_one;
+        /// Failed logins per 15 minutes of an account (all addresses) after which each login of it waits first.
+        login_slowdown_after: u32 = "20", env "TICKETING_LOGIN_SLOWDOWN_AFTER", check at_least_one;
+        /// The longest such wait.
+        login_slowdown_max: Duration = "5s", env "TICKETING_LOGIN_SLOWDOWN_MAX";
+        /// Trust the proxy: client address from the last X-Forwarded-For entry, forwarded host in the Origin check.
         trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
     }
     /// Attachment files.

@@ -131,6 +131,9 @@ pub fn test_settings(data_dir: &Path) -> Settings {
     s.auth.cookie_secure = false;
     s.limits.auth_requests_per_minute = 100_000;
     s.limits.login_failures_per_account = 100_000;
+    s.limits.password_failures_per_address = 100_000;
+    s.limits.password_failures_to_revoke = 100_000;
+    s.limits.login_slowdown_after = 100_000;
     s.logging.filter = LogFilter::parse("warn").expect("a filter");
     s
 }

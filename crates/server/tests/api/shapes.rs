@@ -93,7 +93,7 @@ pub const ACTIVITY_FIELDS: &[&str] = &[
 /// The fields of a ticket detail.
 pub fn detail_fields() -> Vec<String> {
     let mut f: Vec<&str> = TICKET_FIELDS.to_vec();
-    f.extend(["messages", "attachments", "activities"]);
+    f.extend(["messages", "attachments", "activities", "allowed"]);
     sorted(&f)
 }
 

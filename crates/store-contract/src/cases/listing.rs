@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use ticketing_domain::listing::{AssigneeFilter, Limit, Scope, TicketOrdering, TicketQuery};
+use ticketing_domain::listing::{
+    AssigneeFilter, Limit, Scope, SortKey, TicketOrdering, TicketQuery,
+};
 use ticketing_domain::{Priority, Role, Status, Ticket, TicketId, User};
 
 use crate::StoreUnderTest;
@@ -38,6 +40,8 @@ pub(crate) async fn seed<S: StoreUnderTest>(s: &S) -> (Cast, Vec<Ticket>) {
             status: Status::ALL[(i as usize / 2) % 4],
             priority: Priority::ALL[i as usize % 4],
             updated_at: at(1000 + (i * 7) % 5),
+            // What customers see moves less (staff-only changes): another order, other ties.
+            public_updated_at: at(500 + (i * 5) % 7),
             deleted_at: (i == 23).then(|| at(2000)),
             ..ticket(owner, &format!("Ticket {i}"), "listing fixture", at(i / 3))
         };
@@ -69,6 +73,31 @@ pub async fn case_pagination_every_ordering<S: StoreUnderTest>(s: &S) {
             let first = tickets(s).list(&q).await.unwrap();
             assert_eq!(first.total, 23, "{ordering}");
             assert_eq!(first.next.is_some(), limit < 23, "{ordering} limit {limit}");
+        }
+    }
+}
+
+/// A customer's list (`public_view`) orders `updated_at` by the last change customers see
+/// (`public_updated_at`), with cursors of that time, in both directions and every page size.
+pub async fn case_public_view_orders_by_what_customers_see<S: StoreUnderTest>(s: &S) {
+    let (cast, all) = seed(s).await;
+    for descending in [false, true] {
+        let ordering = TicketOrdering {
+            key: SortKey::UpdatedAt,
+            descending,
+        };
+        for scope in [Scope::OwnedBy(cast.a.id), Scope::All] {
+            let staff = expected(&all, &query(scope, ordering, 1));
+            for limit in [1, 4, 200] {
+                let q = TicketQuery {
+                    public_view: true,
+                    ..query(scope, ordering, limit)
+                };
+                let want = expected(&all, &q);
+                assert_ne!(want, staff, "the fixture tells the two orders apart");
+                let got = walk(s, q.clone()).await;
+                assert_eq!(ids(&got), want, "{ordering} limit {limit}");
+            }
         }
     }
 }

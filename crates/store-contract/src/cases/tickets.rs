@@ -24,9 +24,11 @@ pub async fn case_ticket_round_trip<S: StoreUnderTest>(s: &S) {
         status: Status::Resolved,
         priority: Priority::Critical,
         updated_at: at(10),
+        public_updated_at: at(8),
         resolved_at: Some(at(5)),
         closed_at: Some(at(7)),
         version: 7,
+        public_version: 5,
         message_count: 3,
         internal_note_count: 2,
         ..ticket(
@@ -294,9 +296,12 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         .add(&n, &touch(live.id, at(9), 0, 1), &[])
         .await
         .unwrap();
+    // The internal note moves the version and time, not the public ones.
     let want = Ticket {
         version: 3,
+        public_version: 2,
         updated_at: at(9),
+        public_updated_at: at(8),
         message_count: 1,
         internal_note_count: 1,
         ..live.clone()

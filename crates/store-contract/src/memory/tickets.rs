@@ -7,7 +7,7 @@ use ticketing_app::RepoError;
 use ticketing_app::ports::{
     ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect, TicketRepository,
 };
-use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketOrdering, TicketQuery};
+use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketQuery};
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId,
 };
@@ -19,6 +19,7 @@ fn normalized(t: &Ticket) -> Ticket {
     Ticket {
         created_at: micros(t.created_at),
         updated_at: micros(t.updated_at),
+        public_updated_at: micros(t.public_updated_at),
         resolved_at: opt_micros(t.resolved_at),
         closed_at: opt_micros(t.closed_at),
         deleted_at: opt_micros(t.deleted_at),
@@ -33,11 +34,11 @@ fn normalized_entry(a: &ActivityEntry) -> ActivityEntry {
     }
 }
 
-/// The sort value of `t` in `ordering`, then its id.
-fn sort_key(ordering: TicketOrdering, t: &Ticket) -> (i64, Uuid) {
-    let k = match ordering.key {
+/// The sort value of `t` in the ordering of `query` (and its view), then its id.
+fn sort_key(query: &TicketQuery, t: &Ticket) -> (i64, Uuid) {
+    let k = match query.ordering.key {
         SortKey::CreatedAt => t.created_at.timestamp_micros(),
-        SortKey::UpdatedAt => t.updated_at.timestamp_micros(),
+        SortKey::UpdatedAt => query.updated_at_of(t).timestamp_micros(),
         SortKey::Priority => i64::from(t.priority.rank()),
     };
     (k, t.id.as_uuid())
@@ -75,11 +76,16 @@ impl State {
                 at,
                 messages,
                 internal_notes,
+                public,
                 ..
             } => {
                 if let Some(t) = self.tickets.get_mut(ticket_id) {
                     t.version += 1;
                     t.updated_at = micros(*at);
+                    if *public {
+                        t.public_version += 1;
+                        t.public_updated_at = micros(*at);
+                    }
                     t.message_count = t.message_count.saturating_add(*messages);
                     t.internal_note_count = t.internal_note_count.saturating_add(*internal_notes);
                 }
@@ -154,7 +160,7 @@ impl TicketRepository for MemoryStore {
         };
         let mut selected: Vec<&Ticket> = s.tickets.values().filter(|t| query.selects(t)).collect();
         let total = selected.len() as u64;
-        selected.sort_by_key(|t| sort_key(ordering, t));
+        selected.sort_by_key(|t| sort_key(query, t));
         if ordering.descending {
             selected.reverse();
         }
@@ -162,15 +168,15 @@ impl TicketRepository for MemoryStore {
             .into_iter()
             .filter(|t| match after {
                 None => true,
-                Some(c) if ordering.descending => sort_key(ordering, t) < c,
-                Some(c) => sort_key(ordering, t) > c,
+                Some(c) if ordering.descending => sort_key(query, t) < c,
+                Some(c) => sort_key(query, t) > c,
             })
             .collect();
         let limit = usize::from(query.limit.get());
         let more = rest.len() > limit;
         let items: Vec<Ticket> = rest.into_iter().take(limit).cloned().collect();
         let next = match items.last() {
-            Some(last) if more => Some(ordering.cursor_after(last).encode()),
+            Some(last) if more => Some(query.cursor_after(last).encode()),
             _ => None,
         };
         Ok(Page { items, total, next })

@@ -142,6 +142,9 @@ pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'stati
             };
             if ordering.key == SortKey::CreatedAt {
                 keyset!(filtered(q), tickets::created_at, after, desc)
+            } else if q.public_view {
+                // A customer's list: the last change customers can see.
+                keyset!(filtered(q), tickets::public_updated_at, after, desc)
             } else {
                 keyset!(filtered(q), tickets::updated_at, after, desc)
             }
@@ -159,7 +162,6 @@ pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'stati
 
 pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
     let total = total(c, q)?;
-    let ordering = q.ordering;
     let limit = usize::from(q.limit.get());
     let rows: Vec<TicketRow> = page_query(q)?
         .limit(i64::from(q.limit.get()) + 1)
@@ -172,7 +174,7 @@ pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
         .map(TicketRow::into_domain)
         .collect::<DbResult<Vec<Ticket>>>()?;
     let next = match items.last() {
-        Some(last) if more => Some(ordering.cursor_after(last).encode()),
+        Some(last) if more => Some(q.cursor_after(last).encode()),
         _ => None,
     };
     Ok(Page {

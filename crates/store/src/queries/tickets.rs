@@ -49,20 +49,31 @@ pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<()> 
             at,
             messages,
             internal_notes,
-        } => diesel::update(
-            tickets::table
+            public,
+        } => {
+            let target = tickets::table
                 .filter(tickets::id.eq(DbId::from(*ticket_id)))
                 .filter(tickets::deleted_at.is_null())
-                .filter(tickets::status.eq(status.as_str())),
-        )
-        .set((
-            tickets::version.eq(tickets::version + 1),
-            tickets::updated_at.eq(DbTime::from(*at)),
-            tickets::message_count.eq(tickets::message_count + i64::from(*messages)),
-            tickets::internal_note_count
-                .eq(tickets::internal_note_count + i64::from(*internal_notes)),
-        ))
-        .execute(c)?,
+                .filter(tickets::status.eq(status.as_str()));
+            let touch = (
+                tickets::version.eq(tickets::version + 1),
+                tickets::updated_at.eq(DbTime::from(*at)),
+                tickets::message_count.eq(tickets::message_count + i64::from(*messages)),
+                tickets::internal_note_count
+                    .eq(tickets::internal_note_count + i64::from(*internal_notes)),
+            );
+            if *public {
+                diesel::update(target)
+                    .set((
+                        touch,
+                        tickets::public_version.eq(tickets::public_version + 1),
+                        tickets::public_updated_at.eq(DbTime::from(*at)),
+                    ))
+                    .execute(c)?
+            } else {
+                diesel::update(target).set(touch).execute(c)?
+            }
+        }
         TicketEffect::Replace {
             ticket,
             expected_version,

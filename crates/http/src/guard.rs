@@ -1,0 +1,255 @@
+//! The limits on password checks (login and change-password), in one place.
+//!
+//! Every attempt is recorded **before** the hash is checked (parallel guesses cannot overtake
+//! the count) and taken back when it was not a failure (the right password, or an error that
+//! checked nothing). The keys:
+//!
+//! - login, per (account, client address): over `per_account`, that address gets 429 for that
+//!   account until the window ends. Other addresses, the owner's among them, are not limited.
+//! - login, per account across addresses: past `slowdown_after`, every further check of the
+//!   account waits first, twice as long each time from 250 ms up to `slowdown_max`. A spread
+//!   attack is slowed; the owner is only delayed, never locked out.
+//! - change-password, per signed-in user (whatever the address: the caller holds a session):
+//!   over `per_account`, 429; at `to_revoke` attempts, every session of the user ends.
+//! - both, per client address across accounts: over `per_address`, 429 (password spraying).
+
+use std::time::Duration;
+
+use ticketing_domain::UserId;
+
+use crate::limit::Attempts;
+
+/// The limits, from the settings.
+#[derive(Debug, Clone)]
+pub(crate) struct GuardLimits {
+    pub(crate) per_account: u32,
+    pub(crate) per_address: u32,
+    pub(crate) to_revoke: u32,
+    pub(crate) slowdown_after: u32,
+    pub(crate) slowdown_max: Duration,
+    pub(crate) window: Duration,
+}
+
+/// The first delay of the account-wide slowdown.
+const FIRST_DELAY: Duration = Duration::from_millis(250);
+
+/// Counts password checks and says when to refuse, delay or end the sessions.
+#[derive(Debug)]
+pub(crate) struct PasswordGuard {
+    limits: GuardLimits,
+    attempts: Attempts,
+}
+
+/// Why a password check is not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// 429, retry after this many seconds.
+    Limited(u64),
+    /// Too many wrong passwords from a signed-in user: end every session of the user.
+    EndSessions,
+}
+
+/// A recorded attempt, to be settled with [`PasswordGuard::succeeded`],
+/// [`PasswordGuard::failed`] or [`PasswordGuard::unchecked`].
+#[derive(Debug)]
+#[must_use = "settle the attempt"]
+pub(crate) struct Attempt {
+    /// Cleared on success.
+    own: String,
+    /// Taken back on success.
+    shared: Vec<String>,
+    /// How long to wait before checking the password.
+    pub(crate) delay: Duration,
+}
+
+impl PasswordGuard {
+    pub(crate) fn new(limits: GuardLimits) -> Self {
+        Self {
+            attempts: Attempts::new(limits.window),
+            limits,
+        }
+    }
+
+    /// Records a login attempt on `account` from `address`, before the password is checked.
+    pub(crate) fn begin_login(&self, account: &str, address: &str) -> Result<Attempt, Refusal> {
+        let own = format!("login:{account}|{address}");
+        let by_address = format!("address:{address}");
+        let pair = self.attempts.record(&own);
+        let from_address = self.attempts.record(&by_address);
+        if pair.count > self.limits.per_account {
+            return Err(Refusal::Limited(pair.retry_after));
+        }
+        if from_address.count > self.limits.per_address {
+            return Err(Refusal::Limited(from_address.retry_after));
+        }
+        let account_wide = format!("account:{account}");
+        let wide = self.attempts.record(&account_wide);
+        Ok(Attempt {
+            own,
+            shared: vec![by_address, account_wide],
+            delay: self.slowdown(wide.count),
+        })
+    }
+
+    /// Records a password check of the signed-in `user` from `address` (change-password),
+    /// before the password is checked.
+    pub(crate) fn begin_recheck(&self, user: UserId, address: &str) -> Result<Attempt, Refusal> {
+        let own = format!("recheck:{user}");
+        let by_address = format!("address:{address}");
+        let mine = self.attempts.record(&own);
+        let from_address = self.attempts.record(&by_address);
+        if mine.count >= self.limits.to_revoke {
+            return Err(Refusal::EndSessions);
+        }
+        if mine.count > self.limits.per_account {
+            return Err(Refusal::Limited(mine.retry_after));
+        }
+        if from_address.count > self.limits.per_address {
+            return Err(Refusal::Limited(from_address.retry_after));
+        }
+        Ok(Attempt {
+            own,
+            shared: vec![by_address],
+            delay: Duration::ZERO,
+        })
+    }
+
+    /// Every session of `user` ended (after [`Refusal::EndSessions`]): whoever held one must
+    /// sign in again, and their password checks start afresh.
+    pub(crate) fn sessions_ended(&self, user: UserId) {
+        self.attempts.reset(&format!("recheck:{user}"));
+    }
+
+    /// The password was right: the attempt was no failure, and this key starts afresh.
+    pub(crate) fn succeeded(&self, attempt: Attempt) {
+        self.attempts.reset(&attempt.own);
+        for key in &attempt.shared {
+            self.attempts.undo(key);
+        }
+    }
+
+    /// The password was wrong: the attempt stays counted.
+    pub(crate) fn failed(&self, attempt: Attempt) {
+        drop(attempt);
+    }
+
+    /// Nothing was checked (an error before or during the check): the attempt is taken back.
+    pub(crate) fn unchecked(&self, attempt: Attempt) {
+        self.attempts.undo(&attempt.own);
+        for key in &attempt.shared {
+            self.attempts.undo(key);
+        }
+    }
+
+    /// The wait before the `count`-th check of an account within the window.
+    fn slowdown(&self, count: u32) -> Duration {
+        let Some(over) = count.checked_sub(self.limits.slowdown_after) else {
+            return Duration::ZERO;
+        };
+        if over == 0 {
+            return Duration::ZERO;
+        }
+        let factor = 1_u32 << (over - 1).min(16);
+        FIRST_DELAY
+            .saturating_mul(factor)
+            .min(self.limits.slowdown_max)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn guard() -> PasswordGuard {
+        PasswordGuard::new(GuardLimits {
+            per_account: 3,
+            per_address: 5,
+            to_revoke: 6,
+            slowdown_after: 4,
+            slowdown_max: Duration::from_secs(2),
+            window: Duration::from_secs(900),
+        })
+    }
+
+    #[test]
+    fn login_is_limited_per_account_and_address_not_per_account() {
+        let g = guard();
+        for _ in 0..3 {
+            let a = g.begin_login("user:1", "x").unwrap();
+            g.failed(a);
+        }
+        assert!(matches!(
+            g.begin_login("user:1", "x"),
+            Err(Refusal::Limited(_))
+        ));
+        // Another address (the owner) may still try, and succeeding takes its attempt back.
+        let a = g.begin_login("user:1", "y").unwrap();
+        g.succeeded(a);
+        let a = g.begin_login("user:1", "y").unwrap();
+        g.unchecked(a);
+    }
+
+    #[test]
+    fn login_is_limited_per_address_across_accounts() {
+        let g = guard();
+        for i in 0..5 {
+            let a = g.begin_login(&format!("user:{i}"), "x").unwrap();
+            g.failed(a);
+        }
+        assert!(matches!(
+            g.begin_login("user:9", "x"),
+            Err(Refusal::Limited(_))
+        ));
+        assert!(g.begin_login("user:9", "y").is_ok());
+    }
+
+    #[test]
+    fn the_account_wide_count_delays_and_the_delay_is_capped() {
+        let g = guard();
+        let delays: Vec<_> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .map(|addr| {
+                let a = g.begin_login("user:1", addr).unwrap();
+                let d = a.delay;
+                g.failed(a);
+                d.as_millis()
+            })
+            .collect();
+        assert_eq!(delays, [0, 0, 0, 0, 250, 500, 1000, 2000]);
+        let a = g.begin_login("user:1", "i").unwrap();
+        assert_eq!(a.delay, Duration::from_secs(2));
+        g.failed(a);
+    }
+
+    #[test]
+    fn rechecks_are_limited_then_end_the_sessions() {
+        let g = guard();
+        let user = UserId::from_uuid(uuid::Uuid::from_u128(1));
+        for _ in 0..3 {
+            let a = g.begin_recheck(user, "x").unwrap();
+            g.failed(a);
+        }
+        assert!(matches!(
+            g.begin_recheck(user, "y"),
+            Err(Refusal::Limited(_))
+        ));
+        assert!(matches!(
+            g.begin_recheck(user, "z"),
+            Err(Refusal::Limited(_))
+        ));
+        assert_eq!(
+            g.begin_recheck(user, "z").unwrap_err(),
+            Refusal::EndSessions
+        );
+        // Until the sessions are ended, every further attempt asks for it again.
+        assert_eq!(
+            g.begin_recheck(user, "z").unwrap_err(),
+            Refusal::EndSessions
+        );
+        g.sessions_ended(user);
+        // Afresh after the sessions ended.
+        let a = g.begin_recheck(user, "z").unwrap();
+        g.succeeded(a);
+    }
+}

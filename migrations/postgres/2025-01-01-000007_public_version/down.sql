@@ -1,0 +1,4 @@
+DROP INDEX tickets_owner_public_updated_idx;
+ALTER TABLE tickets DROP CONSTRAINT tickets_public_version_check;
+ALTER TABLE tickets DROP COLUMN public_updated_at;
+ALTER TABLE tickets DROP COLUMN public_version;
