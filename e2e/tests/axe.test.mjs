@@ -105,6 +105,9 @@ describe('axe-core on every screen', () => {
       await admin.page.goto(`${server.url}/#/admin/users`);
       await admin.page.locator('#user-list .user-row').first().waitFor();
       await assertAxeClean(admin.page, `users (${colorScheme})`);
+      await admin.page.goto(`${server.url}/#/admin/audit`);
+      await admin.page.locator('#audit-list .audit-row').first().waitFor();
+      await assertAxeClean(admin.page, `audit log (${colorScheme})`);
       assertClean(admin);
       await admin.context.close();
 

@@ -16,6 +16,7 @@ import * as listView from './views/list.js';
 import * as ticketView from './views/ticket.js';
 import * as profileView from './views/profile.js';
 import * as usersView from './views/users.js';
+import * as auditView from './views/audit.js';
 
 route('/', 'home');
 route('/login', 'login');
@@ -24,6 +25,7 @@ route('/tickets', 'tickets');
 route('/tickets/:id', 'ticket');
 route('/staff/:scope', 'staff');
 route('/admin/users', 'users');
+route('/admin/audit', 'audit');
 route('/profile', 'profile');
 
 const VIEWS = {
@@ -33,6 +35,7 @@ const VIEWS = {
   staff: listView,
   ticket: ticketView,
   users: usersView,
+  audit: auditView,
   profile: profileView,
 };
 const PUBLIC = new Set(['login', 'register']);
@@ -59,7 +62,7 @@ function guard(loc, user) {
     if (!session.isStaff()) return '#/tickets';
     if (!Object.hasOwn(listView.QUEUES, loc.args.scope)) return homeFor(user);
   }
-  if (loc.name === 'users' && !session.isAdmin()) return homeFor(user);
+  if ((loc.name === 'users' || loc.name === 'audit') && !session.isAdmin()) return homeFor(user);
   return null;
 }
 
@@ -156,7 +159,10 @@ function renderNav(loc) {
   const links = [];
   if (session.isStaff()) {
     links.push(navLink(homeFor(user), 'Tickets', loc.name === 'staff'));
-    if (session.isAdmin()) links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
+    if (session.isAdmin()) {
+      links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
+      links.push(navLink('#/admin/audit', 'Audit log', loc.name === 'audit'));
+    }
   } else {
     links.push(navLink('#/tickets', 'My tickets', loc.name === 'tickets'));
   }

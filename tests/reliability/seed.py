@@ -78,7 +78,8 @@ def main() -> None:
     # 403, 404, 409, 429), for rules a JSON Schema cannot state, each named:
     #   register/login/change-password/profile: the password policy (not common, not like the
     #     username), the current password, the email and username shapes, "email or username";
-    #   lists: a cursor only comes from a Link header, `q` needs a letter or digit;
+    #   lists: a cursor only comes from a Link header, `q` needs a letter or digit, the audit
+    #     log's `actor` is a user id or `cli`;
     #   ticket updates: the assignee must be active staff, If-Match must name the current version;
     #   uploads: message_id must be a message of this ticket and come before the file.
     ops = [
@@ -87,6 +88,7 @@ def main() -> None:
         ("/api/v1/users/profile/change-password/", None, {}, ["400"]),
         ("/api/v1/users/profile/", None, {}, ["400"]),
         ("/api/v1/users/", None, {}, ["400"]),
+        ("/api/v1/audit/", None, {}, ["400"]),
         ("/api/v1/tickets/", "GET", {}, ["400"]),
         ("/api/v1/my-tickets/", None, {}, ["400"]),
         ("/api/v1/assigned-tickets/", None, {}, ["400"]),

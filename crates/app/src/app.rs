@@ -9,9 +9,9 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 
 use crate::error::{AppError, RepoError};
 use crate::ports::{
-    ActivityRepository, AttachmentRepository, BlobStore, Clock, HealthCheck, IdGenerator,
-    MessageRepository, PasswordHasher, SessionRepository, TicketRepository, TokenService,
-    UserRepository,
+    ActivityRepository, AttachmentRepository, AuditRepository, BlobStore, Clock, HealthCheck,
+    IdGenerator, MessageRepository, PasswordHasher, SessionRepository, TicketRepository,
+    TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.
@@ -29,6 +29,8 @@ pub struct Ports {
     pub activities: Arc<dyn ActivityRepository>,
     /// Refresh sessions.
     pub sessions: Arc<dyn SessionRepository>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditRepository>,
     /// Store health.
     pub health: Arc<dyn HealthCheck>,
     /// Attachment bytes.

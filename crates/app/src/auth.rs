@@ -52,10 +52,14 @@ const DERIVED_USERNAME_ATTEMPTS: u32 = 6;
 impl App {
     /// Registers a customer and signs them in.
     ///
-    /// Errors: `Validation` (password policy, on `password`), `Conflict` (email or an explicitly
-    /// chosen username taken), `Unavailable`.
+    /// Errors: `Validation` (password policy, on `password`; a username with `@`, on
+    /// `username`), `Conflict` (email or an explicitly chosen username taken, or a look-alike
+    /// of another username), `Unavailable`.
     pub async fn register(&self, input: RegisterInput) -> Result<AuthSession, AppError> {
         let explicit = input.username.is_some();
+        if let Some(name) = &input.username {
+            name.check_new().map_err(crate::users::username_error)?;
+        }
         let base = input
             .username
             .unwrap_or_else(|| Username::derive_from_email(&input.email));
@@ -77,11 +81,11 @@ impl App {
         };
         let mut attempt = 0;
         loop {
-            match self.ports.users.insert(&user, &hash).await {
+            match self.ports.users.insert(&user, &hash, &[]).await {
                 Ok(()) => break,
-                Err(RepoError::Conflict { field: "username" })
-                    if !explicit && attempt < DERIVED_USERNAME_ATTEMPTS =>
-                {
+                Err(RepoError::Conflict {
+                    field: "username" | "username_skeleton",
+                }) if !explicit && attempt < DERIVED_USERNAME_ATTEMPTS => {
                     attempt += 1;
                     let n = (self.ports.ids.new_id().as_u128() % 9000 + 1000) as u32;
                     user.username = base.with_suffix(n);
@@ -275,7 +279,11 @@ impl App {
         let new = NewPassword::parse(new_password, &user.username, &user.email)
             .map_err(|e| AppError::Validation(password_errors("new_password", &e)))?;
         let new_hash = self.ports.hasher.hash(new.password()).await?;
-        let epoch = self.ports.users.set_password(user.id, &new_hash).await?;
+        let epoch = self
+            .ports
+            .users
+            .set_password(user.id, &new_hash, &[])
+            .await?;
         self.ports
             .sessions
             .revoke_user(user.id, None, self.ports.clock.now())
@@ -295,7 +303,8 @@ impl App {
             is_active: None,
             revoke_tokens: true,
         };
-        self.ports.users.update_access(id, &change).await?;
+        // Not an administrator's act: nothing for the audit log.
+        self.ports.users.update_access(id, &change, &[]).await?;
         self.ports
             .sessions
             .revoke_user(id, None, self.ports.clock.now())

@@ -182,6 +182,14 @@ impl From<RepoError> for AppError {
     fn from(e: RepoError) -> Self {
         match e {
             RepoError::NotFound => AppError::NotFound("resource"),
+            RepoError::Conflict {
+                field: "username_skeleton",
+            } => AppError::Conflict {
+                field: Some("username"),
+                message: "username looks too much like an existing username (letters from \
+                          other scripts or look-alike characters); choose another"
+                    .to_owned(),
+            },
             RepoError::Conflict { field } => AppError::Conflict {
                 field: Some(field),
                 message: format!("{field} is already taken"),

@@ -15,6 +15,7 @@ pub mod system;
 pub mod testing;
 
 mod app;
+pub mod audit;
 mod auth;
 mod retry;
 mod tickets;
@@ -24,6 +25,9 @@ mod users;
 pub mod views;
 
 pub use app::{App, Ports, Settings};
+pub use audit::{
+    ActorFilter, AuditAction, AuditActor, AuditCursor, AuditEntry, AuditQuery, AuditSource,
+};
 pub use auth::{AuthSession, LoginInput, RegisterInput};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,

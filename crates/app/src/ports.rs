@@ -18,6 +18,7 @@ use ticketing_domain::{
 };
 use uuid::Uuid;
 
+use crate::audit::{AuditEntry, AuditQuery};
 use crate::error::{BlobError, CryptoError, RepoError, TokenError};
 
 /// An admin's change to a user's access (absent fields stay as stored).
@@ -44,9 +45,18 @@ pub enum AccessOutcome {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
-    /// Stores a new user with its password hash.
-    /// `Conflict { field: "username" | "email" }` when either is taken (case-insensitively).
-    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError>;
+    /// Stores a new user with its password hash and the username's skeleton
+    /// (`Username::skeleton`), and appends `audit`, all or nothing.
+    /// `Conflict { field: "username" | "email" }` when either is taken (case-insensitively), or
+    /// is (case-insensitively) another user's email or username respectively (usernames and
+    /// emails share one namespace of login names); `Conflict { field: "username_skeleton" }`
+    /// when another username looks alike.
+    async fn insert(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<(), RepoError>;
 
     /// The user with this id (active or not). `NotFound` when there is none.
     async fn get(&self, id: UserId) -> Result<User, RepoError>;
@@ -66,25 +76,44 @@ pub trait UserRepository: Send + Sync {
 
     /// Saves `email`, `first_name` and `last_name` of an existing user, and nothing else (role,
     /// active flag and token epoch are left as stored, whatever `user` says). `NotFound` when it
-    /// does not exist; `Conflict { field: "email" }` when the email belongs to another user.
+    /// does not exist; `Conflict { field: "email" }` when the email belongs to another user or
+    /// is (case-insensitively) another user's username.
     async fn update_profile(&self, user: &User) -> Result<(), RepoError>;
+
+    /// Changes a user's username (and its skeleton) and appends `audit`, all or nothing; returns
+    /// the user as stored afterwards. `NotFound` when the user does not exist; `Conflict` as for
+    /// [`UserRepository::insert`] (`username`, `username_skeleton`; the user's own current
+    /// username does not count).
+    async fn rename(
+        &self,
+        id: UserId,
+        username: &ticketing_domain::Username,
+        audit: &[AuditEntry],
+    ) -> Result<User, RepoError>;
 
     /// Applies an admin's change to a user's access, in one transaction, serialized with every
     /// other `update_access`: sets `role` and `is_active` where given, increments the stored
     /// `token_epoch` by one when `revoke_tokens`, and returns the user as stored afterwards.
     /// When the user is an active admin and would stop being one while no other active admin
     /// exists, changes nothing and returns [`AccessOutcome::LastAdmin`]. `NotFound` when the
-    /// user does not exist.
+    /// user does not exist. `audit` is appended in the same transaction when the change is
+    /// applied (not on `LastAdmin`).
     async fn update_access(
         &self,
         id: UserId,
         change: &AccessChange,
+        audit: &[AuditEntry],
     ) -> Result<AccessOutcome, RepoError>;
 
     /// Replaces a user's password hash and increments the stored token epoch by one (revoking
-    /// every access token issued before); returns the new epoch. `NotFound` when the user does
-    /// not exist.
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError>;
+    /// every access token issued before), and appends `audit`, all or nothing; returns the new
+    /// epoch. `NotFound` when the user does not exist.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<i64, RepoError>;
 
     /// Records a successful login time. `NotFound` when the user does not exist.
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError>;
@@ -243,6 +272,20 @@ pub trait ActivityRepository: Send + Sync {
     ) -> Result<Page<ActivityEntry>, RepoError>;
 }
 
+/// The audit log of account administration (written together with the changes, by the other
+/// repositories; see `crate::audit`). Append-only: nothing updates or deletes an entry.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AuditRepository: Send + Sync {
+    /// Appends one entry on its own (for an audited action that writes nothing else).
+    async fn append(&self, entry: &AuditEntry) -> Result<(), RepoError>;
+
+    /// One page of the entries `query` selects, newest first (by time, then id descending),
+    /// starting after `query.after`; `total` counts all pages; `next` is the encoded cursor
+    /// after the last item when more follow.
+    async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEntry>, RepoError>;
+}
+
 /// A whole store: every repository port plus the health check, as the database stores (and the
 /// in-memory fake of `ticketing-store-contract`) implement them. The contract suite and the test
 /// harness (`testing`, feature `mock`) take one.
@@ -253,6 +296,7 @@ pub trait Store:
     + AttachmentRepository
     + ActivityRepository
     + SessionRepository
+    + AuditRepository
     + HealthCheck
 {
 }
@@ -264,6 +308,7 @@ impl<T> Store for T where
         + AttachmentRepository
         + ActivityRepository
         + SessionRepository
+        + AuditRepository
         + HealthCheck
 {
 }

@@ -32,11 +32,11 @@ use uuid::Uuid;
 
 use crate::error::TokenError;
 use crate::ports::{
-    AccessClaims, ActivityRepository, AttachmentRepository, HealthCheck, MessageRepository,
-    MockActivityRepository, MockAttachmentRepository, MockBlobStore, MockClock, MockHealthCheck,
-    MockIdGenerator, MockMessageRepository, MockPasswordHasher, MockSessionRepository,
-    MockTicketRepository, MockTokenService, MockUserRepository, SessionRepository, Store,
-    TicketRepository, UserRepository,
+    AccessClaims, ActivityRepository, AttachmentRepository, AuditRepository, HealthCheck,
+    MessageRepository, MockActivityRepository, MockAttachmentRepository, MockAuditRepository,
+    MockBlobStore, MockClock, MockHealthCheck, MockIdGenerator, MockMessageRepository,
+    MockPasswordHasher, MockSessionRepository, MockTicketRepository, MockTokenService,
+    MockUserRepository, SessionRepository, Store, TicketRepository, UserRepository,
 };
 use crate::{App, FieldErrors, Ports, Settings};
 
@@ -71,6 +71,8 @@ pub struct Harness {
     pub activities: MockActivityRepository,
     /// Refresh sessions.
     pub sessions: MockSessionRepository,
+    /// The audit log.
+    pub audit: MockAuditRepository,
     /// Store health.
     pub health: MockHealthCheck,
     /// Attachment bytes.
@@ -99,6 +101,7 @@ impl Harness {
             attachments,
             activities,
             sessions,
+            audit,
             health,
             blobs,
             hasher,
@@ -113,6 +116,7 @@ impl Harness {
                 attachments: Arc::new(attachments),
                 activities: Arc::new(activities),
                 sessions: Arc::new(sessions),
+                audit: Arc::new(audit),
                 health: Arc::new(health),
             },
             blobs,
@@ -135,6 +139,7 @@ impl Harness {
                 attachments: Arc::new(store.clone()),
                 activities: Arc::new(store.clone()),
                 sessions: Arc::new(store.clone()),
+                audit: Arc::new(store.clone()),
                 health: Arc::new(store.clone()),
             },
             self.blobs,
@@ -244,6 +249,7 @@ struct Repos {
     attachments: Arc<dyn AttachmentRepository>,
     activities: Arc<dyn ActivityRepository>,
     sessions: Arc<dyn SessionRepository>,
+    audit: Arc<dyn AuditRepository>,
     health: Arc<dyn HealthCheck>,
 }
 
@@ -270,6 +276,7 @@ fn assemble(
             attachments: repos.attachments,
             activities: repos.activities,
             sessions: repos.sessions,
+            audit: repos.audit,
             health: repos.health,
             blobs: Arc::new(blobs),
             hasher: Arc::new(hasher),
@@ -439,7 +446,7 @@ pub mod seed {
     /// Stores these users, each with the password hash [`hash_of`] it.
     pub async fn users<S: Store>(store: &S, users: &[&User]) {
         for user in users {
-            UserRepository::insert(store, user, &hash_of(user))
+            UserRepository::insert(store, user, &hash_of(user), &[])
                 .await
                 .unwrap();
         }

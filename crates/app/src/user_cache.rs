@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Page, UserQuery};
 use ticketing_domain::{LoginName, User, UserId};
 
+use crate::audit::AuditEntry;
 use crate::error::RepoError;
 use crate::ports::{AccessChange, AccessOutcome, UserRepository};
 
@@ -84,8 +85,13 @@ impl CachedUsers {
 
 #[async_trait]
 impl UserRepository for CachedUsers {
-    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError> {
-        self.inner.insert(user, password_hash).await
+    async fn insert(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<(), RepoError> {
+        self.inner.insert(user, password_hash, audit).await
     }
 
     async fn get(&self, id: UserId) -> Result<User, RepoError> {
@@ -140,20 +146,38 @@ impl UserRepository for CachedUsers {
         out
     }
 
-    async fn update_access(
+    async fn rename(
         &self,
         id: UserId,
-        change: &AccessChange,
-    ) -> Result<AccessOutcome, RepoError> {
+        username: &ticketing_domain::Username,
+        audit: &[AuditEntry],
+    ) -> Result<User, RepoError> {
         self.forget(id);
-        let out = self.inner.update_access(id, change).await;
+        let out = self.inner.rename(id, username, audit).await;
         self.forget(id);
         out
     }
 
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
+    async fn update_access(
+        &self,
+        id: UserId,
+        change: &AccessChange,
+        audit: &[AuditEntry],
+    ) -> Result<AccessOutcome, RepoError> {
         self.forget(id);
-        let out = self.inner.set_password(id, password_hash).await;
+        let out = self.inner.update_access(id, change, audit).await;
+        self.forget(id);
+        out
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<i64, RepoError> {
+        self.forget(id);
+        let out = self.inner.set_password(id, password_hash, audit).await;
         self.forget(id);
         out
     }
@@ -200,13 +224,16 @@ mod tests {
             .expect_get()
             .times(2)
             .returning(move |_| Ok(served.clone()));
-        inner.expect_set_password().times(1).returning(|_, _| Ok(1));
+        inner
+            .expect_set_password()
+            .times(1)
+            .returning(|_, _, _| Ok(1));
         let cache = CachedUsers::new(Arc::new(inner), Duration::from_secs(60));
         assert_eq!(cache.get(u.id).await.unwrap(), u);
         assert_eq!(cache.get(u.id).await.unwrap(), u);
         assert_eq!(cache.get_many(&[u.id]).await.unwrap(), vec![u.clone()]);
 
-        cache.set_password(u.id, "h").await.unwrap();
+        cache.set_password(u.id, "h", &[]).await.unwrap();
         assert_eq!(cache.get(u.id).await.unwrap(), u);
     }
 

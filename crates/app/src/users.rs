@@ -1,9 +1,12 @@
 //! Profiles and user administration.
 
+use std::net::IpAddr;
 use ticketing_domain::listing::{Page, UserQuery};
-use ticketing_domain::{Actor, Email, PersonName, Role, User, UserId, policy};
+
+use ticketing_domain::{Actor, Email, PersonName, Role, User, UserId, Username, policy};
 
 use crate::app::{App, not_found};
+use crate::audit::{AuditAction, AuditSource};
 use crate::error::AppError;
 use crate::ports::{AccessChange, AccessOutcome};
 
@@ -71,15 +74,39 @@ impl App {
     }
 
     /// Changes a user's role or active flag (admins only). Deactivating ends every session and
-    /// access token of the user. The last active admin cannot be demoted or deactivated.
+    /// access token of the user. The last active admin cannot be demoted or deactivated. Each
+    /// change is audited (no address: see [`App::update_user_from`]).
     pub async fn update_user(
         &self,
         actor: &Actor,
         id: UserId,
         update: UserUpdate,
     ) -> Result<User, AppError> {
+        self.update_user_from(actor, id, update, None).await
+    }
+
+    /// [`App::update_user`] for a request from `address` (recorded in the audit log).
+    pub async fn update_user_from(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        update: UserUpdate,
+        address: Option<IpAddr>,
+    ) -> Result<User, AppError> {
         policy::manage_users(actor)?;
-        self.ports
+        let source = self.audit_source(actor, address).await?;
+        self.change_access(&source, id, update).await
+    }
+
+    /// Applies an audited role or active-flag change (the policy is the caller's business).
+    async fn change_access(
+        &self,
+        source: &AuditSource,
+        id: UserId,
+        update: UserUpdate,
+    ) -> Result<User, AppError> {
+        let current = self
+            .ports
             .users
             .get(id)
             .await
@@ -94,10 +121,29 @@ impl App {
             is_active: update.is_active,
             revoke_tokens: deactivating,
         };
+        // What the change does to the copy read here; the store applies the same change to the
+        // row it locks, so a concurrent change may make an entry describe a no-op.
+        let mut audit = Vec::new();
+        if let Some(role) = update.role.filter(|r| *r != current.role) {
+            let details = format!("{} → {}", current.role, role);
+            audit.push(self.audit_entry(source, AuditAction::RoleChanged, &current, details));
+        }
+        match update.is_active {
+            Some(false) => audit.push(self.audit_entry(
+                source,
+                AuditAction::UserDeactivated,
+                &current,
+                "sessions ended",
+            )),
+            Some(true) if !current.is_active => {
+                audit.push(self.audit_entry(source, AuditAction::UserReactivated, &current, ""))
+            }
+            _ => {}
+        }
         let user = match self
             .ports
             .users
-            .update_access(id, &change)
+            .update_access(id, &change, &audit)
             .await
             .map_err(|e| not_found(e, "user"))?
         {
@@ -137,9 +183,11 @@ pub struct CreateUserInput {
 }
 
 impl App {
-    /// Creates an account with any role (operator command; no actor). `Validation` on
-    /// `password` for the policy, `Conflict` for a taken username or email.
+    /// Creates an account with any role (operator command; audited with the actor `cli`).
+    /// `Validation` on `username` (no `@`) and on `password` for the policy, `Conflict` for a
+    /// taken or look-alike username or a taken email.
     pub async fn create_user(&self, input: CreateUserInput) -> Result<User, AppError> {
+        input.username.check_new().map_err(username_error)?;
         let password =
             ticketing_domain::NewPassword::parse(input.password, &input.username, &input.email)
                 .map_err(|e| {
@@ -163,8 +211,43 @@ impl App {
             date_joined: self.ports.clock.now(),
             last_login: None,
         };
-        self.ports.users.insert(&user, &hash).await?;
+        let role = user.role;
+        let audit = self.audit_entry(
+            &AuditSource::cli(),
+            AuditAction::UserCreated,
+            &user,
+            format!("role {role}"),
+        );
+        self.ports.users.insert(&user, &hash, &[audit]).await?;
         Ok(user)
+    }
+
+    /// Renames a user as the operator (audited with the actor `cli`): the new username follows
+    /// the rules of new usernames (no `@`, not a look-alike of another); the old one may be
+    /// anything stored. `Validation` on `username`, `Conflict` for a taken or look-alike name.
+    pub async fn operator_rename_user(
+        &self,
+        id: UserId,
+        username: Username,
+    ) -> Result<User, AppError> {
+        username.check_new().map_err(username_error)?;
+        let current = self
+            .ports
+            .users
+            .get(id)
+            .await
+            .map_err(|e| not_found(e, "user"))?;
+        let audit = self.audit_entry(
+            &AuditSource::cli(),
+            AuditAction::UserRenamed,
+            &current,
+            format!("{} → {}", current.username, username),
+        );
+        self.ports
+            .users
+            .rename(id, &username, &[audit])
+            .await
+            .map_err(|e| not_found(e, "user"))
     }
 
     /// Finds an account by username or email (operator commands).
@@ -175,22 +258,19 @@ impl App {
         }
     }
 
-    /// Changes a user's role or active flag as the operator (no actor; the last-admin rule and
-    /// session revocation still apply).
+    /// Changes a user's role or active flag as the operator (audited with the actor `cli`; the
+    /// last-admin rule and session revocation still apply).
     pub async fn operator_update_user(
         &self,
         id: UserId,
         update: UserUpdate,
     ) -> Result<User, AppError> {
-        let operator = Actor {
-            id,
-            role: Role::Admin,
-        };
-        self.update_user(&operator, id, update).await
+        self.change_access(&AuditSource::cli(), id, update).await
     }
 
     /// Sets a user's password as the operator (a forgotten password): the policy applies, every
-    /// session and access token of the user ends.
+    /// session and access token of the user ends. Audited with the actor `cli` (never the
+    /// password).
     pub async fn operator_set_password(
         &self,
         id: UserId,
@@ -212,7 +292,13 @@ impl App {
                 AppError::Validation(errors)
             })?;
         let hash = self.ports.hasher.hash(password.password()).await?;
-        self.ports.users.set_password(id, &hash).await?;
+        let audit = self.audit_entry(
+            &AuditSource::cli(),
+            AuditAction::PasswordReset,
+            &user,
+            "sessions ended",
+        );
+        self.ports.users.set_password(id, &hash, &[audit]).await?;
         self.ports
             .sessions
             .revoke_user(id, None, self.ports.clock.now())
@@ -225,4 +311,11 @@ impl App {
         let before = self.ports.clock.now() - chrono::Duration::days(1);
         Ok(self.ports.sessions.purge_expired(before).await?)
     }
+}
+
+/// A refused new username, on the field `username`.
+pub(crate) fn username_error(e: ticketing_domain::ValueError) -> AppError {
+    let mut errors = crate::error::FieldErrors::new();
+    errors.insert("username".to_owned(), vec![e.problem().to_string()]);
+    AppError::Validation(errors)
 }

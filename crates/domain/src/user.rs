@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::ids::UserId;
-use crate::text::{Email, PersonName, Username};
+use crate::text::{Email, PersonName, Username, ValueError, ValueProblem};
 use crate::variant::enum_text;
 
 /// What a user may do. Customers register themselves; agents and admins are staff.
@@ -151,3 +151,50 @@ impl From<&User> for Assignee {
 
 #[cfg(test)]
 mod tests;
+
+/// The rules for a username chosen now (registration, an operator's create, a rename), on top
+/// of [`Username::parse`], which stays lenient so that stored accounts keep working:
+/// - no `@`: a username must never read as an email address, or a login name could match one
+///   user's username and another user's email (a user could take over another's login name by
+///   setting their email to it);
+/// - look-alikes are compared by [`Username::skeleton`] (the store keeps it unique).
+///
+/// ```
+/// use ticketing_domain::Username;
+/// assert!(Username::parse_new("agent1").is_ok());
+/// assert!(Username::parse_new("vic2@corp.example").is_err());
+/// // Stored accounts with an `@` still parse (and can log in and be renamed).
+/// assert!(Username::parse("vic2@corp.example").is_ok());
+/// // Cyrillic `а` looks like Latin `a`: both names have one skeleton.
+/// let latin = Username::parse_new("agent1").unwrap();
+/// let cyrillic = Username::parse_new("\u{0430}gent1").unwrap();
+/// assert_ne!(latin.key(), cyrillic.key());
+/// assert_eq!(latin.skeleton(), cyrillic.skeleton());
+/// ```
+impl Username {
+    /// Parses a username being chosen now: [`Username::parse`] plus [`Username::check_new`].
+    pub fn parse_new(raw: &str) -> Result<Self, ValueError> {
+        let name = Self::parse(raw)?;
+        name.check_new()?;
+        Ok(name)
+    }
+
+    /// Whether this (already parsed) username may be chosen now: no `@`.
+    pub fn check_new(&self) -> Result<(), ValueError> {
+        if self.as_str().contains('@') {
+            return Err(ValueError::new(ValueProblem::InvalidCharacters(
+                "must not contain @ (a username must not look like an email address)",
+            ))
+            .in_field("username"));
+        }
+        Ok(())
+    }
+
+    /// The confusable skeleton of the case-insensitive key (Unicode TS #39): two usernames with
+    /// one skeleton look alike (`agent1` and `аgent1` with a Cyrillic `а`, `paypal` and
+    /// `paypa1`), and only one of them may exist.
+    pub fn skeleton(&self) -> String {
+        let skeleton: String = unicode_security::skeleton(&self.key()).collect();
+        skeleton.to_lowercase()
+    }
+}

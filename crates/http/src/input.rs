@@ -111,7 +111,8 @@ pub struct RegisterRequest {
     /// Must equal `password` when given.
     #[serde(default)]
     pub password_confirmation: Option<String>,
-    /// 3..150 letters, digits and `@.+-_`; derived from the email when absent.
+    /// 3..150 letters, digits and `.+-_` (no `@`: a username never looks like an email), not a
+    /// look-alike of an existing username; derived from the email when absent.
     #[serde(default)]
     pub username: Option<String>,
     /// Up to 150 characters.
@@ -136,7 +137,7 @@ impl RegisterRequest {
         let email = f.take("email", Email::parse(&self.email));
         let username = match self.username.as_deref() {
             None | Some("") => Some(None),
-            Some(u) => f.take("username", Username::parse(u)).map(Some),
+            Some(u) => f.take("username", Username::parse_new(u)).map(Some),
         };
         if let Some(c) = &self.password_confirmation {
             if *c != self.password {

@@ -30,6 +30,7 @@ use crate::routes::{self, PUT_LIKE_PATCH};
         (name = "messages", description = "Public replies and internal notes"),
         (name = "attachments", description = "Files attached to tickets"),
         (name = "activities", description = "The activity log"),
+        (name = "audit", description = "The audit log of account administration (admins)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

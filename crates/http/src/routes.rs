@@ -81,6 +81,7 @@ routes! {
     auth::register, auth::login, auth::refresh, auth::logout,
     profile::show, profile::update, profile::change_password,
     users::list, users::update,
+    audit::list,
     tickets::list, tickets::create, tickets::show, tickets::update, tickets::delete,
     tickets::my_tickets, tickets::assigned_tickets,
     messages::list, messages::create,

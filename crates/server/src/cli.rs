@@ -1,4 +1,6 @@
 //! The command line: `serve` (default), `migrate`, `user …`, `attachments copy`, `openapi`.
+//! Every `user` command that changes an account is recorded in the audit log with the actor
+//! `cli`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -112,6 +114,13 @@ pub enum UserCommand {
         /// Username or email.
         user: String,
     },
+    /// Change a user's username (the new one: no `@`, not a look-alike of another username).
+    Rename {
+        /// Username or email.
+        user: String,
+        /// The new username.
+        new_username: String,
+    },
 }
 
 /// Runs a parsed command line.
@@ -206,9 +215,9 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
         } => {
             let password = read_password(password_stdin)?;
             let input = CreateUserInput {
-                username: Username::parse(&username)
-                    .map_err(|e| anyhow::anyhow!("username {e}"))?,
-                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("email {e}"))?,
+                // The parsers name the field themselves ("username must …").
+                username: Username::parse_new(&username).map_err(|e| anyhow::anyhow!("{e}"))?,
+                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?,
                 password: Password::new(password),
                 role: role
                     .parse::<Role>()
@@ -254,6 +263,16 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
                 .await
                 .map_err(show)?;
             println!("{} is now {}", updated.username, updated.role);
+        }
+        UserCommand::Rename { user, new_username } => {
+            let name =
+                Username::parse_new(&new_username).map_err(|e| anyhow::anyhow!("new {e}"))?;
+            let target = find(&app, &user).await?;
+            let renamed = app
+                .operator_rename_user(target.id, name)
+                .await
+                .map_err(show)?;
+            println!("{} is now {}", target.username, renamed.username);
         }
         UserCommand::Deactivate { user } => set_active(&app, &user, false).await?,
         UserCommand::Activate { user } => set_active(&app, &user, true).await?,

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use ticketing_app::ports::{
-    ActivityRepository, AttachmentRepository, HealthCheck, MessageRepository, SessionRepository,
-    TicketRepository, UserRepository,
+    ActivityRepository, AttachmentRepository, AuditRepository, HealthCheck, MessageRepository,
+    SessionRepository, TicketRepository, UserRepository,
 };
 use ticketing_app::system::{SystemClock, UuidV7};
 use ticketing_app::{App, Ports, Settings as AppSettings};
@@ -60,6 +60,7 @@ pub struct Repositories {
     attachments: Arc<dyn AttachmentRepository>,
     activities: Arc<dyn ActivityRepository>,
     sessions: Arc<dyn SessionRepository>,
+    audit: Arc<dyn AuditRepository>,
     health: Arc<dyn HealthCheck>,
     probe: Arc<dyn StoreProbe>,
 }
@@ -85,6 +86,7 @@ where
         + AttachmentRepository
         + ActivityRepository
         + SessionRepository
+        + AuditRepository
         + HealthCheck
         + StoreProbe
         + 'static,
@@ -97,6 +99,7 @@ where
         attachments: s.clone(),
         activities: s.clone(),
         sessions: s.clone(),
+        audit: s.clone(),
         health: s.clone(),
         probe: s,
     }
@@ -231,6 +234,7 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         attachments: repos.attachments,
         activities: repos.activities,
         sessions: repos.sessions,
+        audit: repos.audit,
         health: repos.health,
         blobs: Arc::new(blobs),
         hasher: Arc::new(hasher),

@@ -12,6 +12,7 @@ mod api {
     mod abuse;
     mod access;
     mod attachments;
+    mod audit;
     mod auth;
     mod authz_matrix;
     mod bounded;

@@ -145,7 +145,7 @@ pub fn user(username: &str, role: Role) -> User {
 /// Inserts [`user`] and returns it.
 pub async fn add_user<S: StoreUnderTest>(s: &S, username: &str, role: Role) -> User {
     let u = user(username, role);
-    users(s).insert(&u, "hash").await.expect("insert user");
+    users(s).insert(&u, "hash", &[]).await.expect("insert user");
     u
 }
 

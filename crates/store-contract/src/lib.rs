@@ -105,6 +105,10 @@ macro_rules! __contract_cases {
             case_concurrent_touches_all_land,
             case_concurrent_admin_demotions_keep_one,
             case_concurrent_epoch_bumps_all_land,
+            case_audit_entries_land_with_their_change,
+            case_audit_pages_and_filters,
+            case_look_alike_usernames_conflict,
+            case_email_cannot_take_a_username,
         }
     };
 }

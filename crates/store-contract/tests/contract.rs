@@ -16,7 +16,7 @@ async fn a_switched_off_store_is_unavailable_and_writes_nothing() {
     store.set_unavailable(true);
     assert!(matches!(store.ping().await, Err(RepoError::Unavailable(_))));
     assert!(matches!(
-        store.insert(&u, "h").await,
+        store.insert(&u, "h", &[]).await,
         Err(RepoError::Unavailable(_))
     ));
     store.set_unavailable(false);

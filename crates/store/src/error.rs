@@ -72,7 +72,9 @@ pub(crate) fn mentions_any(message: &str, needles: &[&str]) -> bool {
 /// Names the unique column a violated constraint is about, from its name (PostgreSQL) or from
 /// the message that names the column (SQLite: `UNIQUE constraint failed: table.column`).
 pub(crate) fn conflict_field(constraint: &str) -> &'static str {
-    if constraint.contains("username") {
+    if constraint.contains("username_skeleton") {
+        "username_skeleton"
+    } else if constraint.contains("username") {
         "username"
     } else if constraint.contains("email") {
         "email"
@@ -94,6 +96,11 @@ mod tests {
         for (text, field) in [
             ("users_username_key_uq", "username"),
             ("users_email_key_uq", "email"),
+            ("users_username_skeleton_uq", "username_skeleton"),
+            (
+                "UNIQUE constraint failed: users.username_skeleton",
+                "username_skeleton",
+            ),
             ("attachments_storage_key_key", "storage_key"),
             ("refresh_sessions_token_hash_key", "token_hash"),
             ("tickets_pkey", "id"),

@@ -3,13 +3,16 @@
 
 use diesel::prelude::*;
 use ticketing_app::ports::RefreshSession;
+use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
     Action, ActivityEntry, Attachment, Description, Email, FileName, Message, MessageBody,
     PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
 };
 
 use crate::error::{DbResult, corrupt};
-use crate::schema::{activities, attachments, messages, refresh_sessions, tickets, users};
+use crate::schema::{
+    activities, attachments, audit_log, messages, refresh_sessions, tickets, users,
+};
 use crate::sql_types::{DbId, DbTime};
 use crate::words::search_text;
 
@@ -37,6 +40,7 @@ pub(crate) struct UserRow {
     pub token_epoch: i64,
     pub date_joined: DbTime,
     pub last_login: Option<DbTime>,
+    pub username_skeleton: Option<String>,
 }
 
 impl UserRow {
@@ -55,6 +59,7 @@ impl UserRow {
             token_epoch: u.token_epoch,
             date_joined: u.date_joined.into(),
             last_login: u.last_login.map(DbTime::from),
+            username_skeleton: Some(u.username.skeleton()),
         }
     }
 
@@ -350,6 +355,58 @@ impl SessionRow {
             expires_at: self.expires_at.get(),
             rotated_at: self.rotated_at.map(DbTime::get),
             revoked_at: self.revoked_at.map(DbTime::get),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub(crate) struct AuditRow {
+    pub id: DbId,
+    pub at: DbTime,
+    pub actor_id: Option<DbId>,
+    pub actor: String,
+    pub action: String,
+    pub target_id: Option<DbId>,
+    pub target: String,
+    pub details: String,
+    pub address: Option<String>,
+}
+
+impl AuditRow {
+    pub fn new(e: &AuditEntry) -> Self {
+        Self {
+            id: e.id.into(),
+            at: e.at.into(),
+            actor_id: e.actor.id().map(DbId::from),
+            actor: e.actor.name().to_owned(),
+            action: e.action.as_str().to_owned(),
+            target_id: e.target_id.map(DbId::from),
+            target: e.target.clone(),
+            details: e.details.clone(),
+            address: e.address.clone(),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<AuditEntry> {
+        let actor = match self.actor_id {
+            Some(id) => AuditActor::User {
+                id: id.get(),
+                username: self.actor,
+            },
+            None => AuditActor::Cli,
+        };
+        Ok(AuditEntry {
+            id: self.id.get(),
+            at: self.at.get(),
+            actor,
+            action: AuditAction::from_wire(&self.action).ok_or_else(|| {
+                corrupt("action", format!("unknown audit action {}", self.action))
+            })?,
+            target_id: self.target_id.map(DbId::get),
+            target: self.target,
+            details: self.details,
+            address: self.address,
         })
     }
 }

@@ -27,6 +27,7 @@ diesel::table! {
         token_epoch -> BigInt,
         date_joined -> Instant,
         last_login -> Nullable<Instant>,
+        username_skeleton -> Nullable<Text>,
     }
 }
 
@@ -136,7 +137,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    /// The audit log of account administration (append-only: triggers refuse UPDATE and DELETE).
+    audit_log (id) {
+        id -> Id,
+        at -> Instant,
+        actor_id -> Nullable<Id>,
+        actor -> Text,
+        action -> Text,
+        target_id -> Nullable<Id>,
+        target -> Text,
+        details -> Text,
+        address -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
     users,
     tickets,
     messages,

@@ -28,6 +28,7 @@ mod contract {
         "2025-01-01-000005_create_ticket_counts",
         "2025-01-01-000006_bounded",
         "2025-01-01-000007_public_version",
+        "2025-01-01-000008_audit_log",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied
@@ -77,5 +78,87 @@ mod contract {
             "missing {missing:?}, extra {extra:?}"
         );
         assert!(got.len() > 40_000, "{}", got.len());
+    }
+
+    /// Start-up fills in the username skeletons missing from older rows: `exec` runs SQL on the
+    /// store's database, `migrate` migrates it again (the server's start-up). Two stored
+    /// look-alikes (`agent1`, `аgent1` with a Cyrillic `а`) keep working; only one gets the
+    /// skeleton, and a new look-alike is then refused.
+    pub(crate) async fn assert_skeletons_filled_at_start_up<S: StoreUnderTest>(
+        s: &S,
+        exec: impl Fn(&str),
+        skeletons: impl Fn() -> Vec<Option<String>>,
+        migrate: impl Fn(),
+    ) {
+        use ticketing_app::RepoError;
+        use ticketing_app::ports::UserRepository;
+        use ticketing_domain::Username;
+
+        let agent = add_user(s, "agent1", Role::Agent).await;
+        let other = add_user(s, "bob", Role::Customer).await;
+        let carol = add_user(s, "carol", Role::Customer).await;
+        // As stored before the column existed, with a look-alike the rule would refuse now.
+        exec(
+            "UPDATE users SET username_skeleton = NULL; \
+             UPDATE users SET username = '\u{0430}gent1', username_key = '\u{0430}gent1' \
+             WHERE username_key = 'bob'",
+        );
+        assert!(skeletons().iter().all(Option::is_none));
+        migrate();
+        let filled = skeletons();
+        let want = Username::parse("agent1").unwrap().skeleton();
+        assert_eq!(filled.len(), 3);
+        assert_eq!(
+            filled.iter().filter(|k| k.is_none()).count(),
+            1,
+            "{filled:?}"
+        );
+        assert_eq!(
+            filled
+                .iter()
+                .filter(|k| k.as_deref() == Some(want.as_str()))
+                .count(),
+            1,
+            "{filled:?}"
+        );
+        assert!(filled.contains(&Some(Username::parse("carol").unwrap().skeleton())));
+        for id in [agent.id, other.id, carol.id] {
+            UserRepository::get(s, id).await.unwrap();
+        }
+        let mut twin = ticketing_store_contract::fixtures::user("agentl", Role::Customer);
+        twin.email = ticketing_domain::Email::parse("twin@example.com").unwrap();
+        let err = UserRepository::insert(s, &twin, "h", &[])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RepoError::Conflict {
+                    field: "username_skeleton"
+                }
+            ),
+            "{err:?}"
+        );
+        // Nothing left to do at the next start.
+        migrate();
+        assert_eq!(skeletons(), filled);
+    }
+
+    /// Appends one audit entry through the port (for the tests of the table's triggers).
+    pub(crate) async fn append_one_audit_entry<S: StoreUnderTest>(s: &S) {
+        use ticketing_app::ports::AuditRepository;
+        use ticketing_app::{AuditAction, AuditActor, AuditEntry};
+        let target = add_user(s, "audited", Role::Customer).await;
+        let entry = AuditEntry {
+            id: ticketing_store_contract::fixtures::new_id(),
+            at: t0(),
+            actor: AuditActor::Cli,
+            action: AuditAction::UserDeactivated,
+            target_id: Some(target.id),
+            target: "audited".to_owned(),
+            details: String::new(),
+            address: None,
+        };
+        AuditRepository::append(s, &entry).await.unwrap();
     }
 }

@@ -194,7 +194,7 @@ async fn register_gives_up_on_derived_usernames_after_six_retries() {
     h.users
         .expect_insert()
         .times(7)
-        .returning(|_, _| Err(RepoError::Conflict { field: "username" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "username" }));
     expect_no_session(&mut h);
     let app = h.build();
 

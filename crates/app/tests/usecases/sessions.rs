@@ -498,10 +498,10 @@ async fn change_password_bumps_the_epoch_revokes_sessions_and_signs_in_again() {
     // an admin revoked the user's tokens twice since `user` was read.
     h.users
         .expect_set_password()
-        .with(eq(user.id), eq("new-hash"))
+        .with(eq(user.id), eq("new-hash"), mockall::predicate::always())
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _| Ok(7));
+        .returning(|_, _, _| Ok(7));
     h.sessions
         .expect_revoke_user()
         .with(eq(user.id), eq(None::<FamilyId>), eq(now()))
@@ -683,10 +683,12 @@ async fn end_sessions_moves_the_epoch_and_revokes_every_session() {
                 is_active: None,
                 revoke_tokens: true,
             }),
+            // Not an administrator's act: no audit entry.
+            mockall::predicate::function(|audit: &[ticketing_app::AuditEntry]| audit.is_empty()),
         )
         .times(1)
         .in_sequence(&mut seq)
-        .returning(move |_, _| Ok(AccessOutcome::Updated(stored.clone())));
+        .returning(move |_, _, _| Ok(AccessOutcome::Updated(stored.clone())));
     h.sessions
         .expect_revoke_user()
         .with(eq(user.id), eq(None::<FamilyId>), eq(now()))

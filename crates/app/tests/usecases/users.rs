@@ -238,9 +238,9 @@ fn change(role: Option<Role>, is_active: Option<bool>, revoke_tokens: bool) -> A
 fn expect_access(h: &mut Harness, id: UserId, want: AccessChange, outcome: AccessOutcome) {
     h.users
         .expect_update_access()
-        .withf(move |i: &UserId, c: &AccessChange| *i == id && *c == want)
+        .withf(move |i: &UserId, c: &AccessChange, _: &[_]| *i == id && *c == want)
         .times(1)
-        .returning(move |_, _| Ok(outcome.clone()));
+        .returning(move |_, _, _| Ok(outcome.clone()));
 }
 
 #[tokio::test]
@@ -248,6 +248,7 @@ async fn update_user_changes_a_role_and_returns_the_stored_user() {
     let mut h = Harness::default();
     let dave = dave();
     expect_user(&mut h, &dave);
+    expect_user(&mut h, &root());
     // As stored after the change: dave changed his email meanwhile, and it is kept.
     let stored = User {
         role: Role::Agent,
@@ -334,10 +335,11 @@ async fn update_user_of_a_user_gone_before_the_write_is_not_found() {
     let mut h = Harness::default();
     let dave = dave();
     expect_user(&mut h, &dave);
+    expect_user(&mut h, &root());
     h.users
         .expect_update_access()
         .times(1)
-        .returning(|_, _| Err(RepoError::NotFound));
+        .returning(|_, _, _| Err(RepoError::NotFound));
     h.sessions.expect_revoke_user().never();
     let app = h.build();
 
@@ -448,6 +450,7 @@ async fn update_user_deactivation_bumps_the_epoch_and_revokes_every_session() {
         ..carol()
     };
     expect_user(&mut h, &carol);
+    expect_user(&mut h, &root());
     // The store increments the stored epoch (`revoke_tokens`), never an epoch computed here.
     let expected = User {
         is_active: false,
@@ -458,10 +461,14 @@ async fn update_user_deactivation_bumps_the_epoch_and_revokes_every_session() {
     let e = expected.clone();
     h.users
         .expect_update_access()
-        .with(eq(carol.id), eq(change(None, Some(false), true)))
+        .with(
+            eq(carol.id),
+            eq(change(None, Some(false), true)),
+            mockall::predicate::always(),
+        )
         .times(1)
         .in_sequence(&mut seq)
-        .returning(move |_, _| Ok(AccessOutcome::Updated(e.clone())));
+        .returning(move |_, _, _| Ok(AccessOutcome::Updated(e.clone())));
     h.sessions
         .expect_revoke_user()
         .with(eq(carol.id), eq(None::<FamilyId>), eq(now()))
@@ -603,4 +610,56 @@ async fn ready_reports_an_unreachable_store_as_unavailable() {
     let app = h.build();
 
     assert_err!(app.ready().await, AppError::Unavailable(m) if m == "connection refused");
+}
+
+/// An admin's change is audited in the same store call: one entry per effect (a role change and
+/// a deactivation), naming the admin by id and username, the target, the address, never a
+/// secret; a reactivation of an active user records nothing.
+#[tokio::test]
+async fn update_user_audits_each_change_with_the_admin_and_the_address() {
+    use ticketing_app::{AuditAction, AuditActor, AuditEntry};
+    let mut h = Harness::default();
+    let dave = dave();
+    let root = root();
+    expect_user(&mut h, &dave);
+    expect_user(&mut h, &root);
+    let stored = User {
+        role: Role::Admin,
+        is_active: false,
+        ..dave.clone()
+    };
+    let (admin, target) = (root.clone(), dave.clone());
+    h.users
+        .expect_update_access()
+        .withf(move |_, _, audit: &[AuditEntry]| {
+            let actions: Vec<AuditAction> = audit.iter().map(|e| e.action).collect();
+            actions == [AuditAction::RoleChanged, AuditAction::UserDeactivated]
+                && audit.iter().all(|e| {
+                    e.actor == AuditActor::of(&admin)
+                        && e.target_id == Some(target.id)
+                        && e.target == target.username.as_str()
+                        && e.address.as_deref() == Some("203.0.113.9")
+                        && e.at == now()
+                })
+                && audit[0].details == format!("{} → admin", target.role)
+        })
+        .times(1)
+        .returning(move |_, _, _| Ok(AccessOutcome::Updated(stored.clone())));
+    h.sessions
+        .expect_revoke_user()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let app = h.build();
+
+    app.update_user_from(
+        &root.actor(),
+        dave.id,
+        UserUpdate {
+            role: Some(Role::Admin),
+            is_active: Some(false),
+        },
+        Some("203.0.113.9".parse().unwrap()),
+    )
+    .await
+    .unwrap();
 }

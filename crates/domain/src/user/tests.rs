@@ -66,3 +66,39 @@ fn assignee_from_user() {
         }
     );
 }
+
+#[test]
+fn new_usernames_refuse_at_and_stored_ones_still_parse() {
+    for name in ["vic2@corp.example", "@home", "a@b"] {
+        let err = Username::parse_new(name).unwrap_err();
+        assert_eq!(err.field(), Some("username"), "{name}");
+        assert!(err.to_string().contains("must not contain @"), "{err}");
+        assert!(
+            Username::parse(name).is_ok(),
+            "{name} still parses as stored"
+        );
+    }
+    for name in ["agent1", "Zoë_Ω.1", "a+b-c_d.e"] {
+        assert!(Username::parse_new(name).is_ok(), "{name}");
+    }
+    // The other rules of `parse` still apply.
+    assert!(Username::parse_new("ab").is_err());
+    assert!(Username::parse_new("a b c").is_err());
+}
+
+#[test]
+fn look_alike_usernames_share_a_skeleton() {
+    let skeleton = |s: &str| Username::parse(s).unwrap().skeleton();
+    for (a, b) in [
+        ("agent1", "\u{0430}gent1"),
+        ("agent1", "AGENT1"),
+        ("paypal", "paypa1"),
+        ("paypal", "\u{0440}\u{0430}yp\u{0430}l"),
+        ("modern", "rnodern"),
+    ] {
+        assert_eq!(skeleton(a), skeleton(b), "{a} / {b}");
+    }
+    for (a, b) in [("agent1", "agent2"), ("alice", "bob"), ("zoë", "zoe_")] {
+        assert_ne!(skeleton(a), skeleton(b), "{a} / {b}");
+    }
+}

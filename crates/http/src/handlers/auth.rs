@@ -44,8 +44,8 @@ fn signed_in(
     responses(
         (status = 201, description = "Registered and signed in; the refresh cookie is set", body = AuthDto,
          headers(("Set-Cookie" = String, description = "`refresh_token`: HttpOnly, Secure, SameSite=Strict, Path=/api/v1/users/auth/"))),
-        (status = 400, description = "Invalid fields (password policy, email shape, ...)"),
-        (status = 409, description = "Email or username already taken"),
+        (status = 400, description = "Invalid fields (password policy, email shape, `@` in the username, ...)"),
+        (status = 409, description = "Email or username already taken (an email that is another user's username counts), or a username that looks like an existing one"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
         (status = 429, description = "Too many attempts from this address"),

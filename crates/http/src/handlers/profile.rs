@@ -35,7 +35,7 @@ pub async fn show(state: web::Data<HttpState>, caller: Caller) -> ApiResult<Http
         (status = 200, description = "The updated user", body = UserDto),
         (status = 400, description = "Invalid or unknown fields"),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 409, description = "Email already taken"),
+        (status = 409, description = "Email already taken (also when it is another user's username)"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
     )

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::dto::UserDto;
-use crate::extract::{Caller, JsonObject};
+use crate::extract::{Caller, JsonObject, client_address};
 use crate::input::{Fields, UserPatchRequest};
 use crate::listing::{QueryPairs, paged};
 use crate::problem::ApiResult;
@@ -82,6 +82,7 @@ pub async fn list(
 }
 
 /// Change a user's role or active flag (admins). Deactivation ends every session of the user.
+/// Each change is recorded in the audit log (`/api/v1/audit/`).
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}/", tag = "users",
     security(("bearer" = [])),
@@ -103,14 +104,20 @@ pub async fn update(
     caller: Caller,
     path: web::Path<Uuid>,
     body: JsonObject<UserPatchRequest>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().try_into_domain()?;
+    // Recorded in the audit log with the change.
+    let address = client_address(&req, state.config.trust_forwarded_for)
+        .parse()
+        .ok();
     let user = state
         .app
-        .update_user(
+        .update_user_from(
             &caller.actor(),
             UserId::from_uuid(path.into_inner()),
             update,
+            address,
         )
         .await?;
     Ok(HttpResponse::Ok().json(UserDto::from(&user)))

@@ -328,7 +328,7 @@ async fn auth_use_case_errors() {
     m.users
         .expect_insert()
         .times(1)
-        .returning(|_, _| Err(RepoError::Conflict { field: "email" }));
+        .returning(|_, _, _| Err(RepoError::Conflict { field: "email" }));
     m.sessions.expect_create().never();
     let svc = service!(m.build());
     let req = TestRequest::post()

@@ -106,6 +106,9 @@ const TABLE: &[Row] = &[
           cells: &[(Own,     [401, 403, 403, 403, 200, 401]),
                    (Foreign, [401, 403, 403, 403, 200, 401]),
                    (Deleted, [401, 403, 403, 403, 404, 401])] },
+    // The audit log: admins only.
+    Row { method: "GET", path: "/api/v1/audit/", label: "", body: Body::Empty,
+          cells: &[(Nothing, [401, 403, 403, 403, 200, 401])] },
     // Ticket lists and creation.
     Row { method: "GET", path: "/api/v1/tickets/", label: "", body: Body::Empty,
           cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },

@@ -153,6 +153,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     data_dir: TempDir,
     _db: Option<PgDatabase>,
+    /// The database URL the server uses (`sqlite://…` or `postgres://…`).
+    db_url: String,
 }
 
 /// Starts a server with the default test settings.
@@ -181,6 +183,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         }
     };
     configure(&mut settings);
+    let db_url = settings.database_url().to_string();
     let application = Application::build(settings)
         .await
         .expect("the application builds");
@@ -200,6 +203,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         client,
         data_dir,
         _db: db,
+        db_url,
     }
 }
 
@@ -372,6 +376,20 @@ impl TestApp {
             rb = rb.header("cookie", format!("refresh_token={r}"));
         }
         fetch(rb).await
+    }
+
+    /// Runs SQL statements directly on the server's database (to lay out data the API no longer
+    /// makes, such as an account stored before a rule existed).
+    pub fn execute_sql(&self, sql: &str) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Some(path) = self.db_url.strip_prefix("sqlite://") {
+            let mut c = diesel::SqliteConnection::establish(path).expect("an SQLite connection");
+            c.batch_execute(sql).expect("the SQL runs");
+        } else {
+            let mut c = diesel::PgConnection::establish(&self.db_url).expect("a connection");
+            c.batch_execute(sql).expect("the SQL runs");
+        }
     }
 
     /// Registers `name` (`<name>@example.com`, the shared password) through the API.

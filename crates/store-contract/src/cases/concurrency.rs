@@ -139,7 +139,7 @@ pub async fn case_concurrent_admin_demotions_keep_one<S: StoreUnderTest>(s: &S) 
             .map(|(u, change)| {
                 let store = s.clone();
                 let id = u.id;
-                tokio::spawn(async move { store.update_access(id, &change).await })
+                tokio::spawn(async move { store.update_access(id, &change, &[]).await })
             })
             .collect::<Vec<_>>();
         let mut outcomes = Vec::new();
@@ -192,7 +192,7 @@ pub async fn case_concurrent_epoch_bumps_all_land<S: StoreUnderTest>(s: &S) {
             tokio::spawn(async move {
                 if i % 2 == 0 {
                     store
-                        .set_password(id, &format!("$hash-{i}"))
+                        .set_password(id, &format!("$hash-{i}"), &[])
                         .await
                         .map(Some)
                 } else {
@@ -200,7 +200,7 @@ pub async fn case_concurrent_epoch_bumps_all_land<S: StoreUnderTest>(s: &S) {
                         revoke_tokens: true,
                         ..AccessChange::default()
                     };
-                    store.update_access(id, &change).await.map(|_| None)
+                    store.update_access(id, &change, &[]).await.map(|_| None)
                 }
             })
         })

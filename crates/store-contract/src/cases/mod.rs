@@ -4,6 +4,7 @@
 //! This is test code: it unwraps freely.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod concurrency;
 mod counts;
 mod listing;
@@ -13,6 +14,7 @@ mod sessions;
 mod tickets;
 mod users;
 
+pub use audit::*;
 pub use concurrency::*;
 pub use counts::*;
 pub use listing::*;

@@ -412,7 +412,7 @@ pub async fn case_timestamps_round_trip<S: StoreUnderTest>(s: &S) {
         owner.id = ticketing_domain::UserId::from_uuid(new_id());
         owner.username = Username::parse(&format!("timed{i}")).unwrap();
         owner.email = ticketing_domain::Email::parse(&format!("timed{i}@example.com")).unwrap();
-        users(s).insert(&owner, "h").await.unwrap();
+        users(s).insert(&owner, "h", &[]).await.unwrap();
         let got = users(s).get(owner.id).await.unwrap();
         assert_eq!(got.date_joined, when);
         assert_eq!(got.last_login, Some(when));

@@ -31,9 +31,12 @@ fn full_user() -> User {
 /// Every field comes back as written, with `Option`s set and unset.
 pub async fn case_user_round_trip<S: StoreUnderTest>(s: &S) {
     let full = full_user();
-    users(s).insert(&full, "$argon2id$full").await.unwrap();
+    users(s).insert(&full, "$argon2id$full", &[]).await.unwrap();
     let minimal = user("min", Role::Customer);
-    users(s).insert(&minimal, "$argon2id$min").await.unwrap();
+    users(s)
+        .insert(&minimal, "$argon2id$min", &[])
+        .await
+        .unwrap();
 
     assert_same(&users(s).get(full.id).await.unwrap(), &full);
     assert_same(&users(s).get(minimal.id).await.unwrap(), &minimal);
@@ -82,12 +85,13 @@ pub async fn case_user_not_found<S: StoreUnderTest>(s: &S) {
                     is_active: Some(true),
                     revoke_tokens: true,
                 },
+                &[],
             )
             .await,
         Err(RepoError::NotFound)
     ));
     assert!(matches!(
-        users(s).set_password(ghost.id, "h").await,
+        users(s).set_password(ghost.id, "h", &[]).await,
         Err(RepoError::NotFound)
     ));
     assert!(matches!(
@@ -120,26 +124,26 @@ pub async fn case_user_conflicts_case_insensitively<S: StoreUnderTest>(s: &S) {
     let alice = add_user(s, "Alice", Role::Customer).await;
     let dup_name = with_email(user("ALICE", Role::Customer), "other@example.com");
     assert!(matches!(
-        users(s).insert(&dup_name, "h").await,
+        users(s).insert(&dup_name, "h", &[]).await,
         Err(RepoError::Conflict { field: "username" })
     ));
     let dup_mail = with_email(user("bob", Role::Customer), "ALICE@EXAMPLE.COM");
     assert!(matches!(
-        users(s).insert(&dup_mail, "h").await,
+        users(s).insert(&dup_mail, "h", &[]).await,
         Err(RepoError::Conflict { field: "email" })
     ));
     // Non-ASCII case folding: Ä/ä and É/é.
     add_user(s, "Ärger", Role::Customer).await;
     let dup_umlaut = with_email(user("äRGER", Role::Customer), "a2@example.com");
     assert!(matches!(
-        users(s).insert(&dup_umlaut, "h").await,
+        users(s).insert(&dup_umlaut, "h", &[]).await,
         Err(RepoError::Conflict { field: "username" })
     ));
     let emil = with_email(user("emil", Role::Customer), "ÉMIL@example.com");
-    users(s).insert(&emil, "h").await.unwrap();
+    users(s).insert(&emil, "h", &[]).await.unwrap();
     let dup_emil = with_email(user("emil2", Role::Customer), "émil@EXAMPLE.com");
     assert!(matches!(
-        users(s).insert(&dup_emil, "h").await,
+        users(s).insert(&dup_emil, "h", &[]).await,
         Err(RepoError::Conflict { field: "email" })
     ));
     assert_eq!(
@@ -171,7 +175,7 @@ pub async fn case_user_conflicts_case_insensitively<S: StoreUnderTest>(s: &S) {
 pub async fn case_user_updates<S: StoreUnderTest>(s: &S) {
     let mut stored = user("carol", Role::Agent);
     stored.token_epoch = 3;
-    users(s).insert(&stored, "hash").await.unwrap();
+    users(s).insert(&stored, "hash", &[]).await.unwrap();
     let stale = stored.clone();
     // An admin deactivates carol meanwhile.
     let deactivated = access(s, stored.id, None, Some(false), true).await;
@@ -201,7 +205,10 @@ pub async fn case_user_updates<S: StoreUnderTest>(s: &S) {
 
     // `set_password` increments the stored epoch (whatever the caller last saw) and says so.
     assert_eq!(
-        users(s).set_password(stored.id, "$new-hash").await.unwrap(),
+        users(s)
+            .set_password(stored.id, "$new-hash", &[])
+            .await
+            .unwrap(),
         5
     );
     assert_eq!(
@@ -211,7 +218,7 @@ pub async fn case_user_updates<S: StoreUnderTest>(s: &S) {
     assert_eq!(users(s).get(stored.id).await.unwrap().token_epoch, 5);
     assert_eq!(
         users(s)
-            .set_password(stored.id, "$newer-hash")
+            .set_password(stored.id, "$newer-hash", &[])
             .await
             .unwrap(),
         6
@@ -245,7 +252,7 @@ async fn access<S: StoreUnderTest>(
         is_active,
         revoke_tokens,
     };
-    match users(s).update_access(id, &change).await.unwrap() {
+    match users(s).update_access(id, &change, &[]).await.unwrap() {
         AccessOutcome::Updated(u) => u,
         AccessOutcome::LastAdmin => panic!("{change:?} refused as the last admin"),
     }
@@ -256,7 +263,7 @@ async fn access<S: StoreUnderTest>(
 pub async fn case_user_access_updates<S: StoreUnderTest>(s: &S) {
     add_user(s, "keeper", Role::Admin).await; // so that `full` may stop being an admin
     let full = full_user(); // an inactive agent at epoch 42
-    users(s).insert(&full, "$argon2id$full").await.unwrap();
+    users(s).insert(&full, "$argon2id$full", &[]).await.unwrap();
 
     let promoted = access(s, full.id, Some(Role::Admin), None, false).await;
     let want = User {
@@ -302,7 +309,7 @@ pub async fn case_last_active_admin_is_kept<S: StoreUnderTest>(s: &S) {
     let root = add_user(s, "root", Role::Admin).await;
     let mut retired = user("retired", Role::Admin);
     retired.is_active = false;
-    users(s).insert(&retired, "h").await.unwrap();
+    users(s).insert(&retired, "h", &[]).await.unwrap();
     let agent = add_user(s, "agent", Role::Agent).await;
 
     for (role, is_active) in [
@@ -317,7 +324,7 @@ pub async fn case_last_active_admin_is_kept<S: StoreUnderTest>(s: &S) {
             revoke_tokens: true,
         };
         assert_eq!(
-            users(s).update_access(root.id, &change).await.unwrap(),
+            users(s).update_access(root.id, &change, &[]).await.unwrap(),
             AccessOutcome::LastAdmin,
             "{change:?}"
         );
@@ -342,6 +349,7 @@ pub async fn case_last_active_admin_is_kept<S: StoreUnderTest>(s: &S) {
                     revoke_tokens: true,
                     ..AccessChange::default()
                 },
+                &[],
             )
             .await
             .unwrap(),
@@ -350,11 +358,11 @@ pub async fn case_last_active_admin_is_kept<S: StoreUnderTest>(s: &S) {
     assert_same(&users(s).get(second.id).await.unwrap(), &second);
 }
 
-/// Login by username or email, any case, with the hash; an email-shaped login prefers the
-/// email, a username login the username.
+/// Login by username or email, any case, with the hash; a username is never another user's
+/// email (either way round).
 pub async fn case_find_credentials<S: StoreUnderTest>(s: &S) {
     let dave = with_email(user("Dave", Role::Agent), "Dave.Smith@Example.com");
-    users(s).insert(&dave, "$dave").await.unwrap();
+    users(s).insert(&dave, "$dave", &[]).await.unwrap();
 
     for login in [
         "dave",
@@ -378,21 +386,48 @@ pub async fn case_find_credentials<S: StoreUnderTest>(s: &S) {
             .is_none()
     );
 
-    // One user's username is another's email.
+    // One user's username is never another's email (the two share one namespace), whichever
+    // comes first.
     let named_like_mail = with_email(
         user("erin@example.net", Role::Customer),
         "erin.real@example.net",
     );
-    users(s).insert(&named_like_mail, "$by-name").await.unwrap();
+    users(s)
+        .insert(&named_like_mail, "$by-name", &[])
+        .await
+        .unwrap();
     let mailed = with_email(user("erin2", Role::Customer), "Erin@Example.net");
-    users(s).insert(&mailed, "$by-mail").await.unwrap();
-    let as_email = LoginName::Email(Email::parse("erin@example.net").unwrap());
-    let (u, _) = users(s).find_credentials(&as_email).await.unwrap().unwrap();
-    assert_eq!(u.id, mailed.id);
+    let err = users(s).insert(&mailed, "$by-mail", &[]).await.unwrap_err();
+    assert!(
+        matches!(err, RepoError::Conflict { field: "email" }),
+        "{err:?}"
+    );
     let as_name = LoginName::Username(Username::parse("ERIN@example.net").unwrap());
     let (u, hash) = users(s).find_credentials(&as_name).await.unwrap().unwrap();
     assert_eq!(u.id, named_like_mail.id);
     assert_eq!(hash, "$by-name");
+    let frank = with_email(user("frank", Role::Customer), "frank@example.net");
+    users(s).insert(&frank, "$frank", &[]).await.unwrap();
+    let err = users(s)
+        .insert(
+            &with_email(user("FRANK@example.net", Role::Customer), "f2@example.net"),
+            "$x",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RepoError::Conflict { field: "username" }),
+        "{err:?}"
+    );
+    let err = users(s)
+        .rename(dave.id, &Username::parse("Frank@Example.net").unwrap(), &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RepoError::Conflict { field: "username" }),
+        "{err:?}"
+    );
 }
 
 /// The user list: role and activity filters, order by lower-cased username then id, pages,
@@ -411,7 +446,7 @@ pub async fn case_user_list_and_count<S: StoreUnderTest>(s: &S) {
     }
     let mut alice = user("alice", Role::Agent);
     alice.is_active = false;
-    users(s).insert(&alice, "h").await.unwrap();
+    users(s).insert(&alice, "h", &[]).await.unwrap();
 
     let mut q = UserQuery {
         role: Some(Role::Agent),

@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: an in-memory fake of every repository port, with the semantics of the real
 //! stores (it passes the same contract suite). For tests only: nothing is persisted.
 
+mod audit;
 mod sessions;
 mod tickets;
 mod users;
@@ -47,6 +48,7 @@ struct State {
     attachments: HashMap<AttachmentId, Attachment>,
     activities: Vec<ActivityEntry>,
     sessions: HashMap<SessionId, RefreshSession>,
+    audit: Vec<ticketing_app::AuditEntry>,
 }
 
 impl MemoryStore {

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use ticketing_app::AuditEntry;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
-use ticketing_domain::{LoginName, Role, User, UserId};
+use ticketing_domain::{LoginName, Role, User, UserId, Username};
 
 use super::{MemoryStore, State, micros, opt_micros};
 
@@ -18,14 +19,32 @@ fn normalized(user: &User) -> User {
 }
 
 impl State {
-    /// `Conflict` when another user than `id` has the username or email (case-insensitively).
+    /// `Conflict` when another user than `id` has the username, its skeleton or the email
+    /// (case-insensitively), or a username that is the email.
     fn check_unique(&self, user: &User, check_username: bool) -> Result<(), RepoError> {
+        if check_username {
+            self.check_username(user.id, &user.username)?;
+        }
         let others = || self.users.values().filter(|(o, _)| o.id != user.id);
-        if check_username && others().any(|(o, _)| o.username.key() == user.username.key()) {
+        if others()
+            .any(|(o, _)| o.email.key() == user.email.key() || o.username.key() == user.email.key())
+        {
+            return Err(RepoError::Conflict { field: "email" });
+        }
+        Ok(())
+    }
+
+    /// `Conflict` when another user than `id` has this username (or as their email) or one that
+    /// looks alike.
+    fn check_username(&self, id: UserId, name: &Username) -> Result<(), RepoError> {
+        let others = || self.users.values().filter(|(o, _)| o.id != id);
+        if others().any(|(o, _)| o.username.key() == name.key() || o.email.key() == name.key()) {
             return Err(RepoError::Conflict { field: "username" });
         }
-        if others().any(|(o, _)| o.email.key() == user.email.key()) {
-            return Err(RepoError::Conflict { field: "email" });
+        if others().any(|(o, _)| o.username.skeleton() == name.skeleton()) {
+            return Err(RepoError::Conflict {
+                field: "username_skeleton",
+            });
         }
         Ok(())
     }
@@ -37,14 +56,21 @@ impl State {
 
 #[async_trait]
 impl UserRepository for MemoryStore {
-    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError> {
+    async fn insert(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         if s.users.contains_key(&user.id) {
             return Err(RepoError::Conflict { field: "id" });
         }
         s.check_unique(user, true)?;
+        s.check_audit(audit)?;
         s.users
             .insert(user.id, (normalized(user), password_hash.to_owned()));
+        s.append_audit(audit);
         Ok(())
     }
 
@@ -104,12 +130,31 @@ impl UserRepository for MemoryStore {
         Ok(())
     }
 
+    async fn rename(
+        &self,
+        id: UserId,
+        username: &Username,
+        audit: &[AuditEntry],
+    ) -> Result<User, RepoError> {
+        let mut s = self.state()?;
+        s.user_mut(id)?;
+        s.check_username(id, username)?;
+        s.check_audit(audit)?;
+        let (stored, _) = s.user_mut(id)?;
+        stored.username = username.clone();
+        let renamed = stored.clone();
+        s.append_audit(audit);
+        Ok(renamed)
+    }
+
     async fn update_access(
         &self,
         id: UserId,
         change: &AccessChange,
+        audit: &[AuditEntry],
     ) -> Result<AccessOutcome, RepoError> {
         let mut s = self.state()?;
+        s.check_audit(audit)?;
         let current = s.user_mut(id)?.0.clone();
         let role = change.role.unwrap_or(current.role);
         let is_active = change.is_active.unwrap_or(current.is_active);
@@ -131,15 +176,26 @@ impl UserRepository for MemoryStore {
         if change.revoke_tokens {
             stored.token_epoch += 1;
         }
-        Ok(AccessOutcome::Updated(stored.clone()))
+        let updated = stored.clone();
+        s.append_audit(audit);
+        Ok(AccessOutcome::Updated(updated))
     }
 
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<i64, RepoError> {
         let mut s = self.state()?;
+        s.user_mut(id)?;
+        s.check_audit(audit)?;
         let (user, hash) = s.user_mut(id)?;
         password_hash.clone_into(hash);
         user.token_epoch += 1;
-        Ok(user.token_epoch)
+        let epoch = user.token_epoch;
+        s.append_audit(audit);
+        Ok(epoch)
     }
 
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {

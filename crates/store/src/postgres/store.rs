@@ -139,13 +139,23 @@ impl PgStore {
 
     /// Applies the pending embedded migrations (from `migrations/postgres/`), each in its own
     /// transaction, while holding a PostgreSQL advisory lock on a dedicated connection: replicas
-    /// starting together wait for each other and apply each migration once. Returns the names
+    /// starting together wait for each other and apply each migration once; then, still under
+    /// the lock, fills in the username skeletons still missing. Returns the names
     /// of the migrations applied by this call (empty when the schema was up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = PgConnection::establish(&self.url.0).map_err(|e| self.unreachable(e))?;
         conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .map_err(|e| self.unreachable(e))?;
-        let outcome = run_pending(&mut conn);
+        let outcome = run_pending(&mut conn).and_then(|applied| {
+            // Stored accounts without a username skeleton (see the `audit_log` migration), still
+            // under the lock, one statement per account.
+            let (filled, left) = super::queries::backfill_username_skeletons(&mut conn)
+                .map_err(|e| format!("username skeletons: {e:?}"))?;
+            if filled + left > 0 {
+                tracing::info!(filled, left, "computed username skeletons");
+            }
+            Ok(applied)
+        });
         // Closing the connection releases the lock too; unlock explicitly all the same.
         let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
         outcome.map_err(|m| StoreError::Migration(self.redactor.clean(&one_line(&m))))

@@ -16,6 +16,7 @@
 use super::plans;
 use super::{Conn, DATABASE, Db, Store, error, locking, search};
 
+mod audit;
 #[cfg(test)]
 mod explain;
 mod listing;
@@ -27,3 +28,4 @@ mod users;
 
 #[cfg(test)]
 pub(super) use explain::Explain;
+pub(super) use users::backfill_username_skeletons;

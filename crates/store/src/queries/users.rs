@@ -3,11 +3,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use ticketing_app::AuditEntry;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
-use ticketing_domain::{LoginName, Role, User, UserId};
+use ticketing_domain::{LoginName, Role, User, UserId, Username};
 
+use super::audit::append_audit;
 use super::{Conn, Db, Store, locking};
 use crate::error::DbResult;
 use crate::rows::UserRow;
@@ -75,7 +77,12 @@ fn must_touch(rows: usize) -> DbResult<()> {
 /// target are locked first (`locking.rs` of each backend), so the count of the other admins
 /// below cannot change before the commit. Returning `LastAdmin` before any write leaves the
 /// transaction with nothing to roll back.
-fn update_access(c: &mut Conn, id: UserId, change: AccessChange) -> DbResult<AccessOutcome> {
+fn update_access(
+    c: &mut Conn,
+    id: UserId,
+    change: AccessChange,
+    audit: &[AuditEntry],
+) -> DbResult<AccessOutcome> {
     let key = DbId::from(id);
     locking::lock_admins_and(c, key)?;
     let current = users::table
@@ -106,15 +113,103 @@ fn update_access(c: &mut Conn, id: UserId, change: AccessChange) -> DbResult<Acc
         ))
         .returning(UserRow::as_returning())
         .get_result(c)?;
+    append_audit(c, audit)?;
     Ok(AccessOutcome::Updated(stored.into_domain()?))
+}
+
+/// `Conflict { field: "email" }` when `email_key` is the username of another user than `id`:
+/// usernames and emails share one namespace of login names (a login that is one user's username
+/// and another's email would let the second take over the first's login name).
+fn check_email_namespace(c: &mut Conn, id: DbId, email_key: &str) -> DbResult<()> {
+    let clash: i64 = users::table
+        .filter(users::username_key.eq(email_key))
+        .filter(users::id.ne(id))
+        .count()
+        .get_result(c)?;
+    if clash > 0 {
+        Err(RepoError::Conflict { field: "email" }.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `Conflict { field: "username" }` when `username_key` is the username or the email of another
+/// user than `id` (the other half of [`check_email_namespace`]). Checked before the write so
+/// that a name both taken and looked-alike is reported as taken on both databases (SQLite
+/// reports whichever unique index it checks first); the unique indexes still decide races.
+fn check_username_namespace(c: &mut Conn, id: DbId, username_key: &str) -> DbResult<()> {
+    let clash: i64 = users::table
+        .filter(
+            users::email_key
+                .eq(username_key)
+                .or(users::username_key.eq(username_key)),
+        )
+        .filter(users::id.ne(id))
+        .count()
+        .get_result(c)?;
+    if clash > 0 {
+        Err(RepoError::Conflict { field: "username" }.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Fills in `username_skeleton` where it is NULL (accounts stored before the column existed):
+/// at start-up, after the migrations (the skeleton is computed by the domain, not in SQL). Each
+/// row is one statement of its own; a row whose skeleton another account already has stays NULL
+/// (both accounts keep working; new look-alikes of either are still refused). Returns (filled,
+/// left NULL).
+pub(crate) fn backfill_username_skeletons(c: &mut Conn) -> DbResult<(u64, u64)> {
+    let pending: Vec<(DbId, String)> = users::table
+        .filter(users::username_skeleton.is_null())
+        .select((users::id, users::username))
+        .load(c)?;
+    let (mut filled, mut left) = (0, 0);
+    for (id, username) in pending {
+        let Ok(name) = Username::parse(&username) else {
+            left += 1;
+            continue;
+        };
+        let done = diesel::update(
+            users::table
+                .filter(users::id.eq(id))
+                .filter(users::username_skeleton.is_null()),
+        )
+        .set(users::username_skeleton.eq(Some(name.skeleton())))
+        .execute(c);
+        match done {
+            Ok(_) => filled += 1,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
+                tracing::warn!(
+                    username = %username,
+                    "username looks like another account's: its skeleton stays unset"
+                );
+                left += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((filled, left))
 }
 
 #[async_trait]
 impl UserRepository for Store {
-    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), RepoError> {
+    async fn insert(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<(), RepoError> {
         let row = UserRow::new(user, password_hash);
+        let audit = audit.to_vec();
         self.write(move |c| {
+            check_email_namespace(c, row.id, &row.email_key)?;
+            check_username_namespace(c, row.id, &row.username_key)?;
             diesel::insert_into(users::table).values(&row).execute(c)?;
+            append_audit(c, &audit)?;
             Ok(())
         })
         .await
@@ -203,6 +298,7 @@ impl UserRepository for Store {
     async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
         let row = UserRow::new(user, "");
         self.write(move |c| {
+            check_email_namespace(c, row.id, &row.email_key)?;
             let n = diesel::update(users::table.filter(users::id.eq(&row.id)))
                 .set((
                     users::email.eq(&row.email),
@@ -216,28 +312,66 @@ impl UserRepository for Store {
         .await
     }
 
+    async fn rename(
+        &self,
+        id: UserId,
+        username: &Username,
+        audit: &[AuditEntry],
+    ) -> Result<User, RepoError> {
+        let (name, key, skeleton) = (
+            username.as_str().to_owned(),
+            username.key(),
+            username.skeleton(),
+        );
+        let audit = audit.to_vec();
+        self.write(move |c| {
+            check_username_namespace(c, DbId::from(id), &key)?;
+            // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
+            let stored: UserRow = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                .set((
+                    users::username.eq(name),
+                    users::username_key.eq(key),
+                    users::username_skeleton.eq(Some(skeleton)),
+                ))
+                .returning(UserRow::as_returning())
+                .get_result(c)?;
+            append_audit(c, &audit)?;
+            stored.into_domain()
+        })
+        .await
+    }
+
     async fn update_access(
         &self,
         id: UserId,
         change: &AccessChange,
+        audit: &[AuditEntry],
     ) -> Result<AccessOutcome, RepoError> {
         let change = *change;
-        self.write(move |c| update_access(c, id, change)).await
+        let audit = audit.to_vec();
+        self.write(move |c| update_access(c, id, change, &audit))
+            .await
     }
 
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<i64, RepoError> {
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &[AuditEntry],
+    ) -> Result<i64, RepoError> {
         let hash = password_hash.to_owned();
+        let audit = audit.to_vec();
         self.write(move |c| {
             // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
-            Ok(
-                diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
-                    .set((
-                        users::password_hash.eq(hash),
-                        users::token_epoch.eq(users::token_epoch + 1),
-                    ))
-                    .returning(users::token_epoch)
-                    .get_result(c)?,
-            )
+            let epoch = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                .set((
+                    users::password_hash.eq(hash),
+                    users::token_epoch.eq(users::token_epoch + 1),
+                ))
+                .returning(users::token_epoch)
+                .get_result(c)?;
+            append_audit(c, &audit)?;
+            Ok(epoch)
         })
         .await
     }

@@ -167,8 +167,8 @@ impl SqliteStore {
     }
 
     /// Applies the pending embedded migrations (from `migrations/sqlite/`) in one immediate
-    /// transaction, so that two processes starting together apply them once, then runs
-    /// `PRAGMA optimize`. Returns the names of the migrations applied now (empty when the schema
+    /// transaction, so that two processes starting together apply them once, then fills in the
+    /// username skeletons still missing (one statement per account) and runs `PRAGMA optimize`. Returns the names of the migrations applied now (empty when the schema
     /// was up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self
@@ -190,6 +190,12 @@ impl SqliteStore {
             Ok::<_, MigrateFail>(names)
         });
         let applied = applied.map_err(|MigrateFail(m)| StoreError::Migration(m))?;
+        // Stored accounts without a username skeleton (see the `audit_log` migration).
+        let (filled, left) = super::queries::backfill_username_skeletons(&mut conn)
+            .map_err(|e| StoreError::Migration(format!("username skeletons: {e:?}")))?;
+        if filled + left > 0 {
+            tracing::info!(filled, left, "computed username skeletons");
+        }
         // Refresh the planner's statistics where they are stale (cheap when they are not).
         conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize;")
             .map_err(|e| StoreError::Migration(format!("PRAGMA optimize: {e}")))?;

@@ -25,6 +25,7 @@ use ticketing_store_contract::{Fixture, store_contract_tests};
 
 use super::{
     MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
+    assert_skeletons_filled_at_start_up,
 };
 
 const PREFIX: &str = "stc_";
@@ -297,7 +298,7 @@ async fn an_unreachable_server_is_reported_quickly_without_the_password() {
     assert!(matches!(&r, Err(RepoError::Unavailable(_))), "{r:?}");
     assert!(!format!("{r:?}").contains("hunter2secret"));
     let u = fixtures::user("nobody", Role::Customer);
-    let r = UserRepository::insert(&store, &u, "h").await;
+    let r = UserRepository::insert(&store, &u, "h", &[]).await;
     assert!(matches!(&r, Err(RepoError::Unavailable(_))), "{r:?}");
     assert!(
         started.elapsed() < Duration::from_secs(8),
@@ -334,4 +335,49 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     .collect();
     drop(conn);
     assert_same_words(&want, &got);
+}
+
+#[derive(QueryableByName)]
+struct Skeleton {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    username_skeleton: Option<String>,
+}
+
+/// Username skeletons missing from older rows are filled in at start-up (`migrate`).
+#[tokio::test]
+async fn username_skeletons_are_filled_at_start_up() {
+    let Some(f) = fixture() else { return };
+    let url = db_url(&f.url, &f.db);
+    let connect = || PgConnection::establish(&url).unwrap();
+    assert_skeletons_filled_at_start_up(
+        &f.store,
+        |sql| connect().batch_execute(sql).unwrap(),
+        || {
+            diesel::sql_query("SELECT username_skeleton FROM users ORDER BY username_key")
+                .load::<Skeleton>(&mut connect())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.username_skeleton)
+                .collect()
+        },
+        || {
+            f.store.migrate().unwrap();
+        },
+    )
+    .await;
+}
+
+/// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    let Some(f) = fixture() else { return };
+    super::append_one_audit_entry(&f.store).await;
+    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    for sql in [
+        "UPDATE audit_log SET details = 'forged'",
+        "DELETE FROM audit_log",
+    ] {
+        let err = c.batch_execute(sql).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
 }

@@ -16,6 +16,7 @@ use ticketing_store_contract::{Fixture, store_contract_tests};
 
 use super::{
     MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
+    assert_skeletons_filled_at_start_up,
 };
 
 struct SqliteFixture {
@@ -118,11 +119,13 @@ async fn a_locked_database_is_unavailable() {
     locker.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let started = Instant::now();
     let u = fixtures::user("blocked", Role::Customer);
-    let r = UserRepository::insert(&f.store, &u, "h").await;
+    let r = UserRepository::insert(&f.store, &u, "h", &[]).await;
     assert!(matches!(r, Err(RepoError::Unavailable(_))), "{r:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     locker.batch_execute("ROLLBACK").unwrap();
-    UserRepository::insert(&f.store, &u, "h").await.unwrap();
+    UserRepository::insert(&f.store, &u, "h", &[])
+        .await
+        .unwrap();
     let missing = UserRepository::get(&f.store, UserId::from_uuid(uuid::Uuid::nil())).await;
     assert!(matches!(missing, Err(RepoError::NotFound)));
 }
@@ -150,4 +153,49 @@ async fn the_fts_index_holds_exactly_the_domain_words() {
         .map(|t| t.term)
         .collect();
     assert_same_words(&want, &got);
+}
+
+#[derive(QueryableByName)]
+struct Skeleton {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    username_skeleton: Option<String>,
+}
+
+/// Username skeletons missing from older rows are filled in at start-up (`migrate`).
+#[tokio::test]
+async fn username_skeletons_are_filled_at_start_up() {
+    let f = fixture_with(SqliteOptions::default());
+    let path = f.store.path().to_str().unwrap().to_owned();
+    let connect = || SqliteConnection::establish(&path).unwrap();
+    assert_skeletons_filled_at_start_up(
+        &f.store,
+        |sql| connect().batch_execute(sql).unwrap(),
+        || {
+            diesel::sql_query("SELECT username_skeleton FROM users ORDER BY username_key")
+                .load::<Skeleton>(&mut connect())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.username_skeleton)
+                .collect()
+        },
+        || {
+            f.store.migrate().unwrap();
+        },
+    )
+    .await;
+}
+
+/// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    let f = fixture_with(SqliteOptions::default());
+    super::append_one_audit_entry(&f.store).await;
+    let mut c = SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap();
+    for sql in [
+        "UPDATE audit_log SET details = 'forged'",
+        "DELETE FROM audit_log",
+    ] {
+        let err = c.batch_execute(sql).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
 }
