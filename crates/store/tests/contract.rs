@@ -80,19 +80,40 @@ mod contract {
         assert!(got.len() > 40_000, "{}", got.len());
     }
 
-    /// Start-up fills in the username skeletons missing from older rows: `exec` runs SQL on the
-    /// store's database, `migrate` migrates it again (the server's start-up). Two stored
-    /// look-alikes (`agent1`, `аgent1` with a Cyrillic `а`) keep working; only one gets the
-    /// skeleton, and a new look-alike is then refused.
-    pub(crate) async fn assert_skeletons_filled_at_start_up<S: StoreUnderTest>(
+    /// A row of `SELECT username_skeleton FROM users`.
+    #[derive(diesel::QueryableByName)]
+    pub(crate) struct Skeleton {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        username_skeleton: Option<String>,
+    }
+
+    /// Start-up fills in the username skeletons missing from older rows: `connect` opens a
+    /// connection to the store's database, `migrate` migrates it again (the server's start-up).
+    /// Two stored look-alikes (`agent1`, `аgent1` with a Cyrillic `а`) keep working; only one
+    /// gets the skeleton, and a new look-alike is then refused.
+    pub(crate) async fn assert_skeletons_filled_at_start_up<S, C>(
         s: &S,
-        exec: impl Fn(&str),
-        skeletons: impl Fn() -> Vec<Option<String>>,
+        connect: impl Fn() -> C,
         migrate: impl Fn(),
-    ) {
+    ) where
+        S: StoreUnderTest,
+        C: diesel::connection::SimpleConnection,
+        for<'a> diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'a, C, Skeleton>,
+    {
+        use diesel::RunQueryDsl;
         use ticketing_app::RepoError;
         use ticketing_app::ports::UserRepository;
         use ticketing_domain::Username;
+
+        let exec = |sql: &str| connect().batch_execute(sql).unwrap();
+        let skeletons = || -> Vec<Option<String>> {
+            diesel::sql_query("SELECT username_skeleton FROM users ORDER BY username_key")
+                .load::<Skeleton>(&mut connect())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.username_skeleton)
+                .collect()
+        };
 
         let agent = add_user(s, "agent1", Role::Agent).await;
         let other = add_user(s, "bob", Role::Customer).await;
@@ -142,6 +163,25 @@ mod contract {
         // Nothing left to do at the next start.
         migrate();
         assert_eq!(skeletons(), filled);
+    }
+
+    /// The audit log is append-only: after one entry is appended through the port, the database
+    /// (reached through `connect`) refuses `UPDATE` and `DELETE` on it.
+    pub(crate) async fn assert_audit_log_is_append_only<S: StoreUnderTest, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+    ) where
+        C: diesel::connection::SimpleConnection,
+    {
+        append_one_audit_entry(s).await;
+        let mut c = connect();
+        for sql in [
+            "UPDATE audit_log SET details = 'forged'",
+            "DELETE FROM audit_log",
+        ] {
+            let err = c.batch_execute(sql).unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+        }
     }
 
     /// Appends one audit entry through the port (for the tests of the table's triggers).

@@ -155,29 +155,14 @@ async fn the_fts_index_holds_exactly_the_domain_words() {
     assert_same_words(&want, &got);
 }
 
-#[derive(QueryableByName)]
-struct Skeleton {
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    username_skeleton: Option<String>,
-}
-
 /// Username skeletons missing from older rows are filled in at start-up (`migrate`).
 #[tokio::test]
 async fn username_skeletons_are_filled_at_start_up() {
     let f = fixture_with(SqliteOptions::default());
     let path = f.store.path().to_str().unwrap().to_owned();
-    let connect = || SqliteConnection::establish(&path).unwrap();
     assert_skeletons_filled_at_start_up(
         &f.store,
-        |sql| connect().batch_execute(sql).unwrap(),
-        || {
-            diesel::sql_query("SELECT username_skeleton FROM users ORDER BY username_key")
-                .load::<Skeleton>(&mut connect())
-                .unwrap()
-                .into_iter()
-                .map(|r| r.username_skeleton)
-                .collect()
-        },
+        || SqliteConnection::establish(&path).unwrap(),
         || {
             f.store.migrate().unwrap();
         },
@@ -189,13 +174,9 @@ async fn username_skeletons_are_filled_at_start_up() {
 #[tokio::test]
 async fn the_audit_log_refuses_updates_and_deletes() {
     let f = fixture_with(SqliteOptions::default());
-    super::append_one_audit_entry(&f.store).await;
-    let mut c = SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap();
-    for sql in [
-        "UPDATE audit_log SET details = 'forged'",
-        "DELETE FROM audit_log",
-    ] {
-        let err = c.batch_execute(sql).unwrap_err();
-        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
-    }
+    let path = f.store.path().to_str().unwrap().to_owned();
+    super::assert_audit_log_is_append_only(&f.store, || {
+        SqliteConnection::establish(&path).unwrap()
+    })
+    .await;
 }
