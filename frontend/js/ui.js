@@ -1,7 +1,7 @@
 // Shared UI pieces: notices (aria-live) placed clear of the control just used, modal dialogs with
 // a focus trap, form fields and errors, badges, a failure box with "Retry".
 
-import { h, uid } from './dom.js';
+import { h, replace, uid } from './dom.js';
 
 export const STATUS_LABELS = { open: 'Open', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' };
 export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
@@ -321,4 +321,43 @@ export function failure(title, err, onRetry, { every = 5000, id = null } = {}) {
   box.stop = () => clearInterval(timer);
   retry.addEventListener('click', () => onRetry());
   return box;
+}
+
+/**
+ * A list that loads page by page ("Load more"): `load(url)` shows the first page of `url`,
+ * the button appends the next one. Stale answers (a newer load started, or `stop()` on leaving
+ * the page) are dropped. `noun` is the plural shown in the summary ("users", "entries").
+ */
+export function pagedList({ getPage, list, status, summary, more, row, noun, loadingText, failureText, emptyText }) {
+  let next = null;
+  let shown = 0;
+  let generation = 0;
+  async function load(url, appendItems = false) {
+    const gen = ++generation;
+    if (!appendItems) {
+      replace(list);
+      replace(status, loading(loadingText));
+    }
+    more.disabled = true;
+    try {
+      const page = await getPage(url);
+      if (gen !== generation) return;
+      replace(status);
+      if (!appendItems) shown = 0;
+      shown += page.items.length;
+      next = page.next;
+      list.append(...page.items.map(row));
+      summary.textContent = page.total !== null ? `Showing ${shown} of ${page.total} ${noun}` : `Showing ${shown} ${noun}`;
+      if (!shown) replace(status, empty(emptyText));
+      more.hidden = !next;
+    } catch (err) {
+      if (gen !== generation) return;
+      if (appendItems) notifyError(err, `Loading more ${noun}`);
+      else if (!status.querySelector('.failure')) replace(status, failure(failureText, err, () => load(url)));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', () => { if (next) load(next, true); });
+  return { load, stop() { generation += 1; } };
 }

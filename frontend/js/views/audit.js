@@ -3,9 +3,9 @@
 // an action filter and "Load more" paging.
 
 import { API, getPage, query } from '../api.js';
-import { h, replace, timeEl } from '../dom.js';
+import { h, timeEl } from '../dom.js';
 import { href, navigate } from '../router.js';
-import { empty, failure, loading, notifyError } from '../ui.js';
+import { pagedList } from '../ui.js';
 
 const PAGE_SIZE = 50;
 
@@ -49,36 +49,10 @@ export function mount(main, loc) {
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'audit-action', text: 'Action' }), actionFilter)),
     summary, status, list, h('div', { class: 'list-more' }, more)));
 
-  let next = null;
-  let shown = 0;
-  let generation = 0;
-
-  async function load(url, appendItems = false) {
-    const gen = ++generation;
-    if (!appendItems) {
-      replace(list);
-      replace(status, loading('Loading the audit log…'));
-    }
-    more.disabled = true;
-    try {
-      const page = await getPage(url);
-      if (gen !== generation) return;
-      replace(status);
-      if (!appendItems) shown = 0;
-      shown += page.items.length;
-      next = page.next;
-      list.append(...page.items.map(entryRow));
-      summary.textContent = page.total !== null ? `Showing ${shown} of ${page.total} entries` : `Showing ${shown} entries`;
-      if (!shown) replace(status, empty('No entries match.'));
-      more.hidden = !next;
-    } catch (err) {
-      if (gen !== generation) return;
-      if (appendItems) notifyError(err, 'Loading more entries');
-      else if (!status.querySelector('.failure')) replace(status, failure('The audit log could not be loaded.', err, () => load(url)));
-    } finally {
-      more.disabled = false;
-    }
-  }
+  const { load, stop } = pagedList({
+    getPage, list, status, summary, more, row: entryRow, noun: 'entries',
+    loadingText: 'Loading the audit log…', failureText: 'The audit log could not be loaded.', emptyText: 'No entries match.',
+  });
 
   function fromLoc(l) {
     const action = l.params.get('action') || '';
@@ -86,7 +60,6 @@ export function mount(main, loc) {
     load(`${API}/audit/${query({ action: actionFilter.value, limit: PAGE_SIZE })}`);
   }
   actionFilter.addEventListener('change', () => navigate(href('/admin/audit', { action: actionFilter.value })));
-  more.addEventListener('click', () => { if (next) load(next, true); });
   fromLoc(loc);
-  return { update: fromLoc, unmount() { generation += 1; } };
+  return { update: fromLoc, unmount() { stop(); } };
 }

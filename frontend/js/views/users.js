@@ -2,11 +2,11 @@
 // more" paging) with role changes and activation.
 
 import { API, getPage, patch, query } from '../api.js';
-import { debounce, displayName, h, replace, timeEl } from '../dom.js';
+import { debounce, displayName, h, timeEl } from '../dom.js';
 import { features } from '../features.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
-import { confirmDialog, empty, failure, loading, notify, notifyError, ROLE_LABELS, roleBadge } from '../ui.js';
+import { ROLE_LABELS, confirmDialog, notify, notifyError, pagedList, roleBadge } from '../ui.js';
 
 const PAGE_SIZE = 50;
 
@@ -83,36 +83,10 @@ export function mount(main, loc) {
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-active', text: 'Account status' }), activeFilter)),
     summary, status, list, h('div', { class: 'list-more' }, more)));
 
-  let next = null;
-  let shown = 0;
-  let generation = 0;
-
-  async function load(url, appendItems = false) {
-    const gen = ++generation;
-    if (!appendItems) {
-      replace(list);
-      replace(status, loading('Loading users…'));
-    }
-    more.disabled = true;
-    try {
-      const page = await getPage(url);
-      if (gen !== generation) return;
-      replace(status);
-      if (!appendItems) shown = 0;
-      shown += page.items.length;
-      next = page.next;
-      list.append(...page.items.map(userRow));
-      summary.textContent = page.total !== null ? `Showing ${shown} of ${page.total} users` : `Showing ${shown} users`;
-      if (!shown) replace(status, empty('No users match.'));
-      more.hidden = !next;
-    } catch (err) {
-      if (gen !== generation) return;
-      if (appendItems) notifyError(err, 'Loading more users');
-      else if (!status.querySelector('.failure')) replace(status, failure('The users could not be loaded.', err, () => load(url)));
-    } finally {
-      more.disabled = false;
-    }
-  }
+  const { load, stop } = pagedList({
+    getPage, list, status, summary, more, row: userRow, noun: 'users',
+    loadingText: 'Loading users…', failureText: 'The users could not be loaded.', emptyText: 'No users match.',
+  });
 
   function fromLoc(l) {
     const role = l.params.get('role') || '';
@@ -129,7 +103,6 @@ export function mount(main, loc) {
   search.addEventListener('input', typed);
   roleFilter.addEventListener('change', applyFilters);
   activeFilter.addEventListener('change', applyFilters);
-  more.addEventListener('click', () => { if (next) load(next, true); });
   fromLoc(loc);
-  return { update: fromLoc, unmount() { generation += 1; typed.cancel(); } };
+  return { update: fromLoc, unmount() { stop(); typed.cancel(); } };
 }
