@@ -10,7 +10,7 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 use crate::error::{AppError, RepoError};
 use crate::ports::{
     ActivityRepository, AttachmentRepository, AuditRepository, BlobStore, Clock, HealthCheck,
-    IdGenerator, MessageRepository, PasswordHasher, SessionRepository, TicketRepository,
+    IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store, TicketRepository,
     TokenService, UserRepository,
 };
 
@@ -48,6 +48,87 @@ pub struct Ports {
 impl fmt::Debug for Ports {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Ports { .. }")
+    }
+}
+
+/// The ports a store provides: every repository and the health check (see [`Store`]).
+#[derive(Clone)]
+pub struct StorePorts {
+    /// User accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Tickets.
+    pub tickets: Arc<dyn TicketRepository>,
+    /// Messages.
+    pub messages: Arc<dyn MessageRepository>,
+    /// Attachment rows.
+    pub attachments: Arc<dyn AttachmentRepository>,
+    /// The activity log.
+    pub activities: Arc<dyn ActivityRepository>,
+    /// Refresh sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditRepository>,
+    /// Store health.
+    pub health: Arc<dyn HealthCheck>,
+}
+
+impl StorePorts {
+    /// Every store port served by one store.
+    pub fn of<S: Store + 'static>(store: Arc<S>) -> Self {
+        Self {
+            users: store.clone(),
+            tickets: store.clone(),
+            messages: store.clone(),
+            attachments: store.clone(),
+            activities: store.clone(),
+            sessions: store.clone(),
+            audit: store.clone(),
+            health: store,
+        }
+    }
+}
+
+impl fmt::Debug for StorePorts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StorePorts { .. }")
+    }
+}
+
+impl Ports {
+    /// The ports of a store with the other adapters.
+    pub fn new(
+        store: StorePorts,
+        blobs: Arc<dyn BlobStore>,
+        hasher: Arc<dyn PasswordHasher>,
+        tokens: Arc<dyn TokenService>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        let StorePorts {
+            users,
+            tickets,
+            messages,
+            attachments,
+            activities,
+            sessions,
+            audit,
+            health,
+        } = store;
+        Self {
+            users,
+            tickets,
+            messages,
+            attachments,
+            activities,
+            sessions,
+            audit,
+            health,
+            blobs,
+            hasher,
+            tokens,
+            clock,
+            ids,
+        }
     }
 }
 

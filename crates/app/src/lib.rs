@@ -24,7 +24,7 @@ mod user_cache;
 mod users;
 pub mod views;
 
-pub use app::{App, Ports, Settings};
+pub use app::{App, Ports, Settings, StorePorts};
 pub use audit::{
     ActorFilter, AuditAction, AuditActor, AuditCursor, AuditEntry, AuditQuery, AuditSource,
 };

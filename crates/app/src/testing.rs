@@ -32,13 +32,12 @@ use uuid::Uuid;
 
 use crate::error::TokenError;
 use crate::ports::{
-    AccessClaims, ActivityRepository, AttachmentRepository, AuditRepository, HealthCheck,
-    MessageRepository, MockActivityRepository, MockAttachmentRepository, MockAuditRepository,
+    AccessClaims, MockActivityRepository, MockAttachmentRepository, MockAuditRepository,
     MockBlobStore, MockClock, MockHealthCheck, MockIdGenerator, MockMessageRepository,
     MockPasswordHasher, MockSessionRepository, MockTicketRepository, MockTokenService,
-    MockUserRepository, SessionRepository, Store, TicketRepository, UserRepository,
+    MockUserRepository, Store,
 };
-use crate::{App, FieldErrors, Ports, Settings};
+use crate::{App, FieldErrors, Ports, Settings, StorePorts};
 
 /// What the fixed clock says.
 pub fn now() -> DateTime<Utc> {
@@ -109,7 +108,7 @@ impl Harness {
             settings,
         } = self;
         assemble(
-            Repos {
+            StorePorts {
                 users: Arc::new(users),
                 tickets: Arc::new(tickets),
                 messages: Arc::new(messages),
@@ -132,16 +131,7 @@ impl Harness {
     /// a call fails at once.
     pub fn build_on<S: Store + Clone + 'static>(self, store: &S) -> App {
         assemble(
-            Repos {
-                users: Arc::new(store.clone()),
-                tickets: Arc::new(store.clone()),
-                messages: Arc::new(store.clone()),
-                attachments: Arc::new(store.clone()),
-                activities: Arc::new(store.clone()),
-                sessions: Arc::new(store.clone()),
-                audit: Arc::new(store.clone()),
-                health: Arc::new(store.clone()),
-            },
+            StorePorts::of(Arc::new(store.clone())),
             self.blobs,
             self.hasher,
             self.tokens,
@@ -241,20 +231,8 @@ pub fn page<T>(items: Vec<T>) -> Page<T> {
     }
 }
 
-/// The repository and health ports of an `App` under test.
-struct Repos {
-    users: Arc<dyn UserRepository>,
-    tickets: Arc<dyn TicketRepository>,
-    messages: Arc<dyn MessageRepository>,
-    attachments: Arc<dyn AttachmentRepository>,
-    activities: Arc<dyn ActivityRepository>,
-    sessions: Arc<dyn SessionRepository>,
-    audit: Arc<dyn AuditRepository>,
-    health: Arc<dyn HealthCheck>,
-}
-
 fn assemble(
-    repos: Repos,
+    repos: StorePorts,
     blobs: MockBlobStore,
     hasher: MockPasswordHasher,
     tokens: MockTokenService,
@@ -269,21 +247,14 @@ fn assemble(
         gen_id(n)
     });
     App::new(
-        Ports {
-            users: repos.users,
-            tickets: repos.tickets,
-            messages: repos.messages,
-            attachments: repos.attachments,
-            activities: repos.activities,
-            sessions: repos.sessions,
-            audit: repos.audit,
-            health: repos.health,
-            blobs: Arc::new(blobs),
-            hasher: Arc::new(hasher),
-            tokens: Arc::new(tokens),
-            clock: Arc::new(clock),
-            ids: Arc::new(ids),
-        },
+        Ports::new(
+            repos,
+            Arc::new(blobs),
+            Arc::new(hasher),
+            Arc::new(tokens),
+            Arc::new(clock),
+            Arc::new(ids),
+        ),
         settings,
     )
 }

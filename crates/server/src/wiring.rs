@@ -8,12 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
-use ticketing_app::ports::{
-    ActivityRepository, AttachmentRepository, AuditRepository, HealthCheck, MessageRepository,
-    SessionRepository, TicketRepository, UserRepository,
-};
+use ticketing_app::ports::Store;
 use ticketing_app::system::{SystemClock, UuidV7};
-use ticketing_app::{App, Ports, Settings as AppSettings};
+use ticketing_app::{App, Ports, Settings as AppSettings, StorePorts};
 use ticketing_attachments::Attachments;
 use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
 use ticketing_store::postgres::{PgOptions, PgStore};
@@ -54,14 +51,7 @@ pub fn store_url(url: &str) -> anyhow::Result<StoreUrl> {
 /// The repositories of one store.
 #[derive(Clone)]
 pub struct Repositories {
-    users: Arc<dyn UserRepository>,
-    tickets: Arc<dyn TicketRepository>,
-    messages: Arc<dyn MessageRepository>,
-    attachments: Arc<dyn AttachmentRepository>,
-    activities: Arc<dyn ActivityRepository>,
-    sessions: Arc<dyn SessionRepository>,
-    audit: Arc<dyn AuditRepository>,
-    health: Arc<dyn HealthCheck>,
+    store: StorePorts,
     probe: Arc<dyn StoreProbe>,
 }
 
@@ -78,29 +68,10 @@ impl std::fmt::Debug for Repositories {
     }
 }
 
-fn repositories<S>(store: S) -> Repositories
-where
-    S: UserRepository
-        + TicketRepository
-        + MessageRepository
-        + AttachmentRepository
-        + ActivityRepository
-        + SessionRepository
-        + AuditRepository
-        + HealthCheck
-        + StoreProbe
-        + 'static,
-{
+fn repositories<S: Store + StoreProbe + 'static>(store: S) -> Repositories {
     let s = Arc::new(store);
     Repositories {
-        users: s.clone(),
-        tickets: s.clone(),
-        messages: s.clone(),
-        attachments: s.clone(),
-        activities: s.clone(),
-        sessions: s.clone(),
-        audit: s.clone(),
-        health: s.clone(),
+        store: StorePorts::of(s.clone()),
         probe: s,
     }
 }
@@ -227,21 +198,14 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
     let secret = jwt_secret(settings)?;
     let tokens = JwtTokens::new(secret.expose().as_bytes(), span(settings.auth.access_ttl)?)
         .context("invalid JWT settings")?;
-    let ports = Ports {
-        users: repos.users,
-        tickets: repos.tickets,
-        messages: repos.messages,
-        attachments: repos.attachments,
-        activities: repos.activities,
-        sessions: repos.sessions,
-        audit: repos.audit,
-        health: repos.health,
-        blobs: Arc::new(blobs),
-        hasher: Arc::new(hasher),
-        tokens: Arc::new(tokens),
-        clock: Arc::new(SystemClock),
-        ids: Arc::new(UuidV7),
-    };
+    let ports = Ports::new(
+        repos.store,
+        Arc::new(blobs),
+        Arc::new(hasher),
+        Arc::new(tokens),
+        Arc::new(SystemClock),
+        Arc::new(UuidV7),
+    );
     let app_settings = AppSettings {
         refresh_ttl: span(settings.auth.refresh_ttl)?,
         download_ttl: span(settings.attachments.download_ttl)?,
