@@ -5,6 +5,35 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod contract {
+    /// The checks that need raw SQL on the store's database, for one backend: `$fixture` makes
+    /// the fixture (or returns from the test), `$connect` opens a connection to its database.
+    macro_rules! raw_sql_checks {
+        (fixture: $fixture:expr, connect: |$f:ident| $connect:expr) => {
+            /// Username skeletons missing from older rows are filled in at start-up (`migrate`).
+            #[tokio::test]
+            async fn username_skeletons_are_filled_at_start_up() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_skeletons_filled_at_start_up(
+                    &$f.store,
+                    || $connect,
+                    || {
+                        $f.store.migrate().unwrap();
+                    },
+                )
+                .await;
+            }
+
+            /// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
+            #[tokio::test]
+            async fn the_audit_log_refuses_updates_and_deletes() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_audit_log_is_append_only(&$f.store, || $connect).await;
+            }
+        };
+    }
+
     #[cfg(feature = "postgres")]
     mod postgres;
     #[cfg(feature = "sqlite")]

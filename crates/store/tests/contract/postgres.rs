@@ -25,7 +25,6 @@ use ticketing_store_contract::{Fixture, store_contract_tests};
 
 use super::{
     MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
-    assert_skeletons_filled_at_start_up,
 };
 
 const PREFIX: &str = "stc_";
@@ -337,26 +336,10 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     assert_same_words(&want, &got);
 }
 
-/// Username skeletons missing from older rows are filled in at start-up (`migrate`).
-#[tokio::test]
-async fn username_skeletons_are_filled_at_start_up() {
-    let Some(f) = fixture() else { return };
-    let url = db_url(&f.url, &f.db);
-    assert_skeletons_filled_at_start_up(
-        &f.store,
-        || PgConnection::establish(&url).unwrap(),
-        || {
-            f.store.migrate().unwrap();
-        },
-    )
-    .await;
-}
-
-/// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
-#[tokio::test]
-async fn the_audit_log_refuses_updates_and_deletes() {
-    let Some(f) = fixture() else { return };
-    let url = db_url(&f.url, &f.db);
-    super::assert_audit_log_is_append_only(&f.store, || PgConnection::establish(&url).unwrap())
-        .await;
+raw_sql_checks! {
+    fixture: match fixture() {
+        Some(f) => f,
+        None => return,
+    },
+    connect: |f| PgConnection::establish(&db_url(&f.url, &f.db)).unwrap()
 }

@@ -16,7 +16,6 @@ use ticketing_store_contract::{Fixture, store_contract_tests};
 
 use super::{
     MIGRATIONS, add_every_letter, assert_concurrent_migrations_apply_once, assert_same_words,
-    assert_skeletons_filled_at_start_up,
 };
 
 struct SqliteFixture {
@@ -155,28 +154,7 @@ async fn the_fts_index_holds_exactly_the_domain_words() {
     assert_same_words(&want, &got);
 }
 
-/// Username skeletons missing from older rows are filled in at start-up (`migrate`).
-#[tokio::test]
-async fn username_skeletons_are_filled_at_start_up() {
-    let f = fixture_with(SqliteOptions::default());
-    let path = f.store.path().to_str().unwrap().to_owned();
-    assert_skeletons_filled_at_start_up(
-        &f.store,
-        || SqliteConnection::establish(&path).unwrap(),
-        || {
-            f.store.migrate().unwrap();
-        },
-    )
-    .await;
-}
-
-/// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
-#[tokio::test]
-async fn the_audit_log_refuses_updates_and_deletes() {
-    let f = fixture_with(SqliteOptions::default());
-    let path = f.store.path().to_str().unwrap().to_owned();
-    super::assert_audit_log_is_append_only(&f.store, || {
-        SqliteConnection::establish(&path).unwrap()
-    })
-    .await;
+raw_sql_checks! {
+    fixture: fixture_with(SqliteOptions::default()),
+    connect: |f| SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap()
 }
