@@ -185,16 +185,22 @@ pub(crate) fn timeline_after(q: &TimelineQuery) -> DbResult<Option<(DbTime, DbId
 
 /// The page of a timeline whose `items` were loaded with a limit of `q.limit + 1`: at most
 /// `q.limit` of them, and the cursor after the last one when more follow (`key` gives an item's
-/// time and id).
+/// time and id). `count` counts the whole list; it runs only when needed: a first page that
+/// holds everything is the whole list, its length the total (a ticket's detail, mostly).
 pub(crate) fn timeline_page<T>(
     q: &TimelineQuery,
-    total: i64,
     mut items: Vec<T>,
     key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
-) -> Page<T> {
+    count: impl FnOnce() -> DbResult<i64>,
+) -> DbResult<Page<T>> {
     let limit = usize::from(q.limit.get());
     let more = items.len() > limit;
     items.truncate(limit);
+    let total = if q.after.is_none() && !more {
+        items.len() as u64
+    } else {
+        u64::try_from(count()?).unwrap_or_default()
+    };
     let next = match items.last() {
         Some(last) if more => {
             let (at, id) = key(last);
@@ -202,11 +208,7 @@ pub(crate) fn timeline_page<T>(
         }
         _ => None,
     };
-    Page {
-        items,
-        total: u64::try_from(total).unwrap_or_default(),
-        next,
-    }
+    Ok(Page { items, total, next })
 }
 
 pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {

@@ -86,9 +86,6 @@ impl MessageRepository for Store {
     ) -> Result<Page<Message>, RepoError> {
         let page = *page;
         self.snapshot(move |c| {
-            let total: i64 = messages_of(ticket, include_internal)
-                .count()
-                .get_result(c)?;
             let items = messages_query(ticket, include_internal, &page)?
                 .limit(i64::from(page.limit.get()) + 1)
                 .select(MessageRow::as_select())
@@ -96,9 +93,16 @@ impl MessageRepository for Store {
                 .into_iter()
                 .map(MessageRow::into_domain)
                 .collect::<DbResult<Vec<_>>>()?;
-            Ok(timeline_page(&page, total, items, |m: &Message| {
-                (m.created_at, m.id.as_uuid())
-            }))
+            timeline_page(
+                &page,
+                items,
+                |m: &Message| (m.created_at, m.id.as_uuid()),
+                || {
+                    Ok(messages_of(ticket, include_internal)
+                        .count()
+                        .get_result(c)?)
+                },
+            )
         })
         .await
     }
@@ -151,7 +155,6 @@ impl AttachmentRepository for Store {
                     q.filter(attachments::internal.eq(false))
                 }
             };
-            let total: i64 = of_ticket().count().get_result(c)?;
             let after = timeline_after(&page)?;
             let items = keyset!(
                 of_ticket(),
@@ -166,9 +169,12 @@ impl AttachmentRepository for Store {
             .into_iter()
             .map(AttachmentRow::into_domain)
             .collect::<DbResult<Vec<_>>>()?;
-            Ok(timeline_page(&page, total, items, |a: &Attachment| {
-                (a.uploaded_at, a.id.as_uuid())
-            }))
+            timeline_page(
+                &page,
+                items,
+                |a: &Attachment| (a.uploaded_at, a.id.as_uuid()),
+                || Ok(of_ticket().count().get_result(c)?),
+            )
         })
         .await
     }
@@ -278,9 +284,6 @@ impl ActivityRepository for Store {
     ) -> Result<Page<ActivityEntry>, RepoError> {
         let page = *page;
         self.snapshot(move |c| {
-            let total: i64 = activities_of(ticket, include_internal)
-                .count()
-                .get_result(c)?;
             let items = activities_query(ticket, include_internal, &page)?
                 .limit(i64::from(page.limit.get()) + 1)
                 .select(ActivityRow::as_select())
@@ -288,9 +291,16 @@ impl ActivityRepository for Store {
                 .into_iter()
                 .map(ActivityRow::into_domain)
                 .collect::<DbResult<Vec<_>>>()?;
-            Ok(timeline_page(&page, total, items, |e: &ActivityEntry| {
-                (e.created_at, e.id.as_uuid())
-            }))
+            timeline_page(
+                &page,
+                items,
+                |e: &ActivityEntry| (e.created_at, e.id.as_uuid()),
+                || {
+                    Ok(activities_of(ticket, include_internal)
+                        .count()
+                        .get_result(c)?)
+                },
+            )
         })
         .await
     }
