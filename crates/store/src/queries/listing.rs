@@ -186,7 +186,9 @@ pub(crate) fn timeline_after(q: &TimelineQuery) -> DbResult<Option<(DbTime, DbId
 /// The page of a timeline whose `items` were loaded with a limit of `q.limit + 1`: at most
 /// `q.limit` of them, and the cursor after the last one when more follow (`key` gives an item's
 /// time and id). `count` counts the whole list; it runs only when needed: a first page that
-/// holds everything is the whole list, its length the total (a ticket's detail, mostly).
+/// holds everything is the whole list, its length the total (a ticket's detail, mostly). The
+/// timelines run without a snapshot transaction (three per ticket detail cost PostgreSQL six
+/// round trips): a total counted on a later page may include an item added meanwhile.
 pub(crate) fn timeline_page<T>(
     q: &TimelineQuery,
     mut items: Vec<T>,

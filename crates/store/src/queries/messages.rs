@@ -85,7 +85,7 @@ impl MessageRepository for Store {
         page: &TimelineQuery,
     ) -> Result<Page<Message>, RepoError> {
         let page = *page;
-        self.snapshot(move |c| {
+        self.read(move |c| {
             let items = messages_query(ticket, include_internal, &page)?
                 .limit(i64::from(page.limit.get()) + 1)
                 .select(MessageRow::as_select())
@@ -144,7 +144,7 @@ impl AttachmentRepository for Store {
         page: &TimelineQuery,
     ) -> Result<Page<Attachment>, RepoError> {
         let page = *page;
-        self.snapshot(move |c| {
+        self.read(move |c| {
             let of_ticket = || {
                 let q = attachments::table
                     .filter(attachments::ticket_id.eq(DbId::from(ticket)))
@@ -283,7 +283,7 @@ impl ActivityRepository for Store {
         page: &TimelineQuery,
     ) -> Result<Page<ActivityEntry>, RepoError> {
         let page = *page;
-        self.snapshot(move |c| {
+        self.read(move |c| {
             let items = activities_query(ticket, include_internal, &page)?
                 .limit(i64::from(page.limit.get()) + 1)
                 .select(ActivityRow::as_select())
