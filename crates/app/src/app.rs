@@ -17,22 +17,8 @@ use crate::ports::{
 /// The adapters the use cases run on.
 #[derive(Clone)]
 pub struct Ports {
-    /// User accounts.
-    pub users: Arc<dyn UserRepository>,
-    /// Tickets.
-    pub tickets: Arc<dyn TicketRepository>,
-    /// Messages.
-    pub messages: Arc<dyn MessageRepository>,
-    /// Attachment rows.
-    pub attachments: Arc<dyn AttachmentRepository>,
-    /// The activity log.
-    pub activities: Arc<dyn ActivityRepository>,
-    /// Refresh sessions.
-    pub sessions: Arc<dyn SessionRepository>,
-    /// The audit log.
-    pub audit: Arc<dyn AuditRepository>,
-    /// Store health.
-    pub health: Arc<dyn HealthCheck>,
+    /// The store: every repository and the health check.
+    pub store: StorePorts,
     /// Attachment bytes.
     pub blobs: Arc<dyn BlobStore>,
     /// Password hashing.
@@ -94,44 +80,6 @@ impl fmt::Debug for StorePorts {
     }
 }
 
-impl Ports {
-    /// The ports of a store with the other adapters.
-    pub fn new(
-        store: StorePorts,
-        blobs: Arc<dyn BlobStore>,
-        hasher: Arc<dyn PasswordHasher>,
-        tokens: Arc<dyn TokenService>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
-        let StorePorts {
-            users,
-            tickets,
-            messages,
-            attachments,
-            activities,
-            sessions,
-            audit,
-            health,
-        } = store;
-        Self {
-            users,
-            tickets,
-            messages,
-            attachments,
-            activities,
-            sessions,
-            audit,
-            health,
-            blobs,
-            hasher,
-            tokens,
-            clock,
-            ids,
-        }
-    }
-}
-
 /// Use-case settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -176,8 +124,8 @@ impl App {
     /// Builds the application over its adapters.
     pub fn new(mut ports: Ports, settings: Settings) -> Self {
         if !settings.user_cache_ttl.is_zero() {
-            ports.users = Arc::new(crate::user_cache::CachedUsers::new(
-                ports.users,
+            ports.store.users = Arc::new(crate::user_cache::CachedUsers::new(
+                ports.store.users,
                 settings.user_cache_ttl,
             ));
         }
@@ -194,7 +142,7 @@ impl App {
 
     /// Whether the store answers (`/readyz`).
     pub async fn ready(&self) -> Result<(), AppError> {
-        self.ports.health.ping().await.map_err(AppError::from)
+        self.ports.store.health.ping().await.map_err(AppError::from)
     }
 
     /// The time of a change of `ticket`: the clock's, but never before the ticket's last change.
@@ -216,6 +164,7 @@ impl App {
     ) -> Result<Ticket, AppError> {
         let ticket = self
             .ports
+            .store
             .tickets
             .get(id)
             .await
@@ -238,7 +187,7 @@ impl App {
         if wanted.is_empty() {
             return Ok(People(HashMap::new()));
         }
-        let found = self.ports.users.get_many(&wanted).await?;
+        let found = self.ports.store.users.get_many(&wanted).await?;
         let map: HashMap<UserId, Arc<User>> =
             found.into_iter().map(|u| (u.id, Arc::new(u))).collect();
         if let Some(missing) = wanted.iter().find(|id| !map.contains_key(id)) {

@@ -260,6 +260,7 @@ impl App {
     ) -> Result<AuditSource, AppError> {
         let user = self
             .ports
+            .store
             .users
             .get(actor.id)
             .await
@@ -277,7 +278,7 @@ impl App {
         query: AuditQuery,
     ) -> Result<Page<AuditEntry>, AppError> {
         policy::manage_users(actor)?;
-        Ok(self.ports.audit.list(&query).await?)
+        Ok(self.ports.store.audit.list(&query).await?)
     }
 }
 

@@ -81,7 +81,7 @@ impl App {
         };
         let mut attempt = 0;
         loop {
-            match self.ports.users.insert(&user, &hash, &[]).await {
+            match self.ports.store.users.insert(&user, &hash, &[]).await {
                 Ok(()) => break,
                 Err(RepoError::Conflict {
                     field: "username" | "username_skeleton",
@@ -99,7 +99,12 @@ impl App {
     /// Checks credentials and signs the user in. Unknown user, wrong password and deactivated
     /// account all give the same `Unauthenticated(InvalidCredentials)`, in the same time.
     pub async fn login(&self, input: LoginInput) -> Result<AuthSession, AppError> {
-        let found = self.ports.users.find_credentials(&input.login).await?;
+        let found = self
+            .ports
+            .store
+            .users
+            .find_credentials(&input.login)
+            .await?;
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
@@ -110,7 +115,7 @@ impl App {
             _ => return Err(AppError::Unauthenticated(AuthFailure::InvalidCredentials)),
         };
         let now = self.ports.clock.now();
-        self.ports.users.record_login(user.id, now).await?;
+        self.ports.store.users.record_login(user.id, now).await?;
         let user = User {
             last_login: Some(now),
             ..user
@@ -136,7 +141,7 @@ impl App {
             rotated_at: None,
             revoked_at: None,
         };
-        self.ports.sessions.create(&session).await?;
+        self.ports.store.sessions.create(&session).await?;
         let access = self.ports.tokens.issue_access(&user, now)?;
         Ok(AuthSession {
             user,
@@ -154,7 +159,7 @@ impl App {
     pub async fn refresh(&self, refresh_token: &str) -> Result<AuthSession, AppError> {
         let invalid = AppError::Unauthenticated(AuthFailure::TokenInvalid);
         let hash = self.ports.tokens.hash_refresh_token(refresh_token);
-        let Some(old) = self.ports.sessions.find_by_hash(&hash).await? else {
+        let Some(old) = self.ports.store.sessions.find_by_hash(&hash).await? else {
             return Err(invalid);
         };
         let now = self.ports.clock.now();
@@ -162,17 +167,25 @@ impl App {
             return Err(invalid);
         }
         if old.rotated_at.is_some() {
-            self.ports.sessions.revoke_family(old.family, now).await?;
+            self.ports
+                .store
+                .sessions
+                .revoke_family(old.family, now)
+                .await?;
             tracing::warn!(family = %old.family, user = %old.user_id, "refresh token reused: family revoked");
             return Err(AppError::Unauthenticated(AuthFailure::RefreshReused));
         }
         if old.expires_at <= now {
             return Err(invalid);
         }
-        let user = match self.ports.users.get(old.user_id).await {
+        let user = match self.ports.store.users.get(old.user_id).await {
             Ok(u) if u.is_active => u,
             Ok(_) | Err(RepoError::NotFound) => {
-                self.ports.sessions.revoke_family(old.family, now).await?;
+                self.ports
+                    .store
+                    .sessions
+                    .revoke_family(old.family, now)
+                    .await?;
                 return Err(invalid);
             }
             Err(e) => return Err(e.into()),
@@ -188,10 +201,14 @@ impl App {
             rotated_at: None,
             revoked_at: None,
         };
-        match self.ports.sessions.rotate(old.id, &new, now).await {
+        match self.ports.store.sessions.rotate(old.id, &new, now).await {
             Ok(()) => {}
             Err(RepoError::Stale) => {
-                self.ports.sessions.revoke_family(old.family, now).await?;
+                self.ports
+                    .store
+                    .sessions
+                    .revoke_family(old.family, now)
+                    .await?;
                 return Err(AppError::Unauthenticated(AuthFailure::RefreshReused));
             }
             Err(e) => return Err(e.into()),
@@ -211,9 +228,10 @@ impl App {
             return Ok(());
         };
         let hash = self.ports.tokens.hash_refresh_token(token);
-        if let Some(session) = self.ports.sessions.find_by_hash(&hash).await? {
+        if let Some(session) = self.ports.store.sessions.find_by_hash(&hash).await? {
             if session.revoked_at.is_none() {
                 self.ports
+                    .store
                     .sessions
                     .revoke_family(session.family, self.ports.clock.now())
                     .await?;
@@ -235,7 +253,7 @@ impl App {
                 TokenError::Expired => AppError::Unauthenticated(AuthFailure::TokenExpired),
                 TokenError::Invalid => AppError::Unauthenticated(AuthFailure::TokenInvalid),
             })?;
-        let user = match self.ports.users.get(claims.user_id).await {
+        let user = match self.ports.store.users.get(claims.user_id).await {
             Ok(u) => u,
             Err(RepoError::NotFound) => {
                 return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
@@ -258,7 +276,7 @@ impl App {
         old_password: Password,
         new_password: Password,
     ) -> Result<AuthSession, AppError> {
-        let hash = self.ports.users.password_hash(user.id).await?;
+        let hash = self.ports.store.users.password_hash(user.id).await?;
         if !self
             .ports
             .hasher
@@ -281,10 +299,12 @@ impl App {
         let new_hash = self.ports.hasher.hash(new.password()).await?;
         let epoch = self
             .ports
+            .store
             .users
             .set_password(user.id, &new_hash, &[])
             .await?;
         self.ports
+            .store
             .sessions
             .revoke_user(user.id, None, self.ports.clock.now())
             .await?;
@@ -304,8 +324,13 @@ impl App {
             revoke_tokens: true,
         };
         // Not an administrator's act: nothing for the audit log.
-        self.ports.users.update_access(id, &change, &[]).await?;
         self.ports
+            .store
+            .users
+            .update_access(id, &change, &[])
+            .await?;
+        self.ports
+            .store
             .sessions
             .revoke_user(id, None, self.ports.clock.now())
             .await?;

@@ -247,14 +247,14 @@ fn assemble(
         gen_id(n)
     });
     App::new(
-        Ports::new(
-            repos,
-            Arc::new(blobs),
-            Arc::new(hasher),
-            Arc::new(tokens),
-            Arc::new(clock),
-            Arc::new(ids),
-        ),
+        Ports {
+            store: repos,
+            blobs: Arc::new(blobs),
+            hasher: Arc::new(hasher),
+            tokens: Arc::new(tokens),
+            clock: Arc::new(clock),
+            ids: Arc::new(ids),
+        },
         settings,
     )
 }

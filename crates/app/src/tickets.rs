@@ -101,7 +101,7 @@ impl App {
                 Scope::AssignedTo(actor.id)
             }
         };
-        let page = self.ports.tickets.list(&query).await?;
+        let page = self.ports.store.tickets.list(&query).await?;
         let people = self
             .people(
                 page.items
@@ -139,7 +139,11 @@ impl App {
         let created = opened.activities.first().ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!("opening a ticket logged no entry"))
         })?;
-        self.ports.tickets.create(&opened.ticket, created).await?;
+        self.ports
+            .store
+            .tickets
+            .create(&opened.ticket, created)
+            .await?;
         self.ticket_detail_of(actor, opened.ticket).await
     }
 
@@ -161,9 +165,15 @@ impl App {
         let internal = policy::sees_internal(actor);
         let latest = TimelineQuery::newest_first(Limit::default());
         let (messages, attachments, activities) = tokio::join!(
-            self.ports.messages.list(ticket.id, internal, &latest),
-            self.ports.attachments.list(ticket.id, internal, &latest),
-            self.ports.activities.list(ticket.id, internal, &latest),
+            self.ports.store.messages.list(ticket.id, internal, &latest),
+            self.ports
+                .store
+                .attachments
+                .list(ticket.id, internal, &latest),
+            self.ports
+                .store
+                .activities
+                .list(ticket.id, internal, &latest),
         );
         let (mut messages, mut attachments, activities) = (messages?, attachments?, activities?);
         messages.items.reverse();
@@ -216,7 +226,12 @@ impl App {
             return Ok(Vec::new());
         }
         let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
-        Ok(self.ports.attachments.of_messages(&ids, internal).await?)
+        Ok(self
+            .ports
+            .store
+            .attachments
+            .of_messages(&ids, internal)
+            .await?)
     }
 
     /// Joins messages with their authors and attachments (with download tokens).
@@ -326,6 +341,7 @@ impl App {
             }
             match self
                 .ports
+                .store
                 .tickets
                 .update(&applied.ticket, ticket.version, &applied.activities)
                 .await
@@ -334,6 +350,7 @@ impl App {
                 Err(RepoError::Stale) if if_match.is_some() => {
                     let current = self
                         .ports
+                        .store
                         .tickets
                         .get(id)
                         .await
@@ -355,7 +372,7 @@ impl App {
     }
 
     async fn assignee(&self, id: UserId) -> Result<Assignee, AppError> {
-        match self.ports.users.get(id).await {
+        match self.ports.store.users.get(id).await {
             Ok(u) => Ok(Assignee::from(&u)),
             Err(RepoError::NotFound) => Err(AppError::field("assigned_to", "no such user")),
             Err(e) => Err(e.into()),
@@ -369,6 +386,7 @@ impl App {
             let now = self.now_for(&ticket);
             let applied = change::delete_ticket(actor, &ticket, now, self.next_activity_id())?;
             self.ports
+                .store
                 .tickets
                 .update(&applied.ticket, ticket.version, &applied.activities)
                 .await
@@ -388,6 +406,7 @@ impl App {
         let internal = policy::sees_internal(actor);
         let page = self
             .ports
+            .store
             .messages
             .list(ticket.id, internal, &query)
             .await?;
@@ -431,6 +450,7 @@ impl App {
             let message = applied.created;
             let effect = effect(&ticket, &applied.ticket);
             self.ports
+                .store
                 .messages
                 .add(&message, &effect, &applied.activities)
                 .await
@@ -455,6 +475,7 @@ impl App {
         let ticket = self.visible_ticket(actor, id).await?;
         let page = self
             .ports
+            .store
             .activities
             .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;

@@ -59,7 +59,12 @@ impl App {
     /// (at least one when `adding` is 0) still fit in the upload quota.
     async fn quota_left(&self, actor: &Actor, adding: u64) -> Result<u64, AppError> {
         let quota = self.settings.upload_quota_bytes;
-        let used = self.ports.attachments.bytes_uploaded_by(actor.id).await?;
+        let used = self
+            .ports
+            .store
+            .attachments
+            .bytes_uploaded_by(actor.id)
+            .await?;
         if used.saturating_add(adding.max(1)) > quota {
             return Err(AppError::QuotaExceeded { used, quota });
         }
@@ -95,7 +100,7 @@ impl App {
     ) -> Result<Option<ticketing_domain::Message>, AppError> {
         match message_id {
             None => Ok(None),
-            Some(id) => match self.ports.messages.get(id).await {
+            Some(id) => match self.ports.store.messages.get(id).await {
                 Ok(m) => Ok(Some(m)),
                 Err(RepoError::NotFound) => Err(ChangeError::MessageNotOnTicket.into()),
                 Err(e) => Err(e.into()),
@@ -179,6 +184,7 @@ impl App {
             .map_err(AppError::from)?;
             let effect = effect(&ticket, &applied.ticket);
             self.ports
+                .store
                 .attachments
                 .add(&applied.created, &effect, &applied.activities)
                 .await
@@ -198,6 +204,7 @@ impl App {
         let ticket = self.visible_ticket(actor, ticket_id).await?;
         let page = self
             .ports
+            .store
             .attachments
             .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;
@@ -230,6 +237,7 @@ impl App {
         let ticket = self.visible_ticket(actor, ticket_id).await?;
         let attachment = self
             .ports
+            .store
             .attachments
             .get(id)
             .await
@@ -267,7 +275,7 @@ impl App {
             .tokens
             .verify_download(token, id, now)
             .map_err(|_| AppError::Unauthenticated(AuthFailure::TokenInvalid))?;
-        let user = match self.ports.users.get(user_id).await {
+        let user = match self.ports.store.users.get(user_id).await {
             // A password change or deactivation since the link was issued ends it.
             Ok(u) if u.is_active && u.token_epoch == epoch => u,
             Ok(_) | Err(RepoError::NotFound) => {
@@ -298,7 +306,8 @@ impl App {
             .map_err(AppError::from)?;
             let effect = effect(&ticket, &applied.ticket);
             self.ports
-                .attachments
+                .store
+.attachments
                 .remove(id, &effect, &applied.activities)
                 .await
                 .map_err(|e| Attempt::of_write(e, "attachment"))?;
@@ -312,7 +321,7 @@ impl App {
 
     /// Removes leftover temp files and stored files that have no row (run at start-up).
     pub async fn sweep_attachments(&self, min_age_secs: u64) -> Result<SweepReport, AppError> {
-        let keep = self.ports.attachments.storage_keys().await?;
+        let keep = self.ports.store.attachments.storage_keys().await?;
         Ok(self.ports.blobs.sweep(&keep, min_age_secs).await?)
     }
 }

@@ -34,6 +34,7 @@ impl App {
     /// The caller's profile, fresh from the store.
     pub async fn profile(&self, actor: &Actor) -> Result<User, AppError> {
         self.ports
+            .store
             .users
             .get(actor.id)
             .await
@@ -58,7 +59,7 @@ impl App {
             user.last_name = last;
         }
         if user != before || user.email.as_str() != before.email.as_str() {
-            self.ports.users.update_profile(&user).await?;
+            self.ports.store.users.update_profile(&user).await?;
         }
         Ok(user)
     }
@@ -70,7 +71,7 @@ impl App {
         query: UserQuery,
     ) -> Result<Page<User>, AppError> {
         policy::list_users(actor)?;
-        Ok(self.ports.users.list(&query).await?)
+        Ok(self.ports.store.users.list(&query).await?)
     }
 
     /// Changes a user's role or active flag (admins only). Deactivating ends every session and
@@ -107,6 +108,7 @@ impl App {
     ) -> Result<User, AppError> {
         let current = self
             .ports
+            .store
             .users
             .get(id)
             .await
@@ -142,6 +144,7 @@ impl App {
         }
         let user = match self
             .ports
+            .store
             .users
             .update_access(id, &change, &audit)
             .await
@@ -157,6 +160,7 @@ impl App {
         };
         if deactivating {
             self.ports
+                .store
                 .sessions
                 .revoke_user(user.id, None, self.ports.clock.now())
                 .await?;
@@ -218,7 +222,11 @@ impl App {
             &user,
             format!("role {role}"),
         );
-        self.ports.users.insert(&user, &hash, &[audit]).await?;
+        self.ports
+            .store
+            .users
+            .insert(&user, &hash, &[audit])
+            .await?;
         Ok(user)
     }
 
@@ -233,6 +241,7 @@ impl App {
         username.check_new().map_err(username_error)?;
         let current = self
             .ports
+            .store
             .users
             .get(id)
             .await
@@ -244,6 +253,7 @@ impl App {
             format!("{} → {}", current.username, username),
         );
         self.ports
+            .store
             .users
             .rename(id, &username, &[audit])
             .await
@@ -252,7 +262,7 @@ impl App {
 
     /// Finds an account by username or email (operator commands).
     pub async fn find_user(&self, login: &ticketing_domain::LoginName) -> Result<User, AppError> {
-        match self.ports.users.find_credentials(login).await? {
+        match self.ports.store.users.find_credentials(login).await? {
             Some((user, _)) => Ok(user),
             None => Err(AppError::NotFound("user")),
         }
@@ -278,6 +288,7 @@ impl App {
     ) -> Result<(), AppError> {
         let user = self
             .ports
+            .store
             .users
             .get(id)
             .await
@@ -298,8 +309,13 @@ impl App {
             &user,
             "sessions ended",
         );
-        self.ports.users.set_password(id, &hash, &[audit]).await?;
         self.ports
+            .store
+            .users
+            .set_password(id, &hash, &[audit])
+            .await?;
+        self.ports
+            .store
             .sessions
             .revoke_user(id, None, self.ports.clock.now())
             .await?;
@@ -309,7 +325,7 @@ impl App {
     /// Deletes refresh sessions that expired more than a day ago; returns how many.
     pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
         let before = self.ports.clock.now() - chrono::Duration::days(1);
-        Ok(self.ports.sessions.purge_expired(before).await?)
+        Ok(self.ports.store.sessions.purge_expired(before).await?)
     }
 }
 

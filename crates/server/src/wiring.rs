@@ -198,14 +198,14 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
     let secret = jwt_secret(settings)?;
     let tokens = JwtTokens::new(secret.expose().as_bytes(), span(settings.auth.access_ttl)?)
         .context("invalid JWT settings")?;
-    let ports = Ports::new(
-        repos.store,
-        Arc::new(blobs),
-        Arc::new(hasher),
-        Arc::new(tokens),
-        Arc::new(SystemClock),
-        Arc::new(UuidV7),
-    );
+    let ports = Ports {
+        store: repos.store,
+        blobs: Arc::new(blobs),
+        hasher: Arc::new(hasher),
+        tokens: Arc::new(tokens),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(UuidV7),
+    };
     let app_settings = AppSettings {
         refresh_ttl: span(settings.auth.refresh_ttl)?,
         download_ttl: span(settings.attachments.download_ttl)?,
