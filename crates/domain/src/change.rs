@@ -1,6 +1,6 @@
 //! Changes to a ticket. Each function asks [`policy::may`] first, then returns the new ticket
-//! together with the activity entries the change produces, so the log cannot disagree with the
-//! change. Time and ids are passed in.
+//! together with the activity entries and the [events](crate::event) the change produces, so
+//! the log and the outbox cannot disagree with the change. Time and ids are passed in.
 //!
 //! Every change has the same shape: `(actor, ticket, what, now, next_id)` in, an [`Applied`] out
 //! (with what it created, when it creates something: a [`Message`](crate::Message), an
@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::activity::{Action, ActivityEntry};
 use crate::code::ErrorCode;
+use crate::event::{Event, EventKind, TicketOpened, TicketRemoved};
 use crate::ids::{ActivityId, AttachmentId, MessageId, TicketId};
 use crate::message::StoredFile;
 use crate::policy::{self, Intent, Refusal};
@@ -98,11 +99,12 @@ impl ChangeError {
     }
 }
 
-/// The result of a change: the ticket after it, the activity entries it produced, and what it
-/// created (the [`Message`](crate::Message) of [`add_message`], the
+/// The result of a change: the ticket after it, the activity entries and the events it
+/// produced, and what it created (the [`Message`](crate::Message) of [`add_message`], the
 /// [`Attachment`](crate::Attachment) of [`add_attachment`]; `()` for the others).
 ///
-/// When nothing changed, `activities` is empty and `ticket` equals the input (same version).
+/// When nothing changed, `activities` and `events` are empty and `ticket` equals the input (same
+/// version). Persist the ticket, the entries and the events in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Applied<T = ()> {
@@ -110,6 +112,8 @@ pub struct Applied<T = ()> {
     pub ticket: Ticket,
     /// The log entries, in the order the changes were made.
     pub activities: Vec<ActivityEntry>,
+    /// The events, in the order they happened (for the outbox; see [`crate::event`]).
+    pub events: Vec<Event>,
     /// What the change created.
     pub created: T,
 }
@@ -126,6 +130,7 @@ impl<T> Applied<T> {
             Applied {
                 ticket: self.ticket,
                 activities: self.activities,
+                events: self.events,
                 created: (),
             },
             self.created,
@@ -219,13 +224,14 @@ pub struct TicketPatch {
     pub assigned_to: Option<Option<Assignee>>,
 }
 
-/// A change being built: the ticket after it so far, and its log.
+/// A change being built: the ticket after it so far, its log and its events.
 struct Draft<'a, F> {
     actor: &'a Actor,
     now: DateTime<Utc>,
     next_id: F,
     ticket: Ticket,
     entries: Vec<ActivityEntry>,
+    events: Vec<Event>,
 }
 
 impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
@@ -248,6 +254,7 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
             next_id,
             ticket: ticket.clone(),
             entries: Vec::new(),
+            events: Vec::new(),
         })
     }
 
@@ -261,6 +268,12 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
             internal,
             created_at: self.now,
         });
+    }
+
+    /// Records an event about the ticket, staff-only when `internal`.
+    fn emit(&mut self, kind: EventKind, internal: bool) {
+        let event = Event::about_ticket(kind, &self.ticket, self.actor.id, self.now, internal);
+        self.events.push(event);
     }
 
     /// Bumps the version (by exactly one) and the update time; the public ones too when
@@ -277,13 +290,14 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
         Applied {
             ticket: self.ticket,
             activities: self.entries,
+            events: self.events,
             created,
         }
     }
 }
 
-/// Opens a new ticket for `actor` (version 1, status `open`) with its `created` entry. Anyone
-/// may open a ticket.
+/// Opens a new ticket for `actor` (version 1, status `open`) with its `created` entry and its
+/// `ticket.created` event. Anyone may open a ticket.
 ///
 /// ```
 /// use ticketing_domain::chrono::{TimeZone, Utc};
@@ -335,9 +349,18 @@ pub fn open_ticket(
         internal: false,
         created_at: now,
     };
+    let opened = EventKind::TicketCreated(TicketOpened {
+        topic: ticket.topic.clone(),
+        description: ticket.description.clone(),
+        status: ticket.status,
+        priority: ticket.priority,
+        owner: ticket.owner,
+    });
+    let event = Event::about_ticket(opened, &ticket, actor.id, now, false);
     Applied {
         ticket,
         activities: vec![entry],
+        events: vec![event],
         created: (),
     }
 }
@@ -354,6 +377,7 @@ pub fn delete_ticket(
     let mut draft = Draft::start(actor, ticket, now, next_id)?;
     draft.ticket.deleted_at = Some(now);
     draft.log(Action::Deleted, "Ticket deleted".to_owned(), false);
+    draft.emit(EventKind::TicketDeleted(TicketRemoved {}), false);
     Ok(draft.finish(()))
 }
 

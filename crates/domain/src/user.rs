@@ -93,6 +93,39 @@ impl User {
             role: self.role,
         }
     }
+
+    /// How people are shown: "First Last" (either may be empty), or the username when both
+    /// are.
+    ///
+    /// ```
+    /// # use ticketing_domain::*;
+    /// # use ticketing_domain::chrono::{TimeZone, Utc};
+    /// let mut user = User {
+    ///     id: UserId::from_uuid(uuid::Uuid::nil()),
+    ///     username: Username::parse("lee").unwrap(),
+    ///     email: Email::parse("lee@example.com").unwrap(),
+    ///     first_name: PersonName::parse("Lee").unwrap(),
+    ///     last_name: PersonName::parse("Park").unwrap(),
+    ///     role: Role::Agent,
+    ///     is_active: true,
+    ///     token_epoch: 0,
+    ///     date_joined: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+    ///     last_login: None,
+    /// };
+    /// assert_eq!(user.display_name(), "Lee Park");
+    /// user.first_name = PersonName::empty();
+    /// user.last_name = PersonName::empty();
+    /// assert_eq!(user.display_name(), "lee");
+    /// ```
+    pub fn display_name(&self) -> String {
+        let full = format!("{} {}", self.first_name.as_str(), self.last_name.as_str());
+        let full = full.trim();
+        if full.is_empty() {
+            self.username.as_str().to_owned()
+        } else {
+            full.to_owned()
+        }
+    }
 }
 
 /// Who performs an action: enough for every permission decision.

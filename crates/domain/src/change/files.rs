@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::patch::move_status;
 use super::{Applied, ChangeError, Draft, NewAttachment, NewMessage};
 use crate::activity::Action;
+use crate::event::{AttachmentChange, EventKind, FieldChange, MessagePosted, TicketChanges};
 use crate::ids::ActivityId;
 use crate::message::{Attachment, Message};
 use crate::policy::{self, Intent};
@@ -17,7 +18,8 @@ use crate::user::Actor;
 /// it (`open`), logged as `reopened`.
 ///
 /// Public messages count in [`Ticket::message_count`], internal notes in
-/// [`Ticket::internal_note_count`]; a note's activity entry is internal too.
+/// [`Ticket::internal_note_count`]; a note's activity entry is internal too, and so is its
+/// `message.created` event (staff-only). A reopening adds a `ticket.updated` event.
 ///
 /// ```
 /// use ticketing_domain::chrono::{TimeZone, Utc};
@@ -81,6 +83,10 @@ pub fn add_message(
         draft.ticket.message_count = draft.ticket.message_count.saturating_add(1);
         draft.log(Action::MessageAdded, "Message added".to_owned(), false);
     }
+    draft.emit(
+        EventKind::MessageCreated(MessagePosted::of(&message)),
+        internal,
+    );
     if !internal
         && !actor.is_staff()
         && ticket.owner == actor.id
@@ -92,6 +98,11 @@ pub fn add_message(
             "Status changed from resolved to open".to_owned(),
             false,
         );
+        let reopened = TicketChanges {
+            status: Some(FieldChange::new(Status::Resolved, Status::Open)),
+            ..TicketChanges::default()
+        };
+        draft.emit(EventKind::TicketUpdated(reopened), false);
     }
     Ok(draft.finish(message))
 }
@@ -117,7 +128,8 @@ pub fn check_attachment(
 }
 
 /// Attaches a stored file to `ticket` (and to `message`, when given) after the checks of
-/// [`check_attachment`]. An attachment of an internal note is internal too.
+/// [`check_attachment`]. An attachment of an internal note is internal too (and so is its
+/// `attachment.added` event).
 pub fn add_attachment(
     actor: &Actor,
     ticket: &Ticket,
@@ -145,6 +157,10 @@ pub fn add_attachment(
         format!("Attachment \"{}\" added", attachment.filename),
         internal,
     );
+    draft.emit(
+        EventKind::AttachmentAdded(AttachmentChange::of(&attachment)),
+        internal,
+    );
     Ok(draft.finish(attachment))
 }
 
@@ -161,6 +177,10 @@ pub fn remove_attachment(
     draft.log(
         Action::AttachmentRemoved,
         format!("Attachment \"{}\" removed", attachment.filename),
+        attachment.internal,
+    );
+    draft.emit(
+        EventKind::AttachmentRemoved(AttachmentChange::of(attachment)),
         attachment.internal,
     );
     Ok(draft.finish(()))

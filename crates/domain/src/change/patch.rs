@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Applied, ChangeError, Draft, TicketPatch};
 use crate::activity::Action;
+use crate::event::{EventKind, FieldChange, TicketChanges};
 use crate::ids::ActivityId;
 use crate::policy::{self, Intent};
 use crate::ticket::{Status, Ticket};
@@ -36,8 +37,9 @@ pub(super) fn move_status(ticket: &mut Ticket, to: Status, now: DateTime<Utc>) {
 /// role's rights for every field (404, 403), then the closed state and the status move (409).
 /// Then the assignee must be active staff, and `now` not before the ticket's last change.
 /// On success the version grows by one and one entry is logged per kind of change, in the order
-/// `updated`, status, priority, assignment; when nothing differs, the ticket comes back
-/// unchanged with no entries.
+/// `updated`, status, priority, assignment, with one `ticket.updated` event holding every field
+/// that changed; when nothing differs, the ticket comes back unchanged with no entries and no
+/// events.
 ///
 /// ```
 /// use ticketing_domain::chrono::{Duration, TimeZone, Utc};
@@ -116,6 +118,7 @@ pub fn apply_patch(
         return Ok(Applied {
             ticket: ticket.clone(),
             activities: Vec::new(),
+            events: Vec::new(),
             created: (),
         });
     }
@@ -135,6 +138,7 @@ pub fn apply_patch(
     }
 
     let mut draft = Draft::start(actor, ticket, now, next_id)?;
+    let mut changes = TicketChanges::default();
     let edited = match (topic, description) {
         (Some(_), Some(_)) => Some("Topic and description updated"),
         (Some(_), None) => Some("Topic updated"),
@@ -143,15 +147,21 @@ pub fn apply_patch(
     };
     if let Some(details) = edited {
         if let Some(t) = topic {
+            changes.topic = Some(FieldChange::new(draft.ticket.topic.clone(), t.clone()));
             draft.ticket.topic = t.clone();
         }
         if let Some(d) = description {
+            changes.description = Some(FieldChange::new(
+                draft.ticket.description.clone(),
+                d.clone(),
+            ));
             draft.ticket.description = d.clone();
         }
         draft.log(Action::Updated, details.to_owned(), false);
     }
     if let Some(to) = status {
         let from = draft.ticket.status;
+        changes.status = Some(FieldChange::new(from, to));
         move_status(&mut draft.ticket, to, now);
         draft.log(
             status_action(from, to),
@@ -161,6 +171,7 @@ pub fn apply_patch(
     }
     if let Some(p) = priority {
         let from = draft.ticket.priority;
+        changes.priority = Some(FieldChange::new(from, p));
         draft.ticket.priority = p;
         draft.log(
             Action::PriorityChanged,
@@ -169,12 +180,15 @@ pub fn apply_patch(
         );
     }
     if let Some(a) = assignee {
-        draft.ticket.assigned_to = a.as_ref().map(|u| u.id);
+        let to = a.as_ref().map(|u| u.id);
+        changes.assigned_to = Some(FieldChange::new(draft.ticket.assigned_to, to));
+        draft.ticket.assigned_to = to;
         let details = match a {
             Some(u) => format!("Ticket assigned to {}", u.username),
             None => "Ticket unassigned".to_owned(),
         };
         draft.log(Action::AssignedToChanged, details, false);
     }
+    draft.emit(EventKind::TicketUpdated(changes), false);
     Ok(draft.finish(()))
 }
