@@ -9,9 +9,9 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 
 use crate::error::{AppError, RepoError};
 use crate::ports::{
-    ActivityRepository, AttachmentRepository, AuditRepository, BlobStore, Clock, HealthCheck,
-    IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store, TicketRepository,
-    TokenService, UserRepository,
+    ActivityRepository, AttachmentRepository, AuditRepository, BlobStore, Clock, EventRepository,
+    HealthCheck, IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store,
+    TicketRepository, TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.
@@ -54,6 +54,8 @@ pub struct StorePorts {
     pub sessions: Arc<dyn SessionRepository>,
     /// The audit log.
     pub audit: Arc<dyn AuditRepository>,
+    /// The event outbox.
+    pub events: Arc<dyn EventRepository>,
     /// Store health.
     pub health: Arc<dyn HealthCheck>,
 }
@@ -69,6 +71,7 @@ impl StorePorts {
             activities: store.clone(),
             sessions: store.clone(),
             audit: store.clone(),
+            events: store.clone(),
             health: store,
         }
     }
@@ -98,6 +101,9 @@ pub struct Settings {
     /// zero (the default here) turns the cache off. Changes made through this process apply at
     /// once; changes made elsewhere (another replica) within this delay. See `user_cache.rs`.
     pub user_cache_ttl: std::time::Duration,
+    /// How long events stay in the outbox (default 7 days): a reader resuming from an older
+    /// event gets a reset.
+    pub events_retention: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -109,6 +115,7 @@ impl Default for Settings {
             upload_quota_bytes: 1 << 30,
             retry: crate::RetryPolicy::default(),
             user_cache_ttl: std::time::Duration::ZERO,
+            events_retention: std::time::Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

@@ -8,7 +8,7 @@ use ticketing_domain::{
 
 use crate::app::App;
 use crate::error::{AppError, AuthFailure, RepoError, TokenError};
-use crate::ports::{IssuedToken, RefreshSession};
+use crate::ports::{AccessClaims, IssuedToken, RefreshSession};
 
 /// A signed-in session: the user, an access token and the refresh token for the cookie.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,6 +244,14 @@ impl App {
     /// exists, is active, and has not changed password (or been deactivated) since it was
     /// issued. The returned user carries the current role.
     pub async fn authenticate(&self, access_token: &str) -> Result<User, AppError> {
+        Ok(self.authenticate_claims(access_token).await?.0)
+    }
+
+    /// [`App::authenticate`], with what the token says (its expiry, for the event stream).
+    pub(crate) async fn authenticate_claims(
+        &self,
+        access_token: &str,
+    ) -> Result<(User, AccessClaims), AppError> {
         let now = self.ports.clock.now();
         let claims = self
             .ports
@@ -263,7 +271,7 @@ impl App {
         if !user.is_active || user.token_epoch != claims.token_epoch {
             return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
         }
-        Ok(user)
+        Ok((user, claims))
     }
 
     /// Changes the caller's password: checks the old one, applies the policy, revokes every

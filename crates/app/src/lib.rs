@@ -17,6 +17,7 @@ pub mod testing;
 mod app;
 pub mod audit;
 mod auth;
+mod events;
 mod retry;
 mod tickets;
 mod uploads;
@@ -32,6 +33,7 @@ pub use auth::{AuthSession, LoginInput, RegisterInput};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
+pub use events::{Backlog, Delivery, StreamCaller};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};

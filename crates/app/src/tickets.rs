@@ -142,7 +142,7 @@ impl App {
         self.ports
             .store
             .tickets
-            .create(&opened.ticket, created)
+            .create(&opened.ticket, created, &opened.events)
             .await?;
         self.ticket_detail_of(actor, opened.ticket).await
     }
@@ -343,7 +343,12 @@ impl App {
                 .ports
                 .store
                 .tickets
-                .update(&applied.ticket, ticket.version, &applied.activities)
+                .update(
+                    &applied.ticket,
+                    ticket.version,
+                    &applied.activities,
+                    &applied.events,
+                )
                 .await
             {
                 Ok(()) => Ok(self.ticket_detail_of(actor, applied.ticket).await?),
@@ -388,7 +393,12 @@ impl App {
             self.ports
                 .store
                 .tickets
-                .update(&applied.ticket, ticket.version, &applied.activities)
+                .update(
+                    &applied.ticket,
+                    ticket.version,
+                    &applied.activities,
+                    &applied.events,
+                )
                 .await
                 .map_err(|e| Attempt::of_write(e, "ticket"))
         })
@@ -452,7 +462,7 @@ impl App {
             self.ports
                 .store
                 .messages
-                .add(&message, &effect, &applied.activities)
+                .add(&message, &effect, &applied.activities, &applied.events)
                 .await
                 .map_err(|e| Attempt::of_write(e, "ticket"))?;
             let author = self.people([actor.id]).await?.get(actor.id)?;

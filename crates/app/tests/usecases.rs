@@ -17,6 +17,8 @@ macro_rules! assert_err {
 mod attachments;
 #[path = "usecases/auth.rs"]
 mod auth;
+#[path = "usecases/events.rs"]
+mod events;
 #[path = "usecases/messages.rs"]
 mod messages;
 #[path = "usecases/operator.rs"]

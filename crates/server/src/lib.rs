@@ -151,6 +151,7 @@ impl Application {
     /// SIGINT and SIGQUIT stop at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = self.app.clone();
+        // Every hour (and now): expired refresh sessions, events past the retention.
         let purge = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
@@ -161,6 +162,11 @@ impl Application {
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+                }
+                match app.prune_events().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old events"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not prune old events"),
                 }
             }
         });

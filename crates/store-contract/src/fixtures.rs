@@ -194,7 +194,10 @@ pub fn entry(
 /// Creates `t` with its `created` entry and returns the entry.
 pub async fn add_ticket<S: StoreUnderTest>(s: &S, t: &Ticket) -> ActivityEntry {
     let created = entry(t.id, Action::Created, t.owner, false, t.created_at);
-    tickets(s).create(t, &created).await.expect("create ticket");
+    tickets(s)
+        .create(t, &created, &[])
+        .await
+        .expect("create ticket");
     created
 }
 

@@ -109,6 +109,10 @@ macro_rules! __contract_cases {
             case_audit_pages_and_filters,
             case_look_alike_usernames_conflict,
             case_email_cannot_take_a_username,
+            case_events_land_with_their_change,
+            case_event_pages_and_pruning,
+            case_event_wakeups_follow_commits,
+            case_concurrent_event_writers_never_skip,
         }
     };
 }

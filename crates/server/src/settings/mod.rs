@@ -106,6 +106,11 @@ settings! {
         sweep_min_age: Duration = "0", env "TICKETING_SWEEP_MIN_AGE_SECS",
             was "sweep_min_age_secs";
     }
+    /// The event outbox and the event stream (`GET /api/v1/events/`).
+    events: EventsSettings {
+        /// How long events are kept (a reader resuming from an older one gets a reset).
+        retention: Duration = "7d", env "TICKETING_EVENTS_RETENTION", check at_least_a_second;
+    }
     /// Prometheus metrics (`GET /metrics`).
     metrics: MetricsSettings {
         /// Address serving /metrics alone, e.g. 127.0.0.1:9464; unset: none.

@@ -7,6 +7,7 @@
 mod audit;
 mod concurrency;
 mod counts;
+mod events;
 mod listing;
 mod messages;
 mod search;
@@ -17,6 +18,7 @@ mod users;
 pub use audit::*;
 pub use concurrency::*;
 pub use counts::*;
+pub use events::*;
 pub use listing::*;
 pub use messages::*;
 pub use search::*;

@@ -10,7 +10,8 @@ use ticketing_app::ports::{
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketQuery, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId, UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId, Status, Ticket, TicketId,
+    UserId,
 };
 use uuid::Uuid;
 
@@ -125,7 +126,12 @@ impl State {
 
 #[async_trait]
 impl TicketRepository for MemoryStore {
-    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError> {
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        created: &ActivityEntry,
+        events: &[Event],
+    ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         if s.tickets.contains_key(&ticket.id) {
             return Err(RepoError::Conflict { field: "id" });
@@ -133,6 +139,7 @@ impl TicketRepository for MemoryStore {
         s.check_activities(std::slice::from_ref(created))?;
         s.tickets.insert(ticket.id, normalized(ticket));
         s.append(std::slice::from_ref(created));
+        s.append_events(events);
         Ok(())
     }
 
@@ -188,6 +195,7 @@ impl TicketRepository for MemoryStore {
         ticket: &Ticket,
         expected_version: i64,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         let stored = s.tickets.get(&ticket.id).ok_or(RepoError::NotFound)?;
@@ -197,6 +205,7 @@ impl TicketRepository for MemoryStore {
         s.check_activities(activities)?;
         s.replace(ticket);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 }
@@ -208,6 +217,7 @@ impl MessageRepository for MemoryStore {
         message: &Message,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         s.check_effect(effect)?;
@@ -222,6 +232,7 @@ impl MessageRepository for MemoryStore {
         };
         s.messages.insert(message.id, stored);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 
@@ -254,6 +265,7 @@ impl AttachmentRepository for MemoryStore {
         attachment: &Attachment,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         s.check_effect(effect)?;
@@ -274,6 +286,7 @@ impl AttachmentRepository for MemoryStore {
         };
         s.attachments.insert(attachment.id, stored);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 
@@ -322,6 +335,7 @@ impl AttachmentRepository for MemoryStore {
         id: AttachmentId,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         if !s.attachments.contains_key(&id) {
@@ -332,6 +346,7 @@ impl AttachmentRepository for MemoryStore {
         s.attachments.remove(&id);
         s.apply_effect(effect);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 

@@ -12,9 +12,10 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Message, MessageId, TicketId, UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId, TicketId, UserId,
 };
 
+use super::events::{append_events, event_rows};
 use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{DATABASE, Db, Store, error};
@@ -57,9 +58,10 @@ impl MessageRepository for Store {
         message: &Message,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let row = MessageRow::new(message);
-        self.add_with_effect(effect, activities, move |c| {
+        self.add_with_effect(effect, activities, events, move |c| {
             Ok(diesel::insert_into(messages::table)
                 .values(&row)
                 .execute(c)?)
@@ -115,10 +117,11 @@ impl AttachmentRepository for Store {
         attachment: &Attachment,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let row =
             AttachmentRow::new(attachment).map_err(|e| e.into_repo(DATABASE, error::translate))?;
-        self.add_with_effect(effect, activities, move |c| {
+        self.add_with_effect(effect, activities, events, move |c| {
             Ok(diesel::insert_into(attachments::table)
                 .values(&row)
                 .execute(c)?)
@@ -210,9 +213,11 @@ impl AttachmentRepository for Store {
         id: AttachmentId,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let effect = effect.clone();
         let entries = activity_rows(activities);
+        let events = event_rows(events)?;
         self.write(move |c| {
             let n = diesel::delete(attachments::table.filter(attachments::id.eq(DbId::from(id))))
                 .execute(c)?;
@@ -220,7 +225,8 @@ impl AttachmentRepository for Store {
                 return Err(RepoError::NotFound.into());
             }
             apply_effect(c, &effect)?;
-            append_activities(c, &entries)
+            append_activities(c, &entries)?;
+            append_events(c, &events)
         })
         .await
     }

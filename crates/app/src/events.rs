@@ -1,0 +1,186 @@
+//! The event outbox, read: what the event stream (`GET /api/v1/events/`) and the other consumers
+//! deliver. The store writes each change's events with the change (see
+//! [`EventRepository`](crate::ports::EventRepository)); here they are read in id order, given
+//! their actor's name, and filtered per recipient by the domain's policy
+//! ([`ticketing_domain::policy::sees_event`]).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ticketing_domain::{Actor, Event, Notice, TicketId, UserId, policy};
+
+use crate::app::App;
+use crate::error::{AppError, RepoError};
+use crate::ports::StoredEvent;
+
+/// The name shown for an actor whose account cannot be read (never expected: accounts are not
+/// deleted).
+const UNKNOWN_ACTOR: &str = "unknown user";
+
+/// An event read from the outbox with its actor's display name: what the per-recipient filter
+/// needs ([`Delivery::event`], for [`policy::sees_event`]) and what is delivered
+/// ([`Delivery::notice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The outbox id.
+    pub id: i64,
+    /// The event.
+    pub event: Event,
+    /// Its actor's display name (`cli` for the command line).
+    pub actor_name: String,
+}
+
+impl Delivery {
+    /// The event as delivered.
+    pub fn notice(&self) -> Notice {
+        Notice::new(self.id, &self.event, &self.actor_name)
+    }
+
+    /// Whether `actor` may be told of it, and it is about `ticket` when one is given.
+    pub fn is_for(&self, actor: &Actor, ticket: Option<TicketId>) -> bool {
+        ticket.is_none_or(|t| self.event.ticket_id == Some(t))
+            && policy::sees_event(actor, &self.event)
+    }
+}
+
+/// What a reader resuming after an id gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backlog {
+    /// The events after the resume point, in order, none missed (empty: nothing new).
+    Events(Vec<Delivery>),
+    /// Some events after the resume point are gone (pruned: older than the retention), or the
+    /// point is not an id of this outbox: the reader must reload what it shows and go on after
+    /// `head`.
+    Reset {
+        /// The last committed id.
+        head: i64,
+    },
+}
+
+/// Who reads an event stream: the caller of a valid access token, until it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamCaller {
+    /// The caller as authenticated.
+    pub actor: Actor,
+    /// Their token epoch then (a password change or a deactivation ends the stream).
+    pub token_epoch: i64,
+    /// When the access token expires: the stream ends then.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl App {
+    /// Authenticates the reader of an event stream (like [`App::authenticate`]), with the expiry
+    /// of the token.
+    pub async fn event_stream_caller(&self, access_token: &str) -> Result<StreamCaller, AppError> {
+        let (user, claims) = self.authenticate_claims(access_token).await?;
+        Ok(StreamCaller {
+            actor: user.actor(),
+            token_epoch: user.token_epoch,
+            expires_at: claims.expires_at,
+        })
+    }
+
+    /// The reader of an open stream as they are now (read through the user cache, so a change
+    /// made through another process applies within its delay): their current role, or `None`
+    /// when the stream must end (deactivated, tokens revoked, account gone).
+    pub async fn event_stream_recheck(
+        &self,
+        user: UserId,
+        token_epoch: i64,
+    ) -> Result<Option<Actor>, AppError> {
+        match self.ports.store.users.get(user).await {
+            Ok(u) if u.is_active && u.token_epoch == token_epoch => Ok(Some(u.actor())),
+            Ok(_) | Err(RepoError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks that `actor` may follow the events of ticket `id` (`?ticket=`): `NotFound` for a
+    /// ticket they cannot see, as everywhere.
+    pub async fn check_event_ticket(&self, actor: &Actor, id: TicketId) -> Result<(), AppError> {
+        self.visible_ticket(actor, id).await.map(|_| ())
+    }
+
+    /// The id of the last committed event (where a new reader starts).
+    pub async fn last_event_id(&self) -> Result<i64, AppError> {
+        Ok(self.ports.store.events.last_event_id().await?)
+    }
+
+    /// Up to `limit` events after `after`, in order, with their actors' names: for one reader
+    /// per process that hands them to every stream (no query per stream).
+    pub async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Delivery>, AppError> {
+        let stored = self.ports.store.events.events_after(after, limit).await?;
+        self.deliveries(stored).await
+    }
+
+    /// Where a reader that has seen every event up to `after` resumes: the next events (up to
+    /// `limit`, none missed), or [`Backlog::Reset`] when some of them were pruned or `after` is
+    /// not an id of this outbox. Exact because ids are given without gaps in commit order: the
+    /// last id is read first, so an event after `after` and up to it that does not come back was
+    /// pruned.
+    pub async fn event_backlog(&self, after: i64, limit: u32) -> Result<Backlog, AppError> {
+        let head = self.ports.store.events.last_event_id().await?;
+        if after > head || after < 0 {
+            return Ok(Backlog::Reset { head });
+        }
+        let stored = self.ports.store.events.events_after(after, limit).await?;
+        let complete = match stored.first() {
+            Some(first) => first.id == after + 1,
+            None => after == head,
+        };
+        if !complete {
+            return Ok(Backlog::Reset { head });
+        }
+        Ok(Backlog::Events(self.deliveries(stored).await?))
+    }
+
+    /// A receiver that changes when events may have been committed (a hint; poll as well).
+    pub fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.ports.store.events.event_wakeups()
+    }
+
+    /// Deletes the events older than the retention (`Settings::events_retention`); returns how
+    /// many.
+    pub async fn prune_events(&self) -> Result<u64, AppError> {
+        let retention = chrono::Duration::from_std(self.settings.events_retention)
+            .unwrap_or(chrono::Duration::MAX);
+        let before = self
+            .ports
+            .clock
+            .now()
+            .checked_sub_signed(retention)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        Ok(self.ports.store.events.prune_events(before).await?)
+    }
+
+    /// The events with their actors' names (one lookup for all, through the user cache).
+    async fn deliveries(&self, stored: Vec<StoredEvent>) -> Result<Vec<Delivery>, AppError> {
+        let mut ids: Vec<UserId> = stored.iter().filter_map(|e| e.event.actor).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names: HashMap<UserId, String> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            self.ports
+                .store
+                .users
+                .get_many(&ids)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.display_name()))
+                .collect()
+        };
+        Ok(stored
+            .into_iter()
+            .map(|e| Delivery {
+                actor_name: e
+                    .event
+                    .actor
+                    .and_then(|a| names.get(&a).cloned())
+                    .unwrap_or_else(|| UNKNOWN_ACTOR.to_owned()),
+                id: e.id,
+                event: e.event,
+            })
+            .collect())
+    }
+}
