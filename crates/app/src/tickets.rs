@@ -22,6 +22,17 @@ use crate::views::{
 /// (the default page size of lists).
 pub const DETAIL_ITEMS: u16 = ticketing_domain::listing::DEFAULT_LIMIT;
 
+/// The part of a ticket's timeline a detail embeds (oldest first).
+#[derive(Debug, Default)]
+struct Timeline {
+    messages: Vec<Message>,
+    /// The attachments of `messages`.
+    files: Vec<Attachment>,
+    attachments: Vec<Attachment>,
+    activities: Vec<ActivityEntry>,
+    earlier: Earlier,
+}
+
 /// Which list a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TicketListKind {
@@ -144,7 +155,17 @@ impl App {
             .tickets
             .create(&opened.ticket, created, &opened.events)
             .await?;
-        self.ticket_detail_of(actor, opened.ticket).await
+        // A new ticket's timeline is its creation entry: nothing to read back.
+        let sees = policy::sees_internal(actor);
+        let timeline = Timeline {
+            activities: [created]
+                .into_iter()
+                .filter(|a| sees || !a.internal)
+                .cloned()
+                .collect(),
+            ..Timeline::default()
+        };
+        self.assemble_detail(actor, opened.ticket, timeline).await
     }
 
     /// Everything about a ticket the caller may see. `NotFound` when invisible.
@@ -179,39 +200,56 @@ impl App {
         messages.items.reverse();
         attachments.items.reverse();
         let files = self.files_of(&messages.items, internal).await?;
+        let timeline = Timeline {
+            messages: messages.items,
+            files,
+            attachments: attachments.items,
+            activities: activities.items,
+            earlier: Earlier {
+                messages: messages.next,
+                attachments: attachments.next,
+                activities: activities.next,
+            },
+        };
+        self.assemble_detail(actor, ticket, timeline).await
+    }
+
+    /// The detail of `ticket` with `timeline`: loads the people it names, signs the links.
+    async fn assemble_detail(
+        &self,
+        actor: &Actor,
+        ticket: Ticket,
+        timeline: Timeline,
+    ) -> Result<TicketDetail, AppError> {
+        let Timeline {
+            messages,
+            files,
+            attachments,
+            activities,
+            earlier,
+        } = timeline;
         let people = self
             .people(
                 [Some(ticket.owner), ticket.assigned_to]
                     .into_iter()
                     .flatten()
-                    .chain(messages.items.iter().map(|m| m.author))
+                    .chain(messages.iter().map(|m| m.author))
                     .chain(files.iter().map(|a| a.uploaded_by))
-                    .chain(attachments.items.iter().map(|a| a.uploaded_by))
+                    .chain(attachments.iter().map(|a| a.uploaded_by))
                     // The caller's token epoch goes into the download links.
-                    .chain(
-                        files
-                            .first()
-                            .or(attachments.items.first())
-                            .map(|_| actor.id),
-                    )
-                    .chain(activities.items.iter().map(|a| a.performed_by)),
+                    .chain(files.first().or(attachments.first()).map(|_| actor.id))
+                    .chain(activities.iter().map(|a| a.performed_by)),
             )
             .await?;
-        let earlier = Earlier {
-            messages: messages.next,
-            attachments: attachments.next,
-            activities: activities.next,
-        };
         Ok(TicketDetail {
             allowed: policy::allowed(actor, &ticket),
             card: card(actor, ticket, &people)?,
-            messages: self.message_views(actor, messages.items, files, &people)?,
+            messages: self.message_views(actor, messages, files, &people)?,
             attachments: attachments
-                .items
                 .into_iter()
                 .map(|a| self.attachment_view(actor, a, &people))
                 .collect::<Result<Vec<_>, _>>()?,
-            activities: activity_views(activities.items, &people)?,
+            activities: activity_views(activities, &people)?,
             earlier,
         })
     }
