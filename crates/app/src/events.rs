@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use ticketing_domain::event::Audience;
 use ticketing_domain::{Actor, Event, Notice, TicketId, UserId, policy};
 
 use crate::app::App;
@@ -38,8 +39,36 @@ impl Delivery {
 
     /// Whether `actor` may be told of it, and it is about `ticket` when one is given.
     pub fn is_for(&self, actor: &Actor, ticket: Option<TicketId>) -> bool {
-        ticket.is_none_or(|t| self.event.ticket_id == Some(t))
-            && policy::sees_event(actor, &self.event)
+        self.recipients().admit(actor, ticket)
+    }
+
+    /// Who it is for: what the filter of [`Delivery::is_for`] needs, without the event's data.
+    pub fn recipients(&self) -> Recipients {
+        Recipients {
+            audience: self.event.audience(),
+            ticket_id: self.event.ticket_id,
+            account: self.event.kind.account().and_then(|a| a.user_id),
+        }
+    }
+}
+
+/// Who an event is for (and which account it changed, if any): kept by a reader that filters
+/// many events for many recipients, instead of the whole event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recipients {
+    /// Who may be told ([`policy::sees_audience`]).
+    pub audience: Audience,
+    /// The ticket, for ticket events.
+    pub ticket_id: Option<TicketId>,
+    /// The account an account change is about.
+    pub account: Option<UserId>,
+}
+
+impl Recipients {
+    /// Whether `actor` may be told, and it is about `ticket` when one is given.
+    pub fn admit(&self, actor: &Actor, ticket: Option<TicketId>) -> bool {
+        ticket.is_none_or(|t| self.ticket_id == Some(t))
+            && policy::sees_audience(actor, &self.audience)
     }
 }
 

@@ -33,7 +33,7 @@ pub use auth::{AuthSession, LoginInput, RegisterInput};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
-pub use events::{Backlog, Delivery, StreamCaller};
+pub use events::{Backlog, Delivery, Recipients, StreamCaller};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};

@@ -315,6 +315,31 @@ impl EventKind {
         };
         Self::TYPE_NAMES[index]
     }
+
+    /// The account change, for the `user.*` kinds.
+    ///
+    /// ```
+    /// use ticketing_domain::event::{AccountChange, EventKind, TicketRemoved};
+    /// let change = AccountChange { user_id: None, username: "lee".into(), details: String::new() };
+    /// assert_eq!(EventKind::UserDeactivated(change.clone()).account(), Some(&change));
+    /// assert_eq!(EventKind::TicketDeleted(TicketRemoved {}).account(), None);
+    /// ```
+    pub fn account(&self) -> Option<&AccountChange> {
+        match self {
+            EventKind::UserCreated(c)
+            | EventKind::UserRenamed(c)
+            | EventKind::UserRoleChanged(c)
+            | EventKind::UserDeactivated(c)
+            | EventKind::UserReactivated(c)
+            | EventKind::UserPasswordReset(c) => Some(c),
+            EventKind::TicketCreated(_)
+            | EventKind::TicketUpdated(_)
+            | EventKind::TicketDeleted(_)
+            | EventKind::MessageCreated(_)
+            | EventKind::AttachmentAdded(_)
+            | EventKind::AttachmentRemoved(_) => None,
+        }
+    }
 }
 
 /// Something that happened: produced by the domain, stored in the outbox in the same
@@ -383,6 +408,24 @@ impl Event {
     pub fn type_name(&self) -> &'static str {
         self.kind.type_name()
     }
+
+    /// Who may be told of it.
+    pub fn audience(&self) -> Audience {
+        Audience {
+            visibility: self.visibility,
+            owner: self.owner,
+        }
+    }
+}
+
+/// Who may be told of an event: all that [`crate::policy::sees_audience`] looks at, without the
+/// event's data (for a reader that keeps many events to filter per recipient).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Audience {
+    /// The event's visibility.
+    pub visibility: Visibility,
+    /// The owner of its ticket, for ticket events.
+    pub owner: Option<UserId>,
 }
 
 /// Who did it, as delivered: the user's id and display name, or no id and `cli` for the

@@ -44,7 +44,7 @@
 //! assert_eq!(policy::allowed(&agent, &closed).transitions, []);
 //! ```
 
-use crate::event::{Event, Visibility};
+use crate::event::{Audience, Event, Visibility};
 use crate::ids::UserId;
 use crate::message::{Attachment, Message};
 use crate::ticket::{Status, Ticket};
@@ -300,10 +300,15 @@ pub fn remove_attachment(
 /// assert!(!policy::sees_event(&owner, &event) && policy::sees_event(&agent, &event));
 /// ```
 pub fn sees_event(actor: &Actor, event: &Event) -> bool {
-    match event.visibility {
+    sees_audience(actor, &event.audience())
+}
+
+/// [`sees_event`] for an event of this [`Audience`] (the rule itself).
+pub fn sees_audience(actor: &Actor, audience: &Audience) -> bool {
+    match audience.visibility {
         Visibility::Admin => actor.role == Role::Admin,
         Visibility::Staff => actor.is_staff(),
-        Visibility::Public => actor.is_staff() || event.owner == Some(actor.id),
+        Visibility::Public => actor.is_staff() || audience.owner == Some(actor.id),
     }
 }
 

@@ -25,6 +25,7 @@ mod handlers;
 mod input;
 mod limit;
 mod listing;
+mod live;
 mod metrics;
 mod middleware;
 mod openapi;
@@ -124,9 +125,15 @@ pub fn serve(
     let workers = config.workers.max(1);
     let shutdown = config.shutdown_timeout_secs;
     let state = web::Data::new(HttpState::new(app, config));
+    // The event hub's reader runs on the server's runtime, not on one of the workers.
+    state.hub.start();
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(workers)
         .shutdown_timeout(shutdown)
+        // A client that closes its side is gone: stop answering it at once. Without this an
+        // event stream whose client went away would live on until a heartbeat write failed,
+        // holding its place among the user's streams.
+        .h1_allow_half_closed(false)
         .listen(listener)?
         .run();
     Ok(server)

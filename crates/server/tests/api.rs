@@ -19,6 +19,7 @@ mod api {
     mod bruteforce;
     mod concurrency;
     mod config;
+    mod events;
     mod leaks;
     mod lifecycle;
     mod limits;

@@ -31,6 +31,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/tickets/{id}/attachments/{aid}/", &["DELETE"]),
     ("/api/v1/tickets/{id}/attachments/{aid}/download/", &["GET"]),
     ("/api/v1/tickets/{id}/activities/", &["GET"]),
+    ("/api/v1/events/", &["GET"]),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -169,6 +170,11 @@ fn document_describes_errors_and_headers() {
         "200",
         "Set-Cookie"
     ));
+    assert!(header("/api/v1/events/", "get", "200", "X-Accel-Buffering"));
+    assert!(
+        op("/api/v1/events/", "get")["responses"]["200"]["content"]["text/event-stream"]
+            .is_object()
+    );
     let download = "/api/v1/tickets/{id}/attachments/{aid}/download/";
     assert!(header(download, "get", "200", "Content-Disposition"));
     assert!(header(download, "get", "200", "X-Content-Type-Options"));

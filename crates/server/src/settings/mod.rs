@@ -110,6 +110,8 @@ settings! {
     events: EventsSettings {
         /// How long events are kept (a reader resuming from an older one gets a reset).
         retention: Duration = "7d", env "TICKETING_EVENTS_RETENTION", check at_least_a_second;
+        /// Event streams one user may have open at once (per process).
+        streams_per_user: u32 = "10", env "TICKETING_EVENTS_STREAMS_PER_USER", check at_least_one;
     }
     /// Prometheus metrics (`GET /metrics`).
     metrics: MetricsSettings {
