@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use actix_web::web::Bytes;
 use chrono::Utc;
+use ticketing_app::metrics;
 use ticketing_app::{App, Backlog, Delivery, Recipients, StreamCaller};
 use ticketing_domain::{Actor, TicketId, UserId};
 use tokio::sync::broadcast;
@@ -34,6 +35,8 @@ const BUFFER: usize = 1024;
 const POLL: Duration = Duration::from_secs(1);
 /// How often an idle stream sends a comment (proxies close silent connections).
 pub(crate) const HEARTBEAT: Duration = Duration::from_secs(15);
+/// The hub's name as a consumer of the outbox (`ticketing_outbox_lag_events{consumer}`).
+const CONSUMER: &str = "sse";
 /// What a client waits before reconnecting (the SSE `retry:` field), in milliseconds.
 const RETRY_MS: u32 = 3000;
 
@@ -123,6 +126,9 @@ impl Hub {
         };
         loop {
             wake.borrow_and_update();
+            if let Ok(newest) = self.app.last_event_id().await {
+                metrics::set_outbox_lag(CONSUMER, u64::try_from(newest - head).unwrap_or(0));
+            }
             loop {
                 match self.app.events_after(head, PAGE).await {
                     Ok(list) => {
@@ -135,6 +141,7 @@ impl Hub {
                             }
                         }
                         if !full {
+                            metrics::set_outbox_lag(CONSUMER, 0);
                             break;
                         }
                     }
@@ -166,6 +173,7 @@ impl Hub {
         Some(Slot {
             hub: Arc::clone(self),
             user,
+            _open: metrics::sse_stream_opened(),
         })
     }
 }
@@ -183,6 +191,8 @@ async fn sleep_until_some(at: Option<Instant>) {
 pub(crate) struct Slot {
     hub: Arc<Hub>,
     user: UserId,
+    /// Counts the stream in `ticketing_sse_streams_open` while it lives.
+    _open: metrics::Open,
 }
 
 impl Drop for Slot {
