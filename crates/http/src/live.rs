@@ -23,7 +23,7 @@ use chrono::Utc;
 use ticketing_app::metrics;
 use ticketing_app::{App, Backlog, Delivery, Recipients, StreamCaller};
 use ticketing_domain::{Actor, TicketId, UserId};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// Events read from the outbox at once (by the hub, and by a stream catching up).
@@ -88,6 +88,8 @@ fn reset(head: i64) -> Bytes {
 pub(crate) struct Hub {
     app: App,
     tx: broadcast::Sender<Arc<Frame>>,
+    /// Set when the server stops: every stream ends (its client reconnects elsewhere).
+    closing: watch::Sender<bool>,
     started: AtomicBool,
     streams: Mutex<HashMap<UserId, u32>>,
     per_user: u32,
@@ -98,6 +100,7 @@ impl Hub {
         Self {
             app,
             tx: broadcast::channel(BUFFER).0,
+            closing: watch::channel(false).0,
             started: AtomicBool::new(false),
             streams: Mutex::new(HashMap::new()),
             per_user,
@@ -162,6 +165,12 @@ impl Hub {
         }
     }
 
+    /// Ends every open stream (the server is stopping; their clients reconnect with their last
+    /// id, to another replica or to this one once it is back).
+    pub(crate) fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
     /// A place for one more stream of `user`; `None` when they have `per_user` open already.
     pub(crate) fn slot(self: &Arc<Self>, user: UserId) -> Option<Slot> {
         let mut streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
@@ -211,6 +220,7 @@ impl Drop for Slot {
 pub(crate) struct Feed {
     app: App,
     rx: broadcast::Receiver<Arc<Frame>>,
+    closing: watch::Receiver<bool>,
     user: UserId,
     token_epoch: i64,
     actor: Actor,
@@ -248,6 +258,7 @@ impl Feed {
         // Subscribe first: every event the hub broadcasts from now on reaches this stream, and
         // every earlier one is already in the outbox (read below, or before `last`).
         let rx = hub.tx.subscribe();
+        let closing = hub.closing.subscribe();
         let (last, catch_up) = match resume {
             Some(id) => (id, true),
             None => (app.last_event_id().await?, false),
@@ -261,6 +272,7 @@ impl Feed {
         let recheck = cache_ttl.max(Duration::from_secs(1));
         Ok(Self {
             rx,
+            closing,
             user: caller.actor.id,
             token_epoch: caller.token_epoch,
             actor: caller.actor,
@@ -298,7 +310,7 @@ impl Feed {
             if let Some(chunk) = self.ready.pop_front() {
                 return Some(chunk);
             }
-            if self.done {
+            if self.done || *self.closing.borrow() {
                 return None;
             }
             if self.catch_up {
@@ -311,6 +323,7 @@ impl Feed {
                     self.done = true;
                     self.ready.push_back(Bytes::from_static(b": the access token expired\n\n"));
                 }
+                _ = self.closing.changed() => self.done = true,
                 received = self.rx.recv() => match received {
                     Ok(frame) => self.follow(&frame).await,
                     Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up = true,

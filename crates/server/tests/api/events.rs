@@ -570,15 +570,20 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the binary and waits until it listens (its JSON log names the port).
-    fn start(database_url: &str) -> Self {
+    /// Starts the binary and waits until it listens (its JSON log names the port). Without a
+    /// database URL, on an SQLite file of its own.
+    fn start(database_url: Option<&str>) -> Self {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let data = tempfile::tempdir().unwrap();
+        let database_url = database_url.map_or_else(
+            || format!("sqlite://{}", data.path().join("ticketing.db").display()),
+            str::to_owned,
+        );
         let mut child = Command::new(env!("CARGO_BIN_EXE_ticketing"))
             .arg("serve")
             .env_clear()
-            .env("DATABASE_URL", database_url)
+            .env("DATABASE_URL", &database_url)
             .env("TICKETING_BIND", "127.0.0.1:0")
             .env("TICKETING_DATA_DIR", data.path())
             .env("TICKETING_JWT_SECRET", JWT_SECRET)
@@ -646,6 +651,42 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// Registers `name` on this process; returns the access token.
+    async fn register(&self, name: &str) -> String {
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/users/auth/register/", self.address))
+            .json(&json!({"email": format!("{name}@example.com"), "username": name, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        let body: Value = res.json().await.unwrap();
+        body["access"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends SIGTERM.
+    fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Whether the process exits within `within`.
+    fn exits_within(&mut self, within: Duration) -> bool {
+        let until = Instant::now() + within;
+        while Instant::now() < until {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -663,7 +704,7 @@ async fn an_event_committed_through_one_replica_reaches_a_stream_on_another() {
         return;
     };
     let a = spawn_app(backend).await;
-    let b = ServerProcess::start(a.database_url());
+    let b = ServerProcess::start(Some(a.database_url()));
     let agent = a.staff("agent", Role::Agent).await;
     let carol = a.register("carol").await;
     let mut on_b = b.open(&agent.access).await;
@@ -691,4 +732,30 @@ async fn an_event_committed_through_one_replica_reaches_a_stream_on_another() {
     assert_eq!(e.json()["ticket_id"], id.as_str());
     assert_eq!(on_b.expect().await.id, e.id);
     on_a.expect_quiet().await;
+}
+
+/// SIGTERM ends the open streams at once (their clients reconnect elsewhere with their last id),
+/// so that they do not hold the graceful stop for its whole timeout.
+#[tokio::test]
+async fn a_graceful_stop_ends_the_open_streams_at_once() {
+    let mut server = ServerProcess::start(None);
+    let token = server.register("carol").await;
+    let mut stream = server.open(&token).await;
+    let other = server.open(&token).await;
+    drop(other);
+    let started = Instant::now();
+    server.terminate();
+    assert!(
+        stream.ends_within(Duration::from_secs(5)).await,
+        "the stream outlived the stop"
+    );
+    assert!(
+        server.exits_within(Duration::from_secs(10)),
+        "the server did not exit"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
