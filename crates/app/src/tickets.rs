@@ -12,7 +12,7 @@ use ticketing_domain::{
 
 use crate::app::{App, People, not_found};
 use crate::error::{AppError, RepoError};
-use crate::ports::TicketEffect;
+use crate::ports::{self, TicketEffect};
 use crate::retry::{Attempt, retry_stale};
 use crate::views::{
     ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail, TicketPage,
@@ -24,7 +24,7 @@ pub const DETAIL_ITEMS: u16 = ticketing_domain::listing::DEFAULT_LIMIT;
 
 /// The part of a ticket's timeline a detail embeds (oldest first).
 #[derive(Debug, Default)]
-struct Timeline {
+struct Embedded {
     messages: Vec<Message>,
     /// The attachments of `messages`.
     files: Vec<Attachment>,
@@ -157,13 +157,13 @@ impl App {
             .await?;
         // A new ticket's timeline is its creation entry: nothing to read back.
         let sees = policy::sees_internal(actor);
-        let timeline = Timeline {
+        let timeline = Embedded {
             activities: [created]
                 .into_iter()
                 .filter(|a| sees || !a.internal)
                 .cloned()
                 .collect(),
-            ..Timeline::default()
+            ..Embedded::default()
         };
         self.assemble_detail(actor, opened.ticket, timeline).await
     }
@@ -184,23 +184,20 @@ impl App {
         ticket: Ticket,
     ) -> Result<TicketDetail, AppError> {
         let internal = policy::sees_internal(actor);
-        let latest = TimelineQuery::newest_first(Limit::default());
-        let (messages, attachments, activities) = tokio::join!(
-            self.ports.store.messages.list(ticket.id, internal, &latest),
-            self.ports
-                .store
-                .attachments
-                .list(ticket.id, internal, &latest),
-            self.ports
-                .store
-                .activities
-                .list(ticket.id, internal, &latest),
-        );
-        let (mut messages, mut attachments, activities) = (messages?, attachments?, activities?);
+        let ports::Timeline {
+            mut messages,
+            files,
+            mut attachments,
+            activities,
+        } = self
+            .ports
+            .store
+            .tickets
+            .timeline(ticket.id, internal, Limit::default())
+            .await?;
         messages.items.reverse();
         attachments.items.reverse();
-        let files = self.files_of(&messages.items, internal).await?;
-        let timeline = Timeline {
+        let timeline = Embedded {
             messages: messages.items,
             files,
             attachments: attachments.items,
@@ -219,9 +216,9 @@ impl App {
         &self,
         actor: &Actor,
         ticket: Ticket,
-        timeline: Timeline,
+        timeline: Embedded,
     ) -> Result<TicketDetail, AppError> {
-        let Timeline {
+        let Embedded {
             messages,
             files,
             attachments,
