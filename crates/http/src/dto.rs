@@ -439,3 +439,41 @@ pub struct HealthDto {
     /// `ok` or `unavailable`.
     pub status: &'static str,
 }
+
+/// What a bulk change did to one ticket: `{"id", "ticket"}` or `{"id", "problem"}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BulkResultDto {
+    /// Changed (or already as asked).
+    Ticket {
+        /// The ticket's id, as named in the request.
+        id: Uuid,
+        /// The ticket as listed, after the change.
+        ticket: TicketDto,
+    },
+    /// Not changed.
+    Problem {
+        /// The ticket's id, as named in the request.
+        id: Uuid,
+        /// Why: the problem `PATCH /api/v1/tickets/{id}/` would have answered for this ticket
+        /// (404 not visible, 409 `ticket_closed`, 409 `conflict` for a move the lifecycle does
+        /// not allow, 400 for an assignee who is not active staff...).
+        problem: crate::problem::Problem,
+    },
+}
+
+impl From<ticketing_app::BulkOutcome> for BulkResultDto {
+    fn from(o: ticketing_app::BulkOutcome) -> Self {
+        let id = o.id.as_uuid();
+        match o.result {
+            Ok(card) => BulkResultDto::Ticket {
+                id,
+                ticket: TicketDto::from(&card),
+            },
+            Err(e) => BulkResultDto::Problem {
+                id,
+                problem: crate::problem::ApiError::from(e).logged_problem(),
+            },
+        }
+    }
+}
