@@ -449,7 +449,7 @@ pub enum BulkResultDto {
         /// The ticket's id, as named in the request.
         id: Uuid,
         /// The ticket as listed, after the change.
-        ticket: TicketDto,
+        ticket: Box<TicketDto>,
     },
     /// Not changed.
     Problem {
@@ -468,7 +468,7 @@ impl From<ticketing_app::BulkOutcome> for BulkResultDto {
         match o.result {
             Ok(card) => BulkResultDto::Ticket {
                 id,
-                ticket: TicketDto::from(&card),
+                ticket: Box::new(TicketDto::from(&card)),
             },
             Err(e) => BulkResultDto::Problem {
                 id,

@@ -232,10 +232,19 @@ async fn the_owner_answers_and_closes_their_resolved_ticket() {
     );
 }
 
+/// A case of a refused reply: what, who, the ticket before, the changes, the expected refusal.
+type Refused = (
+    &'static str,
+    User,
+    Ticket,
+    PatchInput,
+    fn(&AppError) -> bool,
+);
+
 /// A refused change leaves no message, no entry and the ticket as it was.
 #[tokio::test]
 async fn a_refused_change_stores_neither_the_message_nor_any_entry() {
-    let cases: Vec<(&str, User, Ticket, PatchInput, fn(&AppError) -> bool)> = vec![
+    let cases: Vec<Refused> = vec![
         (
             "invalid move",
             alice(),
