@@ -462,18 +462,32 @@ pub enum BulkResultDto {
     },
 }
 
-impl From<ticketing_app::BulkOutcome> for BulkResultDto {
-    fn from(o: ticketing_app::BulkOutcome) -> Self {
-        let id = o.id.as_uuid();
-        match o.result {
-            Ok(card) => BulkResultDto::Ticket {
-                id,
-                ticket: Box::new(TicketDto::from(&card)),
-            },
-            Err(e) => BulkResultDto::Problem {
-                id,
-                problem: crate::problem::ApiError::from(e).logged_problem(),
-            },
-        }
+impl BulkResultDto {
+    /// The results of a bulk change, in order. The cause of the first server error is logged
+    /// (the tickets after it were not tried and fail the same way: one line is enough).
+    pub fn all_of(outcomes: Vec<ticketing_app::BulkOutcome>) -> Vec<Self> {
+        let mut logged = false;
+        outcomes
+            .into_iter()
+            .map(|o| {
+                let id = o.id.as_uuid();
+                match o.result {
+                    Ok(card) => BulkResultDto::Ticket {
+                        id,
+                        ticket: Box::new(TicketDto::from(&card)),
+                    },
+                    Err(e) => {
+                        let e = crate::problem::ApiError::from(e);
+                        let problem = if logged {
+                            e.problem()
+                        } else {
+                            logged = e.status().is_server_error();
+                            e.logged_problem()
+                        };
+                        BulkResultDto::Problem { id, problem }
+                    }
+                }
+            })
+            .collect()
     }
 }

@@ -188,8 +188,7 @@ pub async fn bulk(
     state.count_write(actor.id)?;
     let (ids, changes) = body.into_inner().try_into_domain()?;
     let outcomes = state.app.update_tickets(&actor, &ids, &changes).await?;
-    let results: Vec<BulkResultDto> = outcomes.into_iter().map(BulkResultDto::from).collect();
-    Ok(HttpResponse::Ok().json(results))
+    Ok(HttpResponse::Ok().json(BulkResultDto::all_of(outcomes)))
 }
 
 /// A ticket with its messages, attachments and activity log.
