@@ -159,6 +159,86 @@ fn a_reply_that_reopens_also_tells_of_the_status_move() {
 }
 
 #[test]
+fn a_message_with_changes_tells_of_both_in_two_events() {
+    let t = ticket(Status::Open);
+    let id = MessageId::from_uuid(Uuid::from_u128(80));
+    let bob = agent_user();
+    // A note that assigns: the note is staff-only, the assignment public (as their entries).
+    let assign = TicketPatch {
+        assigned_to: Some(Some(assignee(&bob))),
+        status: Some(Status::InProgress),
+        ..Default::default()
+    };
+    let body = MessageBody::parse("mine").unwrap();
+    let applied = change::add_message_with_changes(
+        &agent(),
+        &t,
+        new_message(id, body, true),
+        &assign,
+        now(),
+        ids(),
+    )
+    .unwrap();
+    assert_eq!(
+        kinds(&applied.events),
+        ["message.created", "ticket.updated"]
+    );
+    let vis: Vec<Visibility> = applied.events.iter().map(|e| e.visibility).collect();
+    assert_eq!(vis, [Visibility::Staff, Visibility::Public]);
+    let EventKind::TicketUpdated(c) = &applied.events[1].kind else {
+        panic!()
+    };
+    assert_eq!(c.assigned_to, Some(FieldChange::new(None, Some(AGENT))));
+    assert_eq!(
+        c.status,
+        Some(FieldChange::new(Status::Open, Status::InProgress))
+    );
+
+    // A customer's reply to a resolved ticket that also edits the topic: the reopening and the
+    // edit are one `ticket.updated`.
+    let resolved = ticket(Status::Resolved);
+    let edit = TicketPatch {
+        topic: Some(Topic::parse("Still on fire").unwrap()),
+        ..Default::default()
+    };
+    let body = MessageBody::parse("again").unwrap();
+    let applied = change::add_message_with_changes(
+        &owner(),
+        &resolved,
+        new_message(id, body, false),
+        &edit,
+        now(),
+        ids(),
+    )
+    .unwrap();
+    assert_eq!(
+        kinds(&applied.events),
+        ["message.created", "ticket.updated"]
+    );
+    let EventKind::TicketUpdated(c) = &applied.events[1].kind else {
+        panic!()
+    };
+    assert_eq!(
+        c.status,
+        Some(FieldChange::new(Status::Resolved, Status::Open))
+    );
+    assert!(c.topic.is_some());
+
+    // A plain message changes nothing else: one event.
+    let body = MessageBody::parse("hello").unwrap();
+    let applied = change::add_message_with_changes(
+        &agent(),
+        &t,
+        new_message(id, body, false),
+        &TicketPatch::default(),
+        now(),
+        ids(),
+    )
+    .unwrap();
+    assert_eq!(kinds(&applied.events), ["message.created"]);
+}
+
+#[test]
 fn files_of_internal_notes_are_staff_only_events_both_ways() {
     let t = ticket(Status::Open);
     let note = message(5, TICKET, AGENT, true);
