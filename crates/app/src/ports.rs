@@ -157,8 +157,13 @@ pub enum TicketEffect {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TicketRepository: Send + Sync {
-    /// Stores a new ticket with its `created` activity entry.
-    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError>;
+    /// Stores a new ticket with its `created` activity entry and returns the ticket's number,
+    /// assigned in the same transaction (`ticket.number` is ignored): the next of one sequence
+    /// for the whole installation, greater than every number given before, never given twice
+    /// (not even after the ticket that had it is deleted), also under concurrent creations.
+    /// A failed creation may leave a gap. `ticket.last_public_message` is ignored too (a new
+    /// ticket has no message).
+    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<u64, RepoError>;
 
     /// The ticket with this id. `NotFound` when there is none or it is soft-deleted.
     async fn get(&self, id: TicketId) -> Result<Ticket, RepoError>;
@@ -171,6 +176,8 @@ pub trait TicketRepository: Send + Sync {
     /// Saves every mutable column of `ticket` (assignee, topic, description, status, priority,
     /// times, version, deleted marker) and appends `activities`, if the stored version is still
     /// `expected_version`. `Stale` when it is not; `NotFound` when the ticket does not exist.
+    /// The number and the last public message are never changed by it (only
+    /// [`MessageRepository::add`] moves the latter).
     async fn update(
         &self,
         ticket: &Ticket,
@@ -184,7 +191,9 @@ pub trait TicketRepository: Send + Sync {
 #[async_trait]
 pub trait MessageRepository: Send + Sync {
     /// Stores a message, applies `effect` to its ticket and appends `activities`, all or
-    /// nothing. `Stale` as described by [`TicketEffect`].
+    /// nothing. `Stale` as described by [`TicketEffect`]. A public message becomes the ticket's
+    /// `last_public_message` ([`Message::as_last_public`]) unless a later one is stored already;
+    /// an internal note leaves it.
     async fn add(
         &self,
         message: &Message,

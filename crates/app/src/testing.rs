@@ -321,10 +321,13 @@ pub fn other_ticket_id() -> TicketId {
 }
 
 /// An open, unassigned ticket of `owner` at version 3, with 2 public messages and 1 internal
-/// note.
+/// note. Its number is 1 and it has no last public message: what a store holds after
+/// [`seed::ticket`] stores it first (stores number tickets themselves, and only a stored message
+/// sets the last public one).
 pub fn ticket_of(owner: &User) -> Ticket {
     Ticket {
         id: ticket_id(),
+        number: 1,
         owner: owner.id,
         assigned_to: None,
         topic: Topic::parse("VPN down").unwrap(),
@@ -340,6 +343,7 @@ pub fn ticket_of(owner: &User) -> Ticket {
         public_version: 3,
         message_count: 2,
         internal_note_count: 1,
+        last_public_message: None,
         deleted_at: None,
     }
 }

@@ -90,7 +90,7 @@ pub use code::ErrorCode;
 pub use ids::{
     ActivityId, AttachmentId, FamilyId, InvalidId, MessageId, SessionId, TicketId, UserId,
 };
-pub use message::{Attachment, Message, StoredFile};
+pub use message::{Attachment, LastPublicMessage, Message, StoredFile};
 pub use password::{NewPassword, Password, PasswordError, PasswordProblem};
 pub use policy::{Allowed, Intent, Refusal, Rule};
 pub use text::{

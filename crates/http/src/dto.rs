@@ -3,7 +3,9 @@
 use crate::listing::earlier_url;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
-use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
+use ticketing_app::views::{
+    ActivityView, AttachmentView, LastMessageView, MessageView, TicketCard, TicketDetail,
+};
 use ticketing_domain::User;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -137,6 +139,10 @@ pub enum ActionDto {
 pub struct TicketDto {
     /// The ticket's id.
     pub id: Uuid,
+    /// The short number people quote (`#1042`): sequential from 1, unique in this helpdesk and
+    /// never reused. Search with `q=#1042` (or `q=1042`) to find the ticket by it.
+    #[schema(minimum = 1, example = 1042)]
+    pub number: u64,
     /// Who opened it.
     pub user: UserDto,
     /// The staff member working on it.
@@ -173,6 +179,31 @@ pub struct TicketDto {
     /// Grows with every change the caller can see (for customers: not with internal notes and
     /// their files); the `ETag`.
     pub version: i64,
+    /// Who spoke last: the ticket's last public message (internal notes never count), or null
+    /// before the first one. When its author is not staff, the ticket waits on staff.
+    pub last_public_message: Option<LastMessageDto>,
+}
+
+/// The last public message of a ticket: who wrote it, whether as staff, and when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastMessageDto {
+    /// The author.
+    pub user: UserDto,
+    /// Written by staff.
+    pub is_staff_message: bool,
+    /// When.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&LastMessageView> for LastMessageDto {
+    fn from(v: &LastMessageView) -> Self {
+        Self {
+            user: UserDto::from(v.author.as_ref()),
+            is_staff_message: v.message.is_staff_message,
+            created_at: v.message.created_at,
+        }
+    }
 }
 
 impl From<&TicketCard> for TicketDto {
@@ -180,6 +211,7 @@ impl From<&TicketCard> for TicketDto {
         let t = &c.ticket;
         Self {
             id: t.id.as_uuid(),
+            number: t.number,
             user: UserDto::from(c.owner.as_ref()),
             assigned_to: c.assignee.as_deref().map(UserDto::from),
             topic: t.topic.as_str().to_owned(),
@@ -194,6 +226,7 @@ impl From<&TicketCard> for TicketDto {
             closed_at: t.closed_at,
             message_count: c.message_count,
             version: c.version,
+            last_public_message: c.last_public_message.as_ref().map(LastMessageDto::from),
         }
     }
 }

@@ -25,6 +25,7 @@ mod api {
     mod lists;
     mod messages;
     mod metrics;
+    mod numbers;
     mod platform;
     mod sessions;
     mod storage;

@@ -109,6 +109,10 @@ macro_rules! __contract_cases {
             case_audit_pages_and_filters,
             case_look_alike_usernames_conflict,
             case_email_cannot_take_a_username,
+            case_ticket_numbers_are_sequential_and_never_reused,
+            case_concurrent_creates_get_distinct_numbers,
+            case_ticket_number_search,
+            case_last_public_message,
         }
     };
 }

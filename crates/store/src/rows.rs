@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use ticketing_app::ports::RefreshSession;
 use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
-    Action, ActivityEntry, Attachment, Description, Email, FileName, Message, MessageBody,
-    PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
+    Action, ActivityEntry, Attachment, Description, Email, FileName, LastPublicMessage, Message,
+    MessageBody, PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
 };
 
 use crate::error::{DbResult, corrupt};
@@ -99,6 +99,17 @@ pub(crate) struct TicketRow {
     pub deleted_at: Option<DbTime>,
     pub public_version: i64,
     pub public_updated_at: DbTime,
+    /// Assigned by the database on INSERT (never written by the store).
+    #[diesel(skip_insertion)]
+    pub number: i64,
+    /// The last public message: written only with a message (`messages::add`), never from a
+    /// `Ticket`, so that a ticket update computed before a reply cannot undo it.
+    #[diesel(skip_insertion)]
+    pub last_public_author_id: Option<DbId>,
+    #[diesel(skip_insertion)]
+    pub last_public_by_staff: Option<bool>,
+    #[diesel(skip_insertion)]
+    pub last_public_at: Option<DbTime>,
 }
 
 /// Every mutable column of a ticket (what `update` and `TicketEffect::Replace` write).
@@ -142,6 +153,10 @@ impl TicketRow {
             deleted_at: t.deleted_at.map(DbTime::from),
             public_version: t.public_version,
             public_updated_at: t.public_updated_at.into(),
+            number: 0,
+            last_public_author_id: None,
+            last_public_by_staff: None,
+            last_public_at: None,
         }
     }
 
@@ -167,8 +182,22 @@ impl TicketRow {
     }
 
     pub fn into_domain(self) -> DbResult<Ticket> {
+        let last_public_message = match (
+            self.last_public_author_id,
+            self.last_public_by_staff,
+            self.last_public_at,
+        ) {
+            (Some(author), Some(is_staff_message), Some(at)) => Some(LastPublicMessage {
+                author: author.get(),
+                is_staff_message,
+                created_at: at.get(),
+            }),
+            (None, None, None) => None,
+            _ => return Err(corrupt("last_public_at", "partly set")),
+        };
         Ok(Ticket {
             id: self.id.get(),
+            number: u64::try_from(self.number).map_err(|e| corrupt("number", e))?,
             owner: self.owner_id.get(),
             assigned_to: self.assigned_to_id.map(DbId::get),
             topic: parsed("topic", Topic::parse(&self.topic))?,
@@ -183,6 +212,7 @@ impl TicketRow {
             version: self.version,
             message_count: count(self.message_count)?,
             internal_note_count: count(self.internal_note_count)?,
+            last_public_message,
             deleted_at: self.deleted_at.map(DbTime::get),
             public_version: self.public_version,
             public_updated_at: self.public_updated_at.get(),

@@ -4,7 +4,9 @@
 //!
 //! Columns that only backend-specific SQL fragments reach are not listed: `tickets.search_vector`
 //! (PostgreSQL's generated `tsvector`) and `tickets.seq` (the SQLite rowid the FTS5 index points
-//! at), see `postgres/search.rs` and `sqlite/search.rs`.
+//! at), see `postgres/search.rs` and `sqlite/search.rs`; nor is SQLite's `ticket_number` counter,
+//! which only its triggers use. `tickets.number` is written by the database alone (an identity
+//! column on PostgreSQL, a trigger on SQLite; never NULL once the INSERT is done).
 //!
 //! [`Id`]: crate::sql_types::Id
 //! [`Instant`]: crate::sql_types::Instant
@@ -54,6 +56,10 @@ diesel::table! {
         search_text -> Text,
         public_version -> BigInt,
         public_updated_at -> Instant,
+        number -> BigInt,
+        last_public_author_id -> Nullable<Id>,
+        last_public_by_staff -> Nullable<Bool>,
+        last_public_at -> Nullable<Instant>,
     }
 }
 

@@ -23,7 +23,8 @@ use ticketing_domain::{
 ///
 /// Like the database stores it keeps times at microsecond precision (sub-microsecond digits are
 /// dropped on write), enforces the case-insensitive uniqueness of usernames and emails, guards
-/// ticket writes by version and state, and searches with `SearchText::matches`. It does not
+/// ticket writes by version and state, numbers tickets from one counter, and searches with
+/// `TicketQuery::selects` (a number query's ticket first, like the stores). It does not
 /// check references between rows (an attachment's message, a ticket's owner).
 ///
 /// [`MemoryStore::set_unavailable`] makes every call fail with `RepoError::Unavailable`, to test
@@ -44,6 +45,8 @@ struct State {
     unavailable: bool,
     users: HashMap<UserId, (User, String)>,
     tickets: HashMap<TicketId, Ticket>,
+    /// The last ticket number given (numbers are never given twice).
+    last_number: u64,
     messages: HashMap<MessageId, Message>,
     attachments: HashMap<AttachmentId, Attachment>,
     activities: Vec<ActivityEntry>,

@@ -9,7 +9,7 @@ use ticketing_domain::listing::{Page, TicketQuery};
 use ticketing_domain::{ActivityEntry, Ticket, TicketId};
 
 use super::{Conn, Store};
-use crate::error::{DbResult, missing_or_stale};
+use crate::error::{DbResult, corrupt, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
 use crate::run::Work;
 use crate::schema::{activities, tickets};
@@ -112,7 +112,7 @@ impl Store {
 
 #[async_trait]
 impl TicketRepository for Store {
-    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<(), RepoError> {
+    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<u64, RepoError> {
         let row = TicketRow::new(ticket);
         let text = search_text(ticket.topic.as_str(), ticket.description.as_str());
         let activity = ActivityRow::new(created);
@@ -120,7 +120,13 @@ impl TicketRepository for Store {
             diesel::insert_into(tickets::table)
                 .values((&row, tickets::search_text.eq(text)))
                 .execute(c)?;
-            append_activities(c, std::slice::from_ref(&activity))
+            // The number the database gave it in the INSERT (identity column / trigger).
+            let number: i64 = tickets::table
+                .filter(tickets::id.eq(row.id))
+                .select(tickets::number)
+                .first(c)?;
+            append_activities(c, std::slice::from_ref(&activity))?;
+            u64::try_from(number).map_err(|e| corrupt("number", e))
         })
         .await
     }

@@ -341,5 +341,10 @@ raw_sql_checks! {
         Some(f) => f,
         None => return,
     },
-    connect: |f| PgConnection::establish(&db_url(&f.url, &f.db)).unwrap()
+    connect: |f| PgConnection::establish(&db_url(&f.url, &f.db)).unwrap(),
+    new_id: "gen_random_uuid()",
+    numbers_migration: (
+        include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/down.sql"),
+        include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/up.sql"),
+    )
 }
