@@ -123,6 +123,9 @@ pub trait UserRepository: Send + Sync {
 }
 
 /// How a write that adds to a ticket (a message, an attachment) changes the ticket row.
+// One value per write, moved once into the store: boxing the ticket of `Replace` would save
+// nothing worth an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketEffect {
     /// Bump the version by one, set `updated_at`, add the counter deltas; when `public`, bump
