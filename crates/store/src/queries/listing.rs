@@ -236,20 +236,19 @@ pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
             .optional()?,
         None => None,
     };
+    let pinned_number = pinned.as_ref().map(|p| p.number);
+    let after_pinned = matches!(
+        (&pinned, q.after),
+        (Some(p), Some(a)) if a.id == p.id.get::<Uuid>() && a.ordering == q.ordering
+    );
+    let head = if q.after.is_none() { pinned } else { None };
     let mut rest_query = q.clone();
-    let mut head = None;
-    if let Some(p) = &pinned {
-        match q.after {
-            None => head = Some(p),
-            Some(a) if a.id == p.id.get::<Uuid>() && a.ordering == q.ordering => {
-                rest_query.after = None;
-            }
-            Some(_) => {}
-        }
+    if after_pinned {
+        rest_query.after = None;
     }
     let mut rest = page_query(&rest_query)?;
-    if let Some(p) = &pinned {
-        rest = rest.filter(tickets::number.ne(p.number));
+    if let Some(n) = pinned_number {
+        rest = rest.filter(tickets::number.ne(n));
     }
     let want = limit - usize::from(head.is_some());
     let rows: Vec<TicketRow> = rest
@@ -257,10 +256,6 @@ pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
         .select(TicketRow::as_select())
         .load(c)?;
     let more = rows.len() > want;
-    let head = match head {
-        Some(_) => pinned,
-        None => None,
-    };
     let items = head
         .into_iter()
         .chain(rows.into_iter().take(want))
