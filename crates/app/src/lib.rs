@@ -17,6 +17,7 @@ pub mod testing;
 mod app;
 pub mod audit;
 mod auth;
+mod bulk;
 mod retry;
 mod tickets;
 mod uploads;
@@ -29,6 +30,7 @@ pub use audit::{
     ActorFilter, AuditAction, AuditActor, AuditCursor, AuditEntry, AuditQuery, AuditSource,
 };
 pub use auth::{AuthSession, LoginInput, RegisterInput};
+pub use bulk::{BulkOutcome, MAX_BULK_TICKETS};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };

@@ -17,6 +17,7 @@ mod api {
     mod authz_matrix;
     mod bounded;
     mod bruteforce;
+    mod bulk;
     mod concurrency;
     mod config;
     mod leaks;
@@ -27,6 +28,7 @@ mod api {
     mod metrics;
     mod numbers;
     mod platform;
+    mod replies;
     mod sessions;
     mod storage;
     mod tickets;

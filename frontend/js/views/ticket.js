@@ -43,7 +43,6 @@ export function mount(main, loc) {
     reload,
     pending: () => (controls ? controls.pending() : {}),
     clearPending: () => { if (controls) controls.clearPending(); },
-    saveChanges,
   });
   const ctx = { getTicket: () => ticket, reload };
   const thread = threadPanel();
