@@ -109,6 +109,9 @@ macro_rules! __contract_cases {
             case_audit_pages_and_filters,
             case_look_alike_usernames_conflict,
             case_email_cannot_take_a_username,
+            case_api_tokens,
+            case_api_tokens_end_with_their_owner,
+            case_concurrent_token_creations_keep_the_limit,
         }
     };
 }

@@ -43,11 +43,16 @@ pub enum Rule {
     UserListIsStaffOnly,
     /// Only admins change roles and deactivate accounts.
     UserManagementIsAdminOnly,
+    /// An API token with the `read` scope only reads (GET and HEAD requests).
+    ReadOnlyToken,
+    /// API tokens are managed, and passwords changed, only by a signed-in user, never with an
+    /// API token.
+    SignInRequired,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 12] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -58,6 +63,8 @@ impl Rule {
         Rule::AssignedListIsStaffOnly,
         Rule::UserListIsStaffOnly,
         Rule::UserManagementIsAdminOnly,
+        Rule::ReadOnlyToken,
+        Rule::SignInRequired,
     ];
 
     /// A stable snake_case name of the rule, for logs and machines.
@@ -106,6 +113,15 @@ impl Rule {
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",
+            ),
+            Rule::ReadOnlyToken => (
+                "read_only_token",
+                "this API token has the read scope: it may only read (GET and HEAD requests)",
+            ),
+            Rule::SignInRequired => (
+                "sign_in_required",
+                "API tokens cannot manage API tokens or change the password; sign in with your \
+                 password",
             ),
         }
     }
