@@ -41,6 +41,8 @@ pub struct HttpConfig {
     pub login_failure_window: Duration,
     /// Writes (new tickets, messages, uploads) per user per minute (default 60).
     pub writes_per_minute: u32,
+    /// Requests per API token per minute, every kind of request (default 600).
+    pub api_token_requests_per_minute: u32,
     /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a trusted
     /// proxy; default false).
     pub trust_forwarded_for: bool,
@@ -69,6 +71,7 @@ impl Default for HttpConfig {
             login_slowdown_max: Duration::from_secs(5),
             login_failure_window: Duration::from_secs(15 * 60),
             writes_per_minute: 60,
+            api_token_requests_per_minute: 600,
             trust_forwarded_for: false,
             refresh_ttl_secs: 7 * 24 * 3600,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -92,6 +95,8 @@ pub struct HttpState {
     pub(crate) passwords: PasswordGuard,
     /// Writes (new tickets, messages, uploads) per user.
     pub(crate) writes: RateLimiter,
+    /// Requests per API token.
+    pub(crate) api_token_requests: RateLimiter,
 }
 
 impl HttpState {
@@ -108,6 +113,10 @@ impl HttpState {
                 window: config.login_failure_window,
             }),
             writes: RateLimiter::new(config.writes_per_minute, Duration::from_secs(60)),
+            api_token_requests: RateLimiter::new(
+                config.api_token_requests_per_minute,
+                Duration::from_secs(60),
+            ),
             app,
             config,
         }
