@@ -102,11 +102,7 @@ impl ApiTokenRepository for MemoryStore {
         audit: &[AuditEntry],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
-        if !s
-            .api_tokens
-            .get(&id)
-            .is_some_and(|(t, _)| t.user_id == user)
-        {
+        if s.api_tokens.get(&id).is_none_or(|(t, _)| t.user_id != user) {
             return Err(RepoError::NotFound);
         }
         s.check_audit(audit)?;

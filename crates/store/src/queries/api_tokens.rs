@@ -132,7 +132,7 @@ impl ApiTokenRepository for Store {
             diesel::update(
                 t::table
                     .filter(t::id.eq(DbId::from(id)))
-                    .filter(t::last_used_at.is_null().or(t::last_used_at.lt(at.clone()))),
+                    .filter(t::last_used_at.is_null().or(t::last_used_at.lt(at))),
             )
             .set(t::last_used_at.eq(Some(at)))
             .execute(c)?;
