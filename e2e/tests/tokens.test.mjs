@@ -1,7 +1,7 @@
 // API tokens in the profile (issue 18): create one (name, scope, expiry), see its secret once in a
 // dialog with a copy button, use it against the API, see it listed with its last use, revoke it
 // behind a confirmation (then it stops working). Labels, focus and axe on the card, the secret
-// dialog and the confirmation; field errors for a missing and a taken name.
+// dialog and the confirmation; field errors for a missing and a taken name; the admin's audit log.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ describe('API tokens in the profile', () => {
 
   before(async () => {
     server = await startServer();
+    server.createUser('tokadmin', 'admin');
     browser = await launchBrowser();
     await server.api.register({ ...user, first_name: 'Tia', last_name: 'Token' });
   });
@@ -129,6 +130,26 @@ describe('API tokens in the profile', () => {
     assert.match(await rows.nth(1).textContent(), /never expires/);
     assert.equal(await page.locator('#tokens-summary').textContent(), '2 of at most 50 tokens');
     await assertAxeClean(page, 'profile with two tokens (dark)');
+    assertClean(ui);
+    await ui.context.close();
+  });
+
+  it('shows token creations and revocations in the admin audit log', async () => {
+    const ui = await openPage(browser, server);
+    const { page } = ui;
+    await uiLogin(page, 'tokadmin');
+    await waitForHash(page, /^#\/staff\/open$/);
+    await page.goto(`${server.url}/#/admin/audit?action=token.revoked`);
+    const rows = page.locator('#audit-list .audit-row');
+    await eventually(async () => assert.equal(await rows.count(), 1));
+    assert.equal(await rows.nth(0).getAttribute('data-action'), 'token.revoked');
+    assert.match(await rows.nth(0).textContent(), /API token revoked/);
+    assert.match(await rows.nth(0).textContent(), /"Nightly export" \(read\)/);
+    assert.equal(await page.getByLabel('Action').inputValue(), 'token.revoked');
+    await page.getByLabel('Action').selectOption('token.created');
+    await waitForHash(page, /^#\/admin\/audit\?action=token\.created$/);
+    await eventually(async () => assert.equal(await rows.count(), 3));
+    assert.match(await rows.nth(0).textContent(), /API token created/);
     assertClean(ui);
     await ui.context.close();
   });
