@@ -1,14 +1,12 @@
-// Bulk selection in the staff table: hidden while the server does not advertise
-// POST /api/v1/tickets/bulk/; with it (here a stand-in, lib/future-api.mjs, until the server has
-// the endpoint): click, shift-click ranges, "select all on this page", "x", and one change applied
-// to every selected ticket with a result per ticket.
+// Bulk selection in the staff table (never for customers): click, shift-click ranges, "select all
+// on this page", "x", and one change applied to every selected ticket by
+// POST /api/v1/tickets/bulk/, with a result per ticket.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertClean, eventually, launchBrowser, openPage, startServer, uiLogin, unique, waitForHash,
 } from '../lib/harness.mjs';
-import { bulkStandIn } from '../lib/future-api.mjs';
 
 const DESK = { width: 1366, height: 860 };
 
@@ -17,13 +15,14 @@ describe('bulk changes', () => {
   let browser;
   let agentToken;
   const id = unique();
+  const customerEmail = `bo-${id}@example.com`;
   const tickets = [];
 
   before(async () => {
     server = await startServer();
     server.createUser('agentb', 'agent');
     browser = await launchBrowser();
-    const { access } = await server.api.register({ email: `bo-${id}@example.com`, first_name: 'Bo', last_name: 'Bulk' });
+    const { access } = await server.api.register({ email: customerEmail, first_name: 'Bo', last_name: 'Bulk' });
     for (let i = 0; i < 8; i += 1) tickets.push(await server.api.createTicket(access, `Bulk ticket ${i} ${id}`, 'Seeded', 'low'));
     agentToken = await server.api.login('agentb');
   });
@@ -33,12 +32,12 @@ describe('bulk changes', () => {
     if (server) await server.stop();
   });
 
-  it('shows no selection while the server does not offer bulk changes', async () => {
+  it('shows customers no selection', async () => {
     const ui = await openPage(browser, server, { viewport: DESK });
-    await uiLogin(ui.page, 'agentb');
-    await waitForHash(ui.page, /^#\/staff\/open$/);
-    await ui.page.locator('#ticket-table tbody tr').first().waitFor();
-    assert.equal(await ui.page.locator('#ticket-table input[type="checkbox"]').count(), 0);
+    await uiLogin(ui.page, customerEmail);
+    await waitForHash(ui.page, /^#\/tickets$/);
+    await ui.page.locator('#ticket-list .ticket-item').first().waitFor();
+    assert.equal(await ui.page.locator('input.row-select, #select-all').count(), 0);
     assert.equal(await ui.page.locator('#bulk-bar').count(), 0);
     assertClean(ui);
     await ui.context.close();
@@ -46,8 +45,11 @@ describe('bulk changes', () => {
 
   it('selects with click, shift-click, "select all" and x, then changes every selected ticket', async () => {
     const calls = [];
-    const ui = await openPage(browser, server, { viewport: DESK, init: (p) => bulkStandIn(p, server, calls) });
+    const ui = await openPage(browser, server, { viewport: DESK });
     const { page } = ui;
+    page.on('request', (req) => {
+      if (req.url().endsWith('/api/v1/tickets/bulk/')) calls.push(req.postDataJSON());
+    });
     await uiLogin(page, 'agentb');
     await waitForHash(page, /^#\/staff\/open$/);
     const rows = page.locator('#ticket-table tbody tr');
@@ -95,7 +97,8 @@ describe('bulk changes', () => {
     await box(7).click();
     await bar.getByLabel('Set status').selectOption('in_progress');
     await bar.getByRole('button', { name: 'Apply to 2' }).click();
-    await page.locator('#notices').getByText(/^Updated 1 of 2 tickets\. .+: /).waitFor();
+    await page.locator('#notices').getByText(/^Updated 1 of 2 tickets\. .+: the ticket is closed; it can no longer be changed$/).waitFor();
+    assert.deepEqual(calls.at(-1), { ids: [ids[6], ids[7]], changes: { status: 'in_progress' } });
     // The list reloads: the closed ticket has left "All open", the changed one shows its status.
     await eventually(async () => {
       const now = await rows.evaluateAll((els) => Object.fromEntries(els.map((e) => [e.dataset.id, e.querySelector('[data-status]').dataset.status])));

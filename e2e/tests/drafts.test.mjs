@@ -1,6 +1,7 @@
 // Reply drafts kept per ticket across reloads and navigation, the question before leaving unsent
 // text (ticket view, Back, the new-ticket dialog), and the split send button that never drops
-// unsaved status/priority changes.
+// unsaved status/priority changes: they go with the reply in one request, saved together with it
+// or not at all.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,8 +132,17 @@ describe('drafts and sending', () => {
     await page.locator('#controls-dirty').filter({ hasText: 'Not saved yet: status, priority.' }).waitFor();
     assert.equal(await page.locator('#reply-submit').textContent(), 'Send and set status to In progress');
     await page.locator('#reply-form textarea').fill('We are on it.');
+    const writes = [];
+    const record = (req) => {
+      if (req.method() !== 'GET' && req.url().includes('/api/v1/tickets/')) writes.push([req.method(), new URL(req.url()).pathname, req.postDataJSON()]);
+    };
+    page.on('request', record);
     await page.locator('#reply-form textarea').press('Control+Enter');
     await page.locator('#notices').getByText('Reply sent and saved: status In progress, priority High.').waitFor();
+    page.off('request', record);
+    // One request: the reply and its changes, saved together by the server.
+    assert.deepEqual(writes, [['POST', `/api/v1/tickets/${tickets[1].id}/messages/`,
+      { message: 'We are on it.', internal: false, status: 'in_progress', priority: 'high' }]]);
     await page.locator('.ticket-badges [data-status="in_progress"]').waitFor();
     await page.locator('.ticket-badges [data-priority="high"]').waitFor();
     await page.locator('#thread .message', { hasText: 'We are on it.' }).waitFor();
@@ -141,6 +151,35 @@ describe('drafts and sending', () => {
     const t = (await server.api.call('GET', `/api/v1/tickets/${tickets[1].id}/`, { token: agentToken })).body;
     assert.deepEqual([t.status, t.priority, t.messages.length], ['in_progress', 'high', 1]);
     assert.deepEqual(await drafts(page), [], 'a sent reply leaves no draft');
+    assertClean(ui);
+  });
+
+  it('saves nothing when the server refuses a change sent with the reply, and keeps the reply', async () => {
+    const { page } = ui;
+    const mine = await server.api.createTicket(agentToken, `Draft ticket three ${id}`);
+    await server.api.patchTicket(agentToken, mine.id, { status: 'resolved' });
+    await page.goto(`${server.url}/#/tickets/${mine.id}`);
+    await page.locator('#ticket-title', { hasText: 'Draft ticket three' }).waitFor();
+    await page.locator('#controls-form select[name="status"]').selectOption('open');
+    assert.equal(await page.locator('#reply-submit').textContent(), 'Send and set status to Open');
+    // Someone else starts working on it meanwhile: in progress never goes back to open.
+    await server.api.patchTicket(agentToken, mine.id, { status: 'in_progress' });
+    await page.locator('#reply-form textarea').fill('Reopening this for you.');
+    await page.locator('#reply-form textarea').press('Control+Enter');
+    await page.locator('#reply-form [role="alert"]').filter({ hasText: 'cannot move a ticket from in_progress to open' }).waitFor();
+    const t = (await server.api.call('GET', `/api/v1/tickets/${mine.id}/`, { token: agentToken })).body;
+    assert.deepEqual([t.status, t.messages.length, t.activities.map((a) => a.action)],
+      ['in_progress', 0, ['reopened', 'resolved', 'created']]);
+    assert.equal(await page.locator('#reply-form textarea').inputValue(), 'Reopening this for you.');
+    await eventually(async () => assert.equal((await drafts(page)).filter((k) => k.endsWith(mine.id)).length, 1, 'the draft is kept'));
+    // Discard the draft so that the next tests start clean.
+    await page.locator('#discard-draft').click();
+    await page.getByRole('alertdialog', { name: 'Discard this draft?' }).getByRole('button', { name: 'Discard draft' }).click();
+    await eventually(async () => assert.equal((await drafts(page)).filter((k) => k.endsWith(mine.id)).length, 0));
+    await page.locator('#controls-form select[name="status"]').selectOption('resolved');
+    await page.locator('#controls-dirty').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
+    await page.goto(`${server.url}/#/tickets/${tickets[1].id}`);
+    await page.locator('#ticket-title', { hasText: 'Draft ticket two' }).waitFor();
     assertClean(ui);
   });
 

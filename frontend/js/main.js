@@ -4,7 +4,7 @@
 import { onAuthLost } from './api.js';
 import { clear, h, refreshRelativeTimes, replace, displayName } from './dom.js';
 import { clearAllDrafts } from './drafts.js';
-import { features, loadFeatures } from './features.js';
+import { loadFeatures } from './features.js';
 import { setGlobalKeys, showShortcutSheet } from './keys.js';
 import { forgetList } from './list-state.js';
 import { backToList, forgetReturn, homeFor, leaveWarnings, rememberList, rememberReturn } from './navigation.js';
@@ -218,7 +218,7 @@ function openSheet() {
     for (const q of Object.values(listView.QUEUES)) anywhere.push([q.keys, `Go to “${q.title}”`]);
   }
   const lists = [['j', 'Next ticket'], ['k', 'Previous ticket'], ['o', 'Open the current ticket'], ['Enter', 'Open the current ticket'], ['c', 'New ticket']];
-  if (staff && features().bulk) lists.push(['x', 'Select or unselect the current ticket']);
+  if (staff) lists.push(['x', 'Select or unselect the current ticket']);
   const ticket = [['r', 'Reply']];
   if (staff) ticket.push(['n', 'Write an internal note'], ['a', 'Assign to me'], ['s', 'Go to the status']);
   ticket.push(['Ctrl+Enter', staff ? 'Send (and mark resolved, as the button says)' : 'Send the reply'],

@@ -18,6 +18,7 @@ mod api_tokens;
 mod app;
 pub mod audit;
 mod auth;
+mod bulk;
 mod retry;
 mod tickets;
 mod uploads;
@@ -31,6 +32,7 @@ pub use audit::{
     ActorFilter, AuditAction, AuditActor, AuditCursor, AuditEntry, AuditQuery, AuditSource,
 };
 pub use auth::{API_TOKEN_PREFIX, AuthSession, LoginInput, RegisterInput};
+pub use bulk::{BulkOutcome, MAX_BULK_TICKETS};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };

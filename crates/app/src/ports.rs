@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ticketing_domain::listing::{Page, TicketQuery, TimelineQuery, UserQuery};
+use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
     ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, FamilyId, LoginName, Message,
     MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
@@ -155,6 +155,20 @@ pub enum TicketEffect {
     },
 }
 
+/// The newest part of a ticket's timeline (see [`TicketRepository::timeline`]); each list
+/// newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// The newest messages.
+    pub messages: Page<Message>,
+    /// The attachments of those messages, oldest first (then by id).
+    pub files: Vec<Attachment>,
+    /// The newest attachments.
+    pub attachments: Page<Attachment>,
+    /// The newest activity entries.
+    pub activities: Page<ActivityEntry>,
+}
+
 /// Tickets.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -169,6 +183,17 @@ pub trait TicketRepository: Send + Sync {
     /// broken by id in the same direction, starting after `query.after`; `total` counts all
     /// pages; `next` is the encoded cursor after the last item when more follow.
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>, RepoError>;
+
+    /// What a ticket detail embeds, read in one round to the store: the newest `limit`
+    /// messages, attachments and activity entries of `ticket` (each the page `list` answers for
+    /// `TimelineQuery::newest_first(limit)`) and the attachments of those messages (as
+    /// `of_messages` answers); internal ones only when `include_internal`.
+    async fn timeline(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+        limit: Limit,
+    ) -> Result<Timeline, RepoError>;
 
     /// Saves every mutable column of `ticket` (assignee, topic, description, status, priority,
     /// times, version, deleted marker) and appends `activities`, if the stored version is still

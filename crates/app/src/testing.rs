@@ -35,7 +35,7 @@ use crate::ports::{
     AccessClaims, MockActivityRepository, MockApiTokenRepository, MockAttachmentRepository,
     MockAuditRepository, MockBlobStore, MockClock, MockHealthCheck, MockIdGenerator,
     MockMessageRepository, MockPasswordHasher, MockSessionRepository, MockTicketRepository,
-    MockTokenService, MockUserRepository, Store,
+    MockTokenService, MockUserRepository, Store, Timeline,
 };
 use crate::{App, FieldErrors, Ports, Settings, StorePorts};
 
@@ -170,24 +170,21 @@ impl Harness {
             .returning(move |_| Ok(found.clone()));
     }
 
-    /// The detail of `ticket` has no messages, attachments or activities; the lists are asked
+    /// The detail of `ticket` has no messages, attachments or activities; its timeline is asked
     /// for with `include_internal`.
     pub fn empty_detail(&mut self, ticket: TicketId, include_internal: bool) {
-        self.messages
-            .expect_list()
-            .with(eq(ticket), eq(include_internal), eq(latest()))
+        self.tickets
+            .expect_timeline()
+            .with(eq(ticket), eq(include_internal), eq(Limit::default()))
             .times(1)
-            .returning(|_, _, _| Ok(page(Vec::new())));
-        self.attachments
-            .expect_list()
-            .with(eq(ticket), eq(include_internal), eq(latest()))
-            .times(1)
-            .returning(|_, _, _| Ok(page(Vec::new())));
-        self.activities
-            .expect_list()
-            .with(eq(ticket), eq(include_internal), eq(latest()))
-            .times(1)
-            .returning(|_, _, _| Ok(page(Vec::new())));
+            .returning(|_, _, _| {
+                Ok(Timeline {
+                    messages: page(Vec::new()),
+                    files: Vec::new(),
+                    attachments: page(Vec::new()),
+                    activities: page(Vec::new()),
+                })
+            });
     }
 
     /// The access token `<username>` authenticates as `user` (any number of times): the token

@@ -12,7 +12,7 @@ use ticketing_domain::{
 
 use crate::app::{App, People, not_found};
 use crate::error::{AppError, RepoError};
-use crate::ports::TicketEffect;
+use crate::ports::{self, TicketEffect};
 use crate::retry::{Attempt, retry_stale};
 use crate::views::{
     ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail, TicketPage,
@@ -21,6 +21,17 @@ use crate::views::{
 /// How many of the latest messages, attachments and activity entries a ticket detail embeds
 /// (the default page size of lists).
 pub const DETAIL_ITEMS: u16 = ticketing_domain::listing::DEFAULT_LIMIT;
+
+/// The part of a ticket's timeline a detail embeds (oldest first).
+#[derive(Debug, Default)]
+struct Embedded {
+    messages: Vec<Message>,
+    /// The attachments of `messages`.
+    files: Vec<Attachment>,
+    attachments: Vec<Attachment>,
+    activities: Vec<ActivityEntry>,
+    earlier: Earlier,
+}
 
 /// Which list a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +70,20 @@ pub struct PatchInput {
     pub assigned_to: Option<Option<UserId>>,
 }
 
-/// How a ticket row changes with an added message or attachment.
+/// How a ticket row changes with an added message or attachment (and the changes that came with
+/// a message): a `Touch` when only the counters, versions and times moved (messages posted at
+/// once then all land without a retry), else a `Replace` guarded by the version.
 pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
-    let same_state = before.status == after.status
-        && before.resolved_at == after.resolved_at
-        && before.closed_at == after.closed_at;
-    if same_state {
+    let touched = Ticket {
+        version: after.version,
+        public_version: after.public_version,
+        updated_at: after.updated_at,
+        public_updated_at: after.public_updated_at,
+        message_count: after.message_count,
+        internal_note_count: after.internal_note_count,
+        ..before.clone()
+    };
+    if touched == *after {
         TicketEffect::Touch {
             ticket_id: after.id,
             status: before.status,
@@ -80,6 +99,13 @@ pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
             ticket: after.clone(),
             expected_version: before.version,
         }
+    }
+}
+
+impl PatchInput {
+    /// Whether the input changes nothing at all.
+    pub fn is_empty(&self) -> bool {
+        *self == PatchInput::default()
     }
 }
 
@@ -144,7 +170,17 @@ impl App {
             .tickets
             .create(&opened.ticket, created)
             .await?;
-        self.ticket_detail_of(actor, opened.ticket).await
+        // A new ticket's timeline is its creation entry: nothing to read back.
+        let sees = policy::sees_internal(actor);
+        let timeline = Embedded {
+            activities: [created]
+                .into_iter()
+                .filter(|a| sees || !a.internal)
+                .cloned()
+                .collect(),
+            ..Embedded::default()
+        };
+        self.assemble_detail(actor, opened.ticket, timeline).await
     }
 
     /// Everything about a ticket the caller may see. `NotFound` when invisible.
@@ -163,55 +199,69 @@ impl App {
         ticket: Ticket,
     ) -> Result<TicketDetail, AppError> {
         let internal = policy::sees_internal(actor);
-        let latest = TimelineQuery::newest_first(Limit::default());
-        let (messages, attachments, activities) = tokio::join!(
-            self.ports.store.messages.list(ticket.id, internal, &latest),
-            self.ports
-                .store
-                .attachments
-                .list(ticket.id, internal, &latest),
-            self.ports
-                .store
-                .activities
-                .list(ticket.id, internal, &latest),
-        );
-        let (mut messages, mut attachments, activities) = (messages?, attachments?, activities?);
+        let ports::Timeline {
+            mut messages,
+            files,
+            mut attachments,
+            activities,
+        } = self
+            .ports
+            .store
+            .tickets
+            .timeline(ticket.id, internal, Limit::default())
+            .await?;
         messages.items.reverse();
         attachments.items.reverse();
-        let files = self.files_of(&messages.items, internal).await?;
+        let timeline = Embedded {
+            messages: messages.items,
+            files,
+            attachments: attachments.items,
+            activities: activities.items,
+            earlier: Earlier {
+                messages: messages.next,
+                attachments: attachments.next,
+                activities: activities.next,
+            },
+        };
+        self.assemble_detail(actor, ticket, timeline).await
+    }
+
+    /// The detail of `ticket` with `timeline`: loads the people it names, signs the links.
+    async fn assemble_detail(
+        &self,
+        actor: &Actor,
+        ticket: Ticket,
+        timeline: Embedded,
+    ) -> Result<TicketDetail, AppError> {
+        let Embedded {
+            messages,
+            files,
+            attachments,
+            activities,
+            earlier,
+        } = timeline;
         let people = self
             .people(
                 [Some(ticket.owner), ticket.assigned_to]
                     .into_iter()
                     .flatten()
-                    .chain(messages.items.iter().map(|m| m.author))
+                    .chain(messages.iter().map(|m| m.author))
                     .chain(files.iter().map(|a| a.uploaded_by))
-                    .chain(attachments.items.iter().map(|a| a.uploaded_by))
+                    .chain(attachments.iter().map(|a| a.uploaded_by))
                     // The caller's token epoch goes into the download links.
-                    .chain(
-                        files
-                            .first()
-                            .or(attachments.items.first())
-                            .map(|_| actor.id),
-                    )
-                    .chain(activities.items.iter().map(|a| a.performed_by)),
+                    .chain(files.first().or(attachments.first()).map(|_| actor.id))
+                    .chain(activities.iter().map(|a| a.performed_by)),
             )
             .await?;
-        let earlier = Earlier {
-            messages: messages.next,
-            attachments: attachments.next,
-            activities: activities.next,
-        };
         Ok(TicketDetail {
             allowed: policy::allowed(actor, &ticket),
             card: card(actor, ticket, &people)?,
-            messages: self.message_views(actor, messages.items, files, &people)?,
+            messages: self.message_views(actor, messages, files, &people)?,
             attachments: attachments
-                .items
                 .into_iter()
                 .map(|a| self.attachment_view(actor, a, &people))
                 .collect::<Result<Vec<_>, _>>()?,
-            activities: activity_views(activities.items, &people)?,
+            activities: activity_views(activities, &people)?,
             earlier,
         })
     }
@@ -299,6 +349,19 @@ impl App {
         input: PatchInput,
         if_match: Option<i64>,
     ) -> Result<TicketDetail, AppError> {
+        let ticket = self.patch_ticket(actor, id, &input, if_match).await?;
+        self.ticket_detail_of(actor, ticket).await
+    }
+
+    /// [`App::update_ticket`] up to the write: the ticket after it (unchanged when nothing
+    /// differs). The one implementation of a ticket update, for one ticket or many.
+    pub(crate) async fn patch_ticket(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: &PatchInput,
+        if_match: Option<i64>,
+    ) -> Result<Ticket, AppError> {
         let mut assignee: Option<Assignee> = None;
         // `if_match` names the version the caller sees: customers compare with the version of
         // the changes they can see, so a staff-only change is never a precondition failure.
@@ -311,33 +374,12 @@ impl App {
                     return Err(AppError::PreconditionFailed { expected, current }.into());
                 }
             }
-            let assigned_to = match input.assigned_to {
-                None => None,
-                Some(None) => Some(None),
-                // Unchanged: nothing to look up (the domain ignores unchanged fields anyway).
-                Some(Some(uid)) if ticket.assigned_to == Some(uid) => None,
-                Some(Some(uid)) => {
-                    policy::may(actor, &ticket, Intent::Assign)?;
-                    let user = match assignee.take() {
-                        Some(u) if u.id == uid => u,
-                        _ => self.assignee(uid).await?,
-                    };
-                    assignee = Some(user.clone());
-                    Some(Some(user))
-                }
-            };
-            let patch = TicketPatch {
-                topic: input.topic.clone(),
-                description: input.description.clone(),
-                status: input.status,
-                priority: input.priority,
-                assigned_to,
-            };
+            let patch = self.patch_of(actor, &ticket, input, &mut assignee).await?;
             let now = self.now_for(&ticket);
             let applied =
                 change::apply_patch(actor, &ticket, &patch, now, self.next_activity_id())?;
             if !applied.changed() {
-                return Ok(self.ticket_detail_of(actor, ticket).await?);
+                return Ok(ticket);
             }
             match self
                 .ports
@@ -346,7 +388,7 @@ impl App {
                 .update(&applied.ticket, ticket.version, &applied.activities)
                 .await
             {
-                Ok(()) => Ok(self.ticket_detail_of(actor, applied.ticket).await?),
+                Ok(()) => Ok(applied.ticket),
                 Err(RepoError::Stale) if if_match.is_some() => {
                     let current = self
                         .ports
@@ -369,6 +411,40 @@ impl App {
             }
         })
         .await
+    }
+
+    /// The domain's patch for `input` on `ticket`. A new assignee is looked up only after
+    /// `policy::may(.., Intent::Assign)` allowed it; `known` keeps the last one looked up, for
+    /// the retries of a lost race.
+    async fn patch_of(
+        &self,
+        actor: &Actor,
+        ticket: &Ticket,
+        input: &PatchInput,
+        known: &mut Option<Assignee>,
+    ) -> Result<TicketPatch, AppError> {
+        let assigned_to = match input.assigned_to {
+            None => None,
+            Some(None) => Some(None),
+            // Unchanged: nothing to look up (the domain ignores unchanged fields anyway).
+            Some(Some(uid)) if ticket.assigned_to == Some(uid) => None,
+            Some(Some(uid)) => {
+                policy::may(actor, ticket, Intent::Assign)?;
+                let user = match known.take() {
+                    Some(u) if u.id == uid => u,
+                    _ => self.assignee(uid).await?,
+                };
+                *known = Some(user.clone());
+                Some(Some(user))
+            }
+        };
+        Ok(TicketPatch {
+            topic: input.topic.clone(),
+            description: input.description.clone(),
+            status: input.status,
+            priority: input.priority,
+            assigned_to,
+        })
     }
 
     async fn assignee(&self, id: UserId) -> Result<Assignee, AppError> {
@@ -437,16 +513,44 @@ impl App {
         body: MessageBody,
         internal: bool,
     ) -> Result<MessageView, AppError> {
+        self.add_message_with_changes(actor, id, body, internal, &PatchInput::default())
+            .await
+    }
+
+    /// Adds a message and applies `changes` with it (a status anyone may set under the policy;
+    /// priority and assignee for staff): the message, the changes and all their activity
+    /// entries are one write, or nothing is written when the domain refuses any part
+    /// ([`change::add_message_with_changes`]). The assignee is looked up as in
+    /// [`App::update_ticket`]. A lost race is recomputed on the fresh ticket.
+    pub async fn add_message_with_changes(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: MessageBody,
+        internal: bool,
+        changes: &PatchInput,
+    ) -> Result<MessageView, AppError> {
         let message_id = MessageId::from_uuid(self.ports.ids.new_id());
+        let mut assignee: Option<Assignee> = None;
         retry_stale(&self.settings.retry, async || {
             let ticket = self.visible_ticket(actor, id).await?;
+            let patch = self
+                .patch_of(actor, &ticket, changes, &mut assignee)
+                .await?;
             let now = self.now_for(&ticket);
             let new = NewMessage {
                 id: message_id,
                 body: body.clone(),
                 internal,
             };
-            let applied = change::add_message(actor, &ticket, new, now, self.next_activity_id())?;
+            let applied = change::add_message_with_changes(
+                actor,
+                &ticket,
+                new,
+                &patch,
+                now,
+                self.next_activity_id(),
+            )?;
             let message = applied.created;
             let effect = effect(&ticket, &applied.ticket);
             self.ports
@@ -505,7 +609,7 @@ fn activity_views(
         .collect()
 }
 
-fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {
+pub(crate) fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {
     let owner: Arc<User> = people.get(ticket.owner)?;
     let assignee = ticket.assigned_to.map(|a| people.get(a)).transpose()?;
     let sees_internal = policy::sees_internal(actor);

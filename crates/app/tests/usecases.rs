@@ -19,10 +19,14 @@ mod api_tokens;
 mod attachments;
 #[path = "usecases/auth.rs"]
 mod auth;
+#[path = "usecases/bulk.rs"]
+mod bulk;
 #[path = "usecases/messages.rs"]
 mod messages;
 #[path = "usecases/operator.rs"]
 mod operator;
+#[path = "usecases/replies.rs"]
+mod replies;
 #[path = "usecases/sessions.rs"]
 mod sessions;
 #[path = "usecases/ticket_updates.rs"]

@@ -22,7 +22,9 @@ use crate::user::{Actor, Assignee};
 mod files;
 mod patch;
 
-pub use files::{add_attachment, add_message, check_attachment, remove_attachment};
+pub use files::{
+    add_attachment, add_message, add_message_with_changes, check_attachment, remove_attachment,
+};
 pub use patch::apply_patch;
 
 /// Why a change was refused.
@@ -361,5 +363,7 @@ pub fn delete_ticket(
 mod error_tests;
 #[cfg(test)]
 mod message_tests;
+#[cfg(test)]
+mod reply_tests;
 #[cfg(test)]
 mod tests;

@@ -298,6 +298,16 @@ pub fn manage_users(actor: &Actor) -> Result<(), Refusal> {
     }
 }
 
+/// May `actor` change several tickets in one request? Staff only; each ticket's change is then
+/// asked of [`may`] like any other.
+pub fn change_in_bulk(actor: &Actor) -> Result<(), Refusal> {
+    if actor.is_staff() {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(Rule::BulkChangesAreStaffOnly))
+    }
+}
+
 /// May a user with `role` be assigned tickets? Staff only.
 pub fn can_be_assigned(role: Role) -> bool {
     role.is_staff()

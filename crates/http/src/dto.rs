@@ -542,3 +542,55 @@ pub struct HealthDto {
     /// `ok` or `unavailable`.
     pub status: &'static str,
 }
+
+/// What a bulk change did to one ticket: `{"id", "ticket"}` or `{"id", "problem"}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BulkResultDto {
+    /// Changed (or already as asked).
+    Ticket {
+        /// The ticket's id, as named in the request.
+        id: Uuid,
+        /// The ticket as listed, after the change.
+        ticket: Box<TicketDto>,
+    },
+    /// Not changed.
+    Problem {
+        /// The ticket's id, as named in the request.
+        id: Uuid,
+        /// Why: the problem `PATCH /api/v1/tickets/{id}/` would have answered for this ticket
+        /// (404 not visible, 409 `ticket_closed`, 409 `conflict` for a move the lifecycle does
+        /// not allow, 400 for an assignee who is not active staff...).
+        problem: crate::problem::Problem,
+    },
+}
+
+impl BulkResultDto {
+    /// The results of a bulk change, in order. The cause of the first server error is logged
+    /// (the tickets after it were not tried and fail the same way: one line is enough).
+    pub fn all_of(outcomes: Vec<ticketing_app::BulkOutcome>) -> Vec<Self> {
+        let mut logged = false;
+        outcomes
+            .into_iter()
+            .map(|o| {
+                let id = o.id.as_uuid();
+                match o.result {
+                    Ok(card) => BulkResultDto::Ticket {
+                        id,
+                        ticket: Box::new(TicketDto::from(&card)),
+                    },
+                    Err(e) => {
+                        let e = crate::problem::ApiError::from(e);
+                        let problem = if logged {
+                            e.problem()
+                        } else {
+                            logged = e.status().is_server_error();
+                            e.logged_problem()
+                        };
+                        BulkResultDto::Problem { id, problem }
+                    }
+                }
+            })
+            .collect()
+    }
+}

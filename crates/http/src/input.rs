@@ -14,7 +14,7 @@ use ticketing_app::{
 use ticketing_domain::listing::CursorError;
 use ticketing_domain::{
     Description, Email, ExpiryDays, LoginName, MessageBody, Password, PersonName, Priority, Role,
-    Status, TokenName, TokenScope, Topic, UnknownVariant, UserId, Username, ValueError,
+    Status, TicketId, TokenName, TokenScope, Topic, UnknownVariant, UserId, Username, ValueError,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -424,26 +424,37 @@ impl TicketPatchRequest {
             .description
             .as_deref()
             .and_then(|d| f.take("description", Description::parse(d)));
-        let status = self
-            .status
-            .as_deref()
-            .and_then(|s| f.take("status", Status::from_wire(s)));
-        let priority = self
-            .priority
-            .as_deref()
-            .and_then(|p| f.take("priority", Priority::from_wire(p)));
+        let changes = ticket_changes(
+            &mut f,
+            self.status.as_deref(),
+            self.priority.as_deref(),
+            self.assigned_to,
+        );
         f.finish()?;
         Ok(PatchInput {
             topic,
             description,
-            status,
-            priority,
-            assigned_to: self.assigned_to.map(|a| a.map(UserId::from_uuid)),
+            ..changes
         })
     }
 }
 
-/// A new message.
+/// The status, priority and assignee of a change, parsed (errors collected in `f`).
+fn ticket_changes(
+    f: &mut Fields,
+    status: Option<&str>,
+    priority: Option<&str>,
+    assigned_to: Option<Option<Uuid>>,
+) -> PatchInput {
+    PatchInput {
+        status: status.and_then(|s| f.take("status", Status::from_wire(s))),
+        priority: priority.and_then(|p| f.take("priority", Priority::from_wire(p))),
+        assigned_to: assigned_to.map(|a| a.map(UserId::from_uuid)),
+        ..PatchInput::default()
+    }
+}
+
+/// A new message, and optionally changes to its ticket that are saved with it, all or nothing.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageCreateRequest {
@@ -452,15 +463,83 @@ pub struct MessageCreateRequest {
     /// A staff-only internal note (staff only; default false).
     #[serde(default)]
     pub internal: bool,
+    /// Move the ticket to this status with the message, as `PATCH` would (an allowed move;
+    /// customers may only close or reopen). When given and different from the current status,
+    /// it replaces the reopening of a resolved ticket by its owner's reply.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::StatusDto>)]
+    pub status: Option<String>,
+    /// New priority (staff).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::PriorityDto>)]
+    pub priority: Option<String>,
+    /// The new assignee's user id (staff: agents and admins only), or `null` to unassign.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>, nullable = true)]
+    pub assigned_to: Option<Option<Uuid>>,
 }
 
 impl MessageCreateRequest {
-    /// Parses into (body, internal).
-    pub fn try_into_domain(self) -> Result<(MessageBody, bool), ApiError> {
+    /// Parses into (body, internal, the changes that come with it).
+    pub fn try_into_domain(self) -> Result<(MessageBody, bool, PatchInput), ApiError> {
         let mut f = Fields::default();
         let body = f.take("message", MessageBody::parse(&self.message));
+        let changes = ticket_changes(
+            &mut f,
+            self.status.as_deref(),
+            self.priority.as_deref(),
+            self.assigned_to,
+        );
         f.finish()?;
         let body = body.ok_or_else(|| ApiError::bad_request("invalid message"))?;
-        Ok((body, self.internal))
+        Ok((body, self.internal, changes))
+    }
+}
+
+/// The same changes for several tickets.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketBulkRequest {
+    /// The tickets to change: 1..200 ids, each at most once. The answer has one result per id,
+    /// in this order.
+    #[schema(min_items = 1, max_items = 200)]
+    pub ids: Vec<Uuid>,
+    /// What to set on each of them (at least one field).
+    pub changes: TicketChangesRequest,
+}
+
+/// Status, priority and assignee to set; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketChangesRequest {
+    /// New status (an allowed move from each ticket's status).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::StatusDto>)]
+    pub status: Option<String>,
+    /// New priority.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<crate::dto::PriorityDto>)]
+    pub priority: Option<String>,
+    /// The assignee's user id (agents and admins only), or `null` to unassign.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>, nullable = true)]
+    pub assigned_to: Option<Option<Uuid>>,
+}
+
+impl TicketBulkRequest {
+    /// Parses into the ids and the use-case input (how many ids, and whether any change is
+    /// named, is the use case's to check).
+    pub fn try_into_domain(self) -> Result<(Vec<TicketId>, PatchInput), ApiError> {
+        let mut f = Fields::default();
+        let c = self.changes;
+        let changes = ticket_changes(
+            &mut f,
+            c.status.as_deref(),
+            c.priority.as_deref(),
+            c.assigned_to,
+        );
+        f.finish()?;
+        let ids = self.ids.into_iter().map(TicketId::from_uuid).collect();
+        Ok((ids, changes))
     }
 }

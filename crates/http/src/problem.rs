@@ -246,6 +246,31 @@ impl From<AppError> for ApiError {
 }
 
 impl ApiError {
+    /// The problem body of an error answered inside a success (one result of a bulk change),
+    /// with a server error's cause logged as for an error response.
+    pub(crate) fn logged_problem(&self) -> Problem {
+        self.log_server_error();
+        self.problem()
+    }
+
+    /// Logs the cause of a 5xx (the client learns nothing of it).
+    fn log_server_error(&self) {
+        if !self.status().is_server_error() {
+            return;
+        }
+        match &self.0.source {
+            // The messages of the cause and its chain on one line (`{:#}`), never its debug
+            // form: that holds a backtrace whenever RUST_BACKTRACE or RUST_LIB_BACKTRACE is
+            // set, megabytes of log under a flood of failing requests.
+            Some(cause) => tracing::error!(
+                code = self.0.code.as_str(),
+                error = %format_args!("{cause:#}"),
+                "request failed"
+            ),
+            None => tracing::error!(code = self.0.code.as_str(), "request failed"),
+        }
+    }
+
     /// Lists `message` under `field` too, when there is a field.
     fn with_field(mut self, field: Option<&str>, message: String) -> Self {
         if let Some(f) = field {
@@ -264,19 +289,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status();
-        if status.is_server_error() {
-            match &self.0.source {
-                // The messages of the cause and its chain on one line (`{:#}`), never its debug
-                // form: that holds a backtrace whenever RUST_BACKTRACE or RUST_LIB_BACKTRACE is
-                // set, megabytes of log under a flood of failing requests.
-                Some(cause) => tracing::error!(
-                    code = self.0.code.as_str(),
-                    error = %format_args!("{cause:#}"),
-                    "request failed"
-                ),
-                None => tracing::error!(code = self.0.code.as_str(), "request failed"),
-            }
-        }
+        self.log_server_error();
         let mut res = HttpResponse::build(status);
         res.insert_header((
             header::CONTENT_TYPE,

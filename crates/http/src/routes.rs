@@ -83,7 +83,7 @@ routes! {
     tokens::list, tokens::create, tokens::revoke,
     users::list, users::update,
     audit::list,
-    tickets::list, tickets::create, tickets::show, tickets::update, tickets::delete,
+    tickets::list, tickets::create, tickets::bulk, tickets::show, tickets::update, tickets::delete,
     tickets::my_tickets, tickets::assigned_tickets,
     messages::list, messages::create,
     attachments::list, attachments::upload, attachments::remove, attachments::download,

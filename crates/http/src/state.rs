@@ -39,7 +39,8 @@ pub struct HttpConfig {
     pub login_slowdown_max: Duration,
     /// The window of failed password checks (default 15 minutes).
     pub login_failure_window: Duration,
-    /// Writes (new tickets, messages, uploads) per user per minute (default 60).
+    /// Writes (new tickets, messages, uploads, bulk change requests) per user per minute
+    /// (default 60).
     pub writes_per_minute: u32,
     /// Requests per API token per minute, every kind of request (default 600).
     pub api_token_requests_per_minute: u32,
@@ -93,7 +94,7 @@ pub struct HttpState {
     pub(crate) per_address: RateLimiter,
     /// Password checks (login, change-password).
     pub(crate) passwords: PasswordGuard,
-    /// Writes (new tickets, messages, uploads) per user.
+    /// Writes (new tickets, messages, uploads, bulk change requests) per user.
     pub(crate) writes: RateLimiter,
     /// Requests per API token.
     pub(crate) api_token_requests: RateLimiter,
@@ -122,8 +123,8 @@ impl HttpState {
         }
     }
 
-    /// Counts one write (a new ticket, message or upload) of `user`; 429 `rate_limited` with
-    /// `Retry-After` when the user is over `writes_per_minute`.
+    /// Counts one write (a new ticket, message, upload or bulk change request) of `user`; 429
+    /// `rate_limited` with `Retry-After` when the user is over `writes_per_minute`.
     pub(crate) fn count_write(&self, user: UserId) -> ApiResult<()> {
         self.writes
             .hit(&user.to_string())

@@ -18,6 +18,7 @@ mod api {
     mod authz_matrix;
     mod bounded;
     mod bruteforce;
+    mod bulk;
     mod concurrency;
     mod config;
     mod leaks;
@@ -27,6 +28,7 @@ mod api {
     mod messages;
     mod metrics;
     mod platform;
+    mod replies;
     mod sessions;
     mod storage;
     mod tickets;

@@ -1,7 +1,7 @@
 // Bulk actions on the staff table: row checkboxes (click, shift-click for a range, "select all on
 // this page") and a bar that sets status, priority or assignee of every selected ticket with
-// POST /api/v1/tickets/bulk/. The list view only uses this when the server advertises that
-// endpoint (features().bulk).
+// POST /api/v1/tickets/bulk/ (staff only; the server changes each ticket on its own and answers
+// a result per ticket).
 
 import { bulkUpdate } from '../api.js';
 import { displayName, h, replace } from '../dom.js';

@@ -1,13 +1,12 @@
 // The reply form of a ticket: a public reply or (staff) an internal note, files, a draft kept per
 // ticket (drafts.js), and a split send button: "Send and mark resolved" by default for staff,
 // other statuses in its menu, Ctrl/Cmd+Enter sends. Status, priority and assignee chosen in the
-// staff controls and not saved yet go with the reply: in the same request when the server takes
-// them (features().replyWithChanges), else saved first, then the reply is sent.
+// staff controls and not saved yet go with the reply in the same request: the server saves the
+// message and the changes together, or nothing.
 
 import { postMessage } from '../api.js';
 import { debounce, displayName, h, replace, uid } from '../dom.js';
 import { clearDraft, loadDraft, saveDraft } from '../drafts.js';
-import { features } from '../features.js';
 import { menuButton } from '../menu.js';
 import { ticketActions } from '../permissions.js';
 import * as session from '../session.js';
@@ -37,8 +36,7 @@ function describeChanges(changes) {
 }
 
 /**
- * ctx: { getTicket(), reload(), pending() -> unsaved control changes, clearPending(),
- * saveChanges(changes) -> Promise<boolean> }. Returns { el, render(ticket), text, focus(internal),
+ * ctx: { getTicket(), reload(), pending() -> unsaved control changes, clearPending() }. Returns { el, render(ticket), text, focus(internal),
  * unsent(), send() }.
  */
 export function composer(ctx) {
@@ -162,17 +160,12 @@ export function composer(ctx) {
     const changed = Object.keys(changes).length > 0;
     await busy(form, async () => {
       let created;
-      const body = staff ? { message, internal } : { message };
-      if (changed && features().replyWithChanges) {
-        Object.assign(body, changes);
-      } else if (changed && !(await ctx.saveChanges(changes))) {
-        return; // the save failed and said why; the reply stays in the form
-      }
+      const body = staff ? { message, internal, ...changes } : { message };
       try {
         created = await postMessage(ticket.id, body);
       } catch (err) {
+        // Nothing was saved: neither the reply nor the changes.
         showFormErrors(form, err);
-        if (changed && !features().replyWithChanges) notify(`The changes were saved (${describeChanges(changes)}), but the reply was not sent.`, 'error');
         if (err.code === 'ticket_closed') await ctx.reload();
         return;
       }

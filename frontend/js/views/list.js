@@ -5,7 +5,6 @@
 
 import { API, getPage, query } from '../api.js';
 import { h, replace } from '../dom.js';
-import { features } from '../features.js';
 import { saveList, listFor } from '../list-state.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
@@ -49,7 +48,7 @@ export function mount(main, loc) {
   const basePath = loc.path;
   const defaultOrdering = queue.ordering || '-created_at';
   const wide = window.matchMedia('(min-width: 701px)');
-  const useBulk = staff && features().bulk;
+  const useBulk = staff;
   document.title = `${queue.title} · Helpdesk`;
 
   let filters = filtersFrom(loc.params, defaultOrdering);

@@ -42,7 +42,6 @@ export function mount(main, loc) {
     reload,
     pending: () => (controls ? controls.pending() : {}),
     clearPending: () => { if (controls) controls.clearPending(); },
-    saveChanges,
   });
   const ctx = { getTicket: () => ticket, reload };
   const thread = threadPanel();

@@ -1,10 +1,10 @@
-//! Messages and attachments: [`add_message`], [`check_attachment`], [`add_attachment`],
-//! [`remove_attachment`].
+//! Messages and attachments: [`add_message`], [`add_message_with_changes`],
+//! [`check_attachment`], [`add_attachment`], [`remove_attachment`].
 
 use chrono::{DateTime, Utc};
 
-use super::patch::move_status;
-use super::{Applied, ChangeError, Draft, NewAttachment, NewMessage};
+use super::patch::{Changes, move_status};
+use super::{Applied, ChangeError, Draft, NewAttachment, NewMessage, TicketPatch};
 use crate::activity::Action;
 use crate::ids::ActivityId;
 use crate::message::{Attachment, Message};
@@ -53,13 +53,72 @@ pub fn add_message(
     now: DateTime<Utc>,
     next_id: impl FnMut() -> ActivityId,
 ) -> Result<Applied<Message>, ChangeError> {
+    add_message_with_changes(actor, ticket, new, &TicketPatch::default(), now, next_id)
+}
+
+/// Adds a message and applies `changes` to `ticket` with it, as one change (one new version):
+/// a reply that also resolves the ticket, a note that assigns it. All or nothing: the message
+/// and every changed field are asked of [`policy::may`] on the ticket as it is (404 and 403 for
+/// any of them first, then 409), and the assignee must be active staff, as in
+/// [`apply_patch`](super::apply_patch) (fields equal to the current values are no change and
+/// need no permission).
+///
+/// The message's entry comes first, then the entries of the changes in the order of
+/// [`apply_patch`](super::apply_patch). A status move given here replaces the reopening of
+/// [`add_message`]: a customer may answer their resolved ticket and close it (logged as
+/// `closed`, without `reopened` first).
+///
+/// ```
+/// use ticketing_domain::chrono::{TimeZone, Utc};
+/// use ticketing_domain::policy::{Refusal, Rule};
+/// use ticketing_domain::*;
+/// use uuid::Uuid;
+/// let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+/// let owner = Actor { id: UserId::from_uuid(Uuid::from_u128(1)), role: Role::Customer };
+/// let agent = Actor { id: UserId::from_uuid(Uuid::from_u128(2)), role: Role::Agent };
+/// let mut n = 10u128;
+/// let mut next_id = || { n += 1; ActivityId::from_uuid(Uuid::from_u128(n)) };
+/// let new = NewTicket::new(
+///     TicketId::from_uuid(Uuid::from_u128(3)),
+///     Topic::parse("VPN").unwrap(),
+///     Description::parse("down").unwrap(),
+/// );
+/// let ticket = change::open_ticket(&owner, new, at, &mut next_id).ticket;
+/// let reply = |n: u128| NewMessage {
+///     id: MessageId::from_uuid(Uuid::from_u128(n)),
+///     body: MessageBody::parse("Fixed: restart the client").unwrap(),
+///     internal: false,
+/// };
+/// let resolve = TicketPatch { status: Some(Status::Resolved), ..Default::default() };
+/// let applied =
+///     change::add_message_with_changes(&agent, &ticket, reply(4), &resolve, at, &mut next_id)
+///         .unwrap();
+/// assert_eq!(applied.ticket.status, Status::Resolved);
+/// assert_eq!(applied.ticket.version, ticket.version + 1);
+/// let actions: Vec<Action> = applied.activities.iter().map(|e| e.action).collect();
+/// assert_eq!(actions, [Action::MessageAdded, Action::Resolved]);
+/// // A customer may not resolve: nothing is added.
+/// assert_eq!(
+///     change::add_message_with_changes(&owner, &ticket, reply(5), &resolve, at, &mut next_id),
+///     Err(ChangeError::Refused(Refusal::Forbidden(Rule::CustomersOnlyCloseOrReopen))),
+/// );
+/// ```
+pub fn add_message_with_changes(
+    actor: &Actor,
+    ticket: &Ticket,
+    new: NewMessage,
+    changes: &TicketPatch,
+    now: DateTime<Utc>,
+    next_id: impl FnMut() -> ActivityId,
+) -> Result<Applied<Message>, ChangeError> {
     let internal = new.internal;
     let intent = if internal {
         Intent::InternalNote
     } else {
         Intent::Reply
     };
-    policy::may(actor, ticket, intent)?;
+    let changes = Changes::of(ticket, changes);
+    changes.check(actor, ticket, Some(intent))?;
     let mut draft = Draft::start(actor, ticket, now, next_id)?;
     let message = Message {
         id: new.id,
@@ -81,7 +140,8 @@ pub fn add_message(
         draft.ticket.message_count = draft.ticket.message_count.saturating_add(1);
         draft.log(Action::MessageAdded, "Message added".to_owned(), false);
     }
-    if !internal
+    if changes.status.is_none()
+        && !internal
         && !actor.is_staff()
         && ticket.owner == actor.id
         && ticket.status == Status::Resolved
@@ -93,6 +153,7 @@ pub fn add_message(
             false,
         );
     }
+    changes.write(&mut draft);
     Ok(draft.finish(message))
 }
 

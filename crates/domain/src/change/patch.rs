@@ -6,8 +6,9 @@ use super::{Applied, ChangeError, Draft, TicketPatch};
 use crate::activity::Action;
 use crate::ids::ActivityId;
 use crate::policy::{self, Intent};
-use crate::ticket::{Status, Ticket};
-use crate::user::Actor;
+use crate::text::{Description, Topic};
+use crate::ticket::{Priority, Status, Ticket};
+use crate::user::{Actor, Assignee};
 
 fn status_action(from: Status, to: Status) -> Action {
     match (from, to) {
@@ -91,90 +92,137 @@ pub fn apply_patch(
     next_id: impl FnMut() -> ActivityId,
 ) -> Result<Applied, ChangeError> {
     policy::may(actor, ticket, Intent::View)?;
-    let topic = patch.topic.as_ref().filter(|t| **t != ticket.topic);
-    let description = patch
-        .description
-        .as_ref()
-        .filter(|d| **d != ticket.description);
-    let status = patch.status.filter(|s| *s != ticket.status);
-    let priority = patch.priority.filter(|p| *p != ticket.priority);
-    let assignee = patch
-        .assigned_to
-        .as_ref()
-        .filter(|a| a.as_ref().map(|u| u.id) != ticket.assigned_to);
-
-    let intents: Vec<Intent> = [
-        (topic.is_some() || description.is_some()).then_some(Intent::Edit),
-        status.map(Intent::SetStatus),
-        priority.map(|_| Intent::SetPriority),
-        assignee.map(|_| Intent::Assign),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if intents.is_empty() {
+    let changes = Changes::of(ticket, patch);
+    if changes.is_empty() {
         return Ok(Applied {
             ticket: ticket.clone(),
             activities: Vec::new(),
             created: (),
         });
     }
-    for intent in &intents {
-        policy::permitted(actor, ticket, *intent)?;
-    }
-    for intent in &intents {
-        policy::may(actor, ticket, *intent)?;
-    }
-    if let Some(Some(user)) = assignee {
-        if !policy::can_be_assigned(user.role) {
-            return Err(ChangeError::AssigneeNotStaff);
-        }
-        if !user.active {
-            return Err(ChangeError::AssigneeInactive);
+    changes.check(actor, ticket, None)?;
+    let mut draft = Draft::start(actor, ticket, now, next_id)?;
+    changes.write(&mut draft);
+    Ok(draft.finish(()))
+}
+
+/// The fields of a [`TicketPatch`] that differ from the ticket (equal values are no change).
+pub(super) struct Changes<'p> {
+    topic: Option<&'p Topic>,
+    description: Option<&'p Description>,
+    /// The status move, if any.
+    pub(super) status: Option<Status>,
+    priority: Option<Priority>,
+    assignee: Option<&'p Option<Assignee>>,
+}
+
+impl<'p> Changes<'p> {
+    /// What `patch` changes of `ticket`.
+    pub(super) fn of(ticket: &Ticket, patch: &'p TicketPatch) -> Self {
+        Self {
+            topic: patch.topic.as_ref().filter(|t| **t != ticket.topic),
+            description: patch
+                .description
+                .as_ref()
+                .filter(|d| **d != ticket.description),
+            status: patch.status.filter(|s| *s != ticket.status),
+            priority: patch.priority.filter(|p| *p != ticket.priority),
+            assignee: patch
+                .assigned_to
+                .as_ref()
+                .filter(|a| a.as_ref().map(|u| u.id) != ticket.assigned_to),
         }
     }
 
-    let mut draft = Draft::start(actor, ticket, now, next_id)?;
-    let edited = match (topic, description) {
-        (Some(_), Some(_)) => Some("Topic and description updated"),
-        (Some(_), None) => Some("Topic updated"),
-        (None, Some(_)) => Some("Description updated"),
-        (None, None) => None,
-    };
-    if let Some(details) = edited {
-        if let Some(t) = topic {
-            draft.ticket.topic = t.clone();
+    /// Whether nothing changes.
+    pub(super) fn is_empty(&self) -> bool {
+        self.intents().is_empty()
+    }
+
+    /// The intent of each kind of change.
+    fn intents(&self) -> Vec<Intent> {
+        [
+            (self.topic.is_some() || self.description.is_some()).then_some(Intent::Edit),
+            self.status.map(Intent::SetStatus),
+            self.priority.map(|_| Intent::SetPriority),
+            self.assignee.map(|_| Intent::Assign),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Asks [`policy::may`] for `first` (what comes with the changes, e.g. a reply) and every
+    /// change: first visibility and the role's rights for all of them (404, 403), then the
+    /// closed state and the status move (409); then the assignee must be active staff.
+    pub(super) fn check(
+        &self,
+        actor: &Actor,
+        ticket: &Ticket,
+        first: Option<Intent>,
+    ) -> Result<(), ChangeError> {
+        let intents: Vec<Intent> = first.into_iter().chain(self.intents()).collect();
+        for intent in &intents {
+            policy::permitted(actor, ticket, *intent)?;
         }
-        if let Some(d) = description {
-            draft.ticket.description = d.clone();
+        for intent in &intents {
+            policy::may(actor, ticket, *intent)?;
         }
-        draft.log(Action::Updated, details.to_owned(), false);
+        if let Some(Some(user)) = self.assignee {
+            if !policy::can_be_assigned(user.role) {
+                return Err(ChangeError::AssigneeNotStaff);
+            }
+            if !user.active {
+                return Err(ChangeError::AssigneeInactive);
+            }
+        }
+        Ok(())
     }
-    if let Some(to) = status {
-        let from = draft.ticket.status;
-        move_status(&mut draft.ticket, to, now);
-        draft.log(
-            status_action(from, to),
-            format!("Status changed from {from} to {to}"),
-            false,
-        );
-    }
-    if let Some(p) = priority {
-        let from = draft.ticket.priority;
-        draft.ticket.priority = p;
-        draft.log(
-            Action::PriorityChanged,
-            format!("Priority changed from {from} to {p}"),
-            false,
-        );
-    }
-    if let Some(a) = assignee {
-        draft.ticket.assigned_to = a.as_ref().map(|u| u.id);
-        let details = match a {
-            Some(u) => format!("Ticket assigned to {}", u.username),
-            None => "Ticket unassigned".to_owned(),
+
+    /// Applies the changes to `draft`, one entry per kind of change, in the order `updated`,
+    /// status, priority, assignment.
+    pub(super) fn write<F: FnMut() -> ActivityId>(self, draft: &mut Draft<'_, F>) {
+        let now = draft.now;
+        let edited = match (self.topic, self.description) {
+            (Some(_), Some(_)) => Some("Topic and description updated"),
+            (Some(_), None) => Some("Topic updated"),
+            (None, Some(_)) => Some("Description updated"),
+            (None, None) => None,
         };
-        draft.log(Action::AssignedToChanged, details, false);
+        if let Some(details) = edited {
+            if let Some(t) = self.topic {
+                draft.ticket.topic = t.clone();
+            }
+            if let Some(d) = self.description {
+                draft.ticket.description = d.clone();
+            }
+            draft.log(Action::Updated, details.to_owned(), false);
+        }
+        if let Some(to) = self.status {
+            let from = draft.ticket.status;
+            move_status(&mut draft.ticket, to, now);
+            draft.log(
+                status_action(from, to),
+                format!("Status changed from {from} to {to}"),
+                false,
+            );
+        }
+        if let Some(p) = self.priority {
+            let from = draft.ticket.priority;
+            draft.ticket.priority = p;
+            draft.log(
+                Action::PriorityChanged,
+                format!("Priority changed from {from} to {p}"),
+                false,
+            );
+        }
+        if let Some(a) = self.assignee {
+            draft.ticket.assigned_to = a.as_ref().map(|u| u.id);
+            let details = match a {
+                Some(u) => format!("Ticket assigned to {}", u.username),
+                None => "Ticket unassigned".to_owned(),
+            };
+            draft.log(Action::AssignedToChanged, details, false);
+        }
     }
-    Ok(draft.finish(()))
 }

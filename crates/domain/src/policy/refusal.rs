@@ -43,6 +43,8 @@ pub enum Rule {
     UserListIsStaffOnly,
     /// Only admins change roles and deactivate accounts.
     UserManagementIsAdminOnly,
+    /// Only staff change several tickets in one request.
+    BulkChangesAreStaffOnly,
     /// An API token with the `read` scope only reads (GET and HEAD requests).
     ReadOnlyToken,
     /// API tokens are managed, and passwords changed, only by a signed-in user, never with an
@@ -52,7 +54,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -63,6 +65,7 @@ impl Rule {
         Rule::AssignedListIsStaffOnly,
         Rule::UserListIsStaffOnly,
         Rule::UserManagementIsAdminOnly,
+        Rule::BulkChangesAreStaffOnly,
         Rule::ReadOnlyToken,
         Rule::SignInRequired,
     ];
@@ -113,6 +116,10 @@ impl Rule {
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",
+            ),
+            Rule::BulkChangesAreStaffOnly => (
+                "bulk_changes_are_staff_only",
+                "only staff may change several tickets at once",
             ),
             Rule::ReadOnlyToken => (
                 "read_only_token",

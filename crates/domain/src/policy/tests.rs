@@ -255,6 +255,12 @@ fn user_management_by_role() {
             Err(Refusal::Forbidden(Rule::UserManagementIsAdminOnly))
         };
         assert_eq!(manage_users(&actor), manage, "{role}");
+        let bulk = if staff {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden(Rule::BulkChangesAreStaffOnly))
+        };
+        assert_eq!(change_in_bulk(&actor), bulk, "{role}");
     }
 }
 

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::lifecycle::{PatchSpec, actor, build, patch, status};
-use crate::change::{self, ChangeError, NewMessage};
+use crate::change::{self, ChangeError, NewMessage, TicketPatch};
 use crate::ids::{MessageId, UserId};
 use crate::policy::{self, Intent, Refusal};
 use crate::testkit::{self, AGENT, OTHER, OTHER_TICKET, OWNER, TICKET};
@@ -22,6 +22,11 @@ enum Op {
     Message {
         internal: bool,
     },
+    /// A message with changes (`add_message_with_changes`).
+    MessageWith {
+        internal: bool,
+        changes: PatchSpec,
+    },
     /// Attach, to no message (`None`) or to one: 0 public of this ticket, 1 internal of this
     /// ticket, 2 of another ticket.
     Attach(Option<usize>),
@@ -34,6 +39,8 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => patch().prop_map(Op::Patch),
         2 => any::<bool>().prop_map(|internal| Op::Message { internal }),
+        3 => (any::<bool>(), patch())
+            .prop_map(|(internal, changes)| Op::MessageWith { internal, changes }),
         1 => prop::option::of(0..3usize).prop_map(Op::Attach),
         1 => (0..3usize).prop_map(Op::Remove),
         1 => Just(Op::Delete),
@@ -51,6 +58,29 @@ fn ticket() -> impl Strategy<Value = Ticket> {
     })
 }
 
+/// The intents of the fields of `p` that differ from `t`.
+fn patch_intents(t: &Ticket, p: &TicketPatch) -> Vec<Intent> {
+    let mut intents = Vec::new();
+    let edits = p.topic.as_ref().is_some_and(|x| *x != t.topic)
+        || p.description.as_ref().is_some_and(|x| *x != t.description);
+    if edits {
+        intents.push(Intent::Edit);
+    }
+    if let Some(s) = p.status.filter(|s| *s != t.status) {
+        intents.push(Intent::SetStatus(s));
+    }
+    if p.priority.is_some_and(|x| x != t.priority) {
+        intents.push(Intent::SetPriority);
+    }
+    if p.assigned_to
+        .as_ref()
+        .is_some_and(|a| a.as_ref().map(|u| u.id) != t.assigned_to)
+    {
+        intents.push(Intent::Assign);
+    }
+    intents
+}
+
 /// What `op` asks of `may`, and what the change answered (success or the error).
 fn run(actor: &Actor, t: &Ticket, op: &Op) -> (Vec<Intent>, Result<(), ChangeError>) {
     let now = testkit::now() + Duration::minutes(1);
@@ -59,26 +89,28 @@ fn run(actor: &Actor, t: &Ticket, op: &Op) -> (Vec<Intent>, Result<(), ChangeErr
         Op::Patch(spec) => {
             let p = build(spec);
             let mut intents = vec![Intent::View];
-            let edits = p.topic.as_ref().is_some_and(|x| *x != t.topic)
-                || p.description.as_ref().is_some_and(|x| *x != t.description);
-            if edits {
-                intents.push(Intent::Edit);
-            }
-            if let Some(s) = p.status.filter(|s| *s != t.status) {
-                intents.push(Intent::SetStatus(s));
-            }
-            if p.priority.is_some_and(|x| x != t.priority) {
-                intents.push(Intent::SetPriority);
-            }
-            if p.assigned_to
-                .as_ref()
-                .is_some_and(|a| a.as_ref().map(|u| u.id) != t.assigned_to)
-            {
-                intents.push(Intent::Assign);
-            }
+            intents.extend(patch_intents(t, &p));
             (
                 intents,
                 change::apply_patch(actor, t, &p, now, ids).map(drop),
+            )
+        }
+        Op::MessageWith { internal, changes } => {
+            let p = build(changes);
+            let mut intents = vec![if *internal {
+                Intent::InternalNote
+            } else {
+                Intent::Reply
+            }];
+            intents.extend(patch_intents(t, &p));
+            let new = NewMessage {
+                id: MessageId::from_uuid(Uuid::from_u128(78)),
+                body: MessageBody::parse("hello").unwrap(),
+                internal: *internal,
+            };
+            (
+                intents,
+                change::add_message_with_changes(actor, t, new, &p, now, ids).map(drop),
             )
         }
         Op::Message { internal } => {

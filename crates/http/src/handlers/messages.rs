@@ -47,6 +47,10 @@ pub async fn list(
 
 /// Add a public message, or (staff) an internal note. A customer's reply reopens their
 /// resolved ticket.
+///
+/// With `status` (and, for staff, `priority` and `assigned_to`), the ticket changes with the
+/// message: the message, the changes and their activity entries are saved together, or nothing
+/// is saved when any part is refused.
 #[utoipa::path(
     post, path = "/api/v1/tickets/{id}/messages/", tag = "messages",
     security(("bearer" = [])),
@@ -54,11 +58,11 @@ pub async fn list(
     request_body = MessageCreateRequest,
     responses(
         (status = 201, description = "The new message", body = MessageDto),
-        (status = 400, description = "Invalid or unknown fields"),
+        (status = 400, description = "Invalid or unknown fields, or an assignee who is not active staff"),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 403, description = "Customers may not write internal notes"),
+        (status = 403, description = "Customers may not write internal notes, set the priority, assign, or move to a status other than closed or open"),
         (status = 404, description = "No such ticket, or not visible to the caller"),
-        (status = 409, description = "The ticket is closed (`ticket_closed`)"),
+        (status = 409, description = "`ticket_closed`, or a status move the lifecycle does not allow (`conflict`)"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
         (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
@@ -71,11 +75,11 @@ pub async fn create(
     body: JsonObject<MessageCreateRequest>,
 ) -> ApiResult<HttpResponse> {
     state.count_write(caller.actor().id)?;
-    let (text, internal) = body.into_inner().try_into_domain()?;
+    let (text, internal, changes) = body.into_inner().try_into_domain()?;
     let id = TicketId::from_uuid(path.into_inner());
     let message = state
         .app
-        .add_message(&caller.actor(), id, text, internal)
+        .add_message_with_changes(&caller.actor(), id, text, internal, &changes)
         .await?;
     Ok(HttpResponse::Created().json(MessageDto::from(&message)))
 }

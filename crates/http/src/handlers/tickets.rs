@@ -8,9 +8,9 @@ use ticketing_domain::TicketId;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::dto::{TicketDetailDto, TicketDto};
+use crate::dto::{BulkResultDto, TicketDetailDto, TicketDto};
 use crate::extract::{Caller, JsonObject, etag, if_match};
-use crate::input::{TicketCreateRequest, TicketPatchRequest};
+use crate::input::{TicketBulkRequest, TicketCreateRequest, TicketPatchRequest};
 use crate::listing::{QueryPairs, paged, ticket_query};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
@@ -157,6 +157,38 @@ pub async fn create(
         actix_web::http::StatusCode::CREATED,
         &detail,
     ))
+}
+
+/// Change several tickets at once (staff).
+///
+/// The same status, priority or assignee for each ticket, each changed on its own like `PATCH`
+/// (its own write and activity entries). One result per id, in the order of `ids`: the ticket,
+/// or the problem `PATCH` would have answered for it. The request counts as one write of the
+/// per-user write limit.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/bulk/", tag = "tickets",
+    security(("bearer" = [])),
+    request_body = TicketBulkRequest,
+    responses(
+        (status = 200, description = "One result per id, in the order of `ids`", body = Vec<BulkResultDto>),
+        (status = 400, description = "Invalid or unknown fields, no ids, more than 200 ids, an id named twice, or no change; nothing was changed"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Only staff change tickets in bulk"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
+    )
+)]
+pub async fn bulk(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: JsonObject<TicketBulkRequest>,
+) -> ApiResult<HttpResponse> {
+    let actor = caller.actor();
+    state.count_write(actor.id)?;
+    let (ids, changes) = body.into_inner().try_into_domain()?;
+    let outcomes = state.app.update_tickets(&actor, &ids, &changes).await?;
+    Ok(HttpResponse::Ok().json(BulkResultDto::all_of(outcomes)))
 }
 
 /// A ticket with its messages, attachments and activity log.

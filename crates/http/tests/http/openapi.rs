@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/users/{id}/", &["PATCH"]),
     ("/api/v1/audit/", &["GET"]),
     ("/api/v1/tickets/", &["GET", "POST"]),
+    ("/api/v1/tickets/bulk/", &["POST"]),
     ("/api/v1/tickets/{id}/", &["GET", "PUT", "PATCH", "DELETE"]),
     ("/api/v1/my-tickets/", &["GET"]),
     ("/api/v1/assigned-tickets/", &["GET"]),

@@ -5,7 +5,9 @@ use actix_web::test::TestRequest;
 use serde_json::json;
 use ticketing_app::error::TokenError;
 use ticketing_app::ports::RefreshSession;
-use ticketing_app::testing::{Harness, carol, claims, earlier, ticket_id, ticket_in};
+use ticketing_app::testing::{
+    Harness, alice, carol, claims, earlier, other_ticket_id, ticket_id, ticket_in,
+};
 use ticketing_app::{CryptoError, RepoError};
 use ticketing_domain::{FamilyId, SessionId, Status};
 use ticketing_http::HttpConfig;
@@ -101,6 +103,37 @@ async fn missing_or_invalid_bearer_never_reaches_the_use_case() {
                 .await
                 .problem(401, code);
         }
+    }
+}
+
+/// A storage failure during a bulk change is that ticket's 503 problem, saying nothing of the
+/// cause; the tickets after it are not tried (one `get`) and answered 503 too.
+#[actix_web::test]
+async fn a_storage_failure_in_a_bulk_change_is_a_generic_503_per_ticket() {
+    let secret = "could not connect to server: 10.0.0.7:5432 (user=ticketing password=hunter2)";
+    let mut m = Harness::default();
+    m.caller(&alice());
+    m.tickets
+        .expect_get()
+        .times(1)
+        .returning(move |_| Err(RepoError::Unavailable(secret.to_owned())));
+    m.tickets.expect_update().never();
+    let svc = service!(m.build());
+    let (first, second) = (ticket_id().to_string(), other_ticket_id().to_string());
+    let req = TestRequest::post()
+        .uri("/api/v1/tickets/bulk/")
+        .set_json(json!({"ids": [first, second], "changes": {"status": "resolved"}}));
+    let a = call(&svc, bearer(req, "alice").to_request()).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let results = a.body.as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for (r, id) in results.iter().zip([&first, &second]) {
+        assert_eq!(r["id"], id.as_str());
+        assert_eq!(r["problem"]["status"], 503, "{r}");
+        assert_eq!(r["problem"]["code"], "unavailable");
+    }
+    for leak in ["10.0.0.7", "5432", "hunter2", "connect", "user="] {
+        assert!(!a.text.contains(leak), "{}", a.text);
     }
 }
 

@@ -88,7 +88,7 @@ settings! {
         login_slowdown_max: Duration = "5s", env "TICKETING_LOGIN_SLOWDOWN_MAX";
         /// Trust the proxy: client address from the last X-Forwarded-For entry, forwarded host in the Origin check.
         trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
-        /// Writes (new tickets, messages, uploads) per user per minute.
+        /// Writes (new tickets, messages, uploads, bulk changes) per user per minute.
         writes_per_minute: u32 = "60", env "TICKETING_WRITES_PER_MINUTE", check at_least_one;
         /// Requests per API token per minute (every kind of request).
         api_token_requests_per_minute: u32 = "600", env "TICKETING_API_TOKEN_REQUESTS_PER_MINUTE",

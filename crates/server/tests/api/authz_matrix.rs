@@ -173,6 +173,25 @@ const TABLE: &[Row] = &[
                    (Foreign, [401, 404, 404, 201, 201, 401]),
                    (Note,    [401, 403, 404, 201, 201, 401]),
                    (Deleted, [401, 404, 404, 404, 404, 401])] },
+    Row { method: "POST", path: "/api/v1/tickets/{id}/messages/", label: "reply and resolve (staff only)", body: Body::Json(r#"{"message": "Solved", "status": "resolved"}"#),
+          cells: &[(Own,     [401, 403, 404, 201, 201, 401]),
+                   (Foreign, [401, 404, 404, 201, 201, 401]),
+                   (Note,    [401, 403, 404, 201, 201, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
+    Row { method: "POST", path: "/api/v1/tickets/{id}/messages/", label: "reply and close", body: Body::Json(r#"{"message": "Thanks", "status": "closed"}"#),
+          cells: &[(Own,     [401, 201, 404, 201, 201, 401]),
+                   (Foreign, [401, 404, 404, 201, 201, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
+    Row { method: "POST", path: "/api/v1/tickets/{id}/messages/", label: "reply and assign (staff only)", body: Body::Json(r#"{"message": "Mine now", "assigned_to": null, "priority": "high"}"#),
+          cells: &[(Own,     [401, 403, 404, 201, 201, 401]),
+                   (Foreign, [401, 404, 404, 201, 201, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
+    // Bulk changes: staff only; the ticket named in the body (`{id}`) is answered inside the 200.
+    Row { method: "POST", path: "/api/v1/tickets/bulk/", label: "priority", body: Body::Json(r#"{"ids": ["{id}"], "changes": {"priority": "low"}}"#),
+          cells: &[(Own,     [401, 403, 403, 200, 200, 401]),
+                   (Foreign, [401, 403, 403, 200, 200, 401]),
+                   (Note,    [401, 403, 403, 200, 200, 401]),
+                   (Deleted, [401, 403, 403, 200, 200, 401])] },
     // Attachments.
     Row { method: "GET", path: "/api/v1/tickets/{id}/attachments/", label: "", body: Body::Empty,
           cells: &[(Own,     [401, 200, 404, 200, 200, 401]),
@@ -442,7 +461,9 @@ async fn authorization_matrix(backend: Backend) {
                 let mut rb = app.request(method, &path, world.token(*who));
                 rb = match row.body {
                     Body::Empty => rb,
-                    Body::Json(text) => rb.json(&serde_json::from_str::<Value>(text).unwrap()),
+                    Body::Json(text) => rb.json(
+                        &serde_json::from_str::<Value>(&text.replace("{id}", &target.id)).unwrap(),
+                    ),
                     Body::Upload => rb.multipart(
                         reqwest::multipart::Form::new().part(
                             "file",

@@ -353,6 +353,42 @@ pub async fn case_timelines<S: StoreUnderTest>(s: &S) {
             .is_empty()
     );
 
+    // The detail's timeline is what the lists answer for their newest page, plus the files
+    // of that page's messages.
+    for limit in [1, 2, 4, 200] {
+        let limit = Limit::new(limit).unwrap();
+        let newest = TimelineQuery::newest_first(limit);
+        for internal in [false, true] {
+            let got = tickets(s).timeline(t.id, internal, limit).await.unwrap();
+            let want_messages = messages(s).list(t.id, internal, &newest).await.unwrap();
+            let ids: Vec<_> = want_messages.items.iter().map(|m| m.id).collect();
+            assert_eq!(got.messages.total, want_messages.total);
+            assert_eq!(got.messages.next, want_messages.next);
+            assert_same(&got.messages.items, &want_messages.items);
+            assert_same(
+                &got.files,
+                &attachments(s).of_messages(&ids, internal).await.unwrap(),
+            );
+            let want = attachments(s).list(t.id, internal, &newest).await.unwrap();
+            assert_eq!(
+                (got.attachments.total, &got.attachments.next),
+                (want.total, &want.next)
+            );
+            assert_same(&got.attachments.items, &want.items);
+            let want = activities(s).list(t.id, internal, &newest).await.unwrap();
+            assert_eq!(
+                (got.activities.total, &got.activities.next),
+                (want.total, &want.next)
+            );
+            assert_same(&got.activities.items, &want.items);
+        }
+    }
+    let whole = tickets(s)
+        .timeline(t.id, true, Limit::new(200).unwrap())
+        .await
+        .unwrap();
+    assert_same(&whole.files, &vec![on_public.clone(), on_note.clone()]);
+
     // A cursor made for the other direction is refused.
     let newest = TimelineQuery::newest_first(Limit::new(2).unwrap());
     let first = messages(s).list(t.id, true, &newest).await.unwrap();

@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{
     ActivityRepository, AttachmentRepository, MessageRepository, TicketEffect, TicketRepository,
+    Timeline,
 };
 use ticketing_domain::chrono::{DateTime, Utc};
-use ticketing_domain::listing::{CursorKey, Page, SortKey, TicketQuery, TimelineQuery};
+use ticketing_domain::listing::{CursorKey, Limit, Page, SortKey, TicketQuery, TimelineQuery};
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, Message, MessageId, Status, Ticket, TicketId, UserId,
 };
@@ -181,6 +182,24 @@ impl TicketRepository for MemoryStore {
             _ => None,
         };
         Ok(Page { items, total, next })
+    }
+
+    async fn timeline(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+        limit: Limit,
+    ) -> Result<Timeline, RepoError> {
+        let latest = TimelineQuery::newest_first(limit);
+        let messages = MessageRepository::list(self, ticket, include_internal, &latest).await?;
+        let ids: Vec<MessageId> = messages.items.iter().map(|m| m.id).collect();
+        Ok(Timeline {
+            files: self.of_messages(&ids, include_internal).await?,
+            attachments: AttachmentRepository::list(self, ticket, include_internal, &latest)
+                .await?,
+            activities: ActivityRepository::list(self, ticket, include_internal, &latest).await?,
+            messages,
+        })
     }
 
     async fn update(

@@ -17,7 +17,7 @@ use ticketing_domain::{
 
 use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{activity_rows, append_activities, apply_effect};
-use super::{DATABASE, Db, Store, error};
+use super::{Conn, DATABASE, Db, Store, error};
 use crate::error::DbResult;
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages};
@@ -85,26 +85,8 @@ impl MessageRepository for Store {
         page: &TimelineQuery,
     ) -> Result<Page<Message>, RepoError> {
         let page = *page;
-        self.read(move |c| {
-            let items = messages_query(ticket, include_internal, &page)?
-                .limit(i64::from(page.limit.get()) + 1)
-                .select(MessageRow::as_select())
-                .load(c)?
-                .into_iter()
-                .map(MessageRow::into_domain)
-                .collect::<DbResult<Vec<_>>>()?;
-            timeline_page(
-                &page,
-                items,
-                |m: &Message| (m.created_at, m.id.as_uuid()),
-                || {
-                    Ok(messages_of(ticket, include_internal)
-                        .count()
-                        .get_result(c)?)
-                },
-            )
-        })
-        .await
+        self.read(move |c| messages_page(c, ticket, include_internal, &page))
+            .await
     }
 }
 
@@ -144,39 +126,8 @@ impl AttachmentRepository for Store {
         page: &TimelineQuery,
     ) -> Result<Page<Attachment>, RepoError> {
         let page = *page;
-        self.read(move |c| {
-            let of_ticket = || {
-                let q = attachments::table
-                    .filter(attachments::ticket_id.eq(DbId::from(ticket)))
-                    .into_boxed();
-                if include_internal {
-                    q
-                } else {
-                    q.filter(attachments::internal.eq(false))
-                }
-            };
-            let after = timeline_after(&page)?;
-            let items = keyset!(
-                of_ticket(),
-                attachments::uploaded_at,
-                attachments::id,
-                after,
-                page.descending
-            )
-            .limit(i64::from(page.limit.get()) + 1)
-            .select(AttachmentRow::as_select())
-            .load(c)?
-            .into_iter()
-            .map(AttachmentRow::into_domain)
-            .collect::<DbResult<Vec<_>>>()?;
-            timeline_page(
-                &page,
-                items,
-                |a: &Attachment| (a.uploaded_at, a.id.as_uuid()),
-                || Ok(of_ticket().count().get_result(c)?),
-            )
-        })
-        .await
+        self.read(move |c| attachments_page(c, ticket, include_internal, &page))
+            .await
     }
 
     async fn of_messages(
@@ -283,25 +234,134 @@ impl ActivityRepository for Store {
         page: &TimelineQuery,
     ) -> Result<Page<ActivityEntry>, RepoError> {
         let page = *page;
-        self.read(move |c| {
-            let items = activities_query(ticket, include_internal, &page)?
-                .limit(i64::from(page.limit.get()) + 1)
-                .select(ActivityRow::as_select())
-                .load(c)?
-                .into_iter()
-                .map(ActivityRow::into_domain)
-                .collect::<DbResult<Vec<_>>>()?;
-            timeline_page(
-                &page,
-                items,
-                |e: &ActivityEntry| (e.created_at, e.id.as_uuid()),
-                || {
-                    Ok(activities_of(ticket, include_internal)
-                        .count()
-                        .get_result(c)?)
-                },
-            )
-        })
-        .await
+        self.read(move |c| activities_page(c, ticket, include_internal, &page))
+            .await
     }
+}
+
+/// A page of a ticket's messages (`MessageRepository::list`).
+pub(crate) fn messages_page(
+    c: &mut Conn,
+    ticket: TicketId,
+    include_internal: bool,
+    page: &TimelineQuery,
+) -> DbResult<Page<Message>> {
+    let items = messages_query(ticket, include_internal, page)?
+        .limit(i64::from(page.limit.get()) + 1)
+        .select(MessageRow::as_select())
+        .load(c)?
+        .into_iter()
+        .map(MessageRow::into_domain)
+        .collect::<DbResult<Vec<_>>>()?;
+    timeline_page(
+        page,
+        items,
+        |m: &Message| (m.created_at, m.id.as_uuid()),
+        || {
+            Ok(messages_of(ticket, include_internal)
+                .count()
+                .get_result(c)?)
+        },
+    )
+}
+
+/// A ticket's attachments, internal ones only when asked (no order: also what `total` counts).
+fn attachments_of(
+    ticket: TicketId,
+    include_internal: bool,
+) -> attachments::BoxedQuery<'static, Db> {
+    let q = attachments::table
+        .filter(attachments::ticket_id.eq(DbId::from(ticket)))
+        .into_boxed();
+    if include_internal {
+        q
+    } else {
+        q.filter(attachments::internal.eq(false))
+    }
+}
+
+/// A page of a ticket's attachments (`AttachmentRepository::list`).
+pub(crate) fn attachments_page(
+    c: &mut Conn,
+    ticket: TicketId,
+    include_internal: bool,
+    page: &TimelineQuery,
+) -> DbResult<Page<Attachment>> {
+    let after = timeline_after(page)?;
+    let items = keyset!(
+        attachments_of(ticket, include_internal),
+        attachments::uploaded_at,
+        attachments::id,
+        after,
+        page.descending
+    )
+    .limit(i64::from(page.limit.get()) + 1)
+    .select(AttachmentRow::as_select())
+    .load(c)?
+    .into_iter()
+    .map(AttachmentRow::into_domain)
+    .collect::<DbResult<Vec<_>>>()?;
+    timeline_page(
+        page,
+        items,
+        |a: &Attachment| (a.uploaded_at, a.id.as_uuid()),
+        || {
+            Ok(attachments_of(ticket, include_internal)
+                .count()
+                .get_result(c)?)
+        },
+    )
+}
+
+/// The attachments of the messages of a page (`page` as given to [`messages_page`]), oldest
+/// first. The page's message ids are a subquery rather than an `IN` list of values, so the
+/// statement has one shape and stays in diesel's statement cache on both databases.
+pub(crate) fn files_of_page(
+    c: &mut Conn,
+    ticket: TicketId,
+    include_internal: bool,
+    page: &TimelineQuery,
+) -> DbResult<Vec<Attachment>> {
+    let page_ids = messages_query(ticket, include_internal, page)?
+        .select(messages::id)
+        .limit(i64::from(page.limit.get()));
+    let mut q = attachments::table
+        .filter(attachments::ticket_id.eq(DbId::from(ticket)))
+        .filter(attachments::message_id.assume_not_null().eq_any(page_ids))
+        .into_boxed();
+    if !include_internal {
+        q = q.filter(attachments::internal.eq(false));
+    }
+    q.order_by((attachments::uploaded_at.asc(), attachments::id.asc()))
+        .select(AttachmentRow::as_select())
+        .load(c)?
+        .into_iter()
+        .map(AttachmentRow::into_domain)
+        .collect()
+}
+
+/// A page of a ticket's activity log (`ActivityRepository::list`).
+pub(crate) fn activities_page(
+    c: &mut Conn,
+    ticket: TicketId,
+    include_internal: bool,
+    page: &TimelineQuery,
+) -> DbResult<Page<ActivityEntry>> {
+    let items = activities_query(ticket, include_internal, page)?
+        .limit(i64::from(page.limit.get()) + 1)
+        .select(ActivityRow::as_select())
+        .load(c)?
+        .into_iter()
+        .map(ActivityRow::into_domain)
+        .collect::<DbResult<Vec<_>>>()?;
+    timeline_page(
+        page,
+        items,
+        |e: &ActivityEntry| (e.created_at, e.id.as_uuid()),
+        || {
+            Ok(activities_of(ticket, include_internal)
+                .count()
+                .get_result(c)?)
+        },
+    )
 }

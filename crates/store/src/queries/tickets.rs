@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use ticketing_app::RepoError;
-use ticketing_app::ports::{TicketEffect, TicketRepository};
-use ticketing_domain::listing::{Page, TicketQuery};
+use ticketing_app::ports::{TicketEffect, TicketRepository, Timeline};
+use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery};
 use ticketing_domain::{ActivityEntry, Ticket, TicketId};
 
+use super::messages::{activities_page, attachments_page, files_of_page, messages_page};
 use super::{Conn, Store};
 use crate::error::{DbResult, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
@@ -140,6 +141,25 @@ impl TicketRepository for Store {
     async fn list(&self, query: &TicketQuery) -> Result<Page<Ticket>, RepoError> {
         let q = query.clone();
         self.snapshot(move |c| super::listing::list(c, &q)).await
+    }
+
+    async fn timeline(
+        &self,
+        ticket: TicketId,
+        include_internal: bool,
+        limit: Limit,
+    ) -> Result<Timeline, RepoError> {
+        // One connection, one trip through the blocking pool: the detail's hot path.
+        self.read(move |c| {
+            let latest = TimelineQuery::newest_first(limit);
+            Ok(Timeline {
+                messages: messages_page(c, ticket, include_internal, &latest)?,
+                files: files_of_page(c, ticket, include_internal, &latest)?,
+                attachments: attachments_page(c, ticket, include_internal, &latest)?,
+                activities: activities_page(c, ticket, include_internal, &latest)?,
+            })
+        })
+        .await
     }
 
     async fn update(

@@ -158,3 +158,26 @@ raw_sql_checks! {
     fixture: fixture_with(SqliteOptions::default()),
     connect: |f| SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap()
 }
+
+#[derive(QueryableByName)]
+struct CompileOption {
+    #[diesel(sql_type = Text)]
+    compile_options: String,
+}
+
+/// The bundled SQLite is built without its global memory statistics (`.cargo/config.toml`):
+/// with them, every allocation takes one process-wide mutex that concurrent readers queue on.
+#[test]
+fn sqlite_is_built_without_memory_statistics() {
+    let mut conn = SqliteConnection::establish(":memory:").unwrap();
+    let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+        .load::<CompileOption>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.compile_options)
+        .collect();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "compile options: {options:?}"
+    );
+}
