@@ -9,9 +9,9 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 
 use crate::error::{AppError, RepoError};
 use crate::ports::{
-    ActivityRepository, AttachmentRepository, AuditRepository, BlobStore, Clock, HealthCheck,
-    IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store, TicketRepository,
-    TokenService, UserRepository,
+    ActivityRepository, ApiTokenRepository, AttachmentRepository, AuditRepository, BlobStore,
+    Clock, HealthCheck, IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store,
+    TicketRepository, TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.
@@ -54,6 +54,8 @@ pub struct StorePorts {
     pub sessions: Arc<dyn SessionRepository>,
     /// The audit log.
     pub audit: Arc<dyn AuditRepository>,
+    /// API tokens.
+    pub api_tokens: Arc<dyn ApiTokenRepository>,
     /// Store health.
     pub health: Arc<dyn HealthCheck>,
 }
@@ -69,6 +71,7 @@ impl StorePorts {
             activities: store.clone(),
             sessions: store.clone(),
             audit: store.clone(),
+            api_tokens: store.clone(),
             health: store,
         }
     }

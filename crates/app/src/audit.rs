@@ -1,5 +1,5 @@
 //! The audit log of account administration: who did what to which account, when and from
-//! where. Append-only; never holds a secret.
+//! where (API tokens created and revoked included). Append-only; never holds a secret.
 //!
 //! Each entry is written by the store in the same transaction as the change it records: the
 //! repository methods that make an audited change take the entries to append
@@ -35,17 +35,23 @@ pub enum AuditAction {
     UserReactivated,
     /// An account's password was set by the operator (its sessions ended).
     PasswordReset,
+    /// An API token was created (by its owner, or by the operator for them).
+    TokenCreated,
+    /// An API token was revoked by its owner.
+    TokenRevoked,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::UserCreated,
         AuditAction::UserRenamed,
         AuditAction::RoleChanged,
         AuditAction::UserDeactivated,
         AuditAction::UserReactivated,
         AuditAction::PasswordReset,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
     ];
 
     /// The wire and storage name (`user.role_changed`, …).
@@ -57,6 +63,8 @@ impl AuditAction {
             AuditAction::UserDeactivated => "user.deactivated",
             AuditAction::UserReactivated => "user.reactivated",
             AuditAction::PasswordReset => "user.password_reset",
+            AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRevoked => "token.revoked",
         }
     }
 
@@ -78,7 +86,7 @@ pub const CLI_ACTOR: &str = "cli";
 /// Who made an audited change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditActor {
-    /// A signed-in user (an admin), with the username they had then.
+    /// A signed-in user (an admin, or a token's owner), with the username they had then.
     User {
         /// Their id.
         id: UserId,

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, FamilyId, LoginName, Message, MessageId, Password,
-    Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
+    ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, FamilyId, LoginName, Message,
+    MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
 };
 use uuid::Uuid;
 
@@ -93,7 +93,9 @@ pub trait UserRepository: Send + Sync {
 
     /// Applies an admin's change to a user's access, in one transaction, serialized with every
     /// other `update_access`: sets `role` and `is_active` where given, increments the stored
-    /// `token_epoch` by one when `revoke_tokens`, and returns the user as stored afterwards.
+    /// `token_epoch` by one when `revoke_tokens`, deletes every API token of the user when
+    /// `revoke_tokens` or when the role changes (they would never be honoured again, see
+    /// `ApiToken::check`), and returns the user as stored afterwards.
     /// When the user is an active admin and would stop being one while no other active admin
     /// exists, changes nothing and returns [`AccessOutcome::LastAdmin`]. `NotFound` when the
     /// user does not exist. `audit` is appended in the same transaction when the change is
@@ -105,9 +107,9 @@ pub trait UserRepository: Send + Sync {
         audit: &[AuditEntry],
     ) -> Result<AccessOutcome, RepoError>;
 
-    /// Replaces a user's password hash and increments the stored token epoch by one (revoking
-    /// every access token issued before), and appends `audit`, all or nothing; returns the new
-    /// epoch. `NotFound` when the user does not exist.
+    /// Replaces a user's password hash, increments the stored token epoch by one (revoking
+    /// every access token issued before), deletes every API token of the user, and appends
+    /// `audit`, all or nothing; returns the new epoch. `NotFound` when the user does not exist.
     async fn set_password(
         &self,
         id: UserId,
@@ -334,6 +336,7 @@ pub trait Store:
     + ActivityRepository
     + SessionRepository
     + AuditRepository
+    + ApiTokenRepository
     + HealthCheck
 {
 }
@@ -346,8 +349,63 @@ impl<T> Store for T where
         + ActivityRepository
         + SessionRepository
         + AuditRepository
+        + ApiTokenRepository
         + HealthCheck
 {
+}
+
+/// What [`ApiTokenRepository::create`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCreated {
+    /// The token was stored.
+    Created,
+    /// Refused, nothing written: the owner holds the most tokens allowed already.
+    LimitReached,
+}
+
+/// Personal access tokens (API tokens). Only the SHA-256 hash of a token's secret is stored.
+/// A user's tokens are deleted with the changes that end them (see
+/// [`UserRepository::set_password`] and [`UserRepository::update_access`]).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ApiTokenRepository: Send + Sync {
+    /// Stores `token` with the hash of its secret and appends `audit`, all or nothing, unless
+    /// its owner holds `max` tokens or more already (expired ones count): then nothing is
+    /// written and the answer is [`TokenCreated::LimitReached`]. The count and the insert are
+    /// serialized per owner (two concurrent creations never both pass the limit).
+    /// `Conflict { field: "name" }` when the owner has a token of this name already;
+    /// `Conflict { field: "token_hash" }` when the hash is taken; `NotFound` when the owner does
+    /// not exist.
+    async fn create(
+        &self,
+        token: &ApiToken,
+        token_hash: &str,
+        max: usize,
+        audit: &[AuditEntry],
+    ) -> Result<TokenCreated, RepoError>;
+
+    /// The token whose secret hashes to `token_hash`; `Ok(None)` when there is none.
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, RepoError>;
+
+    /// The token `id` of `user`. `NotFound` when `user` has no such token (another user's
+    /// token included).
+    async fn get(&self, user: UserId, id: ApiTokenId) -> Result<ApiToken, RepoError>;
+
+    /// Every token of `user`, newest first (by creation time, then id, descending).
+    async fn list(&self, user: UserId) -> Result<Vec<ApiToken>, RepoError>;
+
+    /// Deletes the token `id` of `user` and appends `audit`, all or nothing. `NotFound` when
+    /// `user` has no such token (nothing written).
+    async fn delete(
+        &self,
+        user: UserId,
+        id: ApiTokenId,
+        audit: &[AuditEntry],
+    ) -> Result<(), RepoError>;
+
+    /// Records a use at `at`: sets `last_used_at` to `at` unless it is already at or after it.
+    /// A missing token is no error (it may have just been deleted).
+    async fn touch(&self, id: ApiTokenId, at: DateTime<Utc>) -> Result<(), RepoError>;
 }
 
 /// One refresh token. Only its SHA-256 hash is stored.
@@ -476,6 +534,13 @@ pub trait TokenService: Send + Sync {
 
     /// The SHA-256 hex of a presented refresh token.
     fn hash_refresh_token(&self, token: &str) -> String;
+
+    /// A new random API token: (the secret, `tkt_` followed by at least 32 random bytes in
+    /// base64url, and its SHA-256 hex for the store).
+    fn new_api_token(&self) -> (String, String);
+
+    /// The SHA-256 hex of a presented API token.
+    fn hash_api_token(&self, token: &str) -> String;
 
     /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`
     /// and only while the user's token epoch is still `token_epoch`.

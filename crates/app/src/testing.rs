@@ -32,10 +32,10 @@ use uuid::Uuid;
 
 use crate::error::TokenError;
 use crate::ports::{
-    AccessClaims, MockActivityRepository, MockAttachmentRepository, MockAuditRepository,
-    MockBlobStore, MockClock, MockHealthCheck, MockIdGenerator, MockMessageRepository,
-    MockPasswordHasher, MockSessionRepository, MockTicketRepository, MockTokenService,
-    MockUserRepository, Store, Timeline,
+    AccessClaims, MockActivityRepository, MockApiTokenRepository, MockAttachmentRepository,
+    MockAuditRepository, MockBlobStore, MockClock, MockHealthCheck, MockIdGenerator,
+    MockMessageRepository, MockPasswordHasher, MockSessionRepository, MockTicketRepository,
+    MockTokenService, MockUserRepository, Store, Timeline,
 };
 use crate::{App, FieldErrors, Ports, Settings, StorePorts};
 
@@ -72,6 +72,8 @@ pub struct Harness {
     pub sessions: MockSessionRepository,
     /// The audit log.
     pub audit: MockAuditRepository,
+    /// API tokens.
+    pub api_tokens: MockApiTokenRepository,
     /// Store health.
     pub health: MockHealthCheck,
     /// Attachment bytes.
@@ -101,6 +103,7 @@ impl Harness {
             activities,
             sessions,
             audit,
+            api_tokens,
             health,
             blobs,
             hasher,
@@ -116,6 +119,7 @@ impl Harness {
                 activities: Arc::new(activities),
                 sessions: Arc::new(sessions),
                 audit: Arc::new(audit),
+                api_tokens: Arc::new(api_tokens),
                 health: Arc::new(health),
             },
             blobs,

@@ -42,6 +42,8 @@ pub struct HttpConfig {
     /// Writes (new tickets, messages, uploads, bulk change requests) per user per minute
     /// (default 60).
     pub writes_per_minute: u32,
+    /// Requests per API token per minute, every kind of request (default 600).
+    pub api_token_requests_per_minute: u32,
     /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a trusted
     /// proxy; default false).
     pub trust_forwarded_for: bool,
@@ -70,6 +72,7 @@ impl Default for HttpConfig {
             login_slowdown_max: Duration::from_secs(5),
             login_failure_window: Duration::from_secs(15 * 60),
             writes_per_minute: 60,
+            api_token_requests_per_minute: 600,
             trust_forwarded_for: false,
             refresh_ttl_secs: 7 * 24 * 3600,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -93,6 +96,8 @@ pub struct HttpState {
     pub(crate) passwords: PasswordGuard,
     /// Writes (new tickets, messages, uploads, bulk change requests) per user.
     pub(crate) writes: RateLimiter,
+    /// Requests per API token.
+    pub(crate) api_token_requests: RateLimiter,
 }
 
 impl HttpState {
@@ -109,6 +114,10 @@ impl HttpState {
                 window: config.login_failure_window,
             }),
             writes: RateLimiter::new(config.writes_per_minute, Duration::from_secs(60)),
+            api_token_requests: RateLimiter::new(
+                config.api_token_requests_per_minute,
+                Duration::from_secs(60),
+            ),
             app,
             config,
         }

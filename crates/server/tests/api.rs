@@ -11,6 +11,7 @@ mod api {
 
     mod abuse;
     mod access;
+    mod api_tokens;
     mod attachments;
     mod audit;
     mod auth;

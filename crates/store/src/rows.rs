@@ -5,13 +5,14 @@ use diesel::prelude::*;
 use ticketing_app::ports::RefreshSession;
 use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
-    Action, ActivityEntry, Attachment, Description, Email, FileName, LastPublicMessage, Message,
-    MessageBody, PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
+    Action, ActivityEntry, ApiToken, Attachment, Description, Email, FileName, LastPublicMessage,
+    Message, MessageBody, PersonName, Priority, Role, Status, StoredFile, Ticket, TokenName,
+    TokenScope, Topic, User, Username,
 };
 
 use crate::error::{DbResult, corrupt};
 use crate::schema::{
-    activities, attachments, audit_log, messages, refresh_sessions, tickets, users,
+    activities, api_tokens, attachments, audit_log, messages, refresh_sessions, tickets, users,
 };
 use crate::sql_types::{DbId, DbTime};
 use crate::words::search_text;
@@ -385,6 +386,52 @@ impl SessionRow {
             expires_at: self.expires_at.get(),
             rotated_at: self.rotated_at.map(DbTime::get),
             revoked_at: self.revoked_at.map(DbTime::get),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub(crate) struct ApiTokenRow {
+    pub id: DbId,
+    pub user_id: DbId,
+    pub name: String,
+    pub token_hash: String,
+    pub scope: String,
+    pub role: String,
+    pub token_epoch: i64,
+    pub created_at: DbTime,
+    pub expires_at: Option<DbTime>,
+    pub last_used_at: Option<DbTime>,
+}
+
+impl ApiTokenRow {
+    pub fn new(t: &ApiToken, token_hash: &str) -> Self {
+        Self {
+            id: t.id.into(),
+            user_id: t.user_id.into(),
+            name: t.name.as_str().to_owned(),
+            token_hash: token_hash.to_owned(),
+            scope: t.scope.as_str().to_owned(),
+            role: t.role.as_str().to_owned(),
+            token_epoch: t.token_epoch,
+            created_at: t.created_at.into(),
+            expires_at: t.expires_at.map(DbTime::from),
+            last_used_at: t.last_used_at.map(DbTime::from),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<ApiToken> {
+        Ok(ApiToken {
+            id: self.id.get(),
+            user_id: self.user_id.get(),
+            name: parsed("api token name", TokenName::parse(&self.name))?,
+            scope: parsed("api token scope", TokenScope::from_wire(&self.scope))?,
+            role: parsed("api token role", Role::from_wire(&self.role))?,
+            token_epoch: self.token_epoch,
+            created_at: self.created_at.get(),
+            expires_at: self.expires_at.map(DbTime::get),
+            last_used_at: self.last_used_at.map(DbTime::get),
         })
     }
 }

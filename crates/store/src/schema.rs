@@ -161,7 +161,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    /// Personal access tokens (only the SHA-256 hex of the secret is stored).
+    api_tokens (id) {
+        id -> Id,
+        user_id -> Id,
+        name -> Text,
+        token_hash -> Text,
+        scope -> Text,
+        role -> Text,
+        token_epoch -> BigInt,
+        created_at -> Instant,
+        expires_at -> Nullable<Instant>,
+        last_used_at -> Nullable<Instant>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     audit_log,
     users,
     tickets,

@@ -79,7 +79,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 9] = [
+    pub(crate) const MIGRATIONS: [&str; 10] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -89,6 +89,7 @@ mod contract {
         "2025-01-01-000007_public_version",
         "2025-01-01-000008_audit_log",
         "2025-01-01-000009_ticket_numbers",
+        "2025-01-01-000012_api_tokens",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied

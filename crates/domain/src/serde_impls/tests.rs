@@ -69,6 +69,9 @@ fn enums_use_the_wire_names_and_only_those() {
     for rule in Rule::ALL {
         assert_eq!(round_trip(&rule), json!(rule.as_str()));
     }
+    for scope in TokenScope::ALL {
+        assert_eq!(round_trip(&scope), json!(scope.as_str()));
+    }
     // Wire formats are exact: labels and other cases are for people (`FromStr`).
     assert!(serde_json::from_value::<Status>(json!("In Progress")).is_err());
     assert!(serde_json::from_value::<Priority>(json!("High")).is_err());

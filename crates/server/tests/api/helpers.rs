@@ -514,6 +514,11 @@ impl TestApp {
         .await
     }
 
+    /// The database URL the server uses (`sqlite://…` or `postgres://…`).
+    pub fn database_url(&self) -> &str {
+        &self.db_url
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()

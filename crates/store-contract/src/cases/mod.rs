@@ -4,6 +4,7 @@
 //! This is test code: it unwraps freely.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_tokens;
 mod audit;
 mod concurrency;
 mod counts;
@@ -15,6 +16,7 @@ mod sessions;
 mod tickets;
 mod users;
 
+pub use api_tokens::*;
 pub use audit::*;
 pub use concurrency::*;
 pub use counts::*;

@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: an in-memory fake of every repository port, with the semantics of the real
 //! stores (it passes the same contract suite). For tests only: nothing is persisted.
 
+mod api_tokens;
 mod audit;
 mod sessions;
 mod tickets;
@@ -14,8 +15,8 @@ use chrono::{DateTime, Utc};
 use ticketing_app::RepoError;
 use ticketing_app::ports::{HealthCheck, RefreshSession};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Message, MessageId, SessionId, Ticket, TicketId, User,
-    UserId,
+    ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Message, MessageId, SessionId,
+    Ticket, TicketId, User, UserId,
 };
 
 /// An in-memory store implementing every repository port and `HealthCheck`. Cheap to clone:
@@ -52,6 +53,8 @@ struct State {
     activities: Vec<ActivityEntry>,
     sessions: HashMap<SessionId, RefreshSession>,
     audit: Vec<ticketing_app::AuditEntry>,
+    /// API tokens with the hash of their secret.
+    api_tokens: HashMap<ApiTokenId, (ApiToken, String)>,
 }
 
 impl MemoryStore {

@@ -16,6 +16,7 @@
 use super::plans;
 use super::{Conn, DATABASE, Db, Store, error, locking, search};
 
+mod api_tokens;
 mod audit;
 #[cfg(test)]
 mod explain;
