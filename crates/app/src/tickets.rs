@@ -73,7 +73,8 @@ pub struct PatchInput {
 
 /// How a ticket row changes with an added message or attachment (and the changes that came with
 /// a message): a `Touch` when only the counters, versions and times moved (messages posted at
-/// once then all land without a retry), else a `Replace` guarded by the version.
+/// once then all land without a retry), else a `Replace` guarded by the version. The last public
+/// message moves with the message in either case (the store writes it from the message).
 pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
     let touched = Ticket {
         version: after.version,
@@ -82,6 +83,7 @@ pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
         public_updated_at: after.public_updated_at,
         message_count: after.message_count,
         internal_note_count: after.internal_note_count,
+        last_public_message: after.last_public_message,
         ..before.clone()
     };
     if touched == *after {
