@@ -1,19 +1,6 @@
-// Stand-ins, in the browser's network layer, for server API parts that issue 15 adds later (ticket
-// numbers, who spoke last, user search). They let the tests drive the UI's use of those parts
-// now; each goes away when the server has the real part (then the same tests run against it).
-
-/** Adds fields to every ticket of the ticket list answers: fields(ticket, index) -> object. */
-export async function extendTicketLists(page, fields) {
-  await page.route(/\/api\/v1\/tickets\/(\?.*)?$/, async (route) => {
-    if (route.request().method() !== 'GET') {
-      await route.continue();
-      return;
-    }
-    const res = await route.fetch();
-    const body = await res.json();
-    await route.fulfill({ response: res, json: body.map((t, i) => ({ ...t, ...fields(t, i) })) });
-  });
-}
+// Stand-ins, in the browser's network layer, for server API parts that issue 15 adds later (user
+// search). They let the tests drive the UI's use of those parts now; each goes away when the
+// server has the real part (then the same tests run against it).
 
 /**
  * Advertises `q` on GET /api/v1/users/ in /api/schema/ and answers searches by filtering the real

@@ -62,7 +62,9 @@ describe('customer and staff flow', () => {
       },
     });
     assert.match(ticketId, /^[0-9a-f-]{36}$/);
-    assert.equal(await page.locator('#ticket-title').textContent(), topic);
+    // The title leads with the ticket's number.
+    assert.match(await page.locator('#ticket-title .ticket-number').textContent(), /^#\d+$/);
+    assert.equal((await page.locator('#ticket-title').textContent()).replace(/^#\d+/, ''), topic);
     assert.equal(await page.locator('.ticket-badges [data-status]').getAttribute('data-status'), 'open');
     assert.equal(await page.locator('.ticket-badges [data-priority]').getAttribute('data-priority'), 'high');
     assert.equal(await page.locator('#ticket-description').textContent(),

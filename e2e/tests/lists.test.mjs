@@ -15,7 +15,7 @@ describe('ticket lists', () => {
   let ui;
   const id = unique();
   const email = `lists-${id}@example.com`;
-  const tickets = []; // { id, topic, priority, status }
+  const tickets = []; // { id, number, topic, priority, status }
 
   const count = (pred) => tickets.filter(pred).length;
   const itemIds = (page) => page.locator('#ticket-list .ticket-item').evaluateAll((els) => els.map((e) => e.dataset.id));
@@ -35,7 +35,7 @@ describe('ticket lists', () => {
       if (i % 7 === 0) status = 'resolved';
       else if (i % 5 === 0) status = 'in_progress';
       if (status !== 'open') await server.api.patchTicket(agentToken, t.id, { status });
-      tickets.push({ id: t.id, topic, priority, status });
+      tickets.push({ id: t.id, number: t.number, topic, priority, status });
     }
     ui = await openPage(browser, server);
     await uiLogin(ui.page, email);
@@ -105,9 +105,9 @@ describe('ticket lists', () => {
     await page.getByLabel('Search').press('Enter');
     await waitForHash(page, /q=VPN/);
     await eventually(async () => assert.equal(await summary(page), `Showing ${vpn.length} of ${vpn.length} tickets matching the filters`));
+    // Each card leads with the ticket's number; newest first.
     const topics = await page.locator('#ticket-list .ticket-topic').allTextContents();
-    assert.equal(topics.length, vpn.length);
-    assert.ok(topics.every((t) => t.startsWith('VPN outage')));
+    assert.deepEqual(topics, [...vpn].reverse().map((t) => `#${t.number}${t.topic}`));
 
     await page.getByLabel('Sort by').selectOption('-priority');
     await waitForHash(page, /ordering=-priority/);

@@ -1,6 +1,6 @@
 // The staff queue: a compact table (20+ rows on 1366x860), sortable headers, the list kept (pages,
 // order, scroll, current row) on the way back, previous/next in the ticket view, cards on a phone,
-// and the columns that wait for API fields (number, last reply) when the API sends them.
+// ticket numbers (#1042 in rows and titles, deep links and search by number) and who spoke last.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,6 @@ import {
   assertClean, eventually, fullyVisibleRows, hashOf, launchBrowser, openPage, screenshot, startServer,
   uiLogin, unique, waitForHash,
 } from '../lib/harness.mjs';
-import { extendTicketLists } from '../lib/future-api.mjs';
 
 const DESK = { width: 1366, height: 860 };
 const RANK = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -53,12 +52,13 @@ describe('staff queue', () => {
     assert.ok(visible >= 20, `only ${visible} rows fully visible at 1366x860`);
     const headers = await page.locator('#ticket-table thead th').allTextContents();
     // The first column holds the "select all" checkbox of bulk changes.
-    assert.deepEqual(headers.map((t) => t.replace(/[▲▼↕]/g, '').trim()), ['', '#Number', 'Subject', 'Requester', 'Status', 'Priority', 'Assignee', 'Updated']);
+    assert.deepEqual(headers.map((t) => t.replace(/[▲▼↕]/g, '').trim()), ['', '#Number', 'Subject', 'Requester', 'Status', 'Priority', 'Assignee', 'Updated', 'Last reply']);
     assert.equal(await page.locator('#ticket-table thead #select-all').count(), 1);
     const first = page.locator('#ticket-table tbody tr').first();
     assert.equal(await first.getAttribute('data-id'), tickets[29].id, 'newest first');
-    // Without ticket numbers in the API the number column shows a short id.
-    assert.equal(await first.locator('.col-ref').textContent(), tickets[29].id.slice(-8));
+    // The number column shows the server's ticket numbers: 1..30 in creation order.
+    assert.deepEqual(tickets.map((t) => t.number), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.equal(await first.locator('.col-ref').textContent(), '#30');
     assert.equal(await first.locator('.col-requester').textContent(), 'Robin Requester');
     assert.equal(await first.locator('.col-assignee').textContent(), 'Unassigned');
     // Customers' card view is not used for staff on a wide screen; every row can be selected.
@@ -161,31 +161,96 @@ describe('staff queue', () => {
     await fresh.context.close();
   });
 
-  it('shows #numbers, who spoke last and "Waiting on us" when the list API sends them', async () => {
-    const ext = await openPage(browser, server, {
-      viewport: DESK,
-      // Stand-in for the API fields issue 15 adds: `number` and `last_public_message`.
-      init: (page) => extendTicketLists(page, (t) => {
-        const i = tickets.findIndex((x) => x.id === t.id);
-        return {
-          number: 1000 + i,
-          last_public_message: i % 2 ? { user: t.user, is_staff_message: false, created_at: t.created_at } : null,
-        };
-      }),
+  it('shows #numbers, who spoke last and "Waiting on us" from the server', async () => {
+    const say = (token, t, message, internal = false) => server.api.call('POST', `/api/v1/tickets/${t.id}/messages/`, {
+      token, body: { message, internal }, expect: 201,
     });
+    const robin = await server.api.login(`robin-${id}@example.com`);
+    const agent = await server.api.login('agentq');
+    // #30: the customer wrote last (an internal note after it changes nothing); #29: the agent
+    // answered; #28: only an internal note, so nobody has answered yet.
+    await say(robin, tickets[29], 'Any news?');
+    await say(agent, tickets[29], 'Checking the VPN logs.', true);
+    await say(agent, tickets[28], 'Fixed, please try again.');
+    await say(agent, tickets[27], 'Probably the proxy.', true);
+
+    const ext = await openPage(browser, server, { viewport: DESK });
     const { page } = ext;
     await uiLogin(page, 'agentq');
     await waitForHash(page, /^#\/staff\/open$/);
-    const first = page.locator('#ticket-table tbody tr').first();
-    await first.waitFor();
-    assert.equal(await first.locator('.col-ref').textContent(), '#1029');
+    const row = (t) => page.locator(`#ticket-table tbody tr[data-id="${t.id}"]`);
+    await row(tickets[29]).waitFor();
+    assert.equal(await row(tickets[29]).locator('.col-ref').textContent(), '#30');
+    assert.equal(await row(tickets[28]).locator('.col-ref').textContent(), '#29');
     assert.deepEqual((await page.locator('#ticket-table thead th').allTextContents()).at(-1), 'Last reply');
-    assert.match(await first.locator('.col-last').textContent(), /Robin Requester.*Waiting on us/);
-    assert.ok(await page.locator('#ticket-table .tag-waiting').count() >= 20, 'active tickets whose customer spoke last are marked');
-    await first.locator('a.ticket-link').click();
+    assert.equal(await row(tickets[29]).locator('.col-last').textContent(), 'Waiting on usRobin Requester');
+    assert.equal((await row(tickets[28]).locator('.col-last').textContent()).trim(), 'agentq');
+    assert.equal(await row(tickets[28]).locator('.tag-waiting').count(), 0, 'answered by staff: not waiting');
+    assert.equal(await row(tickets[27]).locator('.col-last').textContent(), 'Waiting on usNo reply yet');
+    // The marker is not cut off by the column.
+    const fits = await row(tickets[29]).locator('.col-last .tag-waiting').evaluate((tag) => {
+      const cell = tag.closest('td').getBoundingClientRect();
+      return tag.getBoundingClientRect().right <= cell.right;
+    });
+    assert.ok(fits, 'the "Waiting on us" marker is fully inside its cell');
+    // 25 active tickets shown; all but the one staff answered wait on us.
+    assert.equal(await page.locator('#ticket-table .tag-waiting').count(), 24);
+    const visible = await fullyVisibleRows(page);
+    assert.ok(visible >= 20, `only ${visible} rows fully visible at 1366x860 with the last-reply column`);
+
+    // The ticket view titles the ticket with its number (page title too).
+    await row(tickets[29]).locator('a.ticket-link').click();
     await page.locator('#ticket-title').waitFor();
+    assert.equal(await page.locator('#ticket-title .ticket-number').textContent(), '#30');
+    assert.match(await page.title(), /^#30 Queue ticket 29 /);
+    assert.equal(await page.locator('#ticket-details .ticket-ref').textContent(), '#30');
     assertClean(ext);
     await ext.context.close();
+  });
+
+  it('opens #/tickets/<number> like the id, and finds a ticket by #number in the search', async () => {
+    const fresh = await openPage(browser, server, { viewport: DESK });
+    const { page } = fresh;
+    await uiLogin(page, 'agentq');
+    await waitForHash(page, /^#\/staff\/open$/);
+    // A deep link by number shows that ticket (the hash keeps the number).
+    await page.goto(`${server.url}/#/tickets/7`);
+    await page.locator('#ticket-title').filter({ hasText: 'Queue ticket 06' }).waitFor();
+    assert.equal(await page.locator('#ticket-title .ticket-number').textContent(), '#7');
+    assert.equal(await page.locator('#ticket-view').getAttribute('data-id'), tickets[6].id);
+    assert.match(await hashOf(page), /^#\/tickets\/7$/);
+    await page.locator('#reply-form').waitFor();
+    // A number nobody has: the not-found view.
+    await page.goto(`${server.url}/#/tickets/9999`);
+    await page.getByRole('heading', { name: 'Ticket not found' }).waitFor();
+
+    // The search: "#12" (or "12") lists ticket 12 first, then, newest first, the tickets with a
+    // word starting with 12 in their text ("Queue ticket 12", "Seeded ticket 12": ticket 13).
+    const startsAWord = (t, term) => `${t.topic} ${t.description}`.toLowerCase().split(/[^a-z0-9]+/).some((w) => w.startsWith(term));
+    const want = [tickets[11], ...tickets.filter((t) => t !== tickets[11] && startsAWord(t, '12')).reverse()].map((t) => t.id);
+    assert.ok(want.includes(tickets[12].id));
+    await page.goto(`${server.url}/#/staff/all`);
+    await eventually(async () => assert.equal(await summary(page), 'Showing 25 of 30 tickets'));
+    for (const [typed, hash] of [['#12', /q=%2312/], ['12', /q=12(&|$)/]]) {
+      await page.locator('#filter-q').fill(typed);
+      await waitForHash(page, hash);
+      await eventually(async () => {
+        assert.deepEqual(await rowIds(page), want.slice(0, 25));
+        assert.match(await summary(page), new RegExp(`^Showing ${Math.min(want.length, 25)} of ${want.length} tickets? matching`));
+      });
+    }
+    assertClean(fresh);
+    await fresh.context.close();
+
+    // A customer who does not own ticket 7 gets the not-found view for its number.
+    const other = await openPage(browser, server, { viewport: DESK });
+    await server.api.register({ email: `olive-${id}@example.com`, first_name: 'Olive', last_name: 'Other' });
+    await uiLogin(other.page, `olive-${id}@example.com`);
+    await other.page.goto(`${server.url}/#/tickets/7`);
+    await other.page.getByRole('heading', { name: 'Ticket not found' }).waitFor();
+    assert.equal(await other.page.locator('#ticket-title').count(), 0);
+    assertClean(other);
+    await other.context.close();
   });
 
   it('uses cards for staff on a phone (360 px), without horizontal scroll', async () => {

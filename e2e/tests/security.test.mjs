@@ -57,7 +57,7 @@ describe('XSS payloads render as literal text', () => {
       description: `${SCRIPT}\n${IMG}`,
       files: [{ name: '<img src=x onerror=alert(1)>.txt', mimeType: 'text/plain', buffer: Buffer.from('x') }],
     });
-    assert.equal(await page.locator('#ticket-title').textContent(), topic);
+    assert.equal((await page.locator('#ticket-title').textContent()).replace(/^#\d+/, ''), topic);
     assert.equal(await page.locator('#ticket-description').textContent(), `${SCRIPT}\n${IMG}`);
     assert.equal(await page.locator('#account-name').textContent(), `${IMG} ${SCRIPT}`);
     await page.locator('#attachment-list .attachment-name').first().waitFor();
@@ -80,7 +80,7 @@ describe('XSS payloads render as literal text', () => {
     await page.getByRole('link', { name: 'My tickets' }).click();
     const topicEl = page.locator('#ticket-list .ticket-topic').first();
     await topicEl.waitFor();
-    assert.equal(await topicEl.textContent(), topic);
+    assert.equal((await topicEl.textContent()).replace(/^#\d+/, ''), topic);
     await assertNoInjection(page);
     assertClean(ui);
 
@@ -91,7 +91,7 @@ describe('XSS payloads render as literal text', () => {
     assert.match(await staff.page.locator('#ticket-table tbody tr').first().textContent(), /<img src=x onerror=alert\(1\)> <script>/);
     await staff.page.goto(`${server.url}/#/tickets/${ticketId}`);
     await staff.page.locator('#thread .message .message-text', { hasText: 'Look:' }).waitFor();
-    assert.equal(await staff.page.locator('#ticket-title').textContent(), topic);
+    assert.equal((await staff.page.locator('#ticket-title').textContent()).replace(/^#\d+/, ''), topic);
     await assertNoInjection(staff.page);
     assertClean(staff);
     await staff.context.close();

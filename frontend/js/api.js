@@ -188,6 +188,26 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
+/**
+ * The ticket number a reference is ("1042" or "#1042", as in `#/tickets/1042`), or null for an id.
+ * At most 15 digits, so that it stays an exact JavaScript number.
+ */
+export function ticketNumberOf(ref) {
+  const m = /^#?(\d{1,15})$/.exec(String(ref).trim());
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The id of the ticket numbered `number`, through the list search (`q=#1042` lists that ticket
+ * first); an ApiError 404 when the caller has no ticket of that number (theirs to see).
+ */
+export async function ticketIdForNumber(number) {
+  const items = await get(`${API}/tickets/${query({ q: `#${number}`, limit: 1 })}`);
+  const first = Array.isArray(items) ? items[0] : null;
+  if (first && first.number === number) return first.id;
+  throw new ApiError(404, { title: 'Not found', detail: `There is no ticket #${number}.` });
+}
+
 /** Ticket detail with its version (from the ETag). */
 export async function getTicket(id) {
   const res = await request('GET', `${API}/tickets/${encodeURIComponent(id)}/`);

@@ -8,8 +8,9 @@ export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High', cri
 export const ROLE_LABELS = { customer: 'Customer', agent: 'Agent', admin: 'Admin' };
 
 /**
- * "#1042" when the ticket has a number, else the last 8 characters of its id (ids are UUIDv7:
- * their first characters are a timestamp, shared by tickets created close together).
+ * "#1042": the number people quote (every ticket the API sends has one). Without a number (a
+ * ticket object from elsewhere), the last 8 characters of its id (ids are UUIDv7: their first
+ * characters are a timestamp, shared by tickets created close together).
  */
 export function ticketRef(t) {
   if (t && t.number !== undefined && t.number !== null) return `#${t.number}`;

@@ -9,9 +9,9 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 
 use crate::error::{AppError, RepoError};
 use crate::ports::{
-    ActivityRepository, AttachmentRepository, AuditRepository, BlobStore, Clock, EventRepository,
-    HealthCheck, IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store,
-    TicketRepository, TokenService, UserRepository,
+    ActivityRepository, ApiTokenRepository, AttachmentRepository, AuditRepository, BlobStore,
+    Clock, EventRepository, HealthCheck, IdGenerator, MessageRepository, PasswordHasher,
+    SessionRepository, Store, TicketRepository, TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.
@@ -56,6 +56,8 @@ pub struct StorePorts {
     pub audit: Arc<dyn AuditRepository>,
     /// The event outbox.
     pub events: Arc<dyn EventRepository>,
+    /// API tokens.
+    pub api_tokens: Arc<dyn ApiTokenRepository>,
     /// Store health.
     pub health: Arc<dyn HealthCheck>,
 }
@@ -72,6 +74,7 @@ impl StorePorts {
             sessions: store.clone(),
             audit: store.clone(),
             events: store.clone(),
+            api_tokens: store.clone(),
             health: store,
         }
     }

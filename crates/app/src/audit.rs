@@ -1,5 +1,5 @@
 //! The audit log of account administration: who did what to which account, when and from
-//! where. Append-only; never holds a secret.
+//! where (API tokens created and revoked included). Append-only; never holds a secret.
 //!
 //! Each entry is written by the store in the same transaction as the change it records: the
 //! repository methods that make an audited change take the entries to append
@@ -39,17 +39,23 @@ pub enum AuditAction {
     UserReactivated,
     /// An account's password was set by the operator (its sessions ended).
     PasswordReset,
+    /// An API token was created (by its owner, or by the operator for them).
+    TokenCreated,
+    /// An API token was revoked by its owner.
+    TokenRevoked,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::UserCreated,
         AuditAction::UserRenamed,
         AuditAction::RoleChanged,
         AuditAction::UserDeactivated,
         AuditAction::UserReactivated,
         AuditAction::PasswordReset,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
     ];
 
     /// The wire and storage name (`user.role_changed`, …).
@@ -61,6 +67,8 @@ impl AuditAction {
             AuditAction::UserDeactivated => "user.deactivated",
             AuditAction::UserReactivated => "user.reactivated",
             AuditAction::PasswordReset => "user.password_reset",
+            AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRevoked => "token.revoked",
         }
     }
 
@@ -82,7 +90,7 @@ pub const CLI_ACTOR: &str = "cli";
 /// Who made an audited change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditActor {
-    /// A signed-in user (an admin), with the username they had then.
+    /// A signed-in user (an admin, or a token's owner), with the username they had then.
     User {
         /// Their id.
         id: UserId,
@@ -176,6 +184,8 @@ impl AuditEntry {
             AuditAction::UserDeactivated => EventKind::UserDeactivated(change),
             AuditAction::UserReactivated => EventKind::UserReactivated(change),
             AuditAction::PasswordReset => EventKind::UserPasswordReset(change),
+            AuditAction::TokenCreated => EventKind::TokenCreated(change),
+            AuditAction::TokenRevoked => EventKind::TokenRevoked(change),
         };
         Event::about_account(kind, self.actor.id(), self.at)
     }

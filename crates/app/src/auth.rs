@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use ticketing_domain::{
-    Email, FamilyId, LoginName, NewPassword, Password, PersonName, Role, SessionId, User, UserId,
-    Username,
+    Access, Email, FamilyId, LoginName, NewPassword, Password, PersonName, Role, SessionId,
+    TokenRejection, User, UserId, Username,
 };
 
+use crate::api_tokens::Authenticated;
 use crate::app::App;
 use crate::error::{AppError, AuthFailure, RepoError, TokenError};
-use crate::ports::{AccessClaims, IssuedToken, RefreshSession};
+use crate::ports::{IssuedToken, RefreshSession};
 
 /// A signed-in session: the user, an access token and the refresh token for the cookie.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,12 @@ pub struct LoginInput {
 }
 
 const DERIVED_USERNAME_ATTEMPTS: u32 = 6;
+
+/// What every API token starts with (and no access token, a JWT, does).
+pub const API_TOKEN_PREFIX: &str = "tkt_";
+
+/// API tokens longer than this are refused before they are hashed (a real one is 47 bytes).
+const MAX_API_TOKEN_BYTES: usize = 256;
 
 impl App {
     /// Registers a customer and signs them in.
@@ -240,23 +247,28 @@ impl App {
         Ok(())
     }
 
-    /// The user an access token belongs to, if the token is valid and still honoured: the user
-    /// exists, is active, and has not changed password (or been deactivated) since it was
-    /// issued. The returned user carries the current role.
-    pub async fn authenticate(&self, access_token: &str) -> Result<User, AppError> {
-        Ok(self.authenticate_claims(access_token).await?.0)
-    }
-
-    /// [`App::authenticate`], with what the token says (its expiry, for the event stream).
-    pub(crate) async fn authenticate_claims(
+    /// Who a bearer token stands for, if it is valid and still honoured for a request of kind
+    /// `access`: an access token (JWT) of a signed-in session, or an API token (`tkt_…`).
+    ///
+    /// An access token is honoured while its user exists, is active and has not changed
+    /// password (or been deactivated, or signed out everywhere) since it was issued. An API
+    /// token is honoured while it exists (not revoked), has not expired, and its owner is
+    /// active with the role and token epoch it was created with (`ApiToken::check`); a `read`
+    /// token only for `Access::Read` (403 otherwise). A use of an API token is recorded in
+    /// `last_used_at` at most once a minute. The returned user carries the current role.
+    pub async fn authenticate(
         &self,
-        access_token: &str,
-    ) -> Result<(User, AccessClaims), AppError> {
+        bearer: &str,
+        access: Access,
+    ) -> Result<Authenticated, AppError> {
+        if bearer.starts_with(API_TOKEN_PREFIX) {
+            return self.authenticate_api_token(bearer, access).await;
+        }
         let now = self.ports.clock.now();
         let claims = self
             .ports
             .tokens
-            .verify_access(access_token, now)
+            .verify_access(bearer, now)
             .map_err(|e| match e {
                 TokenError::Expired => AppError::Unauthenticated(AuthFailure::TokenExpired),
                 TokenError::Invalid => AppError::Unauthenticated(AuthFailure::TokenInvalid),
@@ -271,19 +283,63 @@ impl App {
         if !user.is_active || user.token_epoch != claims.token_epoch {
             return Err(AppError::Unauthenticated(AuthFailure::TokenInvalid));
         }
-        Ok((user, claims))
+        Ok(Authenticated::session(user))
+    }
+
+    async fn authenticate_api_token(
+        &self,
+        secret: &str,
+        access: Access,
+    ) -> Result<Authenticated, AppError> {
+        let invalid = AppError::Unauthenticated(AuthFailure::TokenInvalid);
+        if secret.len() > MAX_API_TOKEN_BYTES {
+            return Err(invalid);
+        }
+        let hash = self.ports.tokens.hash_api_token(secret);
+        let Some(token) = self.ports.store.api_tokens.find_by_hash(&hash).await? else {
+            return Err(invalid);
+        };
+        let user = match self.ports.store.users.get(token.user_id).await {
+            Ok(u) => u,
+            Err(RepoError::NotFound) => return Err(invalid),
+            Err(e) => return Err(e.into()),
+        };
+        let now = self.ports.clock.now();
+        match token.check(&user, now) {
+            Ok(()) => {}
+            Err(TokenRejection::Expired) => {
+                return Err(AppError::Unauthenticated(AuthFailure::ApiTokenExpired));
+            }
+            Err(why) => {
+                tracing::info!(token = %token.id, user = %user.id, reason = %why, "API token refused");
+                return Err(invalid);
+            }
+        }
+        let credential = token.credential();
+        credential.permits(access)?;
+        if token.needs_touch(now) {
+            // Bookkeeping: a failure to record the use does not fail the request.
+            if let Err(e) = self.ports.store.api_tokens.touch(token.id, now).await {
+                tracing::warn!(token = %token.id, error = %e, "cannot record the use of an API token");
+            }
+        }
+        Ok(Authenticated { user, credential })
     }
 
     /// Changes the caller's password: checks the old one, applies the policy, revokes every
-    /// session and every access token issued before, and starts a fresh session for the caller.
+    /// session, every access token issued before and every API token, and starts a fresh
+    /// session for the caller.
     ///
-    /// Errors: `Validation` on `old_password` (wrong) or `new_password` (policy), `Unavailable`.
+    /// Errors: `Domain` (403) for a caller authenticated with an API token, `Validation` on
+    /// `old_password` (wrong) or `new_password` (policy), `Unavailable`.
     pub async fn change_password(
         &self,
-        user: &User,
+        caller: &Authenticated,
         old_password: Password,
         new_password: Password,
     ) -> Result<AuthSession, AppError> {
+        caller.credential.may_manage_credentials()?;
+        let user = &caller.user;
         let hash = self.ports.store.users.password_hash(user.id).await?;
         if !self
             .ports

@@ -7,7 +7,7 @@ use ticketing_domain::{Actor, Ticket, TicketId, policy};
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::tickets::{PatchInput, card};
+use crate::tickets::{PatchInput, card, card_people};
 use crate::views::TicketCard;
 
 /// The most tickets one bulk change may name.
@@ -65,8 +65,7 @@ impl App {
             .people(
                 done.iter()
                     .filter_map(|(_, r)| r.as_ref().ok())
-                    .flat_map(|t| [Some(t.owner), t.assigned_to])
-                    .flatten(),
+                    .flat_map(card_people),
             )
             .await?;
         Ok(done

@@ -85,6 +85,8 @@ pub enum AuthFailure {
     TokenInvalid,
     /// A refresh token that was already rotated away was presented: the family is revoked.
     RefreshReused,
+    /// The API token expired (code `unauthenticated`: there is nothing to refresh).
+    ApiTokenExpired,
 }
 
 /// The error of every use case. [`AppError::code`] gives its stable code (and with it the HTTP

@@ -8,10 +8,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use ticketing_domain::event::Audience;
-use ticketing_domain::{Actor, Event, Notice, TicketId, UserId, policy};
+use ticketing_domain::{Access, Actor, Credential, Event, Notice, TicketId, UserId, policy};
 
+use crate::api_tokens::Authenticated;
 use crate::app::App;
-use crate::error::{AppError, RepoError};
+use crate::error::AppError;
 use crate::ports::StoredEvent;
 
 /// The name shown for an actor whose account cannot be read (never expected: accounts are not
@@ -27,6 +28,8 @@ pub struct Delivery {
     pub id: i64,
     /// The event.
     pub event: Event,
+    /// Its ticket's number, for ticket events.
+    pub ticket_number: Option<u64>,
     /// Its actor's display name (`cli` for the command line).
     pub actor_name: String,
 }
@@ -34,7 +37,7 @@ pub struct Delivery {
 impl Delivery {
     /// The event as delivered.
     pub fn notice(&self) -> Notice {
-        Notice::new(self.id, &self.event, &self.actor_name)
+        Notice::new(self.id, &self.event, self.ticket_number, &self.actor_name)
     }
 
     /// Whether `actor` may be told of it, and it is about `ticket` when one is given.
@@ -86,41 +89,60 @@ pub enum Backlog {
     },
 }
 
-/// Who reads an event stream: the caller of a valid access token, until it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who reads an event stream: the bearer of a valid token, checked again while the stream runs
+/// (and, for a session's access token, until it expires).
+#[derive(Clone, PartialEq, Eq)]
 pub struct StreamCaller {
     /// The caller as authenticated.
     pub actor: Actor,
-    /// Their token epoch then (a password change or a deactivation ends the stream).
-    pub token_epoch: i64,
-    /// When the access token expires: the stream ends then.
-    pub expires_at: DateTime<Utc>,
+    /// The bearer secret, to check the caller again (never shown: see `Debug`).
+    bearer: String,
+    /// When a session's access token expires: the stream ends then. `None` for an API token,
+    /// whose expiry or revocation the checks find.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for StreamCaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamCaller")
+            .field("actor", &self.actor)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {
-    /// Authenticates the reader of an event stream (like [`App::authenticate`]), with the expiry
-    /// of the token.
-    pub async fn event_stream_caller(&self, access_token: &str) -> Result<StreamCaller, AppError> {
-        let (user, claims) = self.authenticate_claims(access_token).await?;
-        Ok(StreamCaller {
-            actor: user.actor(),
-            token_epoch: user.token_epoch,
-            expires_at: claims.expires_at,
-        })
+    /// The reader of an event stream, once [`App::authenticate`] accepted `bearer` for reading:
+    /// with the expiry of a session's access token (the stream ends then).
+    pub fn event_stream_caller(&self, bearer: &str, caller: &Authenticated) -> StreamCaller {
+        let expires_at = match caller.credential {
+            Credential::Session => self
+                .ports
+                .tokens
+                .verify_access(bearer, self.ports.clock.now())
+                .ok()
+                .map(|claims| claims.expires_at),
+            Credential::ApiToken { .. } => None,
+        };
+        StreamCaller {
+            actor: caller.actor(),
+            bearer: bearer.to_owned(),
+            expires_at,
+        }
     }
 
-    /// The reader of an open stream as they are now (read through the user cache, so a change
-    /// made through another process applies within its delay): their current role, or `None`
-    /// when the stream must end (deactivated, tokens revoked, account gone).
+    /// The reader of an open stream as they are now: their token authenticated again (the user
+    /// read through the user cache, so a change made through another process applies within
+    /// its delay). Their current role, or `None` when the stream must end (the token expired or
+    /// was revoked, the account was deactivated or signed out everywhere).
     pub async fn event_stream_recheck(
         &self,
-        user: UserId,
-        token_epoch: i64,
+        caller: &StreamCaller,
     ) -> Result<Option<Actor>, AppError> {
-        match self.ports.store.users.get(user).await {
-            Ok(u) if u.is_active && u.token_epoch == token_epoch => Ok(Some(u.actor())),
-            Ok(_) | Err(RepoError::NotFound) => Ok(None),
-            Err(e) => Err(e.into()),
+        match self.authenticate(&caller.bearer, Access::Read).await {
+            Ok(now) => Ok(Some(now.actor())),
+            Err(AppError::Unauthenticated(_) | AppError::Domain(_)) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -208,6 +230,7 @@ impl App {
                     .and_then(|a| names.get(&a).cloned())
                     .unwrap_or_else(|| UNKNOWN_ACTOR.to_owned()),
                 id: e.id,
+                ticket_number: e.ticket_number,
                 event: e.event,
             })
             .collect())

@@ -14,6 +14,7 @@ pub mod system;
 #[cfg(feature = "mock")]
 pub mod testing;
 
+mod api_tokens;
 mod app;
 pub mod audit;
 mod auth;
@@ -26,11 +27,12 @@ mod user_cache;
 mod users;
 pub mod views;
 
+pub use api_tokens::{Authenticated, CreatedApiToken, NewApiToken};
 pub use app::{App, Ports, Settings, StorePorts};
 pub use audit::{
     ActorFilter, AuditAction, AuditActor, AuditCursor, AuditEntry, AuditQuery, AuditSource,
 };
-pub use auth::{AuthSession, LoginInput, RegisterInput};
+pub use auth::{API_TOKEN_PREFIX, AuthSession, LoginInput, RegisterInput};
 pub use bulk::{BulkOutcome, MAX_BULK_TICKETS};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,

@@ -16,8 +16,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Event, FamilyId, LoginName, Message, MessageId,
-    Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
+    ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Event, FamilyId, LoginName,
+    Message, MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User,
+    UserId,
 };
 use uuid::Uuid;
 
@@ -96,7 +97,9 @@ pub trait UserRepository: Send + Sync {
 
     /// Applies an admin's change to a user's access, in one transaction, serialized with every
     /// other `update_access`: sets `role` and `is_active` where given, increments the stored
-    /// `token_epoch` by one when `revoke_tokens`, and returns the user as stored afterwards.
+    /// `token_epoch` by one when `revoke_tokens`, deletes every API token of the user when
+    /// `revoke_tokens` or when the role changes (they would never be honoured again, see
+    /// `ApiToken::check`), and returns the user as stored afterwards.
     /// When the user is an active admin and would stop being one while no other active admin
     /// exists, changes nothing and returns [`AccessOutcome::LastAdmin`]. `NotFound` when the
     /// user does not exist. `audit` is appended in the same transaction when the change is
@@ -108,9 +111,9 @@ pub trait UserRepository: Send + Sync {
         audit: &[AuditEntry],
     ) -> Result<AccessOutcome, RepoError>;
 
-    /// Replaces a user's password hash and increments the stored token epoch by one (revoking
-    /// every access token issued before), and appends `audit`, all or nothing; returns the new
-    /// epoch. `NotFound` when the user does not exist.
+    /// Replaces a user's password hash, increments the stored token epoch by one (revoking
+    /// every access token issued before), deletes every API token of the user, and appends
+    /// `audit`, all or nothing; returns the new epoch. `NotFound` when the user does not exist.
     async fn set_password(
         &self,
         id: UserId,
@@ -126,6 +129,9 @@ pub trait UserRepository: Send + Sync {
 }
 
 /// How a write that adds to a ticket (a message, an attachment) changes the ticket row.
+// One value per write, moved once into the store: boxing the ticket of `Replace` would save
+// nothing worth an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketEffect {
     /// Bump the version by one, set `updated_at`, add the counter deltas; when `public`, bump
@@ -174,13 +180,18 @@ pub struct Timeline {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TicketRepository: Send + Sync {
-    /// Stores a new ticket with its `created` activity entry and appends `events` to the outbox.
+    /// Stores a new ticket with its `created` activity entry, appends `events` to the outbox,
+    /// and returns the ticket's number, assigned in the same transaction (`ticket.number` is
+    /// ignored): the next of one sequence for the whole installation, greater than every number
+    /// given before, never given twice (not even after the ticket that had it is deleted), also
+    /// under concurrent creations. A failed creation may leave a gap. `ticket.last_public_message`
+    /// is ignored too (a new ticket has no message).
     async fn create(
         &self,
         ticket: &Ticket,
         created: &ActivityEntry,
         events: &[Event],
-    ) -> Result<(), RepoError>;
+    ) -> Result<u64, RepoError>;
 
     /// The ticket with this id. `NotFound` when there is none or it is soft-deleted.
     async fn get(&self, id: TicketId) -> Result<Ticket, RepoError>;
@@ -204,7 +215,8 @@ pub trait TicketRepository: Send + Sync {
     /// Saves every mutable column of `ticket` (assignee, topic, description, status, priority,
     /// times, version, deleted marker) and appends `activities` and `events`, if the stored
     /// version is still `expected_version`. `Stale` when it is not; `NotFound` when the ticket
-    /// does not exist.
+    /// does not exist. The number and the last public message are never changed by it (only
+    /// [`MessageRepository::add`] moves the latter).
     async fn update(
         &self,
         ticket: &Ticket,
@@ -219,7 +231,9 @@ pub trait TicketRepository: Send + Sync {
 #[async_trait]
 pub trait MessageRepository: Send + Sync {
     /// Stores a message, applies `effect` to its ticket and appends `activities` and `events`,
-    /// all or nothing. `Stale` as described by [`TicketEffect`].
+    /// all or nothing. `Stale` as described by [`TicketEffect`]. A public message becomes the
+    /// ticket's `last_public_message` ([`Message::as_last_public`]) unless a later one is stored
+    /// already; an internal note leaves it.
     async fn add(
         &self,
         message: &Message,
@@ -332,6 +346,8 @@ pub struct StoredEvent {
     pub id: i64,
     /// The event.
     pub event: Event,
+    /// The number of its ticket (as stored now: numbers never change), for ticket events.
+    pub ticket_number: Option<u64>,
 }
 
 /// The event outbox: every committed change's events, in commit order (written together with the
@@ -346,7 +362,8 @@ pub struct StoredEvent {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait EventRepository: Send + Sync {
-    /// Up to `limit` committed events with ids above `after`, by id.
+    /// Up to `limit` committed events with ids above `after`, by id, each with its ticket's
+    /// number.
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, RepoError>;
 
     /// The id of the last committed event (0 when there never was one); pruning does not lower
@@ -376,6 +393,7 @@ pub trait Store:
     + SessionRepository
     + AuditRepository
     + EventRepository
+    + ApiTokenRepository
     + HealthCheck
 {
 }
@@ -389,8 +407,63 @@ impl<T> Store for T where
         + SessionRepository
         + AuditRepository
         + EventRepository
+        + ApiTokenRepository
         + HealthCheck
 {
+}
+
+/// What [`ApiTokenRepository::create`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCreated {
+    /// The token was stored.
+    Created,
+    /// Refused, nothing written: the owner holds the most tokens allowed already.
+    LimitReached,
+}
+
+/// Personal access tokens (API tokens). Only the SHA-256 hash of a token's secret is stored.
+/// A user's tokens are deleted with the changes that end them (see
+/// [`UserRepository::set_password`] and [`UserRepository::update_access`]).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ApiTokenRepository: Send + Sync {
+    /// Stores `token` with the hash of its secret and appends `audit`, all or nothing, unless
+    /// its owner holds `max` tokens or more already (expired ones count): then nothing is
+    /// written and the answer is [`TokenCreated::LimitReached`]. The count and the insert are
+    /// serialized per owner (two concurrent creations never both pass the limit).
+    /// `Conflict { field: "name" }` when the owner has a token of this name already;
+    /// `Conflict { field: "token_hash" }` when the hash is taken; `NotFound` when the owner does
+    /// not exist.
+    async fn create(
+        &self,
+        token: &ApiToken,
+        token_hash: &str,
+        max: usize,
+        audit: &[AuditEntry],
+    ) -> Result<TokenCreated, RepoError>;
+
+    /// The token whose secret hashes to `token_hash`; `Ok(None)` when there is none.
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, RepoError>;
+
+    /// The token `id` of `user`. `NotFound` when `user` has no such token (another user's
+    /// token included).
+    async fn get(&self, user: UserId, id: ApiTokenId) -> Result<ApiToken, RepoError>;
+
+    /// Every token of `user`, newest first (by creation time, then id, descending).
+    async fn list(&self, user: UserId) -> Result<Vec<ApiToken>, RepoError>;
+
+    /// Deletes the token `id` of `user` and appends `audit`, all or nothing. `NotFound` when
+    /// `user` has no such token (nothing written).
+    async fn delete(
+        &self,
+        user: UserId,
+        id: ApiTokenId,
+        audit: &[AuditEntry],
+    ) -> Result<(), RepoError>;
+
+    /// Records a use at `at`: sets `last_used_at` to `at` unless it is already at or after it.
+    /// A missing token is no error (it may have just been deleted).
+    async fn touch(&self, id: ApiTokenId, at: DateTime<Utc>) -> Result<(), RepoError>;
 }
 
 /// One refresh token. Only its SHA-256 hash is stored.
@@ -519,6 +592,13 @@ pub trait TokenService: Send + Sync {
 
     /// The SHA-256 hex of a presented refresh token.
     fn hash_refresh_token(&self, token: &str) -> String;
+
+    /// A new random API token: (the secret, `tkt_` followed by at least 32 random bytes in
+    /// base64url, and its SHA-256 hex for the store).
+    fn new_api_token(&self) -> (String, String);
+
+    /// The SHA-256 hex of a presented API token.
+    fn hash_api_token(&self, token: &str) -> String;
 
     /// A token for downloading `attachment` as `user` without a header, valid until `expires_at`
     /// and only while the user's token epoch is still `token_epoch`.

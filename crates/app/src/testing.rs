@@ -32,10 +32,10 @@ use uuid::Uuid;
 
 use crate::error::TokenError;
 use crate::ports::{
-    AccessClaims, MockActivityRepository, MockAttachmentRepository, MockAuditRepository,
-    MockBlobStore, MockClock, MockEventRepository, MockHealthCheck, MockIdGenerator,
-    MockMessageRepository, MockPasswordHasher, MockSessionRepository, MockTicketRepository,
-    MockTokenService, MockUserRepository, Store, Timeline,
+    AccessClaims, MockActivityRepository, MockApiTokenRepository, MockAttachmentRepository,
+    MockAuditRepository, MockBlobStore, MockClock, MockEventRepository, MockHealthCheck,
+    MockIdGenerator, MockMessageRepository, MockPasswordHasher, MockSessionRepository,
+    MockTicketRepository, MockTokenService, MockUserRepository, Store, Timeline,
 };
 use crate::{App, FieldErrors, Ports, Settings, StorePorts};
 
@@ -74,6 +74,8 @@ pub struct Harness {
     pub audit: MockAuditRepository,
     /// The event outbox.
     pub events: MockEventRepository,
+    /// API tokens.
+    pub api_tokens: MockApiTokenRepository,
     /// Store health.
     pub health: MockHealthCheck,
     /// Attachment bytes.
@@ -104,6 +106,7 @@ impl Harness {
             sessions,
             audit,
             events,
+            api_tokens,
             health,
             blobs,
             hasher,
@@ -120,6 +123,7 @@ impl Harness {
                 sessions: Arc::new(sessions),
                 audit: Arc::new(audit),
                 events: Arc::new(events),
+                api_tokens: Arc::new(api_tokens),
                 health: Arc::new(health),
             },
             blobs,
@@ -322,10 +326,13 @@ pub fn other_ticket_id() -> TicketId {
 }
 
 /// An open, unassigned ticket of `owner` at version 3, with 2 public messages and 1 internal
-/// note.
+/// note. Its number is 1 and it has no last public message: what a store holds after
+/// [`seed::ticket`] stores it first (stores number tickets themselves, and only a stored message
+/// sets the last public one).
 pub fn ticket_of(owner: &User) -> Ticket {
     Ticket {
         id: ticket_id(),
+        number: 1,
         owner: owner.id,
         assigned_to: None,
         topic: Topic::parse("VPN down").unwrap(),
@@ -341,6 +348,7 @@ pub fn ticket_of(owner: &User) -> Ticket {
         public_version: 3,
         message_count: 2,
         internal_note_count: 1,
+        last_public_message: None,
         deleted_at: None,
     }
 }

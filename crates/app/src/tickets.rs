@@ -15,7 +15,8 @@ use crate::error::{AppError, RepoError};
 use crate::ports::{self, TicketEffect};
 use crate::retry::{Attempt, retry_stale};
 use crate::views::{
-    ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail, TicketPage,
+    ActivityView, AttachmentView, Earlier, LastMessageView, MessageView, TicketCard, TicketDetail,
+    TicketPage,
 };
 
 /// How many of the latest messages, attachments and activity entries a ticket detail embeds
@@ -72,7 +73,8 @@ pub struct PatchInput {
 
 /// How a ticket row changes with an added message or attachment (and the changes that came with
 /// a message): a `Touch` when only the counters, versions and times moved (messages posted at
-/// once then all land without a retry), else a `Replace` guarded by the version.
+/// once then all land without a retry), else a `Replace` guarded by the version. The last public
+/// message moves with the message in either case (the store writes it from the message).
 pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
     let touched = Ticket {
         version: after.version,
@@ -81,6 +83,7 @@ pub(crate) fn effect(before: &Ticket, after: &Ticket) -> TicketEffect {
         public_updated_at: after.public_updated_at,
         message_count: after.message_count,
         internal_note_count: after.internal_note_count,
+        last_public_message: after.last_public_message,
         ..before.clone()
     };
     if touched == *after {
@@ -128,14 +131,7 @@ impl App {
             }
         };
         let page = self.ports.store.tickets.list(&query).await?;
-        let people = self
-            .people(
-                page.items
-                    .iter()
-                    .flat_map(|t| [Some(t.owner), t.assigned_to])
-                    .flatten(),
-            )
-            .await?;
+        let people = self.people(page.items.iter().flat_map(card_people)).await?;
         let items = page
             .items
             .into_iter()
@@ -161,11 +157,12 @@ impl App {
             description: input.description,
             priority: input.priority.unwrap_or_default(),
         };
-        let opened = change::open_ticket(actor, new, now, self.next_activity_id());
+        let mut opened = change::open_ticket(actor, new, now, self.next_activity_id());
         let created = opened.activities.first().ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!("opening a ticket logged no entry"))
         })?;
-        self.ports
+        opened.ticket.number = self
+            .ports
             .store
             .tickets
             .create(&opened.ticket, created, &opened.events)
@@ -242,9 +239,7 @@ impl App {
         } = timeline;
         let people = self
             .people(
-                [Some(ticket.owner), ticket.assigned_to]
-                    .into_iter()
-                    .flatten()
+                card_people(&ticket)
                     .chain(messages.iter().map(|m| m.author))
                     .chain(files.iter().map(|a| a.uploaded_by))
                     .chain(attachments.iter().map(|a| a.uploaded_by))
@@ -619,11 +614,31 @@ fn activity_views(
         .collect()
 }
 
+/// The people a ticket card names: owner, assignee, the author of the last public message.
+pub(crate) fn card_people(t: &Ticket) -> impl Iterator<Item = UserId> + use<> {
+    [
+        Some(t.owner),
+        t.assigned_to,
+        t.last_public_message.map(|m| m.author),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 pub(crate) fn card(actor: &Actor, ticket: Ticket, people: &People) -> Result<TicketCard, AppError> {
     let owner: Arc<User> = people.get(ticket.owner)?;
     let assignee = ticket.assigned_to.map(|a| people.get(a)).transpose()?;
+    let last_public_message = ticket
+        .last_public_message
+        .map(|message| {
+            people
+                .get(message.author)
+                .map(|author| LastMessageView { message, author })
+        })
+        .transpose()?;
     let sees_internal = policy::sees_internal(actor);
     Ok(TicketCard {
+        last_public_message,
         message_count: ticket.visible_message_count(sees_internal),
         version: ticket.version_seen(sees_internal),
         updated_at: ticket.updated_at_seen(sees_internal),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ticketing_domain::{ActivityEntry, Attachment, Message, Ticket, User};
+use ticketing_domain::{ActivityEntry, Attachment, LastPublicMessage, Message, Ticket, User};
 
 /// A ticket as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,18 @@ pub struct TicketCard {
     pub version: i64,
     /// The last change the caller sees, like `version`.
     pub updated_at: DateTime<Utc>,
+    /// Who spoke last: the ticket's last public message with its author (internal notes never
+    /// count, so customers may see it).
+    pub last_public_message: Option<LastMessageView>,
+}
+
+/// The last public message of a ticket, with its author.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastMessageView {
+    /// Who wrote it, whether as staff, and when.
+    pub message: LastPublicMessage,
+    /// The author.
+    pub author: Arc<User>,
 }
 
 /// An attachment with its uploader and a signed download token for the caller.

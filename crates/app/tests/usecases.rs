@@ -13,6 +13,8 @@ macro_rules! assert_err {
     };
 }
 
+#[path = "usecases/api_tokens.rs"]
+mod api_tokens;
 #[path = "usecases/attachments.rs"]
 mod attachments;
 #[path = "usecases/auth.rs"]

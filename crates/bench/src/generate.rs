@@ -381,6 +381,7 @@ impl Generator {
         let mut message_count = 0;
         let mut internal_notes = 0;
         let mut last_message: Option<(Uuid, bool, Uuid)> = None;
+        let mut last_public: Option<(Uuid, bool, i64)> = None;
         let mut messages = 0usize;
         let staff_actor = |rng: &mut SmallRng| {
             assignee
@@ -446,6 +447,7 @@ impl Generator {
                         );
                     } else {
                         message_count += 1;
+                        last_public = Some((author, staff, at));
                         activity(
                             &mut rng,
                             "message_added",
@@ -562,6 +564,7 @@ impl Generator {
             internal_note_count: internal_notes,
             deleted_at,
             search_text,
+            last_public,
         });
     }
 }

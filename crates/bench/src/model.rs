@@ -38,6 +38,8 @@ pub struct TicketRow {
     pub internal_note_count: i64,
     pub deleted_at: Option<i64>,
     pub search_text: String,
+    /// Who spoke last: the author, staff flag and time of the newest public message.
+    pub last_public: Option<(Uuid, bool, i64)>,
 }
 
 /// A message or internal note.

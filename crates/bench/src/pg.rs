@@ -233,6 +233,16 @@ pub fn encode(chunk: &Chunk) -> Encoded {
         t.int(x.version);
         t.sep();
         t.time(x.updated_at);
+        // Who spoke last (the number is the identity column's).
+        t.sep();
+        t.opt_uuid(x.last_public.map(|l| l.0));
+        t.sep();
+        match x.last_public {
+            Some((_, staff, _)) => t.bool(staff),
+            None => t.null(),
+        }
+        t.sep();
+        t.opt_time(x.last_public.map(|l| l.2));
         t.end();
     }
     let mut m = Rows(Vec::with_capacity(chunk.messages.len() * 300));
@@ -327,6 +337,9 @@ pub fn write_chunk(conn: &mut PgConnection, e: &Encoded) -> anyhow::Result<()> {
                 tickets::search_text,
                 tickets::public_version,
                 tickets::public_updated_at,
+                tickets::last_public_author_id,
+                tickets::last_public_by_staff,
+                tickets::last_public_at,
             ),
             e.tickets
         );

@@ -60,6 +60,9 @@ struct NewTicket<'a> {
     search_text: &'a str,
     public_version: i64,
     public_updated_at: DbTime,
+    last_public_author_id: Option<DbId>,
+    last_public_by_staff: Option<bool>,
+    last_public_at: Option<DbTime>,
 }
 
 #[derive(Insertable)]
@@ -187,6 +190,10 @@ pub fn write_chunk(conn: &mut SqliteConnection, chunk: &Chunk) -> anyhow::Result
                 // No internal-only change in generated data: public = full.
                 public_version: t.version,
                 public_updated_at: at(t.updated_at)?,
+                // Who spoke last (the number is the trigger's).
+                last_public_author_id: t.last_public.map(|l| DbId::from(l.0)),
+                last_public_by_staff: t.last_public.map(|l| l.1),
+                last_public_at: t.last_public.map(|l| at(l.2)).transpose()?,
             })
         })
         .collect::<anyhow::Result<Vec<NewTicket<'_>>>>()?;

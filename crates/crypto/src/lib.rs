@@ -5,7 +5,8 @@
 //! - [`Argon2Hasher`]: the [`PasswordHasher`](ticketing_app::ports::PasswordHasher) port with
 //!   argon2id (OWASP parameters by default), run on the blocking pool with bounded concurrency.
 //! - [`JwtTokens`]: the [`TokenService`](ticketing_app::ports::TokenService) port: HS256 access
-//!   tokens, random refresh tokens (stored as SHA-256 hex) and HMAC-signed download links.
+//!   tokens, random refresh tokens and API tokens (both stored as SHA-256 hex) and HMAC-signed
+//!   download links.
 //! - [`generate_secret`]: a fresh random signing secret for a new installation.
 //!
 //! Secrets and passwords never appear in `Debug` output or logs.

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use ticketing_app::API_TOKEN_PREFIX;
 use ticketing_app::error::{CryptoError, TokenError};
 use ticketing_app::ports::{AccessClaims, IssuedToken, TokenService};
 use ticketing_domain::{AttachmentId, Role, User, UserId};
@@ -170,6 +171,20 @@ impl TokenService for JwtTokens {
         hex::encode(Sha256::digest(token.as_bytes()))
     }
 
+    fn new_api_token(&self) -> (String, String) {
+        let token = format!(
+            "{API_TOKEN_PREFIX}{}",
+            URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+        );
+        let hash = self.hash_api_token(&token);
+        (token, hash)
+    }
+
+    fn hash_api_token(&self, token: &str) -> String {
+        // 256 random bits: a fast hash is enough (nothing to guess), no salt or key stretching.
+        hex::encode(Sha256::digest(token.as_bytes()))
+    }
+
     fn sign_download(
         &self,
         attachment: AttachmentId,
@@ -219,6 +234,20 @@ mod tests {
         let shown = format!("{tokens:?}");
         assert!(!shown.contains("super-secret"), "{shown}");
         assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn api_tokens_are_prefixed_random_and_stored_as_sha256() {
+        let tokens = JwtTokens::new(&[1u8; 32], Duration::minutes(15)).unwrap();
+        let (a, hash_a) = tokens.new_api_token();
+        let (b, _) = tokens.new_api_token();
+        assert_ne!(a, b);
+        let body = a.strip_prefix("tkt_").unwrap();
+        assert_eq!(URL_SAFE_NO_PAD.decode(body).unwrap().len(), 32);
+        assert_eq!(hash_a, hex::encode(Sha256::digest(a.as_bytes())));
+        assert_eq!(tokens.hash_api_token(&a), hash_a);
+        assert_eq!(hash_a.len(), 64);
+        assert!(!hash_a.contains(body));
     }
 
     #[test]

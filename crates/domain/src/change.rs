@@ -325,6 +325,7 @@ pub fn open_ticket(
 ) -> Applied {
     let ticket = Ticket {
         id: new.id,
+        number: 0,
         owner: actor.id,
         assigned_to: None,
         topic: new.topic,
@@ -340,6 +341,7 @@ pub fn open_ticket(
         public_version: 1,
         message_count: 0,
         internal_note_count: 0,
+        last_public_message: None,
         deleted_at: None,
     };
     let entry = ActivityEntry {

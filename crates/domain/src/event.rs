@@ -14,8 +14,8 @@
 //!
 //! ```json
 //! {"id":42,"type":"ticket.updated","changes":{"status":{"from":"open","to":"resolved"}},
-//!  "ticket_id":"…","actor":{"id":"…","name":"Lee Park"},"at":"2024-05-01T09:30:00Z",
-//!  "visibility":"public"}
+//!  "ticket_id":"…","ticket_number":1042,"actor":{"id":"…","name":"Lee Park"},
+//!  "at":"2024-05-01T09:30:00Z","visibility":"public"}
 //! ```
 //!
 //! `type` and `changes` go together: each [`EventKind`] variant has its wire name
@@ -215,7 +215,7 @@ impl AttachmentChange {
     }
 }
 
-/// An account change of the audit log (`user.*`).
+/// An account change of the audit log (`user.*`, `token.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AccountChange {
@@ -273,11 +273,17 @@ pub enum EventKind {
     /// `user.password_reset` (by the operator).
     #[cfg_attr(feature = "serde", serde(rename = "user.password_reset"))]
     UserPasswordReset(AccountChange),
+    /// `token.created`: an API token was created (by its owner).
+    #[cfg_attr(feature = "serde", serde(rename = "token.created"))]
+    TokenCreated(AccountChange),
+    /// `token.revoked`: an API token was revoked (by its owner).
+    #[cfg_attr(feature = "serde", serde(rename = "token.revoked"))]
+    TokenRevoked(AccountChange),
 }
 
 impl EventKind {
     /// Every wire name, in the order of the variants.
-    pub const TYPE_NAMES: [&'static str; 12] = [
+    pub const TYPE_NAMES: [&'static str; 14] = [
         "ticket.created",
         "ticket.updated",
         "ticket.deleted",
@@ -290,6 +296,8 @@ impl EventKind {
         "user.deactivated",
         "user.reactivated",
         "user.password_reset",
+        "token.created",
+        "token.revoked",
     ];
 
     /// The wire name (`ticket.created`, …): the `event:` of the stream, the `type` of the JSON.
@@ -312,11 +320,13 @@ impl EventKind {
             EventKind::UserDeactivated(_) => 9,
             EventKind::UserReactivated(_) => 10,
             EventKind::UserPasswordReset(_) => 11,
+            EventKind::TokenCreated(_) => 12,
+            EventKind::TokenRevoked(_) => 13,
         };
         Self::TYPE_NAMES[index]
     }
 
-    /// The account change, for the `user.*` kinds.
+    /// The account change, for the `user.*` and `token.*` kinds.
     ///
     /// ```
     /// use ticketing_domain::event::{AccountChange, EventKind, TicketRemoved};
@@ -331,7 +341,9 @@ impl EventKind {
             | EventKind::UserRoleChanged(c)
             | EventKind::UserDeactivated(c)
             | EventKind::UserReactivated(c)
-            | EventKind::UserPasswordReset(c) => Some(c),
+            | EventKind::UserPasswordReset(c)
+            | EventKind::TokenCreated(c)
+            | EventKind::TokenRevoked(c) => Some(c),
             EventKind::TicketCreated(_)
             | EventKind::TicketUpdated(_)
             | EventKind::TicketDeleted(_)
@@ -455,8 +467,9 @@ pub struct EventActor {
 ///     at: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
 ///     visibility: Visibility::Public,
 /// };
-/// let notice = Notice::new(7, &event, "Lee Park");
+/// let notice = Notice::new(7, &event, Some(1042), "Lee Park");
 /// assert_eq!((notice.id, notice.actor.name.as_str()), (7, "Lee Park"));
+/// assert_eq!(notice.ticket_number, Some(1042));
 /// assert_eq!(notice.kind.type_name(), "ticket.deleted");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -469,10 +482,13 @@ pub struct Notice {
     pub kind: EventKind,
     /// The ticket, for ticket events (`null` otherwise).
     pub ticket_id: Option<TicketId>,
-    // TICKET NUMBER: when tickets have numbers (the `number` column of branch `numbers`), add
-    // `pub ticket_number: Option<i64>` here (serde: `default`, `skip_serializing_if =
-    // "Option::is_none"`), fill it in `Notice::new` from the event (add the number to
-    // `Event` in `Event::about_ticket`), and document it in docs/api-guide.md#events.
+    /// The ticket's number (`#1042`, [`crate::Ticket::number`]), for ticket events (absent
+    /// otherwise).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub ticket_number: Option<u64>,
     /// Who did it.
     pub actor: EventActor,
     /// When.
@@ -482,9 +498,10 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// The notice of `event`, stored under `id`, done by someone called `actor_name` (ignored
-    /// for the command line, which is `cli`).
-    pub fn new(id: i64, event: &Event, actor_name: &str) -> Self {
+    /// The notice of `event`, stored under `id`, about the ticket numbered `ticket_number` (for
+    /// ticket events), done by someone called `actor_name` (ignored for the command line, which
+    /// is `cli`).
+    pub fn new(id: i64, event: &Event, ticket_number: Option<u64>, actor_name: &str) -> Self {
         let name = match event.actor {
             Some(_) => actor_name.to_owned(),
             None => CLI_ACTOR.to_owned(),
@@ -493,6 +510,7 @@ impl Notice {
             id,
             kind: event.kind.clone(),
             ticket_id: event.ticket_id,
+            ticket_number: event.ticket_id.and(ticket_number),
             actor: EventActor {
                 id: event.actor,
                 name,

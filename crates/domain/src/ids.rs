@@ -97,6 +97,10 @@ id_type!(
     /// Identifies a family of refresh sessions: one login and all its rotations.
     FamilyId
 );
+id_type!(
+    /// Identifies a personal access token (an API token).
+    ApiTokenId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -66,6 +66,7 @@ pub mod policy;
 pub mod text;
 pub mod ticket;
 pub mod time;
+pub mod token;
 pub mod user;
 mod variant;
 
@@ -91,15 +92,19 @@ pub use change::{Applied, ChangeError, NewAttachment, NewMessage, NewTicket, Tic
 pub use code::ErrorCode;
 pub use event::{Event, EventKind, Notice, Visibility};
 pub use ids::{
-    ActivityId, AttachmentId, FamilyId, InvalidId, MessageId, SessionId, TicketId, UserId,
+    ActivityId, ApiTokenId, AttachmentId, FamilyId, InvalidId, MessageId, SessionId, TicketId,
+    UserId,
 };
-pub use message::{Attachment, Message, StoredFile};
+pub use message::{Attachment, LastPublicMessage, Message, StoredFile};
 pub use password::{NewPassword, Password, PasswordError, PasswordProblem};
 pub use policy::{Allowed, Intent, Refusal, Rule};
 pub use text::{
-    Description, Email, FileName, LoginName, MessageBody, PersonName, Topic, Username, ValueError,
-    ValueProblem,
+    Description, Email, FileName, LoginName, MessageBody, PersonName, TokenName, Topic, Username,
+    ValueError, ValueProblem,
 };
 pub use ticket::{Priority, Status, Ticket};
+pub use token::{
+    Access, ApiToken, Credential, ExpiryDays, MAX_TOKENS_PER_USER, TokenRejection, TokenScope,
+};
 pub use user::{Actor, Assignee, Role, User};
 pub use variant::UnknownVariant;

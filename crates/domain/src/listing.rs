@@ -312,9 +312,21 @@ impl Cursor {
 /// assert!(q.matches("The printer is broken again"));
 /// assert!(!q.matches("The printer works"));
 /// ```
+///
+/// A query that is only a ticket number, with or without `#` (`#1042`, `1042`), also finds the
+/// ticket of that number, whatever its text ([`SearchText::ticket_number`]); lists put it first.
+///
+/// ```
+/// use ticketing_domain::listing::SearchText;
+/// assert_eq!(SearchText::parse(" #1042 ").unwrap().ticket_number(), Some(1042));
+/// assert_eq!(SearchText::parse("1042").unwrap().ticket_number(), Some(1042));
+/// assert_eq!(SearchText::parse("1042 printer").unwrap().ticket_number(), None);
+/// assert_eq!(SearchText::parse("#0").unwrap().ticket_number(), None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchText {
     terms: Vec<String>,
+    number: Option<u64>,
 }
 
 impl SearchText {
@@ -345,12 +357,32 @@ impl SearchText {
             ))
             .in_field("search text"));
         }
-        Ok(Self { terms })
+        Ok(Self {
+            terms,
+            number: Self::number_in(raw),
+        })
+    }
+
+    /// The ticket number `raw` is, when it is one: ASCII digits, optionally after one `#`,
+    /// surrounded by nothing but whitespace, and not 0 (numbers start at 1).
+    fn number_in(raw: &str) -> Option<u64> {
+        let t = raw.trim();
+        let digits = t.strip_prefix('#').unwrap_or(t);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse::<u64>().ok().filter(|n| *n >= 1)
     }
 
     /// The lower-case terms.
     pub fn terms(&self) -> &[String] {
         &self.terms
+    }
+
+    /// The ticket number the query is (`#1042` or `1042`), if it is one: such a query selects
+    /// that ticket as well as the tickets whose text matches, and lists show it first.
+    pub fn ticket_number(&self) -> Option<u64> {
+        self.number
     }
 
     /// Whether `document` matches (the reference semantics the stores implement).
@@ -517,10 +549,17 @@ impl TicketQuery {
                 Some(AssigneeFilter::User(u)) => ticket.assigned_to == Some(u),
                 Some(AssigneeFilter::Nobody) => ticket.assigned_to.is_none(),
             }
-            && self
-                .text
-                .as_ref()
-                .is_none_or(|q| q.matches(&format!("{} {}", ticket.topic, ticket.description)))
+            && self.text.as_ref().is_none_or(|q| {
+                q.ticket_number() == Some(ticket.number)
+                    || q.matches(&format!("{} {}", ticket.topic, ticket.description))
+            })
+    }
+
+    /// The ticket number the search text is (see [`SearchText::ticket_number`]): the ticket of
+    /// that number, when the query selects it, comes first in every ordering (its own page
+    /// position is then taken by the text matches that follow it).
+    pub fn sought_number(&self) -> Option<u64> {
+        self.text.as_ref().and_then(SearchText::ticket_number)
     }
 }
 

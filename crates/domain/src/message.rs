@@ -25,6 +25,34 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+impl Message {
+    /// What this message makes of its ticket's [`Ticket::last_public_message`]: itself when it
+    /// is public, nothing (the last public message stays) when it is an internal note. The one
+    /// rule stores and the domain follow.
+    ///
+    /// [`Ticket::last_public_message`]: crate::Ticket::last_public_message
+    pub fn as_last_public(&self) -> Option<LastPublicMessage> {
+        (!self.internal).then_some(LastPublicMessage {
+            author: self.author,
+            is_staff_message: self.is_staff_message,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// The last public message of a ticket, as lists show it ("who spoke last"): its author, whether
+/// the author wrote as staff, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LastPublicMessage {
+    /// Who wrote it.
+    pub author: UserId,
+    /// Written by staff: when false, the ticket waits on staff.
+    pub is_staff_message: bool,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
 /// The stored bytes of an attachment, as the attachment store reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::listing::{Cursor, Limit, SearchText, TicketOrdering};
 use crate::text::{
-    Description, Email, FileName, LoginName, MessageBody, PersonName, Topic, Username,
+    Description, Email, FileName, LoginName, MessageBody, PersonName, TokenName, Topic, Username,
 };
 
 /// Serializes with `as_str()`, deserializes with `FromStr` (the type's parser).
@@ -37,6 +37,7 @@ via_str!(
     Email,
     LoginName,
     FileName,
+    TokenName,
     TicketOrdering,
 );
 

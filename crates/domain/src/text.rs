@@ -137,6 +137,18 @@ text_type!(
     MessageBody, field = Some("message"), max = 10_000, newlines = true, blank = false
 );
 text_type!(
+    /// The name a user gives one of their API tokens ("CI deploy", "Backup script"): trimmed,
+    /// 1..=100 characters, no control characters.
+    ///
+    /// ```
+    /// use ticketing_domain::TokenName;
+    /// assert_eq!(TokenName::parse(" CI deploy ").unwrap().as_str(), "CI deploy");
+    /// assert!(TokenName::parse("").is_err());
+    /// assert!(TokenName::parse(&"x".repeat(101)).is_err());
+    /// ```
+    TokenName, field = Some("name"), max = 100, newlines = false, blank = false
+);
+text_type!(
     /// A first or last name: trimmed, up to 150 characters, may be empty.
     PersonName, field = None, max = 150, newlines = false, blank = true
 );

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::ids::{TicketId, UserId};
+use crate::message::LastPublicMessage;
 use crate::text::{Description, Topic};
 use crate::variant::enum_text;
 
@@ -175,6 +176,11 @@ enum_text!(Priority, expected = "low, medium, high, critical");
 pub struct Ticket {
     /// The ticket's id.
     pub id: TicketId,
+    /// The short number people quote (`#1042`): sequential, unique per installation and never
+    /// reused, assigned by the store in the transaction that stores the ticket (see
+    /// `TicketRepository::create`); `0` in a ticket not stored yet.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub number: u64,
     /// The customer (or staff member) who opened it.
     pub owner: UserId,
     /// The staff member working on it.
@@ -208,6 +214,10 @@ pub struct Ticket {
     pub message_count: u32,
     /// Internal notes (staff only).
     pub internal_note_count: u32,
+    /// Who wrote the last public message (never an internal note) and when; `None` before the
+    /// first one. Customers may see it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub last_public_message: Option<LastPublicMessage>,
     /// Set by a (soft) delete; a deleted ticket is invisible to everyone.
     pub deleted_at: Option<DateTime<Utc>>,
 }

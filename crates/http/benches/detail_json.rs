@@ -90,6 +90,7 @@ fn detail() -> TicketDetail {
             owner,
             assignee: Some(agent),
             message_count: 10,
+            last_public_message: None,
         },
         messages,
         attachments: Vec::new(),

@@ -3,8 +3,11 @@
 use crate::listing::earlier_url;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
-use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
-use ticketing_domain::User;
+use ticketing_app::CreatedApiToken;
+use ticketing_app::views::{
+    ActivityView, AttachmentView, LastMessageView, MessageView, TicketCard, TicketDetail,
+};
+use ticketing_domain::{ApiToken, User};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -137,6 +140,10 @@ pub enum ActionDto {
 pub struct TicketDto {
     /// The ticket's id.
     pub id: Uuid,
+    /// The short number people quote (`#1042`): sequential from 1, unique in this helpdesk and
+    /// never reused. Search with `q=#1042` (or `q=1042`) to find the ticket by it.
+    #[schema(minimum = 1, example = 1042)]
+    pub number: u64,
     /// Who opened it.
     pub user: UserDto,
     /// The staff member working on it.
@@ -173,6 +180,31 @@ pub struct TicketDto {
     /// Grows with every change the caller can see (for customers: not with internal notes and
     /// their files); the `ETag`.
     pub version: i64,
+    /// Who spoke last: the ticket's last public message (internal notes never count), or null
+    /// before the first one. When its author is not staff, the ticket waits on staff.
+    pub last_public_message: Option<LastMessageDto>,
+}
+
+/// The last public message of a ticket: who wrote it, whether as staff, and when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastMessageDto {
+    /// The author.
+    pub user: UserDto,
+    /// Written by staff.
+    pub is_staff_message: bool,
+    /// When.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&LastMessageView> for LastMessageDto {
+    fn from(v: &LastMessageView) -> Self {
+        Self {
+            user: UserDto::from(v.author.as_ref()),
+            is_staff_message: v.message.is_staff_message,
+            created_at: v.message.created_at,
+        }
+    }
 }
 
 impl From<&TicketCard> for TicketDto {
@@ -180,6 +212,7 @@ impl From<&TicketCard> for TicketDto {
         let t = &c.ticket;
         Self {
             id: t.id.as_uuid(),
+            number: t.number,
             user: UserDto::from(c.owner.as_ref()),
             assigned_to: c.assignee.as_deref().map(UserDto::from),
             topic: t.topic.as_str().to_owned(),
@@ -194,6 +227,7 @@ impl From<&TicketCard> for TicketDto {
             closed_at: t.closed_at,
             message_count: c.message_count,
             version: c.version,
+            last_public_message: c.last_public_message.as_ref().map(LastMessageDto::from),
         }
     }
 }
@@ -431,6 +465,108 @@ pub struct PasswordChangedDto {
     pub detail: String,
     /// A fresh access token (older ones stopped working).
     pub access: String,
+}
+
+/// What an API token may be used for.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
+pub enum TokenScopeDto {
+    /// GET and HEAD requests only.
+    Read,
+    /// Everything the owner's role allows (but managing tokens and changing the password).
+    Write,
+}
+
+/// One of the caller's API tokens (never its secret).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiTokenDto {
+    /// The token's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it may be used for.
+    #[schema(value_type = TokenScopeDto)]
+    pub scope: &'static str,
+    /// Created at.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// When it stops working; `null`: never.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was last used (to the minute); `null`: never.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Past `expires_at` (it no longer works; delete it to free its place and its name).
+    pub expired: bool,
+}
+
+impl ApiTokenDto {
+    /// The DTO of `t` as of `now`.
+    pub fn of(t: &ApiToken, now: DateTime<Utc>) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            name: t.name.as_str().to_owned(),
+            scope: t.scope.as_str(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            expired: t.is_expired(now),
+        }
+    }
+}
+
+/// A token just created: its fields and, this once, its secret.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct CreatedApiTokenDto {
+    /// The token's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it may be used for.
+    #[schema(value_type = TokenScopeDto)]
+    pub scope: &'static str,
+    /// Created at.
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// When it stops working; `null`: never.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `null`: not used yet.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// `false`.
+    pub expired: bool,
+    /// The secret (`tkt_…`), for `Authorization: Bearer`. Shown this once: only a hash is
+    /// stored.
+    #[schema(pattern = "^tkt_[A-Za-z0-9_-]{43}$")]
+    pub token: String,
+}
+
+impl std::fmt::Debug for CreatedApiTokenDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedApiTokenDto")
+            .field("id", &self.id)
+            .field("token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl CreatedApiTokenDto {
+    /// The DTO of a token just created at `now`.
+    pub fn of(created: CreatedApiToken, now: DateTime<Utc>) -> Self {
+        let t = ApiTokenDto::of(&created.token, now);
+        Self {
+            id: t.id,
+            name: t.name,
+            scope: t.scope,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            expired: t.expired,
+            token: created.secret,
+        }
+    }
 }
 
 /// Health.

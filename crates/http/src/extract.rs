@@ -1,16 +1,16 @@
-//! Extractors and request helpers: the Bearer caller, the client address, the refresh cookie,
-//! the Origin check, `If-Match`.
+//! Extractors and request helpers: the Bearer caller (an access token or an API token), the
+//! client address, the refresh cookie, the Origin check, `If-Match`.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
-use ticketing_app::{AppError, AuthFailure};
-use ticketing_domain::{Actor, User};
+use ticketing_app::{AppError, AuthFailure, Authenticated};
+use ticketing_domain::{Access, Actor, Credential, User};
 
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -73,14 +73,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
     }
 }
 
-/// The authenticated caller: a valid, unrevoked access token of an active user.
+/// The authenticated caller: a valid, unrevoked access token (JWT) of an active user, or an
+/// API token (`tkt_…`) that is still honoured, whose scope allows the request's method (a `read`
+/// token: GET and HEAD only, else 403) and that is within its rate limit (else 429).
 #[derive(Debug, Clone)]
-pub struct Caller(pub User);
+pub struct Caller(pub User, pub Credential);
 
 impl Caller {
     /// The acting identity.
     pub fn actor(&self) -> Actor {
         self.0.actor()
+    }
+
+    /// The caller as the use cases take it (user and credential).
+    pub fn authenticated(&self) -> Authenticated {
+        Authenticated {
+            user: self.0.clone(),
+            credential: self.1,
+        }
     }
 }
 
@@ -91,15 +101,42 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = state(req);
         let token = bearer(req);
+        let access = access_of(req.method());
         Box::pin(async move {
             let state = state?;
             let token = token.ok_or(ApiError::from(AppError::Unauthenticated(
                 AuthFailure::Missing,
             )))?;
-            let user = state.app.authenticate(&token).await?;
-            Ok(Caller(user))
+            authenticate(&state, &token, access).await
         })
     }
+}
+
+/// What a request of `method` does, for a token's scope: GET and HEAD (and OPTIONS) read.
+pub(crate) fn access_of(method: &Method) -> Access {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Access::Read
+    } else {
+        Access::Write
+    }
+}
+
+/// The one place a bearer token is checked (the [`Caller`] extractor, and the download that
+/// also takes a signed link): the use case verifies it; an API token's requests are then
+/// counted against its own limit.
+pub(crate) async fn authenticate(
+    state: &HttpState,
+    token: &str,
+    access: Access,
+) -> Result<Caller, ApiError> {
+    let Authenticated { user, credential } = state.app.authenticate(token, access).await?;
+    if let Some(id) = credential.api_token() {
+        state
+            .api_token_requests
+            .hit(&id.to_string())
+            .map_err(ApiError::rate_limited)?;
+    }
+    Ok(Caller(user, credential))
 }
 
 /// The client's address for rate limiting: the peer address, or, behind a trusted proxy, the

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 use ticketing_app::{
-    LoginInput, NewTicketInput, PatchInput, ProfileUpdate, RegisterInput, UserUpdate,
+    LoginInput, NewApiToken, NewTicketInput, PatchInput, ProfileUpdate, RegisterInput, UserUpdate,
 };
 use ticketing_domain::listing::CursorError;
 use ticketing_domain::{
-    Description, Email, LoginName, MessageBody, Password, PersonName, Priority, Role, Status,
-    TicketId, Topic, UnknownVariant, UserId, Username, ValueError,
+    Description, Email, ExpiryDays, LoginName, MessageBody, Password, PersonName, Priority, Role,
+    Status, TicketId, TokenName, TokenScope, Topic, UnknownVariant, UserId, Username, ValueError,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -241,6 +241,43 @@ impl ProfileRequest {
             first_name,
             last_name,
         })
+    }
+}
+
+/// A new API token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTokenRequest {
+    /// Its name, unique among your tokens: 1..=100 characters, no control characters.
+    pub name: String,
+    /// `read` (GET and HEAD only) or `write` (everything your role allows).
+    #[schema(value_type = crate::dto::TokenScopeDto)]
+    pub scope: String,
+    /// Days until it expires, 1..=3650; absent or `null`: it never expires.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<i64>,
+}
+
+impl ApiTokenRequest {
+    /// Parses into the use-case input.
+    pub fn try_into_domain(self) -> Result<NewApiToken, ApiError> {
+        let mut f = Fields::default();
+        let name = f.take("name", TokenName::parse(&self.name));
+        let scope = f.take("scope", TokenScope::from_wire(&self.scope));
+        let expires_in = match self.expires_in_days {
+            None => Some(None),
+            Some(days) => f.take("expires_in_days", ExpiryDays::parse(days)).map(Some),
+        };
+        f.finish()?;
+        match (name, scope, expires_in) {
+            (Some(name), Some(scope), Some(expires_in)) => Ok(NewApiToken {
+                name,
+                scope,
+                expires_in,
+            }),
+            _ => Err(ApiError::bad_request("invalid API token")),
+        }
     }
 }
 

@@ -33,6 +33,9 @@ const BUFFER: usize = 1024;
 /// How often the hub reads the outbox without a wake-up (a lost notification delays, never
 /// loses, an event).
 const POLL: Duration = Duration::from_secs(1);
+/// A stream without a token expiry (an API token's) still ends after this long; the client
+/// reconnects with its last id.
+const NO_END: Duration = Duration::from_secs(24 * 3600);
 /// How often an idle stream sends a comment (proxies close silent connections).
 pub(crate) const HEARTBEAT: Duration = Duration::from_secs(15);
 /// The hub's name as a consumer of the outbox (`ticketing_outbox_lag_events{consumer}`).
@@ -221,8 +224,9 @@ pub(crate) struct Feed {
     app: App,
     rx: broadcast::Receiver<Arc<Frame>>,
     closing: watch::Receiver<bool>,
-    user: UserId,
-    token_epoch: i64,
+    /// Who reads, as authenticated (checked again while the stream runs).
+    caller: StreamCaller,
+    /// The reader as last checked (their current role).
     actor: Actor,
     ticket: Option<TicketId>,
     /// Every event up to this id was sent or filtered out.
@@ -263,9 +267,11 @@ impl Feed {
             Some(id) => (id, true),
             None => (app.last_event_id().await?, false),
         };
-        let left = (caller.expires_at - Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO);
+        // An API token has no end of its own here: the checks find its expiry or revocation.
+        let ends = match caller.expires_at {
+            Some(at) => Instant::now() + (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            None => Instant::now() + NO_END,
+        };
         let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let cache_ttl = app.settings().user_cache_ttl;
@@ -273,14 +279,13 @@ impl Feed {
         Ok(Self {
             rx,
             closing,
-            user: caller.actor.id,
-            token_epoch: caller.token_epoch,
             actor: caller.actor,
+            caller,
             ticket,
             last,
             catch_up,
             ready: VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]),
-            ends: Instant::now() + left,
+            ends,
             heartbeat,
             checked: Instant::now(),
             recheck,
@@ -399,7 +404,7 @@ impl Feed {
     /// checked again now, and once more when the user cache of every process has forgotten the
     /// old account (a change made through another process reaches this one's cache only then).
     fn about_reader(&mut self, r: &Recipients) -> bool {
-        let mine = r.account == Some(self.user);
+        let mine = r.account == Some(self.caller.actor.id);
         if mine {
             self.recheck_at = Some(Instant::now() + self.cache_ttl + Duration::from_millis(100));
         }
@@ -415,11 +420,7 @@ impl Feed {
         if !now && self.checked.elapsed() < self.recheck {
             return true;
         }
-        match self
-            .app
-            .event_stream_recheck(self.user, self.token_epoch)
-            .await
-        {
+        match self.app.event_stream_recheck(&self.caller).await {
             Ok(Some(actor)) => {
                 self.actor = actor;
                 self.checked = Instant::now();

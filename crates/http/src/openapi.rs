@@ -61,7 +61,13 @@ impl Modify for Conventions {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
+                    .bearer_format("JWT or tkt_ API token")
+                    .description(Some(
+                        "An access token (a JWT from login, register or refresh), or a personal \
+                         API token (`tkt_…`, created at `/api/v1/users/profile/tokens/`). A \
+                         `read` token may only send GET and HEAD requests (403 otherwise); \
+                         requests with an API token are rate-limited per token (429).",
+                    ))
                     .build(),
             ),
         );
@@ -82,15 +88,15 @@ impl Modify for Conventions {
                     item.put = Some(put);
                 }
             }
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
+            for (reads, op) in [
+                (true, &mut item.get),
+                (false, &mut item.post),
+                (false, &mut item.put),
+                (false, &mut item.patch),
+                (false, &mut item.delete),
             ]
             .into_iter()
-            .flatten()
+            .filter_map(|(reads, op)| op.as_mut().map(|op| (reads, op)))
             {
                 // Handler names repeat across resources (`list`, `update`...); operation ids
                 // must be unique in the document (client generators and schemathesis' links
@@ -102,6 +108,7 @@ impl Modify for Conventions {
                         op.operation_id = Some(format!("{tag}_{id}"));
                     }
                 }
+                token_answers(op, reads);
                 for code in ["500", "503"] {
                     let description = if code == "500" {
                         "Unexpected error (the body says nothing about internals)"
@@ -136,6 +143,37 @@ impl Modify for Conventions {
     }
 }
 
+/// What an operation that takes a bearer token may answer when the token is an API token: 429
+/// (over the token's rate limit), and 403 for a write made with a `read` token.
+fn token_answers(op: &mut utoipa::openapi::path::Operation, reads: bool) {
+    let takes_bearer = op
+        .security
+        .iter()
+        .flatten()
+        .any(|req| serde_json::to_value(req).is_ok_and(|v| v.get("bearer").is_some()));
+    if !takes_bearer {
+        return;
+    }
+    let mut add = |code: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(code.to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .build()
+                    .into()
+            });
+    };
+    add(
+        "429",
+        "Too many requests with this API token (see `limits.api_token_requests_per_minute`)",
+    );
+    if !reads {
+        add("403", "Made with an API token of the read scope");
+    }
+}
+
 /// Whitespace that the text parsers trim (Rust's `char::is_whitespace`).
 const TRIMMED: &str = "\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 /// A kept character at either end: neither whitespace nor a control character.
@@ -166,7 +204,8 @@ fn text_patterns(components: &mut utoipa::openapi::Components) {
     let long = text_pattern(TEXT_CHAR, ticketing_domain::Description::MAX_CHARS, false);
     let message = text_pattern(TEXT_CHAR, ticketing_domain::MessageBody::MAX_CHARS, false);
     let name = text_pattern(LINE_CHAR, ticketing_domain::PersonName::MAX_CHARS, true);
-    let fields: [(&str, &str, &str); 9] = [
+    let token_name = text_pattern(LINE_CHAR, ticketing_domain::TokenName::MAX_CHARS, false);
+    let fields: [(&str, &str, &str); 10] = [
         ("TicketCreateRequest", "topic", &topic),
         ("TicketCreateRequest", "description", &long),
         ("TicketPatchRequest", "topic", &topic),
@@ -176,6 +215,7 @@ fn text_patterns(components: &mut utoipa::openapi::Components) {
         ("RegisterRequest", "last_name", &name),
         ("ProfileRequest", "first_name", &name),
         ("ProfileRequest", "last_name", &name),
+        ("ApiTokenRequest", "name", &token_name),
     ];
     for (schema, field, pattern) in fields {
         let property = match components.schemas.get_mut(schema) {
@@ -256,6 +296,7 @@ mod tests {
             ("RegisterRequest", "last_name", "{0,148}"),
             ("ProfileRequest", "first_name", "{0,148}"),
             ("ProfileRequest", "last_name", "{0,148}"),
+            ("ApiTokenRequest", "name", "{0,98}"),
         ] {
             let pattern = &doc["components"]["schemas"][schema]["properties"][field]["pattern"];
             let pattern = pattern

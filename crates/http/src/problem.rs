@@ -216,6 +216,9 @@ impl From<AppError> for ApiError {
                     AuthFailure::RefreshReused => {
                         "this refresh token was already used; the session has been revoked"
                     }
+                    AuthFailure::ApiTokenExpired => {
+                        "the API token has expired; create a new one in your profile"
+                    }
                 },
             ),
             AppError::Domain(change) => {

@@ -80,6 +80,7 @@ routes! {
     health::healthz, health::readyz,
     auth::register, auth::login, auth::refresh, auth::logout,
     profile::show, profile::update, profile::change_password,
+    tokens::list, tokens::create, tokens::revoke,
     users::list, users::update,
     audit::list,
     tickets::list, tickets::create, tickets::bulk, tickets::show, tickets::update, tickets::delete,

@@ -44,6 +44,8 @@ pub struct HttpConfig {
     /// Writes (new tickets, messages, uploads, bulk change requests) per user per minute
     /// (default 60).
     pub writes_per_minute: u32,
+    /// Requests per API token per minute, every kind of request (default 600).
+    pub api_token_requests_per_minute: u32,
     /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a trusted
     /// proxy; default false).
     pub trust_forwarded_for: bool,
@@ -74,6 +76,7 @@ impl Default for HttpConfig {
             login_slowdown_max: Duration::from_secs(5),
             login_failure_window: Duration::from_secs(15 * 60),
             writes_per_minute: 60,
+            api_token_requests_per_minute: 600,
             trust_forwarded_for: false,
             refresh_ttl_secs: 7 * 24 * 3600,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -100,6 +103,8 @@ pub struct HttpState {
     pub(crate) writes: RateLimiter,
     /// The event hub: one reader of the outbox for every stream of this process.
     pub(crate) hub: Arc<Hub>,
+    /// Requests per API token.
+    pub(crate) api_token_requests: RateLimiter,
 }
 
 impl HttpState {
@@ -117,6 +122,10 @@ impl HttpState {
             }),
             writes: RateLimiter::new(config.writes_per_minute, Duration::from_secs(60)),
             hub: Arc::new(Hub::new(app.clone(), config.events_streams_per_user)),
+            api_token_requests: RateLimiter::new(
+                config.api_token_requests_per_minute,
+                Duration::from_secs(60),
+            ),
             app,
             config,
         }

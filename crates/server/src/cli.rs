@@ -1,14 +1,16 @@
-//! The command line: `serve` (default), `migrate`, `user …`, `attachments copy`, `openapi`.
-//! Every `user` command that changes an account is recorded in the audit log with the actor
-//! `cli`.
+//! The command line: `serve` (default), `migrate`, `user …`, `token create`, `attachments copy`,
+//! `openapi`. Every `user` command that changes an account, and every token created, is
+//! recorded in the audit log with the actor `cli`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use ticketing_app::{CreateUserInput, UserUpdate};
-use ticketing_domain::{Email, LoginName, Password, PersonName, Role, Username};
+use ticketing_app::{CreateUserInput, NewApiToken, UserUpdate};
+use ticketing_domain::{
+    Email, ExpiryDays, LoginName, Password, PersonName, Role, TokenName, TokenScope, Username,
+};
 
 use crate::settings::{SettingFlags, Settings};
 use crate::{Application, telemetry, wiring};
@@ -41,6 +43,12 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage users' API tokens.
+    Token {
+        /// The token command.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Manage the attachment storage.
@@ -61,6 +69,27 @@ pub enum AttachmentsCommand {
         /// The target: file://PATH or s3://BUCKET/PREFIX (with the AWS_* variables).
         #[arg(long)]
         to: String,
+    },
+}
+
+/// API token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (the secret is shown only this once; only its
+    /// hash is stored). The user can see and revoke it in their profile.
+    Create {
+        /// Username or email of the owner.
+        #[arg(long)]
+        user: String,
+        /// The token's name (unique among the user's tokens).
+        #[arg(long)]
+        name: String,
+        /// read (GET and HEAD only) or write (everything the user's role allows).
+        #[arg(long)]
+        scope: String,
+        /// Days until it expires (1 to 3650); without it, it never expires.
+        #[arg(long, value_name = "DAYS")]
+        expires: Option<i64>,
     },
 }
 
@@ -149,6 +178,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => runtime()?.block_on(user_command(settings, command)),
+        Command::Token { command } => runtime()?.block_on(token_command(settings, command)),
         Command::Attachments { command } => {
             runtime()?.block_on(attachments_command(settings, command))
         }
@@ -277,6 +307,42 @@ async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Resul
         UserCommand::Deactivate { user } => set_active(&app, &user, false).await?,
         UserCommand::Activate { user } => set_active(&app, &user, true).await?,
     }
+    Ok(())
+}
+
+async fn token_command(settings: Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let TokenCommand::Create {
+        user,
+        name,
+        scope,
+        expires,
+    } = command;
+    // Parsed before the store is opened: a typo costs nothing.
+    let input = NewApiToken {
+        name: TokenName::parse(&name).map_err(|e| anyhow::anyhow!("{e}"))?,
+        scope: TokenScope::from_wire(scope.trim()).map_err(|e| anyhow::anyhow!("scope {e}"))?,
+        expires_in: expires.map(ExpiryDays::parse).transpose().map_err(|_| {
+            anyhow::anyhow!("--expires must be a whole number of days from 1 to 3650")
+        })?,
+    };
+    let repos = wiring::open_store(&settings, true)?;
+    let app = wiring::build_app(&settings, repos)?;
+    let owner = find(&app, &user).await?;
+    let created = app
+        .operator_create_api_token(owner.id, input)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    let token = &created.token;
+    let expiry = token.expires_at.map_or_else(
+        || "never expires".to_owned(),
+        |at| format!("expires {}", at.to_rfc3339()),
+    );
+    eprintln!(
+        "created API token \"{}\" ({}, {expiry}) for {} with id {}; the token below is shown \
+         only this once",
+        token.name, token.scope, owner.username, token.id
+    );
+    println!("{}", created.secret);
     Ok(())
 }
 

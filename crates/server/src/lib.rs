@@ -59,6 +59,7 @@ pub fn http_config(settings: &Settings) -> HttpConfig {
         trust_forwarded_for: settings.limits.trust_forwarded_for,
         writes_per_minute: settings.limits.writes_per_minute,
         events_streams_per_user: settings.events.streams_per_user,
+        api_token_requests_per_minute: settings.limits.api_token_requests_per_minute,
         refresh_ttl_secs: i64::try_from(settings.auth.refresh_ttl.as_secs()).unwrap_or(i64::MAX),
         workers: if settings.server.workers == 0 {
             defaults.workers

@@ -11,6 +11,7 @@ mod api {
 
     mod abuse;
     mod access;
+    mod api_tokens;
     mod attachments;
     mod audit;
     mod auth;
@@ -27,6 +28,7 @@ mod api {
     mod lists;
     mod messages;
     mod metrics;
+    mod numbers;
     mod platform;
     mod replies;
     mod sessions;

@@ -153,6 +153,7 @@ pub async fn add_user<S: StoreUnderTest>(s: &S, username: &str, role: Role) -> U
 pub fn ticket(owner: &User, topic: &str, description: &str, created: DateTime<Utc>) -> Ticket {
     Ticket {
         id: TicketId::from_uuid(new_id()),
+        number: 0,
         owner: owner.id,
         assigned_to: None,
         topic: Topic::parse(topic).expect("test topic"),
@@ -168,6 +169,7 @@ pub fn ticket(owner: &User, topic: &str, description: &str, created: DateTime<Ut
         public_version: 1,
         message_count: 0,
         internal_note_count: 0,
+        last_public_message: None,
         deleted_at: None,
     }
 }
@@ -191,10 +193,11 @@ pub fn entry(
     }
 }
 
-/// Creates `t` with its `created` entry and returns the entry.
-pub async fn add_ticket<S: StoreUnderTest>(s: &S, t: &Ticket) -> ActivityEntry {
+/// Creates `t` with its `created` entry, sets `t.number` to the number the store gave it and
+/// returns the entry.
+pub async fn add_ticket<S: StoreUnderTest>(s: &S, t: &mut Ticket) -> ActivityEntry {
     let created = entry(t.id, Action::Created, t.owner, false, t.created_at);
-    tickets(s)
+    t.number = tickets(s)
         .create(t, &created, &[])
         .await
         .expect("create ticket");
@@ -299,7 +302,8 @@ pub fn sort_key(ordering: TicketOrdering, t: &Ticket) -> (i64, Uuid) {
     (k, t.id.as_uuid())
 }
 
-/// The tickets `query` selects out of `all`, in its ordering (ties by id, same direction).
+/// The tickets `query` selects out of `all`, in its ordering (ties by id, same direction); the
+/// ticket of the number a number query seeks first.
 pub fn expected(all: &[Ticket], query: &TicketQuery) -> Vec<TicketId> {
     let mut chosen: Vec<&Ticket> = all.iter().filter(|t| query.selects(t)).collect();
     chosen.sort_by_key(|t| {
@@ -311,6 +315,13 @@ pub fn expected(all: &[Ticket], query: &TicketQuery) -> Vec<TicketId> {
     });
     if query.ordering.descending {
         chosen.reverse();
+    }
+    if let Some(i) = query
+        .sought_number()
+        .and_then(|n| chosen.iter().position(|t| t.number == n))
+    {
+        let pinned = chosen.remove(i);
+        chosen.insert(0, pinned);
     }
     chosen.into_iter().map(|t| t.id).collect()
 }

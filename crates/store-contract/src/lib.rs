@@ -113,6 +113,13 @@ macro_rules! __contract_cases {
             case_event_pages_and_pruning,
             case_event_wakeups_follow_commits,
             case_concurrent_event_writers_never_skip,
+            case_ticket_numbers_are_sequential_and_never_reused,
+            case_concurrent_creates_get_distinct_numbers,
+            case_ticket_number_search,
+            case_last_public_message,
+            case_api_tokens,
+            case_api_tokens_end_with_their_owner,
+            case_concurrent_token_creations_keep_the_limit,
         }
     };
 }

@@ -72,7 +72,9 @@ pub(crate) fn mentions_any(message: &str, needles: &[&str]) -> bool {
 /// Names the unique column a violated constraint is about, from its name (PostgreSQL) or from
 /// the message that names the column (SQLite: `UNIQUE constraint failed: table.column`).
 pub(crate) fn conflict_field(constraint: &str) -> &'static str {
-    if constraint.contains("username_skeleton") {
+    if constraint.contains("api_tokens_user_name") || constraint.contains("api_tokens.name") {
+        "name"
+    } else if constraint.contains("username_skeleton") {
         "username_skeleton"
     } else if constraint.contains("username") {
         "username"
@@ -104,6 +106,12 @@ mod tests {
             ("attachments_storage_key_key", "storage_key"),
             ("refresh_sessions_token_hash_key", "token_hash"),
             ("tickets_pkey", "id"),
+            ("api_tokens_user_name_uq", "name"),
+            (
+                "UNIQUE constraint failed: api_tokens.user_id, api_tokens.name",
+                "name",
+            ),
+            ("api_tokens_token_hash_key", "token_hash"),
             ("UNIQUE constraint failed: users.username_key", "username"),
             ("UNIQUE constraint failed: users.email_key", "email"),
             ("UNIQUE constraint failed: tickets.id", "id"),

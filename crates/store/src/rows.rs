@@ -5,14 +5,15 @@ use diesel::prelude::*;
 use ticketing_app::ports::{RefreshSession, StoredEvent};
 use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
-    Action, ActivityEntry, Attachment, Description, Email, Event, EventKind, FileName, Message,
-    MessageBody, PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
-    Visibility,
+    Action, ActivityEntry, ApiToken, Attachment, Description, Email, Event, EventKind, FileName,
+    LastPublicMessage, Message, MessageBody, PersonName, Priority, Role, Status, StoredFile,
+    Ticket, TokenName, TokenScope, Topic, User, Username, Visibility,
 };
 
 use crate::error::{DbResult, corrupt};
 use crate::schema::{
-    activities, attachments, audit_log, events, messages, refresh_sessions, tickets, users,
+    activities, api_tokens, attachments, audit_log, events, messages, refresh_sessions, tickets,
+    users,
 };
 use crate::sql_types::{DbId, DbTime};
 use crate::words::search_text;
@@ -100,6 +101,17 @@ pub(crate) struct TicketRow {
     pub deleted_at: Option<DbTime>,
     pub public_version: i64,
     pub public_updated_at: DbTime,
+    /// Assigned by the database on INSERT (never written by the store).
+    #[diesel(skip_insertion)]
+    pub number: i64,
+    /// The last public message: written only with a message (`messages::add`), never from a
+    /// `Ticket`, so that a ticket update computed before a reply cannot undo it.
+    #[diesel(skip_insertion)]
+    pub last_public_author_id: Option<DbId>,
+    #[diesel(skip_insertion)]
+    pub last_public_by_staff: Option<bool>,
+    #[diesel(skip_insertion)]
+    pub last_public_at: Option<DbTime>,
 }
 
 /// Every mutable column of a ticket (what `update` and `TicketEffect::Replace` write).
@@ -143,6 +155,10 @@ impl TicketRow {
             deleted_at: t.deleted_at.map(DbTime::from),
             public_version: t.public_version,
             public_updated_at: t.public_updated_at.into(),
+            number: 0,
+            last_public_author_id: None,
+            last_public_by_staff: None,
+            last_public_at: None,
         }
     }
 
@@ -168,8 +184,22 @@ impl TicketRow {
     }
 
     pub fn into_domain(self) -> DbResult<Ticket> {
+        let last_public_message = match (
+            self.last_public_author_id,
+            self.last_public_by_staff,
+            self.last_public_at,
+        ) {
+            (Some(author), Some(is_staff_message), Some(at)) => Some(LastPublicMessage {
+                author: author.get(),
+                is_staff_message,
+                created_at: at.get(),
+            }),
+            (None, None, None) => None,
+            _ => return Err(corrupt("last_public_at", "partly set")),
+        };
         Ok(Ticket {
             id: self.id.get(),
+            number: u64::try_from(self.number).map_err(|e| corrupt("number", e))?,
             owner: self.owner_id.get(),
             assigned_to: self.assigned_to_id.map(DbId::get),
             topic: parsed("topic", Topic::parse(&self.topic))?,
@@ -184,6 +214,7 @@ impl TicketRow {
             version: self.version,
             message_count: count(self.message_count)?,
             internal_note_count: count(self.internal_note_count)?,
+            last_public_message,
             deleted_at: self.deleted_at.map(DbTime::get),
             public_version: self.public_version,
             public_updated_at: self.public_updated_at.get(),
@@ -361,6 +392,52 @@ impl SessionRow {
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub(crate) struct ApiTokenRow {
+    pub id: DbId,
+    pub user_id: DbId,
+    pub name: String,
+    pub token_hash: String,
+    pub scope: String,
+    pub role: String,
+    pub token_epoch: i64,
+    pub created_at: DbTime,
+    pub expires_at: Option<DbTime>,
+    pub last_used_at: Option<DbTime>,
+}
+
+impl ApiTokenRow {
+    pub fn new(t: &ApiToken, token_hash: &str) -> Self {
+        Self {
+            id: t.id.into(),
+            user_id: t.user_id.into(),
+            name: t.name.as_str().to_owned(),
+            token_hash: token_hash.to_owned(),
+            scope: t.scope.as_str().to_owned(),
+            role: t.role.as_str().to_owned(),
+            token_epoch: t.token_epoch,
+            created_at: t.created_at.into(),
+            expires_at: t.expires_at.map(DbTime::from),
+            last_used_at: t.last_used_at.map(DbTime::from),
+        }
+    }
+
+    pub fn into_domain(self) -> DbResult<ApiToken> {
+        Ok(ApiToken {
+            id: self.id.get(),
+            user_id: self.user_id.get(),
+            name: parsed("api token name", TokenName::parse(&self.name))?,
+            scope: parsed("api token scope", TokenScope::from_wire(&self.scope))?,
+            role: parsed("api token role", Role::from_wire(&self.role))?,
+            token_epoch: self.token_epoch,
+            created_at: self.created_at.get(),
+            expires_at: self.expires_at.map(DbTime::get),
+            last_used_at: self.last_used_at.map(DbTime::get),
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
 pub(crate) struct AuditRow {
     pub id: DbId,
@@ -443,7 +520,12 @@ impl EventRow {
         })
     }
 
-    pub fn into_domain(self) -> DbResult<StoredEvent> {
+    /// The stored event, with its ticket's number (`None` for events without a ticket).
+    pub fn into_domain(self, ticket_number: Option<i64>) -> DbResult<StoredEvent> {
+        let ticket_number = ticket_number
+            .map(u64::try_from)
+            .transpose()
+            .map_err(|e| corrupt("ticket number", e))?;
         let kind: EventKind = parsed("event payload", serde_json::from_str(&self.payload))?;
         if kind.type_name() != self.kind {
             return Err(corrupt(
@@ -463,6 +545,7 @@ impl EventRow {
                 at: self.at.get(),
                 visibility,
             },
+            ticket_number,
         })
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Columns that only backend-specific SQL fragments reach are not listed: `tickets.search_vector`
 //! (PostgreSQL's generated `tsvector`) and `tickets.seq` (the SQLite rowid the FTS5 index points
-//! at), see `postgres/search.rs` and `sqlite/search.rs`.
+//! at), see `postgres/search.rs` and `sqlite/search.rs`; nor is SQLite's `ticket_number` counter,
+//! which only its triggers use. `tickets.number` is written by the database alone (an identity
+//! column on PostgreSQL, a trigger on SQLite; never NULL once the INSERT is done).
 //!
 //! [`Id`]: crate::sql_types::Id
 //! [`Instant`]: crate::sql_types::Instant
@@ -54,6 +56,10 @@ diesel::table! {
         search_text -> Text,
         public_version -> BigInt,
         public_updated_at -> Instant,
+        number -> BigInt,
+        last_public_author_id -> Nullable<Id>,
+        last_public_by_staff -> Nullable<Bool>,
+        last_public_at -> Nullable<Instant>,
     }
 }
 
@@ -159,6 +165,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::{Id, Instant};
 
+    /// Personal access tokens (only the SHA-256 hex of the secret is stored).
+    api_tokens (id) {
+        id -> Id,
+        user_id -> Id,
+        name -> Text,
+        token_hash -> Text,
+        scope -> Text,
+        role -> Text,
+        token_epoch -> BigInt,
+        created_at -> Instant,
+        expires_at -> Nullable<Instant>,
+        last_used_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
     events (id) {
         id -> BigInt,
         #[sql_name = "type"]
@@ -180,6 +205,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     audit_log,
     events,
     outbox_state,

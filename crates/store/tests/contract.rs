@@ -6,9 +6,16 @@
 
 mod contract {
     /// The checks that need raw SQL on the store's database, for one backend: `$fixture` makes
-    /// the fixture (or returns from the test), `$connect` opens a connection to its database.
+    /// the fixture (or returns from the test), `$connect` opens a connection to its database,
+    /// `$new_id` is the SQL of a fresh random id, `$numbers_migration` the `(down, up)` SQL of
+    /// the ticket-numbers migration.
     macro_rules! raw_sql_checks {
-        (fixture: $fixture:expr, connect: |$f:ident| $connect:expr) => {
+        (
+            fixture: $fixture:expr,
+            connect: |$f:ident| $connect:expr,
+            new_id: $new_id:expr,
+            numbers_migration: $numbers_migration:expr $(,)?
+        ) => {
             /// Username skeletons missing from older rows are filled in at start-up (`migrate`).
             #[tokio::test]
             async fn username_skeletons_are_filled_at_start_up() {
@@ -31,6 +38,29 @@ mod contract {
                 let $f = &fixture;
                 super::assert_audit_log_is_append_only(&$f.store, || $connect).await;
             }
+
+            /// Ticket numbers are the database's: it refuses a number written by hand and any
+            /// change of one, and does not give the number of a removed row again.
+            #[tokio::test]
+            async fn ticket_numbers_are_assigned_by_the_database_alone() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_numbers_belong_to_the_database(&$f.store, || $connect, $new_id).await;
+            }
+
+            /// The ticket-numbers migration numbers existing tickets in creation order and
+            /// copies their last public messages (its `down.sql`, then its `up.sql` again).
+            #[tokio::test]
+            async fn the_numbers_migration_fills_in_existing_tickets() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_numbers_migration_fills_in(
+                    &$f.store,
+                    || $connect,
+                    $numbers_migration,
+                )
+                .await;
+            }
         };
     }
 
@@ -49,7 +79,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 9] = [
+    pub(crate) const MIGRATIONS: [&str; 11] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -58,7 +88,9 @@ mod contract {
         "2025-01-01-000006_bounded",
         "2025-01-01-000007_public_version",
         "2025-01-01-000008_audit_log",
+        "2025-01-01-000009_ticket_numbers",
         "2025-01-01-000011_events",
+        "2025-01-01-000012_api_tokens",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied
@@ -92,8 +124,8 @@ mod contract {
             let words: Vec<String> = chunk.chunks(3).map(|w| w.iter().collect()).collect();
             let description = words.join(" ");
             want.extend(tokenize(&description));
-            let t = ticket(&owner, "x", &description, t0());
-            add_ticket(s, &t).await;
+            let mut t = ticket(&owner, "x", &description, t0());
+            add_ticket(s, &mut t).await;
             assert!(TicketRepository::get(s, t.id).await.is_ok());
         }
         want
@@ -212,6 +244,143 @@ mod contract {
             let err = c.batch_execute(sql).unwrap_err();
             assert!(err.to_string().contains("append-only"), "{sql}: {err}");
         }
+    }
+
+    /// A row of `SELECT number FROM tickets`.
+    #[derive(diesel::QueryableByName)]
+    pub(crate) struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        number: i64,
+    }
+
+    /// After a ticket is created through the port, raw SQL (through `connect`; `new_id` is the
+    /// SQL of a fresh id) can neither choose a number nor change one, and a row inserted without
+    /// a number, removed, then followed by another, does not give its number again.
+    pub(crate) async fn assert_numbers_belong_to_the_database<S: StoreUnderTest, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+        new_id: &str,
+    ) where
+        C: diesel::connection::SimpleConnection,
+        for<'a> diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'a, C, Number>,
+    {
+        use diesel::RunQueryDsl;
+
+        let owner = add_user(s, "numbered", Role::Customer).await;
+        let mut t = ticket(&owner, "First", "by the port", t0());
+        add_ticket(s, &mut t).await;
+        let numbers = || -> Vec<i64> {
+            diesel::sql_query("SELECT number FROM tickets ORDER BY number")
+                .load::<Number>(&mut connect())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.number)
+                .collect()
+        };
+        let copy = |number: &str| {
+            format!(
+                "INSERT INTO tickets (id, owner_id, topic, description, status, priority, \
+                 created_at, updated_at, version, public_version, public_updated_at{}) \
+                 SELECT {new_id}, owner_id, topic, description, status, priority, created_at, \
+                 updated_at, 1, 1, public_updated_at{} FROM tickets WHERE number = {}",
+                if number.is_empty() { "" } else { ", number" },
+                number,
+                t.number,
+            )
+        };
+        let first = i64::try_from(t.number).unwrap();
+        for sql in [
+            copy(", 4242"),
+            "UPDATE tickets SET number = number + 100".to_owned(),
+        ] {
+            assert!(connect().batch_execute(&sql).is_err(), "{sql}");
+        }
+        assert_eq!(numbers(), [first]);
+        connect().batch_execute(&copy("")).unwrap();
+        assert_eq!(numbers(), [first, first + 1]);
+        connect()
+            .batch_execute(&format!("DELETE FROM tickets WHERE number = {}", first + 1))
+            .unwrap();
+        let mut next = ticket(&owner, "Next", "by the port", t0());
+        add_ticket(s, &mut next).await;
+        assert_eq!(
+            numbers(),
+            [first, first + 2],
+            "the removed number is not given again"
+        );
+        assert_eq!(next.number, t.number + 2);
+    }
+
+    /// Tickets and messages stored through the ports, the ticket-numbers migration reverted
+    /// (`down`) and applied again (`up`) on them: the tickets (a deleted one too) are numbered by
+    /// creation time, not by insertion order; each keeps its last public message (internal notes
+    /// do not count); the next ticket gets the next number.
+    pub(crate) async fn assert_numbers_migration_fills_in<S: StoreUnderTest, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+        (down, up): (&str, &str),
+    ) where
+        C: diesel::connection::SimpleConnection,
+    {
+        use ticketing_app::ports::MessageRepository;
+        use ticketing_domain::{LastPublicMessage, Ticket};
+        use ticketing_store_contract::fixtures::{at, message, touch};
+
+        let customer = add_user(s, "customer", Role::Customer).await;
+        let agent = add_user(s, "agent", Role::Agent).await;
+        // Inserted in this order, created at these times.
+        let mut made = Vec::new();
+        for (topic, minute) in [("Late", 30), ("Early", 10), ("Middle", 20), ("Gone", 5)] {
+            let mut t = ticket(&customer, topic, "migrated", at(minute));
+            add_ticket(s, &mut t).await;
+            made.push(t);
+        }
+        let gone = Ticket {
+            deleted_at: Some(at(6)),
+            version: 2,
+            ..made[3].clone()
+        };
+        TicketRepository::update(s, &gone, 1, &[], &[])
+            .await
+            .unwrap();
+        let say = |t: &Ticket, by, internal, minute| {
+            let m = message(t.id, by, "said", internal, at(minute));
+            let effect = touch(t.id, at(minute), u32::from(!internal), u32::from(internal));
+            async move {
+                MessageRepository::add(s, &m, &effect, &[], &[])
+                    .await
+                    .unwrap()
+            }
+        };
+        say(&made[1], &customer, false, 11).await;
+        say(&made[1], &agent, true, 12).await;
+        say(&made[2], &agent, true, 21).await;
+        say(&made[0], &agent, false, 31).await;
+        say(&made[0], &customer, false, 32).await;
+
+        connect().batch_execute(down).unwrap();
+        connect().batch_execute(up).unwrap();
+
+        let get = |i: usize| {
+            let id = made[i].id;
+            async move { TicketRepository::get(s, id).await.unwrap() }
+        };
+        let (late, early, middle) = (get(0).await, get(1).await, get(2).await);
+        // "Gone" (created first) is deleted but keeps number 1.
+        assert_eq!((early.number, middle.number, late.number), (2, 3, 4));
+        let last = |by: &ticketing_domain::User, minute| {
+            Some(LastPublicMessage {
+                author: by.id,
+                is_staff_message: by.role.is_staff(),
+                created_at: at(minute),
+            })
+        };
+        assert_eq!(early.last_public_message, last(&customer, 11));
+        assert_eq!(middle.last_public_message, None);
+        assert_eq!(late.last_public_message, last(&customer, 32));
+        let mut next = ticket(&customer, "After", "the migration", at(40));
+        add_ticket(s, &mut next).await;
+        assert_eq!(next.number, 5);
     }
 
     /// Appends one audit entry through the port (for the tests of the table's triggers).

@@ -1,6 +1,6 @@
 // Admin: the audit log of account administration (role changes, deactivations, reactivations,
-// operator password resets, renames, accounts created on the command line), newest first, with
-// an action filter and "Load more" paging.
+// operator password resets, renames, accounts created on the command line, API tokens created
+// and revoked), newest first, with an action filter and "Load more" paging.
 
 import { API, getPage, query } from '../api.js';
 import { h, timeEl } from '../dom.js';
@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = {
   'user.deactivated': 'Deactivated',
   'user.reactivated': 'Reactivated',
   'user.password_reset': 'Password reset',
+  'token.created': 'API token created',
+  'token.revoked': 'API token revoked',
 };
 
 function entryRow(e) {

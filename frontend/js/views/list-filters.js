@@ -42,7 +42,7 @@ function chipGroup(legend, name, labels, badge) {
  */
 export function filterBar({ onChange, defaultOrdering = '-created_at' }) {
   let fallback = defaultOrdering;
-  const search = h('input', { type: 'search', id: 'filter-q', name: 'q', attrs: { autocomplete: 'off', placeholder: 'Subject or description' } });
+  const search = h('input', { type: 'search', id: 'filter-q', name: 'q', attrs: { autocomplete: 'off', placeholder: 'Words or #number' } });
   const ordering = h('select', { id: 'filter-ordering', name: 'ordering' }, ORDERINGS.map(([v, text]) => h('option', { value: v, text })));
   const statusGroup = chipGroup('Status', 'status', STATUS_LABELS, statusBadge);
   const priorityGroup = chipGroup('Priority', 'priority', PRIORITY_LABELS, priorityBadge);

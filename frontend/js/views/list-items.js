@@ -7,21 +7,19 @@ import { priorityBadge, statusBadge, ticketRef } from '../ui.js';
 const ACTIVE = new Set(['open', 'in_progress']);
 
 /**
- * The last public message's author, when the list API sends it (`last_public_message`:
- * { user, is_staff_message, created_at } or null). undefined when the API does not.
+ * Who spoke last: the ticket's last public message (`last_public_message`:
+ * { user, is_staff_message, created_at }, or null before the first one; never an internal note).
  */
 function lastReply(t) {
-  return t.last_public_message;
+  return t.last_public_message ?? null;
 }
 
 /** "Waiting on us": the customer spoke last (or nobody answered yet) on an active ticket. */
 export function waitingOnUs(t) {
+  if (!ACTIVE.has(t.status)) return false;
   const last = lastReply(t);
-  if (last === undefined || !ACTIVE.has(t.status)) return false;
   return last === null ? true : !last.is_staff_message;
 }
-
-export const hasLastReply = (items) => items.some((t) => lastReply(t) !== undefined);
 
 function waitingTag() {
   return h('span', { class: 'tag tag-waiting', text: 'Waiting on us' });
@@ -48,7 +46,7 @@ export function ticketCard(t, staff) {
   } else if (t.assigned_to) {
     meta.push(h('span', { class: 'meta-item', text: `handled by ${displayName(t.assigned_to)}` }));
   }
-  const number = t.number !== undefined && t.number !== null ? h('span', { class: 'ticket-number', text: ticketRef(t) }) : null;
+  const number = h('span', { class: 'ticket-number', text: ticketRef(t) });
   return h('li', { class: ['ticket-item', `ticket-${t.status}`], dataset: { id: t.id } },
     h('a', { href: ticketHref(t), class: 'ticket-link' },
       h('span', { class: 'ticket-topic' }, number, t.topic),
@@ -66,7 +64,7 @@ const COLUMNS = [
   { key: 'priority', label: 'Priority', sort: 'priority', first: '-' },
   { key: 'assignee', label: 'Assignee' },
   { key: 'updated', label: 'Updated', sort: 'updated_at', first: '-' },
-  { key: 'last', label: 'Last reply', optional: true },
+  { key: 'last', label: 'Last reply' },
 ];
 
 function content(col, t) {
@@ -86,8 +84,9 @@ function content(col, t) {
     case 'updated':
       return timeEl(t.updated_at);
     case 'last': {
+      // The marker first: a long name is cut, never the marker.
       const last = lastReply(t);
-      return [last ? `${displayName(last.user)} ` : h('span', { class: 'muted', text: 'No reply yet ' }), waitingOnUs(t) ? waitingTag() : null];
+      return [waitingOnUs(t) ? waitingTag() : null, last ? displayName(last.user) : h('span', { class: 'muted', text: 'No reply yet' })];
     }
     default:
       return null;
@@ -138,16 +137,15 @@ export function ticketTable({ onSort, caption }) {
     /** opts: { ordering, selection, caption } */
     render(items, { ordering, selection = null, captionText = caption }) {
       captionEl.textContent = captionText;
-      const cols = COLUMNS.filter((c) => !c.optional || hasLastReply(items));
       replace(head, h('tr', {},
         selection ? h('th', { class: 'col-select', attrs: { scope: 'col' } }, selection.header()) : null,
-        cols.map((c) => header(c, ordering))));
+        COLUMNS.map((c) => header(c, ordering))));
       replace(body, items.map((t) => h('tr', {
         class: ['ticket-row', `ticket-${t.status}`, selection && selection.has(t.id) ? 'row-selected' : ''],
         dataset: { id: t.id },
       },
       selection ? h('td', { class: 'col-select' }, selection.checkbox(t)) : null,
-      cols.map((c) => cell(c, t)))));
+      COLUMNS.map((c) => cell(c, t)))));
     },
   };
 }

@@ -1,9 +1,10 @@
-// The profile screen: name and email, and the password change.
+// The profile screen: name and email, the password change, and the API tokens.
 
 import { API, patch, post, setAccessToken } from '../api.js';
 import { h } from '../dom.js';
 import * as session from '../session.js';
 import { busy, clearFormErrors, field, notify, roleBadge, showFormErrors } from '../ui.js';
+import { tokensCard } from './tokens.js';
 
 export function mount(main) {
   document.title = 'Profile · Helpdesk';
@@ -44,7 +45,7 @@ export function mount(main) {
   const confirmPw = field({ label: 'Confirm new password', name: 'new_password_confirmation', type: 'password', required: true, attrs: { autocomplete: 'new-password' } });
   const pwForm = h('form', { class: 'form', id: 'password-form', noValidate: true, attrs: { 'aria-labelledby': 'password-heading' } },
     oldPw, newPw, confirmPw,
-    h('p', { class: 'field-hint', text: 'Changing your password logs you out everywhere else.' }),
+    h('p', { class: 'field-hint', text: 'Changing your password logs you out everywhere else and ends your API tokens.' }),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', text: 'Change password' })));
 
   pwForm.addEventListener('submit', async (event) => {
@@ -79,5 +80,6 @@ export function mount(main) {
     h('h1', { text: 'Your profile' }),
     h('p', { class: 'muted profile-summary' }, `Signed in as ${me.username} `, roleBadge(me.role)),
     h('section', { class: 'card' }, h('h2', { id: 'profile-heading', text: 'Personal details' }), profileForm),
-    h('section', { class: 'card' }, h('h2', { id: 'password-heading', text: 'Change password' }), pwForm)));
+    h('section', { class: 'card' }, h('h2', { id: 'password-heading', text: 'Change password' }), pwForm),
+    tokensCard()));
 }

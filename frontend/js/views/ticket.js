@@ -2,7 +2,7 @@
 // and next within the list it was opened from, details with the staff controls, description,
 // conversation, reply form, attachments and activity log; the ticket's keyboard shortcuts.
 
-import { API, del, getTicket, patchTicket } from '../api.js';
+import { API, del, getTicket, patchTicket, ticketIdForNumber, ticketNumberOf } from '../api.js';
 import { displayName, h, replace, timeEl } from '../dom.js';
 import { setScreenKeys } from '../keys.js';
 import { dropListItem, markCurrent, neighbour, positionOf, updateListItem } from '../list-state.js';
@@ -25,10 +25,11 @@ import { threadPanel } from './thread.js';
 const UNSENT = 'Your reply is not sent yet (it stays saved as a draft).';
 const UNSAVED = 'Your changes to status, priority or assignee are not saved.';
 
-const hasNumber = (t) => t.number !== undefined && t.number !== null;
-
 export function mount(main, loc) {
-  const id = loc.args.id;
+  // `#/tickets/<id>` or `#/tickets/<number>` (`#/tickets/1042`): a number is resolved to the id
+  // once, through the list search; one the caller cannot see is "not found" like an unknown id.
+  let id = loc.args.id;
+  const number = ticketNumberOf(id);
   const staff = session.isStaff();
   let ticket = null;
   let etag = null;
@@ -76,9 +77,9 @@ export function mount(main, loc) {
         activity.el)));
 
   function renderHeader() {
-    const ref = hasNumber(ticket) ? ticketRef(ticket) : '';
-    replace(title, ref ? h('span', { class: 'ticket-number', text: ref }) : null, ticket.topic);
-    document.title = `${ref ? `${ref} ` : ''}${ticket.topic} · Helpdesk`;
+    const ref = ticketRef(ticket);
+    replace(title, h('span', { class: 'ticket-number', text: ref }), ticket.topic);
+    document.title = `${ref} ${ticket.topic} · Helpdesk`;
     replace(badges, statusBadge(ticket.status, ticket.status_display), priorityBadge(ticket.priority, ticket.priority_display));
     const parts = ['Opened ', timeEl(ticket.created_at), ' by ', displayName(ticket.user)];
     if (ticket.updated_at) parts.push(' · updated ', timeEl(ticket.updated_at));
@@ -124,7 +125,7 @@ export function mount(main, loc) {
     const row = (term, value) => [h('dt', { text: term }), h('dd', {}, value)];
     const both = (iso) => timeEl(iso, { mode: 'both' });
     replace(details,
-      row('Ticket', h('span', { class: 'ticket-ref', text: hasNumber(ticket) ? ticketRef(ticket) : ticket.id })),
+      row('Ticket', h('span', { class: 'ticket-ref', text: ticketRef(ticket) })),
       row('Status', statusBadge(ticket.status, ticket.status_display)),
       row('Priority', priorityBadge(ticket.priority, ticket.priority_display)),
       row('Customer', [displayName(ticket.user), ticket.user && ticket.user.email ? h('span', { class: 'detail-sub muted', text: ticket.user.email }) : null]),
@@ -259,6 +260,12 @@ export function mount(main, loc) {
   /** Fetches the ticket again and re-renders; resolves with it (or null when it is gone). */
   async function reload() {
     try {
+      if (number !== null && id === loc.args.id) {
+        const resolved = await ticketIdForNumber(number);
+        if (gone) return null;
+        id = resolved;
+        view.dataset.id = id;
+      }
       const res = await getTicket(id);
       if (gone) return null;
       ticket = res.ticket;

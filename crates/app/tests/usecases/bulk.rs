@@ -19,9 +19,11 @@ fn id(n: u128) -> TicketId {
 }
 
 /// `ticket_of(owner)` as ticket `id(n)`, in `status`.
+/// Ticket `n` (its id and, when seeded n-th, the number the store gives it).
 fn numbered(n: u128, owner: &User, status: Status) -> Ticket {
     Ticket {
         id: id(n),
+        number: u64::try_from(n).unwrap(),
         ..ticket_in(owner, status)
     }
 }

@@ -231,13 +231,42 @@ async fn events_older_than_the_retention_are_pruned() {
     assert_eq!(app.prune_events().await.unwrap(), 0);
 }
 
+/// The app over `store`, whose token service takes any bearer `"token-<n>"` for the `n`-th user
+/// of `people` (with their epoch 0), expiring 15 minutes after `now()`.
+fn app_with_tokens(store: &MemoryStore, people: Vec<ticketing_domain::User>) -> App {
+    let mut h = Harness::default();
+    h.tokens.expect_verify_access().returning(move |token, _| {
+        let n: usize = token
+            .strip_prefix("token-")
+            .and_then(|n| n.parse().ok())
+            .ok_or(ticketing_app::TokenError::Invalid)?;
+        people
+            .get(n)
+            .map(claims)
+            .ok_or(ticketing_app::TokenError::Invalid)
+    });
+    h.build_on(store)
+}
+
+async fn stream_caller(app: &App, bearer: &str) -> ticketing_app::StreamCaller {
+    let who = app
+        .authenticate(bearer, ticketing_domain::Access::Read)
+        .await
+        .unwrap();
+    app.event_stream_caller(bearer, &who)
+}
+
 #[tokio::test]
 async fn the_reader_of_a_stream_is_checked_again_as_they_are_now() {
     let store = store().await;
-    let app = app_on(&store);
-    let bob = bob();
+    let (bob, carol) = (bob(), carol());
+    let app = app_with_tokens(&store, vec![bob.clone(), carol.clone()]);
+    let bobs = stream_caller(&app, "token-0").await;
+    assert_eq!(bobs.actor, bob.actor());
+    assert_eq!(bobs.expires_at, Some(now() + Duration::minutes(15)));
+    assert!(!format!("{bobs:?}").contains("token-0"), "{bobs:?}");
     assert_eq!(
-        app.event_stream_recheck(bob.id, 0).await.unwrap(),
+        app.event_stream_recheck(&bobs).await.unwrap(),
         Some(bob.actor())
     );
     // A role change applies to what comes next.
@@ -249,40 +278,34 @@ async fn the_reader_of_a_stream_is_checked_again_as_they_are_now() {
         .await
         .unwrap();
     assert_eq!(
-        app.event_stream_recheck(bob.id, 0).await.unwrap(),
+        app.event_stream_recheck(&bobs).await.unwrap(),
         Some(Actor {
             id: bob.id,
             role: Role::Admin
         })
     );
-    // A deactivation (which also revokes the tokens) ends the stream; so does an old epoch.
+    // A deactivation (which also revokes the tokens) ends the stream.
     let off = UserUpdate {
         role: None,
         is_active: Some(false),
     };
     app.update_user(&root().actor(), bob.id, off).await.unwrap();
-    assert_eq!(app.event_stream_recheck(bob.id, 0).await.unwrap(), None);
-    assert_eq!(app.event_stream_recheck(carol().id, 7).await.unwrap(), None);
-    let nobody = ticketing_domain::UserId::from_uuid(uuid::Uuid::from_u128(0xdead));
-    assert_eq!(app.event_stream_recheck(nobody, 0).await.unwrap(), None);
+    assert_eq!(app.event_stream_recheck(&bobs).await.unwrap(), None);
+    // So does signing out everywhere (a new token epoch).
+    let carols = stream_caller(&app, "token-1").await;
+    assert!(app.event_stream_recheck(&carols).await.unwrap().is_some());
+    app.end_sessions(carol.id).await.unwrap();
+    assert_eq!(app.event_stream_recheck(&carols).await.unwrap(), None);
 }
 
 #[tokio::test]
-async fn a_stream_reader_is_authenticated_with_the_expiry_of_the_token() {
+async fn following_a_ticket_needs_to_see_it() {
     let store = store().await;
-    let mut h = Harness::default();
-    let carol = carol();
-    let c = claims(&carol);
-    h.tokens
-        .expect_verify_access()
-        .returning(move |_, _| Ok(c.clone()));
-    let app = h.build_on(&store);
-    let caller = app.event_stream_caller("token").await.unwrap();
-    assert_eq!(caller.actor, carol.actor());
-    assert_eq!(caller.token_epoch, 0);
-    assert_eq!(caller.expires_at, now() + Duration::minutes(15));
-    // Following a ticket: only a visible one.
-    app.check_event_ticket(&carol.actor(), ticket_id())
+    let app = app_on(&store);
+    app.check_event_ticket(&carol().actor(), ticket_id())
+        .await
+        .unwrap();
+    app.check_event_ticket(&alice().actor(), ticket_id())
         .await
         .unwrap();
     assert!(matches!(

@@ -247,6 +247,8 @@ async fn add_message_touches_the_ticket_and_counts_one_message() {
             updated_at: now(),
             public_version: 4,
             public_updated_at: now(),
+            // Who spoke last: carol.
+            last_public_message: new_message(&carol, false).as_last_public(),
             ..before.clone()
         }
     );
@@ -318,6 +320,7 @@ async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
             updated_at: now(),
             public_version: 4,
             public_updated_at: now(),
+            last_public_message: new_message(&carol, false).as_last_public(),
             ..resolved.clone()
         }
     );
@@ -354,6 +357,7 @@ async fn add_message_by_staff_on_a_resolved_ticket_does_not_reopen_it() {
             updated_at: now(),
             public_version: 4,
             public_updated_at: now(),
+            last_public_message: new_message(&alice, false).as_last_public(),
             ..resolved.clone()
         }
     );

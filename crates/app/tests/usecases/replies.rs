@@ -130,6 +130,8 @@ async fn staff_reply_resolves_reprioritises_and_assigns_in_one_version() {
         updated_at: now(),
         public_version: before.public_version + 1,
         public_updated_at: now(),
+        // Who spoke last: alice.
+        last_public_message: new_message(&alice, false).as_last_public(),
         ..before.clone()
     };
     assert_eq!(
@@ -387,6 +389,7 @@ async fn the_write_is_one_replace_and_a_lost_race_is_recomputed() {
             updated_at: now(),
             public_version: before.public_version + 1,
             public_updated_at: now(),
+            last_public_message: new_message(&alice, false).as_last_public(),
             ..before.clone()
         };
         let entries = vec![

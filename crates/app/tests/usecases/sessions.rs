@@ -8,8 +8,8 @@ use mockall::predicate::eq;
 use ticketing_app::ports::{
     AccessChange, AccessClaims, AccessOutcome, RefreshSession, SessionRepository, UserRepository,
 };
-use ticketing_app::{AppError, AuthFailure, AuthSession, RepoError, TokenError};
-use ticketing_domain::{FamilyId, Password, Role, SessionId, User};
+use ticketing_app::{AppError, AuthFailure, AuthSession, Authenticated, RepoError, TokenError};
+use ticketing_domain::{Access, FamilyId, Password, Role, SessionId, User};
 use uuid::Uuid;
 
 use crate::auth::{
@@ -371,7 +371,11 @@ async fn authenticate_returns_the_stored_user_with_the_current_role() {
     };
     let app = authenticating(Some(&promoted), Ok(claims(&promoted, 2))).await;
 
-    let user = app.authenticate("access").await.unwrap();
+    let user = app
+        .authenticate("access", Access::Write)
+        .await
+        .map(|a| a.user)
+        .unwrap();
 
     assert_eq!(user, promoted);
 }
@@ -385,7 +389,9 @@ async fn authenticate_refuses_a_token_of_an_older_epoch() {
     let app = authenticating(Some(&user), Ok(claims(&user, 2))).await;
 
     assert_err!(
-        app.authenticate("access").await,
+        app.authenticate("access", Access::Write)
+            .await
+            .map(|a| a.user),
         AppError::Unauthenticated(AuthFailure::TokenInvalid)
     );
 }
@@ -399,7 +405,9 @@ async fn authenticate_refuses_an_inactive_user() {
     let app = authenticating(Some(&user), Ok(claims(&user, 0))).await;
 
     assert_err!(
-        app.authenticate("access").await,
+        app.authenticate("access", Access::Write)
+            .await
+            .map(|a| a.user),
         AppError::Unauthenticated(AuthFailure::TokenInvalid)
     );
 }
@@ -412,7 +420,9 @@ async fn authenticate_reports_an_expired_token_without_loading_the_user() {
     let app = h.build();
 
     assert_err!(
-        app.authenticate("access").await,
+        app.authenticate("access", Access::Write)
+            .await
+            .map(|a| a.user),
         AppError::Unauthenticated(AuthFailure::TokenExpired)
     );
 }
@@ -425,7 +435,9 @@ async fn authenticate_refuses_an_invalid_token_without_loading_the_user() {
     let app = h.build();
 
     assert_err!(
-        app.authenticate("access").await,
+        app.authenticate("access", Access::Write)
+            .await
+            .map(|a| a.user),
         AppError::Unauthenticated(AuthFailure::TokenInvalid)
     );
 }
@@ -435,7 +447,9 @@ async fn authenticate_refuses_a_token_of_a_vanished_user() {
     let app = authenticating(None, Ok(claims(&carol(), 0))).await;
 
     assert_err!(
-        app.authenticate("access").await,
+        app.authenticate("access", Access::Write)
+            .await
+            .map(|a| a.user),
         AppError::Unauthenticated(AuthFailure::TokenInvalid)
     );
 }
@@ -451,7 +465,7 @@ async fn authenticate_reports_an_unavailable_store_as_unavailable() {
     let app = h.build();
 
     assert_err!(
-        app.authenticate("access").await,
+        app.authenticate("access", Access::Write).await.map(|a| a.user),
         AppError::Unavailable(m) if m == "pool timeout"
     );
 }
@@ -513,7 +527,7 @@ async fn change_password_bumps_the_epoch_revokes_sessions_and_signs_in_again() {
 
     let session = app
         .change_password(
-            &user,
+            &Authenticated::session(user.clone()),
             Password::new("old secret pass"),
             Password::new("brand new secret"),
         )
@@ -556,7 +570,7 @@ async fn change_password_on_the_store_ends_the_other_sessions_and_keeps_the_new_
 
     let session_now = app
         .change_password(
-            &user,
+            &Authenticated::session(user.clone()),
             Password::new("old secret pass"),
             Password::new("brand new secret"),
         )
@@ -605,7 +619,7 @@ async fn change_password_with_a_wrong_old_password_changes_nothing() {
 
     let result = app
         .change_password(
-            &user,
+            &Authenticated::session(user.clone()),
             Password::new("not my password"),
             Password::new("brand new secret"),
         )
@@ -628,7 +642,7 @@ async fn change_password_applies_the_policy_to_the_new_password() {
 
     let result = app
         .change_password(
-            &user,
+            &Authenticated::session(user.clone()),
             Password::new("old secret pass"),
             Password::new("Carol!!!2"),
         )
@@ -651,7 +665,7 @@ async fn change_password_refuses_the_same_password() {
 
     let result = app
         .change_password(
-            &user,
+            &Authenticated::session(user.clone()),
             Password::new("old secret pass"),
             Password::new("old secret pass"),
         )

@@ -11,7 +11,7 @@ use ticketing_app::testing::{
     other_ticket_id, seed, ticket_id, ticket_in, ticket_of,
 };
 use ticketing_app::views::{
-    ActivityView, AttachmentView, Earlier, MessageView, TicketCard, TicketDetail,
+    ActivityView, AttachmentView, Earlier, LastMessageView, MessageView, TicketCard, TicketDetail,
 };
 use ticketing_app::{AppError, NewTicketInput, RepoError, TicketListKind};
 use ticketing_domain::{
@@ -131,6 +131,7 @@ async fn list_tickets_all_for_a_customer_is_their_own_without_internal_notes() {
             owner: Arc::new(carol()),
             assignee: Some(Arc::new(alice())),
             message_count: 2,
+            last_public_message: None,
         }]
     );
 }
@@ -299,6 +300,63 @@ async fn list_tickets_with_an_empty_page_loads_no_people() {
     assert_eq!(page.total, 0);
 }
 
+#[tokio::test]
+async fn list_tickets_names_who_spoke_last_with_one_lookup_of_people() {
+    let mut h = Harness::default();
+    let spoke = |by: &User| {
+        Some(ticketing_domain::LastPublicMessage {
+            author: by.id,
+            is_staff_message: by.role.is_staff(),
+            created_at: earlier(),
+        })
+    };
+    // carol's ticket: bob answered last; dave's: dave himself; alice's: nobody yet.
+    let answered = Ticket {
+        last_public_message: spoke(&bob()),
+        ..assigned_ticket()
+    };
+    let waiting = Ticket {
+        last_public_message: spoke(&dave()),
+        ..daves_ticket()
+    };
+    let items = vec![answered.clone(), waiting.clone(), alices_ticket()];
+    h.tickets.expect_list().times(1).returning(move |_| {
+        Ok(Page {
+            items: items.clone(),
+            total: 3,
+            next: None,
+        })
+    });
+    h.people(&[&carol(), &alice(), &bob(), &dave()]);
+
+    let page = list(h, &alice(), TicketListKind::All).await;
+
+    let last: Vec<Option<(String, bool)>> = page
+        .items
+        .iter()
+        .map(|c| {
+            c.last_public_message.as_ref().map(|l: &LastMessageView| {
+                (
+                    l.author.username.as_str().to_owned(),
+                    l.message.is_staff_message,
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        last,
+        [
+            Some(("bob".to_owned(), true)),
+            Some(("dave".to_owned(), false)),
+            None
+        ]
+    );
+    assert_eq!(
+        page.items[0].last_public_message.as_ref().unwrap().message,
+        answered.last_public_message.unwrap()
+    );
+}
+
 // ---- create_ticket -----------------------------------------------------------------------
 
 #[tokio::test]
@@ -310,6 +368,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
     let id = TicketId::from_uuid(gen_id(1));
     let expected = Ticket {
         id,
+        number: 1,
         owner: carol.id,
         assigned_to: None,
         topic: Topic::parse("Printer on fire").unwrap(),
@@ -325,6 +384,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         public_version: 1,
         message_count: 0,
         internal_note_count: 0,
+        last_public_message: None,
         deleted_at: None,
     };
     let created = ActivityEntry {
@@ -356,6 +416,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         owner: Arc::new(carol.clone()),
         assignee: None,
         message_count: 0,
+        last_public_message: None,
     };
     assert_eq!(
         detail,
@@ -389,6 +450,19 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         .await
         .unwrap();
     assert_eq!(mine.items, [card]);
+    // The next ticket gets the next number.
+    let next = app
+        .create_ticket(
+            &carol.actor(),
+            NewTicketInput {
+                topic: Topic::parse("Printer still on fire").unwrap(),
+                description: Description::parse("More smoke").unwrap(),
+                priority: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(next.card.ticket.number, 2);
 }
 
 #[tokio::test]
@@ -508,6 +582,11 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
 
     let detail = app.ticket_detail(&carol.actor(), ticket.id).await.unwrap();
 
+    // carol's message is the last public one (alice's later note does not count).
+    let ticket = Ticket {
+        last_public_message: mine.as_last_public(),
+        ..ticket
+    };
     let view = |a: &ticketing_domain::Attachment, by: &User, token: &str| AttachmentView {
         attachment: a.clone(),
         uploader: Arc::new(by.clone()),
@@ -525,6 +604,10 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
                 owner: Arc::new(carol.clone()),
                 assignee: Some(Arc::new(alice.clone())),
                 message_count: 2,
+                last_public_message: Some(LastMessageView {
+                    message: mine.as_last_public().unwrap(),
+                    author: Arc::new(carol.clone()),
+                }),
             },
             messages: vec![
                 MessageView {

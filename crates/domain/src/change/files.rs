@@ -143,6 +143,7 @@ pub fn add_message_with_changes(
         );
     } else {
         draft.ticket.message_count = draft.ticket.message_count.saturating_add(1);
+        draft.ticket.last_public_message = message.as_last_public();
         draft.log(Action::MessageAdded, "Message added".to_owned(), false);
     }
     draft.emit(

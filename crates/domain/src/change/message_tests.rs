@@ -5,7 +5,7 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::*;
-use crate::message::{Attachment, Message};
+use crate::message::{Attachment, LastPublicMessage, Message};
 use crate::policy::Rule;
 use crate::testkit::*;
 
@@ -36,6 +36,11 @@ fn customer_reply_reopens_a_resolved_ticket() {
     want.updated_at = now();
     want.public_version = 4;
     want.public_updated_at = now();
+    want.last_public_message = Some(LastPublicMessage {
+        author: OWNER,
+        is_staff_message: false,
+        created_at: now(),
+    });
     assert_eq!(a.ticket, want);
     let got: Vec<_> = a
         .activities
@@ -90,6 +95,13 @@ fn staff_reply_does_not_reopen() {
             assert_eq!(a.activities.len(), 1);
             assert!(m.is_staff_message);
             assert_eq!(m.internal, internal);
+            // Who spoke last: a public reply, never an internal note.
+            let last = (!internal).then_some(LastPublicMessage {
+                author: actor.id,
+                is_staff_message: true,
+                created_at: now(),
+            });
+            assert_eq!(a.ticket.last_public_message, last);
         }
     }
 }

@@ -251,6 +251,7 @@ fn open_ticket_starts_at_version_one() {
         t,
         Ticket {
             id: TICKET,
+            number: 0,
             owner: OWNER,
             assigned_to: None,
             topic: Topic::parse("VPN").unwrap(),
@@ -266,6 +267,7 @@ fn open_ticket_starts_at_version_one() {
             public_version: 1,
             message_count: 0,
             internal_note_count: 0,
+            last_public_message: None,
             deleted_at: None,
         }
     );

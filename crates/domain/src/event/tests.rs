@@ -354,7 +354,8 @@ fn wire_names_are_unique_and_parse_back() {
 fn the_command_line_is_named_cli() {
     let mut e = event(Visibility::Admin, None);
     e.actor = None;
-    let n = Notice::new(3, &e, "ignored");
+    let n = Notice::new(3, &e, Some(9), "ignored");
+    assert_eq!(n.ticket_number, None, "an account event has no ticket");
     assert_eq!(
         n.actor,
         EventActor {
@@ -371,7 +372,7 @@ mod json {
     fn notice_of(kind: EventKind, visibility: Visibility) -> Notice {
         let mut e = event(visibility, Some(OWNER));
         e.kind = kind;
-        Notice::new(42, &e, "Lee Park")
+        Notice::new(42, &e, Some(1042), "Lee Park")
     }
 
     fn every_kind() -> Vec<EventKind> {
@@ -405,7 +406,9 @@ mod json {
             EventKind::UserRoleChanged(account.clone()),
             EventKind::UserDeactivated(account.clone()),
             EventKind::UserReactivated(account.clone()),
-            EventKind::UserPasswordReset(account),
+            EventKind::UserPasswordReset(account.clone()),
+            EventKind::TokenCreated(account.clone()),
+            EventKind::TokenRevoked(account),
         ]
     }
 
@@ -446,6 +449,7 @@ mod json {
                 "assigned_to": {"from": null, "to": AGENT.to_string()},
             },
             "ticket_id": TICKET.to_string(),
+            "ticket_number": 1042,
             "actor": {"id": AGENT.to_string(), "name": "Lee Park"},
             "at": "2024-05-01T09:00:00Z",
             "visibility": "public",

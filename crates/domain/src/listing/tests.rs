@@ -381,6 +381,48 @@ fn queries_select_by_scope_and_filters() {
 }
 
 #[test]
+fn a_number_query_selects_the_ticket_of_that_number_and_the_text_matches() {
+    let mut t = ticket_with(OWNER, None, Status::Open, Priority::Medium);
+    t.number = 1042;
+    let search = |raw: &str, scope| {
+        let mut q = TicketQuery::new(scope);
+        q.text = Some(SearchText::parse(raw).unwrap());
+        q
+    };
+    for raw in ["#1042", "1042", " #1042 "] {
+        let q = search(raw, Scope::All);
+        assert_eq!(q.sought_number(), Some(1042), "{raw}");
+        assert!(q.selects(&t), "{raw}");
+    }
+    // Not its number, nor in its text; a number among words is only text.
+    assert!(!search("#104", Scope::All).selects(&t));
+    assert!(!search("1042 vpn", Scope::All).selects(&t));
+    assert_eq!(search("1042 vpn", Scope::All).sought_number(), None);
+    assert_eq!(search("#1042x", Scope::All).sought_number(), None);
+    assert_eq!(search("##1042", Scope::All).sought_number(), None);
+    assert_eq!(
+        search("#٣", Scope::All).sought_number(),
+        None,
+        "ASCII digits only"
+    );
+    assert_eq!(
+        search("99999999999999999999999", Scope::All).sought_number(),
+        None
+    );
+    // The scope and the filters still apply.
+    assert!(!search("#1042", Scope::OwnedBy(OTHER)).selects(&t));
+    assert!(!search("#1042", Scope::All).selects(&testkit::deleted(t.clone())));
+    let mut closed_only = search("#1042", Scope::All);
+    closed_only.statuses = vec![Status::Closed];
+    assert!(!closed_only.selects(&t));
+    // A ticket mentioning the number in its text matches as text.
+    let mut other = ticket_with(OWNER, None, Status::Open, Priority::Medium);
+    other.number = 7;
+    other.description = Description::parse("Same as ticket 1042").unwrap();
+    assert!(search("#1042", Scope::All).selects(&other));
+}
+
+#[test]
 fn a_new_query_is_the_default_first_page() {
     let q = TicketQuery::new(Scope::OwnedBy(OWNER));
     assert_eq!(

@@ -45,11 +45,16 @@ pub enum Rule {
     UserManagementIsAdminOnly,
     /// Only staff change several tickets in one request.
     BulkChangesAreStaffOnly,
+    /// An API token with the `read` scope only reads (GET and HEAD requests).
+    ReadOnlyToken,
+    /// API tokens are managed, and passwords changed, only by a signed-in user, never with an
+    /// API token.
+    SignInRequired,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 11] = [
+    pub const ALL: [Rule; 13] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -61,6 +66,8 @@ impl Rule {
         Rule::UserListIsStaffOnly,
         Rule::UserManagementIsAdminOnly,
         Rule::BulkChangesAreStaffOnly,
+        Rule::ReadOnlyToken,
+        Rule::SignInRequired,
     ];
 
     /// A stable snake_case name of the rule, for logs and machines.
@@ -113,6 +120,15 @@ impl Rule {
             Rule::BulkChangesAreStaffOnly => (
                 "bulk_changes_are_staff_only",
                 "only staff may change several tickets at once",
+            ),
+            Rule::ReadOnlyToken => (
+                "read_only_token",
+                "this API token has the read scope: it may only read (GET and HEAD requests)",
+            ),
+            Rule::SignInRequired => (
+                "sign_in_required",
+                "API tokens cannot manage API tokens or change the password; sign in with your \
+                 password",
             ),
         }
     }

@@ -135,9 +135,16 @@ proptest! {
                 prop_assert_eq!(&t.to_lowercase(), t);
                 prop_assert!(!terms[..i].contains(t));
             }
-            prop_assert_eq!(SearchText::parse(&terms.join(" ")), Ok(q.clone()));
+            let again = SearchText::parse(&terms.join(" "));
+            prop_assert_eq!(again.as_ref().map(SearchText::terms), Ok(terms));
             // A query finds the text it was made from.
             prop_assert!(q.matches(&raw));
+            // A ticket number is one term of ASCII digits, the number itself (and reparses).
+            if let Some(n) = q.ticket_number() {
+                prop_assert_eq!(terms.len(), 1);
+                prop_assert_eq!(terms[0].trim_start_matches('0'), n.to_string());
+                prop_assert_eq!(again.map(|a| a.ticket_number()), Ok(Some(n)));
+            }
         }
     }
 

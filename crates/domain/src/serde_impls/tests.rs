@@ -29,6 +29,7 @@ fn a_ticket_round_trips_with_wire_names() {
         json,
         json!({
             "id": "00000000-0000-0000-0000-000000000100",
+            "number": 0,
             "owner": "00000000-0000-0000-0000-00000000000a",
             "assigned_to": "00000000-0000-0000-0000-00000000000c",
             "topic": "Printer on fire",
@@ -44,6 +45,7 @@ fn a_ticket_round_trips_with_wire_names() {
             "public_version": 3,
             "message_count": 0,
             "internal_note_count": 0,
+            "last_public_message": null,
             "deleted_at": null,
         })
     );
@@ -68,6 +70,9 @@ fn enums_use_the_wire_names_and_only_those() {
     }
     for rule in Rule::ALL {
         assert_eq!(round_trip(&rule), json!(rule.as_str()));
+    }
+    for scope in TokenScope::ALL {
+        assert_eq!(round_trip(&scope), json!(scope.as_str()));
     }
     // Wire formats are exact: labels and other cases are for people (`FromStr`).
     assert!(serde_json::from_value::<Status>(json!("In Progress")).is_err());

@@ -7,13 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use ticketing_app::ports::BlobWriter;
 use ticketing_app::{AppError, UploadInput, UploadPermit};
-use ticketing_domain::{Actor, AttachmentId, FileName, MessageId, TicketId};
+use ticketing_domain::{Access, Actor, AttachmentId, FileName, MessageId, TicketId};
 use tokio_util::io::ReaderStream;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::dto::AttachmentDto;
-use crate::extract::{Caller, bearer, state as http_state};
+use crate::extract::{Caller, authenticate, bearer, state as http_state};
 use crate::listing::{OldestFirstParams, QueryPairs, paged, timeline_query};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
@@ -332,8 +332,8 @@ pub async fn download(
                 .await?
         }
         (None, Some(access)) => {
-            let user = state.app.authenticate(&access).await?;
-            let actor: Actor = user.actor();
+            let caller = authenticate(&state, &access, Access::Read).await?;
+            let actor: Actor = caller.actor();
             state
                 .app
                 .open_attachment(&actor, ticket_id, attachment_id)

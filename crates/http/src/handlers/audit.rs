@@ -1,4 +1,5 @@
-//! `/api/v1/audit/`: the audit log of account administration, for admins.
+//! `/api/v1/audit/`: the audit log of account administration (API tokens created and revoked
+//! included), for admins.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -55,6 +56,12 @@ pub enum AuditActionDto {
     /// A password set by the operator (the user's sessions ended).
     #[serde(rename = "user.password_reset")]
     PasswordReset,
+    /// An API token created (by its owner, or by the operator for them).
+    #[serde(rename = "token.created")]
+    TokenCreated,
+    /// An API token revoked by its owner.
+    #[serde(rename = "token.revoked")]
+    TokenRevoked,
 }
 
 /// One audit record. Never holds a secret.
@@ -143,7 +150,8 @@ pub async fn list(
             "action",
             AuditAction::from_wire(a).ok_or(
                 "must be one of user.created, user.renamed, user.role_changed, \
-                 user.deactivated, user.reactivated, user.password_reset",
+                 user.deactivated, user.reactivated, user.password_reset, token.created, \
+                 token.revoked",
             ),
         )
     });

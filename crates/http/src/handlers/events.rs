@@ -4,9 +4,9 @@
 use actix_web::http::header::{self, ContentEncoding};
 use actix_web::{HttpRequest, HttpResponse, web};
 use ticketing_app::{AppError, AuthFailure};
-use ticketing_domain::TicketId;
+use ticketing_domain::{Access, TicketId};
 
-use crate::extract::bearer;
+use crate::extract::{authenticate, bearer};
 use crate::input::Fields;
 use crate::listing::QueryPairs;
 use crate::live::Feed;
@@ -96,7 +96,11 @@ pub async fn stream(state: web::Data<HttpState>, req: HttpRequest) -> ApiResult<
     let token = bearer(&req).ok_or(ApiError::from(AppError::Unauthenticated(
         AuthFailure::Missing,
     )))?;
-    let caller = state.app.event_stream_caller(&token).await?;
+    // As every request: the token checked (an API token's requests counted), for reading.
+    let authenticated = authenticate(&state, &token, Access::Read)
+        .await?
+        .authenticated();
+    let caller = state.app.event_stream_caller(&token, &authenticated);
     let (ticket, resume) = parse(&req)?;
     if let Some(id) = ticket {
         state.app.check_event_ticket(&caller.actor, id).await?;

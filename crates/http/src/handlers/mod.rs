@@ -10,4 +10,5 @@ pub mod health;
 pub mod messages;
 pub mod profile;
 pub mod tickets;
+pub mod tokens;
 pub mod users;

@@ -50,8 +50,9 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(UserDto::from(&user)))
 }
 
-/// Change the caller's password. Every session of the user is revoked and older access tokens
-/// stop working; the answer carries a fresh access token and a fresh refresh cookie.
+/// Change the caller's password. Every session of the user is revoked, older access tokens stop
+/// working and every API token of the user is deleted; the answer carries a fresh access token
+/// and a fresh refresh cookie. Not with an API token (403).
 #[utoipa::path(
     post, path = "/api/v1/users/profile/change-password/", tag = "profile",
     security(("bearer" = [])),
@@ -61,6 +62,7 @@ pub async fn update(
          headers(("Set-Cookie" = String, description = "a new `refresh_token` cookie"))),
         (status = 400, description = "Wrong old password, policy refusal or confirmation mismatch"),
         (status = 401, description = "Missing, invalid or expired access token; or too many wrong old passwords, which ended every session of the user"),
+        (status = 403, description = "Made with an API token: tokens cannot change the password"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
         (status = 429, description = "Too many wrong old passwords of this user, or wrong passwords from this address"),
@@ -73,6 +75,9 @@ pub async fn change_password(
     body: JsonObject<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let (old, new) = body.into_inner().try_into_domain()?;
+    // Before anything is counted: an API token must not be able to end the owner's sessions
+    // by guessing (the use case refuses it too).
+    caller.1.may_manage_credentials().map_err(AppError::from)?;
     let address = client_address(&req, state.config.trust_forwarded_for);
     // Recorded before the check, like a login; past the higher limit the caller's session (and
     // every other of the user) ends: a stolen session cannot be used to guess the password.
@@ -86,7 +91,11 @@ pub async fn change_password(
         }
         Err(refusal) => return Err(refused(refusal)),
     };
-    let session = match state.app.change_password(&caller.0, old, new).await {
+    let session = match state
+        .app
+        .change_password(&caller.authenticated(), old, new)
+        .await
+    {
         Ok(session) => {
             state.passwords.succeeded(attempt);
             session

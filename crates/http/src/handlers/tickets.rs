@@ -26,7 +26,8 @@ pub struct TicketListParams {
     priority: Option<String>,
     /// A user id, `me` or `none`.
     assigned_to: Option<String>,
-    /// Words that must start words of the topic or description (case-insensitive).
+    /// Words that must start words of the topic or description (case-insensitive). A ticket
+    /// number alone (`#1042` or `1042`) also finds the ticket of that number, listed first.
     q: Option<String>,
     /// `created_at`, `updated_at` or `priority` (by severity), each optionally prefixed with `-`
     /// for descending; default `-created_at`. Ties are broken by id.

@@ -19,6 +19,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/users/auth/logout/", &["POST"]),
     ("/api/v1/users/profile/", &["GET", "PUT", "PATCH"]),
     ("/api/v1/users/profile/change-password/", &["POST"]),
+    ("/api/v1/users/profile/tokens/", &["GET", "POST"]),
+    ("/api/v1/users/profile/tokens/{id}/", &["DELETE"]),
     ("/api/v1/users/", &["GET"]),
     ("/api/v1/users/{id}/", &["PATCH"]),
     ("/api/v1/audit/", &["GET"]),
@@ -96,6 +98,12 @@ fn document_describes_errors_and_headers() {
     let doc = document();
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert!(
+        schemes["bearer"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("tkt_")
+    );
     assert_eq!(schemes["refresh_cookie"]["in"], "cookie");
     assert_eq!(schemes["refresh_cookie"]["name"], "refresh_token");
     assert!(doc["components"]["schemas"]["Problem"].is_object());
@@ -176,6 +184,23 @@ fn document_describes_errors_and_headers() {
         op("/api/v1/events/", "get")["responses"]["200"]["content"]["text/event-stream"]
             .is_object()
     );
+    // What an API token may be answered: over its limit (every bearer operation), a write with
+    // a read token (every bearer operation that writes); nothing of the kind without a bearer.
+    for (path, method) in [
+        ("/api/v1/tickets/", "get"),
+        ("/api/v1/tickets/", "post"),
+        ("/api/v1/tickets/{id}/", "delete"),
+    ] {
+        assert!(op(path, method)["responses"]["429"].is_object(), "{path}");
+    }
+    for (path, method) in [
+        ("/api/v1/tickets/", "post"),
+        ("/api/v1/tickets/{id}/", "patch"),
+    ] {
+        assert!(op(path, method)["responses"]["403"].is_object(), "{path}");
+    }
+    assert!(op("/api/v1/tickets/{id}/", "get")["responses"]["403"].is_null());
+    assert!(op("/healthz", "get")["responses"]["429"].is_null());
     let download = "/api/v1/tickets/{id}/attachments/{aid}/download/";
     assert!(header(download, "get", "200", "Content-Disposition"));
     assert!(header(download, "get", "200", "X-Content-Type-Options"));

@@ -90,6 +90,9 @@ settings! {
         trust_forwarded_for: bool = "false", env "TICKETING_TRUST_FORWARDED_FOR";
         /// Writes (new tickets, messages, uploads, bulk changes) per user per minute.
         writes_per_minute: u32 = "60", env "TICKETING_WRITES_PER_MINUTE", check at_least_one;
+        /// Requests per API token per minute (every kind of request).
+        api_token_requests_per_minute: u32 = "600", env "TICKETING_API_TOKEN_REQUESTS_PER_MINUTE",
+            check at_least_one;
     }
     /// Attachment files.
     attachments: AttachmentsSettings {

@@ -101,6 +101,15 @@ const TABLE: &[Row] = &[
           cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
     Row { method: "POST", path: "/api/v1/users/profile/change-password/", label: "wrong old password", body: Body::Json(r#"{"old_password": "not the password", "new_password": "another long passphrase"}"#),
           cells: &[(Nothing, [401, 400, 400, 400, 400, 401])] },
+    // The caller's API tokens: with a session only (the deactivated user's session is dead).
+    Row { method: "GET", path: "/api/v1/users/profile/tokens/", label: "", body: Body::Empty,
+          cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
+    Row { method: "POST", path: "/api/v1/users/profile/tokens/", label: "", body: Body::Json(r#"{"name": "Matrix token", "scope": "read"}"#),
+          cells: &[(Nothing, [401, 201, 201, 201, 201, 401])] },
+    Row { method: "DELETE", path: "/api/v1/users/profile/tokens/{id}/", label: "", body: Body::Empty,
+          cells: &[(Own,     [401, 204, 404, 404, 404, 401]),
+                   (Foreign, [401, 404, 404, 404, 404, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
     // Users.
     Row { method: "GET", path: "/api/v1/users/", label: "", body: Body::Empty,
           cells: &[(Nothing, [401, 403, 403, 200, 200, 401])] },
@@ -327,6 +336,34 @@ fn user_target(w: &World, res: Res) -> Target {
     }
 }
 
+/// `{id}` of the `/users/profile/tokens/{id}/` rows: a fresh token of the owner (`Own`) or of the
+/// third customer (`Foreign`), or an unknown id.
+async fn token_target(app: &TestApp, w: &World, res: Res) -> Target {
+    let holder = match res {
+        Res::Own => Some(&w.owner),
+        Res::Foreign => Some(&w.third),
+        _ => None,
+    };
+    let id = match holder {
+        Some(user) => {
+            let created = app
+                .post(
+                    "/api/v1/users/profile/tokens/",
+                    Some(&user.access),
+                    &json!({"name": format!("matrix {}", uuid::Uuid::now_v7()), "scope": "write"}),
+                )
+                .await;
+            created.assert_status(201);
+            created.body["id"].as_str().unwrap().to_owned()
+        }
+        None => uuid::Uuid::now_v7().to_string(),
+    };
+    Target {
+        id,
+        aid: String::new(),
+    }
+}
+
 /// Checks that a customer's view of the internal-note ticket hides the note and that staff see it.
 #[track_caller]
 fn check_note_visibility(row: &Row, who: Who, res: &Resp) {
@@ -407,6 +444,8 @@ async fn authorization_matrix(backend: Backend) {
             for (who, want) in CALLERS.iter().zip(expected) {
                 let target = if row.path.starts_with("/api/v1/users/{id}") {
                     user_target(&world, *res)
+                } else if row.path.starts_with("/api/v1/users/profile/tokens/{id}") {
+                    token_target(&app, &world, *res).await
                 } else if mutates {
                     make(&app, &world, *res).await
                 } else {

@@ -140,6 +140,7 @@ async fn open(app: &TestApp, token: &str) -> Sse {
 }
 
 backend_tests!(
+    an_api_token_streams_until_it_is_revoked,
     an_event_arrives_within_a_second_of_its_change,
     a_resume_replays_exactly_the_missed_events,
     a_customers_stream_never_carries_an_internal_note,
@@ -151,6 +152,42 @@ backend_tests!(
     deactivation_ends_the_stream_and_a_role_change_applies,
     admins_hear_of_account_changes,
 );
+
+async fn an_api_token_streams_until_it_is_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let agent = app.staff("agent", Role::Agent).await;
+    let carol = app.register("carol").await;
+    let res = app
+        .post(
+            "/api/v1/users/profile/tokens/",
+            Some(&agent.access),
+            &json!({"name": "dashboard", "scope": "read"}),
+        )
+        .await;
+    res.assert_status(201);
+    let (secret, id) = (
+        res.body["token"].as_str().unwrap().to_owned(),
+        res.body["id"].as_str().unwrap().to_owned(),
+    );
+    // A read token may follow the stream, with what its owner may see.
+    let mut stream = open(&app, &secret).await;
+    app.ticket(&carol.access, "Seen by a bot").await;
+    assert_eq!(stream.expect().await.event, "ticket.created");
+    // Revoked: its stream ends at once.
+    app.delete(
+        &format!("/api/v1/users/profile/tokens/{id}/"),
+        Some(&agent.access),
+    )
+    .await
+    .assert_status(204);
+    assert!(
+        stream.ends_within(Duration::from_secs(3)).await,
+        "a revoked token's stream stayed open"
+    );
+    app.get("/api/v1/events/", Some(&secret))
+        .await
+        .assert_problem(401, "unauthenticated");
+}
 
 async fn an_event_arrives_within_a_second_of_its_change(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -204,6 +241,8 @@ async fn an_event_arrives_within_a_second_of_its_change(backend: Backend) {
     assert_eq!(opened.topic.as_str(), "Printer on fire");
     let data = e.json();
     assert_eq!(data["type"], "ticket.created");
+    assert_eq!(data["ticket_number"], ticket["number"]);
+    assert_eq!(notice.ticket_number, ticket["number"].as_u64());
     assert!(data["at"].is_string());
 
     // A patch: one event with what changed, each within a second.
@@ -557,6 +596,7 @@ async fn admins_hear_of_account_changes(backend: Backend) {
     assert_eq!(data["changes"]["user_id"], carol.id.as_str());
     assert_eq!(data["visibility"], "admin");
     assert!(data["ticket_id"].is_null());
+    assert!(data.get("ticket_number").is_none(), "{data}");
     assert!(!e.data.contains("address"));
     agents.expect_quiet().await;
     customers.expect_quiet().await;

@@ -319,12 +319,6 @@ pub async fn fetch(request: reqwest::RequestBuilder) -> Resp {
 }
 
 impl TestApp {
-    /// The database URL the server uses (`sqlite://…` or `postgres://…`), e.g. for a second
-    /// server on the same database.
-    pub fn database_url(&self) -> &str {
-        &self.db_url
-    }
-
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -518,6 +512,11 @@ impl TestApp {
             .multipart(form),
         )
         .await
+    }
+
+    /// The database URL the server uses (`sqlite://…` or `postgres://…`).
+    pub fn database_url(&self) -> &str {
+        &self.db_url
     }
 
     /// The data directory.

@@ -38,6 +38,7 @@ pub const USER_FIELDS: &[&str] = &[
 /// The fields of a ticket list item.
 pub const TICKET_FIELDS: &[&str] = &[
     "id",
+    "number",
     "user",
     "assigned_to",
     "topic",
@@ -52,7 +53,11 @@ pub const TICKET_FIELDS: &[&str] = &[
     "closed_at",
     "message_count",
     "version",
+    "last_public_message",
 ];
+
+/// The fields of a ticket's `last_public_message` (when not null).
+pub const LAST_MESSAGE_FIELDS: &[&str] = &["user", "is_staff_message", "created_at"];
 
 /// The fields of a message.
 pub const MESSAGE_FIELDS: &[&str] = &[

@@ -18,8 +18,8 @@ pub async fn case_concurrent_updates_one_wins<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
     for round in 0..5 {
-        let t = ticket(&owner, &format!("Contended {round}"), "two writers", t0());
-        let created = add_ticket(s, &t).await;
+        let mut t = ticket(&owner, &format!("Contended {round}"), "two writers", t0());
+        let created = add_ticket(s, &mut t).await;
         let by_priority = Ticket {
             priority: Priority::High,
             version: 2,
@@ -86,8 +86,8 @@ pub async fn case_concurrent_updates_one_wins<S: StoreUnderTest>(s: &S) {
 /// Twenty messages posted at once with `Touch`: all land, and the counters and version add up.
 pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
-    let t = ticket(&owner, "Busy", "many writers", t0());
-    add_ticket(s, &t).await;
+    let mut t = ticket(&owner, "Busy", "many writers", t0());
+    add_ticket(s, &mut t).await;
     let tasks = (0..20)
         .map(|i| {
             let store = s.clone();
@@ -111,6 +111,11 @@ pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     let stored = tickets(s).get(t.id).await.unwrap();
     assert_eq!(stored.message_count, 20);
     assert_eq!(stored.version, 21);
+    // Whatever order they committed in, the newest is who spoke last.
+    assert_eq!(
+        stored.last_public_message.map(|l| (l.author, l.created_at)),
+        Some((owner.id, at(19)))
+    );
     assert_eq!(all_messages(s, t.id, false).await.unwrap().len(), 20);
     assert_eq!(all_activities(s, t.id, false).await.unwrap().len(), 21);
 }

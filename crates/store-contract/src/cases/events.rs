@@ -60,13 +60,13 @@ fn ids(list: &[StoredEvent]) -> Vec<i64> {
     list.iter().map(|e| e.id).collect()
 }
 
-/// Creates `t` with its `created` entry and event.
-async fn create<S: StoreUnderTest>(s: &S, t: &Ticket) {
+/// Creates `t` with its `created` entry and event; returns its number.
+async fn create<S: StoreUnderTest>(s: &S, t: &Ticket) -> u64 {
     let created = entry(t.id, Action::Created, t.owner, false, t.created_at);
     tickets(s)
         .create(t, &created, &[opened(t)])
         .await
-        .expect("create ticket");
+        .expect("create ticket")
 }
 
 /// Every write that records a change appends its events in its transaction, after the ones
@@ -80,7 +80,7 @@ pub async fn case_events_land_with_their_change<S: StoreUnderTest>(s: &S) {
     assert!(all(s).await.is_empty(), "accounts without audit: no events");
 
     let t = ticket(&owner, "Printer", "on fire", t0());
-    create(s, &t).await;
+    let number = create(s, &t).await;
     let mut want = vec![opened(&t)];
 
     // A patch: its events with the new state.
@@ -259,6 +259,9 @@ pub async fn case_events_land_with_their_change<S: StoreUnderTest>(s: &S) {
     assert_eq!(ids(&got), (1..=n).collect::<Vec<_>>());
     for (stored, want) in got.iter().zip(&want) {
         assert_eq!(&stored.event, want, "event {}", stored.id);
+        // Each ticket event comes with its ticket's number (the one `create` gave it).
+        let expected = want.ticket_id.map(|_| number);
+        assert_eq!(stored.ticket_number, expected, "event {}", stored.id);
     }
     assert_eq!(events(s).last_event_id().await.unwrap(), n);
     let account = &got.last().unwrap().event;

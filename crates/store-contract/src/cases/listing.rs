@@ -35,7 +35,7 @@ pub(crate) async fn seed<S: StoreUnderTest>(s: &S) -> (Cast, Vec<Ticket>) {
             1 | 3 => Some(cast.x.id),
             _ => Some(cast.y.id),
         };
-        let t = Ticket {
+        let mut t = Ticket {
             assigned_to: assignee,
             status: Status::ALL[(i as usize / 2) % 4],
             priority: Priority::ALL[i as usize % 4],
@@ -45,7 +45,7 @@ pub(crate) async fn seed<S: StoreUnderTest>(s: &S) -> (Cast, Vec<Ticket>) {
             deleted_at: (i == 23).then(|| at(2000)),
             ..ticket(owner, &format!("Ticket {i}"), "listing fixture", at(i / 3))
         };
-        add_ticket(s, &t).await;
+        add_ticket(s, &mut t).await;
         all.push(t);
     }
     (cast, all)
@@ -117,7 +117,7 @@ pub async fn case_pagination_stable_under_inserts<S: StoreUnderTest>(s: &S) {
             // A newest and an oldest ticket, highest and lowest priority, arrive meanwhile.
             for (offset, priority) in [(5000, Priority::Critical), (-5000, Priority::Low)] {
                 n += 1;
-                let t = Ticket {
+                let mut t = Ticket {
                     priority,
                     updated_at: at(offset + n),
                     ..ticket(
@@ -127,7 +127,7 @@ pub async fn case_pagination_stable_under_inserts<S: StoreUnderTest>(s: &S) {
                         at(offset + n),
                     )
                 };
-                add_ticket(s, &t).await;
+                add_ticket(s, &mut t).await;
                 all.push(t);
             }
             match page.next {

@@ -15,10 +15,10 @@ use crate::fixtures::{
 pub async fn case_messages<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let t = ticket(&owner, "Chatty", "talk", t0());
-    add_ticket(s, &t).await;
-    let other = ticket(&owner, "Other", "quiet", t0());
-    add_ticket(s, &other).await;
+    let mut t = ticket(&owner, "Chatty", "talk", t0());
+    add_ticket(s, &mut t).await;
+    let mut other = ticket(&owner, "Other", "quiet", t0());
+    add_ticket(s, &mut other).await;
 
     let m1 = message(t.id, &owner, "first", false, at(1));
     let n1 = message(t.id, &agent, "internal note", true, at(2));
@@ -55,8 +55,8 @@ pub async fn case_messages<S: StoreUnderTest>(s: &S) {
 pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let t = ticket(&owner, "Files", "see attached", t0());
-    add_ticket(s, &t).await;
+    let mut t = ticket(&owner, "Files", "see attached", t0());
+    add_ticket(s, &mut t).await;
     let m = message(t.id, &owner, "with a file", false, at(1));
     messages(s)
         .add(&m, &touch(t.id, at(1), 1, 0), &[], &[])
@@ -190,8 +190,8 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
 pub async fn case_activities<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let t = ticket(&owner, "Logged", "log me", t0());
-    let created = add_ticket(s, &t).await;
+    let mut t = ticket(&owner, "Logged", "log me", t0());
+    let created = add_ticket(s, &mut t).await;
     let burst = vec![
         entry(t.id, Action::StatusChanged, agent.id, false, at(10)),
         entry(t.id, Action::PriorityChanged, agent.id, false, at(10)),
@@ -266,8 +266,8 @@ where
 pub async fn case_timelines<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let t = ticket(&owner, "Long", "history", t0());
-    let created = add_ticket(s, &t).await;
+    let mut t = ticket(&owner, "Long", "history", t0());
+    let created = add_ticket(s, &mut t).await;
     let mut all = Vec::new();
     for i in 0..9 {
         // Three messages per second: ties broken by id.

@@ -4,23 +4,27 @@
 //! This is test code: it unwraps freely.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_tokens;
 mod audit;
 mod concurrency;
 mod counts;
 mod events;
 mod listing;
 mod messages;
+mod numbers;
 mod search;
 mod sessions;
 mod tickets;
 mod users;
 
+pub use api_tokens::*;
 pub use audit::*;
 pub use concurrency::*;
 pub use counts::*;
 pub use events::*;
 pub use listing::*;
 pub use messages::*;
+pub use numbers::*;
 pub use search::*;
 pub use sessions::*;
 pub use tickets::*;

@@ -20,7 +20,7 @@ use crate::fixtures::{
 pub async fn case_ticket_round_trip<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let full = Ticket {
+    let mut full = Ticket {
         assigned_to: Some(agent.id),
         status: Status::Resolved,
         priority: Priority::Critical,
@@ -39,12 +39,12 @@ pub async fn case_ticket_round_trip<S: StoreUnderTest>(s: &S) {
             t0(),
         )
     };
-    let created_full = add_ticket(s, &full).await;
-    let minimal = Ticket {
+    let created_full = add_ticket(s, &mut full).await;
+    let mut minimal = Ticket {
         priority: Priority::Low,
         ..ticket(&owner, "Minimal", "m", at(1))
     };
-    let created_min = add_ticket(s, &minimal).await;
+    let created_min = add_ticket(s, &mut minimal).await;
 
     assert_same(&tickets(s).get(full.id).await.unwrap(), &full);
     assert_same(&tickets(s).get(minimal.id).await.unwrap(), &minimal);
@@ -90,8 +90,8 @@ pub async fn case_ticket_not_found<S: StoreUnderTest>(s: &S) {
 pub async fn case_ticket_update_and_stale_version<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let t = ticket(&owner, "Printer", "It jams", t0());
-    let created = add_ticket(s, &t).await;
+    let mut t = ticket(&owner, "Printer", "It jams", t0());
+    let created = add_ticket(s, &mut t).await;
 
     let v2 = Ticket {
         topic: Topic::parse("Printer on fire").unwrap(),
@@ -152,13 +152,13 @@ pub async fn case_ticket_update_and_stale_version<S: StoreUnderTest>(s: &S) {
 pub async fn case_soft_delete<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let agent = add_user(s, "agent", Role::Agent).await;
-    let t = Ticket {
+    let mut t = Ticket {
         assigned_to: Some(agent.id),
         ..ticket(&owner, "Doomed", "bye", t0())
     };
-    add_ticket(s, &t).await;
-    let keep = ticket(&owner, "Kept", "stays", at(1));
-    add_ticket(s, &keep).await;
+    add_ticket(s, &mut t).await;
+    let mut keep = ticket(&owner, "Kept", "stays", at(1));
+    add_ticket(s, &mut keep).await;
     let m = message(t.id, &owner, "hello", false, at(2));
     let added = entry(t.id, Action::MessageAdded, owner.id, false, at(2));
     messages(s)
@@ -239,17 +239,17 @@ pub async fn case_soft_delete<S: StoreUnderTest>(s: &S) {
 /// no attachment, no entry, no version bump. On a live ticket it bumps version and counters.
 pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
-    let closed = Ticket {
+    let mut closed = Ticket {
         status: Status::Closed,
         closed_at: Some(at(1)),
         ..ticket(&owner, "Closed", "done", t0())
     };
-    add_ticket(s, &closed).await;
-    let deleted = Ticket {
+    add_ticket(s, &mut closed).await;
+    let mut deleted = Ticket {
         deleted_at: Some(at(1)),
         ..ticket(&owner, "Deleted", "gone", t0())
     };
-    add_ticket(s, &deleted).await;
+    add_ticket(s, &mut deleted).await;
     let missing = ticket(&owner, "Missing", "never stored", t0());
 
     for t in [&closed, &deleted, &missing] {
@@ -286,8 +286,8 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
     assert_same(&tickets(s).get(closed.id).await.unwrap(), &closed);
     assert!(attachments(s).storage_keys().await.unwrap().is_empty());
 
-    let live = ticket(&owner, "Live", "ok", t0());
-    add_ticket(s, &live).await;
+    let mut live = ticket(&owner, "Live", "ok", t0());
+    add_ticket(s, &mut live).await;
     let note_author = add_user(s, "agent", Role::Agent).await;
     let m = message(live.id, &owner, "first", false, at(8));
     messages(s)
@@ -299,7 +299,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         .add(&n, &touch(live.id, at(9), 0, 1), &[], &[])
         .await
         .unwrap();
-    // The internal note moves the version and time, not the public ones.
+    // The internal note moves the version and time, not the public ones (nor who spoke last).
     let want = Ticket {
         version: 3,
         public_version: 2,
@@ -307,18 +307,19 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         public_updated_at: at(8),
         message_count: 1,
         internal_note_count: 1,
+        last_public_message: m.as_last_public(),
         ..live.clone()
     };
     assert_same(&tickets(s).get(live.id).await.unwrap(), &want);
 
     // A change computed on another status than the stored one (e.g. a customer reply computed
     // on an open ticket that was resolved meanwhile) must not land either.
-    let resolved = Ticket {
+    let mut resolved = Ticket {
         status: Status::Resolved,
         resolved_at: Some(at(1)),
         ..ticket(&owner, "Resolved", "fixed", t0())
     };
-    add_ticket(s, &resolved).await;
+    add_ticket(s, &mut resolved).await;
     let m = message(resolved.id, &owner, "still broken", false, at(6));
     let r = messages(s)
         .add(&m, &touch(resolved.id, at(6), 1, 0), &[], &[])
@@ -345,14 +346,14 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
 /// version matches, and is `Stale` (no message) when it does not.
 pub async fn case_replace_effect<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
-    let resolved = Ticket {
+    let mut resolved = Ticket {
         status: Status::Resolved,
         resolved_at: Some(at(2)),
         version: 3,
         updated_at: at(2),
         ..ticket(&owner, "Resolved", "fixed?", t0())
     };
-    add_ticket(s, &resolved).await;
+    add_ticket(s, &mut resolved).await;
     let actor = Actor {
         id: owner.id,
         role: Role::Customer,
@@ -428,14 +429,14 @@ pub async fn case_timestamps_round_trip<S: StoreUnderTest>(s: &S) {
         assert_eq!(got.last_login, Some(when));
         assert!(got.date_joined.to_rfc3339().ends_with("+00:00"));
 
-        let t = Ticket {
+        let mut t = Ticket {
             updated_at: when,
             resolved_at: Some(when),
             closed_at: Some(when),
             deleted_at: None,
             ..ticket(&owner, "Timed", "t", when)
         };
-        add_ticket(s, &t).await;
+        add_ticket(s, &mut t).await;
         assert_same(&tickets(s).get(t.id).await.unwrap(), &t);
         let m = message(t.id, &owner, "m", false, when);
         let e = entry(t.id, Action::MessageAdded, owner.id, false, when);
@@ -489,8 +490,8 @@ pub async fn case_unicode_round_trip<S: StoreUnderTest>(s: &S) {
     assert_same(&users(s).get(owner.id).await.unwrap(), &owner);
 
     for (i, text) in texts.iter().enumerate() {
-        let t = ticket(&owner, text, &format!("{text}\n{text}"), at(i as i64));
-        add_ticket(s, &t).await;
+        let mut t = ticket(&owner, text, &format!("{text}\n{text}"), at(i as i64));
+        add_ticket(s, &mut t).await;
         assert_same(&tickets(s).get(t.id).await.unwrap(), &t);
         let m = message(t.id, &owner, text, false, at(i as i64));
         let mut e = entry(t.id, Action::MessageAdded, owner.id, false, at(i as i64));

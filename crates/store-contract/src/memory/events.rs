@@ -33,6 +33,7 @@ impl State {
                     at: micros(event.at),
                     ..event.clone()
                 },
+                ticket_number: None,
             });
         }
         self.waker.0.send_modify(|n| *n = n.wrapping_add(1));
@@ -47,7 +48,14 @@ impl EventRepository for MemoryStore {
         Ok(s.events[start..]
             .iter()
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .cloned()
+            .map(|e| StoredEvent {
+                ticket_number: e
+                    .event
+                    .ticket_id
+                    .and_then(|t| s.tickets.get(&t))
+                    .map(|t| t.number),
+                ..e.clone()
+            })
             .collect())
     }
 

@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: an in-memory fake of every repository port, with the semantics of the real
 //! stores (it passes the same contract suite). For tests only: nothing is persisted.
 
+mod api_tokens;
 mod audit;
 mod events;
 mod sessions;
@@ -15,8 +16,8 @@ use chrono::{DateTime, Utc};
 use ticketing_app::RepoError;
 use ticketing_app::ports::{HealthCheck, RefreshSession, StoredEvent};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Message, MessageId, SessionId, Ticket, TicketId, User,
-    UserId,
+    ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Message, MessageId, SessionId,
+    Ticket, TicketId, User, UserId,
 };
 
 /// An in-memory store implementing every repository port and `HealthCheck`. Cheap to clone:
@@ -24,7 +25,8 @@ use ticketing_domain::{
 ///
 /// Like the database stores it keeps times at microsecond precision (sub-microsecond digits are
 /// dropped on write), enforces the case-insensitive uniqueness of usernames and emails, guards
-/// ticket writes by version and state, searches with `SearchText::matches`, and keeps an event
+/// ticket writes by version and state, numbers tickets from one counter, searches with
+/// `TicketQuery::selects` (a number query's ticket first, like the stores), and keeps an event
 /// outbox with ids in commit order, written with each change. It does not
 /// check references between rows (an attachment's message, a ticket's owner).
 ///
@@ -46,6 +48,8 @@ struct State {
     unavailable: bool,
     users: HashMap<UserId, (User, String)>,
     tickets: HashMap<TicketId, Ticket>,
+    /// The last ticket number given (numbers are never given twice).
+    last_number: u64,
     messages: HashMap<MessageId, Message>,
     attachments: HashMap<AttachmentId, Attachment>,
     activities: Vec<ActivityEntry>,
@@ -56,6 +60,8 @@ struct State {
     /// The last event id handed out.
     last_event_id: i64,
     waker: events::Waker,
+    /// API tokens with the hash of their secret.
+    api_tokens: HashMap<ApiTokenId, (ApiToken, String)>,
 }
 
 impl MemoryStore {

@@ -11,8 +11,8 @@ use ticketing_app::ports::{
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{CursorKey, Limit, Page, SortKey, TicketQuery, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId, Status, Ticket, TicketId,
-    UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId, Status,
+    Ticket, TicketId, UserId,
 };
 use uuid::Uuid;
 
@@ -97,16 +97,36 @@ impl State {
         }
     }
 
-    /// Writes every mutable column of `ticket` (not id, owner, creation time).
+    /// Writes every mutable column of `ticket` (not id, number, owner, creation time, nor the
+    /// last public message, which only messages move).
     fn replace(&mut self, ticket: &Ticket) {
         if let Some(stored) = self.tickets.get_mut(&ticket.id) {
             let new = normalized(ticket);
             *stored = Ticket {
                 id: stored.id,
+                number: stored.number,
                 owner: stored.owner,
                 created_at: stored.created_at,
+                last_public_message: stored.last_public_message,
                 ..new
             };
+        }
+    }
+
+    /// Makes `message` its ticket's last public message when it is public and not older than
+    /// the stored one (what `messages::set_last_public` does).
+    fn note_last_public(&mut self, message: &Message) {
+        let Some(last) = message.as_last_public() else {
+            return;
+        };
+        if let Some(t) = self.tickets.get_mut(&message.ticket_id) {
+            let at = micros(last.created_at);
+            if t.last_public_message.is_none_or(|l| l.created_at <= at) {
+                t.last_public_message = Some(LastPublicMessage {
+                    created_at: at,
+                    ..last
+                });
+            }
         }
     }
 
@@ -132,16 +152,23 @@ impl TicketRepository for MemoryStore {
         ticket: &Ticket,
         created: &ActivityEntry,
         events: &[Event],
-    ) -> Result<(), RepoError> {
+    ) -> Result<u64, RepoError> {
         let mut s = self.state()?;
         if s.tickets.contains_key(&ticket.id) {
             return Err(RepoError::Conflict { field: "id" });
         }
         s.check_activities(std::slice::from_ref(created))?;
-        s.tickets.insert(ticket.id, normalized(ticket));
+        s.last_number += 1;
+        let number = s.last_number;
+        let stored = Ticket {
+            number,
+            last_public_message: None,
+            ..normalized(ticket)
+        };
+        s.tickets.insert(ticket.id, stored);
         s.append(std::slice::from_ref(created));
         s.append_events(events);
-        Ok(())
+        Ok(number)
     }
 
     async fn get(&self, id: TicketId) -> Result<Ticket, RepoError> {
@@ -173,6 +200,20 @@ impl TicketRepository for MemoryStore {
         if ordering.descending {
             selected.reverse();
         }
+        // A number query's ticket opens the first page; a cursor made from it starts the others
+        // from the beginning.
+        let pinned = query
+            .sought_number()
+            .and_then(|n| selected.iter().position(|t| t.number == n))
+            .map(|i| selected.remove(i));
+        let after = match (pinned, query.after) {
+            (Some(p), Some(c)) if c.id == p.id.as_uuid() => None,
+            _ => after,
+        };
+        let head: Vec<&Ticket> = pinned
+            .filter(|_| query.after.is_none())
+            .into_iter()
+            .collect();
         let rest: Vec<&Ticket> = selected
             .into_iter()
             .filter(|t| match after {
@@ -182,8 +223,13 @@ impl TicketRepository for MemoryStore {
             })
             .collect();
         let limit = usize::from(query.limit.get());
-        let more = rest.len() > limit;
-        let items: Vec<Ticket> = rest.into_iter().take(limit).cloned().collect();
+        let want = limit - head.len();
+        let more = rest.len() > want;
+        let items: Vec<Ticket> = head
+            .into_iter()
+            .chain(rest.into_iter().take(want))
+            .cloned()
+            .collect();
         let next = match items.last() {
             Some(last) if more => Some(query.cursor_after(last).encode()),
             _ => None,
@@ -245,6 +291,7 @@ impl MessageRepository for MemoryStore {
         }
         s.check_activities(activities)?;
         s.apply_effect(effect);
+        s.note_last_public(message);
         let stored = Message {
             created_at: micros(message.created_at),
             ..message.clone()

@@ -177,6 +177,9 @@ impl UserRepository for MemoryStore {
             stored.token_epoch += 1;
         }
         let updated = stored.clone();
+        if change.revoke_tokens || role != current.role {
+            s.delete_api_tokens_of(id);
+        }
         s.append_audit(audit);
         Ok(AccessOutcome::Updated(updated))
     }
@@ -194,6 +197,7 @@ impl UserRepository for MemoryStore {
         password_hash.clone_into(hash);
         user.token_epoch += 1;
         let epoch = user.token_epoch;
+        s.delete_api_tokens_of(id);
         s.append_audit(audit);
         Ok(epoch)
     }

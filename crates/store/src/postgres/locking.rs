@@ -27,3 +27,14 @@ pub(crate) fn lock_admins_and(c: &mut Conn, user: DbId) -> DbResult<()> {
         .load(c)?;
     Ok(())
 }
+
+/// Locks the row of `user` until the transaction ends, for a count of the user's rows that must
+/// not change before the commit (the API tokens a user holds).
+pub(crate) fn lock_user(c: &mut Conn, user: DbId) -> DbResult<()> {
+    let _locked: Vec<DbId> = users::table
+        .filter(users::id.eq(user))
+        .select(users::id)
+        .for_update()
+        .load(c)?;
+    Ok(())
+}

@@ -14,7 +14,7 @@ use ticketing_domain::Event;
 use super::{Conn, DATABASE, Store, error, outbox};
 use crate::error::{DbResult, corrupt};
 use crate::rows::EventRow;
-use crate::schema::{events, outbox_state};
+use crate::schema::{events, outbox_state, tickets};
 use crate::sql_types::DbTime;
 
 /// The counter row of the last id handed out.
@@ -76,13 +76,14 @@ impl EventRepository for Store {
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, RepoError> {
         self.read(move |c| {
             events::table
+                .left_join(tickets::table.on(tickets::id.nullable().eq(events::ticket_id)))
                 .filter(events::id.gt(after))
                 .order_by(events::id.asc())
                 .limit(i64::from(limit))
-                .select(EventRow::as_select())
-                .load(c)?
+                .select((EventRow::as_select(), tickets::number.nullable()))
+                .load::<(EventRow, Option<i64>)>(c)?
                 .into_iter()
-                .map(EventRow::into_domain)
+                .map(|(row, number)| row.into_domain(number))
                 .collect()
         })
         .await

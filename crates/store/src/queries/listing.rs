@@ -41,9 +41,18 @@ pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
         Some(AssigneeFilter::Nobody) => b = b.filter(tickets::assigned_to_id.is_null()),
     }
     if let Some(text) = &q.text {
-        b = b.filter(matches(text));
+        b = match sought(q) {
+            // `#1042` or `1042`: the ticket of that number, and the text matches.
+            Some(n) => b.filter(tickets::number.eq(n).or(matches(text))),
+            None => b.filter(matches(text)),
+        };
     }
     b
+}
+
+/// The ticket number the query's text is (see `SearchText::ticket_number`), as stored.
+fn sought(q: &TicketQuery) -> Option<i64> {
+    q.sought_number().and_then(|n| i64::try_from(n).ok())
 }
 
 /// The tickets whose stored words match every term of `q` as a prefix: the backend's text
@@ -216,14 +225,40 @@ pub(crate) fn timeline_page<T>(
 pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
     let total = total(c, q)?;
     let limit = usize::from(q.limit.get());
-    let rows: Vec<TicketRow> = page_query(q)?
-        .limit(i64::from(q.limit.get()) + 1)
+    // A number query (`#1042`): the ticket of that number, when the query selects it, opens the
+    // first page; the other tickets follow in the query's order, after it (a cursor made from it
+    // starts them from the beginning).
+    let pinned: Option<TicketRow> = match sought(q) {
+        Some(n) => filtered(q)
+            .filter(tickets::number.eq(n))
+            .select(TicketRow::as_select())
+            .first(c)
+            .optional()?,
+        None => None,
+    };
+    let pinned_number = pinned.as_ref().map(|p| p.number);
+    let after_pinned = matches!(
+        (&pinned, q.after),
+        (Some(p), Some(a)) if a.id == p.id.get::<Uuid>() && a.ordering == q.ordering
+    );
+    let head = if q.after.is_none() { pinned } else { None };
+    let mut rest_query = q.clone();
+    if after_pinned {
+        rest_query.after = None;
+    }
+    let mut rest = page_query(&rest_query)?;
+    if let Some(n) = pinned_number {
+        rest = rest.filter(tickets::number.ne(n));
+    }
+    let want = limit - usize::from(head.is_some());
+    let rows: Vec<TicketRow> = rest
+        .limit(i64::try_from(want).unwrap_or(i64::MAX) + 1)
         .select(TicketRow::as_select())
         .load(c)?;
-    let more = rows.len() > limit;
-    let items = rows
+    let more = rows.len() > want;
+    let items = head
         .into_iter()
-        .take(limit)
+        .chain(rows.into_iter().take(want))
         .map(TicketRow::into_domain)
         .collect::<DbResult<Vec<Ticket>>>()?;
     let next = match items.last() {

@@ -12,7 +12,8 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId, TicketId, UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId,
+    TicketId, UserId,
 };
 
 use super::events::{append_events, event_rows};
@@ -21,8 +22,8 @@ use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{Conn, DATABASE, Db, Store, error};
 use crate::error::DbResult;
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
-use crate::schema::{activities, attachments, messages};
-use crate::sql_types::DbId;
+use crate::schema::{activities, attachments, messages, tickets};
+use crate::sql_types::{DbId, DbTime};
 
 /// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
 fn messages_of(ticket: TicketId, include_internal: bool) -> messages::BoxedQuery<'static, Db> {
@@ -51,6 +52,26 @@ pub(crate) fn messages_query(
     ))
 }
 
+/// Makes `last` the ticket's last public message, unless a later one is stored (two replies
+/// committed out of order keep the later).
+fn set_last_public(c: &mut Conn, ticket: DbId, last: &LastPublicMessage) -> DbResult<()> {
+    let at = DbTime::from(last.created_at);
+    diesel::update(
+        tickets::table.filter(tickets::id.eq(ticket)).filter(
+            tickets::last_public_at
+                .is_null()
+                .or(tickets::last_public_at.le(at)),
+        ),
+    )
+    .set((
+        tickets::last_public_author_id.eq(Some(DbId::from(last.author))),
+        tickets::last_public_by_staff.eq(Some(last.is_staff_message)),
+        tickets::last_public_at.eq(Some(at)),
+    ))
+    .execute(c)?;
+    Ok(())
+}
+
 #[async_trait]
 impl MessageRepository for Store {
     async fn add(
@@ -61,10 +82,16 @@ impl MessageRepository for Store {
         events: &[Event],
     ) -> Result<(), RepoError> {
         let row = MessageRow::new(message);
+        let last = message.as_last_public();
+        let ticket = DbId::from(message.ticket_id);
         self.add_with_effect(effect, activities, events, move |c| {
-            Ok(diesel::insert_into(messages::table)
+            let n = diesel::insert_into(messages::table)
                 .values(&row)
-                .execute(c)?)
+                .execute(c)?;
+            if let Some(last) = last {
+                set_last_public(c, ticket, &last)?;
+            }
+            Ok(n)
         })
         .await
     }

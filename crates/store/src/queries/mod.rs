@@ -17,6 +17,7 @@
 use super::plans;
 use super::{Conn, DATABASE, Db, Store, error, locking, outbox, search};
 
+mod api_tokens;
 mod audit;
 mod events;
 #[cfg(test)]

@@ -11,7 +11,7 @@ use ticketing_domain::{ActivityEntry, Event, Ticket, TicketId};
 use super::events::{append_events, event_rows};
 use super::messages::{activities_page, attachments_page, files_of_page, messages_page};
 use super::{Conn, Store};
-use crate::error::{DbResult, missing_or_stale};
+use crate::error::{DbResult, corrupt, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
 use crate::run::Work;
 use crate::schema::{activities, tickets};
@@ -122,7 +122,7 @@ impl TicketRepository for Store {
         ticket: &Ticket,
         created: &ActivityEntry,
         events: &[Event],
-    ) -> Result<(), RepoError> {
+    ) -> Result<u64, RepoError> {
         let row = TicketRow::new(ticket);
         let text = search_text(ticket.topic.as_str(), ticket.description.as_str());
         let activity = ActivityRow::new(created);
@@ -131,8 +131,14 @@ impl TicketRepository for Store {
             diesel::insert_into(tickets::table)
                 .values((&row, tickets::search_text.eq(text)))
                 .execute(c)?;
+            // The number the database gave it in the INSERT (identity column / trigger).
+            let number: i64 = tickets::table
+                .filter(tickets::id.eq(row.id))
+                .select(tickets::number)
+                .first(c)?;
             append_activities(c, std::slice::from_ref(&activity))?;
-            append_events(c, &events)
+            append_events(c, &events)?;
+            u64::try_from(number).map_err(|e| corrupt("number", e))
         })
         .await
     }

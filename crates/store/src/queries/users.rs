@@ -9,6 +9,7 @@ use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
 use ticketing_domain::{LoginName, Role, User, UserId, Username};
 
+use super::api_tokens::delete_tokens_of;
 use super::audit::append_audit;
 use super::{Conn, Db, Store, locking};
 use crate::error::DbResult;
@@ -113,6 +114,10 @@ fn update_access(
         ))
         .returning(UserRow::as_returning())
         .get_result(c)?;
+    // They would never be honoured again (`ApiToken::check`): gone with the change.
+    if change.revoke_tokens || role != current.role {
+        delete_tokens_of(c, key)?;
+    }
     append_audit(c, audit)?;
     Ok(AccessOutcome::Updated(stored.into_domain()?))
 }
@@ -370,6 +375,7 @@ impl UserRepository for Store {
                 ))
                 .returning(users::token_epoch)
                 .get_result(c)?;
+            delete_tokens_of(c, DbId::from(id))?;
             append_audit(c, &audit)?;
             Ok(epoch)
         })

@@ -341,7 +341,12 @@ raw_sql_checks! {
         Some(f) => f,
         None => return,
     },
-    connect: |f| PgConnection::establish(&db_url(&f.url, &f.db)).unwrap()
+    connect: |f| PgConnection::establish(&db_url(&f.url, &f.db)).unwrap(),
+    new_id: "gen_random_uuid()",
+    numbers_migration: (
+        include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/down.sql"),
+        include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/up.sql"),
+    )
 }
 
 /// Events committed through one store (one replica) wake the readers of another store on the
@@ -361,7 +366,8 @@ async fn another_stores_commits_wake_this_stores_readers() {
     rx.borrow_and_update();
 
     let owner = fixtures::add_user(f.store(), "owner", Role::Customer).await;
-    let t = fixtures::ticket(&owner, "Replicas", "two of them", fixtures::t0());
+    let mut t = fixtures::ticket(&owner, "Replicas", "two of them", fixtures::t0());
+    fixtures::add_ticket(f.store(), &mut t).await;
     let gone = |version: i64| {
         let event = Event::about_ticket(
             EventKind::TicketDeleted(TicketRemoved {}),
@@ -379,7 +385,6 @@ async fn another_stores_commits_wake_this_stores_readers() {
     };
     // Stale: rolled back, no notification.
     let (next, event) = gone(5);
-    fixtures::add_ticket(f.store(), &t).await;
     assert!(
         TicketRepository::update(f.store(), &next, 5, &[], &[event])
             .await

@@ -156,7 +156,12 @@ async fn the_fts_index_holds_exactly_the_domain_words() {
 
 raw_sql_checks! {
     fixture: fixture_with(SqliteOptions::default()),
-    connect: |f| SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap()
+    connect: |f| SqliteConnection::establish(f.store.path().to_str().unwrap()).unwrap(),
+    new_id: "randomblob(16)",
+    numbers_migration: (
+        include_str!("../../../../migrations/sqlite/2025-01-01-000009_ticket_numbers/down.sql"),
+        include_str!("../../../../migrations/sqlite/2025-01-01-000009_ticket_numbers/up.sql"),
+    )
 }
 
 #[derive(QueryableByName)]
