@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import {
   assertClean, eventually, launchBrowser, openPage, PASSWORD, screenshot, startServer, uiLogin, unique, waitForHash,
 } from '../lib/harness.mjs';
-import { userSearchStandIn } from '../lib/future-api.mjs';
 
 describe('admin', () => {
   let server;
@@ -42,24 +41,32 @@ describe('admin', () => {
     const self = page.locator('#user-list .user-row[data-username="admin1"]');
     assert.equal(await self.getByRole('button', { name: /Deactivate/ }).isDisabled(), true);
     await screenshot(page, 'admin-users');
-    // No search box until the server offers `q` on the user list.
-    assert.equal(await page.locator('#users-q').count(), 0);
   });
 
-  it('searches users when the server offers it (a stand-in until it does)', async () => {
-    const ui = await openPage(browser, server, { init: userSearchStandIn });
+  it('searches users by name, username or email, with the role filter', async () => {
+    const ui = await openPage(browser, server);
     const { page } = ui;
     await uiLogin(page, 'admin1');
     await waitForHash(page, /^#\/staff\/open$/);
     await page.getByRole('link', { name: 'Users' }).click();
     await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).waitFor();
-    await page.getByLabel('Search users').fill('dana');
-    await waitForHash(page, /^#\/admin\/users\?q=dana$/);
+    // Every word must match, each in any of the fields (here the first name and the email).
+    await page.getByLabel('Search users').fill(`dana ${id}@example`);
+    await waitForHash(page, /^#\/admin\/users\?q=dana/);
     await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
     assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), victim.username);
+    await page.getByLabel('Search users').fill('EVANS');
+    await waitForHash(page, /^#\/admin\/users\?q=EVANS$/);
+    await eventually(async () => assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), promoted.username));
     await page.getByLabel('Role', { exact: true }).selectOption('admin');
-    await waitForHash(page, /q=dana&role=admin/);
+    await waitForHash(page, /q=EVANS&role=admin/);
     await page.getByText('No users match.').waitFor();
+    // The search is a deep link (a focused search box keeps what is typed in it).
+    await page.getByLabel('Search users').blur();
+    await page.goto(`${server.url}/#/admin/users?q=doe`);
+    await eventually(async () => assert.equal(await page.getByLabel('Search users').inputValue(), 'doe'));
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
+    assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), victim.username);
     assertClean(ui);
     await ui.context.close();
   });

@@ -7,7 +7,6 @@ const SCHEMA_URL = '/api/schema/';
 /** Every feature off: the base API. */
 const NONE = Object.freeze({
   bulk: false, // POST /api/v1/tickets/bulk/
-  userSearch: false, // GET /api/v1/users/?q=
   replyWithChanges: false, // POST /api/v1/tickets/{id}/messages/ takes status, priority, assigned_to
 });
 
@@ -18,12 +17,9 @@ let loading = null;
 export function featuresOf(doc) {
   const paths = (doc && doc.paths) || {};
   const schemas = (doc && doc.components && doc.components.schemas) || {};
-  const params = (path, method) => ((paths[path] && paths[path][method] && paths[path][method].parameters) || [])
-    .map((p) => p && p.name);
   const props = (name) => (schemas[name] && schemas[name].properties) || {};
   return Object.freeze({
     bulk: Boolean(paths['/api/v1/tickets/bulk/'] && paths['/api/v1/tickets/bulk/'].post),
-    userSearch: params('/api/v1/users/', 'get').includes('q'),
     replyWithChanges: 'status' in props('MessageCreateRequest'),
   });
 }

@@ -41,6 +41,7 @@ pub(crate) struct UserRow {
     pub date_joined: DbTime,
     pub last_login: Option<DbTime>,
     pub username_skeleton: Option<String>,
+    pub search_key: String,
 }
 
 impl UserRow {
@@ -60,6 +61,7 @@ impl UserRow {
             date_joined: u.date_joined.into(),
             last_login: u.last_login.map(DbTime::from),
             username_skeleton: Some(u.username.skeleton()),
+            search_key: u.search_key(),
         }
     }
 

@@ -28,6 +28,7 @@ diesel::table! {
         date_joined -> Instant,
         last_login -> Nullable<Instant>,
         username_skeleton -> Nullable<Text>,
+        search_key -> Text,
     }
 }
 

@@ -24,6 +24,21 @@ mod contract {
                 .await;
             }
 
+            /// User search keys missing from older rows are filled in at start-up (`migrate`).
+            #[tokio::test]
+            async fn user_search_keys_are_filled_at_start_up() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_search_keys_filled_at_start_up(
+                    &$f.store,
+                    || $connect,
+                    || {
+                        $f.store.migrate().unwrap();
+                    },
+                )
+                .await;
+            }
+
             /// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
             #[tokio::test]
             async fn the_audit_log_refuses_updates_and_deletes() {
@@ -49,7 +64,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 8] = [
+    pub(crate) const MIGRATIONS: [&str; 9] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -58,6 +73,7 @@ mod contract {
         "2025-01-01-000006_bounded",
         "2025-01-01-000007_public_version",
         "2025-01-01-000008_audit_log",
+        "2025-01-01-000010_user_must_change_password",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied
@@ -192,6 +208,40 @@ mod contract {
         // Nothing left to do at the next start.
         migrate();
         assert_eq!(skeletons(), filled);
+    }
+
+    /// Start-up fills in the user search keys missing from older rows (as the migration leaves
+    /// them: empty), with the domain's lower-casing: a search finds them afterwards.
+    pub(crate) async fn assert_search_keys_filled_at_start_up<S, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+        migrate: impl Fn(),
+    ) where
+        S: StoreUnderTest,
+        C: diesel::connection::SimpleConnection,
+    {
+        use ticketing_app::ports::UserRepository;
+        use ticketing_domain::listing::{SearchText, UserQuery};
+        use ticketing_domain::{PersonName, User};
+
+        let mut zoe = ticketing_store_contract::fixtures::user("zoe", Role::Customer);
+        zoe.last_name = PersonName::parse("ÖZTÜRK").unwrap();
+        UserRepository::insert(s, &zoe, "h", &[]).await.unwrap();
+        add_user(s, "bob", Role::Customer).await;
+        let found = async |q: &str| -> Vec<User> {
+            let mut query = UserQuery::new();
+            query.text = Some(SearchText::parse(q).unwrap());
+            UserRepository::list(s, &query).await.unwrap().items
+        };
+        assert_eq!(found("öztürk").await.len(), 1);
+        connect()
+            .batch_execute("UPDATE users SET search_key = ''")
+            .unwrap();
+        assert!(found("öztürk").await.is_empty());
+        migrate();
+        let hits = found("öztürk zoe").await;
+        assert_eq!(hits.iter().map(|u| u.id).collect::<Vec<_>>(), [zoe.id]);
+        assert_eq!(found("bob example").await.len(), 1);
     }
 
     /// The audit log is append-only: after one entry is appended through the port, the database

@@ -1,9 +1,8 @@
-// Admin: the user list (search when the server supports it, role and status filters, "Load
-// more" paging) with role changes and activation.
+// Admin: the user list (search, role and status filters, "Load more" paging) with role changes
+// and activation.
 
 import { API, getPage, patch, query } from '../api.js';
 import { debounce, displayName, h, timeEl } from '../dom.js';
-import { features } from '../features.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
 import { ROLE_LABELS, confirmDialog, notify, notifyError, pagedList, roleBadge } from '../ui.js';
@@ -69,7 +68,6 @@ export function mount(main, loc) {
     h('option', { value: '', text: 'Active and inactive' }),
     h('option', { value: 'true', text: 'Active only' }),
     h('option', { value: 'false', text: 'Inactive only' }));
-  const searchable = features().userSearch;
   const search = h('input', { type: 'search', id: 'users-q', name: 'q', attrs: { autocomplete: 'off', placeholder: 'Name, username or email' } });
   const summary = h('p', { class: 'list-summary', id: 'users-summary', attrs: { 'aria-live': 'polite' } });
   const status = h('div', { class: 'list-status' });
@@ -78,7 +76,7 @@ export function mount(main, loc) {
   main.append(h('section', { class: 'page' },
     h('div', { class: 'page-header' }, h('h1', { text: 'Users' })),
     h('div', { class: 'filters card filters-inline', attrs: { role: 'search', 'aria-label': 'Filter users' } },
-      searchable ? h('div', { class: 'filter-search' }, h('label', { htmlFor: 'users-q', text: 'Search users' }), search) : null,
+      h('div', { class: 'filter-search' }, h('label', { htmlFor: 'users-q', text: 'Search users' }), search),
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-role', text: 'Role' }), roleFilter),
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-active', text: 'Account status' }), activeFilter)),
     summary, status, list, h('div', { class: 'list-more' }, more)));
@@ -91,13 +89,13 @@ export function mount(main, loc) {
   function fromLoc(l) {
     const role = l.params.get('role') || '';
     const active = l.params.get('is_active') || '';
-    const q = searchable ? (l.params.get('q') || '').trim() : '';
+    const q = (l.params.get('q') || '').trim();
     roleFilter.value = ROLE_LABELS[role] ? role : '';
     activeFilter.value = ['true', 'false'].includes(active) ? active : '';
     if (document.activeElement !== search) search.value = q;
     load(`${API}/users/${query({ q, role: roleFilter.value, is_active: activeFilter.value, limit: PAGE_SIZE })}`);
   }
-  const filters = () => ({ q: searchable ? search.value.trim() : '', role: roleFilter.value, is_active: activeFilter.value });
+  const filters = () => ({ q: search.value.trim(), role: roleFilter.value, is_active: activeFilter.value });
   const applyFilters = () => navigate(href('/admin/users', filters()));
   const typed = debounce(() => navigate(href('/admin/users', filters()), { replace: true }), 400);
   search.addEventListener('input', typed);

@@ -1,7 +1,7 @@
 //! `/api/v1/users/`: user lists for staff, role and activation changes for admins.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use ticketing_domain::listing::{Limit, UserQuery, decode_user_cursor};
+use ticketing_domain::listing::{Limit, SearchText, UserQuery, decode_user_cursor};
 use ticketing_domain::{Role, UserId};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -18,6 +18,9 @@ use crate::state::HttpState;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct UserListParams {
+    /// Words that must each occur (case-insensitively) in the first name, last name, username or
+    /// email: `q=rivera alex` finds Alex Rivera; at most 200 characters.
+    q: Option<String>,
     /// Only this role: `customer`, `agent` or `admin`.
     role: Option<String>,
     /// Only active (`true`) or deactivated (`false`) users.
@@ -29,7 +32,7 @@ pub struct UserListParams {
     cursor: Option<String>,
 }
 
-/// List users (staff), ordered by username.
+/// List users (staff), ordered by username; search them by name, username or email with `q`.
 #[utoipa::path(
     get, path = "/api/v1/users/", tag = "users",
     security(("bearer" = [])),
@@ -50,7 +53,11 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let pairs = QueryPairs::parse(&req)?;
     let mut f = Fields::default();
-    pairs.reject_unknown(&["role", "is_active", "limit", "cursor"], &mut f);
+    pairs.reject_unknown(&["q", "role", "is_active", "limit", "cursor"], &mut f);
+    let text = match pairs.get("q").map(str::trim) {
+        None | Some("") => None,
+        Some(q) => f.take("q", SearchText::parse(q)),
+    };
     // An empty value is no filter, as on the ticket lists (`?role=&cursor=`).
     let role = pairs
         .get("role")
@@ -73,6 +80,7 @@ pub async fn list(
     let query = UserQuery {
         role,
         active,
+        text,
         after,
         limit: limit.unwrap_or_else(Limit::default),
     };

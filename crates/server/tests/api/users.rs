@@ -191,4 +191,75 @@ async fn admin_manages_users(backend: Backend) {
         .assert_problem(403, "forbidden");
 }
 
-backend_tests!(staff_list_users, admin_manages_users);
+/// Sets a user's names through their own profile.
+async fn rename_person(app: &TestApp, user: &TestUser, first: &str, last: &str) {
+    app.patch(
+        "/api/v1/users/profile/",
+        Some(&user.access),
+        &json!({"first_name": first, "last_name": last}),
+    )
+    .await
+    .assert_status(200);
+}
+
+async fn staff_search_users(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let casey = app.register("cjones").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let root = app.staff("root", Role::Admin).await;
+    rename_person(&app, &carol, "Carol", "Rivera").await;
+    rename_person(&app, &casey, "Casey", "Jones").await;
+    rename_person(&app, &alice, "Alex", "Rivera").await;
+
+    let search = async |query: &str| {
+        let res = app
+            .get(&format!("/api/v1/users/?{query}"), Some(&alice.access))
+            .await;
+        res.assert_status(200);
+        let total: usize = res.header("x-total-count").unwrap().parse().unwrap();
+        assert_eq!(total, ids(&res.body).len(), "{query}");
+        ids(&res.body)
+    };
+    // Names, username, email; case-insensitive, anywhere in a word; every word must match.
+    assert_eq!(
+        search("q=rivera").await,
+        [alice.id.clone(), carol.id.clone()]
+    );
+    assert_eq!(search("q=RIVERA%20alex").await, [alice.id.clone()]);
+    assert_eq!(search("q=ivera+car").await, [carol.id.clone()]);
+    assert_eq!(search("q=cjon").await, [casey.id.clone()]);
+    assert_eq!(search("q=root%40example.com").await, [root.id.clone()]);
+    assert_eq!(search("q=example").await.len(), 4);
+    assert_eq!(search("q=rivera%20jones").await, Vec::<String>::new());
+    // With the role filter, and blank as no search.
+    assert_eq!(search("q=rivera&role=customer").await, [carol.id.clone()]);
+    assert_eq!(search("q=&role=admin").await, [root.id.clone()]);
+    // Paged like the list, the search kept in the next link.
+    let pages = walk_pages(&app, "/api/v1/users/?q=example&limit=1", &root.access, 4).await;
+    assert_eq!(
+        pages.concat(),
+        [&alice.id, &carol.id, &casey.id, &root.id].map(|s| s.clone())
+    );
+    // A name change is found at once.
+    rename_person(&app, &casey, "Casey", "Rivera").await;
+    assert_eq!(
+        search("q=rivera").await,
+        [alice.id.clone(), carol.id.clone(), casey.id.clone()]
+    );
+
+    // Customers may not search; bad searches are 400.
+    app.get("/api/v1/users/?q=rivera", Some(&carol.access))
+        .await
+        .assert_problem(403, "forbidden");
+    let long = "a".repeat(201);
+    for query in ["q=%21%21%21", &format!("q={long}")] {
+        let res = app
+            .get(&format!("/api/v1/users/?{query}"), Some(&root.access))
+            .await;
+        res.assert_problem(400, "validation_failed");
+        assert!(res.body["errors"]["q"].is_array(), "{query}: {}", res.body);
+    }
+}
+
+backend_tests!(staff_list_users, staff_search_users, admin_manages_users);

@@ -210,8 +210,7 @@ impl UserRepository for MemoryStore {
             .users
             .values()
             .map(|(u, _)| u)
-            .filter(|u| query.role.is_none_or(|r| u.role == r))
-            .filter(|u| query.active.is_none_or(|a| u.is_active == a))
+            .filter(|u| query.selects(u))
             .map(|u| (u.username.key(), u.clone()))
             .collect();
         selected.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then(a.id.cmp(&b.id)));

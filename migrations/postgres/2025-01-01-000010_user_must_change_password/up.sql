@@ -1,0 +1,6 @@
+-- The user search (`GET /api/v1/users/?q=`): `search_key` holds the lower-cased words of the
+-- first and last name, the username and the email, computed by the domain
+-- (`listing::user_search_key`) and written with every change of those fields; each search term
+-- must occur in it (`LIKE '%term%'`). Existing rows start empty and are filled at start-up
+-- (the same pass that fills `username_skeleton`).
+ALTER TABLE users ADD COLUMN search_key text NOT NULL DEFAULT '';
