@@ -105,9 +105,9 @@ pub trait UserRepository: Send + Sync {
         audit: &[AuditEntry],
     ) -> Result<AccessOutcome, RepoError>;
 
-    /// Replaces a user's password hash and increments the stored token epoch by one (revoking
-    /// every access token issued before), and appends `audit`, all or nothing; returns the new
-    /// epoch. `NotFound` when the user does not exist.
+    /// Replaces a user's password hash, increments the stored token epoch by one (revoking
+    /// every access token issued before) and clears `must_change_password`, and appends `audit`,
+    /// all or nothing; returns the new epoch. `NotFound` when the user does not exist.
     async fn set_password(
         &self,
         id: UserId,

@@ -279,6 +279,7 @@ fn person(id: u128, name: &str, role: Role) -> User {
         last_name: PersonName::empty(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: earlier(),
         last_login: None,

@@ -700,6 +700,7 @@ impl UserQuery {
     ///     last_name: PersonName::parse("Rivera").unwrap(),
     ///     role: Role::Agent,
     ///     is_active: true,
+    ///     must_change_password: false,
     ///     token_epoch: 0,
     ///     date_joined: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
     ///     last_login: None,

@@ -77,6 +77,10 @@ pub struct User {
     pub role: Role,
     /// Deactivated users cannot log in and their tokens stop working.
     pub is_active: bool,
+    /// The password was set by an admin as a temporary one: until the user sets their own, they
+    /// may only read their profile, change the password and sign out.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub must_change_password: bool,
     /// Bumped whenever earlier access tokens must stop working (password change, deactivation).
     pub token_epoch: i64,
     /// When the account was created.
@@ -108,6 +112,7 @@ impl User {
     /// #     last_name: PersonName::parse("Rivera").unwrap(),
     /// #     role: Role::Agent,
     /// #     is_active: true,
+    /// #     must_change_password: false,
     /// #     token_epoch: 0,
     /// #     date_joined: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
     /// #     last_login: None,

@@ -25,6 +25,7 @@ fn person(n: u128, name: &str, role: Role) -> Arc<User> {
         last_name: PersonName::parse("Martin").unwrap(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: Utc::now(),
         last_login: None,

@@ -32,6 +32,8 @@ pub struct UserDto {
     pub first_name: String,
     /// Last name (may be empty).
     pub last_name: String,
+    /// The name to show: first and last name, or the username when both are empty.
+    pub display_name: String,
     /// `customer`, `agent` or `admin`.
     #[schema(value_type = RoleDto)]
     pub role: &'static str,
@@ -49,9 +51,32 @@ impl From<&User> for UserDto {
             email: u.email.as_str().to_owned(),
             first_name: u.first_name.as_str().to_owned(),
             last_name: u.last_name.as_str().to_owned(),
+            display_name: u.display_name(),
             role: u.role.as_str(),
             is_staff: u.role.is_staff(),
             is_active: u.is_active,
+        }
+    }
+}
+
+/// A user account as its owner and the staff's user list see it: the user, and whether their
+/// password is a temporary one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountDto {
+    /// The user.
+    #[serde(flatten)]
+    pub user: UserDto,
+    /// The password is a temporary one an admin set: until it is changed
+    /// (`POST /api/v1/users/profile/change-password/`), every call but reading the profile,
+    /// changing the password, refreshing and signing out answers 403 `password_change_required`.
+    pub must_change_password: bool,
+}
+
+impl From<&User> for AccountDto {
+    fn from(u: &User) -> Self {
+        Self {
+            user: UserDto::from(u),
+            must_change_password: u.must_change_password,
         }
     }
 }
@@ -411,8 +436,8 @@ impl From<&TicketDetail> for TicketDetailDto {
 /// A signed-in session.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuthDto {
-    /// The user.
-    pub user: UserDto,
+    /// The user (with `must_change_password`: then send them to change it first).
+    pub user: AccountDto,
     /// The access token (JWT, `Authorization: Bearer`).
     pub access: String,
 }

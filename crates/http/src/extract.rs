@@ -73,7 +73,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
     }
 }
 
-/// The authenticated caller: a valid, unrevoked access token of an active user.
+/// The authenticated caller: a valid, unrevoked access token of an active user, whose password
+/// is not a temporary one (else 403 `password_change_required`; see [`SignedIn`]).
 #[derive(Debug, Clone)]
 pub struct Caller(pub User);
 
@@ -88,6 +89,43 @@ impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(req, payload);
+        Box::pin(async move {
+            let SignedIn(user) = signed_in.await?;
+            Ok(Caller(full_access(user)?))
+        })
+    }
+}
+
+/// `user`, unless their password is a temporary one (403 `password_change_required`): what a
+/// Bearer token must pass for anything but reading the profile and changing the password.
+pub(crate) fn full_access(user: User) -> Result<User, ApiError> {
+    if user.must_change_password {
+        Err(AppError::PasswordChangeRequired.into())
+    } else {
+        Ok(user)
+    }
+}
+
+/// The endpoints (path, method) whose handlers take a [`SignedIn`] instead of a [`Caller`]: all
+/// a user with a temporary password may do with a Bearer token (the OpenAPI document says so on
+/// every other operation; refreshing and signing out take the refresh cookie).
+pub(crate) const SIGNED_IN_ENDPOINTS: &[(&str, &str)] = &[
+    ("/api/v1/users/profile/", "GET"),
+    ("/api/v1/users/profile/change-password/", "POST"),
+];
+
+/// Any authenticated user, also one who must still replace a temporary password: only for what
+/// such a user may do (read their profile, change the password). Every other handler takes a
+/// [`Caller`].
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub User);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = state(req);
         let token = bearer(req);
@@ -97,7 +135,7 @@ impl FromRequest for Caller {
                 AuthFailure::Missing,
             )))?;
             let user = state.app.authenticate(&token).await?;
-            Ok(Caller(user))
+            Ok(SignedIn(user))
         })
     }
 }

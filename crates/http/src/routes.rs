@@ -80,7 +80,7 @@ routes! {
     health::healthz, health::readyz,
     auth::register, auth::login, auth::refresh, auth::logout,
     profile::show, profile::update, profile::change_password,
-    users::list, users::update,
+    users::list, users::create, users::update,
     audit::list,
     tickets::list, tickets::create, tickets::show, tickets::update, tickets::delete,
     tickets::my_tickets, tickets::assigned_tickets,

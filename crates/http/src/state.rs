@@ -113,7 +113,7 @@ impl HttpState {
         }
     }
 
-    /// Counts one write (a new ticket, message or upload) of `user`; 429 `rate_limited` with
+    /// Counts one write (a new ticket, message, upload or account) of `user`; 429 `rate_limited` with
     /// `Retry-After` when the user is over `writes_per_minute`.
     pub(crate) fn count_write(&self, user: UserId) -> ApiResult<()> {
         self.writes

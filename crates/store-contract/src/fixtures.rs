@@ -136,6 +136,7 @@ pub fn user(username: &str, role: Role) -> User {
         last_name: PersonName::empty(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: t0(),
         last_login: None,

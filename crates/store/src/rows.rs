@@ -42,6 +42,7 @@ pub(crate) struct UserRow {
     pub last_login: Option<DbTime>,
     pub username_skeleton: Option<String>,
     pub search_key: String,
+    pub must_change_password: bool,
 }
 
 impl UserRow {
@@ -62,6 +63,7 @@ impl UserRow {
             last_login: u.last_login.map(DbTime::from),
             username_skeleton: Some(u.username.skeleton()),
             search_key: u.search_key(),
+            must_change_password: u.must_change_password,
         }
     }
 
@@ -74,6 +76,7 @@ impl UserRow {
             last_name: parsed("last_name", PersonName::parse(&self.last_name))?,
             role: parsed("role", self.role.parse::<Role>())?,
             is_active: self.is_active,
+            must_change_password: self.must_change_password,
             token_epoch: self.token_epoch,
             date_joined: self.date_joined.get(),
             last_login: self.last_login.map(DbTime::get),

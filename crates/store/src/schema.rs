@@ -29,6 +29,7 @@ diesel::table! {
         last_login -> Nullable<Instant>,
         username_skeleton -> Nullable<Text>,
         search_key -> Text,
+        must_change_password -> Bool,
     }
 }
 

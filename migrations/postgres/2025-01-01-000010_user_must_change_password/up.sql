@@ -4,3 +4,8 @@
 -- must occur in it (`LIKE '%term%'`). Existing rows start empty and are filled at start-up
 -- (the same pass that fills `username_skeleton`).
 ALTER TABLE users ADD COLUMN search_key text NOT NULL DEFAULT '';
+
+-- Accounts an admin created with a temporary password: until the user sets their own
+-- (`POST /api/v1/users/profile/change-password/`, which clears the flag), the API answers
+-- every other call with 403 `password_change_required`.
+ALTER TABLE users ADD COLUMN must_change_password boolean NOT NULL DEFAULT false;

@@ -1,1 +1,2 @@
+ALTER TABLE users DROP COLUMN must_change_password;
 ALTER TABLE users DROP COLUMN search_key;

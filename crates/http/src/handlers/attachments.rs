@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::dto::AttachmentDto;
-use crate::extract::{Caller, bearer, state as http_state};
+use crate::extract::{Caller, bearer, full_access, state as http_state};
 use crate::listing::{OldestFirstParams, QueryPairs, paged, timeline_query};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
@@ -332,7 +332,7 @@ pub async fn download(
                 .await?
         }
         (None, Some(access)) => {
-            let user = state.app.authenticate(&access).await?;
+            let user = full_access(state.app.authenticate(&access).await?)?;
             let actor: Actor = user.actor();
             state
                 .app

@@ -349,6 +349,7 @@ async fn the_documented_codes_are_the_code_table() {
             ErrorCode::Internal => ApiError::internal(anyhow::anyhow!("bug")),
             ErrorCode::TokenExpired => AppError::Unauthenticated(AuthFailure::TokenExpired).into(),
             ErrorCode::TicketClosed => AppError::from(Refusal::Closed).into(),
+            ErrorCode::PasswordChangeRequired => AppError::PasswordChangeRequired.into(),
             ErrorCode::Conflict => AppError::Conflict {
                 field: None,
                 message: "taken".to_owned(),

@@ -19,7 +19,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/users/auth/logout/", &["POST"]),
     ("/api/v1/users/profile/", &["GET", "PUT", "PATCH"]),
     ("/api/v1/users/profile/change-password/", &["POST"]),
-    ("/api/v1/users/", &["GET"]),
+    ("/api/v1/users/", &["GET", "POST"]),
     ("/api/v1/users/{id}/", &["PATCH"]),
     ("/api/v1/audit/", &["GET"]),
     ("/api/v1/tickets/", &["GET", "POST"]),

@@ -22,6 +22,7 @@ fn full_user() -> User {
         last_name: PersonName::parse("Müller-שלום").unwrap(),
         role: Role::Agent,
         is_active: false,
+        must_change_password: false,
         token_epoch: 42,
         date_joined: t0(),
         last_login: Some(at(3600)),

@@ -193,6 +193,7 @@ impl UserRepository for MemoryStore {
         let (user, hash) = s.user_mut(id)?;
         password_hash.clone_into(hash);
         user.token_epoch += 1;
+        user.must_change_password = false;
         let epoch = user.token_epoch;
         s.append_audit(audit);
         Ok(epoch)

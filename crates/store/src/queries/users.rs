@@ -402,6 +402,7 @@ impl UserRepository for Store {
                 .set((
                     users::password_hash.eq(hash),
                     users::token_epoch.eq(users::token_epoch + 1),
+                    users::must_change_password.eq(false),
                 ))
                 .returning(users::token_epoch)
                 .get_result(c)?;
