@@ -1,7 +1,8 @@
 // axe-core (WCAG 2.x A and AA) on every screen, in the light and the dark theme, on a desktop and a
 // 360 px phone: login, registration, the customer's list, new-ticket dialog and ticket (with its
-// "More" menu), the staff queue, a ticket with unsaved changes and the send menu open, the leave
-// prompt, the shortcut sheet, profile, the admin's users and new-user dialog, the screen of a
+// "More" menu), the staff queue, a ticket with unsaved changes and the send menu open (and the
+// requester's other tickets), the leave prompt, the staff's new-ticket dialog with requester
+// results, the shortcut sheet, profile, the admin's users and new-user dialog, the screen of a
 // temporary password, and the list while the server is down.
 
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +96,11 @@ describe('axe-core on every screen', () => {
       await assertAxeClean(page, `leave prompt (${colorScheme})`);
       await page.getByRole('button', { name: 'Leave' }).click();
       await waitForHash(page, /^#\/staff\/open$/);
+      await page.locator('#new-ticket').click();
+      await page.locator('dialog#create-dialog').getByLabel('Requester').fill('ada axe');
+      await page.locator('dialog#create-dialog .requester-option').first().waitFor();
+      await assertAxeClean(page, `staff new-ticket dialog with requester results (${colorScheme})`);
+      await page.keyboard.press('Escape');
       assertClean(ui);
       await ui.context.close();
     });

@@ -42,6 +42,8 @@ pub struct NewTicketInput {
     pub description: Description,
     /// Priority (medium when absent).
     pub priority: Option<Priority>,
+    /// Whom the ticket is for (staff only, an active user): they own it. The caller when absent.
+    pub requester: Option<UserId>,
 }
 
 /// A ticket update, parsed at the edge; the assignee is given by id.
@@ -122,12 +124,30 @@ impl App {
         })
     }
 
-    /// Opens a ticket for the caller.
+    /// Opens a ticket for the caller, or (staff) for `input.requester`, who then owns it.
+    ///
+    /// The requester is looked up only after `policy::open_for` allowed it (403 for a customer
+    /// naming anyone else), so nobody learns from this call whether a user id exists unless
+    /// they may open tickets for others; an unknown requester is `Validation` on `requester`, a
+    /// deactivated one too (the domain's `RequesterInactive`).
     pub async fn create_ticket(
         &self,
         actor: &Actor,
         input: NewTicketInput,
     ) -> Result<TicketDetail, AppError> {
+        let requester = match input.requester.filter(|r| *r != actor.id) {
+            None => None,
+            Some(id) => {
+                policy::open_for(actor, id)?;
+                match self.ports.store.users.get(id).await {
+                    Ok(u) => Some(u),
+                    Err(RepoError::NotFound) => {
+                        return Err(AppError::field("requester", "no such user"));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
         let now = self.ports.clock.now();
         let new = NewTicket {
             id: TicketId::from_uuid(self.ports.ids.new_id()),
@@ -135,7 +155,10 @@ impl App {
             description: input.description,
             priority: input.priority.unwrap_or_default(),
         };
-        let opened = change::open_ticket(actor, new, now, self.next_activity_id());
+        let opened = match &requester {
+            None => change::open_ticket(actor, new, now, self.next_activity_id()),
+            Some(r) => change::open_ticket_for(actor, r, new, now, self.next_activity_id())?,
+        };
         let created = opened.activities.first().ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!("opening a ticket logged no entry"))
         })?;

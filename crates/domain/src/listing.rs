@@ -462,6 +462,9 @@ pub struct TicketQuery {
     pub priorities: Vec<Priority>,
     /// Only tickets with this assignee.
     pub assigned_to: Option<AssigneeFilter>,
+    /// Only tickets this user requested (owns: opened, or had opened for them by staff).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub requester: Option<UserId>,
     /// Text search in topic and description.
     pub text: Option<SearchText>,
     /// Sort order.
@@ -498,6 +501,7 @@ impl TicketQuery {
             statuses: Vec::new(),
             priorities: Vec::new(),
             assigned_to: None,
+            requester: None,
             text: None,
             ordering: TicketOrdering::default(),
             after: None,
@@ -546,6 +550,7 @@ impl TicketQuery {
                 Some(AssigneeFilter::User(u)) => ticket.assigned_to == Some(u),
                 Some(AssigneeFilter::Nobody) => ticket.assigned_to.is_none(),
             }
+            && self.requester.is_none_or(|r| ticket.owner == r)
             && self
                 .text
                 .as_ref()

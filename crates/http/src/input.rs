@@ -389,6 +389,10 @@ pub struct TicketCreateRequest {
     #[serde(default)]
     #[schema(value_type = Option<crate::dto::PriorityDto>)]
     pub priority: Option<String>,
+    /// Staff only: the user id of the person the ticket is for (an active account), who then
+    /// owns it; the activity log says who opened it for whom. Defaults to the caller.
+    #[serde(default)]
+    pub requester: Option<Uuid>,
 }
 
 impl TicketCreateRequest {
@@ -407,6 +411,7 @@ impl TicketCreateRequest {
                 topic,
                 description,
                 priority,
+                requester: self.requester.map(UserId::from_uuid),
             }),
             _ => Err(ApiError::bad_request("invalid ticket")),
         }

@@ -492,3 +492,60 @@ fn equal_values_are_ignored() {
         }
     );
 }
+
+fn new_ticket() -> NewTicket {
+    NewTicket::new(
+        TICKET,
+        Topic::parse("Printer jam").unwrap(),
+        Description::parse("Called in").unwrap(),
+    )
+}
+
+/// Staff open tickets for anyone active; the ticket is the requester's, the entry the actor's.
+#[test]
+fn staff_open_a_ticket_for_someone_else() {
+    let carol = customer_user();
+    for actor in [agent(), admin()] {
+        let applied = open_ticket_for(&actor, &carol, new_ticket(), now(), ids()).unwrap();
+        assert_eq!(applied.ticket.owner, carol.id);
+        assert_eq!(applied.activities.len(), 1);
+        let entry = &applied.activities[0];
+        assert_eq!(entry.action, Action::Created);
+        assert_eq!(entry.performed_by, actor.id);
+        assert_eq!(entry.details, "Ticket created for carol");
+        assert!(!entry.internal);
+        // The rest is what opening it oneself gives.
+        let own = open_ticket(&actor, new_ticket(), now(), ids());
+        assert_eq!(
+            Ticket {
+                owner: actor.id,
+                ..applied.ticket.clone()
+            },
+            own.ticket
+        );
+    }
+    // Staff may open one for another staff member too.
+    let applied = open_ticket_for(&agent(), &admin_user(), new_ticket(), now(), ids()).unwrap();
+    assert_eq!(applied.ticket.owner, ADMIN);
+}
+
+/// Opening for oneself is `open_ticket`, for everyone; a customer may not open for anyone else
+/// (whatever the account), and nobody for a deactivated account.
+#[test]
+fn open_ticket_for_refusals() {
+    let me = user(OWNER, "owner", Role::Customer, true);
+    let own = open_ticket_for(&owner(), &me, new_ticket(), now(), ids()).unwrap();
+    assert_eq!(own, open_ticket(&owner(), new_ticket(), now(), ids()));
+    for requester in [customer_user(), agent_user(), inactive_agent_user()] {
+        assert_eq!(
+            open_ticket_for(&owner(), &requester, new_ticket(), now(), ids()),
+            Err(ChangeError::Refused(Refusal::Forbidden(
+                Rule::OpeningForOthersIsStaffOnly
+            )))
+        );
+    }
+    let gone = user(OTHER, "gone", Role::Customer, false);
+    let err = open_ticket_for(&agent(), &gone, new_ticket(), now(), ids()).unwrap_err();
+    assert_eq!(err, ChangeError::RequesterInactive);
+    assert_eq!((err.http_status(), err.field()), (400, Some("requester")));
+}

@@ -43,11 +43,13 @@ pub enum Rule {
     UserListIsStaffOnly,
     /// Only admins change roles and deactivate accounts.
     UserManagementIsAdminOnly,
+    /// Only staff open a ticket on behalf of someone else.
+    OpeningForOthersIsStaffOnly,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 11] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -58,6 +60,7 @@ impl Rule {
         Rule::AssignedListIsStaffOnly,
         Rule::UserListIsStaffOnly,
         Rule::UserManagementIsAdminOnly,
+        Rule::OpeningForOthersIsStaffOnly,
     ];
 
     /// A stable snake_case name of the rule, for logs and machines.
@@ -106,6 +109,10 @@ impl Rule {
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",
+            ),
+            Rule::OpeningForOthersIsStaffOnly => (
+                "opening_for_others_is_staff_only",
+                "only staff may open a ticket for someone else",
             ),
         }
     }

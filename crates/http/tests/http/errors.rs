@@ -296,6 +296,13 @@ async fn domain_errors_keep_their_code_status_and_field() {
             Some(json!({"assigned_to": ["the assignee's account is deactivated"]})),
         ),
         (
+            ChangeError::RequesterInactive,
+            400,
+            "validation_failed",
+            "requester: the requester's account is deactivated",
+            Some(json!({"requester": ["the requester's account is deactivated"]})),
+        ),
+        (
             ChangeError::MessageNotOnTicket,
             400,
             "validation_failed",

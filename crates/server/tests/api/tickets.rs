@@ -590,7 +590,134 @@ async fn allowed_actions_follow_the_policy(backend: Backend) {
     .assert_status(409);
 }
 
+async fn staff_open_tickets_for_customers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let dave = app.register("dave").await;
+    let erin = app.register("erin").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let root = app.staff("root", Role::Admin).await;
+    let body = |requester: &str| json!({"topic": "Printer jam", "description": "Called at 9", "requester": requester});
+
+    // The agent opens a ticket for carol: hers, opened by alice.
+    let res = app
+        .post("/api/v1/tickets/", Some(&alice.access), &body(&carol.id))
+        .await;
+    res.assert_status(201);
+    let id = res.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(res.body["user"]["id"], carol.id.as_str());
+    let created = &res.body["activities"][0];
+    assert_eq!(created["action"], "created");
+    assert_eq!(created["performed_by"]["id"], alice.id.as_str());
+    assert_eq!(created["details"], "Ticket created for carol");
+    // Carol sees it as hers, with who opened it; dave does not see it.
+    let mine = app.get("/api/v1/my-tickets/", Some(&carol.access)).await;
+    assert_eq!(ids(&mine.body), [id.clone()]);
+    let shown = app
+        .get(&format!("/api/v1/tickets/{id}/"), Some(&carol.access))
+        .await;
+    shown.assert_status(200);
+    assert_eq!(
+        shown.body["activities"][0]["performed_by"]["id"],
+        alice.id.as_str()
+    );
+    app.get(&format!("/api/v1/tickets/{id}/"), Some(&dave.access))
+        .await
+        .assert_problem(404, "not_found");
+
+    // Customers may only name themselves.
+    app.post("/api/v1/tickets/", Some(&carol.access), &body(&dave.id))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/tickets/",
+        Some(&carol.access),
+        &body(&uuid::Uuid::nil().to_string()),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let own = app
+        .post("/api/v1/tickets/", Some(&carol.access), &body(&carol.id))
+        .await;
+    own.assert_status(201);
+    assert_eq!(own.body["activities"][0]["details"], "Ticket created");
+
+    // The requester must be an active user; a bad id is a field error.
+    app.patch(
+        &format!("/api/v1/users/{}/", erin.id),
+        Some(&root.access),
+        &json!({"is_active": false}),
+    )
+    .await
+    .assert_status(200);
+    for requester in [
+        uuid::Uuid::nil().to_string(),
+        erin.id.clone(),
+        "nobody".to_owned(),
+    ] {
+        let res = app
+            .post("/api/v1/tickets/", Some(&alice.access), &body(&requester))
+            .await;
+        res.assert_problem(400, "validation_failed");
+        assert!(res.body["errors"]["requester"].is_array(), "{}", res.body);
+    }
+
+    // The requester's tickets, for the staff's "other tickets of this requester".
+    app.post("/api/v1/tickets/", Some(&root.access), &body(&dave.id))
+        .await
+        .assert_status(201);
+    let list = |path: String, token: String| {
+        let app = &app;
+        async move {
+            let res = app.get(&path, Some(&token)).await;
+            res.assert_status(200);
+            let total: usize = res.header("x-total-count").unwrap().parse().unwrap();
+            assert_eq!(total, ids(&res.body).len(), "{path}");
+            ids(&res.body)
+        }
+    };
+    let carols = list(
+        format!("/api/v1/tickets/?requester={}", carol.id),
+        alice.access.clone(),
+    )
+    .await;
+    assert_eq!(
+        carols,
+        [own.body["id"].as_str().unwrap().to_owned(), id.clone()]
+    );
+    let daves = list(
+        format!("/api/v1/tickets/?requester={}&status=open", dave.id),
+        alice.access.clone(),
+    )
+    .await;
+    assert_eq!(daves.len(), 1);
+    assert_eq!(
+        list(
+            "/api/v1/tickets/?requester=me".to_owned(),
+            carol.access.clone()
+        )
+        .await
+        .len(),
+        2
+    );
+    // A customer's list stays theirs whatever the filter says.
+    assert!(
+        list(
+            format!("/api/v1/tickets/?requester={}", dave.id),
+            carol.access.clone()
+        )
+        .await
+        .is_empty()
+    );
+    let res = app
+        .get("/api/v1/tickets/?requester=nobody", Some(&alice.access))
+        .await;
+    res.assert_problem(400, "validation_failed");
+    assert!(res.body["errors"]["requester"].is_array());
+}
+
 backend_tests!(
+    staff_open_tickets_for_customers,
     allowed_actions_follow_the_policy,
     create_and_show,
     create_validation,
