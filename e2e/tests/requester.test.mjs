@@ -1,6 +1,7 @@
 // Tickets for someone else: an agent takes a ticket by phone for a customer, picking her in the
-// new-ticket dialog by name, username or email; the ticket is hers (she sees it in her list) and
-// the agent sees her other tickets next to it.
+// new-ticket dialog by name, username or email; the ticket is hers (she sees it in her list), the
+// activity log says in sentences who opened it for whom and who assigned it to whom, and the
+// agent sees her other tickets next to it.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,15 +58,35 @@ describe('tickets for someone else', () => {
     await dialog.locator('#create-submit').click();
     await page.locator('#ticket-title', { hasText: `Called about the VPN ${id}` }).waitFor();
     const ticketId = (await page.evaluate(() => window.location.hash)).split('/').pop();
-    // The details name her; the side panel lists her other tickets.
+    // The details name her; the activity says who opened it for whom; the side panel lists her
+    // other tickets.
     await page.locator('#ticket-details').getByText('Carol Mendes').waitFor();
+    assert.deepEqual(await page.locator('#activity-list .activity-text').allTextContents(),
+      ['Alex Rivera opened the ticket for Carol Mendes']);
     const panel = page.locator('.requester-panel');
     await panel.getByRole('heading', { name: 'Other tickets of Carol Mendes' }).waitFor();
     await eventually(async () => assert.equal(await page.locator('#requester-tickets-summary').textContent(), '2 other tickets:'));
     assert.deepEqual((await page.locator('#requester-tickets li a').allTextContents()).map((t) => t.replace(/^\S+\s/, '')).sort(),
       [`Old printer issue ${id}`, `Scanner is slow ${id}`]);
     await screenshot(page, 'ticket-requester-panel');
-    // Following one of them shows the new ticket among her others.
+    // Assigned to a colleague, then taken over: the log names both.
+    const token = await server.api.login('agent1');
+    const bea = server.createUser(`bea${id}`, 'agent', undefined, undefined, { first: 'Bea', last: 'Stone' });
+    const staffIds = (await server.api.call('GET', '/api/v1/users/?role=agent', { token })).body;
+    const beaId = staffIds.find((u) => u.username === bea.username).id;
+    const alexId = staffIds.find((u) => u.username === 'agent1').id;
+    await server.api.patchTicket(token, ticketId, { assigned_to: beaId, priority: 'high' });
+    await server.api.patchTicket(token, ticketId, { assigned_to: alexId, status: 'in_progress' });
+    await page.reload();
+    await page.locator('#activity-list .activity-item').nth(4).waitFor();
+    assert.deepEqual(await page.locator('#activity-list .activity-text').allTextContents(), [
+      'Alex Rivera reassigned the ticket from Bea Stone to Alex Rivera',
+      'Alex Rivera changed status from Open to In progress',
+      'Alex Rivera assigned the ticket to Bea Stone',
+      'Alex Rivera changed priority from Medium to High',
+      'Alex Rivera opened the ticket for Carol Mendes',
+    ]);
+    // Following one of her other tickets shows the new ticket among her others.
     await page.locator('#requester-tickets a', { hasText: `Old printer issue ${id}` }).click();
     await page.locator('#ticket-title', { hasText: `Old printer issue ${id}` }).waitFor();
     await page.locator('#requester-tickets a', { hasText: `Called about the VPN ${id}` }).waitFor();

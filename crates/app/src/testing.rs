@@ -433,6 +433,7 @@ pub mod seed {
             action: Action::Created,
             performed_by: ticket.owner,
             details: "Ticket created".to_owned(),
+            change: None,
             internal: false,
             created_at: ticket.created_at,
         }

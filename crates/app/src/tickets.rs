@@ -217,7 +217,7 @@ impl App {
                             .or(attachments.items.first())
                             .map(|_| actor.id),
                     )
-                    .chain(activities.items.iter().map(|a| a.performed_by)),
+                    .chain(activities.items.iter().flat_map(entry_people)),
             )
             .await?;
         let earlier = Earlier {
@@ -503,7 +503,7 @@ impl App {
             .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;
         let people = self
-            .people(page.items.iter().map(|e| e.performed_by))
+            .people(page.items.iter().flat_map(entry_people))
             .await?;
         Ok(Page {
             items: activity_views(page.items, &people)?,
@@ -511,6 +511,13 @@ impl App {
             next: page.next,
         })
     }
+}
+
+/// Who an entry names: its performer and the people of its change.
+fn entry_people(e: &ActivityEntry) -> Vec<UserId> {
+    let mut ids = vec![e.performed_by];
+    ids.extend(e.change.iter().flat_map(|c| c.people()));
+    ids
 }
 
 fn activity_views(
@@ -522,6 +529,12 @@ fn activity_views(
         .map(|e| {
             Ok(ActivityView {
                 performer: people.get(e.performed_by)?,
+                named: e
+                    .change
+                    .iter()
+                    .flat_map(|c| c.people())
+                    .filter_map(|id| people.find(id))
+                    .collect(),
                 entry: e,
             })
         })

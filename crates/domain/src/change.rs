@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::activity::{Action, ActivityEntry};
+use crate::activity::{Action, ActivityChange, ActivityEntry};
 use crate::code::ErrorCode;
 use crate::ids::{ActivityId, AttachmentId, MessageId, TicketId};
 use crate::message::StoredFile;
@@ -257,12 +257,23 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
     }
 
     fn log(&mut self, action: Action, details: String, internal: bool) {
+        self.log_change(action, details, internal, None);
+    }
+
+    fn log_change(
+        &mut self,
+        action: Action,
+        details: String,
+        internal: bool,
+        change: Option<ActivityChange>,
+    ) {
         self.entries.push(ActivityEntry {
             id: (self.next_id)(),
             ticket_id: self.ticket.id,
             action,
             performed_by: self.actor.id,
             details,
+            change,
             internal,
             created_at: self.now,
         });
@@ -337,6 +348,7 @@ pub fn open_ticket(
         action: Action::Created,
         performed_by: actor.id,
         details: "Ticket created".to_owned(),
+        change: None,
         internal: false,
         created_at: now,
     };
@@ -400,6 +412,9 @@ pub fn open_ticket_for(
     applied.ticket.owner = requester.id;
     for entry in &mut applied.activities {
         entry.details = format!("Ticket created for {}", requester.username);
+        entry.change = Some(ActivityChange::Requester {
+            requester: requester.id,
+        });
     }
     Ok(applied)
 }

@@ -77,9 +77,11 @@ fn detail() -> TicketDetail {
                 action: Action::MessageAdded,
                 performed_by: agent.id,
                 details: "Message added".to_owned(),
+                change: None,
                 internal: false,
                 created_at: now + Duration::minutes(i as i64),
             },
+            named: Vec::new(),
             performer: Arc::clone(&agent),
         })
         .collect();

@@ -4,7 +4,7 @@ use crate::listing::earlier_url;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 use ticketing_app::views::{ActivityView, AttachmentView, MessageView, TicketCard, TicketDetail};
-use ticketing_domain::User;
+use ticketing_domain::{ActivityChange, User, UserId};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -305,6 +305,30 @@ impl From<&MessageView> for MessageDto {
     }
 }
 
+/// A field an activity entry changed.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
+pub enum ChangedFieldDto {
+    /// The status (`status_changed`, `resolved`, `reopened`, `closed`): values are statuses.
+    Status,
+    /// The priority: values are priorities.
+    Priority,
+    /// The assignee: values are user ids (`null`: nobody).
+    AssignedTo,
+    /// The ticket was opened for this user (`created` by staff): `to` is the requester.
+    Requester,
+}
+
+/// A value before or after a change: the wire value and what to show for it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangeValueDto {
+    /// The wire value: a status or priority name, or a user id.
+    pub value: String,
+    /// The label of the status or priority (`In Progress`), or the user's display name.
+    pub display: String,
+}
+
 /// An entry of the activity log.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActivityDto {
@@ -317,10 +341,19 @@ pub struct ActivityDto {
     pub action: &'static str,
     /// Human label of the action.
     pub action_display: &'static str,
-    /// Who did it.
+    /// Who did it (with their `display_name`).
     pub performed_by: UserDto,
     /// A sentence, e.g. `Status changed from open to in_progress`.
     pub details: String,
+    /// The field the entry changed, when it changed one as values (`status`, `priority`,
+    /// `assigned_to`, `requester`); `null` for the other entries (messages, files, edits,
+    /// deletion) and for assignments logged before the values were kept.
+    #[schema(value_type = Option<ChangedFieldDto>)]
+    pub field: Option<&'static str>,
+    /// The value before (`null`: none, e.g. unassigned, or no field).
+    pub from: Option<ChangeValueDto>,
+    /// The value after (`null`: none, e.g. unassigned, or no field).
+    pub to: Option<ChangeValueDto>,
     /// When.
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -329,6 +362,27 @@ pub struct ActivityDto {
 impl From<&ActivityView> for ActivityDto {
     fn from(v: &ActivityView) -> Self {
         let e = &v.entry;
+        let user = |id: Option<UserId>| {
+            id.map(|id| ChangeValueDto {
+                value: id.to_string(),
+                display: v
+                    .named(id)
+                    .map_or_else(|| id.to_string(), User::display_name),
+            })
+        };
+        let (from, to) = match e.change {
+            None => (None, None),
+            Some(ActivityChange::Status { from, to }) => (
+                Some(ChangeValueDto::of(from.as_str(), from.display())),
+                Some(ChangeValueDto::of(to.as_str(), to.display())),
+            ),
+            Some(ActivityChange::Priority { from, to }) => (
+                Some(ChangeValueDto::of(from.as_str(), from.display())),
+                Some(ChangeValueDto::of(to.as_str(), to.display())),
+            ),
+            Some(ActivityChange::Assignee { from, to }) => (user(from), user(to)),
+            Some(ActivityChange::Requester { requester }) => (None, user(Some(requester))),
+        };
         Self {
             id: e.id.as_uuid(),
             ticket: e.ticket_id.as_uuid(),
@@ -336,7 +390,19 @@ impl From<&ActivityView> for ActivityDto {
             action_display: e.action.display(),
             performed_by: UserDto::from(v.performer.as_ref()),
             details: e.details.clone(),
+            field: e.change.as_ref().map(ActivityChange::field),
+            from,
+            to,
             created_at: e.created_at,
+        }
+    }
+}
+
+impl ChangeValueDto {
+    fn of(value: &str, display: &str) -> Self {
+        Self {
+            value: value.to_owned(),
+            display: display.to_owned(),
         }
     }
 }

@@ -187,6 +187,7 @@ pub fn entry(
         action,
         performed_by: by,
         details: format!("{action} by test"),
+        change: None,
         internal,
         created_at: when,
     }

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use ticketing_app::ports::RefreshSession;
 use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
-    Action, ActivityEntry, Attachment, Description, Email, FileName, Message, MessageBody,
-    PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
+    Action, ActivityChange, ActivityEntry, Attachment, Description, Email, FileName, Message,
+    MessageBody, PersonName, Priority, Role, Status, StoredFile, Ticket, Topic, User, Username,
 };
 
 use crate::error::{DbResult, corrupt};
@@ -295,10 +295,17 @@ pub(crate) struct ActivityRow {
     pub internal: bool,
     pub performed_by: DbId,
     pub created_at: DbTime,
+    pub change_field: Option<String>,
+    pub change_from: Option<String>,
+    pub change_to: Option<String>,
 }
 
 impl ActivityRow {
     pub fn new(a: &ActivityEntry) -> Self {
+        let (field, from, to) = match a.change.as_ref().map(ActivityChange::parts) {
+            Some((field, from, to)) => (Some(field.to_owned()), from, to),
+            None => (None, None, None),
+        };
         Self {
             id: a.id.into(),
             ticket_id: a.ticket_id.into(),
@@ -307,16 +314,31 @@ impl ActivityRow {
             internal: a.internal,
             performed_by: a.performed_by.into(),
             created_at: a.created_at.into(),
+            change_field: field,
+            change_from: from,
+            change_to: to,
         }
     }
 
     pub fn into_domain(self) -> DbResult<ActivityEntry> {
+        let change = match &self.change_field {
+            None => None,
+            Some(field) => Some(
+                ActivityChange::from_parts(
+                    field,
+                    self.change_from.as_deref(),
+                    self.change_to.as_deref(),
+                )
+                .ok_or_else(|| corrupt("change", format!("{field} of an activity")))?,
+            ),
+        };
         Ok(ActivityEntry {
             id: self.id.get(),
             ticket_id: self.ticket_id.get(),
             action: parsed("action", self.action.parse::<Action>())?,
             performed_by: self.performed_by.get(),
             details: self.details,
+            change,
             internal: self.internal,
             created_at: self.created_at.get(),
         })

@@ -105,6 +105,9 @@ diesel::table! {
         internal -> Bool,
         performed_by -> Id,
         created_at -> Instant,
+        change_field -> Nullable<Text>,
+        change_from -> Nullable<Text>,
+        change_to -> Nullable<Text>,
     }
 }
 

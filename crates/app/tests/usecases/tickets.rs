@@ -32,8 +32,17 @@ pub fn entry(n: u128, ticket: TicketId, action: Action, by: &User, details: &str
         action,
         performed_by: by.id,
         details: details.to_owned(),
+        change: None,
         internal: false,
         created_at: now(),
+    }
+}
+
+/// `entry` with its change as values.
+pub fn changed(entry: ActivityEntry, change: ticketing_domain::ActivityChange) -> ActivityEntry {
+    ActivityEntry {
+        change: Some(change),
+        ..entry
     }
 }
 
@@ -333,6 +342,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         action: Action::Created,
         performed_by: carol.id,
         details: "Ticket created".to_owned(),
+        change: None,
         internal: false,
         created_at: now(),
     };
@@ -367,6 +377,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
             attachments: Vec::new(),
             activities: vec![ActivityView {
                 entry: created.clone(),
+                named: Vec::new(),
                 performer: Arc::new(carol.clone()),
             }],
             earlier: Earlier::default(),
@@ -652,10 +663,12 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
             activities: vec![
                 ActivityView {
                     entry: logged,
+                    named: Vec::new(),
                     performer: Arc::new(alice),
                 },
                 ActivityView {
                     entry: seed::created_entry(&ticket),
+                    named: Vec::new(),
                     performer: Arc::new(carol),
                 },
             ],

@@ -54,6 +54,14 @@ fn customer_reply_reopens_a_resolved_ticket() {
             ),
         ]
     );
+    assert_eq!(a.activities[0].change, None);
+    assert_eq!(
+        a.activities[1].change,
+        Some(ActivityChange::Status {
+            from: Status::Resolved,
+            to: Status::Open
+        })
+    );
     assert_eq!(
         m,
         Message {
@@ -155,6 +163,7 @@ fn internal_notes_and_counts() {
             action: Action::InternalNoteAdded,
             performed_by: AGENT,
             details: "Internal note added".to_owned(),
+            change: None,
             internal: true,
             created_at: now(),
         }]
@@ -373,6 +382,7 @@ fn attachments_are_logged_and_inherit_internal() {
                 action: Action::AttachmentAdded,
                 performed_by: actor.id,
                 details: "Attachment \"crash report.txt\" added".to_owned(),
+                change: None,
                 internal,
                 created_at: now(),
             }]
@@ -392,6 +402,7 @@ fn attachments_are_logged_and_inherit_internal() {
                 action: Action::AttachmentRemoved,
                 performed_by: actor.id,
                 details: "Attachment \"crash report.txt\" removed".to_owned(),
+                change: None,
                 internal,
                 created_at: now() + Duration::minutes(1),
             }]
@@ -445,6 +456,7 @@ fn delete_is_staff_only_and_logged() {
                     action: Action::Deleted,
                     performed_by: actor.id,
                     details: "Ticket deleted".to_owned(),
+                    change: None,
                     internal: false,
                     created_at: now(),
                 }]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Applied, ChangeError, Draft, TicketPatch};
-use crate::activity::Action;
+use crate::activity::{Action, ActivityChange};
 use crate::ids::ActivityId;
 use crate::policy::{self, Intent};
 use crate::ticket::{Status, Ticket};
@@ -153,28 +153,35 @@ pub fn apply_patch(
     if let Some(to) = status {
         let from = draft.ticket.status;
         move_status(&mut draft.ticket, to, now);
-        draft.log(
+        draft.log_change(
             status_action(from, to),
             format!("Status changed from {from} to {to}"),
             false,
+            Some(ActivityChange::Status { from, to }),
         );
     }
     if let Some(p) = priority {
         let from = draft.ticket.priority;
         draft.ticket.priority = p;
-        draft.log(
+        draft.log_change(
             Action::PriorityChanged,
             format!("Priority changed from {from} to {p}"),
             false,
+            Some(ActivityChange::Priority { from, to: p }),
         );
     }
     if let Some(a) = assignee {
+        let from = draft.ticket.assigned_to;
         draft.ticket.assigned_to = a.as_ref().map(|u| u.id);
         let details = match a {
             Some(u) => format!("Ticket assigned to {}", u.username),
             None => "Ticket unassigned".to_owned(),
         };
-        draft.log(Action::AssignedToChanged, details, false);
+        let change = ActivityChange::Assignee {
+            from,
+            to: draft.ticket.assigned_to,
+        };
+        draft.log_change(Action::AssignedToChanged, details, false, Some(change));
     }
     Ok(draft.finish(()))
 }

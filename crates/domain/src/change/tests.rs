@@ -96,6 +96,7 @@ fn every_status_pair_as_staff() {
                             action,
                             performed_by: actor.id,
                             details: format!("Status changed from {from} to {to}"),
+                            change: Some(ActivityChange::Status { from, to }),
                             internal: false,
                             created_at: now(),
                         }],
@@ -275,6 +276,7 @@ fn open_ticket_starts_at_version_one() {
             action: Action::Created,
             performed_by: OWNER,
             details: "Ticket created".to_owned(),
+            change: None,
             internal: false,
             created_at: at,
         }]
@@ -548,4 +550,68 @@ fn open_ticket_for_refusals() {
     let err = open_ticket_for(&agent(), &gone, new_ticket(), now(), ids()).unwrap_err();
     assert_eq!(err, ChangeError::RequesterInactive);
     assert_eq!((err.http_status(), err.field()), (400, Some("requester")));
+}
+
+/// Each entry of a patch carries its change as values; edits carry none.
+#[test]
+fn entries_carry_what_they_changed() {
+    let mut before = ticket(Status::Open);
+    before.assigned_to = Some(ADMIN);
+    let patch = TicketPatch {
+        topic: Some(Topic::parse("New subject").unwrap()),
+        status: Some(Status::InProgress),
+        priority: Some(Priority::Critical),
+        assigned_to: Some(Some(assignee(&agent_user()))),
+        ..TicketPatch::default()
+    };
+    let a = apply_patch(&agent(), &before, &patch, now(), ids()).unwrap();
+    let changes: Vec<_> = a.activities.iter().map(|e| (e.action, e.change)).collect();
+    assert_eq!(
+        changes,
+        [
+            (Action::Updated, None),
+            (
+                Action::StatusChanged,
+                Some(ActivityChange::Status {
+                    from: Status::Open,
+                    to: Status::InProgress
+                })
+            ),
+            (
+                Action::PriorityChanged,
+                Some(ActivityChange::Priority {
+                    from: before.priority,
+                    to: Priority::Critical
+                })
+            ),
+            (
+                Action::AssignedToChanged,
+                Some(ActivityChange::Assignee {
+                    from: Some(ADMIN),
+                    to: Some(AGENT)
+                })
+            ),
+        ]
+    );
+    let unassign = TicketPatch {
+        assigned_to: Some(None),
+        ..TicketPatch::default()
+    };
+    let b = apply_patch(&agent(), &a.ticket, &unassign, now(), ids()).unwrap();
+    assert_eq!(
+        b.activities[0].change,
+        Some(ActivityChange::Assignee {
+            from: Some(AGENT),
+            to: None
+        })
+    );
+    let opened = open_ticket_for(&agent(), &customer_user(), new_ticket(), now(), ids()).unwrap();
+    assert_eq!(
+        opened.activities[0].change,
+        Some(ActivityChange::Requester { requester: OTHER })
+    );
+    assert_eq!(
+        open_ticket(&agent(), new_ticket(), now(), ids()).activities[0].change,
+        None
+    );
 }

@@ -96,6 +96,9 @@ pub const ACTIVITY_FIELDS: &[&str] = &[
     "action_display",
     "performed_by",
     "details",
+    "field",
+    "from",
+    "to",
     "created_at",
 ];
 

@@ -716,7 +716,140 @@ async fn staff_open_tickets_for_customers(backend: Backend) {
     assert!(res.body["errors"]["requester"].is_array());
 }
 
+/// Activity entries carry what they changed as values, with display names, besides their
+/// sentence: the field, and `from` and `to` (`value` and `display`).
+async fn activity_entries_carry_their_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let bob = app.staff("bob", Role::Agent).await;
+    for (user, first, last) in [
+        (&alice, "Alex", "Rivera"),
+        (&bob, "Bo", ""),
+        (&carol, "", ""),
+    ] {
+        app.patch(
+            "/api/v1/users/profile/",
+            Some(&user.access),
+            &json!({"first_name": first, "last_name": last}),
+        )
+        .await
+        .assert_status(200);
+    }
+    let t = app.ticket(&carol.access, "Printer").await;
+    let id = t["id"].as_str().unwrap();
+    app.patch_ticket(
+        &alice.access,
+        id,
+        json!({"status": "in_progress", "priority": "high", "assigned_to": bob.id}),
+    )
+    .await;
+    app.patch_ticket(&alice.access, id, json!({"assigned_to": alice.id}))
+        .await;
+    app.message(&carol.access, id, "Any news?", false).await;
+    app.patch_ticket(
+        &alice.access,
+        id,
+        json!({"assigned_to": null, "status": "resolved"}),
+    )
+    .await;
+    let opened_for = app
+        .post(
+            "/api/v1/tickets/",
+            Some(&alice.access),
+            &json!({"topic": "Phone", "description": "By phone", "requester": carol.id}),
+        )
+        .await;
+    opened_for.assert_status(201);
+
+    let value = |v: &str, d: &str| json!({"value": v, "display": d});
+    let log = app
+        .get(
+            &format!("/api/v1/tickets/{id}/activities/?ordering=created_at"),
+            Some(&carol.access),
+        )
+        .await;
+    log.assert_status(200);
+    let got: Vec<Value> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(keys(e), sorted(ACTIVITY_FIELDS));
+            json!([
+                e["action"],
+                e["performed_by"]["display_name"],
+                e["field"],
+                e["from"],
+                e["to"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            json!(["created", "carol", null, null, null]),
+            json!([
+                "status_changed",
+                "Alex Rivera",
+                "status",
+                value("open", "Open"),
+                value("in_progress", "In Progress")
+            ]),
+            json!([
+                "priority_changed",
+                "Alex Rivera",
+                "priority",
+                value("medium", "Medium"),
+                value("high", "High")
+            ]),
+            json!([
+                "assigned_to_changed",
+                "Alex Rivera",
+                "assigned_to",
+                null,
+                value(&bob.id, "Bo")
+            ]),
+            json!([
+                "assigned_to_changed",
+                "Alex Rivera",
+                "assigned_to",
+                value(&bob.id, "Bo"),
+                value(&alice.id, "Alex Rivera")
+            ]),
+            json!(["message_added", "carol", null, null, null]),
+            json!([
+                "resolved",
+                "Alex Rivera",
+                "status",
+                value("in_progress", "In Progress"),
+                value("resolved", "Resolved")
+            ]),
+            json!([
+                "assigned_to_changed",
+                "Alex Rivera",
+                "assigned_to",
+                value(&alice.id, "Alex Rivera"),
+                null
+            ]),
+        ]
+    );
+    // The ticket detail embeds the same entries; the ticket opened for carol says so.
+    let detail = app
+        .get(&format!("/api/v1/tickets/{id}/"), Some(&alice.access))
+        .await;
+    assert_eq!(detail.body["activities"][0]["field"], "assigned_to");
+    assert_eq!(detail.body["activities"][0]["to"], Value::Null);
+    let created = &opened_for.body["activities"][0];
+    assert_eq!(created["performed_by"]["display_name"], "Alex Rivera");
+    assert_eq!(created["field"], "requester");
+    assert_eq!(created["from"], Value::Null);
+    assert_eq!(created["to"], value(&carol.id, "carol"));
+}
+
 backend_tests!(
+    activity_entries_carry_their_changes,
     staff_open_tickets_for_customers,
     allowed_actions_follow_the_policy,
     create_and_show,
