@@ -612,7 +612,7 @@ async fn staff_open_tickets_for_customers(backend: Backend) {
     assert_eq!(created["details"], "Ticket created for carol");
     // Carol sees it as hers, with who opened it; dave does not see it.
     let mine = app.get("/api/v1/my-tickets/", Some(&carol.access)).await;
-    assert_eq!(ids(&mine.body), [id.clone()]);
+    assert_eq!(ids(&mine.body), std::slice::from_ref(&id));
     let shown = app
         .get(&format!("/api/v1/tickets/{id}/"), Some(&carol.access))
         .await;
