@@ -9,9 +9,14 @@ export async function extendTicketLists(page, fields) {
       await route.continue();
       return;
     }
-    const res = await route.fetch();
-    const body = await res.json();
-    await route.fulfill({ response: res, json: body.map((t, i) => ({ ...t, ...fields(t, i) })) });
+    try {
+      const res = await route.fetch();
+      const body = await res.json();
+      await route.fulfill({ response: res, json: body.map((t, i) => ({ ...t, ...fields(t, i) })) });
+    } catch (err) {
+      // A list still loading when its page closes (the ticket view's "other tickets" panel).
+      if (!/disposed|closed/i.test(String(err && err.message))) throw err;
+    }
   });
 }
 

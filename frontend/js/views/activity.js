@@ -28,7 +28,7 @@ function fromChange(a) {
     case 'priority':
       return `changed priority from ${shown(PRIORITY_LABELS, from)} to ${shown(PRIORITY_LABELS, to)}`;
     case 'assigned_to':
-      if (!to) return from ? `unassigned ${person(from)}` : 'unassigned the ticket';
+      if (!to) return 'unassigned the ticket';
       return from ? `reassigned the ticket from ${person(from)} to ${person(to)}` : `assigned the ticket to ${person(to)}`;
     case 'requester':
       return `opened the ticket for ${person(to)}`;
