@@ -104,6 +104,20 @@ impl JwtTokens {
     }
 }
 
+/// A fresh secret of 256 random bits (base64url, after `prefix`) and its [`secret_hash`]: what
+/// refresh tokens and API tokens are.
+fn random_secret(prefix: &str) -> (String, String) {
+    let token = format!("{prefix}{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
+    let hash = secret_hash(&token);
+    (token, hash)
+}
+
+/// How a random secret is stored: SHA-256, lower-case hex. 256 random bits leave nothing to
+/// guess, so a fast hash is enough (no salt, no key stretching).
+fn secret_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 impl TokenService for JwtTokens {
     fn issue_access(&self, user: &User, now: DateTime<Utc>) -> Result<IssuedToken, CryptoError> {
         let iat = now.timestamp();
@@ -162,27 +176,19 @@ impl TokenService for JwtTokens {
     }
 
     fn new_refresh_token(&self) -> (String, String) {
-        let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
-        let hash = self.hash_refresh_token(&token);
-        (token, hash)
+        random_secret("")
     }
 
     fn hash_refresh_token(&self, token: &str) -> String {
-        hex::encode(Sha256::digest(token.as_bytes()))
+        secret_hash(token)
     }
 
     fn new_api_token(&self) -> (String, String) {
-        let token = format!(
-            "{API_TOKEN_PREFIX}{}",
-            URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-        );
-        let hash = self.hash_api_token(&token);
-        (token, hash)
+        random_secret(API_TOKEN_PREFIX)
     }
 
     fn hash_api_token(&self, token: &str) -> String {
-        // 256 random bits: a fast hash is enough (nothing to guess), no salt or key stretching.
-        hex::encode(Sha256::digest(token.as_bytes()))
+        secret_hash(token)
     }
 
     fn sign_download(

@@ -519,24 +519,9 @@ impl ApiTokenDto {
 /// A token just created: its fields and, this once, its secret.
 #[derive(Clone, Serialize, ToSchema)]
 pub struct CreatedApiTokenDto {
-    /// The token's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// What it may be used for.
-    #[schema(value_type = TokenScopeDto)]
-    pub scope: &'static str,
-    /// Created at.
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    /// When it stops working; `null`: never.
-    #[serde(serialize_with = "rfc3339_opt")]
-    pub expires_at: Option<DateTime<Utc>>,
-    /// `null`: not used yet.
-    #[serde(serialize_with = "rfc3339_opt")]
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// `false`.
-    pub expired: bool,
+    /// The token's fields.
+    #[serde(flatten)]
+    pub token_info: ApiTokenDto,
     /// The secret (`tkt_…`), for `Authorization: Bearer`. Shown this once: only a hash is
     /// stored.
     #[schema(pattern = "^tkt_[A-Za-z0-9_-]{43}$")]
@@ -546,7 +531,7 @@ pub struct CreatedApiTokenDto {
 impl std::fmt::Debug for CreatedApiTokenDto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreatedApiTokenDto")
-            .field("id", &self.id)
+            .field("id", &self.token_info.id)
             .field("token", &"<redacted>")
             .finish_non_exhaustive()
     }
@@ -555,15 +540,8 @@ impl std::fmt::Debug for CreatedApiTokenDto {
 impl CreatedApiTokenDto {
     /// The DTO of a token just created at `now`.
     pub fn of(created: CreatedApiToken, now: DateTime<Utc>) -> Self {
-        let t = ApiTokenDto::of(&created.token, now);
         Self {
-            id: t.id,
-            name: t.name,
-            scope: t.scope,
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-            last_used_at: t.last_used_at,
-            expired: t.expired,
+            token_info: ApiTokenDto::of(&created.token, now),
             token: created.secret,
         }
     }

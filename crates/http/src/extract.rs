@@ -2,6 +2,7 @@
 //! client address, the refresh cookie, the Origin check, `If-Match`.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -10,7 +11,7 @@ use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use ticketing_app::{AppError, AuthFailure, Authenticated};
-use ticketing_domain::{Access, Actor, Credential, User};
+use ticketing_domain::{Access, Actor, User};
 
 use crate::problem::ApiError;
 use crate::state::HttpState;
@@ -77,7 +78,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
 /// API token (`tkt_…`) that is still honoured, whose scope allows the request's method (a `read`
 /// token: GET and HEAD only, else 403) and that is within its rate limit (else 429).
 #[derive(Debug, Clone)]
-pub struct Caller(pub User, pub Credential);
+pub struct Caller(pub Authenticated);
 
 impl Caller {
     /// The acting identity.
@@ -85,12 +86,14 @@ impl Caller {
         self.0.actor()
     }
 
+    /// The user, as stored now.
+    pub fn user(&self) -> &User {
+        &self.0.user
+    }
+
     /// The caller as the use cases take it (user and credential).
-    pub fn authenticated(&self) -> Authenticated {
-        Authenticated {
-            user: self.0.clone(),
-            credential: self.1,
-        }
+    pub fn authenticated(&self) -> &Authenticated {
+        &self.0
     }
 }
 
@@ -129,14 +132,14 @@ pub(crate) async fn authenticate(
     token: &str,
     access: Access,
 ) -> Result<Caller, ApiError> {
-    let Authenticated { user, credential } = state.app.authenticate(token, access).await?;
-    if let Some(id) = credential.api_token() {
+    let caller = state.app.authenticate(token, access).await?;
+    if let Some(id) = caller.credential.api_token() {
         state
             .api_token_requests
             .hit(&id.to_string())
             .map_err(ApiError::rate_limited)?;
     }
-    Ok(Caller(user, credential))
+    Ok(Caller(caller))
 }
 
 /// The client's address for rate limiting: the peer address, or, behind a trusted proxy, the
@@ -158,6 +161,11 @@ pub(crate) fn client_address(req: &HttpRequest, trust_forwarded: bool) -> String
     }
     req.peer_addr()
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+/// The client's address as the audit log records it (`None` when it is not an IP address).
+pub(crate) fn audit_address(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
+    client_address(req, trust_forwarded).parse().ok()
 }
 
 /// Refuses a request whose `Origin` is foreign (refresh and logout). A request without `Origin`

@@ -77,23 +77,27 @@ pub async fn change_password(
     let (old, new) = body.into_inner().try_into_domain()?;
     // Before anything is counted: an API token must not be able to end the owner's sessions
     // by guessing (the use case refuses it too).
-    caller.1.may_manage_credentials().map_err(AppError::from)?;
+    caller
+        .0
+        .credential
+        .may_manage_credentials()
+        .map_err(AppError::from)?;
     let address = client_address(&req, state.config.trust_forwarded_for);
     // Recorded before the check, like a login; past the higher limit the caller's session (and
     // every other of the user) ends: a stolen session cannot be used to guess the password.
-    let attempt = match state.passwords.begin_recheck(caller.0.id, &address) {
+    let attempt = match state.passwords.begin_recheck(caller.user().id, &address) {
         Ok(attempt) => attempt,
         Err(Refusal::EndSessions) => {
-            state.app.end_sessions(caller.0.id).await?;
-            state.passwords.sessions_ended(caller.0.id);
-            tracing::warn!(user = %caller.0.id, "too many wrong passwords on change-password: sessions ended");
+            state.app.end_sessions(caller.user().id).await?;
+            state.passwords.sessions_ended(caller.user().id);
+            tracing::warn!(user = %caller.user().id, "too many wrong passwords on change-password: sessions ended");
             return Err(refused(Refusal::EndSessions));
         }
         Err(refusal) => return Err(refused(refusal)),
     };
     let session = match state
         .app
-        .change_password(&caller.authenticated(), old, new)
+        .change_password(caller.authenticated(), old, new)
         .await
     {
         Ok(session) => {

@@ -6,7 +6,7 @@ use ticketing_domain::ApiTokenId;
 use uuid::Uuid;
 
 use crate::dto::{ApiTokenDto, CreatedApiTokenDto};
-use crate::extract::{Caller, JsonObject, client_address};
+use crate::extract::{Caller, JsonObject, audit_address};
 use crate::input::ApiTokenRequest;
 use crate::problem::ApiResult;
 use crate::state::HttpState;
@@ -22,7 +22,7 @@ use crate::state::HttpState;
     )
 )]
 pub async fn list(state: web::Data<HttpState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let tokens = state.app.api_tokens(&caller.authenticated()).await?;
+    let tokens = state.app.api_tokens(caller.authenticated()).await?;
     let now = chrono::Utc::now();
     let items: Vec<ApiTokenDto> = tokens.iter().map(|t| ApiTokenDto::of(t, now)).collect();
     Ok(HttpResponse::Ok().json(items))
@@ -53,12 +53,10 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner().try_into_domain()?;
     // Recorded in the audit log with the token.
-    let address = client_address(&req, state.config.trust_forwarded_for)
-        .parse()
-        .ok();
+    let address = audit_address(&req, state.config.trust_forwarded_for);
     let created = state
         .app
-        .create_api_token(&caller.authenticated(), input, address)
+        .create_api_token(caller.authenticated(), input, address)
         .await?;
     let now = chrono::Utc::now();
     Ok(HttpResponse::Created()
@@ -85,13 +83,11 @@ pub async fn revoke(
     path: web::Path<Uuid>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let address = client_address(&req, state.config.trust_forwarded_for)
-        .parse()
-        .ok();
+    let address = audit_address(&req, state.config.trust_forwarded_for);
     state
         .app
         .revoke_api_token(
-            &caller.authenticated(),
+            caller.authenticated(),
             ApiTokenId::from_uuid(path.into_inner()),
             address,
         )

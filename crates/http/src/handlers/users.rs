@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::dto::UserDto;
-use crate::extract::{Caller, JsonObject, client_address};
+use crate::extract::{Caller, JsonObject, audit_address};
 use crate::input::{Fields, UserPatchRequest};
 use crate::listing::{QueryPairs, paged};
 use crate::problem::ApiResult;
@@ -108,9 +108,7 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().try_into_domain()?;
     // Recorded in the audit log with the change.
-    let address = client_address(&req, state.config.trust_forwarded_for)
-        .parse()
-        .ok();
+    let address = audit_address(&req, state.config.trust_forwarded_for);
     let user = state
         .app
         .update_user_from(
