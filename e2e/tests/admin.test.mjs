@@ -1,12 +1,13 @@
-// Admin user management: the user list, a role change, and a deactivation after which the user
-// cannot log in (and their open session ends). Staff also delete a ticket after confirming.
+// Admin user management: the user list and its search, a role change, a deactivation after which
+// the user cannot log in (and their open session ends), and a new user with a temporary password,
+// who is kept on the password screen at the first login. Staff also delete a ticket after
+// confirming.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertClean, eventually, launchBrowser, openPage, PASSWORD, screenshot, startServer, uiLogin, unique, waitForHash,
 } from '../lib/harness.mjs';
-import { userSearchStandIn } from '../lib/future-api.mjs';
 
 describe('admin', () => {
   let server;
@@ -42,24 +43,32 @@ describe('admin', () => {
     const self = page.locator('#user-list .user-row[data-username="admin1"]');
     assert.equal(await self.getByRole('button', { name: /Deactivate/ }).isDisabled(), true);
     await screenshot(page, 'admin-users');
-    // No search box until the server offers `q` on the user list.
-    assert.equal(await page.locator('#users-q').count(), 0);
   });
 
-  it('searches users when the server offers it (a stand-in until it does)', async () => {
-    const ui = await openPage(browser, server, { init: userSearchStandIn });
+  it('searches users by name, username or email, with the role filter', async () => {
+    const ui = await openPage(browser, server);
     const { page } = ui;
     await uiLogin(page, 'admin1');
     await waitForHash(page, /^#\/staff\/open$/);
     await page.getByRole('link', { name: 'Users' }).click();
     await page.locator(`#user-list .user-row[data-username="${victim.username}"]`).waitFor();
-    await page.getByLabel('Search users').fill('dana');
-    await waitForHash(page, /^#\/admin\/users\?q=dana$/);
+    // Every word must match, each in any of the fields (here the first name and the email).
+    await page.getByLabel('Search users').fill(`dana ${id}@example`);
+    await waitForHash(page, /^#\/admin\/users\?q=dana/);
     await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
     assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), victim.username);
+    await page.getByLabel('Search users').fill('EVANS');
+    await waitForHash(page, /^#\/admin\/users\?q=EVANS$/);
+    await eventually(async () => assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), promoted.username));
     await page.getByLabel('Role', { exact: true }).selectOption('admin');
-    await waitForHash(page, /q=dana&role=admin/);
+    await waitForHash(page, /q=EVANS&role=admin/);
     await page.getByText('No users match.').waitFor();
+    // The search is a deep link (a focused search box keeps what is typed in it).
+    await page.getByLabel('Search users').blur();
+    await page.goto(`${server.url}/#/admin/users?q=doe`);
+    await eventually(async () => assert.equal(await page.getByLabel('Search users').inputValue(), 'doe'));
+    await eventually(async () => assert.equal(await page.locator('#users-summary').textContent(), 'Showing 1 of 1 users'));
+    assert.equal(await page.locator('#user-list .user-row').getAttribute('data-username'), victim.username);
     assertClean(ui);
     await ui.context.close();
   });
@@ -136,6 +145,62 @@ describe('admin', () => {
     await eventually(async () => assert.equal(await page.locator('#ticket-table tbody tr', { hasText: `Delete me ${id}` }).count(), 0));
     const res = await server.api.call('GET', `/api/v1/tickets/${t.id}/`, { token: customerToken, expect: 404 });
     assert.equal(res.status, 404);
+    assertClean(admin);
+  });
+
+  it('creates a user with a role and a temporary password, changed at the first login', async () => {
+    const { page } = admin;
+    await page.goto(`${server.url}/#/admin/users`);
+    await page.locator('#new-user').click();
+    const dialog = page.locator('dialog#new-user-dialog');
+    await dialog.getByLabel('First name').fill('Nora');
+    await dialog.getByLabel('Last name').fill('Quinn');
+    await dialog.getByLabel('Username').fill(`nora${id}`);
+    await dialog.getByLabel('Email').fill(`nora-${id}@example.com`);
+    await dialog.getByLabel('Role').selectOption('agent');
+    // A password the policy refuses is reported on its field.
+    await dialog.getByLabel('Temporary password').fill('12345678');
+    await dialog.locator('#new-user-submit').click();
+    await dialog.locator('.field-error').first().waitFor();
+    await dialog.getByLabel('Temporary password').fill('Welcome-aboard-2024');
+    assert.equal(await dialog.getByLabel('Must be changed at the first login').isChecked(), true);
+    await screenshot(page, 'admin-new-user');
+    await dialog.locator('#new-user-submit').click();
+    await page.locator('#notices').getByText(`nora${id} was created as Agent.`).waitFor();
+    await waitForHash(page, new RegExp(`^#/admin/users\\?q=nora${id}$`));
+    const row = page.locator(`#user-list .user-row[data-username="nora${id}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('.user-name').textContent(), 'Nora Quinn');
+    await row.getByText('Temporary password').waitFor();
+    await row.locator('.badge.role-agent').waitFor();
+
+    // The new agent logs in and is kept on the password screen until they chose their own.
+    const nora = await openPage(browser, server);
+    await uiLogin(nora.page, `nora${id}`, 'Welcome-aboard-2024');
+    await waitForHash(nora.page, /^#\/password$/);
+    await nora.page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+    assert.equal(await nora.page.locator('#nav a').count(), 0);
+    await nora.page.goto(`${server.url}/#/staff/open`);
+    await waitForHash(nora.page, /^#\/password$/);
+    await nora.page.getByLabel('Temporary password').fill('Welcome-aboard-2024');
+    await nora.page.getByLabel('New password', { exact: true }).fill('Nora-picked-this-1');
+    await nora.page.getByLabel('Confirm new password').fill('Nora-picked-this-1');
+    await nora.page.getByRole('button', { name: 'Set my password' }).click();
+    await waitForHash(nora.page, /^#\/staff\/open$/);
+    await nora.page.locator('#nav').getByRole('link', { name: 'Tickets' }).waitFor();
+    await nora.page.locator('#list-summary').waitFor();
+    assertClean(nora);
+    await nora.context.close();
+    // The admin's list no longer marks the password as temporary.
+    await page.reload();
+    await page.locator(`#user-list .user-row[data-username="nora${id}"]`).waitFor();
+    assert.equal(await page.locator(`#user-list .user-row[data-username="nora${id}"]`).getByText('Temporary password').count(), 0);
+    // The creation is in the audit log, made by the admin.
+    const token = await server.api.login('admin1');
+    const audit = await server.api.call('GET', '/api/v1/audit/?action=user.created', { token });
+    const entry = audit.body.find((e) => e.target === `nora${id}`);
+    assert.equal(entry.actor, 'admin1');
+    assert.equal(entry.details, 'role agent, temporary password');
     assertClean(admin);
   });
 });

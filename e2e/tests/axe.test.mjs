@@ -1,7 +1,9 @@
 // axe-core (WCAG 2.x A and AA) on every screen, in the light and the dark theme, on a desktop and a
 // 360 px phone: login, registration, the customer's list, new-ticket dialog and ticket (with its
-// "More" menu), the staff queue, a ticket with unsaved changes and the send menu open, the leave
-// prompt, the shortcut sheet, profile, the admin's users, and the list while the server is down.
+// "More" menu), the staff queue, a ticket with unsaved changes and the send menu open (and the
+// requester's other tickets), the leave prompt, the staff's new-ticket dialog with requester
+// results, the shortcut sheet, profile, the admin's users and new-user dialog, the screen of a
+// temporary password, and the list while the server is down.
 
 import { after, before, describe, it } from 'node:test';
 import {
@@ -94,6 +96,11 @@ describe('axe-core on every screen', () => {
       await assertAxeClean(page, `leave prompt (${colorScheme})`);
       await page.getByRole('button', { name: 'Leave' }).click();
       await waitForHash(page, /^#\/staff\/open$/);
+      await page.locator('#new-ticket').click();
+      await page.locator('dialog#create-dialog').getByLabel('Requester').fill('ada axe');
+      await page.locator('dialog#create-dialog .requester-option').first().waitFor();
+      await assertAxeClean(page, `staff new-ticket dialog with requester results (${colorScheme})`);
+      await page.keyboard.press('Escape');
       assertClean(ui);
       await ui.context.close();
     });
@@ -105,11 +112,29 @@ describe('axe-core on every screen', () => {
       await admin.page.goto(`${server.url}/#/admin/users`);
       await admin.page.locator('#user-list .user-row').first().waitFor();
       await assertAxeClean(admin.page, `users (${colorScheme})`);
+      await admin.page.locator('#new-user').click();
+      await admin.page.locator('dialog#new-user-dialog').waitFor();
+      await assertAxeClean(admin.page, `new-user dialog (${colorScheme})`);
+      await admin.page.keyboard.press('Escape');
       await admin.page.goto(`${server.url}/#/admin/audit`);
       await admin.page.locator('#audit-list .audit-row').first().waitFor();
       await assertAxeClean(admin.page, `audit log (${colorScheme})`);
       assertClean(admin);
       await admin.context.close();
+
+      // A user with a temporary password sees only the password screen.
+      const token = await server.api.login('admina');
+      const temp = `temp${colorScheme}${id}`;
+      await server.api.call('POST', '/api/v1/users/', {
+        token, expect: 201, body: { username: temp, email: `${temp}@example.com`, role: 'customer', password: 'Temporary-axe-2024' },
+      });
+      const fresh = await openPage(browser, server, { viewport: DESK, colorScheme });
+      await uiLogin(fresh.page, temp, 'Temporary-axe-2024');
+      await waitForHash(fresh.page, /^#\/password$/);
+      await fresh.page.locator('#password-form').waitFor();
+      await assertAxeClean(fresh.page, `temporary password screen (${colorScheme})`);
+      assertClean(fresh);
+      await fresh.context.close();
 
       const phone = await openPage(browser, server, { viewport: PHONE, colorScheme });
       const { page } = phone;

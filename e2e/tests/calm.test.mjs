@@ -207,7 +207,7 @@ describe('calm and sturdy', () => {
       'Alex Rivera assigned the ticket to Alex Rivera',
       'Alex Rivera changed priority from Medium to Critical',
       'Alex Rivera changed status from Open to In progress',
-      'Cal Customer replied 3 times',
+      'Cal Customer added 3 messages',
       'Cal Customer opened the ticket',
     ]);
     assert.equal(await page.locator('#activity-list .activity-item').nth(4).getAttribute('data-count'), '3');

@@ -20,6 +20,13 @@ export function onAuthLost(handler) {
   authLostHandler = handler;
 }
 
+let passwordChangeHandler = () => {};
+
+/** Called when the server answers 403 `password_change_required` (a temporary password). */
+export function onPasswordChangeRequired(handler) {
+  passwordChangeHandler = handler;
+}
+
 /** An API failure, carrying the problem+json fields. */
 export class ApiError extends Error {
   constructor(status, problem = {}, headers = null) {
@@ -135,6 +142,7 @@ export async function request(method, url, opts = {}) {
     }
     return request(method, url, { ...opts, retried: true });
   }
+  if (auth && err.status === 403 && err.code === 'password_change_required') passwordChangeHandler(err);
   throw err;
 }
 

@@ -4,22 +4,19 @@
 
 const SCHEMA_URL = '/api/schema/';
 
-/** Every feature off: the base API. */
-const NONE = Object.freeze({
-  userSearch: false, // GET /api/v1/users/?q=
-});
+/** Every feature off: the base API. (None at the moment: the UI needs nothing the server lacks.) */
+const NONE = Object.freeze({});
 
 let current = NONE;
 let loading = null;
 
-/** The features found in an OpenAPI document. */
+/**
+ * The features found in an OpenAPI document: a key per optional part, true when `doc` describes
+ * it (e.g. `userSearch: params('/api/v1/users/', 'get').includes('q')` until the user search was
+ * in every server).
+ */
 export function featuresOf(doc) {
-  const paths = (doc && doc.paths) || {};
-  const params = (path, method) => ((paths[path] && paths[path][method] && paths[path][method].parameters) || [])
-    .map((p) => p && p.name);
-  return Object.freeze({
-    userSearch: params('/api/v1/users/', 'get').includes('q'),
-  });
+  return doc && doc.paths ? Object.freeze({ ...NONE }) : NONE;
 }
 
 /** Loads the features once; never rejects (a missing document means the base API). */

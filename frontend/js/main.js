@@ -1,7 +1,7 @@
 // Application shell: routes, auth guard, navigation bar, view lifecycle, the question asked before
 // leaving unsaved work, and the keyboard shortcuts that work everywhere.
 
-import { onAuthLost } from './api.js';
+import { onAuthLost, onPasswordChangeRequired } from './api.js';
 import { clear, h, refreshRelativeTimes, replace, displayName } from './dom.js';
 import { clearAllDrafts } from './drafts.js';
 import { loadFeatures } from './features.js';
@@ -27,6 +27,7 @@ route('/staff/:scope', 'staff');
 route('/admin/users', 'users');
 route('/admin/audit', 'audit');
 route('/profile', 'profile');
+route('/password', 'password');
 
 const VIEWS = {
   login: authViews.login,
@@ -37,6 +38,7 @@ const VIEWS = {
   users: usersView,
   audit: auditView,
   profile: profileView,
+  password: profileView.changePassword,
 };
 const PUBLIC = new Set(['login', 'register']);
 
@@ -53,6 +55,9 @@ function guard(loc, user) {
     rememberReturn(window.location.hash);
     return '#/login';
   }
+  // A temporary password: nothing else until the user chose their own.
+  if (user.must_change_password) return loc.name === 'password' ? null : '#/password';
+  if (loc.name === 'password') return '#/profile';
   if (PUBLIC.has(loc.name)) return homeFor(user);
   if (loc.name === 'tickets' && session.isStaff()) {
     const qs = loc.params.toString();
@@ -157,7 +162,9 @@ function renderNav(loc) {
     return;
   }
   const links = [];
-  if (session.isStaff()) {
+  if (user.must_change_password) {
+    // Only the password screen and logging out.
+  } else if (session.isStaff()) {
     links.push(navLink(homeFor(user), 'Tickets', loc.name === 'staff'));
     if (session.isAdmin()) {
       links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
@@ -184,6 +191,10 @@ function renderNav(loc) {
       navigate('#/login', { force: true });
     }
   });
+  if (user.must_change_password) {
+    replace(account, h('span', { class: 'account-name', id: 'account-name', text: displayName(user) }), logoutBtn);
+    return;
+  }
   replace(account,
     h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'shortcuts-button', text: 'Shortcuts', attrs: { 'aria-keyshortcuts': '?' }, on: { click: openSheet } }),
     h('a', { href: '#/profile', class: 'nav-link account-name', id: 'account-name', attrs: { 'aria-current': loc.name === 'profile' ? 'page' : null, title: `${user.email} (${user.role})` } },
@@ -194,7 +205,7 @@ function renderNav(loc) {
 /* ---------- keyboard ---------- */
 
 function globalKeys() {
-  if (!session.user()) return {};
+  if (!session.user() || session.user().must_change_password) return {};
   const keys = {
     '?': openSheet,
     '/': () => {
@@ -237,6 +248,14 @@ onAuthLost(() => {
   forgetList();
   notify('Your session has ended. Please log in again.', 'error');
   navigate('#/login', { force: true });
+});
+
+// A temporary password (the server refused a call for it): to the password screen.
+onPasswordChangeRequired(() => {
+  const user = session.user();
+  if (!user) return;
+  if (!user.must_change_password) session.setUser({ ...user, must_change_password: true });
+  navigate('#/password', { force: true });
 });
 
 // Profile edits (name, email) show up in the top bar at once.

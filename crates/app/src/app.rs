@@ -213,6 +213,11 @@ impl People {
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {id} not loaded")))
     }
+
+    /// The user with this id, if loaded (for names that may be missing without harm).
+    pub(crate) fn find(&self, id: UserId) -> Option<Arc<User>> {
+        self.0.get(&id).cloned()
+    }
 }
 
 /// `NotFound` from a repository becomes a 404 naming `what`; everything else maps as usual.

@@ -23,7 +23,8 @@ use crate::error::AppError;
 /// What an audit entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditAction {
-    /// An account was created by the operator (`ticketing user create`).
+    /// An account was created by the operator (`ticketing user create`) or an admin
+    /// (`POST /api/v1/users/`).
     UserCreated,
     /// An account's username was changed.
     UserRenamed,

@@ -82,6 +82,7 @@ impl App {
             last_name: input.last_name,
             role: Role::Customer,
             is_active: true,
+            must_change_password: false,
             token_epoch: 0,
             date_joined: now,
             last_login: Some(now),
@@ -328,7 +329,7 @@ impl App {
 
     /// Changes the caller's password: checks the old one, applies the policy, revokes every
     /// session, every access token issued before and every API token, and starts a fresh
-    /// session for the caller.
+    /// session for the caller. A temporary password (`must_change_password`) stops being one.
     ///
     /// Errors: `Domain` (403) for a caller authenticated with an API token, `Validation` on
     /// `old_password` (wrong) or `new_password` (policy), `Unavailable`.
@@ -374,6 +375,7 @@ impl App {
             .await?;
         let user = User {
             token_epoch: epoch,
+            must_change_password: false,
             ..user.clone()
         };
         self.start_session(user, None).await

@@ -103,6 +103,10 @@ pub enum AppError {
     /// [`ChangeError::code`] says how (404, 403, 409 `ticket_closed`, 409 `conflict`, 400).
     #[error(transparent)]
     Domain(#[from] ChangeError),
+    /// 403 `password_change_required`: the caller's password is a temporary one an admin set;
+    /// only reading the profile, changing the password and signing out work until it is changed.
+    #[error("change your temporary password first")]
+    PasswordChangeRequired,
     /// 404 `not_found`; the text names the kind of thing.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -153,6 +157,7 @@ impl AppError {
             AppError::Unauthenticated(AuthFailure::TokenExpired) => ErrorCode::TokenExpired,
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::Domain(e) => e.code(),
+            AppError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::PreconditionFailed { .. } => ErrorCode::PreconditionFailed,

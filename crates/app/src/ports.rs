@@ -108,8 +108,9 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<AccessOutcome, RepoError>;
 
     /// Replaces a user's password hash, increments the stored token epoch by one (revoking
-    /// every access token issued before), deletes every API token of the user, and appends
-    /// `audit`, all or nothing; returns the new epoch. `NotFound` when the user does not exist.
+    /// every access token issued before), clears `must_change_password`, deletes every API token
+    /// of the user, and appends `audit`, all or nothing; returns the new epoch. `NotFound` when
+    /// the user does not exist.
     async fn set_password(
         &self,
         id: UserId,

@@ -280,6 +280,7 @@ fn person(id: u128, name: &str, role: Role) -> User {
         last_name: PersonName::empty(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: earlier(),
         last_login: None,
@@ -437,6 +438,7 @@ pub mod seed {
             action: Action::Created,
             performed_by: ticket.owner,
             details: "Ticket created".to_owned(),
+            change: None,
             internal: false,
             created_at: ticket.created_at,
         }

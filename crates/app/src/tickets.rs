@@ -54,6 +54,8 @@ pub struct NewTicketInput {
     pub description: Description,
     /// Priority (medium when absent).
     pub priority: Option<Priority>,
+    /// Whom the ticket is for (staff only, an active user): they own it. The caller when absent.
+    pub requester: Option<UserId>,
 }
 
 /// A ticket update, parsed at the edge; the assignee is given by id.
@@ -144,12 +146,30 @@ impl App {
         })
     }
 
-    /// Opens a ticket for the caller.
+    /// Opens a ticket for the caller, or (staff) for `input.requester`, who then owns it.
+    ///
+    /// The requester is looked up only after `policy::open_for` allowed it (403 for a customer
+    /// naming anyone else), so nobody learns from this call whether a user id exists unless
+    /// they may open tickets for others; an unknown requester is `Validation` on `requester`, a
+    /// deactivated one too (the domain's `RequesterInactive`).
     pub async fn create_ticket(
         &self,
         actor: &Actor,
         input: NewTicketInput,
     ) -> Result<TicketDetail, AppError> {
+        let requester = match input.requester.filter(|r| *r != actor.id) {
+            None => None,
+            Some(id) => {
+                policy::open_for(actor, id)?;
+                match self.ports.store.users.get(id).await {
+                    Ok(u) => Some(u),
+                    Err(RepoError::NotFound) => {
+                        return Err(AppError::field("requester", "no such user"));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
         let now = self.ports.clock.now();
         let new = NewTicket {
             id: TicketId::from_uuid(self.ports.ids.new_id()),
@@ -157,7 +177,10 @@ impl App {
             description: input.description,
             priority: input.priority.unwrap_or_default(),
         };
-        let mut opened = change::open_ticket(actor, new, now, self.next_activity_id());
+        let mut opened = match &requester {
+            None => change::open_ticket(actor, new, now, self.next_activity_id()),
+            Some(r) => change::open_ticket_for(actor, r, new, now, self.next_activity_id())?,
+        };
         let created = opened.activities.first().ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!("opening a ticket logged no entry"))
         })?;
@@ -245,7 +268,7 @@ impl App {
                     .chain(attachments.iter().map(|a| a.uploaded_by))
                     // The caller's token epoch goes into the download links.
                     .chain(files.first().or(attachments.first()).map(|_| actor.id))
-                    .chain(activities.iter().map(|a| a.performed_by)),
+                    .chain(activities.iter().flat_map(entry_people)),
             )
             .await?;
         Ok(TicketDetail {
@@ -579,7 +602,7 @@ impl App {
             .list(ticket.id, policy::sees_internal(actor), &query)
             .await?;
         let people = self
-            .people(page.items.iter().map(|e| e.performed_by))
+            .people(page.items.iter().flat_map(entry_people))
             .await?;
         Ok(Page {
             items: activity_views(page.items, &people)?,
@@ -587,6 +610,13 @@ impl App {
             next: page.next,
         })
     }
+}
+
+/// Who an entry names: its performer and the people of its change.
+fn entry_people(e: &ActivityEntry) -> Vec<UserId> {
+    let mut ids = vec![e.performed_by];
+    ids.extend(e.change.iter().flat_map(|c| c.people()));
+    ids
 }
 
 fn activity_views(
@@ -598,6 +628,12 @@ fn activity_views(
         .map(|e| {
             Ok(ActivityView {
                 performer: people.get(e.performed_by)?,
+                named: e
+                    .change
+                    .iter()
+                    .flat_map(|c| c.people())
+                    .filter_map(|id| people.find(id))
+                    .collect(),
                 entry: e,
             })
         })

@@ -209,6 +209,7 @@ mod tests {
             last_name: ticketing_domain::PersonName::empty(),
             role: ticketing_domain::Role::Agent,
             is_active: true,
+            must_change_password: false,
             token_epoch: 0,
             date_joined: Utc::now(),
             last_login: None,

@@ -169,7 +169,7 @@ impl App {
     }
 }
 
-/// An account created by an operator (the `ticketing user create` command).
+/// An account created by an operator (the `ticketing user create` command) or an admin.
 #[derive(Debug, Clone)]
 pub struct CreateUserInput {
     /// Login name.
@@ -191,6 +191,33 @@ impl App {
     /// `Validation` on `username` (no `@`) and on `password` for the policy, `Conflict` for a
     /// taken or look-alike username or a taken email.
     pub async fn create_user(&self, input: CreateUserInput) -> Result<User, AppError> {
+        self.new_account(&AuditSource::cli(), input, false).await
+    }
+
+    /// Creates an account as an admin, from a request from `address`: any role, with the
+    /// password the admin chose. With `temporary`, the user must change it before anything else
+    /// (`must_change_password`; every other call answers `PasswordChangeRequired`). Audited with
+    /// the admin as the actor. `Forbidden` for anyone but admins (checked first); then the errors
+    /// of [`App::create_user`].
+    pub async fn admin_create_user(
+        &self,
+        actor: &Actor,
+        input: CreateUserInput,
+        temporary: bool,
+        address: Option<IpAddr>,
+    ) -> Result<User, AppError> {
+        policy::manage_users(actor)?;
+        let source = self.audit_source(actor, address).await?;
+        self.new_account(&source, input, temporary).await
+    }
+
+    /// Stores a new account made by `source` (the policy is the caller's business).
+    async fn new_account(
+        &self,
+        source: &AuditSource,
+        input: CreateUserInput,
+        temporary: bool,
+    ) -> Result<User, AppError> {
         input.username.check_new().map_err(username_error)?;
         let password =
             ticketing_domain::NewPassword::parse(input.password, &input.username, &input.email)
@@ -211,17 +238,18 @@ impl App {
             last_name: input.last_name,
             role: input.role,
             is_active: true,
+            must_change_password: temporary,
             token_epoch: 0,
             date_joined: self.ports.clock.now(),
             last_login: None,
         };
         let role = user.role;
-        let audit = self.audit_entry(
-            &AuditSource::cli(),
-            AuditAction::UserCreated,
-            &user,
-            format!("role {role}"),
-        );
+        let details = if temporary {
+            format!("role {role}, temporary password")
+        } else {
+            format!("role {role}")
+        };
+        let audit = self.audit_entry(source, AuditAction::UserCreated, &user, details);
         self.ports
             .store
             .users

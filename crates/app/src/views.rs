@@ -60,13 +60,23 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
-/// An activity entry with the person who performed it.
+/// An activity entry with the person who performed it and the people its change names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityView {
     /// The entry.
     pub entry: ActivityEntry,
     /// Who did it.
     pub performer: Arc<User>,
+    /// The users its change names ([`ticketing_domain::ActivityChange::people`]: the assignees
+    /// before and after, the requester), as far as they exist.
+    pub named: Vec<Arc<User>>,
+}
+
+impl ActivityView {
+    /// The user with this id among [`ActivityView::named`].
+    pub fn named(&self, id: ticketing_domain::UserId) -> Option<&User> {
+        self.named.iter().map(AsRef::as_ref).find(|u| u.id == id)
+    }
 }
 
 /// A ticket and the latest of what the caller may see of it: at most

@@ -23,6 +23,7 @@ fn verify_access(c: &mut Criterion) {
         last_name: PersonName::empty(),
         role: Role::Agent,
         is_active: true,
+        must_change_password: false,
         token_epoch: 1,
         date_joined: now,
         last_login: None,

@@ -169,6 +169,7 @@ fn user(role: Role, epoch: i64) -> User {
         last_name: PersonName::empty(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: epoch,
         date_joined: t0(),
         last_login: None,

@@ -10,14 +10,14 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::activity::{Action, ActivityEntry};
+use crate::activity::{Action, ActivityChange, ActivityEntry};
 use crate::code::ErrorCode;
 use crate::ids::{ActivityId, AttachmentId, MessageId, TicketId};
 use crate::message::StoredFile;
 use crate::policy::{self, Intent, Refusal};
 use crate::text::{Description, FileName, MessageBody, Topic};
 use crate::ticket::{Priority, Status, Ticket};
-use crate::user::{Actor, Assignee};
+use crate::user::{Actor, Assignee, User};
 
 mod files;
 mod patch;
@@ -49,6 +49,9 @@ pub enum ChangeError {
     /// A deactivated account may not be assigned (400 on `assigned_to`).
     #[error("the assignee's account is deactivated")]
     AssigneeInactive,
+    /// A ticket may not be opened for a deactivated account (400 on `requester`).
+    #[error("the requester's account is deactivated")]
+    RequesterInactive,
     /// The message an attachment should belong to is not a visible message of this ticket
     /// (400 on `message_id`).
     #[error("no such message on this ticket")]
@@ -79,6 +82,7 @@ impl ChangeError {
             ChangeError::Refused(r) => r.code(),
             ChangeError::AssigneeNotStaff
             | ChangeError::AssigneeInactive
+            | ChangeError::RequesterInactive
             | ChangeError::MessageNotOnTicket => ErrorCode::ValidationFailed,
             ChangeError::OutOfOrder { .. } => ErrorCode::Conflict,
         }
@@ -94,6 +98,7 @@ impl ChangeError {
         match self {
             ChangeError::Refused(r) => r.field(),
             ChangeError::AssigneeNotStaff | ChangeError::AssigneeInactive => Some("assigned_to"),
+            ChangeError::RequesterInactive => Some("requester"),
             ChangeError::MessageNotOnTicket => Some("message_id"),
             ChangeError::OutOfOrder { .. } => None,
         }
@@ -254,12 +259,23 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
     }
 
     fn log(&mut self, action: Action, details: String, internal: bool) {
+        self.log_change(action, details, internal, None);
+    }
+
+    fn log_change(
+        &mut self,
+        action: Action,
+        details: String,
+        internal: bool,
+        change: Option<ActivityChange>,
+    ) {
         self.entries.push(ActivityEntry {
             id: (self.next_id)(),
             ticket_id: self.ticket.id,
             action,
             performed_by: self.actor.id,
             details,
+            change,
             internal,
             created_at: self.now,
         });
@@ -336,6 +352,7 @@ pub fn open_ticket(
         action: Action::Created,
         performed_by: actor.id,
         details: "Ticket created".to_owned(),
+        change: None,
         internal: false,
         created_at: now,
     };
@@ -344,6 +361,66 @@ pub fn open_ticket(
         activities: vec![entry],
         created: (),
     }
+}
+
+/// Opens a new ticket on behalf of `requester`, who owns it (staff taking a ticket by phone or
+/// mail): [`policy::open_for`] first (403 for a customer opening for someone else), then the
+/// requester must be an active account ([`ChangeError::RequesterInactive`]). The `created`
+/// entry is performed by `actor` and names the requester ("Ticket created for carol"). For the
+/// actor themselves this is [`open_ticket`].
+///
+/// ```
+/// use ticketing_domain::chrono::{TimeZone, Utc};
+/// use ticketing_domain::*;
+/// let carol = User {
+///     id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
+///     username: Username::parse("carol").unwrap(),
+///     email: Email::parse("carol@example.com").unwrap(),
+///     first_name: PersonName::parse("Carol").unwrap(),
+///     last_name: PersonName::parse("Rivera").unwrap(),
+///     role: Role::Customer,
+///     is_active: true,
+///     must_change_password: false,
+///     token_epoch: 0,
+///     date_joined: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+///     last_login: None,
+/// };
+/// let alex = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(2)), role: Role::Agent };
+/// let new = NewTicket::new(
+///     TicketId::from_uuid(uuid::Uuid::from_u128(3)),
+///     Topic::parse("Printer jam").unwrap(),
+///     Description::parse("Called in at 9").unwrap(),
+/// );
+/// let at = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+/// let next_id = || ActivityId::from_uuid(uuid::Uuid::from_u128(4));
+/// let applied = change::open_ticket_for(&alex, &carol, new, at, next_id).unwrap();
+/// assert_eq!(applied.ticket.owner, carol.id);
+/// assert_eq!(applied.activities[0].performed_by, alex.id);
+/// assert_eq!(applied.activities[0].details, "Ticket created for carol");
+/// ```
+pub fn open_ticket_for(
+    actor: &Actor,
+    requester: &User,
+    new: NewTicket,
+    now: DateTime<Utc>,
+    next_id: impl FnMut() -> ActivityId,
+) -> Result<Applied, ChangeError> {
+    policy::open_for(actor, requester.id)?;
+    let mut applied = open_ticket(actor, new, now, next_id);
+    if requester.id == actor.id {
+        return Ok(applied);
+    }
+    if !requester.is_active {
+        return Err(ChangeError::RequesterInactive);
+    }
+    applied.ticket.owner = requester.id;
+    for entry in &mut applied.activities {
+        entry.details = format!("Ticket created for {}", requester.username);
+        entry.change = Some(ActivityChange::Requester {
+            requester: requester.id,
+        });
+    }
+    Ok(applied)
 }
 
 /// Soft-deletes `ticket` ([`Intent::Delete`]: staff only, closed tickets too). Its activity log is

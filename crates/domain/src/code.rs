@@ -34,6 +34,9 @@ pub enum ErrorCode {
     TokenExpired,
     /// 403: the caller sees the resource but may not do this.
     Forbidden,
+    /// 403: the caller signed in with a temporary password and must change it before anything
+    /// else.
+    PasswordChangeRequired,
     /// 404: no such resource, or one the caller may not know exists.
     NotFound,
     /// 405: the resource does not answer this method.
@@ -58,11 +61,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
         ErrorCode::TokenExpired,
         ErrorCode::Forbidden,
+        ErrorCode::PasswordChangeRequired,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Conflict,
@@ -96,6 +100,9 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => ("unauthenticated", 401, "Authentication required"),
             ErrorCode::TokenExpired => ("token_expired", 401, "Token expired"),
             ErrorCode::Forbidden => ("forbidden", 403, "Forbidden"),
+            ErrorCode::PasswordChangeRequired => {
+                ("password_change_required", 403, "Password change required")
+            }
             ErrorCode::NotFound => ("not_found", 404, "Not found"),
             ErrorCode::MethodNotAllowed => ("method_not_allowed", 405, "Method not allowed"),
             ErrorCode::Conflict => ("conflict", 409, "Conflict"),

@@ -85,7 +85,7 @@ mod proptests;
 #[cfg(test)]
 mod testkit;
 
-pub use activity::{Action, ActivityEntry};
+pub use activity::{Action, ActivityChange, ActivityEntry};
 pub use change::{Applied, ChangeError, NewAttachment, NewMessage, NewTicket, TicketPatch};
 pub use code::ErrorCode;
 pub use ids::{

@@ -392,6 +392,35 @@ impl SearchText {
             .iter()
             .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
     }
+
+    /// Whether every term occurs anywhere in `key`, a text made by [`user_search_key`] (the user
+    /// search: a term may start, end or sit inside a word).
+    ///
+    /// ```
+    /// use ticketing_domain::listing::SearchText;
+    /// let q = SearchText::parse("IVER alex").unwrap();
+    /// assert!(q.contained_in("alex rivera arivera alex example com"));
+    /// assert!(!q.contained_in("alex smith asmith alex example com"));
+    /// ```
+    pub fn contained_in(&self, key: &str) -> bool {
+        self.terms.iter().all(|t| key.contains(t.as_str()))
+    }
+}
+
+/// The text a user search looks in: the words ([`tokenize`]) of the first name, last name,
+/// username and email, lower-cased and joined by single spaces. The stores keep it with each user
+/// (`users.search_key`) and match each term of a [`SearchText`] anywhere in it
+/// ([`SearchText::contained_in`]); a term never spans two words, since terms hold no spaces.
+///
+/// ```
+/// use ticketing_domain::listing::user_search_key;
+/// assert_eq!(
+///     user_search_key("Zoë", "Müller-Lüdenscheidt", "zoe.m", "Zoe.M@Example.com"),
+///     "zoë müller lüdenscheidt zoe m zoe m example com",
+/// );
+/// ```
+pub fn user_search_key(first_name: &str, last_name: &str, username: &str, email: &str) -> String {
+    tokenize(&format!("{first_name} {last_name} {username} {email}")).join(" ")
 }
 
 impl FromStr for SearchText {
@@ -465,6 +494,9 @@ pub struct TicketQuery {
     pub priorities: Vec<Priority>,
     /// Only tickets with this assignee.
     pub assigned_to: Option<AssigneeFilter>,
+    /// Only tickets this user requested (owns: opened, or had opened for them by staff).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub requester: Option<UserId>,
     /// Text search in topic and description.
     pub text: Option<SearchText>,
     /// Sort order.
@@ -501,6 +533,7 @@ impl TicketQuery {
             statuses: Vec::new(),
             priorities: Vec::new(),
             assigned_to: None,
+            requester: None,
             text: None,
             ordering: TicketOrdering::default(),
             after: None,
@@ -549,6 +582,7 @@ impl TicketQuery {
                 Some(AssigneeFilter::User(u)) => ticket.assigned_to == Some(u),
                 Some(AssigneeFilter::Nobody) => ticket.assigned_to.is_none(),
             }
+            && self.requester.is_none_or(|r| ticket.owner == r)
             && self.text.as_ref().is_none_or(|q| {
                 q.ticket_number() == Some(ticket.number)
                     || q.matches(&format!("{} {}", ticket.topic, ticket.description))
@@ -673,10 +707,69 @@ pub struct UserQuery {
     pub role: Option<Role>,
     /// Only active (`true`) or deactivated (`false`) users.
     pub active: Option<bool>,
+    /// Only users whose names, username or email hold every term
+    /// ([`SearchText::contained_in`] of [`user_search_key`]).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub text: Option<SearchText>,
     /// Continue after the user with this username key (lower case) and id.
     pub after: Option<(String, UserId)>,
     /// Page size.
     pub limit: Limit,
+}
+
+impl UserQuery {
+    /// The first page of every user, [`Limit::default`] at a time.
+    pub fn new() -> Self {
+        Self {
+            role: None,
+            active: None,
+            text: None,
+            after: None,
+            limit: Limit::default(),
+        }
+    }
+
+    /// Whether `user` passes the filters (ignoring cursor and limit): the reference semantics
+    /// for stores and fakes.
+    ///
+    /// ```
+    /// use ticketing_domain::chrono::{TimeZone, Utc};
+    /// use ticketing_domain::listing::{SearchText, UserQuery};
+    /// use ticketing_domain::*;
+    /// let user = User {
+    ///     id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
+    ///     username: Username::parse("arivera").unwrap(),
+    ///     email: Email::parse("alex@example.com").unwrap(),
+    ///     first_name: PersonName::parse("Alex").unwrap(),
+    ///     last_name: PersonName::parse("Rivera").unwrap(),
+    ///     role: Role::Agent,
+    ///     is_active: true,
+    ///     must_change_password: false,
+    ///     token_epoch: 0,
+    ///     date_joined: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+    ///     last_login: None,
+    /// };
+    /// let mut q = UserQuery::new();
+    /// q.text = Some(SearchText::parse("rivera EXAMPLE").unwrap());
+    /// q.role = Some(Role::Agent);
+    /// assert!(q.selects(&user));
+    /// q.text = Some(SearchText::parse("rivera smith").unwrap());
+    /// assert!(!q.selects(&user));
+    /// ```
+    pub fn selects(&self, user: &crate::user::User) -> bool {
+        self.role.is_none_or(|r| user.role == r)
+            && self.active.is_none_or(|a| user.is_active == a)
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|q| q.contained_in(&user.search_key()))
+    }
+}
+
+impl Default for UserQuery {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Encodes a user-list cursor (lower-case username key and id).

@@ -298,6 +298,30 @@ pub fn manage_users(actor: &Actor) -> Result<(), Refusal> {
     }
 }
 
+/// May `actor` open a ticket whose requester (owner) is `requester`? Anyone for themselves;
+/// only staff for someone else (a ticket taken by phone or mail), which
+/// [`crate::change::open_ticket_for`] then checks is an active account.
+///
+/// ```
+/// use ticketing_domain::policy::{self, Refusal, Rule};
+/// use ticketing_domain::*;
+/// let carol = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(1)), role: Role::Customer };
+/// let alex = Actor { id: UserId::from_uuid(uuid::Uuid::from_u128(2)), role: Role::Agent };
+/// assert_eq!(policy::open_for(&carol, carol.id), Ok(()));
+/// assert_eq!(policy::open_for(&alex, carol.id), Ok(()));
+/// assert_eq!(
+///     policy::open_for(&carol, alex.id),
+///     Err(Refusal::Forbidden(Rule::OpeningForOthersIsStaffOnly)),
+/// );
+/// ```
+pub fn open_for(actor: &Actor, requester: UserId) -> Result<(), Refusal> {
+    if requester == actor.id || actor.is_staff() {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(Rule::OpeningForOthersIsStaffOnly))
+    }
+}
+
 /// May `actor` change several tickets in one request? Staff only; each ticket's change is then
 /// asked of [`may`] like any other.
 pub fn change_in_bulk(actor: &Actor) -> Result<(), Refusal> {

@@ -82,6 +82,7 @@ pub fn user(id: UserId, name: &str, role: Role, is_active: bool) -> User {
         last_name: PersonName::empty(),
         role,
         is_active,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: t0(),
         last_login: None,

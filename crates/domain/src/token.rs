@@ -339,6 +339,7 @@ mod tests {
             last_name: PersonName::empty(),
             role,
             is_active: true,
+            must_change_password: false,
             token_epoch: 7,
             date_joined: now(),
             last_login: None,

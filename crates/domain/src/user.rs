@@ -77,6 +77,10 @@ pub struct User {
     pub role: Role,
     /// Deactivated users cannot log in and their tokens stop working.
     pub is_active: bool,
+    /// The password was set by an admin as a temporary one: until the user sets their own, they
+    /// may only read their profile, change the password and sign out.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub must_change_password: bool,
     /// Bumped whenever earlier access tokens must stop working (password change, deactivation).
     pub token_epoch: i64,
     /// When the account was created.
@@ -92,6 +96,52 @@ impl User {
             id: self.id,
             role: self.role,
         }
+    }
+
+    /// The name to show for this user: first and last name, or the username when both are
+    /// empty.
+    ///
+    /// ```
+    /// # use ticketing_domain::chrono::{TimeZone, Utc};
+    /// # use ticketing_domain::*;
+    /// # let mut user = User {
+    /// #     id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
+    /// #     username: Username::parse("arivera").unwrap(),
+    /// #     email: Email::parse("alex@example.com").unwrap(),
+    /// #     first_name: PersonName::parse("Alex").unwrap(),
+    /// #     last_name: PersonName::parse("Rivera").unwrap(),
+    /// #     role: Role::Agent,
+    /// #     is_active: true,
+    /// #     must_change_password: false,
+    /// #     token_epoch: 0,
+    /// #     date_joined: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+    /// #     last_login: None,
+    /// # };
+    /// assert_eq!(user.display_name(), "Alex Rivera");
+    /// user.last_name = PersonName::parse("").unwrap();
+    /// assert_eq!(user.display_name(), "Alex");
+    /// user.first_name = PersonName::parse("").unwrap();
+    /// assert_eq!(user.display_name(), "arivera");
+    /// ```
+    pub fn display_name(&self) -> String {
+        let full = format!("{} {}", self.first_name.as_str(), self.last_name.as_str());
+        let full = full.trim();
+        if full.is_empty() {
+            self.username.as_str().to_owned()
+        } else {
+            full.to_owned()
+        }
+    }
+
+    /// What a user search looks in ([`crate::listing::user_search_key`] of the names, the
+    /// username and the email).
+    pub fn search_key(&self) -> String {
+        crate::listing::user_search_key(
+            self.first_name.as_str(),
+            self.last_name.as_str(),
+            self.username.as_str(),
+            self.email.as_str(),
+        )
     }
 }
 

@@ -25,6 +25,7 @@ fn person(n: u128, name: &str, role: Role) -> Arc<User> {
         last_name: PersonName::parse("Martin").unwrap(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: Utc::now(),
         last_login: None,
@@ -76,9 +77,11 @@ fn detail() -> TicketDetail {
                 action: Action::MessageAdded,
                 performed_by: agent.id,
                 details: "Message added".to_owned(),
+                change: None,
                 internal: false,
                 created_at: now + Duration::minutes(i as i64),
             },
+            named: Vec::new(),
             performer: Arc::clone(&agent),
         })
         .collect();

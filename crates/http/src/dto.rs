@@ -7,7 +7,7 @@ use ticketing_app::CreatedApiToken;
 use ticketing_app::views::{
     ActivityView, AttachmentView, LastMessageView, MessageView, TicketCard, TicketDetail,
 };
-use ticketing_domain::{ApiToken, User};
+use ticketing_domain::{ActivityChange, ApiToken, User, UserId};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -35,6 +35,8 @@ pub struct UserDto {
     pub first_name: String,
     /// Last name (may be empty).
     pub last_name: String,
+    /// The name to show: first and last name, or the username when both are empty.
+    pub display_name: String,
     /// `customer`, `agent` or `admin`.
     #[schema(value_type = RoleDto)]
     pub role: &'static str,
@@ -52,9 +54,32 @@ impl From<&User> for UserDto {
             email: u.email.as_str().to_owned(),
             first_name: u.first_name.as_str().to_owned(),
             last_name: u.last_name.as_str().to_owned(),
+            display_name: u.display_name(),
             role: u.role.as_str(),
             is_staff: u.role.is_staff(),
             is_active: u.is_active,
+        }
+    }
+}
+
+/// A user account as its owner and the staff's user list see it: the user, and whether their
+/// password is a temporary one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountDto {
+    /// The user.
+    #[serde(flatten)]
+    pub user: UserDto,
+    /// The password is a temporary one an admin set: until it is changed
+    /// (`POST /api/v1/users/profile/change-password/`), every call but reading the profile,
+    /// changing the password, refreshing and signing out answers 403 `password_change_required`.
+    pub must_change_password: bool,
+}
+
+impl From<&User> for AccountDto {
+    fn from(u: &User) -> Self {
+        Self {
+            user: UserDto::from(u),
+            must_change_password: u.must_change_password,
         }
     }
 }
@@ -314,6 +339,30 @@ impl From<&MessageView> for MessageDto {
     }
 }
 
+/// A field an activity entry changed.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
+pub enum ChangedFieldDto {
+    /// The status (`status_changed`, `resolved`, `reopened`, `closed`): values are statuses.
+    Status,
+    /// The priority: values are priorities.
+    Priority,
+    /// The assignee: values are user ids (`null`: nobody).
+    AssignedTo,
+    /// The ticket was opened for this user (`created` by staff): `to` is the requester.
+    Requester,
+}
+
+/// A value before or after a change: the wire value and what to show for it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangeValueDto {
+    /// The wire value: a status or priority name, or a user id.
+    pub value: String,
+    /// The label of the status or priority (`In Progress`), or the user's display name.
+    pub display: String,
+}
+
 /// An entry of the activity log.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActivityDto {
@@ -326,10 +375,19 @@ pub struct ActivityDto {
     pub action: &'static str,
     /// Human label of the action.
     pub action_display: &'static str,
-    /// Who did it.
+    /// Who did it (with their `display_name`).
     pub performed_by: UserDto,
     /// A sentence, e.g. `Status changed from open to in_progress`.
     pub details: String,
+    /// The field the entry changed, when it changed one as values (`status`, `priority`,
+    /// `assigned_to`, `requester`); `null` for the other entries (messages, files, edits,
+    /// deletion) and for assignments logged before the values were kept.
+    #[schema(value_type = Option<ChangedFieldDto>)]
+    pub field: Option<&'static str>,
+    /// The value before (`null`: none, e.g. unassigned, or no field).
+    pub from: Option<ChangeValueDto>,
+    /// The value after (`null`: none, e.g. unassigned, or no field).
+    pub to: Option<ChangeValueDto>,
     /// When.
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -338,6 +396,27 @@ pub struct ActivityDto {
 impl From<&ActivityView> for ActivityDto {
     fn from(v: &ActivityView) -> Self {
         let e = &v.entry;
+        let user = |id: Option<UserId>| {
+            id.map(|id| ChangeValueDto {
+                value: id.to_string(),
+                display: v
+                    .named(id)
+                    .map_or_else(|| id.to_string(), User::display_name),
+            })
+        };
+        let (from, to) = match e.change {
+            None => (None, None),
+            Some(ActivityChange::Status { from, to }) => (
+                Some(ChangeValueDto::of(from.as_str(), from.display())),
+                Some(ChangeValueDto::of(to.as_str(), to.display())),
+            ),
+            Some(ActivityChange::Priority { from, to }) => (
+                Some(ChangeValueDto::of(from.as_str(), from.display())),
+                Some(ChangeValueDto::of(to.as_str(), to.display())),
+            ),
+            Some(ActivityChange::Assignee { from, to }) => (user(from), user(to)),
+            Some(ActivityChange::Requester { requester }) => (None, user(Some(requester))),
+        };
         Self {
             id: e.id.as_uuid(),
             ticket: e.ticket_id.as_uuid(),
@@ -345,7 +424,19 @@ impl From<&ActivityView> for ActivityDto {
             action_display: e.action.display(),
             performed_by: UserDto::from(v.performer.as_ref()),
             details: e.details.clone(),
+            field: e.change.as_ref().map(ActivityChange::field),
+            from,
+            to,
             created_at: e.created_at,
+        }
+    }
+}
+
+impl ChangeValueDto {
+    fn of(value: &str, display: &str) -> Self {
+        Self {
+            value: value.to_owned(),
+            display: display.to_owned(),
         }
     }
 }
@@ -445,8 +536,8 @@ impl From<&TicketDetail> for TicketDetailDto {
 /// A signed-in session.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuthDto {
-    /// The user.
-    pub user: UserDto,
+    /// The user (with `must_change_password`: then send them to change it first).
+    pub user: AccountDto,
     /// The access token (JWT, `Authorization: Bearer`).
     pub access: String,
 }

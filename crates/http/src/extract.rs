@@ -76,7 +76,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
 
 /// The authenticated caller: a valid, unrevoked access token (JWT) of an active user, or an
 /// API token (`tkt_…`) that is still honoured, whose scope allows the request's method (a `read`
-/// token: GET and HEAD only, else 403) and that is within its rate limit (else 429).
+/// token: GET and HEAD only, else 403) and that is within its rate limit (else 429); and whose
+/// password is not a temporary one (else 403 `password_change_required`; see [`SignedIn`]).
 #[derive(Debug, Clone)]
 pub struct Caller(pub Authenticated);
 
@@ -101,6 +102,43 @@ impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(req, payload);
+        Box::pin(async move {
+            let SignedIn(caller) = signed_in.await?;
+            full_access(caller)
+        })
+    }
+}
+
+/// `caller`, unless their password is a temporary one (403 `password_change_required`): what a
+/// bearer token must pass for anything but reading the profile and changing the password.
+pub(crate) fn full_access(caller: Caller) -> Result<Caller, ApiError> {
+    if caller.0.must_change_password {
+        Err(AppError::PasswordChangeRequired.into())
+    } else {
+        Ok(caller)
+    }
+}
+
+/// The endpoints (path, method) whose handlers take a [`SignedIn`] instead of a [`Caller`]: all
+/// a user with a temporary password may do with a bearer token (the OpenAPI document says so on
+/// every other operation; refreshing and signing out take the refresh cookie).
+pub(crate) const SIGNED_IN_ENDPOINTS: &[(&str, &str)] = &[
+    ("/api/v1/users/profile/", "GET"),
+    ("/api/v1/users/profile/change-password/", "POST"),
+];
+
+/// Any authenticated caller, also one who must still replace a temporary password: only for what
+/// such a user may do (read their profile, change the password). Every other handler takes a
+/// [`Caller`].
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Caller);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = state(req);
         let token = bearer(req);
@@ -110,7 +148,7 @@ impl FromRequest for Caller {
             let token = token.ok_or(ApiError::from(AppError::Unauthenticated(
                 AuthFailure::Missing,
             )))?;
-            authenticate(&state, &token, access).await
+            authenticate(&state, &token, access).await.map(SignedIn)
         })
     }
 }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 use ticketing_app::{
-    LoginInput, NewApiToken, NewTicketInput, PatchInput, ProfileUpdate, RegisterInput, UserUpdate,
+    CreateUserInput, LoginInput, NewApiToken, NewTicketInput, PatchInput, ProfileUpdate,
+    RegisterInput, UserUpdate,
 };
 use ticketing_domain::listing::CursorError;
 use ticketing_domain::{
@@ -350,6 +351,69 @@ impl UserPatchRequest {
     }
 }
 
+/// An account an admin creates.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserCreateRequest {
+    /// 3..150 letters, digits and `.+-_` (no `@`), not taken, not a look-alike of an existing
+    /// username.
+    pub username: String,
+    /// Email address (unique, case-insensitively).
+    pub email: String,
+    /// `customer`, `agent` or `admin`.
+    #[schema(value_type = crate::dto::RoleDto)]
+    pub role: String,
+    /// The password (same policy as at registration): the admin hands it to the user.
+    pub password: String,
+    /// A temporary password, to be changed at the first sign-in (default `true`): until then the
+    /// user may only read their profile, change the password and sign out.
+    #[serde(default = "yes")]
+    pub temporary: bool,
+    /// Up to 150 characters.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Up to 150 characters.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl UserCreateRequest {
+    /// Parses into the use-case input and the `temporary` flag.
+    pub fn try_into_domain(self) -> Result<(CreateUserInput, bool), ApiError> {
+        let mut f = Fields::default();
+        let username = f.take("username", Username::parse_new(&self.username));
+        let email = f.take("email", Email::parse(&self.email));
+        let role = f.take("role", Role::from_wire(&self.role));
+        if self.password.is_empty() {
+            f.add("password", "this field is required");
+        }
+        if self.password.len() > Password::MAX_BYTES {
+            f.add("password", "must be at most 1024 bytes");
+        }
+        let first_name = person_name(&mut f, "first_name", self.first_name.as_deref());
+        let last_name = person_name(&mut f, "last_name", self.last_name.as_deref());
+        f.finish()?;
+        match (username, email, role, first_name, last_name) {
+            (Some(username), Some(email), Some(role), Some(first_name), Some(last_name)) => Ok((
+                CreateUserInput {
+                    username,
+                    email,
+                    password: Password::new(self.password),
+                    role,
+                    first_name,
+                    last_name,
+                },
+                self.temporary,
+            )),
+            _ => Err(ApiError::bad_request("invalid user")),
+        }
+    }
+}
+
 /// A new ticket.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -362,6 +426,10 @@ pub struct TicketCreateRequest {
     #[serde(default)]
     #[schema(value_type = Option<crate::dto::PriorityDto>)]
     pub priority: Option<String>,
+    /// Staff only: the user id of the person the ticket is for (an active account), who then
+    /// owns it; the activity log says who opened it for whom. Defaults to the caller.
+    #[serde(default)]
+    pub requester: Option<Uuid>,
 }
 
 impl TicketCreateRequest {
@@ -380,6 +448,7 @@ impl TicketCreateRequest {
                 topic,
                 description,
                 priority,
+                requester: self.requester.map(UserId::from_uuid),
             }),
             _ => Err(ApiError::bad_request("invalid ticket")),
         }

@@ -126,6 +126,7 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
             "status",
             "priority",
             "assigned_to",
+            "requester",
             "q",
             "ordering",
             "cursor",
@@ -152,6 +153,14 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
                 .map_err(|_| "must be a user id, me or none"),
         ),
     };
+    let requester = match pairs.get("requester").map(str::trim) {
+        None | Some("") => None,
+        Some("me") => Some(actor.id),
+        Some(id) => f.take(
+            "requester",
+            id.parse::<UserId>().map_err(|_| "must be a user id or me"),
+        ),
+    };
     let text = match pairs.get("q").map(str::trim) {
         None | Some("") => None,
         Some(q) => f.take("q", SearchText::parse(q)),
@@ -172,6 +181,7 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
     query.statuses = statuses;
     query.priorities = priorities;
     query.assigned_to = assigned_to;
+    query.requester = requester;
     query.text = text;
     query.ordering = ordering;
     query.after = after;

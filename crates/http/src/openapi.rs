@@ -7,6 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
+use crate::extract::SIGNED_IN_ENDPOINTS;
 use crate::handlers::attachments;
 use crate::routes::{self, PUT_LIKE_PATCH};
 
@@ -139,6 +140,51 @@ impl Modify for Conventions {
             }
         }
         download_content_types(doc);
+        password_change_answers(doc);
+    }
+}
+
+/// Every operation a Bearer token reaches answers 403 `password_change_required` to a user whose
+/// password is a temporary one, but those of [`SIGNED_IN_ENDPOINTS`]: documented on each (added
+/// to its 403 answer when it has one).
+fn password_change_answers(doc: &mut utoipa::openapi::OpenApi) {
+    const WHY: &str = "`password_change_required`: the caller's password is a temporary one an \
+                       admin set; change it first";
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ] {
+            let Some(op) = op else { continue };
+            let bearer = serde_json::to_value(&op.security)
+                .map(|v| v.to_string().contains("\"bearer\""))
+                .unwrap_or(false);
+            let signed_in = SIGNED_IN_ENDPOINTS
+                .iter()
+                .any(|(p, m)| p == path && m.eq_ignore_ascii_case(method));
+            if !bearer || signed_in {
+                continue;
+            }
+            match op.responses.responses.get_mut("403") {
+                Some(RefOr::T(r)) => r.description = format!("{}; or {WHY}", r.description),
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    let mut answer = ResponseBuilder::new().description(WHY).build();
+                    answer.content.insert(
+                        "application/problem+json".to_owned(),
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    );
+                    op.responses
+                        .responses
+                        .insert("403".to_owned(), answer.into());
+                }
+            }
+        }
     }
 }
 
@@ -204,7 +250,7 @@ fn text_patterns(components: &mut utoipa::openapi::Components) {
     let message = text_pattern(TEXT_CHAR, ticketing_domain::MessageBody::MAX_CHARS, false);
     let name = text_pattern(LINE_CHAR, ticketing_domain::PersonName::MAX_CHARS, true);
     let token_name = text_pattern(LINE_CHAR, ticketing_domain::TokenName::MAX_CHARS, false);
-    let fields: [(&str, &str, &str); 10] = [
+    let fields: [(&str, &str, &str); 12] = [
         ("TicketCreateRequest", "topic", &topic),
         ("TicketCreateRequest", "description", &long),
         ("TicketPatchRequest", "topic", &topic),
@@ -214,6 +260,8 @@ fn text_patterns(components: &mut utoipa::openapi::Components) {
         ("RegisterRequest", "last_name", &name),
         ("ProfileRequest", "first_name", &name),
         ("ProfileRequest", "last_name", &name),
+        ("UserCreateRequest", "first_name", &name),
+        ("UserCreateRequest", "last_name", &name),
         ("ApiTokenRequest", "name", &token_name),
     ];
     for (schema, field, pattern) in fields {
@@ -295,6 +343,8 @@ mod tests {
             ("RegisterRequest", "last_name", "{0,148}"),
             ("ProfileRequest", "first_name", "{0,148}"),
             ("ProfileRequest", "last_name", "{0,148}"),
+            ("UserCreateRequest", "first_name", "{0,148}"),
+            ("UserCreateRequest", "last_name", "{0,148}"),
             ("ApiTokenRequest", "name", "{0,98}"),
         ] {
             let pattern = &doc["components"]["schemas"][schema]["properties"][field]["pattern"];

@@ -29,7 +29,7 @@ pub struct Problem {
     /// The HTTP status code.
     pub status: u16,
     /// Stable machine-readable code: `validation_failed`, `unauthenticated`, `token_expired`,
-    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `ticket_closed`,
+    /// `forbidden`, `password_change_required`, `not_found`, `method_not_allowed`, `conflict`, `ticket_closed`,
     /// `precondition_failed`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,
     /// `unavailable`, `internal`.
     pub code: String,
@@ -222,6 +222,11 @@ impl From<AppError> for ApiError {
                 }
             }
             AppError::NotFound(what) => ApiError::new(code, format!("{what} not found")),
+            AppError::PasswordChangeRequired => ApiError::new(
+                code,
+                "your password is a temporary one: change it \
+                 (POST /api/v1/users/profile/change-password/) before anything else",
+            ),
             AppError::Conflict { field, message } => {
                 ApiError::new(code, message.clone()).with_field(field, message)
             }

@@ -81,7 +81,7 @@ routes! {
     auth::register, auth::login, auth::refresh, auth::logout,
     profile::show, profile::update, profile::change_password,
     tokens::list, tokens::create, tokens::revoke,
-    users::list, users::update,
+    users::list, users::create, users::update,
     audit::list,
     tickets::list, tickets::create, tickets::bulk, tickets::show, tickets::update, tickets::delete,
     tickets::my_tickets, tickets::assigned_tickets,

@@ -123,8 +123,8 @@ impl HttpState {
         }
     }
 
-    /// Counts one write (a new ticket, message, upload or bulk change request) of `user`; 429
-    /// `rate_limited` with `Retry-After` when the user is over `writes_per_minute`.
+    /// Counts one write (a new ticket, message, upload, bulk change request or account) of
+    /// `user`; 429 `rate_limited` with `Retry-After` when the user is over `writes_per_minute`.
     pub(crate) fn count_write(&self, user: UserId) -> ApiResult<()> {
         self.writes
             .hit(&user.to_string())

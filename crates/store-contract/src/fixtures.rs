@@ -136,6 +136,7 @@ pub fn user(username: &str, role: Role) -> User {
         last_name: PersonName::empty(),
         role,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: t0(),
         last_login: None,
@@ -188,6 +189,7 @@ pub fn entry(
         action,
         performed_by: by,
         details: format!("{action} by test"),
+        change: None,
         internal,
         created_at: when,
     }

@@ -78,6 +78,7 @@ macro_rules! __contract_cases {
             case_last_active_admin_is_kept,
             case_find_credentials,
             case_user_list_and_count,
+            case_user_search,
             case_ticket_round_trip,
             case_ticket_not_found,
             case_ticket_update_and_stale_version,

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use ticketing_app::ports::RefreshSession;
 use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
-    Action, ActivityEntry, ApiToken, Attachment, Description, Email, FileName, LastPublicMessage,
-    Message, MessageBody, PersonName, Priority, Role, Status, StoredFile, Ticket, TokenName,
-    TokenScope, Topic, User, Username,
+    Action, ActivityChange, ActivityEntry, ApiToken, Attachment, Description, Email, FileName,
+    LastPublicMessage, Message, MessageBody, PersonName, Priority, Role, Status, StoredFile,
+    Ticket, TokenName, TokenScope, Topic, User, Username,
 };
 
 use crate::error::{DbResult, corrupt};
@@ -42,6 +42,8 @@ pub(crate) struct UserRow {
     pub date_joined: DbTime,
     pub last_login: Option<DbTime>,
     pub username_skeleton: Option<String>,
+    pub search_key: String,
+    pub must_change_password: bool,
 }
 
 impl UserRow {
@@ -61,6 +63,8 @@ impl UserRow {
             date_joined: u.date_joined.into(),
             last_login: u.last_login.map(DbTime::from),
             username_skeleton: Some(u.username.skeleton()),
+            search_key: u.search_key(),
+            must_change_password: u.must_change_password,
         }
     }
 
@@ -73,6 +77,7 @@ impl UserRow {
             last_name: parsed("last_name", PersonName::parse(&self.last_name))?,
             role: parsed("role", self.role.parse::<Role>())?,
             is_active: self.is_active,
+            must_change_password: self.must_change_password,
             token_epoch: self.token_epoch,
             date_joined: self.date_joined.get(),
             last_login: self.last_login.map(DbTime::get),
@@ -321,10 +326,17 @@ pub(crate) struct ActivityRow {
     pub internal: bool,
     pub performed_by: DbId,
     pub created_at: DbTime,
+    pub change_field: Option<String>,
+    pub change_from: Option<String>,
+    pub change_to: Option<String>,
 }
 
 impl ActivityRow {
     pub fn new(a: &ActivityEntry) -> Self {
+        let (field, from, to) = match a.change.as_ref().map(ActivityChange::parts) {
+            Some((field, from, to)) => (Some(field.to_owned()), from, to),
+            None => (None, None, None),
+        };
         Self {
             id: a.id.into(),
             ticket_id: a.ticket_id.into(),
@@ -333,16 +345,31 @@ impl ActivityRow {
             internal: a.internal,
             performed_by: a.performed_by.into(),
             created_at: a.created_at.into(),
+            change_field: field,
+            change_from: from,
+            change_to: to,
         }
     }
 
     pub fn into_domain(self) -> DbResult<ActivityEntry> {
+        let change = match &self.change_field {
+            None => None,
+            Some(field) => Some(
+                ActivityChange::from_parts(
+                    field,
+                    self.change_from.as_deref(),
+                    self.change_to.as_deref(),
+                )
+                .ok_or_else(|| corrupt("change", format!("{field} of an activity")))?,
+            ),
+        };
         Ok(ActivityEntry {
             id: self.id.get(),
             ticket_id: self.ticket_id.get(),
             action: parsed("action", self.action.parse::<Action>())?,
             performed_by: self.performed_by.get(),
             details: self.details,
+            change,
             internal: self.internal,
             created_at: self.created_at.get(),
         })

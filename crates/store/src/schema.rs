@@ -30,6 +30,8 @@ diesel::table! {
         date_joined -> Instant,
         last_login -> Nullable<Instant>,
         username_skeleton -> Nullable<Text>,
+        search_key -> Text,
+        must_change_password -> Bool,
     }
 }
 
@@ -109,6 +111,9 @@ diesel::table! {
         internal -> Bool,
         performed_by -> Id,
         created_at -> Instant,
+        change_field -> Nullable<Text>,
+        change_from -> Nullable<Text>,
+        change_to -> Nullable<Text>,
     }
 }
 

@@ -31,6 +31,31 @@ mod contract {
                 .await;
             }
 
+            /// User search keys missing from older rows are filled in at start-up (`migrate`).
+            #[tokio::test]
+            async fn user_search_keys_are_filled_at_start_up() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_search_keys_filled_at_start_up(
+                    &$f.store,
+                    || $connect,
+                    || {
+                        $f.store.migrate().unwrap();
+                    },
+                )
+                .await;
+            }
+
+            /// The migration that added the activities' change columns gives older status and
+            /// priority entries theirs, read from their sentence.
+            #[tokio::test]
+            async fn older_activity_entries_get_their_changes_from_the_migration() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_activity_changes_backfilled(&$f.store, || $connect, module_path!())
+                    .await;
+            }
+
             /// The audit log is append-only: the database refuses `UPDATE` and `DELETE` on it.
             #[tokio::test]
             async fn the_audit_log_refuses_updates_and_deletes() {
@@ -79,7 +104,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 10] = [
+    pub(crate) const MIGRATIONS: [&str; 11] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -89,6 +114,7 @@ mod contract {
         "2025-01-01-000007_public_version",
         "2025-01-01-000008_audit_log",
         "2025-01-01-000009_ticket_numbers",
+        "2025-01-01-000010_user_must_change_password",
         "2025-01-01-000012_api_tokens",
     ];
 
@@ -224,6 +250,161 @@ mod contract {
         // Nothing left to do at the next start.
         migrate();
         assert_eq!(skeletons(), filled);
+    }
+
+    /// Start-up fills in the user search keys missing from older rows (as the migration leaves
+    /// them: empty), with the domain's lower-casing: a search finds them afterwards.
+    pub(crate) async fn assert_search_keys_filled_at_start_up<S, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+        migrate: impl Fn(),
+    ) where
+        S: StoreUnderTest,
+        C: diesel::connection::SimpleConnection,
+    {
+        use ticketing_app::ports::UserRepository;
+        use ticketing_domain::listing::{SearchText, UserQuery};
+        use ticketing_domain::{PersonName, User};
+
+        let mut zoe = ticketing_store_contract::fixtures::user("zoe", Role::Customer);
+        zoe.last_name = PersonName::parse("ÖZTÜRK").unwrap();
+        UserRepository::insert(s, &zoe, "h", &[]).await.unwrap();
+        add_user(s, "bob", Role::Customer).await;
+        let found = async |q: &str| -> Vec<User> {
+            let mut query = UserQuery::new();
+            query.text = Some(SearchText::parse(q).unwrap());
+            UserRepository::list(s, &query).await.unwrap().items
+        };
+        assert_eq!(found("öztürk").await.len(), 1);
+        connect()
+            .batch_execute("UPDATE users SET search_key = ''")
+            .unwrap();
+        assert!(found("öztürk").await.is_empty());
+        migrate();
+        let hits = found("öztürk zoe").await;
+        assert_eq!(hits.iter().map(|u| u.id).collect::<Vec<_>>(), [zoe.id]);
+        assert_eq!(found("bob example").await.len(), 1);
+    }
+
+    /// The fill-in of the migration `user_must_change_password` of the backend whose test
+    /// module is `module` (`…::postgres` or `…::sqlite`): its statements between the markers
+    /// (the append-only trigger off, the `UPDATE`s, the trigger on again).
+    fn activity_backfill_sql(module: &str) -> String {
+        let path = format!(
+            "{}/../../migrations/{}/2025-01-01-000010_user_must_change_password/up.sql",
+            env!("CARGO_MANIFEST_DIR"),
+            backend_of(module)
+        );
+        let up = std::fs::read_to_string(&path).unwrap();
+        let (_, rest) = up.split_once("-- backfill begin\n").unwrap();
+        let (section, _) = rest.split_once("-- backfill end").unwrap();
+        assert_eq!(section.matches("UPDATE activities").count(), 2, "{path}");
+        section.to_owned()
+    }
+
+    fn backend_of(module: &str) -> &'static str {
+        if module.contains("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    /// Entries stored before the change columns existed (as the migration finds them: no change,
+    /// a sentence) get the status and priority changes their sentence names; others stay without.
+    pub(crate) async fn assert_activity_changes_backfilled<S, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+        module: &str,
+    ) where
+        S: StoreUnderTest,
+        C: diesel::connection::SimpleConnection,
+    {
+        use ticketing_domain::{Action, ActivityChange, ActivityEntry, Priority, Status, Ticket};
+        use ticketing_store_contract::fixtures::{all_activities, at, entry, tickets};
+
+        let owner = add_user(s, "owner", Role::Customer).await;
+        let agent = add_user(s, "agent", Role::Agent).await;
+        let mut t = ticket(&owner, "Old log", "entries from before", t0());
+        add_ticket(s, &mut t).await;
+        let said = |action, details: &str, change| ActivityEntry {
+            details: details.to_owned(),
+            change,
+            ..entry(t.id, action, agent.id, false, at(10))
+        };
+        let moved = ActivityChange::Status {
+            from: Status::InProgress,
+            to: Status::Resolved,
+        };
+        let raised = ActivityChange::Priority {
+            from: Priority::Medium,
+            to: Priority::Critical,
+        };
+        let assigned = ActivityChange::Assignee {
+            from: None,
+            to: Some(agent.id),
+        };
+        let burst = vec![
+            said(
+                Action::Resolved,
+                "Status changed from in_progress to resolved",
+                Some(moved),
+            ),
+            said(
+                Action::PriorityChanged,
+                "Priority changed from medium to critical",
+                Some(raised),
+            ),
+            said(
+                Action::AssignedToChanged,
+                "Ticket assigned to agent",
+                Some(assigned),
+            ),
+            said(Action::Updated, "Topic updated", None),
+        ];
+        let v2 = Ticket {
+            version: 2,
+            updated_at: at(10),
+            ..t.clone()
+        };
+        tickets(s).update(&v2, 1, &burst).await.unwrap();
+        let changes = || async {
+            let mut got: Vec<(Action, Option<ActivityChange>)> = all_activities(s, t.id, true)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.action, e.change))
+                .collect();
+            got.sort_by_key(|(a, _)| a.as_str());
+            got
+        };
+        let mut want = vec![
+            (Action::AssignedToChanged, Some(assigned)),
+            (Action::Created, None),
+            (Action::PriorityChanged, Some(raised)),
+            (Action::Resolved, Some(moved)),
+            (Action::Updated, None),
+        ];
+        assert_eq!(changes().await, want);
+        // As the migration finds them: no change columns set (written with the trigger off as
+        // the migration has it, then on again).
+        let backfill = activity_backfill_sql(module);
+        let (off, rest) = backfill.split_once(";\n").unwrap();
+        let (_, on) = rest
+            .rsplit_once("WHERE details LIKE 'Priority changed from % to %';")
+            .unwrap();
+        let reset =
+            "UPDATE activities SET change_field = NULL, change_from = NULL, change_to = NULL";
+        connect()
+            .batch_execute(&format!("{off};\n{reset};\n{on}"))
+            .unwrap();
+        assert!(connect().batch_execute(reset).is_err(), "the trigger is on");
+        assert!(changes().await.iter().all(|(_, c)| c.is_none()));
+        connect().batch_execute(&backfill).unwrap();
+        assert!(connect().batch_execute(reset).is_err(), "the trigger is on");
+        // The assignment's sentence names no one before and a username: it stays without.
+        want[0].1 = None;
+        assert_eq!(changes().await, want);
     }
 
     /// The audit log is append-only: after one entry is appended through the port, the database

@@ -1,6 +1,7 @@
 // The activity log of a ticket, newest first, as sentences with display names ("Alex Rivera
-// changed status from Open to In progress"). Consecutive messages of one person fold into one
-// entry ("Casey Jones replied 3 times").
+// changed status from Open to In progress"), built from each entry's structured change (`field`,
+// `from`, `to`); entries logged before those were kept fall back on their `details` sentence.
+// Consecutive messages of one person fold into one entry ("Casey Jones added 3 messages").
 
 import { displayName, exactTime, h, replace, timeEl } from '../dom.js';
 import { PRIORITY_LABELS, STATUS_LABELS } from '../ui.js';
@@ -14,13 +15,36 @@ const EDITS = {
 };
 
 const label = (labels, raw) => labels[raw] || raw;
+/** What to call a change's value: our label of a status or priority, else the server's display. */
+const shown = (labels, v) => (v ? label(labels, v.value) || v.display : '');
+const person = (v) => (v ? v.display || v.value : '');
+
+/** The sentence of a structured change (after the actor's name), or null when there is none. */
+function fromChange(a) {
+  const { field, from, to } = a;
+  switch (field) {
+    case 'status':
+      return `changed status from ${shown(STATUS_LABELS, from)} to ${shown(STATUS_LABELS, to)}`;
+    case 'priority':
+      return `changed priority from ${shown(PRIORITY_LABELS, from)} to ${shown(PRIORITY_LABELS, to)}`;
+    case 'assigned_to':
+      if (!to) return 'unassigned the ticket';
+      return from ? `reassigned the ticket from ${person(from)} to ${person(to)}` : `assigned the ticket to ${person(to)}`;
+    case 'requester':
+      return `opened the ticket for ${person(to)}`;
+    default:
+      return null;
+  }
+}
 
 /**
- * What an entry says after the actor's name. The API gives a fixed English sentence in `details`
- * ("Status changed from open to in_progress", "Ticket assigned to <username>"); nameOf(username)
- * turns a username into a display name.
+ * What an entry says after the actor's name. Structured changes first; else the fixed English
+ * sentence of `details` ("Status changed from open to in_progress", "Ticket assigned to
+ * <username>"), where nameOf(username) turns a username into a display name.
  */
 export function describe(a, nameOf = (u) => u) {
+  const structured = fromChange(a);
+  if (structured) return structured;
   const d = a.details || '';
   let m;
   switch (a.action) {
@@ -43,7 +67,7 @@ export function describe(a, nameOf = (u) => u) {
       m = /^Ticket assigned to (.+)$/.exec(d);
       return m ? `assigned the ticket to ${nameOf(m[1])}` : 'changed the assignee';
     case 'message_added':
-      return 'replied';
+      return 'added a message';
     case 'internal_note_added':
       return 'added an internal note';
     case 'attachment_added':
@@ -79,7 +103,7 @@ export function fold(items) {
 function foldedText(group, nameOf) {
   const { first, count } = group;
   if (count === 1) return describe(first, nameOf);
-  return first.action === 'message_added' ? `replied ${count} times` : `added ${count} internal notes`;
+  return first.action === 'message_added' ? `added ${count} messages` : `added ${count} internal notes`;
 }
 
 /** The panel. Returns { el, render(ticket, people) } where people are extra known users. */

@@ -1,11 +1,13 @@
-// The "new ticket" dialog: topic, description, priority and optional files, uploaded right after
-// the ticket exists, each with its own progress bar and error. Closing it or leaving the screen
-// with text typed asks first.
+// The "new ticket" dialog: topic, description, priority, for staff the requester (a customer the
+// ticket is opened for), and optional files, uploaded right after the ticket exists, each with its
+// own progress bar and error. Closing it or leaving the screen with text typed asks first.
 
 import { API, post } from '../api.js';
 import { formatBytes, h, replace } from '../dom.js';
 import { onLeave } from '../navigation.js';
+import * as session from '../session.js';
 import { busy, clearFormErrors, confirmDialog, field, notify, openDialog, PRIORITY_LABELS, showFormErrors } from '../ui.js';
+import { requesterPicker } from './requester.js';
 import { uploadAll, uploadRow } from './uploads.js';
 
 const UNSAVED = 'The new ticket is not created yet: its text will be lost.';
@@ -14,13 +16,14 @@ export function openCreateDialog({ onCreated }) {
   const topic = field({ label: 'Topic', name: 'topic', required: true, attrs: { maxlength: '255', autocomplete: 'off' } });
   const description = field({ label: 'Description', name: 'description', kind: 'textarea', required: true, hint: 'What happened, what you expected, and any steps to reproduce.', attrs: { maxlength: '10000', rows: '6' } });
   const priority = field({ label: 'Priority', name: 'priority', kind: 'select', value: 'medium', options: Object.entries(PRIORITY_LABELS) });
+  const requester = session.isStaff() ? requesterPicker() : null;
   const files = field({ label: 'Attachments (optional)', name: 'files', type: 'file', props: { multiple: true } });
   const fileList = h('ul', { class: 'upload-list', id: 'create-upload-list', attrs: { 'aria-label': 'Files to upload' } });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'create-submit', text: 'Create ticket' });
   const cancel = h('button', { type: 'button', class: 'btn', text: 'Cancel' });
   const formId = 'create-ticket-form';
   const form = h('form', { class: 'form', id: formId, noValidate: true },
-    topic, description, priority, files, fileList);
+    requester ? requester.el : null, topic, description, priority, files, fileList);
   submit.setAttribute('form', formId);
 
   const listFiles = () => {
@@ -45,6 +48,7 @@ export function openCreateDialog({ onCreated }) {
     // However the dialog ends, a ticket that exists is shown.
     onClose: () => {
       dropCheck();
+      if (requester) requester.cancel();
       if (created) onCreated(created);
     },
   });
@@ -63,6 +67,7 @@ export function openCreateDialog({ onCreated }) {
       description: description.control.value.trim(),
       priority: priority.control.value,
     };
+    if (requester && requester.value()) body.requester = requester.value();
     const errors = {};
     if (!body.topic) errors.topic = ['Enter a topic.'];
     if (!body.description) errors.description = ['Describe the problem.'];

@@ -1,7 +1,9 @@
-// The profile screen: name and email, the password change, and the API tokens.
+// The profile screen (name and email, the password change, and the API tokens), and the screen a
+// user with a temporary password is kept on until they choose their own.
 
 import { API, patch, post, setAccessToken } from '../api.js';
 import { h } from '../dom.js';
+import { afterLogin } from '../navigation.js';
 import * as session from '../session.js';
 import { busy, clearFormErrors, field, notify, roleBadge, showFormErrors } from '../ui.js';
 import { tokensCard } from './tokens.js';
@@ -40,13 +42,28 @@ export function mount(main) {
     });
   });
 
-  const oldPw = field({ label: 'Current password', name: 'old_password', type: 'password', required: true, attrs: { autocomplete: 'current-password' } });
+  const pwForm = passwordForm({ onChanged: () => {} });
+
+  main.append(h('section', { class: 'page page-narrow' },
+    h('h1', { text: 'Your profile' }),
+    h('p', { class: 'muted profile-summary' }, `Signed in as ${me.username} `, roleBadge(me.role)),
+    h('section', { class: 'card' }, h('h2', { id: 'profile-heading', text: 'Personal details' }), profileForm),
+    h('section', { class: 'card' }, h('h2', { id: 'password-heading', text: 'Change password' }), pwForm),
+    tokensCard()));
+}
+
+/**
+ * The password change form: current, new and confirmed password. onChanged(res) runs after the
+ * server accepted it (the fresh access token is already in use).
+ */
+function passwordForm({ onChanged, currentLabel = 'Current password', submitLabel = 'Change password', note = 'Changing your password logs you out everywhere else and ends your API tokens.' }) {
+  const oldPw = field({ label: currentLabel, name: 'old_password', type: 'password', required: true, attrs: { autocomplete: 'current-password' } });
   const newPw = field({ label: 'New password', name: 'new_password', type: 'password', required: true, hint: 'At least 8 characters, not only digits, not a common password.', attrs: { autocomplete: 'new-password' } });
   const confirmPw = field({ label: 'Confirm new password', name: 'new_password_confirmation', type: 'password', required: true, attrs: { autocomplete: 'new-password' } });
   const pwForm = h('form', { class: 'form', id: 'password-form', noValidate: true, attrs: { 'aria-labelledby': 'password-heading' } },
     oldPw, newPw, confirmPw,
-    h('p', { class: 'field-hint', text: 'Changing your password logs you out everywhere else and ends your API tokens.' }),
-    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', text: 'Change password' })));
+    h('p', { class: 'field-hint', text: note }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', text: submitLabel })));
 
   pwForm.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -57,7 +74,7 @@ export function mount(main) {
       new_password_confirmation: confirmPw.control.value,
     };
     const errors = {};
-    if (!body.old_password) errors.old_password = ['Enter your current password.'];
+    if (!body.old_password) errors.old_password = [`Enter your ${currentLabel.toLowerCase()}.`];
     if (!body.new_password) errors.new_password = ['Choose a new password.'];
     if (body.new_password && body.new_password !== body.new_password_confirmation) errors.new_password_confirmation = ['The passwords do not match.'];
     if (Object.keys(errors).length) {
@@ -70,16 +87,34 @@ export function mount(main) {
         if (res && res.access) setAccessToken(res.access);
         pwForm.reset();
         notify((res && res.detail) || 'Password changed.', 'success');
+        onChanged(res);
       } catch (err) {
         showFormErrors(pwForm, err);
       }
     });
   });
-
-  main.append(h('section', { class: 'page page-narrow' },
-    h('h1', { text: 'Your profile' }),
-    h('p', { class: 'muted profile-summary' }, `Signed in as ${me.username} `, roleBadge(me.role)),
-    h('section', { class: 'card' }, h('h2', { id: 'profile-heading', text: 'Personal details' }), profileForm),
-    h('section', { class: 'card' }, h('h2', { id: 'password-heading', text: 'Change password' }), pwForm),
-    tokensCard()));
+  return pwForm;
 }
+
+/** The screen of a user whose password is a temporary one: nothing else works until it is changed. */
+export const changePassword = {
+  mount(main) {
+    document.title = 'Choose your password · Helpdesk';
+    const me = session.user();
+    const form = passwordForm({
+      currentLabel: 'Temporary password',
+      submitLabel: 'Set my password',
+      note: 'You will stay signed in here; other sessions are signed out.',
+      onChanged: () => {
+        session.setUser({ ...session.user(), must_change_password: false });
+        afterLogin();
+      },
+    });
+    main.append(h('section', { class: 'page page-narrow' },
+      h('h1', { text: 'Choose your own password' }),
+      h('p', { class: 'muted', id: 'password-required-note' },
+        `Welcome, ${me.display_name || me.username}. Your account was set up with a temporary password: choose your own before you continue.`),
+      h('section', { class: 'card' }, h('h2', { id: 'password-heading', text: 'Your own password' }), form)));
+    form.querySelector('input').focus();
+  },
+};

@@ -1,6 +1,7 @@
 // One ticket: header (number, subject, badges, Edit, a "More" menu for Close and Delete), previous
 // and next within the list it was opened from, details with the staff controls, description,
-// conversation, reply form, attachments and activity log; the ticket's keyboard shortcuts.
+// conversation, reply form, attachments, the requester's other tickets (staff) and activity log;
+// the ticket's keyboard shortcuts.
 
 import { API, del, getTicket, patchTicket, ticketIdForNumber, ticketNumberOf } from '../api.js';
 import { displayName, h, replace, timeEl } from '../dom.js';
@@ -19,6 +20,7 @@ import {
 import { activityPanel } from './activity.js';
 import { attachmentsPanel } from './attachments.js';
 import { composer } from './composer.js';
+import { requesterTicketsPanel } from './requester.js';
 import { staffControls } from './ticket-controls.js';
 import { threadPanel } from './thread.js';
 
@@ -48,6 +50,7 @@ export function mount(main, loc) {
   const thread = threadPanel();
   const attachments = attachmentsPanel(ctx);
   const activity = activityPanel();
+  const requesterTickets = staff ? requesterTicketsPanel() : null;
 
   const title = h('h1', { class: 'ticket-title', id: 'ticket-title' });
   const badges = h('div', { class: 'ticket-badges' });
@@ -74,6 +77,7 @@ export function mount(main, loc) {
         h('section', { class: 'card', attrs: { 'aria-labelledby': 'details-heading' } },
           h('h2', { id: 'details-heading', text: 'Details' }), details, controls ? controls.el : null),
         attachments.el,
+        requesterTickets ? requesterTickets.el : null,
         activity.el)));
 
   function renderHeader() {
@@ -255,6 +259,7 @@ export function mount(main, loc) {
     reply.render(ticket);
     attachments.render(ticket);
     activity.render(ticket, staffCache());
+    if (requesterTickets) requesterTickets.render(ticket);
   }
 
   /** Fetches the ticket again and re-renders; resolves with it (or null when it is gone). */

@@ -1,12 +1,13 @@
-// Admin: the user list (search when the server supports it, role and status filters, "Load
-// more" paging) with role changes and activation.
+// Admin: the user list (search, role and status filters, "Load more" paging) with role changes
+// and activation, and the "New user" dialog (a role and a temporary password).
 
-import { API, getPage, patch, query } from '../api.js';
+import { API, getPage, patch, post, query } from '../api.js';
 import { debounce, displayName, h, timeEl } from '../dom.js';
-import { features } from '../features.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
-import { ROLE_LABELS, confirmDialog, notify, notifyError, pagedList, roleBadge } from '../ui.js';
+import {
+  ROLE_LABELS, busy, clearFormErrors, confirmDialog, field, notify, notifyError, openDialog, pagedList, roleBadge, showFormErrors,
+} from '../ui.js';
 
 const PAGE_SIZE = 50;
 
@@ -31,6 +32,7 @@ function userRow(u) {
       h('span', { class: 'user-badges' }, roleBadge(u.role),
         h('span', { class: ['badge', u.is_active === false ? 'badge-inactive' : 'badge-active'], text: u.is_active === false ? 'Inactive' : 'Active' }),
         self ? h('span', { class: 'tag', text: 'You' }) : null,
+        u.must_change_password ? h('span', { class: 'tag', text: 'Temporary password' }) : null,
         u.date_joined ? h('span', { class: 'muted' }, 'joined ', timeEl(u.date_joined)) : null)),
     h('div', { class: 'user-actions' },
       h('label', { htmlFor: roleId, class: 'sr-only', text: `Role of ${u.username}` }), roleSelect, applyRole, toggle));
@@ -60,6 +62,60 @@ function userRow(u) {
   return row;
 }
 
+/** The "New user" dialog; onCreated(user) runs once the server created the account. */
+function openNewUserDialog({ onCreated }) {
+  const username = field({ label: 'Username', name: 'username', required: true, hint: 'Letters, digits and . + - _ (no @).', attrs: { autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', maxlength: '150' } });
+  const email = field({ label: 'Email', name: 'email', type: 'email', required: true, attrs: { autocomplete: 'off' } });
+  const first = field({ label: 'First name', name: 'first_name', attrs: { autocomplete: 'off', maxlength: '150' } });
+  const last = field({ label: 'Last name', name: 'last_name', attrs: { autocomplete: 'off', maxlength: '150' } });
+  const role = field({ label: 'Role', name: 'role', kind: 'select', value: 'agent', options: Object.entries(ROLE_LABELS) });
+  const password = field({ label: 'Temporary password', name: 'password', required: true, hint: 'Give it to the user; they choose their own when they first log in. At least 8 characters, not only digits, not a common password.', attrs: { autocomplete: 'new-password' } });
+  const temporary = h('input', { type: 'checkbox', id: 'new-user-temporary', name: 'temporary', checked: true });
+  const formId = 'new-user-form';
+  const form = h('form', { class: 'form', id: formId, noValidate: true },
+    h('div', { class: 'field-row' }, first, last), username, email, role, password,
+    h('div', { class: 'field field-check' }, temporary,
+      h('label', { htmlFor: 'new-user-temporary', text: 'Must be changed at the first login' })));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'new-user-submit', text: 'Create user' });
+  const cancel = h('button', { type: 'button', class: 'btn', text: 'Cancel' });
+  submit.setAttribute('form', formId);
+  const d = openDialog({ title: 'New user', className: 'dialog-new-user', content: [form], footer: [cancel, submit], initialFocus: first.control });
+  d.dialog.id = 'new-user-dialog';
+  cancel.addEventListener('click', () => d.cancel());
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    const body = {
+      username: username.control.value.trim(),
+      email: email.control.value.trim(),
+      first_name: first.control.value.trim(),
+      last_name: last.control.value.trim(),
+      role: role.control.value,
+      password: password.control.value,
+      temporary: temporary.checked,
+    };
+    const errors = {};
+    if (!body.username) errors.username = ['Enter a username.'];
+    if (!body.email) errors.email = ['Enter an email address.'];
+    if (!body.password) errors.password = ['Enter a temporary password.'];
+    if (Object.keys(errors).length) {
+      showFormErrors(form, { errors });
+      return;
+    }
+    await busy(form, async () => {
+      try {
+        const created = await post(`${API}/users/`, body);
+        d.close('done');
+        notify(`${created.username} was created as ${ROLE_LABELS[created.role] || created.role}.`, 'success');
+        onCreated(created);
+      } catch (err) {
+        showFormErrors(form, err);
+      }
+    });
+  });
+  return d;
+}
+
 export function mount(main, loc) {
   document.title = 'Users · Helpdesk';
   const roleFilter = h('select', { id: 'users-role', name: 'role' },
@@ -69,16 +125,16 @@ export function mount(main, loc) {
     h('option', { value: '', text: 'Active and inactive' }),
     h('option', { value: 'true', text: 'Active only' }),
     h('option', { value: 'false', text: 'Inactive only' }));
-  const searchable = features().userSearch;
   const search = h('input', { type: 'search', id: 'users-q', name: 'q', attrs: { autocomplete: 'off', placeholder: 'Name, username or email' } });
   const summary = h('p', { class: 'list-summary', id: 'users-summary', attrs: { 'aria-live': 'polite' } });
   const status = h('div', { class: 'list-status' });
   const list = h('ul', { class: 'user-list', id: 'user-list', attrs: { 'aria-label': 'Users' } });
   const more = h('button', { type: 'button', class: 'btn', id: 'users-more', hidden: true, text: 'Load more' });
+  const newUser = h('button', { type: 'button', class: 'btn btn-primary', id: 'new-user', text: 'New user' });
   main.append(h('section', { class: 'page' },
-    h('div', { class: 'page-header' }, h('h1', { text: 'Users' })),
+    h('div', { class: 'page-header' }, h('h1', { text: 'Users' }), newUser),
     h('div', { class: 'filters card filters-inline', attrs: { role: 'search', 'aria-label': 'Filter users' } },
-      searchable ? h('div', { class: 'filter-search' }, h('label', { htmlFor: 'users-q', text: 'Search users' }), search) : null,
+      h('div', { class: 'filter-search' }, h('label', { htmlFor: 'users-q', text: 'Search users' }), search),
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-role', text: 'Role' }), roleFilter),
       h('div', { class: 'filter-sort' }, h('label', { htmlFor: 'users-active', text: 'Account status' }), activeFilter)),
     summary, status, list, h('div', { class: 'list-more' }, more)));
@@ -91,16 +147,20 @@ export function mount(main, loc) {
   function fromLoc(l) {
     const role = l.params.get('role') || '';
     const active = l.params.get('is_active') || '';
-    const q = searchable ? (l.params.get('q') || '').trim() : '';
+    const q = (l.params.get('q') || '').trim();
     roleFilter.value = ROLE_LABELS[role] ? role : '';
     activeFilter.value = ['true', 'false'].includes(active) ? active : '';
     if (document.activeElement !== search) search.value = q;
     load(`${API}/users/${query({ q, role: roleFilter.value, is_active: activeFilter.value, limit: PAGE_SIZE })}`);
   }
-  const filters = () => ({ q: searchable ? search.value.trim() : '', role: roleFilter.value, is_active: activeFilter.value });
+  const filters = () => ({ q: search.value.trim(), role: roleFilter.value, is_active: activeFilter.value });
   const applyFilters = () => navigate(href('/admin/users', filters()));
   const typed = debounce(() => navigate(href('/admin/users', filters()), { replace: true }), 400);
   search.addEventListener('input', typed);
+  // A new account is shown at once: the list is searched for it.
+  newUser.addEventListener('click', () => openNewUserDialog({
+    onCreated: (u) => navigate(href('/admin/users', { q: u.username, role: '', is_active: '' }), { force: true }),
+  }));
   roleFilter.addEventListener('change', applyFilters);
   activeFilter.addEventListener('change', applyFilters);
   fromLoc(loc);

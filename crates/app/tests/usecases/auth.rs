@@ -139,6 +139,7 @@ async fn register_derives_the_username_from_the_email_and_signs_in() {
         last_name: PersonName::parse("Doe").unwrap(),
         role: Role::Customer,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: now(),
         last_login: Some(now()),

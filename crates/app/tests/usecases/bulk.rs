@@ -4,8 +4,8 @@
 use ticketing_app::ports::{ActivityRepository, TicketRepository};
 use ticketing_app::{AppError, MAX_BULK_TICKETS, PatchInput, RepoError};
 use ticketing_domain::{
-    Action, ActivityEntry, ActivityId, ChangeError, Priority, Refusal, Rule, Status, Ticket,
-    TicketId, User,
+    Action, ActivityChange, ActivityEntry, ActivityId, ChangeError, Priority, Refusal, Rule,
+    Status, Ticket, TicketId, User,
 };
 use uuid::Uuid;
 
@@ -102,6 +102,10 @@ async fn each_ticket_is_changed_on_its_own_and_answered_in_the_order_of_the_ids(
                 action: Action::AssignedToChanged,
                 performed_by: alice.id,
                 details: "Ticket assigned to bob".to_owned(),
+                change: Some(ActivityChange::Assignee {
+                    from: ticket.assigned_to,
+                    to: Some(bob.id),
+                }),
                 internal: false,
                 created_at: now(),
             },
@@ -111,6 +115,10 @@ async fn each_ticket_is_changed_on_its_own_and_answered_in_the_order_of_the_ids(
                 action: Action::Resolved,
                 performed_by: alice.id,
                 details: format!("Status changed from {from} to resolved"),
+                change: Some(ActivityChange::Status {
+                    from: Status::from_wire(from).unwrap(),
+                    to: Status::Resolved,
+                }),
                 internal: false,
                 created_at: now(),
             },

@@ -9,8 +9,8 @@ use ticketing_app::ports::{ActivityRepository, MessageRepository, TicketEffect, 
 use ticketing_app::views::{ActivityView, AttachmentView, MessageView};
 use ticketing_app::{AppError, RepoError};
 use ticketing_domain::{
-    Action, ActivityEntry, ActivityId, ChangeError, Message, MessageBody, MessageId, Refusal, Rule,
-    Status, Ticket, User,
+    Action, ActivityChange, ActivityEntry, ActivityId, ChangeError, Message, MessageBody,
+    MessageId, Refusal, Rule, Status, Ticket, User,
 };
 
 use ticketing_app::testing::{
@@ -164,6 +164,7 @@ fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) -> A
         action,
         performed_by: by.id,
         details: details.to_owned(),
+        change: None,
         internal,
         created_at: now(),
     }
@@ -325,13 +326,19 @@ async fn add_message_by_the_owner_reopens_their_resolved_ticket() {
     assert_eq!(
         log_of(&store).await,
         [
-            entry(
-                3,
-                Action::Reopened,
-                &carol,
-                "Status changed from resolved to open",
-                false,
-            ),
+            ActivityEntry {
+                change: Some(ActivityChange::Status {
+                    from: Status::Resolved,
+                    to: Status::Open,
+                }),
+                ..entry(
+                    3,
+                    Action::Reopened,
+                    &carol,
+                    "Status changed from resolved to open",
+                    false,
+                )
+            },
             entry(2, Action::MessageAdded, &carol, "Message added", false),
             seed::created_entry(&resolved),
         ]
@@ -538,6 +545,7 @@ async fn list_activities_joins_performers_with_the_visibility_of_the_role() {
     let app = Harness::default().build_on(&store);
     let by = |entry: &ActivityEntry, who: &User| ActivityView {
         entry: entry.clone(),
+        named: Vec::new(),
         performer: Arc::new(who.clone()),
     };
 

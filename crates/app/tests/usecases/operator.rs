@@ -3,14 +3,19 @@
 //! refusals that must write nothing on the mocks.
 
 use chrono::Duration;
+use ticketing_app::ports::AuditRepository;
 use ticketing_app::ports::{RefreshSession, SessionRepository, UserRepository};
-use ticketing_app::{AppError, CreateUserInput, UserUpdate};
+use ticketing_app::{AppError, AuditAction, AuditActor, AuditQuery, CreateUserInput, UserUpdate};
+use ticketing_domain::listing::Limit;
 use ticketing_domain::{
-    Email, FamilyId, LoginName, Password, PersonName, Role, SessionId, User, UserId, Username,
+    ChangeError, Email, FamilyId, LoginName, Password, PersonName, Refusal, Role, Rule, SessionId,
+    User, UserId, Username,
 };
 use uuid::Uuid;
 
-use ticketing_app::testing::{Harness, carol, earlier, field_errors, gen_id, now, root, seed};
+use ticketing_app::testing::{
+    Harness, alice, carol, earlier, field_errors, gen_id, now, root, seed,
+};
 use ticketing_store_contract::MemoryStore;
 
 /// A fake store with these users.
@@ -59,6 +64,7 @@ fn created_admin() -> User {
         last_name: PersonName::empty(),
         role: Role::Admin,
         is_active: true,
+        must_change_password: false,
         token_epoch: 0,
         date_joined: now(),
         last_login: None,
@@ -92,6 +98,67 @@ async fn create_user_hashes_the_password_and_stores_the_account_with_its_role() 
             .unwrap(),
         "argon-hash"
     );
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_temporary_account_audited_with_the_admin_and_the_address() {
+    let store = store_of(&[&root()]).await;
+    let mut h = Harness::default();
+    h.hasher
+        .expect_hash()
+        .times(1)
+        .returning(|_| Ok("argon-hash".to_owned()));
+    let app = h.build_on(&store);
+    let address: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+
+    let user = app
+        .admin_create_user(
+            &root().actor(),
+            new_admin("long enough secret"),
+            true,
+            Some(address),
+        )
+        .await
+        .unwrap();
+
+    let want = User {
+        must_change_password: true,
+        ..created_admin()
+    };
+    assert_eq!(user, want);
+    assert_eq!(UserRepository::get(&store, user.id).await.unwrap(), want);
+    let query = AuditQuery {
+        actor: None,
+        target: Some(user.id),
+        action: None,
+        after: None,
+        limit: Limit::default(),
+    };
+    let entries = AuditRepository::list(&store, &query).await.unwrap().items;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].action, AuditAction::UserCreated);
+    assert_eq!(entries[0].actor, AuditActor::of(&root()));
+    assert_eq!(entries[0].target, "ops");
+    assert_eq!(entries[0].details, "role admin, temporary password");
+    assert_eq!(entries[0].address.as_deref(), Some("192.0.2.7"));
+}
+
+#[tokio::test]
+async fn only_admins_create_accounts_and_a_refusal_hashes_and_writes_nothing() {
+    for actor in [alice(), carol()] {
+        let mut h = Harness::default();
+        h.hasher.expect_hash().never();
+        h.users.expect_insert().never();
+        h.users.expect_get().never();
+        let app = h.build();
+        assert_err!(
+            app.admin_create_user(&actor.actor(), new_admin("long enough secret"), true, None)
+                .await,
+            AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+                Rule::UserManagementIsAdminOnly
+            )))
+        );
+    }
 }
 
 #[tokio::test]

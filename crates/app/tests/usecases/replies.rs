@@ -2,12 +2,13 @@
 //! store (`MemoryStore`); refusals that must write (or look up) nothing, the exact write and a
 //! lost race on the mocks.
 
+use crate::tickets::changed;
 use ticketing_app::ports::{ActivityRepository, MessageRepository, TicketEffect, TicketRepository};
 use ticketing_app::views::MessageView;
 use ticketing_app::{AppError, PatchInput, RepoError};
 use ticketing_domain::{
-    Action, ActivityEntry, ActivityId, ChangeError, Message, MessageBody, MessageId, Priority,
-    Refusal, Rule, Status, Ticket, User,
+    Action, ActivityChange, ActivityEntry, ActivityId, ChangeError, Message, MessageBody,
+    MessageId, Priority, Refusal, Rule, Status, Ticket, User,
 };
 
 use ticketing_app::testing::{
@@ -58,6 +59,7 @@ fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) -> A
         action,
         performed_by: by.id,
         details: details.to_owned(),
+        change: None,
         internal,
         created_at: now(),
     }
@@ -139,26 +141,44 @@ async fn staff_reply_resolves_reprioritises_and_assigns_in_one_version() {
         (
             after,
             vec![
-                entry(
-                    5,
-                    Action::AssignedToChanged,
-                    &alice,
-                    "Ticket assigned to bob",
-                    false
+                changed(
+                    entry(
+                        5,
+                        Action::AssignedToChanged,
+                        &alice,
+                        "Ticket assigned to bob",
+                        false
+                    ),
+                    ActivityChange::Assignee {
+                        from: before.assigned_to,
+                        to: Some(bob.id)
+                    },
                 ),
-                entry(
-                    4,
-                    Action::PriorityChanged,
-                    &alice,
-                    "Priority changed from medium to high",
-                    false
+                changed(
+                    entry(
+                        4,
+                        Action::PriorityChanged,
+                        &alice,
+                        "Priority changed from medium to high",
+                        false
+                    ),
+                    ActivityChange::Priority {
+                        from: Priority::Medium,
+                        to: Priority::High
+                    },
                 ),
-                entry(
-                    3,
-                    Action::Resolved,
-                    &alice,
-                    "Status changed from in_progress to resolved",
-                    false
+                changed(
+                    entry(
+                        3,
+                        Action::Resolved,
+                        &alice,
+                        "Status changed from in_progress to resolved",
+                        false
+                    ),
+                    ActivityChange::Status {
+                        from: Status::InProgress,
+                        to: Status::Resolved
+                    },
                 ),
                 entry(2, Action::MessageAdded, &alice, "Message added", false),
                 seed::created_entry(&before),
@@ -185,12 +205,18 @@ async fn an_internal_note_with_a_status_change_moves_what_customers_see_once() {
     assert_eq!(
         log[..2],
         [
-            entry(
-                3,
-                Action::StatusChanged,
-                &alice,
-                "Status changed from open to in_progress",
-                false
+            changed(
+                entry(
+                    3,
+                    Action::StatusChanged,
+                    &alice,
+                    "Status changed from open to in_progress",
+                    false
+                ),
+                ActivityChange::Status {
+                    from: Status::Open,
+                    to: Status::InProgress
+                },
             ),
             entry(
                 2,
@@ -222,12 +248,18 @@ async fn the_owner_answers_and_closes_their_resolved_ticket() {
     assert_eq!(
         log[..2],
         [
-            entry(
-                3,
-                Action::Closed,
-                &carol,
-                "Status changed from resolved to closed",
-                false
+            changed(
+                entry(
+                    3,
+                    Action::Closed,
+                    &carol,
+                    "Status changed from resolved to closed",
+                    false
+                ),
+                ActivityChange::Status {
+                    from: Status::Resolved,
+                    to: Status::Closed
+                },
             ),
             entry(2, Action::MessageAdded, &carol, "Message added", false),
         ]
@@ -394,19 +426,31 @@ async fn the_write_is_one_replace_and_a_lost_race_is_recomputed() {
         };
         let entries = vec![
             entry(first, Action::MessageAdded, &alice, "Message added", false),
-            entry(
-                first + 1,
-                Action::Resolved,
-                &alice,
-                "Status changed from open to resolved",
-                false,
+            changed(
+                entry(
+                    first + 1,
+                    Action::Resolved,
+                    &alice,
+                    "Status changed from open to resolved",
+                    false,
+                ),
+                ActivityChange::Status {
+                    from: Status::Open,
+                    to: Status::Resolved,
+                },
             ),
-            entry(
-                first + 2,
-                Action::AssignedToChanged,
-                &alice,
-                "Ticket assigned to bob",
-                false,
+            changed(
+                entry(
+                    first + 2,
+                    Action::AssignedToChanged,
+                    &alice,
+                    "Ticket assigned to bob",
+                    false,
+                ),
+                ActivityChange::Assignee {
+                    from: before.assigned_to,
+                    to: Some(bob.id),
+                },
             ),
         ];
         (

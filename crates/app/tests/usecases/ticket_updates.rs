@@ -8,9 +8,11 @@ use mockall::predicate::eq;
 use ticketing_app::ports::{ActivityRepository, TicketRepository};
 use ticketing_app::views::TicketDetail;
 use ticketing_app::{AppError, PatchInput, RepoError};
-use ticketing_domain::{Action, ChangeError, Priority, Refusal, Rule, Status, Ticket, Topic, User};
+use ticketing_domain::{
+    Action, ActivityChange, ChangeError, Priority, Refusal, Rule, Status, Ticket, Topic, User,
+};
 
-use crate::tickets::{assigned_ticket, entry, expect_update};
+use crate::tickets::{assigned_ticket, changed, entry, expect_update};
 use ticketing_app::testing::{
     Harness, alice, bob, carol, dave, field_errors, latest, now, seed, ticket_id, ticket_in,
     ticket_of,
@@ -92,19 +94,31 @@ async fn update_ticket_by_staff_changes_status_and_priority_with_their_log() {
 
     assert_eq!(detail.card.ticket, after);
     let log = vec![
-        entry(
-            2,
-            before.id,
-            Action::PriorityChanged,
-            &alice,
-            "Priority changed from medium to high",
+        changed(
+            entry(
+                2,
+                before.id,
+                Action::PriorityChanged,
+                &alice,
+                "Priority changed from medium to high",
+            ),
+            ActivityChange::Priority {
+                from: Priority::Medium,
+                to: Priority::High,
+            },
         ),
-        entry(
-            1,
-            before.id,
-            Action::StatusChanged,
-            &alice,
-            "Status changed from open to in_progress",
+        changed(
+            entry(
+                1,
+                before.id,
+                Action::StatusChanged,
+                &alice,
+                "Status changed from open to in_progress",
+            ),
+            ActivityChange::Status {
+                from: Status::Open,
+                to: Status::InProgress,
+            },
         ),
         seed::created_entry(&before),
     ];
@@ -231,18 +245,24 @@ async fn update_ticket_by_staff_assigns_an_agent() {
     };
     let detail = update_on(&store, &alice, input, None).await.unwrap();
 
-    assert_eq!(detail.card.assignee, Some(Arc::new(bob)));
+    assert_eq!(detail.card.assignee, Some(Arc::new(bob.clone())));
     assert_eq!(detail.card.ticket, after);
     let (ticket, log) = stored(&store).await;
     assert_eq!(ticket, after);
     assert_eq!(
         log[0],
-        entry(
-            1,
-            before.id,
-            Action::AssignedToChanged,
-            &alice,
-            "Ticket assigned to bob",
+        changed(
+            entry(
+                1,
+                before.id,
+                Action::AssignedToChanged,
+                &alice,
+                "Ticket assigned to bob",
+            ),
+            ActivityChange::Assignee {
+                from: None,
+                to: Some(bob.id)
+            },
         )
     );
 }
@@ -266,12 +286,18 @@ async fn update_ticket_by_staff_unassigns() {
         &mut h,
         after,
         3,
-        vec![entry(
-            1,
-            before.id,
-            Action::AssignedToChanged,
-            &alice,
-            "Ticket unassigned",
+        vec![changed(
+            entry(
+                1,
+                before.id,
+                Action::AssignedToChanged,
+                &alice,
+                "Ticket unassigned",
+            ),
+            ActivityChange::Assignee {
+                from: Some(alice.id),
+                to: None,
+            },
         )],
         || Ok(()),
     );
@@ -388,12 +414,18 @@ async fn update_ticket_lets_the_owner_close_their_ticket() {
     let detail = update_on(&store, &carol, input, None).await.unwrap();
 
     assert_eq!(detail.card.ticket, after);
-    let closed = entry(
-        1,
-        before.id,
-        Action::Closed,
-        &carol,
-        "Status changed from open to closed",
+    let closed = changed(
+        entry(
+            1,
+            before.id,
+            Action::Closed,
+            &carol,
+            "Status changed from open to closed",
+        ),
+        ActivityChange::Status {
+            from: Status::Open,
+            to: Status::Closed,
+        },
     );
     assert_eq!(
         stored(&store).await,
@@ -423,12 +455,18 @@ async fn update_ticket_lets_the_owner_reopen_their_resolved_ticket() {
     let detail = update_on(&store, &carol, input, None).await.unwrap();
 
     assert_eq!(detail.card.ticket.status, Status::Open);
-    let reopened = entry(
-        1,
-        before.id,
-        Action::Reopened,
-        &carol,
-        "Status changed from resolved to open",
+    let reopened = changed(
+        entry(
+            1,
+            before.id,
+            Action::Reopened,
+            &carol,
+            "Status changed from resolved to open",
+        ),
+        ActivityChange::Status {
+            from: Status::Resolved,
+            to: Status::Open,
+        },
     );
     assert_eq!(
         stored(&store).await,
@@ -518,12 +556,18 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
         &mut h,
         after.clone(),
         4,
-        vec![entry(
-            2,
-            first.id,
-            Action::StatusChanged,
-            &alice,
-            "Status changed from open to in_progress",
+        vec![changed(
+            entry(
+                2,
+                first.id,
+                Action::StatusChanged,
+                &alice,
+                "Status changed from open to in_progress",
+            ),
+            ActivityChange::Status {
+                from: Status::Open,
+                to: Status::InProgress,
+            },
         )],
         || Ok(()),
     );

@@ -32,8 +32,17 @@ pub fn entry(n: u128, ticket: TicketId, action: Action, by: &User, details: &str
         action,
         performed_by: by.id,
         details: details.to_owned(),
+        change: None,
         internal: false,
         created_at: now(),
+    }
+}
+
+/// `entry` with its change as values.
+pub fn changed(entry: ActivityEntry, change: ticketing_domain::ActivityChange) -> ActivityEntry {
+    ActivityEntry {
+        change: Some(change),
+        ..entry
     }
 }
 
@@ -393,6 +402,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
         action: Action::Created,
         performed_by: carol.id,
         details: "Ticket created".to_owned(),
+        change: None,
         internal: false,
         created_at: now(),
     };
@@ -404,6 +414,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
                 topic: Topic::parse("Printer on fire").unwrap(),
                 description: Description::parse("Smoke everywhere").unwrap(),
                 priority: Some(Priority::High),
+                requester: None,
             },
         )
         .await
@@ -427,6 +438,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
             attachments: Vec::new(),
             activities: vec![ActivityView {
                 entry: created.clone(),
+                named: Vec::new(),
                 performer: Arc::new(carol.clone()),
             }],
             earlier: Earlier::default(),
@@ -458,6 +470,7 @@ async fn create_ticket_stores_the_ticket_with_its_created_entry() {
                 topic: Topic::parse("Printer still on fire").unwrap(),
                 description: Description::parse("More smoke").unwrap(),
                 priority: None,
+                requester: None,
             },
         )
         .await
@@ -483,11 +496,117 @@ async fn create_ticket_that_cannot_be_stored_loads_nothing_else() {
                 topic: Topic::parse("Printer on fire").unwrap(),
                 description: Description::parse("Smoke everywhere").unwrap(),
                 priority: None,
+                requester: None,
             },
         )
         .await;
 
     assert_err!(result, AppError::Unavailable(_));
+}
+
+fn printer(requester: Option<&User>) -> NewTicketInput {
+    NewTicketInput {
+        topic: Topic::parse("Printer on fire").unwrap(),
+        description: Description::parse("Smoke everywhere").unwrap(),
+        priority: None,
+        requester: requester.map(|u| u.id),
+    }
+}
+
+/// Staff open a ticket for a customer: the customer owns it (lists it as theirs), the log says
+/// the agent opened it for them.
+#[tokio::test]
+async fn staff_open_a_ticket_for_a_customer() {
+    let (carol, alice) = (carol(), alice());
+    let store = MemoryStore::new();
+    seed::users(&store, &[&carol, &alice]).await;
+    let app = Harness::default().build_on(&store);
+
+    let detail = app
+        .create_ticket(&alice.actor(), printer(Some(&carol)))
+        .await
+        .unwrap();
+
+    let id = detail.card.ticket.id;
+    assert_eq!(detail.card.ticket.owner, carol.id);
+    assert_eq!(detail.card.owner.as_ref(), &carol);
+    assert_eq!(detail.activities.len(), 1);
+    assert_eq!(detail.activities[0].entry.performed_by, alice.id);
+    assert_eq!(detail.activities[0].performer.as_ref(), &alice);
+    assert_eq!(
+        detail.activities[0].entry.details,
+        "Ticket created for carol"
+    );
+    assert_eq!(
+        TicketRepository::get(&store, id).await.unwrap().owner,
+        carol.id
+    );
+    let mine = app
+        .list_tickets(
+            &carol.actor(),
+            TicketListKind::Mine,
+            TicketQuery::new(Scope::All),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.items.len(), 1);
+    assert_eq!(mine.items[0].ticket.id, id);
+    // Naming oneself is opening one's own.
+    let own = app
+        .create_ticket(&alice.actor(), printer(Some(&alice)))
+        .await
+        .unwrap();
+    assert_eq!(own.card.ticket.owner, alice.id);
+    assert_eq!(own.activities[0].entry.details, "Ticket created");
+}
+
+/// A customer may not name another requester: refused before any lookup or write, so the answer
+/// says nothing about whether the id exists.
+#[tokio::test]
+async fn a_customer_cannot_open_a_ticket_for_someone_else() {
+    let mut h = Harness::default();
+    h.users.expect_get().never();
+    h.tickets.expect_create().never();
+    let app = h.build();
+    for requester in [dave(), alice()] {
+        assert_err!(
+            app.create_ticket(&carol().actor(), printer(Some(&requester)))
+                .await,
+            AppError::Domain(ChangeError::Refused(Refusal::Forbidden(
+                Rule::OpeningForOthersIsStaffOnly
+            )))
+        );
+    }
+}
+
+/// An unknown or deactivated requester is a 400 on `requester`; nothing is stored.
+#[tokio::test]
+async fn the_requester_must_be_an_active_user() {
+    let gone = User {
+        is_active: false,
+        ..dave()
+    };
+    let store = MemoryStore::new();
+    seed::users(&store, &[&alice(), &gone]).await;
+    let app = Harness::default().build_on(&store);
+    assert_err!(
+        app.create_ticket(&alice().actor(), printer(Some(&bob()))).await,
+        AppError::Validation(errors) if errors.contains_key("requester")
+    );
+    assert_err!(
+        app.create_ticket(&alice().actor(), printer(Some(&gone)))
+            .await,
+        AppError::Domain(ChangeError::RequesterInactive)
+    );
+    let all = app
+        .list_tickets(
+            &alice().actor(),
+            TicketListKind::All,
+            TicketQuery::new(Scope::All),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 0);
 }
 
 // ---- ticket_detail -----------------------------------------------------------------------
@@ -628,10 +747,12 @@ async fn ticket_detail_for_the_owner_hides_internal_notes_and_joins_everything()
             activities: vec![
                 ActivityView {
                     entry: logged,
+                    named: Vec::new(),
                     performer: Arc::new(alice),
                 },
                 ActivityView {
                     entry: seed::created_entry(&ticket),
+                    named: Vec::new(),
                     performer: Arc::new(carol),
                 },
             ],

@@ -261,6 +261,7 @@ pub fn entry(n: u128, action: Action, by: &User, details: &str, internal: bool) 
         action,
         performed_by: by.id,
         details: details.to_owned(),
+        change: None,
         internal,
         created_at: now(),
     }

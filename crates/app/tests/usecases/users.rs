@@ -178,6 +178,7 @@ fn agents_query() -> UserQuery {
     UserQuery {
         role: Some(Role::Agent),
         active: Some(true),
+        text: None,
         after: None,
         limit: Limit::new(20).unwrap(),
     }

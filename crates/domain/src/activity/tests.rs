@@ -44,3 +44,58 @@ fn action_names() {
          attachment_removed, resolved, reopened, closed, deleted"
     );
 }
+
+/// Every change survives its stored texts; anything else is refused, never a panic.
+#[test]
+fn changes_round_trip_through_their_parts() {
+    use crate::ticket::{Priority, Status};
+    let u = |n| UserId::from_uuid(uuid::Uuid::from_u128(n));
+    let mut all = Vec::new();
+    for from in Status::ALL {
+        for to in Status::ALL {
+            all.push(ActivityChange::Status { from, to });
+        }
+    }
+    for from in Priority::ALL {
+        for to in Priority::ALL {
+            all.push(ActivityChange::Priority { from, to });
+        }
+    }
+    for from in [None, Some(u(1))] {
+        for to in [None, Some(u(2))] {
+            all.push(ActivityChange::Assignee { from, to });
+        }
+    }
+    all.push(ActivityChange::Requester { requester: u(3) });
+    for change in all {
+        let (field, from, to) = change.parts();
+        assert_eq!(field, change.field());
+        assert_eq!(
+            ActivityChange::from_parts(field, from.as_deref(), to.as_deref()),
+            Some(change),
+            "{change:?}"
+        );
+    }
+    let id = u(4).to_string();
+    for (field, from, to) in [
+        ("status", Some("open"), None),
+        ("status", Some("Open"), Some("closed")),
+        ("priority", Some("low"), Some("urgent")),
+        ("assigned_to", Some("bob"), None),
+        ("requester", None, None),
+        ("requester", Some(id.as_str()), Some(id.as_str())),
+        ("topic", None, None),
+        ("", None, None),
+    ] {
+        assert_eq!(ActivityChange::from_parts(field, from, to), None, "{field}");
+    }
+    // A user id written without hyphens (SQLite's hex of the id) reads back too.
+    let simple = u(5).as_uuid().simple().to_string();
+    assert_eq!(
+        ActivityChange::from_parts("assigned_to", None, Some(&simple)),
+        Some(ActivityChange::Assignee {
+            from: None,
+            to: Some(u(5))
+        })
+    );
+}

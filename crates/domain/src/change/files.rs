@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::patch::{Changes, move_status};
 use super::{Applied, ChangeError, Draft, NewAttachment, NewMessage, TicketPatch};
-use crate::activity::Action;
+use crate::activity::{Action, ActivityChange};
 use crate::ids::ActivityId;
 use crate::message::{Attachment, Message};
 use crate::policy::{self, Intent};
@@ -148,10 +148,14 @@ pub fn add_message_with_changes(
         && ticket.status == Status::Resolved
     {
         move_status(&mut draft.ticket, Status::Open, now);
-        draft.log(
+        draft.log_change(
             Action::Reopened,
             "Status changed from resolved to open".to_owned(),
             false,
+            Some(ActivityChange::Status {
+                from: Status::Resolved,
+                to: Status::Open,
+            }),
         );
     }
     changes.write(&mut draft);

@@ -59,6 +59,14 @@ fn customer_reply_reopens_a_resolved_ticket() {
             ),
         ]
     );
+    assert_eq!(a.activities[0].change, None);
+    assert_eq!(
+        a.activities[1].change,
+        Some(ActivityChange::Status {
+            from: Status::Resolved,
+            to: Status::Open
+        })
+    );
     assert_eq!(
         m,
         Message {
@@ -167,6 +175,7 @@ fn internal_notes_and_counts() {
             action: Action::InternalNoteAdded,
             performed_by: AGENT,
             details: "Internal note added".to_owned(),
+            change: None,
             internal: true,
             created_at: now(),
         }]
@@ -385,6 +394,7 @@ fn attachments_are_logged_and_inherit_internal() {
                 action: Action::AttachmentAdded,
                 performed_by: actor.id,
                 details: "Attachment \"crash report.txt\" added".to_owned(),
+                change: None,
                 internal,
                 created_at: now(),
             }]
@@ -404,6 +414,7 @@ fn attachments_are_logged_and_inherit_internal() {
                 action: Action::AttachmentRemoved,
                 performed_by: actor.id,
                 details: "Attachment \"crash report.txt\" removed".to_owned(),
+                change: None,
                 internal,
                 created_at: now() + Duration::minutes(1),
             }]
@@ -457,6 +468,7 @@ fn delete_is_staff_only_and_logged() {
                     action: Action::Deleted,
                     performed_by: actor.id,
                     details: "Ticket deleted".to_owned(),
+                    change: None,
                     internal: false,
                     created_at: now(),
                 }]

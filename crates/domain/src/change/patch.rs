@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Applied, ChangeError, Draft, TicketPatch};
-use crate::activity::Action;
+use crate::activity::{Action, ActivityChange};
 use crate::ids::ActivityId;
 use crate::policy::{self, Intent};
 use crate::text::{Description, Topic};
@@ -180,7 +180,7 @@ impl<'p> Changes<'p> {
     }
 
     /// Applies the changes to `draft`, one entry per kind of change, in the order `updated`,
-    /// status, priority, assignment.
+    /// status, priority, assignment; each but the edit carries its change as values.
     pub(super) fn write<F: FnMut() -> ActivityId>(self, draft: &mut Draft<'_, F>) {
         let now = draft.now;
         let edited = match (self.topic, self.description) {
@@ -201,28 +201,35 @@ impl<'p> Changes<'p> {
         if let Some(to) = self.status {
             let from = draft.ticket.status;
             move_status(&mut draft.ticket, to, now);
-            draft.log(
+            draft.log_change(
                 status_action(from, to),
                 format!("Status changed from {from} to {to}"),
                 false,
+                Some(ActivityChange::Status { from, to }),
             );
         }
         if let Some(p) = self.priority {
             let from = draft.ticket.priority;
             draft.ticket.priority = p;
-            draft.log(
+            draft.log_change(
                 Action::PriorityChanged,
                 format!("Priority changed from {from} to {p}"),
                 false,
+                Some(ActivityChange::Priority { from, to: p }),
             );
         }
         if let Some(a) = self.assignee {
+            let from = draft.ticket.assigned_to;
             draft.ticket.assigned_to = a.as_ref().map(|u| u.id);
             let details = match a {
                 Some(u) => format!("Ticket assigned to {}", u.username),
                 None => "Ticket unassigned".to_owned(),
             };
-            draft.log(Action::AssignedToChanged, details, false);
+            let change = ActivityChange::Assignee {
+                from,
+                to: draft.ticket.assigned_to,
+            };
+            draft.log_change(Action::AssignedToChanged, details, false, Some(change));
         }
     }
 }

@@ -96,6 +96,7 @@ fn every_status_pair_as_staff() {
                             action,
                             performed_by: actor.id,
                             details: format!("Status changed from {from} to {to}"),
+                            change: Some(ActivityChange::Status { from, to }),
                             internal: false,
                             created_at: now(),
                         }],
@@ -277,6 +278,7 @@ fn open_ticket_starts_at_version_one() {
             action: Action::Created,
             performed_by: OWNER,
             details: "Ticket created".to_owned(),
+            change: None,
             internal: false,
             created_at: at,
         }]
@@ -492,5 +494,126 @@ fn equal_values_are_ignored() {
             activities: vec![],
             created: (),
         }
+    );
+}
+
+fn new_ticket() -> NewTicket {
+    NewTicket::new(
+        TICKET,
+        Topic::parse("Printer jam").unwrap(),
+        Description::parse("Called in").unwrap(),
+    )
+}
+
+/// Staff open tickets for anyone active; the ticket is the requester's, the entry the actor's.
+#[test]
+fn staff_open_a_ticket_for_someone_else() {
+    let carol = customer_user();
+    for actor in [agent(), admin()] {
+        let applied = open_ticket_for(&actor, &carol, new_ticket(), now(), ids()).unwrap();
+        assert_eq!(applied.ticket.owner, carol.id);
+        assert_eq!(applied.activities.len(), 1);
+        let entry = &applied.activities[0];
+        assert_eq!(entry.action, Action::Created);
+        assert_eq!(entry.performed_by, actor.id);
+        assert_eq!(entry.details, "Ticket created for carol");
+        assert!(!entry.internal);
+        // The rest is what opening it oneself gives.
+        let own = open_ticket(&actor, new_ticket(), now(), ids());
+        assert_eq!(
+            Ticket {
+                owner: actor.id,
+                ..applied.ticket.clone()
+            },
+            own.ticket
+        );
+    }
+    // Staff may open one for another staff member too.
+    let applied = open_ticket_for(&agent(), &admin_user(), new_ticket(), now(), ids()).unwrap();
+    assert_eq!(applied.ticket.owner, ADMIN);
+}
+
+/// Opening for oneself is `open_ticket`, for everyone; a customer may not open for anyone else
+/// (whatever the account), and nobody for a deactivated account.
+#[test]
+fn open_ticket_for_refusals() {
+    let me = user(OWNER, "owner", Role::Customer, true);
+    let own = open_ticket_for(&owner(), &me, new_ticket(), now(), ids()).unwrap();
+    assert_eq!(own, open_ticket(&owner(), new_ticket(), now(), ids()));
+    for requester in [customer_user(), agent_user(), inactive_agent_user()] {
+        assert_eq!(
+            open_ticket_for(&owner(), &requester, new_ticket(), now(), ids()),
+            Err(ChangeError::Refused(Refusal::Forbidden(
+                Rule::OpeningForOthersIsStaffOnly
+            )))
+        );
+    }
+    let gone = user(OTHER, "gone", Role::Customer, false);
+    let err = open_ticket_for(&agent(), &gone, new_ticket(), now(), ids()).unwrap_err();
+    assert_eq!(err, ChangeError::RequesterInactive);
+    assert_eq!((err.http_status(), err.field()), (400, Some("requester")));
+}
+
+/// Each entry of a patch carries its change as values; edits carry none.
+#[test]
+fn entries_carry_what_they_changed() {
+    let mut before = ticket(Status::Open);
+    before.assigned_to = Some(ADMIN);
+    let patch = TicketPatch {
+        topic: Some(Topic::parse("New subject").unwrap()),
+        status: Some(Status::InProgress),
+        priority: Some(Priority::Critical),
+        assigned_to: Some(Some(assignee(&agent_user()))),
+        ..TicketPatch::default()
+    };
+    let a = apply_patch(&agent(), &before, &patch, now(), ids()).unwrap();
+    let changes: Vec<_> = a.activities.iter().map(|e| (e.action, e.change)).collect();
+    assert_eq!(
+        changes,
+        [
+            (Action::Updated, None),
+            (
+                Action::StatusChanged,
+                Some(ActivityChange::Status {
+                    from: Status::Open,
+                    to: Status::InProgress
+                })
+            ),
+            (
+                Action::PriorityChanged,
+                Some(ActivityChange::Priority {
+                    from: before.priority,
+                    to: Priority::Critical
+                })
+            ),
+            (
+                Action::AssignedToChanged,
+                Some(ActivityChange::Assignee {
+                    from: Some(ADMIN),
+                    to: Some(AGENT)
+                })
+            ),
+        ]
+    );
+    let unassign = TicketPatch {
+        assigned_to: Some(None),
+        ..TicketPatch::default()
+    };
+    let b = apply_patch(&agent(), &a.ticket, &unassign, now(), ids()).unwrap();
+    assert_eq!(
+        b.activities[0].change,
+        Some(ActivityChange::Assignee {
+            from: Some(AGENT),
+            to: None
+        })
+    );
+    let opened = open_ticket_for(&agent(), &customer_user(), new_ticket(), now(), ids()).unwrap();
+    assert_eq!(
+        opened.activities[0].change,
+        Some(ActivityChange::Requester { requester: OTHER })
+    );
+    assert_eq!(
+        open_ticket(&agent(), new_ticket(), now(), ids()).activities[0].change,
+        None
     );
 }

@@ -432,6 +432,7 @@ fn a_new_query_is_the_default_first_page() {
             statuses: vec![],
             priorities: vec![],
             assigned_to: None,
+            requester: None,
             text: None,
             ordering: TicketOrdering::default(),
             after: None,

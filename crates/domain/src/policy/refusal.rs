@@ -43,6 +43,8 @@ pub enum Rule {
     UserListIsStaffOnly,
     /// Only admins change roles and deactivate accounts.
     UserManagementIsAdminOnly,
+    /// Only staff open a ticket on behalf of someone else.
+    OpeningForOthersIsStaffOnly,
     /// Only staff change several tickets in one request.
     BulkChangesAreStaffOnly,
     /// An API token with the `read` scope only reads (GET and HEAD requests).
@@ -54,7 +56,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 14] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -65,6 +67,7 @@ impl Rule {
         Rule::AssignedListIsStaffOnly,
         Rule::UserListIsStaffOnly,
         Rule::UserManagementIsAdminOnly,
+        Rule::OpeningForOthersIsStaffOnly,
         Rule::BulkChangesAreStaffOnly,
         Rule::ReadOnlyToken,
         Rule::SignInRequired,
@@ -116,6 +119,10 @@ impl Rule {
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",
+            ),
+            Rule::OpeningForOthersIsStaffOnly => (
+                "opening_for_others_is_staff_only",
+                "only staff may open a ticket for someone else",
             ),
             Rule::BulkChangesAreStaffOnly => (
                 "bulk_changes_are_staff_only",

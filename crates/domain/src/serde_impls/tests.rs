@@ -125,10 +125,16 @@ fn records_round_trip() {
         action: Action::AssignedToChanged,
         performed_by: testkit::AGENT,
         details: "Ticket assigned to alice".to_owned(),
+        change: Some(ActivityChange::Assignee {
+            from: None,
+            to: Some(testkit::AGENT),
+        }),
         internal: false,
         created_at: testkit::t0(),
     };
-    assert_eq!(round_trip(&entry)["action"], json!("assigned_to_changed"));
+    let json = round_trip(&entry);
+    assert_eq!(json["action"], json!("assigned_to_changed"));
+    assert_eq!(json["change"]["field"], json!("assigned_to"));
     let applied = change::open_ticket(
         &testkit::owner(),
         NewTicket::new(

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::dto::AttachmentDto;
-use crate::extract::{Caller, authenticate, bearer, state as http_state};
+use crate::extract::{Caller, authenticate, bearer, full_access, state as http_state};
 use crate::listing::{OldestFirstParams, QueryPairs, paged, timeline_query};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
@@ -332,7 +332,7 @@ pub async fn download(
                 .await?
         }
         (None, Some(access)) => {
-            let caller = authenticate(&state, &access, Access::Read).await?;
+            let caller = full_access(authenticate(&state, &access, Access::Read).await?)?;
             let actor: Actor = caller.actor();
             state
                 .app

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use ticketing_app::{AppError, AuthSession};
 use ticketing_domain::LoginName;
 
-use crate::dto::{AccessDto, AuthDto, UserDto};
+use crate::dto::{AccessDto, AccountDto, AuthDto};
 use crate::extract::{
     JsonObject, check_origin, clear_refresh_cookie, client_address, cookie_max_age, refresh_cookie,
     refresh_token,
@@ -32,7 +32,7 @@ fn signed_in(
             state.config.cookie_secure,
         ))
         .json(AuthDto {
-            user: UserDto::from(&s.user),
+            user: AccountDto::from(&s.user),
             access: s.access.token,
         })
 }

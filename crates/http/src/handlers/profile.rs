@@ -3,26 +3,31 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use ticketing_app::AppError;
 
-use crate::dto::{PasswordChangedDto, UserDto};
-use crate::extract::{Caller, JsonObject, client_address, cookie_max_age, refresh_cookie};
+use crate::dto::{AccountDto, PasswordChangedDto};
+use crate::extract::{
+    Caller, JsonObject, SignedIn, client_address, cookie_max_age, refresh_cookie,
+};
 use crate::guard::Refusal;
 use crate::handlers::auth::refused;
 use crate::input::{ChangePasswordRequest, ProfileRequest};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
 
-/// The caller's profile.
+/// The caller's profile (also while a temporary password must be changed).
 #[utoipa::path(
     get, path = "/api/v1/users/profile/", tag = "profile",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller", body = UserDto),
+        (status = 200, description = "The caller", body = AccountDto),
         (status = 401, description = "Missing, invalid or expired access token"),
     )
 )]
-pub async fn show(state: web::Data<HttpState>, caller: Caller) -> ApiResult<HttpResponse> {
+pub async fn show(
+    state: web::Data<HttpState>,
+    SignedIn(caller): SignedIn,
+) -> ApiResult<HttpResponse> {
     let user = state.app.profile(&caller.actor()).await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(&user)))
+    Ok(HttpResponse::Ok().json(AccountDto::from(&user)))
 }
 
 /// Update the caller's names and email (PUT and PATCH both update only the fields given;
@@ -32,9 +37,10 @@ pub async fn show(state: web::Data<HttpState>, caller: Caller) -> ApiResult<Http
     security(("bearer" = [])),
     request_body = ProfileRequest,
     responses(
-        (status = 200, description = "The updated user", body = UserDto),
+        (status = 200, description = "The updated user", body = AccountDto),
         (status = 400, description = "Invalid or unknown fields"),
         (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "A temporary password must be changed first (`password_change_required`)"),
         (status = 409, description = "Email already taken (also when it is another user's username)"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
@@ -47,12 +53,13 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let update = body.into_inner().try_into_domain()?;
     let user = state.app.update_profile(&caller.actor(), update).await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(&user)))
+    Ok(HttpResponse::Ok().json(AccountDto::from(&user)))
 }
 
-/// Change the caller's password. Every session of the user is revoked, older access tokens stop
-/// working and every API token of the user is deleted; the answer carries a fresh access token
-/// and a fresh refresh cookie. Not with an API token (403).
+/// Change the caller's password (a temporary one too, which then stops being one). Every session
+/// of the user is revoked, older access tokens stop working and every API token of the user is
+/// deleted; the answer carries a fresh access token and a fresh refresh cookie. Not with an API
+/// token (403).
 #[utoipa::path(
     post, path = "/api/v1/users/profile/change-password/", tag = "profile",
     security(("bearer" = [])),
@@ -71,7 +78,7 @@ pub async fn update(
 pub async fn change_password(
     state: web::Data<HttpState>,
     req: HttpRequest,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     body: JsonObject<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let (old, new) = body.into_inner().try_into_domain()?;

@@ -26,6 +26,8 @@ pub struct TicketListParams {
     priority: Option<String>,
     /// A user id, `me` or `none`.
     assigned_to: Option<String>,
+    /// A user id or `me`: only the tickets this user requested (opened, or had opened for them).
+    requester: Option<String>,
     /// Words that must start words of the topic or description (case-insensitive). A ticket
     /// number alone (`#1042` or `1042`) also finds the ticket of that number, listed first.
     q: Option<String>,
@@ -130,7 +132,7 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &TicketDetail) -
     res.json(TicketDetailDto::from(detail))
 }
 
-/// Open a ticket.
+/// Open a ticket: for the caller, or (staff) for a `requester`, who then owns it.
 #[utoipa::path(
     post, path = "/api/v1/tickets/", tag = "tickets",
     security(("bearer" = [])),
@@ -139,8 +141,9 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &TicketDetail) -
         (status = 201, description = "The new ticket", body = TicketDetailDto,
          headers(("ETag" = String, description = "the version, e.g. `\"1\"`"),
                  ("Location" = String, description = "the ticket's URL"))),
-        (status = 400, description = "Invalid or unknown fields"),
+        (status = 400, description = "Invalid or unknown fields, or a requester who is no active user"),
         (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "A customer named another requester"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Not JSON"),
         (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),

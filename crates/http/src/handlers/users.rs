@@ -1,14 +1,14 @@
-//! `/api/v1/users/`: user lists for staff, role and activation changes for admins.
+//! `/api/v1/users/`: user lists for staff; new accounts, role and activation changes for admins.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use ticketing_domain::listing::{Limit, UserQuery, decode_user_cursor};
+use ticketing_domain::listing::{Limit, SearchText, UserQuery, decode_user_cursor};
 use ticketing_domain::{Role, UserId};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::dto::UserDto;
+use crate::dto::AccountDto;
 use crate::extract::{Caller, JsonObject, audit_address};
-use crate::input::{Fields, UserPatchRequest};
+use crate::input::{Fields, UserCreateRequest, UserPatchRequest};
 use crate::listing::{QueryPairs, paged};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
@@ -18,6 +18,9 @@ use crate::state::HttpState;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct UserListParams {
+    /// Words that must each occur (case-insensitively) in the first name, last name, username or
+    /// email: `q=rivera alex` finds Alex Rivera; at most 200 characters.
+    q: Option<String>,
     /// Only this role: `customer`, `agent` or `admin`.
     role: Option<String>,
     /// Only active (`true`) or deactivated (`false`) users.
@@ -29,13 +32,13 @@ pub struct UserListParams {
     cursor: Option<String>,
 }
 
-/// List users (staff), ordered by username.
+/// List users (staff), ordered by username; search them by name, username or email with `q`.
 #[utoipa::path(
     get, path = "/api/v1/users/", tag = "users",
     security(("bearer" = [])),
     params(UserListParams),
     responses(
-        (status = 200, description = "A page of users", body = Vec<UserDto>,
+        (status = 200, description = "A page of users", body = Vec<AccountDto>,
          headers(("X-Total-Count" = u64, description = "users matching in all pages"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, limit or cursor"),
@@ -50,7 +53,11 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let pairs = QueryPairs::parse(&req)?;
     let mut f = Fields::default();
-    pairs.reject_unknown(&["role", "is_active", "limit", "cursor"], &mut f);
+    pairs.reject_unknown(&["q", "role", "is_active", "limit", "cursor"], &mut f);
+    let text = match pairs.get("q").map(str::trim) {
+        None | Some("") => None,
+        Some(q) => f.take("q", SearchText::parse(q)),
+    };
     // An empty value is no filter, as on the ticket lists (`?role=&cursor=`).
     let role = pairs
         .get("role")
@@ -73,11 +80,12 @@ pub async fn list(
     let query = UserQuery {
         role,
         active,
+        text,
         after,
         limit: limit.unwrap_or_else(Limit::default),
     };
     let page = state.app.list_users(&caller.actor(), query).await?;
-    let items: Vec<UserDto> = page.items.iter().map(UserDto::from).collect();
+    let items: Vec<AccountDto> = page.items.iter().map(AccountDto::from).collect();
     Ok(paged(&req, &pairs, page.total, page.next, items))
 }
 
@@ -89,7 +97,7 @@ pub async fn list(
     params(("id" = Uuid, Path, description = "The user's id")),
     request_body = UserPatchRequest,
     responses(
-        (status = 200, description = "The updated user", body = UserDto),
+        (status = 200, description = "The updated user", body = AccountDto),
         (status = 400, description = "Invalid or unknown fields"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Only admins manage users"),
@@ -118,5 +126,46 @@ pub async fn update(
             address,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(&user)))
+    Ok(HttpResponse::Ok().json(AccountDto::from(&user)))
+}
+
+/// Create an account (admins): any role, with a password the admin hands over, by default a
+/// temporary one the user must change at the first sign-in. Recorded in the audit log
+/// (`user.created`).
+#[utoipa::path(
+    post, path = "/api/v1/users/", tag = "users",
+    security(("bearer" = [])),
+    request_body = UserCreateRequest,
+    responses(
+        (status = 201, description = "The new user", body = AccountDto,
+         headers(("Location" = String, description = "the user's URL (`PATCH` changes it)"))),
+        (status = 400, description = "Invalid or unknown fields (password policy, `@` in the username, ...)"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Only admins create users"),
+        (status = 409, description = "Username or email taken (an email that is another user's username counts), or a username that looks like an existing one"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Not JSON"),
+        (status = 429, description = "Too many writes by this user (`rate_limited`, with `Retry-After`)"),
+        (status = 503, description = "Password hashing is busy; retry"),
+    )
+)]
+pub async fn create(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: JsonObject<UserCreateRequest>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    state.count_write(caller.actor().id)?;
+    let (input, temporary) = body.into_inner().try_into_domain()?;
+    let address = audit_address(&req, state.config.trust_forwarded_for);
+    let user = state
+        .app
+        .admin_create_user(&caller.actor(), input, temporary, address)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/users/{}/", user.id),
+        ))
+        .json(AccountDto::from(&user)))
 }

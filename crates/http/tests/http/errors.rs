@@ -296,6 +296,13 @@ async fn domain_errors_keep_their_code_status_and_field() {
             Some(json!({"assigned_to": ["the assignee's account is deactivated"]})),
         ),
         (
+            ChangeError::RequesterInactive,
+            400,
+            "validation_failed",
+            "requester: the requester's account is deactivated",
+            Some(json!({"requester": ["the requester's account is deactivated"]})),
+        ),
+        (
             ChangeError::MessageNotOnTicket,
             400,
             "validation_failed",
@@ -349,6 +356,7 @@ async fn the_documented_codes_are_the_code_table() {
             ErrorCode::Internal => ApiError::internal(anyhow::anyhow!("bug")),
             ErrorCode::TokenExpired => AppError::Unauthenticated(AuthFailure::TokenExpired).into(),
             ErrorCode::TicketClosed => AppError::from(Refusal::Closed).into(),
+            ErrorCode::PasswordChangeRequired => AppError::PasswordChangeRequired.into(),
             ErrorCode::Conflict => AppError::Conflict {
                 field: None,
                 message: "taken".to_owned(),

@@ -21,7 +21,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/users/profile/change-password/", &["POST"]),
     ("/api/v1/users/profile/tokens/", &["GET", "POST"]),
     ("/api/v1/users/profile/tokens/{id}/", &["DELETE"]),
-    ("/api/v1/users/", &["GET"]),
+    ("/api/v1/users/", &["GET", "POST"]),
     ("/api/v1/users/{id}/", &["PATCH"]),
     ("/api/v1/audit/", &["GET"]),
     ("/api/v1/tickets/", &["GET", "POST"]),
@@ -193,7 +193,16 @@ fn document_describes_errors_and_headers() {
     ] {
         assert!(op(path, method)["responses"]["403"].is_object(), "{path}");
     }
-    assert!(op("/api/v1/tickets/{id}/", "get")["responses"]["403"].is_null());
+    // A read is refused only to a temporary password (no scope refusal).
+    let read_refusal = op("/api/v1/tickets/{id}/", "get")["responses"]["403"]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        read_refusal.starts_with("`password_change_required`"),
+        "{read_refusal}"
+    );
+    assert!(!read_refusal.contains("scope"), "{read_refusal}");
     assert!(op("/healthz", "get")["responses"]["429"].is_null());
     let download = "/api/v1/tickets/{id}/attachments/{aid}/download/";
     assert!(header(download, "get", "200", "Content-Disposition"));

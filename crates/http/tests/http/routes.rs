@@ -106,6 +106,59 @@ async fn missing_or_invalid_bearer_never_reaches_the_use_case() {
     }
 }
 
+/// A user whose password is a temporary one reaches only what the OpenAPI document says: every
+/// operation a Bearer token opens answers 403 `password_change_required` (documented on each),
+/// except reading the profile and changing the password; no use case runs for the others.
+#[actix_web::test]
+async fn a_temporary_password_opens_only_the_profile_and_its_change() {
+    let mut m = Harness::default();
+    let mut temp = carol();
+    temp.must_change_password = true;
+    m.caller(&temp);
+    let svc = service!(m.build());
+    let doc: serde_json::Value = serde_json::from_str(&ticketing_http::openapi_json()).unwrap();
+    let mut refused = 0;
+    let mut open = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !op["security"].to_string().contains("\"bearer\"") {
+                continue;
+            }
+            let uri = path
+                .replace("{id}", &Uuid::nil().to_string())
+                .replace("{aid}", &Uuid::nil().to_string());
+            let req = TestRequest::default()
+                .method(method.to_uppercase().parse().unwrap())
+                .uri(&uri);
+            let req = if method == "get" || method == "delete" {
+                req
+            } else {
+                req.set_json(json!({}))
+            };
+            let answer = call(&svc, bearer(req, "carol").to_request()).await;
+            let documented = op["responses"]["403"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("password_change_required"));
+            if documented {
+                answer.problem(403, "password_change_required");
+                refused += 1;
+            } else {
+                assert_ne!(answer.status, 403, "{method} {path}: {}", answer.text);
+                open.push(format!("{method} {path}"));
+            }
+        }
+    }
+    open.sort();
+    assert_eq!(
+        open,
+        [
+            "get /api/v1/users/profile/",
+            "post /api/v1/users/profile/change-password/"
+        ]
+    );
+    assert!(refused >= 20, "{refused}");
+}
+
 /// A storage failure during a bulk change is that ticket's 503 problem, saying nothing of the
 /// cause; the tickets after it are not tried (one `get`) and answered 503 too.
 #[actix_web::test]

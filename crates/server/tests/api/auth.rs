@@ -82,7 +82,7 @@ async fn register_signs_in(backend: Backend) {
     res.assert_status(201);
     assert_eq!(keys(&res.body), sorted(&["user", "access"]));
     let user = &res.body["user"];
-    assert_eq!(keys(user), sorted(USER_FIELDS));
+    assert_eq!(keys(user), account_fields());
     assert_eq!(user["username"], "alice");
     assert_eq!(user["email"], "Alice@Example.com");
     assert_eq!(user["first_name"], "Alice");
@@ -208,14 +208,14 @@ async fn login_by_email_or_username(backend: Backend) {
     let res = app.login("alice").await;
     res.assert_status(200);
     assert_eq!(keys(&res.body), sorted(&["user", "access"]));
-    assert_user(&res.body["user"], &alice, "customer");
+    assert_account(&res.body["user"], &alice, "customer");
     assert_refresh_cookie(&res, false);
     let token = res.body["access"].as_str().unwrap();
     app.get(PROFILE, Some(token)).await.assert_status(200);
 
     let res = app.login("ALICE@example.COM").await;
     res.assert_status(200);
-    assert_user(&res.body["user"], &alice, "customer");
+    assert_account(&res.body["user"], &alice, "customer");
 
     // One answer for a wrong password, an unknown user and a deactivated account.
     let wrong = app

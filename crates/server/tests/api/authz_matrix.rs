@@ -111,6 +111,8 @@ const TABLE: &[Row] = &[
     // Users.
     Row { method: "GET", path: "/api/v1/users/", label: "", body: Body::Empty,
           cells: &[(Nothing, [401, 403, 403, 200, 200, 401])] },
+    Row { method: "POST", path: "/api/v1/users/", label: "a new agent, temporary password", body: Body::Json(r#"{"username": "matrixnew", "email": "matrixnew@example.com", "role": "agent", "password": "a long temporary passphrase"}"#),
+          cells: &[(Nothing, [401, 403, 403, 403, 201, 401])] },
     Row { method: "PATCH", path: "/api/v1/users/{id}/", label: "", body: Body::Json(r#"{"is_active": true}"#),
           cells: &[(Own,     [401, 403, 403, 403, 200, 401]),
                    (Foreign, [401, 403, 403, 403, 200, 401]),

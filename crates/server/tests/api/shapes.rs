@@ -30,10 +30,19 @@ pub const USER_FIELDS: &[&str] = &[
     "email",
     "first_name",
     "last_name",
+    "display_name",
     "role",
     "is_staff",
     "is_active",
 ];
+
+/// The fields of an account (the profile, the login answer's user, the admin's user list): a
+/// user's and `must_change_password`.
+pub fn account_fields() -> Vec<String> {
+    let mut f: Vec<&str> = USER_FIELDS.to_vec();
+    f.push("must_change_password");
+    sorted(&f)
+}
 
 /// The fields of a ticket list item.
 pub const TICKET_FIELDS: &[&str] = &[
@@ -92,6 +101,9 @@ pub const ACTIVITY_FIELDS: &[&str] = &[
     "action_display",
     "performed_by",
     "details",
+    "field",
+    "from",
+    "to",
     "created_at",
 ];
 
@@ -111,6 +123,17 @@ pub fn detail_fields() -> Vec<String> {
         "allowed",
     ]);
     sorted(&f)
+}
+
+/// Asserts that `account` is the account of `expected` (a user object with
+/// `must_change_password: false`).
+#[track_caller]
+pub fn assert_account(account: &Value, expected: &TestUser, role: &str) {
+    assert_eq!(keys(account), account_fields(), "account: {account}");
+    assert_eq!(account["must_change_password"], false);
+    let mut user = account.clone();
+    user.as_object_mut().unwrap().remove("must_change_password");
+    assert_user(&user, expected, role);
 }
 
 /// Asserts that `user` is the user object of `expected`.

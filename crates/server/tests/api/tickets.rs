@@ -590,7 +590,267 @@ async fn allowed_actions_follow_the_policy(backend: Backend) {
     .assert_status(409);
 }
 
+async fn staff_open_tickets_for_customers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let dave = app.register("dave").await;
+    let erin = app.register("erin").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let root = app.staff("root", Role::Admin).await;
+    let body = |requester: &str| json!({"topic": "Printer jam", "description": "Called at 9", "requester": requester});
+
+    // The agent opens a ticket for carol: hers, opened by alice.
+    let res = app
+        .post("/api/v1/tickets/", Some(&alice.access), &body(&carol.id))
+        .await;
+    res.assert_status(201);
+    let id = res.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(res.body["user"]["id"], carol.id.as_str());
+    let created = &res.body["activities"][0];
+    assert_eq!(created["action"], "created");
+    assert_eq!(created["performed_by"]["id"], alice.id.as_str());
+    assert_eq!(created["details"], "Ticket created for carol");
+    // Carol sees it as hers, with who opened it; dave does not see it.
+    let mine = app.get("/api/v1/my-tickets/", Some(&carol.access)).await;
+    assert_eq!(ids(&mine.body), std::slice::from_ref(&id));
+    let shown = app
+        .get(&format!("/api/v1/tickets/{id}/"), Some(&carol.access))
+        .await;
+    shown.assert_status(200);
+    assert_eq!(
+        shown.body["activities"][0]["performed_by"]["id"],
+        alice.id.as_str()
+    );
+    app.get(&format!("/api/v1/tickets/{id}/"), Some(&dave.access))
+        .await
+        .assert_problem(404, "not_found");
+
+    // Customers may only name themselves.
+    app.post("/api/v1/tickets/", Some(&carol.access), &body(&dave.id))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/tickets/",
+        Some(&carol.access),
+        &body(&uuid::Uuid::nil().to_string()),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let own = app
+        .post("/api/v1/tickets/", Some(&carol.access), &body(&carol.id))
+        .await;
+    own.assert_status(201);
+    assert_eq!(own.body["activities"][0]["details"], "Ticket created");
+
+    // The requester must be an active user; a bad id is a field error.
+    app.patch(
+        &format!("/api/v1/users/{}/", erin.id),
+        Some(&root.access),
+        &json!({"is_active": false}),
+    )
+    .await
+    .assert_status(200);
+    for requester in [
+        uuid::Uuid::nil().to_string(),
+        erin.id.clone(),
+        "nobody".to_owned(),
+    ] {
+        let res = app
+            .post("/api/v1/tickets/", Some(&alice.access), &body(&requester))
+            .await;
+        res.assert_problem(400, "validation_failed");
+        assert!(res.body["errors"]["requester"].is_array(), "{}", res.body);
+    }
+
+    // The requester's tickets, for the staff's "other tickets of this requester".
+    app.post("/api/v1/tickets/", Some(&root.access), &body(&dave.id))
+        .await
+        .assert_status(201);
+    let list = |path: String, token: String| {
+        let app = &app;
+        async move {
+            let res = app.get(&path, Some(&token)).await;
+            res.assert_status(200);
+            let total: usize = res.header("x-total-count").unwrap().parse().unwrap();
+            assert_eq!(total, ids(&res.body).len(), "{path}");
+            ids(&res.body)
+        }
+    };
+    let carols = list(
+        format!("/api/v1/tickets/?requester={}", carol.id),
+        alice.access.clone(),
+    )
+    .await;
+    assert_eq!(
+        carols,
+        [own.body["id"].as_str().unwrap().to_owned(), id.clone()]
+    );
+    let daves = list(
+        format!("/api/v1/tickets/?requester={}&status=open", dave.id),
+        alice.access.clone(),
+    )
+    .await;
+    assert_eq!(daves.len(), 1);
+    assert_eq!(
+        list(
+            "/api/v1/tickets/?requester=me".to_owned(),
+            carol.access.clone()
+        )
+        .await
+        .len(),
+        2
+    );
+    // A customer's list stays theirs whatever the filter says.
+    assert!(
+        list(
+            format!("/api/v1/tickets/?requester={}", dave.id),
+            carol.access.clone()
+        )
+        .await
+        .is_empty()
+    );
+    let res = app
+        .get("/api/v1/tickets/?requester=nobody", Some(&alice.access))
+        .await;
+    res.assert_problem(400, "validation_failed");
+    assert!(res.body["errors"]["requester"].is_array());
+}
+
+/// Activity entries carry what they changed as values, with display names, besides their
+/// sentence: the field, and `from` and `to` (`value` and `display`).
+async fn activity_entries_carry_their_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let carol = app.register("carol").await;
+    let alice = app.staff("alice", Role::Agent).await;
+    let bob = app.staff("bob", Role::Agent).await;
+    for (user, first, last) in [
+        (&alice, "Alex", "Rivera"),
+        (&bob, "Bo", ""),
+        (&carol, "", ""),
+    ] {
+        app.patch(
+            "/api/v1/users/profile/",
+            Some(&user.access),
+            &json!({"first_name": first, "last_name": last}),
+        )
+        .await
+        .assert_status(200);
+    }
+    let t = app.ticket(&carol.access, "Printer").await;
+    let id = t["id"].as_str().unwrap();
+    app.patch_ticket(
+        &alice.access,
+        id,
+        json!({"status": "in_progress", "priority": "high", "assigned_to": bob.id}),
+    )
+    .await;
+    app.patch_ticket(&alice.access, id, json!({"assigned_to": alice.id}))
+        .await;
+    app.message(&carol.access, id, "Any news?", false).await;
+    app.patch_ticket(
+        &alice.access,
+        id,
+        json!({"assigned_to": null, "status": "resolved"}),
+    )
+    .await;
+    let opened_for = app
+        .post(
+            "/api/v1/tickets/",
+            Some(&alice.access),
+            &json!({"topic": "Phone", "description": "By phone", "requester": carol.id}),
+        )
+        .await;
+    opened_for.assert_status(201);
+
+    let value = |v: &str, d: &str| json!({"value": v, "display": d});
+    let log = app
+        .get(
+            &format!("/api/v1/tickets/{id}/activities/?ordering=created_at"),
+            Some(&carol.access),
+        )
+        .await;
+    log.assert_status(200);
+    let got: Vec<Value> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(keys(e), sorted(ACTIVITY_FIELDS));
+            json!([
+                e["action"],
+                e["performed_by"]["display_name"],
+                e["field"],
+                e["from"],
+                e["to"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            json!(["created", "carol", null, null, null]),
+            json!([
+                "status_changed",
+                "Alex Rivera",
+                "status",
+                value("open", "Open"),
+                value("in_progress", "In Progress")
+            ]),
+            json!([
+                "priority_changed",
+                "Alex Rivera",
+                "priority",
+                value("medium", "Medium"),
+                value("high", "High")
+            ]),
+            json!([
+                "assigned_to_changed",
+                "Alex Rivera",
+                "assigned_to",
+                null,
+                value(&bob.id, "Bo")
+            ]),
+            json!([
+                "assigned_to_changed",
+                "Alex Rivera",
+                "assigned_to",
+                value(&bob.id, "Bo"),
+                value(&alice.id, "Alex Rivera")
+            ]),
+            json!(["message_added", "carol", null, null, null]),
+            json!([
+                "resolved",
+                "Alex Rivera",
+                "status",
+                value("in_progress", "In Progress"),
+                value("resolved", "Resolved")
+            ]),
+            json!([
+                "assigned_to_changed",
+                "Alex Rivera",
+                "assigned_to",
+                value(&alice.id, "Alex Rivera"),
+                null
+            ]),
+        ]
+    );
+    // The ticket detail embeds the same entries; the ticket opened for carol says so.
+    let detail = app
+        .get(&format!("/api/v1/tickets/{id}/"), Some(&alice.access))
+        .await;
+    assert_eq!(detail.body["activities"][0]["field"], "assigned_to");
+    assert_eq!(detail.body["activities"][0]["to"], Value::Null);
+    let created = &opened_for.body["activities"][0];
+    assert_eq!(created["performed_by"]["display_name"], "Alex Rivera");
+    assert_eq!(created["field"], "requester");
+    assert_eq!(created["from"], Value::Null);
+    assert_eq!(created["to"], value(&carol.id, "carol"));
+}
+
 backend_tests!(
+    activity_entries_carry_their_changes,
+    staff_open_tickets_for_customers,
     allowed_actions_follow_the_policy,
     create_and_show,
     create_validation,

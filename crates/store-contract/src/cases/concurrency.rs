@@ -171,6 +171,7 @@ pub async fn case_concurrent_admin_demotions_keep_one<S: StoreUnderTest>(s: &S) 
             .list(&UserQuery {
                 role: Some(Role::Admin),
                 active: Some(true),
+                text: None,
                 after: None,
                 limit: Limit::new(50).unwrap(),
             })

@@ -154,8 +154,9 @@ pub async fn case_pagination_stable_under_inserts<S: StoreUnderTest>(s: &S) {
     }
 }
 
-/// Status and priority lists, assignee (a user or nobody), scopes, and their combinations
-/// select what `TicketQuery::selects` selects, with the right total; deleted tickets never.
+/// Status and priority lists, assignee (a user or nobody), requester, scopes, and their
+/// combinations select what `TicketQuery::selects` selects, with the right total; deleted
+/// tickets never.
 pub async fn case_filters_and_totals<S: StoreUnderTest>(s: &S) {
     let (cast, all) = seed(s).await;
     let base = |scope| query(scope, TicketOrdering::default(), 5);
@@ -220,6 +221,39 @@ pub async fn case_filters_and_totals<S: StoreUnderTest>(s: &S) {
                 ..base(Scope::OwnedBy(cast.b.id))
             },
             1,
+        ),
+        (
+            "requested by b",
+            TicketQuery {
+                requester: Some(cast.b.id),
+                ..base(Scope::All)
+            },
+            8,
+        ),
+        (
+            "requested by a, in y's scope, open or resolved",
+            TicketQuery {
+                requester: Some(cast.a.id),
+                statuses: vec![Status::Open, Status::Resolved],
+                ..base(Scope::AssignedTo(cast.y.id))
+            },
+            usize::MAX,
+        ),
+        (
+            "requested by a among b's own",
+            TicketQuery {
+                requester: Some(cast.a.id),
+                ..base(Scope::OwnedBy(cast.b.id))
+            },
+            0,
+        ),
+        (
+            "requested by an agent",
+            TicketQuery {
+                requester: Some(cast.x.id),
+                ..base(Scope::All)
+            },
+            0,
         ),
         (
             "a, y, in progress or closed, by priority",

@@ -2,7 +2,9 @@
 
 use ticketing_app::RepoError;
 use ticketing_domain::listing::{Cursor, Limit, Page, TimelineQuery};
-use ticketing_domain::{Action, ActivityEntry, AttachmentId, Role, Status, Ticket};
+use ticketing_domain::{
+    Action, ActivityChange, ActivityEntry, AttachmentId, Priority, Role, Status, Ticket,
+};
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
@@ -192,10 +194,47 @@ pub async fn case_activities<S: StoreUnderTest>(s: &S) {
     let agent = add_user(s, "agent", Role::Agent).await;
     let mut t = ticket(&owner, "Logged", "log me", t0());
     let created = add_ticket(s, &mut t).await;
+    // Entries with and without their change as values (each kind round-trips).
+    let with = |action, change| ActivityEntry {
+        change: Some(change),
+        ..entry(t.id, action, agent.id, false, at(10))
+    };
     let burst = vec![
-        entry(t.id, Action::StatusChanged, agent.id, false, at(10)),
-        entry(t.id, Action::PriorityChanged, agent.id, false, at(10)),
-        entry(t.id, Action::AssignedToChanged, agent.id, false, at(10)),
+        with(
+            Action::StatusChanged,
+            ActivityChange::Status {
+                from: Status::Open,
+                to: Status::InProgress,
+            },
+        ),
+        with(
+            Action::PriorityChanged,
+            ActivityChange::Priority {
+                from: Priority::Low,
+                to: Priority::Critical,
+            },
+        ),
+        with(
+            Action::AssignedToChanged,
+            ActivityChange::Assignee {
+                from: None,
+                to: Some(agent.id),
+            },
+        ),
+        with(
+            Action::AssignedToChanged,
+            ActivityChange::Assignee {
+                from: Some(agent.id),
+                to: None,
+            },
+        ),
+        with(
+            Action::Created,
+            ActivityChange::Requester {
+                requester: owner.id,
+            },
+        ),
+        entry(t.id, Action::Updated, agent.id, false, at(10)),
     ];
     let v2 = Ticket {
         version: 2,

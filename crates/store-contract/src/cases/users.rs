@@ -2,7 +2,7 @@
 
 use ticketing_app::RepoError;
 use ticketing_app::ports::{AccessChange, AccessOutcome, HealthCheck};
-use ticketing_domain::listing::{Limit, UserQuery, decode_user_cursor};
+use ticketing_domain::listing::{Limit, SearchText, UserQuery, decode_user_cursor};
 use ticketing_domain::{Email, LoginName, PersonName, Role, User, UserId, Username};
 
 use crate::StoreUnderTest;
@@ -22,6 +22,7 @@ fn full_user() -> User {
         last_name: PersonName::parse("Müller-שלום").unwrap(),
         role: Role::Agent,
         is_active: false,
+        must_change_password: false,
         token_epoch: 42,
         date_joined: t0(),
         last_login: Some(at(3600)),
@@ -112,6 +113,7 @@ async fn all_users<S: StoreUnderTest>(s: &S) -> Vec<User> {
     let q = UserQuery {
         role: None,
         active: None,
+        text: None,
         after: None,
         limit: Limit::new(200).unwrap(),
     };
@@ -451,6 +453,7 @@ pub async fn case_user_list_and_count<S: StoreUnderTest>(s: &S) {
     let mut q = UserQuery {
         role: Some(Role::Agent),
         active: None,
+        text: None,
         after: None,
         limit: Limit::new(2).unwrap(),
     };
@@ -474,6 +477,7 @@ pub async fn case_user_list_and_count<S: StoreUnderTest>(s: &S) {
     let active_agents = UserQuery {
         role: Some(Role::Agent),
         active: Some(true),
+        text: None,
         after: None,
         limit: Limit::new(200).unwrap(),
     };
@@ -508,9 +512,129 @@ pub async fn case_user_list_and_count<S: StoreUnderTest>(s: &S) {
         let q = UserQuery {
             role: Some(role),
             active: Some(true),
+            text: None,
             after: None,
             limit: Limit::new(200).unwrap(),
         };
         assert_eq!(users(s).list(&q).await.unwrap().total, want, "{role:?}");
     }
+}
+
+fn named(username: &str, first: &str, last: &str, email: &str, role: Role) -> User {
+    let mut u = user(username, role);
+    u.first_name = PersonName::parse(first).unwrap();
+    u.last_name = PersonName::parse(last).unwrap();
+    u.email = Email::parse(email).unwrap();
+    u
+}
+
+/// The usernames `q` (with `role`) finds, walking every page of two; checks `total` on each.
+async fn search<S: StoreUnderTest>(s: &S, q: &str, role: Option<Role>) -> Vec<String> {
+    let mut query = UserQuery {
+        role,
+        active: None,
+        text: Some(SearchText::parse(q).unwrap()),
+        after: None,
+        limit: Limit::new(2).unwrap(),
+    };
+    let mut names = Vec::new();
+    let mut total = None;
+    loop {
+        let page = users(s).list(&query).await.unwrap();
+        assert!(total.is_none_or(|t| t == page.total), "{q}: total moved");
+        total = Some(page.total);
+        names.extend(page.items.iter().map(|u| u.username.as_str().to_owned()));
+        match page.next {
+            None => break,
+            Some(c) => query.after = Some(decode_user_cursor(&c).unwrap()),
+        }
+        assert!(names.len() < 50);
+    }
+    assert_eq!(total, Some(names.len() as u64), "{q}: total");
+    names
+}
+
+/// The user search: every term must occur (case-insensitively, anywhere in a word) in the first
+/// name, last name, username or email; combined with the role filter, paged like the list, and
+/// kept up to date by profile changes and renames.
+pub async fn case_user_search<S: StoreUnderTest>(s: &S) {
+    let alex = named(
+        "arivera",
+        "Alex",
+        "Rivera",
+        "alex.r@corp.example",
+        Role::Agent,
+    );
+    let alexa = named(
+        "alexa",
+        "Alexa",
+        "Stone",
+        "stone@mail.example",
+        Role::Customer,
+    );
+    let zoe = named(
+        "zmu",
+        "ZOË",
+        "Müller-Lüdenscheidt",
+        "zoe@EXAMPLE.org",
+        Role::Customer,
+    );
+    let river = named("riverside", "", "", "info@river.example", Role::Customer);
+    let sam = named(
+        "sk_admin",
+        "Sam",
+        "Kowalski",
+        "sam@corp.example",
+        Role::Admin,
+    );
+    for u in [&alex, &alexa, &zoe, &river, &sam] {
+        users(s).insert(u, "h", &[]).await.unwrap();
+    }
+
+    // A word anywhere: first name, inside a last name, the username, the email's parts.
+    assert_eq!(search(s, "alex", None).await, ["alexa", "arivera"]);
+    assert_eq!(search(s, "IVER", None).await, ["arivera", "riverside"]);
+    assert_eq!(search(s, "corp", None).await, ["arivera", "sk_admin"]);
+    assert_eq!(search(s, "admin", None).await, ["sk_admin"]);
+    // Every term must match, each in any field.
+    assert_eq!(search(s, "alex rivera", None).await, ["arivera"]);
+    assert_eq!(search(s, "Rivera, Alex", None).await, ["arivera"]);
+    assert_eq!(
+        search(s, "alex stone corp", None).await,
+        Vec::<String>::new()
+    );
+    // An email as typed; its pieces are terms.
+    assert_eq!(search(s, "alex.r@corp.example", None).await, ["arivera"]);
+    // Full Unicode lower-casing on both databases.
+    assert_eq!(search(s, "zoë lüdenscheidt", None).await, ["zmu"]);
+    assert_eq!(search(s, "MÜLLER", None).await, ["zmu"]);
+    // With the role filter.
+    assert_eq!(search(s, "alex", Some(Role::Agent)).await, ["arivera"]);
+    assert_eq!(
+        search(s, "corp", Some(Role::Customer)).await,
+        Vec::<String>::new()
+    );
+    // Every page of a larger result, in username order.
+    assert_eq!(
+        search(s, "example", None).await,
+        ["alexa", "arivera", "riverside", "sk_admin", "zmu"]
+    );
+
+    // A profile change and a rename are searchable at once; the old words are gone.
+    let mut renamed = alexa.clone();
+    renamed.last_name = PersonName::parse("Quartermain").unwrap();
+    users(s).update_profile(&renamed).await.unwrap();
+    assert_eq!(search(s, "quarter", None).await, ["alexa"]);
+    assert_eq!(search(s, "stone alexa", None).await, ["alexa"]);
+    assert_eq!(search(s, "stone", None).await, ["alexa"]);
+    let mut moved = renamed.clone();
+    moved.email = Email::parse("aq@new.example").unwrap();
+    users(s).update_profile(&moved).await.unwrap();
+    assert_eq!(search(s, "stone", None).await, Vec::<String>::new());
+    users(s)
+        .rename(sam.id, &Username::parse("skowalski").unwrap(), &[])
+        .await
+        .unwrap();
+    assert_eq!(search(s, "admin", None).await, Vec::<String>::new());
+    assert_eq!(search(s, "skowal", None).await, ["skowalski"]);
 }

@@ -196,6 +196,7 @@ impl UserRepository for MemoryStore {
         let (user, hash) = s.user_mut(id)?;
         password_hash.clone_into(hash);
         user.token_epoch += 1;
+        user.must_change_password = false;
         let epoch = user.token_epoch;
         s.delete_api_tokens_of(id);
         s.append_audit(audit);
@@ -214,8 +215,7 @@ impl UserRepository for MemoryStore {
             .users
             .values()
             .map(|(u, _)| u)
-            .filter(|u| query.role.is_none_or(|r| u.role == r))
-            .filter(|u| query.active.is_none_or(|a| u.is_active == a))
+            .filter(|u| query.selects(u))
             .map(|u| (u.username.key(), u.clone()))
             .collect();
         selected.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then(a.id.cmp(&b.id)));

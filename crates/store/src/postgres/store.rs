@@ -140,7 +140,7 @@ impl PgStore {
     /// Applies the pending embedded migrations (from `migrations/postgres/`), each in its own
     /// transaction, while holding a PostgreSQL advisory lock on a dedicated connection: replicas
     /// starting together wait for each other and apply each migration once; then, still under
-    /// the lock, fills in the username skeletons still missing. Returns the names
+    /// the lock, fills in the username skeletons and user search keys still missing. Returns the names
     /// of the migrations applied by this call (empty when the schema was up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = PgConnection::establish(&self.url.0).map_err(|e| self.unreachable(e))?;
@@ -153,6 +153,13 @@ impl PgStore {
                 .map_err(|e| format!("username skeletons: {e:?}"))?;
             if filled + left > 0 {
                 tracing::info!(filled, left, "computed username skeletons");
+            }
+            // Stored accounts without a search key (see the `user_must_change_password`
+            // migration).
+            let filled = super::queries::backfill_search_keys(&mut conn)
+                .map_err(|e| format!("user search keys: {e:?}"))?;
+            if filled > 0 {
+                tracing::info!(filled, "computed user search keys");
             }
             Ok(applied)
         });

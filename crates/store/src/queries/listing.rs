@@ -40,6 +40,9 @@ pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
         Some(AssigneeFilter::User(u)) => b = b.filter(tickets::assigned_to_id.eq(DbId::from(u))),
         Some(AssigneeFilter::Nobody) => b = b.filter(tickets::assigned_to_id.is_null()),
     }
+    if let Some(r) = q.requester {
+        b = b.filter(tickets::owner_id.eq(DbId::from(r)));
+    }
     if let Some(text) = &q.text {
         b = match sought(q) {
             // `#1042` or `1042`: the ticket of that number, and the text matches.
@@ -69,9 +72,10 @@ fn matches(q: &SearchText) -> Box<dyn BoxableExpression<tickets::table, Db, SqlT
 }
 
 /// The exact counters that answer `count(*)` of `q`, when its filters allow: no text search and
-/// no owner scope (those still count the tickets). Absent keys sum to 0, which is exact too.
+/// no owner scope or requester filter (those still count the tickets). Absent keys sum to 0,
+/// which is exact too.
 fn counted(q: &TicketQuery) -> Option<ticket_counts::BoxedQuery<'static, Db>> {
-    if q.text.is_some() {
+    if q.text.is_some() || q.requester.is_some() {
         return None;
     }
     let mut b = ticket_counts::table.into_boxed();

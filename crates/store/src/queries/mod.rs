@@ -29,4 +29,4 @@ mod users;
 
 #[cfg(test)]
 pub(super) use explain::Explain;
-pub(super) use users::backfill_username_skeletons;
+pub(super) use users::{backfill_search_keys, backfill_username_skeletons};

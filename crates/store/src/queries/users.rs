@@ -25,6 +25,12 @@ fn filtered(q: &UserQuery) -> users::BoxedQuery<'static, Db> {
     if let Some(active) = q.active {
         b = b.filter(users::is_active.eq(active));
     }
+    if let Some(text) = &q.text {
+        // Terms hold only letters and digits (`listing::tokenize`): nothing for LIKE to escape.
+        for term in text.terms() {
+            b = b.filter(users::search_key.like(format!("%{term}%")));
+        }
+    }
     b
 }
 
@@ -200,6 +206,30 @@ pub(crate) fn backfill_username_skeletons(c: &mut Conn) -> DbResult<(u64, u64)> 
     Ok((filled, left))
 }
 
+/// Fills in `search_key` where it is empty: accounts stored before the column existed (every
+/// write sets it, and no account's key is empty: an email holds letters or digits). At
+/// start-up, after the migrations (the key is computed by the domain, not in SQL). Returns how
+/// many rows were filled.
+pub(crate) fn backfill_search_keys(c: &mut Conn) -> DbResult<u64> {
+    let pending: Vec<UserRow> = users::table
+        .filter(users::search_key.eq(""))
+        .select(UserRow::as_select())
+        .load(c)?;
+    let mut filled = 0;
+    for row in pending {
+        let id = row.id;
+        let key = row.into_domain()?.search_key();
+        if key.is_empty() {
+            continue;
+        }
+        diesel::update(users::table.filter(users::id.eq(id)))
+            .set(users::search_key.eq(key))
+            .execute(c)?;
+        filled += 1;
+    }
+    Ok(filled)
+}
+
 #[async_trait]
 impl UserRepository for Store {
     async fn insert(
@@ -310,6 +340,7 @@ impl UserRepository for Store {
                     users::email_key.eq(&row.email_key),
                     users::first_name.eq(&row.first_name),
                     users::last_name.eq(&row.last_name),
+                    users::search_key.eq(&row.search_key),
                 ))
                 .execute(c)?;
             must_touch(n)
@@ -340,8 +371,12 @@ impl UserRepository for Store {
                 ))
                 .returning(UserRow::as_returning())
                 .get_result(c)?;
+            let user = stored.into_domain()?;
+            diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                .set(users::search_key.eq(user.search_key()))
+                .execute(c)?;
             append_audit(c, &audit)?;
-            stored.into_domain()
+            Ok(user)
         })
         .await
     }
@@ -372,6 +407,7 @@ impl UserRepository for Store {
                 .set((
                     users::password_hash.eq(hash),
                     users::token_epoch.eq(users::token_epoch + 1),
+                    users::must_change_password.eq(false),
                 ))
                 .returning(users::token_epoch)
                 .get_result(c)?;

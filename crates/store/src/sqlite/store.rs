@@ -196,6 +196,12 @@ impl SqliteStore {
         if filled + left > 0 {
             tracing::info!(filled, left, "computed username skeletons");
         }
+        // Stored accounts without a search key (see the `user_must_change_password` migration).
+        let filled = super::queries::backfill_search_keys(&mut conn)
+            .map_err(|e| StoreError::Migration(format!("user search keys: {e:?}")))?;
+        if filled > 0 {
+            tracing::info!(filled, "computed user search keys");
+        }
         // Refresh the planner's statistics where they are stale (cheap when they are not).
         conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize;")
             .map_err(|e| StoreError::Migration(format!("PRAGMA optimize: {e}")))?;
