@@ -10,8 +10,8 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 use crate::error::{AppError, RepoError};
 use crate::ports::{
     ActivityRepository, ApiTokenRepository, AttachmentRepository, AuditRepository, BlobStore,
-    Clock, HealthCheck, IdGenerator, MessageRepository, PasswordHasher, SessionRepository, Store,
-    TicketRepository, TokenService, UserRepository,
+    Clock, EventRepository, HealthCheck, IdGenerator, MessageRepository, PasswordHasher,
+    SessionRepository, Store, TicketRepository, TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.
@@ -54,6 +54,8 @@ pub struct StorePorts {
     pub sessions: Arc<dyn SessionRepository>,
     /// The audit log.
     pub audit: Arc<dyn AuditRepository>,
+    /// The event outbox.
+    pub events: Arc<dyn EventRepository>,
     /// API tokens.
     pub api_tokens: Arc<dyn ApiTokenRepository>,
     /// Store health.
@@ -71,6 +73,7 @@ impl StorePorts {
             activities: store.clone(),
             sessions: store.clone(),
             audit: store.clone(),
+            events: store.clone(),
             api_tokens: store.clone(),
             health: store,
         }
@@ -101,6 +104,9 @@ pub struct Settings {
     /// zero (the default here) turns the cache off. Changes made through this process apply at
     /// once; changes made elsewhere (another replica) within this delay. See `user_cache.rs`.
     pub user_cache_ttl: std::time::Duration,
+    /// How long events stay in the outbox (default 7 days): a reader resuming from an older
+    /// event gets a reset.
+    pub events_retention: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -112,6 +118,7 @@ impl Default for Settings {
             upload_quota_bytes: 1 << 30,
             retry: crate::RetryPolicy::default(),
             user_cache_ttl: std::time::Duration::ZERO,
+            events_retention: std::time::Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

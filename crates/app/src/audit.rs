@@ -8,11 +8,15 @@
 //! [`App::audit_entry`] (a new [`AuditAction`] variant) and hands it to the write that makes the
 //! change; an action that writes nothing else appends it alone with
 //! [`AuditRepository::append`](crate::ports::AuditRepository::append).
+//!
+//! Every entry is an event of the outbox too ([`AuditEntry::event`], admins only): the store
+//! appends it with the entry, in the same transaction.
 
 use std::fmt;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Datelike, Utc};
+use ticketing_domain::event::{AccountChange, Event, EventKind};
 use ticketing_domain::listing::{Limit, Page};
 use ticketing_domain::{Actor, User, UserId, policy};
 use uuid::Uuid;
@@ -163,6 +167,29 @@ pub struct AuditEntry {
     pub details: String,
     /// The client address of the request (none on the command line).
     pub address: Option<String>,
+}
+
+impl AuditEntry {
+    /// The outbox event of this entry (`user.role_changed`, …; for admins only, never with the
+    /// client address). The stores append it wherever they append the entry.
+    pub fn event(&self) -> Event {
+        let change = AccountChange {
+            user_id: self.target_id,
+            username: self.target.clone(),
+            details: self.details.clone(),
+        };
+        let kind = match self.action {
+            AuditAction::UserCreated => EventKind::UserCreated(change),
+            AuditAction::UserRenamed => EventKind::UserRenamed(change),
+            AuditAction::RoleChanged => EventKind::UserRoleChanged(change),
+            AuditAction::UserDeactivated => EventKind::UserDeactivated(change),
+            AuditAction::UserReactivated => EventKind::UserReactivated(change),
+            AuditAction::PasswordReset => EventKind::UserPasswordReset(change),
+            AuditAction::TokenCreated => EventKind::TokenCreated(change),
+            AuditAction::TokenRevoked => EventKind::TokenRevoked(change),
+        };
+        Event::about_account(kind, self.actor.id(), self.at)
+    }
 }
 
 /// Only the entries of this actor.

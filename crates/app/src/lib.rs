@@ -19,6 +19,7 @@ mod app;
 pub mod audit;
 mod auth;
 mod bulk;
+mod events;
 mod retry;
 mod tickets;
 mod uploads;
@@ -36,6 +37,7 @@ pub use bulk::{BulkOutcome, MAX_BULK_TICKETS};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
+pub use events::{Backlog, Delivery, Recipients, StreamCaller};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};

@@ -6,9 +6,9 @@
 //! and renders the text exposition (`docs/operations.md`, "Metrics"); no other crate knows the
 //! exporter.
 //!
-//! Some metrics belong to features that come later (the outbox, live streams, webhook and mail
-//! deliveries): their names and functions are here so that the feature calls one function, and
-//! no series appears before it does.
+//! Some metrics belong to features that come later (webhook and mail deliveries): their names
+//! and functions are here so that the feature calls one function, and no series appears before
+//! it does.
 
 use std::time::Duration;
 
@@ -166,14 +166,14 @@ pub const METRICS: &[Metric] = &[
         kind: Kind::Gauge,
         labels: &["consumer"],
         help: "Outbox events a consumer has not processed yet (newest event id minus its position)",
-        hook: true,
+        hook: false,
     },
     Metric {
         name: SSE_STREAMS,
         kind: Kind::Gauge,
         labels: &[],
         help: "Live event streams (server-sent events) open",
-        hook: true,
+        hook: false,
     },
     Metric {
         name: DELIVERIES,
@@ -322,7 +322,7 @@ pub fn set_build_info(version: &str, git_commit: &str) {
     .set(1.0);
 }
 
-// ---- Hooks for the event features (no series until they are used) ----------------------------
+// ---- The event features -------------------------------------------------------------------------
 
 /// Publishes how many outbox events `consumer` (e.g. `mailer`, `webhooks`) has not processed
 /// yet: the newest event id minus the consumer's position. Call it whenever either moves.

@@ -2,7 +2,10 @@
 //! them (`mock` feature, mockall).
 //!
 //! Every repository method runs as one transaction in its adapter: a method that writes several
-//! rows writes all of them or none. Unless a method says otherwise, failures are
+//! rows writes all of them or none. A write that records a change takes its activity entries and
+//! its events (`ticketing_domain::event`, from `domain::change`) and appends both in that
+//! transaction; the audit entries of account changes bring their events along
+//! ([`AuditEntry::event`]). Unless a method says otherwise, failures are
 //! [`RepoError::Unavailable`] (database unreachable, pool exhausted, locked too long; nothing was
 //! written) and [`RepoError::Unexpected`] (anything else; nothing was written).
 
@@ -13,8 +16,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
-    ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, FamilyId, LoginName, Message,
-    MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User, UserId,
+    ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Event, FamilyId, LoginName,
+    Message, MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User,
+    UserId,
 };
 use uuid::Uuid;
 
@@ -177,13 +181,18 @@ pub struct Timeline {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TicketRepository: Send + Sync {
-    /// Stores a new ticket with its `created` activity entry and returns the ticket's number,
-    /// assigned in the same transaction (`ticket.number` is ignored): the next of one sequence
-    /// for the whole installation, greater than every number given before, never given twice
-    /// (not even after the ticket that had it is deleted), also under concurrent creations.
-    /// A failed creation may leave a gap. `ticket.last_public_message` is ignored too (a new
-    /// ticket has no message).
-    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<u64, RepoError>;
+    /// Stores a new ticket with its `created` activity entry, appends `events` to the outbox,
+    /// and returns the ticket's number, assigned in the same transaction (`ticket.number` is
+    /// ignored): the next of one sequence for the whole installation, greater than every number
+    /// given before, never given twice (not even after the ticket that had it is deleted), also
+    /// under concurrent creations. A failed creation may leave a gap. `ticket.last_public_message`
+    /// is ignored too (a new ticket has no message).
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        created: &ActivityEntry,
+        events: &[Event],
+    ) -> Result<u64, RepoError>;
 
     /// The ticket with this id. `NotFound` when there is none or it is soft-deleted.
     async fn get(&self, id: TicketId) -> Result<Ticket, RepoError>;
@@ -205,15 +214,16 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<Timeline, RepoError>;
 
     /// Saves every mutable column of `ticket` (assignee, topic, description, status, priority,
-    /// times, version, deleted marker) and appends `activities`, if the stored version is still
-    /// `expected_version`. `Stale` when it is not; `NotFound` when the ticket does not exist.
-    /// The number and the last public message are never changed by it (only
+    /// times, version, deleted marker) and appends `activities` and `events`, if the stored
+    /// version is still `expected_version`. `Stale` when it is not; `NotFound` when the ticket
+    /// does not exist. The number and the last public message are never changed by it (only
     /// [`MessageRepository::add`] moves the latter).
     async fn update(
         &self,
         ticket: &Ticket,
         expected_version: i64,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError>;
 }
 
@@ -221,15 +231,16 @@ pub trait TicketRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait MessageRepository: Send + Sync {
-    /// Stores a message, applies `effect` to its ticket and appends `activities`, all or
-    /// nothing. `Stale` as described by [`TicketEffect`]. A public message becomes the ticket's
-    /// `last_public_message` ([`Message::as_last_public`]) unless a later one is stored already;
-    /// an internal note leaves it.
+    /// Stores a message, applies `effect` to its ticket and appends `activities` and `events`,
+    /// all or nothing. `Stale` as described by [`TicketEffect`]. A public message becomes the
+    /// ticket's `last_public_message` ([`Message::as_last_public`]) unless a later one is stored
+    /// already; an internal note leaves it.
     async fn add(
         &self,
         message: &Message,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError>;
 
     /// The message with this id. `NotFound` when there is none.
@@ -250,13 +261,14 @@ pub trait MessageRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait AttachmentRepository: Send + Sync {
-    /// Stores an attachment row, applies `effect` and appends `activities`, all or nothing.
-    /// `Stale` as described by [`TicketEffect`].
+    /// Stores an attachment row, applies `effect` and appends `activities` and `events`, all or
+    /// nothing. `Stale` as described by [`TicketEffect`].
     async fn add(
         &self,
         attachment: &Attachment,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError>;
 
     /// The attachment with this id. `NotFound` when there is none.
@@ -280,13 +292,15 @@ pub trait AttachmentRepository: Send + Sync {
         include_internal: bool,
     ) -> Result<Vec<Attachment>, RepoError>;
 
-    /// Deletes an attachment row, applies `effect` and appends `activities`, all or nothing.
-    /// `NotFound` when the row does not exist; `Stale` as described by [`TicketEffect`].
+    /// Deletes an attachment row, applies `effect` and appends `activities` and `events`, all or
+    /// nothing. `NotFound` when the row does not exist; `Stale` as described by
+    /// [`TicketEffect`].
     async fn remove(
         &self,
         id: AttachmentId,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError>;
 
     /// The total size in bytes of the attachments `user` uploaded that are still stored (what
@@ -326,6 +340,48 @@ pub trait AuditRepository: Send + Sync {
     async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEntry>, RepoError>;
 }
 
+/// An event as stored in the outbox, under its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The outbox id (see [`EventRepository`]).
+    pub id: i64,
+    /// The event.
+    pub event: Event,
+    /// The number of its ticket (as stored now: numbers never change), for ticket events.
+    pub ticket_number: Option<u64>,
+}
+
+/// The event outbox: every committed change's events, in commit order (written together with the
+/// changes, by the other repositories; read by the consumers: the event stream, and later the
+/// mailer and the webhooks).
+///
+/// Ids are 1, 2, 3, … without gaps, handed out in commit order: the events of a transaction that
+/// commits after another's have higher ids. So a reader that has seen id N and later reads the
+/// events after N never misses one: an event below an id it has seen, that it has not seen, can
+/// only have been pruned. (A sequence would not do: a transaction that takes its value first may
+/// commit last, after a reader has already moved past it.)
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait EventRepository: Send + Sync {
+    /// Up to `limit` committed events with ids above `after`, by id, each with its ticket's
+    /// number.
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, RepoError>;
+
+    /// The id of the last committed event (0 when there never was one); pruning does not lower
+    /// it.
+    async fn last_event_id(&self) -> Result<i64, RepoError>;
+
+    /// Deletes the events that happened before `before`, and every event with a lower id than
+    /// one of those (the retained events are always the ids after some N); returns how many.
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
+
+    /// A receiver whose value changes whenever events may have been committed: at once for the
+    /// events written through this store; on PostgreSQL also, soon after, for those written by
+    /// other processes (`LISTEN`/`NOTIFY`). Only a hint: readers poll as well, so a lost
+    /// notification delays delivery but loses nothing.
+    fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64>;
+}
+
 /// A whole store: every repository port plus the health check, as the database stores (and the
 /// in-memory fake of `ticketing-store-contract`) implement them. The contract suite and the test
 /// harness (`testing`, feature `mock`) take one.
@@ -337,6 +393,7 @@ pub trait Store:
     + ActivityRepository
     + SessionRepository
     + AuditRepository
+    + EventRepository
     + ApiTokenRepository
     + HealthCheck
 {
@@ -350,6 +407,7 @@ impl<T> Store for T where
         + ActivityRepository
         + SessionRepository
         + AuditRepository
+        + EventRepository
         + ApiTokenRepository
         + HealthCheck
 {

@@ -33,9 +33,9 @@ use uuid::Uuid;
 use crate::error::TokenError;
 use crate::ports::{
     AccessClaims, MockActivityRepository, MockApiTokenRepository, MockAttachmentRepository,
-    MockAuditRepository, MockBlobStore, MockClock, MockHealthCheck, MockIdGenerator,
-    MockMessageRepository, MockPasswordHasher, MockSessionRepository, MockTicketRepository,
-    MockTokenService, MockUserRepository, Store, Timeline,
+    MockAuditRepository, MockBlobStore, MockClock, MockEventRepository, MockHealthCheck,
+    MockIdGenerator, MockMessageRepository, MockPasswordHasher, MockSessionRepository,
+    MockTicketRepository, MockTokenService, MockUserRepository, Store, Timeline,
 };
 use crate::{App, FieldErrors, Ports, Settings, StorePorts};
 
@@ -72,6 +72,8 @@ pub struct Harness {
     pub sessions: MockSessionRepository,
     /// The audit log.
     pub audit: MockAuditRepository,
+    /// The event outbox.
+    pub events: MockEventRepository,
     /// API tokens.
     pub api_tokens: MockApiTokenRepository,
     /// Store health.
@@ -103,6 +105,7 @@ impl Harness {
             activities,
             sessions,
             audit,
+            events,
             api_tokens,
             health,
             blobs,
@@ -119,6 +122,7 @@ impl Harness {
                 activities: Arc::new(activities),
                 sessions: Arc::new(sessions),
                 audit: Arc::new(audit),
+                events: Arc::new(events),
                 api_tokens: Arc::new(api_tokens),
                 health: Arc::new(health),
             },
@@ -446,7 +450,7 @@ pub mod seed {
 
     /// Stores `ticket` as it is (version, counters and all) with its [`created_entry`].
     pub async fn ticket<S: Store>(store: &S, ticket: &Ticket) {
-        TicketRepository::create(store, ticket, &created_entry(ticket))
+        TicketRepository::create(store, ticket, &created_entry(ticket), &[])
             .await
             .unwrap();
     }
@@ -463,7 +467,7 @@ pub mod seed {
     /// Stores a message of a stored ticket, leaving the ticket (version, counters) as it is.
     pub async fn message<S: Store>(store: &S, message: &Message) {
         let effect = unchanged(store, message.ticket_id).await;
-        MessageRepository::add(store, message, &effect, &[])
+        MessageRepository::add(store, message, &effect, &[], &[])
             .await
             .unwrap();
     }
@@ -471,7 +475,7 @@ pub mod seed {
     /// Stores an attachment row of a stored ticket, leaving the ticket as it is.
     pub async fn attachment<S: Store>(store: &S, attachment: &Attachment) {
         let effect = unchanged(store, attachment.ticket_id).await;
-        AttachmentRepository::add(store, attachment, &effect, &[])
+        AttachmentRepository::add(store, attachment, &effect, &[], &[])
             .await
             .unwrap();
     }
@@ -479,7 +483,7 @@ pub mod seed {
     /// Appends entries to the log of a stored ticket, leaving the ticket as it is.
     pub async fn log<S: Store>(store: &S, ticket: TicketId, entries: &[ActivityEntry]) {
         let stored = TicketRepository::get(store, ticket).await.unwrap();
-        TicketRepository::update(store, &stored, stored.version, entries)
+        TicketRepository::update(store, &stored, stored.version, entries, &[])
             .await
             .unwrap();
     }

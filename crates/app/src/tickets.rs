@@ -188,7 +188,7 @@ impl App {
             .ports
             .store
             .tickets
-            .create(&opened.ticket, created)
+            .create(&opened.ticket, created, &opened.events)
             .await?;
         // A new ticket's timeline is its creation entry: nothing to read back.
         let sees = policy::sees_internal(actor);
@@ -403,7 +403,12 @@ impl App {
                 .ports
                 .store
                 .tickets
-                .update(&applied.ticket, ticket.version, &applied.activities)
+                .update(
+                    &applied.ticket,
+                    ticket.version,
+                    &applied.activities,
+                    &applied.events,
+                )
                 .await
             {
                 Ok(()) => Ok(applied.ticket),
@@ -482,7 +487,12 @@ impl App {
             self.ports
                 .store
                 .tickets
-                .update(&applied.ticket, ticket.version, &applied.activities)
+                .update(
+                    &applied.ticket,
+                    ticket.version,
+                    &applied.activities,
+                    &applied.events,
+                )
                 .await
                 .map_err(|e| Attempt::of_write(e, "ticket"))
         })
@@ -574,7 +584,7 @@ impl App {
             self.ports
                 .store
                 .messages
-                .add(&message, &effect, &applied.activities)
+                .add(&message, &effect, &applied.activities, &applied.events)
                 .await
                 .map_err(|e| Attempt::of_write(e, "ticket"))?;
             let author = self.people([actor.id]).await?.get(actor.id)?;

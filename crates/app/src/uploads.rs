@@ -186,7 +186,12 @@ impl App {
             self.ports
                 .store
                 .attachments
-                .add(&applied.created, &effect, &applied.activities)
+                .add(
+                    &applied.created,
+                    &effect,
+                    &applied.activities,
+                    &applied.events,
+                )
                 .await
                 .map_err(|e| Attempt::of_write(e, "ticket"))?;
             Ok(applied.created)
@@ -308,7 +313,7 @@ impl App {
             self.ports
                 .store
 .attachments
-                .remove(id, &effect, &applied.activities)
+                .remove(id, &effect, &applied.activities, &applied.events)
                 .await
                 .map_err(|e| Attempt::of_write(e, "attachment"))?;
             if let Err(e) = self.ports.blobs.delete(&attachment.file.storage_key).await {

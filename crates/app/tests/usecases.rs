@@ -21,6 +21,8 @@ mod attachments;
 mod auth;
 #[path = "usecases/bulk.rs"]
 mod bulk;
+#[path = "usecases/events.rs"]
+mod events;
 #[path = "usecases/messages.rs"]
 mod messages;
 #[path = "usecases/operator.rs"]

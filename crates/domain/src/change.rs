@@ -1,6 +1,6 @@
 //! Changes to a ticket. Each function asks [`policy::may`] first, then returns the new ticket
-//! together with the activity entries the change produces, so the log cannot disagree with the
-//! change. Time and ids are passed in.
+//! together with the activity entries and the [events](crate::event) the change produces, so
+//! the log and the outbox cannot disagree with the change. Time and ids are passed in.
 //!
 //! Every change has the same shape: `(actor, ticket, what, now, next_id)` in, an [`Applied`] out
 //! (with what it created, when it creates something: a [`Message`](crate::Message), an
@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::activity::{Action, ActivityChange, ActivityEntry};
 use crate::code::ErrorCode;
+use crate::event::{Event, EventKind, TicketOpened, TicketRemoved};
 use crate::ids::{ActivityId, AttachmentId, MessageId, TicketId};
 use crate::message::StoredFile;
 use crate::policy::{self, Intent, Refusal};
@@ -105,11 +106,12 @@ impl ChangeError {
     }
 }
 
-/// The result of a change: the ticket after it, the activity entries it produced, and what it
-/// created (the [`Message`](crate::Message) of [`add_message`], the
+/// The result of a change: the ticket after it, the activity entries and the events it
+/// produced, and what it created (the [`Message`](crate::Message) of [`add_message`], the
 /// [`Attachment`](crate::Attachment) of [`add_attachment`]; `()` for the others).
 ///
-/// When nothing changed, `activities` is empty and `ticket` equals the input (same version).
+/// When nothing changed, `activities` and `events` are empty and `ticket` equals the input (same
+/// version). Persist the ticket, the entries and the events in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Applied<T = ()> {
@@ -117,6 +119,8 @@ pub struct Applied<T = ()> {
     pub ticket: Ticket,
     /// The log entries, in the order the changes were made.
     pub activities: Vec<ActivityEntry>,
+    /// The events, in the order they happened (for the outbox; see [`crate::event`]).
+    pub events: Vec<Event>,
     /// What the change created.
     pub created: T,
 }
@@ -133,6 +137,7 @@ impl<T> Applied<T> {
             Applied {
                 ticket: self.ticket,
                 activities: self.activities,
+                events: self.events,
                 created: (),
             },
             self.created,
@@ -226,13 +231,14 @@ pub struct TicketPatch {
     pub assigned_to: Option<Option<Assignee>>,
 }
 
-/// A change being built: the ticket after it so far, and its log.
+/// A change being built: the ticket after it so far, its log and its events.
 struct Draft<'a, F> {
     actor: &'a Actor,
     now: DateTime<Utc>,
     next_id: F,
     ticket: Ticket,
     entries: Vec<ActivityEntry>,
+    events: Vec<Event>,
 }
 
 impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
@@ -255,6 +261,7 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
             next_id,
             ticket: ticket.clone(),
             entries: Vec::new(),
+            events: Vec::new(),
         })
     }
 
@@ -281,6 +288,12 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
         });
     }
 
+    /// Records an event about the ticket, staff-only when `internal`.
+    fn emit(&mut self, kind: EventKind, internal: bool) {
+        let event = Event::about_ticket(kind, &self.ticket, self.actor.id, self.now, internal);
+        self.events.push(event);
+    }
+
     /// Bumps the version (by exactly one) and the update time; the public ones too when
     /// customers can see the change (any of its entries is not internal). The one place that
     /// decides what customers can observe of a change.
@@ -295,13 +308,14 @@ impl<'a, F: FnMut() -> ActivityId> Draft<'a, F> {
         Applied {
             ticket: self.ticket,
             activities: self.entries,
+            events: self.events,
             created,
         }
     }
 }
 
-/// Opens a new ticket for `actor` (version 1, status `open`) with its `created` entry. Anyone
-/// may open a ticket.
+/// Opens a new ticket for `actor` (version 1, status `open`) with its `created` entry and its
+/// `ticket.created` event. Anyone may open a ticket.
 ///
 /// ```
 /// use ticketing_domain::chrono::{TimeZone, Utc};
@@ -356,9 +370,18 @@ pub fn open_ticket(
         internal: false,
         created_at: now,
     };
+    let opened = EventKind::TicketCreated(TicketOpened {
+        topic: ticket.topic.clone(),
+        description: ticket.description.clone(),
+        status: ticket.status,
+        priority: ticket.priority,
+        owner: ticket.owner,
+    });
+    let event = Event::about_ticket(opened, &ticket, actor.id, now, false);
     Applied {
         ticket,
         activities: vec![entry],
+        events: vec![event],
         created: (),
     }
 }
@@ -435,6 +458,7 @@ pub fn delete_ticket(
     let mut draft = Draft::start(actor, ticket, now, next_id)?;
     draft.ticket.deleted_at = Some(now);
     draft.log(Action::Deleted, "Ticket deleted".to_owned(), false);
+    draft.emit(EventKind::TicketDeleted(TicketRemoved {}), false);
     Ok(draft.finish(()))
 }
 

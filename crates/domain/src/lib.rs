@@ -8,7 +8,8 @@
 //! - [`policy::may`] answers "may this person do this to this ticket now?" completely;
 //!   [`policy::allowed`] asks it for every intent.
 //! - [`change`] applies changes, each as `(actor, ticket, what, now, next_id)` returning an
-//!   [`Applied`] (the new ticket and its activity entries).
+//!   [`Applied`] (the new ticket, its activity entries and its [`event`]s);
+//!   [`policy::sees_event`] says who may be told of an event.
 //! - Errors carry a stable [`ErrorCode`] (`code()`) and an HTTP status hint (`http_status()`).
 //! - Feature `serde`: every public value type (de)serializes with the wire names of the HTTP API;
 //!   text types deserialize through their parsers.
@@ -56,6 +57,7 @@
 pub mod activity;
 pub mod change;
 pub mod code;
+pub mod event;
 pub mod ids;
 pub mod listing;
 pub mod message;
@@ -88,6 +90,7 @@ mod testkit;
 pub use activity::{Action, ActivityChange, ActivityEntry};
 pub use change::{Applied, ChangeError, NewAttachment, NewMessage, NewTicket, TicketPatch};
 pub use code::ErrorCode;
+pub use event::{Event, EventKind, Notice, Visibility};
 pub use ids::{
     ActivityId, ApiTokenId, AttachmentId, FamilyId, InvalidId, MessageId, SessionId, TicketId,
     UserId,

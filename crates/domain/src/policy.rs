@@ -44,6 +44,7 @@
 //! assert_eq!(policy::allowed(&agent, &closed).transitions, []);
 //! ```
 
+use crate::event::{Audience, Event, Visibility};
 use crate::ids::UserId;
 use crate::message::{Attachment, Message};
 use crate::ticket::{Status, Ticket};
@@ -269,6 +270,46 @@ pub fn remove_attachment(
             uploaded_by: attachment.uploaded_by,
         },
     )
+}
+
+/// May `actor` be told of `event` (on the event stream, in a webhook, by mail)? Staff hear of
+/// every ticket event, admins of account changes too; a customer hears only of the public events
+/// of their own tickets: never of an internal note, a file of one, or another ticket.
+///
+/// Ask it with the actor as they are *now*: a role change or a deactivation applies to what is
+/// delivered next.
+///
+/// ```
+/// use ticketing_domain::chrono::{TimeZone, Utc};
+/// use ticketing_domain::event::{Event, EventKind, TicketRemoved, Visibility};
+/// use ticketing_domain::{Actor, Role, TicketId, UserId, policy, uuid::Uuid};
+/// let owner = Actor { id: UserId::from_uuid(Uuid::from_u128(1)), role: Role::Customer };
+/// let stranger = Actor { id: UserId::from_uuid(Uuid::from_u128(2)), role: Role::Customer };
+/// let agent = Actor { id: UserId::from_uuid(Uuid::from_u128(3)), role: Role::Agent };
+/// let mut event = Event {
+///     kind: EventKind::TicketDeleted(TicketRemoved {}),
+///     ticket_id: Some(TicketId::from_uuid(Uuid::from_u128(9))),
+///     owner: Some(owner.id),
+///     actor: Some(agent.id),
+///     at: Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap(),
+///     visibility: Visibility::Public,
+/// };
+/// assert!(policy::sees_event(&owner, &event) && policy::sees_event(&agent, &event));
+/// assert!(!policy::sees_event(&stranger, &event));
+/// event.visibility = Visibility::Staff;
+/// assert!(!policy::sees_event(&owner, &event) && policy::sees_event(&agent, &event));
+/// ```
+pub fn sees_event(actor: &Actor, event: &Event) -> bool {
+    sees_audience(actor, &event.audience())
+}
+
+/// [`sees_event`] for an event of this [`Audience`] (the rule itself).
+pub fn sees_audience(actor: &Actor, audience: &Audience) -> bool {
+    match audience.visibility {
+        Visibility::Admin => actor.role == Role::Admin,
+        Visibility::Staff => actor.is_staff(),
+        Visibility::Public => actor.is_staff() || audience.owner == Some(actor.id),
+    }
 }
 
 /// May `actor` list the tickets assigned to them? Staff only.

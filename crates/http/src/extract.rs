@@ -114,7 +114,7 @@ impl FromRequest for Caller {
 /// `caller`, unless their password is a temporary one (403 `password_change_required`): what a
 /// bearer token must pass for anything but reading the profile and changing the password.
 pub(crate) fn full_access(caller: Caller) -> Result<Caller, ApiError> {
-    if caller.0.must_change_password {
+    if caller.0.user.must_change_password {
         Err(AppError::PasswordChangeRequired.into())
     } else {
         Ok(caller)

@@ -25,6 +25,7 @@ mod handlers;
 mod input;
 mod limit;
 mod listing;
+mod live;
 mod metrics;
 mod middleware;
 mod openapi;
@@ -124,12 +125,48 @@ pub fn serve(
     let workers = config.workers.max(1);
     let shutdown = config.shutdown_timeout_secs;
     let state = web::Data::new(HttpState::new(app, config));
+    // The event hub's reader runs on the server's runtime, not on one of the workers.
+    state.hub.start();
+    // Open event streams would hold a graceful stop for its whole timeout: end them at the
+    // signal (actix stops accepting and drains the rest itself).
+    let hub = std::sync::Arc::clone(&state.hub);
+    tokio::spawn(async move {
+        stop_signal().await;
+        hub.close();
+    });
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(workers)
         .shutdown_timeout(shutdown)
+        // A client that closes its side is gone: stop answering it at once. Without this an
+        // event stream whose client went away would live on until a heartbeat write failed,
+        // holding its place among the user's streams.
+        .h1_allow_half_closed(false)
         .listen(listener)?
         .run();
     Ok(server)
+}
+
+/// Resolves at the first SIGTERM, SIGINT or SIGQUIT (the signals actix stops on).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            SignalKind::terminate(),
+            SignalKind::interrupt(),
+            SignalKind::quit(),
+        ];
+        let mut signals: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+        if signals.is_empty() {
+            return std::future::pending().await;
+        }
+        let waits = signals.iter_mut().map(|s| Box::pin(s.recv()));
+        futures_util::future::select_all(waits).await;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Internals for this crate's integration tests and benches only: not a stable API.

@@ -32,6 +32,7 @@ use crate::routes::{self, PUT_LIKE_PATCH};
         (name = "attachments", description = "Files attached to tickets"),
         (name = "activities", description = "The activity log"),
         (name = "audit", description = "The audit log of account administration (admins)"),
+        (name = "events", description = "Live events (server-sent events)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

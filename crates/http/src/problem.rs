@@ -153,6 +153,13 @@ impl ApiError {
         e
     }
 
+    /// 429 `rate_limited` saying why.
+    pub fn rate_limited_with(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(ErrorCode::RateLimited, detail);
+        e.0.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
     /// 503 `unavailable`.
     pub fn unavailable(cause: impl Into<String>) -> Self {
         let mut e = Self::new(

@@ -88,6 +88,7 @@ routes! {
     messages::list, messages::create,
     attachments::list, attachments::upload, attachments::remove, attachments::download,
     activities::list,
+    events::stream,
 }
 
 /// A path and the handlers of its methods (HEAD and PUT included where they are served).

@@ -1,5 +1,6 @@
 //! Shared state of the HTTP layer and its configuration.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ticketing_app::App;
@@ -7,6 +8,7 @@ use ticketing_domain::UserId;
 
 use crate::guard::{GuardLimits, PasswordGuard};
 use crate::limit::RateLimiter;
+use crate::live::Hub;
 use crate::metrics::MetricsEndpoint;
 use crate::problem::{ApiError, ApiResult};
 
@@ -55,6 +57,8 @@ pub struct HttpConfig {
     pub shutdown_timeout_secs: u64,
     /// `/metrics` on this port: served only when it has a bearer secret (default none).
     pub metrics: Option<MetricsEndpoint>,
+    /// Event streams (`GET /api/v1/events/`) one user may have open at once (default 10).
+    pub events_streams_per_user: u32,
 }
 
 impl Default for HttpConfig {
@@ -78,6 +82,7 @@ impl Default for HttpConfig {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout_secs: 30,
             metrics: None,
+            events_streams_per_user: 10,
         }
     }
 }
@@ -96,6 +101,8 @@ pub struct HttpState {
     pub(crate) passwords: PasswordGuard,
     /// Writes (new tickets, messages, uploads, bulk change requests) per user.
     pub(crate) writes: RateLimiter,
+    /// The event hub: one reader of the outbox for every stream of this process.
+    pub(crate) hub: Arc<Hub>,
     /// Requests per API token.
     pub(crate) api_token_requests: RateLimiter,
 }
@@ -114,6 +121,7 @@ impl HttpState {
                 window: config.login_failure_window,
             }),
             writes: RateLimiter::new(config.writes_per_minute, Duration::from_secs(60)),
+            hub: Arc::new(Hub::new(app.clone(), config.events_streams_per_user)),
             api_token_requests: RateLimiter::new(
                 config.api_token_requests_per_minute,
                 Duration::from_secs(60),

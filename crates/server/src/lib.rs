@@ -58,6 +58,7 @@ pub fn http_config(settings: &Settings) -> HttpConfig {
         login_slowdown_max: settings.limits.login_slowdown_max,
         trust_forwarded_for: settings.limits.trust_forwarded_for,
         writes_per_minute: settings.limits.writes_per_minute,
+        events_streams_per_user: settings.events.streams_per_user,
         api_token_requests_per_minute: settings.limits.api_token_requests_per_minute,
         refresh_ttl_secs: i64::try_from(settings.auth.refresh_ttl.as_secs()).unwrap_or(i64::MAX),
         workers: if settings.server.workers == 0 {
@@ -152,6 +153,7 @@ impl Application {
     /// SIGINT and SIGQUIT stop at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = self.app.clone();
+        // Every hour (and now): expired refresh sessions, events past the retention.
         let purge = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
@@ -162,6 +164,11 @@ impl Application {
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+                }
+                match app.prune_events().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old events"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not prune old events"),
                 }
             }
         });

@@ -212,6 +212,7 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         max_upload_bytes: settings.attachments.max_upload.0,
         upload_quota_bytes: settings.attachments.upload_quota.0,
         user_cache_ttl: settings.auth.user_cache_ms.0,
+        events_retention: settings.events.retention,
         ..AppSettings::default()
     };
     Ok(App::new(ports, app_settings))

@@ -21,6 +21,7 @@ mod api {
     mod bulk;
     mod concurrency;
     mod config;
+    mod events;
     mod leaks;
     mod lifecycle;
     mod limits;

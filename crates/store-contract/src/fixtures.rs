@@ -199,7 +199,10 @@ pub fn entry(
 /// returns the entry.
 pub async fn add_ticket<S: StoreUnderTest>(s: &S, t: &mut Ticket) -> ActivityEntry {
     let created = entry(t.id, Action::Created, t.owner, false, t.created_at);
-    t.number = tickets(s).create(t, &created).await.expect("create ticket");
+    t.number = tickets(s)
+        .create(t, &created, &[])
+        .await
+        .expect("create ticket");
     created
 }
 

@@ -38,6 +38,7 @@ pub mod schema;
 // The SQL types of ids and times: public with `schema`, for the same reason.
 #[doc(hidden)]
 pub mod sql_types;
+mod wake;
 mod words;
 
 #[cfg(feature = "postgres")]

@@ -2,17 +2,18 @@
 //! domain parsers; a row they refuse is `RepoError::Unexpected`.
 
 use diesel::prelude::*;
-use ticketing_app::ports::RefreshSession;
+use ticketing_app::ports::{RefreshSession, StoredEvent};
 use ticketing_app::{AuditAction, AuditActor, AuditEntry};
 use ticketing_domain::{
-    Action, ActivityChange, ActivityEntry, ApiToken, Attachment, Description, Email, FileName,
-    LastPublicMessage, Message, MessageBody, PersonName, Priority, Role, Status, StoredFile,
-    Ticket, TokenName, TokenScope, Topic, User, Username,
+    Action, ActivityChange, ActivityEntry, ApiToken, Attachment, Description, Email, Event,
+    EventKind, FileName, LastPublicMessage, Message, MessageBody, PersonName, Priority, Role,
+    Status, StoredFile, Ticket, TokenName, TokenScope, Topic, User, Username, Visibility,
 };
 
 use crate::error::{DbResult, corrupt};
 use crate::schema::{
-    activities, api_tokens, attachments, audit_log, messages, refresh_sessions, tickets, users,
+    activities, api_tokens, attachments, audit_log, events, messages, refresh_sessions, tickets,
+    users,
 };
 use crate::sql_types::{DbId, DbTime};
 use crate::words::search_text;
@@ -511,6 +512,67 @@ impl AuditRow {
             target: self.target,
             details: self.details,
             address: self.address,
+        })
+    }
+}
+
+/// An outbox row. Built before the write transaction with id 0 ([`EventRow::new`]); the
+/// transaction gives it its id (`queries/events.rs`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = events)]
+pub(crate) struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub ticket_id: Option<DbId>,
+    pub owner_id: Option<DbId>,
+    pub actor_id: Option<DbId>,
+    pub at: DbTime,
+    pub visibility: String,
+    pub payload: String,
+}
+
+impl EventRow {
+    /// The row of `event`, id still to be given; its payload is the JSON of its kind (`type`
+    /// and `changes`, the domain's wire shape).
+    pub fn new(event: &Event) -> DbResult<Self> {
+        Ok(Self {
+            id: 0,
+            kind: event.type_name().to_owned(),
+            ticket_id: event.ticket_id.map(DbId::from),
+            owner_id: event.owner.map(DbId::from),
+            actor_id: event.actor.map(DbId::from),
+            at: event.at.into(),
+            visibility: event.visibility.as_str().to_owned(),
+            payload: serde_json::to_string(&event.kind).map_err(|e| corrupt("event payload", e))?,
+        })
+    }
+
+    /// The stored event, with its ticket's number (`None` for events without a ticket).
+    pub fn into_domain(self, ticket_number: Option<i64>) -> DbResult<StoredEvent> {
+        let ticket_number = ticket_number
+            .map(u64::try_from)
+            .transpose()
+            .map_err(|e| corrupt("ticket number", e))?;
+        let kind: EventKind = parsed("event payload", serde_json::from_str(&self.payload))?;
+        if kind.type_name() != self.kind {
+            return Err(corrupt(
+                "event type",
+                format!("{} with a payload of {}", self.kind, kind.type_name()),
+            ));
+        }
+        let visibility = Visibility::from_wire(&self.visibility)
+            .ok_or_else(|| corrupt("event visibility", &self.visibility))?;
+        Ok(StoredEvent {
+            id: self.id,
+            event: Event {
+                kind,
+                ticket_id: self.ticket_id.map(DbId::get),
+                owner: self.owner_id.map(DbId::get),
+                actor: self.actor_id.map(DbId::get),
+                at: self.at.get(),
+                visibility,
+            },
+            ticket_number,
         })
     }
 }

@@ -185,9 +185,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    events (id) {
+        id -> BigInt,
+        #[sql_name = "type"]
+        kind -> Text,
+        ticket_id -> Nullable<Id>,
+        owner_id -> Nullable<Id>,
+        actor_id -> Nullable<Id>,
+        at -> Instant,
+        visibility -> Text,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    outbox_state (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
+    events,
+    outbox_state,
     users,
     tickets,
     messages,

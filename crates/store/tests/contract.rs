@@ -104,7 +104,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 11] = [
+    pub(crate) const MIGRATIONS: [&str; 12] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -115,6 +115,7 @@ mod contract {
         "2025-01-01-000008_audit_log",
         "2025-01-01-000009_ticket_numbers",
         "2025-01-01-000010_user_must_change_password",
+        "2025-01-01-000011_events",
         "2025-01-01-000012_api_tokens",
     ];
 
@@ -367,7 +368,7 @@ mod contract {
             updated_at: at(10),
             ..t.clone()
         };
-        tickets(s).update(&v2, 1, &burst).await.unwrap();
+        tickets(s).update(&v2, 1, &burst, &[]).await.unwrap();
         let changes = || async {
             let mut got: Vec<(Action, Option<ActivityChange>)> = all_activities(s, t.id, true)
                 .await
@@ -520,11 +521,17 @@ mod contract {
             version: 2,
             ..made[3].clone()
         };
-        TicketRepository::update(s, &gone, 1, &[]).await.unwrap();
+        TicketRepository::update(s, &gone, 1, &[], &[])
+            .await
+            .unwrap();
         let say = |t: &Ticket, by, internal, minute| {
             let m = message(t.id, by, "said", internal, at(minute));
             let effect = touch(t.id, at(minute), u32::from(!internal), u32::from(internal));
-            async move { MessageRepository::add(s, &m, &effect, &[]).await.unwrap() }
+            async move {
+                MessageRepository::add(s, &m, &effect, &[], &[])
+                    .await
+                    .unwrap()
+            }
         };
         say(&made[1], &customer, false, 11).await;
         say(&made[1], &agent, true, 12).await;

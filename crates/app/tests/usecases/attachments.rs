@@ -343,13 +343,13 @@ fn expect_remove(
     h.attachments
         .expect_remove()
         .withf(
-            move |a: &AttachmentId, e: &TicketEffect, acts: &[ActivityEntry]| {
+            move |a: &AttachmentId, e: &TicketEffect, acts: &[ActivityEntry], _| {
                 *a == id && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)
         .in_sequence(seq)
-        .returning(move |_, _, _| answer());
+        .returning(move |_, _, _, _| answer());
 }
 
 fn expect_delete(h: &mut Harness, seq: &mut Sequence, file: &Attachment, ok: bool) {
@@ -576,7 +576,7 @@ async fn remove_attachment_whose_row_vanished_keeps_the_file() {
     h.attachments
         .expect_remove()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::NotFound));
+        .returning(|_, _, _, _| Err(RepoError::NotFound));
     h.blobs.expect_delete().never();
     let app = h.build();
 

@@ -191,11 +191,13 @@ fn expect_add(
 ) {
     h.messages
         .expect_add()
-        .withf(move |m: &Message, e: &TicketEffect, a: &[ActivityEntry]| {
-            *m == message && *e == effect && a == activities.as_slice()
-        })
+        .withf(
+            move |m: &Message, e: &TicketEffect, a: &[ActivityEntry], _| {
+                *m == message && *e == effect && a == activities.as_slice()
+            },
+        )
         .times(1)
-        .returning(move |_, _, _| answer());
+        .returning(move |_, _, _, _| answer());
 }
 
 fn no_add(h: &mut Harness) {
@@ -505,7 +507,7 @@ async fn add_message_whose_ticket_closed_during_a_retry_is_refused() {
     h.messages
         .expect_add()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Stale));
+        .returning(|_, _, _, _| Err(RepoError::Stale));
     h.users.expect_get_many().never();
 
     assert_err!(

@@ -468,12 +468,14 @@ async fn the_write_is_one_replace_and_a_lost_race_is_recomputed() {
         let answer = std::sync::Mutex::new(Some(answer));
         h.messages
             .expect_add()
-            .withf(move |m: &Message, e: &TicketEffect, a: &[ActivityEntry]| {
-                *m == message && *e == effect && a == entries.as_slice()
-            })
+            .withf(
+                move |m: &Message, e: &TicketEffect, a: &[ActivityEntry], _| {
+                    *m == message && *e == effect && a == entries.as_slice()
+                },
+            )
             .times(1)
             .in_sequence(&mut seq)
-            .returning(move |_, _, _| answer.lock().unwrap().take().unwrap());
+            .returning(move |_, _, _, _| answer.lock().unwrap().take().unwrap());
     }
     h.people(&[&alice]);
     let changes = PatchInput {

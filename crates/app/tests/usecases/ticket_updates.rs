@@ -507,9 +507,9 @@ async fn update_ticket_losing_a_race_with_if_match_fails_the_precondition() {
     );
     h.tickets
         .expect_update()
-        .withf(|_, v: &i64, _| *v == 3)
+        .withf(|_, v: &i64, _, _| *v == 3)
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Stale));
+        .returning(|_, _, _, _| Err(RepoError::Stale));
     h.messages.expect_list().never();
 
     let input = PatchInput {
@@ -541,9 +541,9 @@ async fn update_ticket_losing_a_race_without_if_match_is_recomputed_and_succeeds
     h.ticket_is(&second, 1);
     h.tickets
         .expect_update()
-        .withf(|_, v: &i64, _| *v == 3)
+        .withf(|_, v: &i64, _, _| *v == 3)
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Stale));
+        .returning(|_, _, _, _| Err(RepoError::Stale));
     let after = Ticket {
         status: Status::InProgress,
         version: 5,
@@ -591,7 +591,7 @@ async fn update_ticket_gives_up_after_the_configured_retries() {
     h.tickets
         .expect_update()
         .times(3)
-        .returning(|_, _, _| Err(RepoError::Stale));
+        .returning(|_, _, _, _| Err(RepoError::Stale));
     h.messages.expect_list().never();
 
     let input = PatchInput {
@@ -631,7 +631,7 @@ async fn update_ticket_of_a_ticket_deleted_meanwhile_is_not_found() {
     h.tickets
         .expect_update()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::NotFound));
+        .returning(|_, _, _, _| Err(RepoError::NotFound));
     h.messages.expect_list().never();
 
     let input = PatchInput {
@@ -651,7 +651,7 @@ async fn update_ticket_losing_a_race_with_if_match_to_a_deletion_is_not_found() 
     h.tickets
         .expect_update()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Stale));
+        .returning(|_, _, _, _| Err(RepoError::Stale));
     h.tickets
         .expect_get()
         .times(1)

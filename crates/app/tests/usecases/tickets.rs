@@ -484,7 +484,7 @@ async fn create_ticket_that_cannot_be_stored_loads_nothing_else() {
     h.tickets
         .expect_create()
         .times(1)
-        .returning(|_, _| Err(RepoError::Unavailable("down".to_owned())));
+        .returning(|_, _, _| Err(RepoError::Unavailable("down".to_owned())));
     h.messages.expect_list().never();
     h.users.expect_get_many().never();
     let app = h.build();
@@ -891,11 +891,11 @@ pub fn expect_update(
 ) {
     h.tickets
         .expect_update()
-        .withf(move |t: &Ticket, v: &i64, a: &[ActivityEntry]| {
+        .withf(move |t: &Ticket, v: &i64, a: &[ActivityEntry], _| {
             *t == ticket && *v == expected_version && a == activities.as_slice()
         })
         .times(1)
-        .returning(move |_, _, _| answer());
+        .returning(move |_, _, _, _| answer());
 }
 
 // ---- delete_ticket -----------------------------------------------------------------------
@@ -999,7 +999,7 @@ async fn delete_ticket_retries_a_lost_race() {
     h.tickets
         .expect_update()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Stale));
+        .returning(|_, _, _, _| Err(RepoError::Stale));
     expect_update(
         &mut h,
         Ticket {

@@ -296,12 +296,12 @@ fn expect_add(
     h.attachments
         .expect_add()
         .withf(
-            move |a: &Attachment, e: &TicketEffect, acts: &[ActivityEntry]| {
+            move |a: &Attachment, e: &TicketEffect, acts: &[ActivityEntry], _| {
                 *a == attachment && *e == touch_for(&activities) && acts == activities.as_slice()
             },
         )
         .times(1)
-        .returning(move |_, _, _| answer());
+        .returning(move |_, _, _, _| answer());
 }
 
 pub fn expect_signed(h: &mut Harness, attachment: AttachmentId, user: &User, token: &'static str) {
@@ -444,7 +444,7 @@ async fn commit_upload_whose_row_cannot_be_written_deletes_the_stored_file() {
     h.attachments
         .expect_add()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Unavailable("disk full".to_owned())));
+        .returning(|_, _, _, _| Err(RepoError::Unavailable("disk full".to_owned())));
     h.blobs
         .expect_delete()
         .with(eq("stored-key"))
@@ -490,7 +490,7 @@ async fn commit_upload_reports_the_original_error_when_the_cleanup_fails_too() {
     h.attachments
         .expect_add()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::Conflict { field: "id" }));
+        .returning(|_, _, _, _| Err(RepoError::Conflict { field: "id" }));
     h.blobs
         .expect_delete()
         .with(eq("stored-key"))
@@ -518,7 +518,7 @@ async fn commit_upload_keeps_the_file_once_its_row_is_written() {
     h.attachments
         .expect_add()
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     // Building the answer fails after the row was committed: the file must stay.
     h.users
         .expect_get_many()

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::patch::{Changes, move_status};
 use super::{Applied, ChangeError, Draft, NewAttachment, NewMessage, TicketPatch};
 use crate::activity::{Action, ActivityChange};
+use crate::event::{AttachmentChange, EventKind, FieldChange, MessagePosted};
 use crate::ids::ActivityId;
 use crate::message::{Attachment, Message};
 use crate::policy::{self, Intent};
@@ -17,7 +18,8 @@ use crate::user::Actor;
 /// it (`open`), logged as `reopened`.
 ///
 /// Public messages count in [`Ticket::message_count`], internal notes in
-/// [`Ticket::internal_note_count`]; a note's activity entry is internal too.
+/// [`Ticket::internal_note_count`]; a note's activity entry is internal too, and so is its
+/// `message.created` event (staff-only). A reopening adds a `ticket.updated` event.
 ///
 /// ```
 /// use ticketing_domain::chrono::{TimeZone, Utc};
@@ -67,6 +69,9 @@ pub fn add_message(
 /// [`apply_patch`](super::apply_patch). A status move given here replaces the reopening of
 /// [`add_message`]: a customer may answer their resolved ticket and close it (logged as
 /// `closed`, without `reopened` first).
+///
+/// Events: `message.created` (staff-only for a note), then one `ticket.updated` with every field
+/// that changed (the reopening's status move included), when any did.
 ///
 /// ```
 /// use ticketing_domain::chrono::{TimeZone, Utc};
@@ -141,12 +146,16 @@ pub fn add_message_with_changes(
         draft.ticket.last_public_message = message.as_last_public();
         draft.log(Action::MessageAdded, "Message added".to_owned(), false);
     }
-    if changes.status.is_none()
+    draft.emit(
+        EventKind::MessageCreated(MessagePosted::of(&message)),
+        internal,
+    );
+    let reopens = changes.status.is_none()
         && !internal
         && !actor.is_staff()
         && ticket.owner == actor.id
-        && ticket.status == Status::Resolved
-    {
+        && ticket.status == Status::Resolved;
+    if reopens {
         move_status(&mut draft.ticket, Status::Open, now);
         draft.log_change(
             Action::Reopened,
@@ -158,7 +167,13 @@ pub fn add_message_with_changes(
             }),
         );
     }
-    changes.write(&mut draft);
+    let mut changed = changes.write(&mut draft);
+    if reopens {
+        changed.status = Some(FieldChange::new(Status::Resolved, Status::Open));
+    }
+    if !changed.is_empty() {
+        draft.emit(EventKind::TicketUpdated(changed), false);
+    }
     Ok(draft.finish(message))
 }
 
@@ -211,6 +226,10 @@ pub fn add_attachment(
         format!("Attachment \"{}\" added", attachment.filename),
         internal,
     );
+    draft.emit(
+        EventKind::AttachmentAdded(AttachmentChange::of(&attachment)),
+        internal,
+    );
     Ok(draft.finish(attachment))
 }
 
@@ -227,6 +246,10 @@ pub fn remove_attachment(
     draft.log(
         Action::AttachmentRemoved,
         format!("Attachment \"{}\" removed", attachment.filename),
+        attachment.internal,
+    );
+    draft.emit(
+        EventKind::AttachmentRemoved(AttachmentChange::of(attachment)),
         attachment.internal,
     );
     Ok(draft.finish(()))

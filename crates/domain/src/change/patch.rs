@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Applied, ChangeError, Draft, TicketPatch};
 use crate::activity::{Action, ActivityChange};
+use crate::event::{EventKind, FieldChange, TicketChanges};
 use crate::ids::ActivityId;
 use crate::policy::{self, Intent};
 use crate::text::{Description, Topic};
@@ -37,8 +38,9 @@ pub(super) fn move_status(ticket: &mut Ticket, to: Status, now: DateTime<Utc>) {
 /// role's rights for every field (404, 403), then the closed state and the status move (409).
 /// Then the assignee must be active staff, and `now` not before the ticket's last change.
 /// On success the version grows by one and one entry is logged per kind of change, in the order
-/// `updated`, status, priority, assignment; when nothing differs, the ticket comes back
-/// unchanged with no entries.
+/// `updated`, status, priority, assignment, with one `ticket.updated` event holding every field
+/// that changed; when nothing differs, the ticket comes back unchanged with no entries and no
+/// events.
 ///
 /// ```
 /// use ticketing_domain::chrono::{Duration, TimeZone, Utc};
@@ -97,12 +99,14 @@ pub fn apply_patch(
         return Ok(Applied {
             ticket: ticket.clone(),
             activities: Vec::new(),
+            events: Vec::new(),
             created: (),
         });
     }
     changes.check(actor, ticket, None)?;
     let mut draft = Draft::start(actor, ticket, now, next_id)?;
-    changes.write(&mut draft);
+    let changed = changes.write(&mut draft);
+    draft.emit(EventKind::TicketUpdated(changed), false);
     Ok(draft.finish(()))
 }
 
@@ -180,9 +184,12 @@ impl<'p> Changes<'p> {
     }
 
     /// Applies the changes to `draft`, one entry per kind of change, in the order `updated`,
-    /// status, priority, assignment; each but the edit carries its change as values.
-    pub(super) fn write<F: FnMut() -> ActivityId>(self, draft: &mut Draft<'_, F>) {
+    /// status, priority, assignment; each but the edit carries its change as values. Returns what
+    /// changed, for the `ticket.updated` event (the caller emits it, with whatever else changed
+    /// the ticket).
+    pub(super) fn write<F: FnMut() -> ActivityId>(self, draft: &mut Draft<'_, F>) -> TicketChanges {
         let now = draft.now;
+        let mut changed = TicketChanges::default();
         let edited = match (self.topic, self.description) {
             (Some(_), Some(_)) => Some("Topic and description updated"),
             (Some(_), None) => Some("Topic updated"),
@@ -191,15 +198,21 @@ impl<'p> Changes<'p> {
         };
         if let Some(details) = edited {
             if let Some(t) = self.topic {
+                changed.topic = Some(FieldChange::new(draft.ticket.topic.clone(), t.clone()));
                 draft.ticket.topic = t.clone();
             }
             if let Some(d) = self.description {
+                changed.description = Some(FieldChange::new(
+                    draft.ticket.description.clone(),
+                    d.clone(),
+                ));
                 draft.ticket.description = d.clone();
             }
             draft.log(Action::Updated, details.to_owned(), false);
         }
         if let Some(to) = self.status {
             let from = draft.ticket.status;
+            changed.status = Some(FieldChange::new(from, to));
             move_status(&mut draft.ticket, to, now);
             draft.log_change(
                 status_action(from, to),
@@ -210,6 +223,7 @@ impl<'p> Changes<'p> {
         }
         if let Some(p) = self.priority {
             let from = draft.ticket.priority;
+            changed.priority = Some(FieldChange::new(from, p));
             draft.ticket.priority = p;
             draft.log_change(
                 Action::PriorityChanged,
@@ -220,7 +234,9 @@ impl<'p> Changes<'p> {
         }
         if let Some(a) = self.assignee {
             let from = draft.ticket.assigned_to;
-            draft.ticket.assigned_to = a.as_ref().map(|u| u.id);
+            let to = a.as_ref().map(|u| u.id);
+            changed.assigned_to = Some(FieldChange::new(from, to));
+            draft.ticket.assigned_to = to;
             let details = match a {
                 Some(u) => format!("Ticket assigned to {}", u.username),
                 None => "Ticket unassigned".to_owned(),
@@ -231,5 +247,6 @@ impl<'p> Changes<'p> {
             };
             draft.log_change(Action::AssignedToChanged, details, false, Some(change));
         }
+        changed
     }
 }

@@ -244,8 +244,10 @@ fn open_ticket_starts_at_version_one() {
     let Applied {
         ticket: t,
         activities,
+        events,
         created: (),
     } = open_ticket(&owner(), new, at, ids());
+    assert_eq!(events.len(), 1);
     assert_eq!(
         t,
         Ticket {
@@ -492,6 +494,7 @@ fn equal_values_are_ignored() {
         Applied {
             ticket: before,
             activities: vec![],
+            events: vec![],
             created: (),
         }
     );

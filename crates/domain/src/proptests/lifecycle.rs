@@ -8,9 +8,10 @@ use uuid::Uuid;
 
 use crate::activity::Action;
 use crate::change::{self, Applied, ChangeError, NewMessage, TicketPatch};
+use crate::event::Visibility;
 use crate::ids::{ActivityId, MessageId, TicketId};
 use crate::message::{Attachment, Message};
-use crate::policy::Refusal;
+use crate::policy::{Refusal, sees_event};
 use crate::testkit::{self, OTHER};
 use crate::text::{Description, MessageBody, Topic};
 use crate::ticket::{Priority, Status, Ticket};
@@ -215,6 +216,23 @@ fn check_step<T>(
         prop_assert_eq!(e.ticket_id, before.id);
         prop_assert_eq!(e.performed_by, actor.id);
         prop_assert_eq!(e.created_at, now);
+    }
+    // (e) Events come with the change and agree with its log: a change has events, no change
+    // none; customers (the owner) are told exactly when an entry is public; each event is
+    // about this ticket, by this actor, at this time.
+    prop_assert_eq!(applied.events.is_empty(), applied.activities.is_empty());
+    let public_entry = applied.activities.iter().any(|e| !e.internal);
+    let owner = testkit::owner();
+    let owner_told = applied.events.iter().any(|e| sees_event(&owner, e));
+    prop_assert_eq!(owner_told, public_entry);
+    for e in &applied.events {
+        prop_assert_eq!(e.ticket_id, Some(before.id));
+        prop_assert_eq!(e.owner, Some(before.owner));
+        prop_assert_eq!(e.actor, Some(actor.id));
+        prop_assert_eq!(e.at, now);
+        prop_assert!(e.visibility != Visibility::Admin);
+        prop_assert!(!sees_event(&testkit::other_customer(), e));
+        prop_assert!(sees_event(&testkit::agent(), e));
     }
     check_invariants(after)
 }

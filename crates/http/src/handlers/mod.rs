@@ -5,6 +5,7 @@ pub mod activities;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod events;
 pub mod health;
 pub mod messages;
 pub mod profile;

@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/tickets/{id}/attachments/{aid}/", &["DELETE"]),
     ("/api/v1/tickets/{id}/attachments/{aid}/download/", &["GET"]),
     ("/api/v1/tickets/{id}/activities/", &["GET"]),
+    ("/api/v1/events/", &["GET"]),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -178,6 +179,11 @@ fn document_describes_errors_and_headers() {
         "200",
         "Set-Cookie"
     ));
+    assert!(header("/api/v1/events/", "get", "200", "X-Accel-Buffering"));
+    assert!(
+        op("/api/v1/events/", "get")["responses"]["200"]["content"]["text/event-stream"]
+            .is_object()
+    );
     // What an API token may be answered: over its limit (every bearer operation), a write with
     // a read token (every bearer operation that writes); nothing of the kind without a bearer.
     for (path, method) in [

@@ -239,7 +239,7 @@ async fn unexpected_errors_are_a_generic_500() {
             "column tickets.secret_column does not exist"
         )))
     });
-    m.tickets.expect_create().times(1).returning(|_, _| {
+    m.tickets.expect_create().times(1).returning(|_, _, _| {
         Err(RepoError::Unexpected(anyhow::anyhow!(
             "disk image is malformed"
         )))

@@ -109,6 +109,13 @@ settings! {
         sweep_min_age: Duration = "0", env "TICKETING_SWEEP_MIN_AGE_SECS",
             was "sweep_min_age_secs";
     }
+    /// The event outbox and the event stream (`GET /api/v1/events/`).
+    events: EventsSettings {
+        /// How long events are kept (a reader resuming from an older one gets a reset).
+        retention: Duration = "7d", env "TICKETING_EVENTS_RETENTION", check at_least_a_second;
+        /// Event streams one user may have open at once (per process).
+        streams_per_user: u32 = "10", env "TICKETING_EVENTS_STREAMS_PER_USER", check at_least_one;
+    }
     /// Prometheus metrics (`GET /metrics`).
     metrics: MetricsSettings {
         /// Address serving /metrics alone, e.g. 127.0.0.1:9464; unset: none.

@@ -58,6 +58,8 @@ enum Body {
     Empty,
     Json(&'static str),
     Upload,
+    /// No body, and the answer is an endless stream: only its status is read when it is a 2xx.
+    Stream,
 }
 
 /// One row: an operation (`label` tells variants of one operation apart) and, per resource, the
@@ -221,6 +223,9 @@ const TABLE: &[Row] = &[
                    (Foreign, [401, 404, 404, 200, 200, 401]),
                    (Note,    [401, 200, 404, 200, 200, 401]),
                    (Deleted, [401, 404, 404, 404, 404, 401])] },
+    // The event stream: every signed-in user has one (what it carries: api/events.rs).
+    Row { method: "GET", path: "/api/v1/events/", label: "", body: Body::Stream,
+          cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
 ];
 
 /// The people of the matrix.
@@ -462,7 +467,7 @@ async fn authorization_matrix(backend: Backend) {
                 let method = Method::from_bytes(row.method.as_bytes()).unwrap();
                 let mut rb = app.request(method, &path, world.token(*who));
                 rb = match row.body {
-                    Body::Empty => rb,
+                    Body::Empty | Body::Stream => rb,
                     Body::Json(text) => rb.json(
                         &serde_json::from_str::<Value>(&text.replace("{id}", &target.id)).unwrap(),
                     ),
@@ -474,7 +479,31 @@ async fn authorization_matrix(backend: Backend) {
                         ),
                     ),
                 };
-                let res_ = fetch(rb).await;
+                let res_ = match row.body {
+                    Body::Stream => {
+                        let sent = rb.send().await.expect("the request is answered");
+                        if sent.status().is_success() {
+                            Resp {
+                                status: sent.status().as_u16(),
+                                headers: sent.headers().clone(),
+                                bytes: Vec::new(),
+                                body: Value::Null,
+                            }
+                        } else {
+                            let status = sent.status().as_u16();
+                            let headers = sent.headers().clone();
+                            let bytes = sent.bytes().await.expect("a body").to_vec();
+                            let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                            Resp {
+                                status,
+                                headers,
+                                bytes,
+                                body,
+                            }
+                        }
+                    }
+                    _ => fetch(rb).await,
+                };
                 cells += 1;
                 if res_.status != *want {
                     failures.push(format!(

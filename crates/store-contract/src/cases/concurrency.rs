@@ -44,7 +44,9 @@ pub async fn case_concurrent_updates_one_wins<S: StoreUnderTest>(s: &S) {
         .into_iter()
         .map(|(state, log)| {
             let store = s.clone();
-            tokio::spawn(async move { TicketRepository::update(&store, &state, 1, &log).await })
+            tokio::spawn(
+                async move { TicketRepository::update(&store, &state, 1, &log, &[]).await },
+            )
         })
         .collect::<Vec<_>>();
         let mut outcomes = Vec::new();
@@ -92,8 +94,14 @@ pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
             let m = message(t.id, &owner, &format!("message {i}"), false, at(i));
             let log = vec![entry(t.id, Action::MessageAdded, owner.id, false, at(i))];
             tokio::spawn(async move {
-                MessageRepository::add(&store, &m, &touch(m.ticket_id, m.created_at, 1, 0), &log)
-                    .await
+                MessageRepository::add(
+                    &store,
+                    &m,
+                    &touch(m.ticket_id, m.created_at, 1, 0),
+                    &log,
+                    &[],
+                )
+                .await
             })
         })
         .collect::<Vec<_>>();

@@ -64,7 +64,7 @@ async fn save<S: StoreUnderTest>(s: &S, all: &mut [Ticket], index: usize, next: 
         version: before + 1,
         ..next
     };
-    tickets(s).update(&next, before, &[]).await.unwrap();
+    tickets(s).update(&next, before, &[], &[]).await.unwrap();
     all[index] = next;
 }
 
@@ -156,7 +156,7 @@ pub async fn case_totals_stay_exact<S: StoreUnderTest>(s: &S) {
         ticket: reopened.clone(),
         expected_version: before.version,
     };
-    messages(s).add(&m, &effect, &[]).await.unwrap();
+    messages(s).add(&m, &effect, &[], &[]).await.unwrap();
     all[r] = reopened;
     check_totals(s, &cast, &all, "a reply that reopens").await;
 
@@ -166,7 +166,7 @@ pub async fn case_totals_stay_exact<S: StoreUnderTest>(s: &S) {
         version: all[r].version + 1,
         ..all[r].clone()
     };
-    assert!(tickets(s).update(&stale, 1, &[]).await.is_err());
+    assert!(tickets(s).update(&stale, 1, &[], &[]).await.is_err());
     check_totals(s, &cast, &all, "a stale update").await;
 }
 
@@ -197,7 +197,7 @@ pub async fn case_totals_exact_under_concurrent_moves<S: StoreUnderTest>(s: &S) 
         let store = s.clone();
         let expected = t.version;
         tasks.push(tokio::spawn(async move {
-            tickets(&store).update(&next, expected, &[]).await
+            tickets(&store).update(&next, expected, &[], &[]).await
         }));
     }
     for task in tasks {

@@ -33,7 +33,7 @@ pub async fn case_messages<S: StoreUnderTest>(s: &S) {
             (touch(t.id, m.created_at, 1, 0), Action::MessageAdded)
         };
         let log = [entry(t.id, action, m.author, m.internal, m.created_at)];
-        messages(s).add(m, &effect, &log).await.unwrap();
+        messages(s).add(m, &effect, &log, &[]).await.unwrap();
     }
     let mut tied = [n1.clone(), m2.clone()];
     tied.sort_by_key(|m| m.id);
@@ -61,12 +61,12 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     add_ticket(s, &mut t).await;
     let m = message(t.id, &owner, "with a file", false, at(1));
     messages(s)
-        .add(&m, &touch(t.id, at(1), 1, 0), &[])
+        .add(&m, &touch(t.id, at(1), 1, 0), &[], &[])
         .await
         .unwrap();
     let n = message(t.id, &agent, "secret file", true, at(2));
     messages(s)
-        .add(&n, &touch(t.id, at(2), 0, 1), &[])
+        .add(&n, &touch(t.id, at(2), 0, 1), &[], &[])
         .await
         .unwrap();
 
@@ -84,7 +84,7 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
             a.uploaded_at,
         )];
         attachments(s)
-            .add(a, &touch(t.id, a.uploaded_at, 0, 0), &log)
+            .add(a, &touch(t.id, a.uploaded_at, 0, 0), &log, &[])
             .await
             .unwrap();
     }
@@ -117,7 +117,7 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
     dup.file.storage_key = a1.file.storage_key.clone();
     let log = [entry(t.id, Action::AttachmentAdded, owner.id, false, at(5))];
     let r = attachments(s)
-        .add(&dup, &touch(t.id, at(5), 0, 0), &log)
+        .add(&dup, &touch(t.id, at(5), 0, 0), &log, &[])
         .await;
     assert!(
         matches!(
@@ -142,7 +142,7 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
         at(6),
     )];
     attachments(s)
-        .remove(a2.id, &touch(t.id, at(6), 0, 0), &log)
+        .remove(a2.id, &touch(t.id, at(6), 0, 0), &log, &[])
         .await
         .unwrap();
     assert!(matches!(
@@ -159,12 +159,12 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
         before.version + 1
     );
     let r = attachments(s)
-        .remove(a2.id, &touch(t.id, at(7), 0, 0), &[])
+        .remove(a2.id, &touch(t.id, at(7), 0, 0), &[], &[])
         .await;
     assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
     let ghost = AttachmentId::from_uuid(new_id());
     let r = attachments(s)
-        .remove(ghost, &touch(t.id, at(7), 0, 0), &[])
+        .remove(ghost, &touch(t.id, at(7), 0, 0), &[], &[])
         .await;
     assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
 
@@ -178,11 +178,11 @@ pub async fn case_attachments<S: StoreUnderTest>(s: &S) {
         ..current.clone()
     };
     tickets(s)
-        .update(&closed, current.version, &[])
+        .update(&closed, current.version, &[], &[])
         .await
         .unwrap();
     let r = attachments(s)
-        .remove(a1.id, &touch(t.id, at(9), 0, 0), &[])
+        .remove(a1.id, &touch(t.id, at(9), 0, 0), &[], &[])
         .await;
     assert!(matches!(r, Err(RepoError::Stale)), "{r:?}");
     assert_same(&attachments(s).get(a1.id).await.unwrap(), &a1);
@@ -241,7 +241,7 @@ pub async fn case_activities<S: StoreUnderTest>(s: &S) {
         updated_at: at(10),
         ..t.clone()
     };
-    tickets(s).update(&v2, 1, &burst).await.unwrap();
+    tickets(s).update(&v2, 1, &burst, &[]).await.unwrap();
     let note = message(t.id, &agent, "psst", true, at(20));
     let note_entry = entry(t.id, Action::InternalNoteAdded, agent.id, true, at(20));
     messages(s)
@@ -249,6 +249,7 @@ pub async fn case_activities<S: StoreUnderTest>(s: &S) {
             &note,
             &touch(t.id, at(20), 0, 1),
             std::slice::from_ref(&note_entry),
+            &[],
         )
         .await
         .unwrap();
@@ -318,7 +319,7 @@ pub async fn case_timelines<S: StoreUnderTest>(s: &S) {
             (touch(t.id, m.created_at, 1, 0), Action::MessageAdded)
         };
         let log = [entry(t.id, action, m.author, internal, m.created_at)];
-        messages(s).add(&m, &effect, &log).await.unwrap();
+        messages(s).add(&m, &effect, &log, &[]).await.unwrap();
         all.push(m);
     }
     all.sort_by_key(|m| (m.created_at, m.id));
@@ -363,7 +364,7 @@ pub async fn case_timelines<S: StoreUnderTest>(s: &S) {
     let loose = attachment(t.id, None, &owner, "c.txt", at(7));
     for a in [&on_public, &on_note, &loose] {
         attachments(s)
-            .add(a, &touch(t.id, a.uploaded_at, 0, 0), &[])
+            .add(a, &touch(t.id, a.uploaded_at, 0, 0), &[], &[])
             .await
             .unwrap();
     }

@@ -55,7 +55,7 @@ pub async fn case_ticket_numbers_are_sequential_and_never_reused<S: StoreUnderTe
         public_updated_at: at(10),
         ..last.clone()
     };
-    tickets(s).update(&edited, 1, &[]).await.unwrap();
+    tickets(s).update(&edited, 1, &[], &[]).await.unwrap();
     assert_eq!(tickets(s).get(last.id).await.unwrap().number, last.number);
     let replaced = Ticket {
         number: 2,
@@ -68,7 +68,7 @@ pub async fn case_ticket_numbers_are_sequential_and_never_reused<S: StoreUnderTe
         ticket: replaced,
         expected_version: 2,
     };
-    MessageRepository::add(s, &note, &effect, &[])
+    MessageRepository::add(s, &note, &effect, &[], &[])
         .await
         .unwrap();
     assert_eq!(tickets(s).get(last.id).await.unwrap().number, last.number);
@@ -80,7 +80,7 @@ pub async fn case_ticket_numbers_are_sequential_and_never_reused<S: StoreUnderTe
         updated_at: at(12),
         ..tickets(s).get(last.id).await.unwrap()
     };
-    tickets(s).update(&deleted, 3, &[]).await.unwrap();
+    tickets(s).update(&deleted, 3, &[], &[]).await.unwrap();
     assert!(matches!(
         tickets(s).get(last.id).await,
         Err(RepoError::NotFound)
@@ -96,7 +96,7 @@ pub async fn case_ticket_numbers_are_sequential_and_never_reused<S: StoreUnderTe
 
     // A failed creation (the id is taken) stores nothing; the next number is still new.
     let dup = entry(made[0].id, Action::Created, owner.id, false, at(14));
-    let failed = tickets(s).create(&made[0], &dup).await;
+    let failed = tickets(s).create(&made[0], &dup, &[]).await;
     assert!(
         matches!(failed, Err(RepoError::Conflict { .. })),
         "{failed:?}"
@@ -125,7 +125,7 @@ pub async fn case_concurrent_creates_get_distinct_numbers<S: StoreUnderTest>(s: 
                 for i in 0..25 {
                     let mut t = ticket(&owner, &format!("Writer {w} ticket {i}"), "race", t0());
                     let created = entry(t.id, Action::Created, owner.id, false, t0());
-                    t.number = TicketRepository::create(&store, &t, &created)
+                    t.number = TicketRepository::create(&store, &t, &created, &[])
                         .await
                         .expect("every concurrent creation lands");
                     got.push(t);
@@ -185,7 +185,7 @@ pub async fn case_ticket_number_search<S: StoreUnderTest>(s: &S) {
         version: 2,
         ..gone
     };
-    tickets(s).update(&gone, 1, &[]).await.unwrap();
+    tickets(s).update(&gone, 1, &[], &[]).await.unwrap();
     all.push(gone);
 
     for raw in [format!("#{n}"), format!("{n}"), format!(" #{n} ")] {
@@ -279,7 +279,9 @@ pub async fn case_last_public_message<S: StoreUnderTest>(s: &S) {
     };
     let add = |m: ticketing_domain::Message, messages, notes| async move {
         let effect = touch(m.ticket_id, m.created_at, messages, notes);
-        MessageRepository::add(s, &m, &effect, &[]).await.unwrap();
+        MessageRepository::add(s, &m, &effect, &[], &[])
+            .await
+            .unwrap();
     };
     let stored = || async { tickets(s).get(t.id).await.unwrap().last_public_message };
 
@@ -311,7 +313,7 @@ pub async fn case_last_public_message<S: StoreUnderTest>(s: &S) {
         ..current.clone()
     };
     tickets(s)
-        .update(&edited, current.version, &[])
+        .update(&edited, current.version, &[], &[])
         .await
         .unwrap();
     assert_eq!(stored().await, last(&agent, 3));
@@ -328,7 +330,7 @@ pub async fn case_last_public_message<S: StoreUnderTest>(s: &S) {
         ticket: replaced,
         expected_version: edited.version,
     };
-    MessageRepository::add(s, &reply, &effect, &[])
+    MessageRepository::add(s, &reply, &effect, &[], &[])
         .await
         .unwrap();
     assert_eq!(

@@ -67,7 +67,7 @@ pub async fn case_search<S: StoreUnderTest>(s: &S) {
         version: 2,
         ..all[4].clone()
     };
-    tickets(s).update(&deleted, 1, &[]).await.unwrap();
+    tickets(s).update(&deleted, 1, &[], &[]).await.unwrap();
     all[4] = deleted;
 
     check(s, &all, "printer", &["Printer is broken"]).await;
@@ -121,7 +121,7 @@ pub async fn case_search<S: StoreUnderTest>(s: &S) {
         false,
         at(60),
     )];
-    tickets(s).update(&edited, 1, &log).await.unwrap();
+    tickets(s).update(&edited, 1, &log, &[]).await.unwrap();
     all[0] = edited;
     check(s, &all, "printer", &[]).await;
     check(s, &all, "scan", &["Scanner is broken"]).await;

@@ -72,7 +72,7 @@ pub async fn case_ticket_not_found<S: StoreUnderTest>(s: &S) {
     };
     let log = [entry(ghost.id, Action::Updated, owner.id, false, at(1))];
     assert!(matches!(
-        tickets(s).update(&bumped, 1, &log).await,
+        tickets(s).update(&bumped, 1, &log, &[]).await,
         Err(RepoError::NotFound)
     ));
     assert!(all_activities(s, ghost.id, true).await.unwrap().is_empty());
@@ -107,7 +107,7 @@ pub async fn case_ticket_update_and_stale_version<S: StoreUnderTest>(s: &S) {
         entry(t.id, Action::StatusChanged, agent.id, false, at(60)),
         entry(t.id, Action::AssignedToChanged, agent.id, false, at(60)),
     ];
-    tickets(s).update(&v2, 1, &log2).await.unwrap();
+    tickets(s).update(&v2, 1, &log2, &[]).await.unwrap();
     assert_same(&tickets(s).get(t.id).await.unwrap(), &v2);
 
     let late = Ticket {
@@ -124,7 +124,7 @@ pub async fn case_ticket_update_and_stale_version<S: StoreUnderTest>(s: &S) {
         at(61),
     )];
     assert!(matches!(
-        tickets(s).update(&late, 1, &log_late).await,
+        tickets(s).update(&late, 1, &log_late, &[]).await,
         Err(RepoError::Stale)
     ));
     assert_same(&tickets(s).get(t.id).await.unwrap(), &v2);
@@ -143,7 +143,7 @@ pub async fn case_ticket_update_and_stale_version<S: StoreUnderTest>(s: &S) {
         updated_at: at(70),
         ..v2.clone()
     };
-    tickets(s).update(&v3, 2, &[]).await.unwrap();
+    tickets(s).update(&v3, 2, &[], &[]).await.unwrap();
     assert_same(&tickets(s).get(t.id).await.unwrap(), &v3);
 }
 
@@ -162,7 +162,12 @@ pub async fn case_soft_delete<S: StoreUnderTest>(s: &S) {
     let m = message(t.id, &owner, "hello", false, at(2));
     let added = entry(t.id, Action::MessageAdded, owner.id, false, at(2));
     messages(s)
-        .add(&m, &touch(t.id, at(2), 1, 0), std::slice::from_ref(&added))
+        .add(
+            &m,
+            &touch(t.id, at(2), 1, 0),
+            std::slice::from_ref(&added),
+            &[],
+        )
         .await
         .unwrap();
 
@@ -175,7 +180,7 @@ pub async fn case_soft_delete<S: StoreUnderTest>(s: &S) {
     };
     let del = entry(t.id, Action::Deleted, agent.id, false, at(3));
     tickets(s)
-        .update(&deleted, 2, std::slice::from_ref(&del))
+        .update(&deleted, 2, std::slice::from_ref(&del), &[])
         .await
         .unwrap();
 
@@ -214,12 +219,14 @@ pub async fn case_soft_delete<S: StoreUnderTest>(s: &S) {
         ..deleted.clone()
     };
     assert!(matches!(
-        tickets(s).update(&again, 3, &[]).await,
+        tickets(s).update(&again, 3, &[], &[]).await,
         Err(RepoError::Stale)
     ));
     let m2 = message(t.id, &agent, "too late", false, at(5));
     assert!(matches!(
-        messages(s).add(&m2, &touch(t.id, at(5), 1, 0), &[]).await,
+        messages(s)
+            .add(&m2, &touch(t.id, at(5), 1, 0), &[], &[])
+            .await,
         Err(RepoError::Stale)
     ));
     assert!(matches!(
@@ -248,7 +255,9 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
     for t in [&closed, &deleted, &missing] {
         let m = message(t.id, &owner, "hi", false, at(5));
         let log = [entry(t.id, Action::MessageAdded, owner.id, false, at(5))];
-        let r = messages(s).add(&m, &touch(t.id, at(5), 1, 0), &log).await;
+        let r = messages(s)
+            .add(&m, &touch(t.id, at(5), 1, 0), &log, &[])
+            .await;
         assert!(matches!(r, Err(RepoError::Stale)), "{}: {r:?}", t.topic);
         assert!(matches!(
             messages(s).get(m.id).await,
@@ -259,7 +268,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         let a = attachment(t.id, None, &owner, "x.pdf", at(5));
         let log = [entry(t.id, Action::AttachmentAdded, owner.id, false, at(5))];
         let r = attachments(s)
-            .add(&a, &touch(t.id, at(5), 0, 0), &log)
+            .add(&a, &touch(t.id, at(5), 0, 0), &log, &[])
             .await;
         assert!(matches!(r, Err(RepoError::Stale)), "{}: {r:?}", t.topic);
         assert!(matches!(
@@ -282,12 +291,12 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
     let note_author = add_user(s, "agent", Role::Agent).await;
     let m = message(live.id, &owner, "first", false, at(8));
     messages(s)
-        .add(&m, &touch(live.id, at(8), 1, 0), &[])
+        .add(&m, &touch(live.id, at(8), 1, 0), &[], &[])
         .await
         .unwrap();
     let n = message(live.id, &note_author, "note", true, at(9));
     messages(s)
-        .add(&n, &touch(live.id, at(9), 0, 1), &[])
+        .add(&n, &touch(live.id, at(9), 0, 1), &[], &[])
         .await
         .unwrap();
     // The internal note moves the version and time, not the public ones (nor who spoke last).
@@ -313,7 +322,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
     add_ticket(s, &mut resolved).await;
     let m = message(resolved.id, &owner, "still broken", false, at(6));
     let r = messages(s)
-        .add(&m, &touch(resolved.id, at(6), 1, 0), &[])
+        .add(&m, &touch(resolved.id, at(6), 1, 0), &[], &[])
         .await;
     assert!(matches!(r, Err(RepoError::Stale)), "{r:?}");
     assert!(all_messages(s, resolved.id, true).await.unwrap().is_empty());
@@ -321,6 +330,7 @@ pub async fn case_touch_guards<S: StoreUnderTest>(s: &S) {
         .add(
             &m,
             &touch_in(Status::Resolved, resolved.id, at(6), 1, 0),
+            &[],
             &[],
         )
         .await
@@ -362,7 +372,7 @@ pub async fn case_replace_effect<S: StoreUnderTest>(s: &S) {
         expected_version: 3,
     };
     messages(s)
-        .add(&m, &effect, &applied.activities)
+        .add(&m, &effect, &applied.activities, &[])
         .await
         .unwrap();
     assert_same(&tickets(s).get(resolved.id).await.unwrap(), &applied.ticket);
@@ -377,7 +387,7 @@ pub async fn case_replace_effect<S: StoreUnderTest>(s: &S) {
     assert!(actions.contains(&Action::Reopened) && actions.contains(&Action::MessageAdded));
 
     let late = message(resolved.id, &owner, "again", false, at(11));
-    let r = messages(s).add(&late, &effect, &[]).await;
+    let r = messages(s).add(&late, &effect, &[], &[]).await;
     assert!(matches!(r, Err(RepoError::Stale)), "{r:?}");
     assert!(matches!(
         messages(s).get(late.id).await,
@@ -431,7 +441,7 @@ pub async fn case_timestamps_round_trip<S: StoreUnderTest>(s: &S) {
         let m = message(t.id, &owner, "m", false, when);
         let e = entry(t.id, Action::MessageAdded, owner.id, false, when);
         messages(s)
-            .add(&m, &touch(t.id, when, 1, 0), std::slice::from_ref(&e))
+            .add(&m, &touch(t.id, when, 1, 0), std::slice::from_ref(&e), &[])
             .await
             .unwrap();
         assert_eq!(messages(s).get(m.id).await.unwrap().created_at, when);
@@ -440,7 +450,7 @@ pub async fn case_timestamps_round_trip<S: StoreUnderTest>(s: &S) {
         assert!(log.iter().all(|a| a.created_at == when));
         let a = attachment(t.id, Some(&m), &owner, "f.txt", when);
         attachments(s)
-            .add(&a, &touch(t.id, when, 0, 0), &[])
+            .add(&a, &touch(t.id, when, 0, 0), &[], &[])
             .await
             .unwrap();
         assert_eq!(attachments(s).get(a.id).await.unwrap().uploaded_at, when);
@@ -491,6 +501,7 @@ pub async fn case_unicode_round_trip<S: StoreUnderTest>(s: &S) {
                 &m,
                 &touch(t.id, at(i as i64), 1, 0),
                 std::slice::from_ref(&e),
+                &[],
             )
             .await
             .unwrap();
@@ -501,7 +512,7 @@ pub async fn case_unicode_round_trip<S: StoreUnderTest>(s: &S) {
         a.filename = FileName::sanitize(&format!("{text}.pdf"));
         a.content_type = format!("text/plain; name=\"{text}\"");
         attachments(s)
-            .add(&a, &touch(t.id, at(i as i64), 0, 0), &[])
+            .add(&a, &touch(t.id, at(i as i64), 0, 0), &[], &[])
             .await
             .unwrap();
         assert_same(&attachments(s).get(a.id).await.unwrap(), &a);

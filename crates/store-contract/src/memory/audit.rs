@@ -21,12 +21,14 @@ impl State {
         }
     }
 
-    /// Appends entries already checked by [`State::check_audit`].
+    /// Appends entries already checked by [`State::check_audit`], with their events.
     pub(super) fn append_audit(&mut self, entries: &[AuditEntry]) {
         self.audit.extend(entries.iter().map(|e| AuditEntry {
             at: micros(e.at),
             ..e.clone()
         }));
+        let events: Vec<_> = entries.iter().map(AuditEntry::event).collect();
+        self.append_events(&events);
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod api_tokens;
 mod audit;
+mod events;
 mod sessions;
 mod tickets;
 mod users;
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_app::RepoError;
-use ticketing_app::ports::{HealthCheck, RefreshSession};
+use ticketing_app::ports::{HealthCheck, RefreshSession, StoredEvent};
 use ticketing_domain::{
     ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Message, MessageId, SessionId,
     Ticket, TicketId, User, UserId,
@@ -24,8 +25,9 @@ use ticketing_domain::{
 ///
 /// Like the database stores it keeps times at microsecond precision (sub-microsecond digits are
 /// dropped on write), enforces the case-insensitive uniqueness of usernames and emails, guards
-/// ticket writes by version and state, numbers tickets from one counter, and searches with
-/// `TicketQuery::selects` (a number query's ticket first, like the stores). It does not
+/// ticket writes by version and state, numbers tickets from one counter, searches with
+/// `TicketQuery::selects` (a number query's ticket first, like the stores), and keeps an event
+/// outbox with ids in commit order, written with each change. It does not
 /// check references between rows (an attachment's message, a ticket's owner).
 ///
 /// [`MemoryStore::set_unavailable`] makes every call fail with `RepoError::Unavailable`, to test
@@ -53,6 +55,11 @@ struct State {
     activities: Vec<ActivityEntry>,
     sessions: HashMap<SessionId, RefreshSession>,
     audit: Vec<ticketing_app::AuditEntry>,
+    /// The retained outbox, by id.
+    events: Vec<StoredEvent>,
+    /// The last event id handed out.
+    last_event_id: i64,
+    waker: events::Waker,
     /// API tokens with the hash of their secret.
     api_tokens: HashMap<ApiTokenId, (ApiToken, String)>,
 }

@@ -11,8 +11,8 @@ use ticketing_app::ports::{
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{CursorKey, Limit, Page, SortKey, TicketQuery, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, LastPublicMessage, Message, MessageId, Status, Ticket,
-    TicketId, UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId, Status,
+    Ticket, TicketId, UserId,
 };
 use uuid::Uuid;
 
@@ -147,7 +147,12 @@ impl State {
 
 #[async_trait]
 impl TicketRepository for MemoryStore {
-    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<u64, RepoError> {
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        created: &ActivityEntry,
+        events: &[Event],
+    ) -> Result<u64, RepoError> {
         let mut s = self.state()?;
         if s.tickets.contains_key(&ticket.id) {
             return Err(RepoError::Conflict { field: "id" });
@@ -162,6 +167,7 @@ impl TicketRepository for MemoryStore {
         };
         s.tickets.insert(ticket.id, stored);
         s.append(std::slice::from_ref(created));
+        s.append_events(events);
         Ok(number)
     }
 
@@ -254,6 +260,7 @@ impl TicketRepository for MemoryStore {
         ticket: &Ticket,
         expected_version: i64,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         let stored = s.tickets.get(&ticket.id).ok_or(RepoError::NotFound)?;
@@ -263,6 +270,7 @@ impl TicketRepository for MemoryStore {
         s.check_activities(activities)?;
         s.replace(ticket);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 }
@@ -274,6 +282,7 @@ impl MessageRepository for MemoryStore {
         message: &Message,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         s.check_effect(effect)?;
@@ -289,6 +298,7 @@ impl MessageRepository for MemoryStore {
         };
         s.messages.insert(message.id, stored);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 
@@ -321,6 +331,7 @@ impl AttachmentRepository for MemoryStore {
         attachment: &Attachment,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         s.check_effect(effect)?;
@@ -341,6 +352,7 @@ impl AttachmentRepository for MemoryStore {
         };
         s.attachments.insert(attachment.id, stored);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 
@@ -389,6 +401,7 @@ impl AttachmentRepository for MemoryStore {
         id: AttachmentId,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let mut s = self.state()?;
         if !s.attachments.contains_key(&id) {
@@ -399,6 +412,7 @@ impl AttachmentRepository for MemoryStore {
         s.attachments.remove(&id);
         s.apply_effect(effect);
         s.append(activities);
+        s.append_events(events);
         Ok(())
     }
 

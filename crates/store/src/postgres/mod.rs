@@ -15,6 +15,7 @@
 
 mod error;
 mod locking;
+mod outbox;
 #[cfg(test)]
 mod plans;
 mod pool;

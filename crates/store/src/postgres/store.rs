@@ -1,6 +1,7 @@
 //! The store handle: the pool, migrations under an advisory lock, and the blocking-task runner.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -14,6 +15,7 @@ use super::DATABASE;
 use super::error::{Redactor, StoreError, one_line, pool_error, translate};
 use super::pool::Manager;
 use crate::run::{Work, blocking};
+use crate::wake::Wake;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -65,6 +67,10 @@ pub struct PgStore {
     pub(super) pool: Pool<Manager>,
     url: Secret,
     redactor: Redactor,
+    /// Wakes this process's event readers (see `outbox.rs`).
+    wake: Arc<Wake>,
+    /// Set once the `LISTEN` thread runs.
+    listening: Arc<OnceLock<()>>,
 }
 
 impl fmt::Debug for PgStore {
@@ -122,6 +128,8 @@ impl PgStore {
             pool,
             url: Secret(url),
             redactor,
+            wake: Arc::new(Wake::new()),
+            listening: Arc::new(OnceLock::new()),
         })
     }
 
@@ -188,12 +196,34 @@ impl PgStore {
     }
 
     /// Like [`PgStore::read`], inside one transaction (read committed; writes are guarded by
-    /// row conditions such as the expected version).
+    /// row conditions such as the expected version). A committed transaction that appended
+    /// events wakes this process's readers.
     pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl Work<PgConnection, T>,
     ) -> Result<T, RepoError> {
-        self.read(move |conn| conn.transaction(f)).await
+        let wake = Arc::clone(&self.wake);
+        self.read(move |conn| {
+            let out = conn.transaction(f);
+            if super::queries::take_appended() && out.is_ok() {
+                wake.signal();
+            }
+            out
+        })
+        .await
+    }
+
+    /// The wake-ups of the event readers; the first call starts the `LISTEN` thread that
+    /// brings other processes' commits.
+    pub(crate) fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.listening.get_or_init(|| {
+            super::outbox::spawn_listener(
+                self.url.0.clone(),
+                self.redactor.clone(),
+                Arc::downgrade(&self.wake),
+            );
+        });
+        self.wake.subscribe()
     }
 
     /// Like [`PgStore::write`], but the commit does not wait for the WAL flush

@@ -7,13 +7,15 @@ use ticketing_app::ports::AuditRepository;
 use ticketing_app::{ActorFilter, AuditCursor, AuditEntry, AuditQuery};
 use ticketing_domain::listing::Page;
 
+use super::events::append_events;
 use super::{Conn, Db, Store};
 use crate::error::DbResult;
-use crate::rows::AuditRow;
+use crate::rows::{AuditRow, EventRow};
 use crate::schema::audit_log;
 use crate::sql_types::{DbId, DbTime};
 
-/// Appends `entries` inside the caller's transaction.
+/// Appends `entries` and their outbox events (`AuditEntry::event`) inside the caller's
+/// transaction, as its last statements (see `append_events`).
 pub(crate) fn append_audit(c: &mut Conn, entries: &[AuditEntry]) -> DbResult<()> {
     if entries.is_empty() {
         return Ok(());
@@ -22,7 +24,11 @@ pub(crate) fn append_audit(c: &mut Conn, entries: &[AuditEntry]) -> DbResult<()>
     diesel::insert_into(audit_log::table)
         .values(&rows)
         .execute(c)?;
-    Ok(())
+    let events = entries
+        .iter()
+        .map(|e| EventRow::new(&e.event()))
+        .collect::<DbResult<Vec<_>>>()?;
+    append_events(c, &events)
 }
 
 /// The entries `q` selects, ignoring cursor, order and limit (what `total` counts).

@@ -12,10 +12,11 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, LastPublicMessage, Message, MessageId, TicketId,
-    UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId,
+    TicketId, UserId,
 };
 
+use super::events::{append_events, event_rows};
 use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{Conn, DATABASE, Db, Store, error};
@@ -78,11 +79,12 @@ impl MessageRepository for Store {
         message: &Message,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let row = MessageRow::new(message);
         let last = message.as_last_public();
         let ticket = DbId::from(message.ticket_id);
-        self.add_with_effect(effect, activities, move |c| {
+        self.add_with_effect(effect, activities, events, move |c| {
             let n = diesel::insert_into(messages::table)
                 .values(&row)
                 .execute(c)?;
@@ -124,10 +126,11 @@ impl AttachmentRepository for Store {
         attachment: &Attachment,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let row =
             AttachmentRow::new(attachment).map_err(|e| e.into_repo(DATABASE, error::translate))?;
-        self.add_with_effect(effect, activities, move |c| {
+        self.add_with_effect(effect, activities, events, move |c| {
             Ok(diesel::insert_into(attachments::table)
                 .values(&row)
                 .execute(c)?)
@@ -188,9 +191,11 @@ impl AttachmentRepository for Store {
         id: AttachmentId,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let effect = effect.clone();
         let entries = activity_rows(activities);
+        let events = event_rows(events)?;
         self.write(move |c| {
             let n = diesel::delete(attachments::table.filter(attachments::id.eq(DbId::from(id))))
                 .execute(c)?;
@@ -198,7 +203,8 @@ impl AttachmentRepository for Store {
                 return Err(RepoError::NotFound.into());
             }
             apply_effect(c, &effect)?;
-            append_activities(c, &entries)
+            append_activities(c, &entries)?;
+            append_events(c, &events)
         })
         .await
     }

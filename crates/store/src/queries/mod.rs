@@ -3,8 +3,9 @@
 //! This folder is not a module of the crate root: `postgres/mod.rs` and `sqlite/mod.rs` each
 //! mount it (`#[path = "../queries/mod.rs"] mod queries;`), so it is compiled once per backend,
 //! and the names imported below resolve to that backend's items: its connection (`Conn`) and
-//! backend (`Db`) types, its store (`Store`, with `read`, `write`, `write_unflushed` and
-//! `snapshot`), and its modules for what really differs (`search`, `locking`, `error`). Each
+//! backend (`Db`) types, its store (`Store`, with `read`, `write`, `write_unflushed`,
+//! `snapshot` and `wakeups`), and its modules for what really differs (`search`, `locking`,
+//! `outbox`, `error`). Each
 //! copy is type-checked against its backend; nothing is chosen at run time.
 //!
 //! Write a query here with diesel's DSL over [`crate::schema`]; bind ids as
@@ -14,10 +15,11 @@
 
 #[cfg(test)]
 use super::plans;
-use super::{Conn, DATABASE, Db, Store, error, locking, search};
+use super::{Conn, DATABASE, Db, Store, error, locking, outbox, search};
 
 mod api_tokens;
 mod audit;
+mod events;
 #[cfg(test)]
 mod explain;
 mod listing;
@@ -27,6 +29,7 @@ mod sessions;
 mod tickets;
 mod users;
 
+pub(super) use events::take_appended;
 #[cfg(test)]
 pub(super) use explain::Explain;
 pub(super) use users::{backfill_search_keys, backfill_username_skeletons};

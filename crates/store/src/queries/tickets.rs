@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{TicketEffect, TicketRepository, Timeline};
 use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery};
-use ticketing_domain::{ActivityEntry, Ticket, TicketId};
+use ticketing_domain::{ActivityEntry, Event, Ticket, TicketId};
 
+use super::events::{append_events, event_rows};
 use super::messages::{activities_page, attachments_page, files_of_page, messages_page};
 use super::{Conn, Store};
 use crate::error::{DbResult, corrupt, missing_or_stale};
@@ -93,19 +94,22 @@ pub(crate) fn activity_rows(entries: &[ActivityEntry]) -> Vec<ActivityRow> {
 
 impl Store {
     /// One write transaction that adds to a ticket: applies `effect` (a failed guard makes the
-    /// whole write `Stale`), runs `insert`, appends the activity entries.
+    /// whole write `Stale`), runs `insert`, appends the activity entries and the events.
     pub(crate) async fn add_with_effect(
         &self,
         effect: &TicketEffect,
         activities: &[ActivityEntry],
+        events: &[Event],
         insert: impl Work<Conn, usize>,
     ) -> Result<(), RepoError> {
         let effect = effect.clone();
         let entries = activity_rows(activities);
+        let events = event_rows(events)?;
         self.write(move |c| {
             apply_effect(c, &effect)?;
             insert(c)?;
-            append_activities(c, &entries)
+            append_activities(c, &entries)?;
+            append_events(c, &events)
         })
         .await
     }
@@ -113,10 +117,16 @@ impl Store {
 
 #[async_trait]
 impl TicketRepository for Store {
-    async fn create(&self, ticket: &Ticket, created: &ActivityEntry) -> Result<u64, RepoError> {
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        created: &ActivityEntry,
+        events: &[Event],
+    ) -> Result<u64, RepoError> {
         let row = TicketRow::new(ticket);
         let text = search_text(ticket.topic.as_str(), ticket.description.as_str());
         let activity = ActivityRow::new(created);
+        let events = event_rows(events)?;
         self.write(move |c| {
             diesel::insert_into(tickets::table)
                 .values((&row, tickets::search_text.eq(text)))
@@ -127,6 +137,7 @@ impl TicketRepository for Store {
                 .select(tickets::number)
                 .first(c)?;
             append_activities(c, std::slice::from_ref(&activity))?;
+            append_events(c, &events)?;
             u64::try_from(number).map_err(|e| corrupt("number", e))
         })
         .await
@@ -173,9 +184,11 @@ impl TicketRepository for Store {
         ticket: &Ticket,
         expected_version: i64,
         activities: &[ActivityEntry],
+        events: &[Event],
     ) -> Result<(), RepoError> {
         let ticket = ticket.clone();
         let entries = activity_rows(activities);
+        let events = event_rows(events)?;
         self.write(move |c| {
             if replace(c, &ticket, expected_version)? == 0 {
                 let exists: i64 = tickets::table
@@ -184,7 +197,8 @@ impl TicketRepository for Store {
                     .get_result(c)?;
                 return Err(missing_or_stale(exists));
             }
-            append_activities(c, &entries)
+            append_activities(c, &entries)?;
+            append_events(c, &events)
         })
         .await
     }

@@ -13,6 +13,7 @@
 
 mod error;
 mod locking;
+mod outbox;
 #[cfg(test)]
 mod plans;
 // The same files are mounted in both backends on purpose: see `queries/mod.rs`.

@@ -15,6 +15,7 @@ use ticketing_app::metrics;
 use super::DATABASE;
 use super::error::{StoreError, pool_error, translate};
 use crate::run::{Work, blocking};
+use crate::wake::Wake;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
@@ -46,6 +47,8 @@ pub struct SqliteStore {
     path: Arc<PathBuf>,
     /// Writers of this process queue here, in order (see [`SqliteStore::write`]).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Wakes this process's event readers after a commit that appended events.
+    wake: Arc<Wake>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -163,6 +166,7 @@ impl SqliteStore {
             pool,
             path: Arc::new(path.to_path_buf()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            wake: Arc::new(Wake::new()),
         })
     }
 
@@ -241,11 +245,22 @@ impl SqliteStore {
         f: impl Work<SqliteConnection, T>,
     ) -> Result<T, RepoError> {
         let turn = Arc::clone(&self.writer).lock_owned().await;
+        let wake = Arc::clone(&self.wake);
         self.read(move |conn| {
             let _turn = turn;
-            conn.immediate_transaction(f)
+            let out = conn.immediate_transaction(f);
+            // A committed transaction that appended events wakes this process's readers.
+            if super::queries::take_appended() && out.is_ok() {
+                wake.signal();
+            }
+            out
         })
         .await
+    }
+
+    /// The wake-ups of the event readers (one process writes the file: no other source).
+    pub(crate) fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.wake.subscribe()
     }
 
     /// [`SqliteStore::write`]: SQLite in WAL mode with `synchronous = NORMAL` never waits for

@@ -348,3 +348,67 @@ raw_sql_checks! {
         include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/up.sql"),
     )
 }
+
+/// Events committed through one store (one replica) wake the readers of another store on the
+/// same database (`LISTEN`/`NOTIFY`), soon; its reads then see them. A transaction that rolls
+/// back notifies nobody.
+#[tokio::test]
+async fn another_stores_commits_wake_this_stores_readers() {
+    use ticketing_app::ports::{EventRepository, TicketRepository};
+    use ticketing_domain::{Action, Event, EventKind, event::TicketRemoved};
+
+    let Some(f) = fixture() else { return };
+    let other = PgStore::connect(&db_url(&f.url, &f.db), PgOptions::default()).unwrap();
+    let mut rx = other.event_wakeups();
+    // The listener wakes its readers once connected (events may have come in before).
+    let _ = tokio::time::timeout(Duration::from_secs(5), rx.changed()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    rx.borrow_and_update();
+
+    let owner = fixtures::add_user(f.store(), "owner", Role::Customer).await;
+    let mut t = fixtures::ticket(&owner, "Replicas", "two of them", fixtures::t0());
+    fixtures::add_ticket(f.store(), &mut t).await;
+    let gone = |version: i64| {
+        let event = Event::about_ticket(
+            EventKind::TicketDeleted(TicketRemoved {}),
+            &t,
+            owner.id,
+            fixtures::at(version),
+            false,
+        );
+        let next = ticketing_domain::Ticket {
+            version: version + 1,
+            updated_at: fixtures::at(version),
+            ..t.clone()
+        };
+        (next, event)
+    };
+    // Stale: rolled back, no notification.
+    let (next, event) = gone(5);
+    assert!(
+        TicketRepository::update(f.store(), &next, 5, &[], &[event])
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!rx.has_changed().unwrap(), "a rollback notified");
+
+    let (next, event) = gone(1);
+    let created = fixtures::entry(t.id, Action::Updated, owner.id, false, fixtures::at(1));
+    let started = Instant::now();
+    TicketRepository::update(f.store(), &next, 1, &[created], &[event])
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), rx.changed())
+        .await
+        .expect("another store's commit wakes this store's readers")
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let seen = other.events_after(0, 10).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].event.type_name(), "ticket.deleted");
+}

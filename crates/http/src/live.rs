@@ -1,0 +1,440 @@
+//! The live hub of the event stream (`GET /api/v1/events/`): one reader per process follows the
+//! outbox and hands each event, encoded once, to every open stream; each stream filters what it
+//! gets by the domain's policy for its reader, as the reader is now.
+//!
+//! ```text
+//!  outbox ──(wake-up or 1 s poll)──> Hub::run: events_after(head) ──> broadcast (Arc<Frame>)
+//!                                                                      │      │      │
+//!                                                        Feed (one per stream): filter, SSE
+//! ```
+//!
+//! No query per stream per event: a stream reads the outbox itself only to resume (the events
+//! after its `Last-Event-ID`) and when it fell behind the broadcast (a slow client), then follows
+//! the broadcast again. Ids come without gaps in commit order, so a stream that sees an id jump
+//! knows it missed events and reads them from the outbox: nothing is lost, nothing repeated.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use chrono::Utc;
+use ticketing_app::metrics;
+use ticketing_app::{App, Backlog, Delivery, Recipients, StreamCaller};
+use ticketing_domain::{Actor, TicketId, UserId};
+use tokio::sync::{broadcast, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// Events read from the outbox at once (by the hub, and by a stream catching up).
+const PAGE: u32 = 200;
+/// Events the broadcast holds for a slow stream before it must catch up from the outbox.
+const BUFFER: usize = 1024;
+/// How often the hub reads the outbox without a wake-up (a lost notification delays, never
+/// loses, an event).
+const POLL: Duration = Duration::from_secs(1);
+/// A stream without a token expiry (an API token's) still ends after this long; the client
+/// reconnects with its last id.
+const NO_END: Duration = Duration::from_secs(24 * 3600);
+/// How often an idle stream sends a comment (proxies close silent connections).
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(15);
+/// The hub's name as a consumer of the outbox (`ticketing_outbox_lag_events{consumer}`).
+const CONSUMER: &str = "sse";
+/// What a client waits before reconnecting (the SSE `retry:` field), in milliseconds.
+const RETRY_MS: u32 = 3000;
+
+/// One event, encoded once for every stream: its id, what the filter needs and the SSE text
+/// (not the event itself: the broadcast holds up to [`BUFFER`] of these).
+#[derive(Debug)]
+pub(crate) struct Frame {
+    id: i64,
+    recipients: Recipients,
+    text: Bytes,
+}
+
+impl Frame {
+    fn of(delivery: &Delivery) -> Option<Self> {
+        Some(Self {
+            id: delivery.id,
+            recipients: delivery.recipients(),
+            text: encode(delivery)?,
+        })
+    }
+}
+
+/// The SSE text of an event: `id:`, `event:` (its type) and `data:` (the domain's JSON of the
+/// notice, on one line: JSON text has no raw line break).
+fn encode(d: &Delivery) -> Option<Bytes> {
+    match serde_json::to_string(&d.notice()) {
+        Ok(json) => Some(Bytes::from(format!(
+            "id: {}\nevent: {}\ndata: {json}\n\n",
+            d.id,
+            d.event.type_name()
+        ))),
+        Err(e) => {
+            tracing::error!(error = %e, id = d.id, "an event could not be encoded; skipped");
+            None
+        }
+    }
+}
+
+/// The `reset` event: the events after the client's resume point are gone; it reloads what it
+/// shows and goes on after `head` (its new last id).
+fn reset(head: i64) -> Bytes {
+    Bytes::from(format!(
+        "id: {head}\nevent: reset\ndata: {{\"type\":\"reset\",\"last_event_id\":{head}}}\n\n"
+    ))
+}
+
+/// The process's reader of the outbox and its fan-out, plus the count of open streams per user.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    app: App,
+    tx: broadcast::Sender<Arc<Frame>>,
+    /// Set when the server stops: every stream ends (its client reconnects elsewhere).
+    closing: watch::Sender<bool>,
+    started: AtomicBool,
+    streams: Mutex<HashMap<UserId, u32>>,
+    per_user: u32,
+}
+
+impl Hub {
+    pub(crate) fn new(app: App, per_user: u32) -> Self {
+        Self {
+            app,
+            tx: broadcast::channel(BUFFER).0,
+            closing: watch::channel(false).0,
+            started: AtomicBool::new(false),
+            streams: Mutex::new(HashMap::new()),
+            per_user,
+        }
+    }
+
+    /// Starts the reader on the current runtime (once; later calls do nothing).
+    pub(crate) fn start(self: &Arc<Self>) {
+        if !self.started.swap(true, Ordering::AcqRel) {
+            tokio::spawn(Arc::clone(self).run());
+        }
+    }
+
+    /// Follows the outbox: at each wake-up (or poll), broadcasts every event after the last one
+    /// broadcast, in order.
+    async fn run(self: Arc<Self>) {
+        let mut wake = self.app.event_wakeups();
+        let mut head = loop {
+            match self.app.last_event_id().await {
+                Ok(head) => break head,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the event hub cannot read the outbox; retrying");
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        };
+        loop {
+            wake.borrow_and_update();
+            if let Ok(newest) = self.app.last_event_id().await {
+                metrics::set_outbox_lag(CONSUMER, u64::try_from(newest - head).unwrap_or(0));
+            }
+            loop {
+                match self.app.events_after(head, PAGE).await {
+                    Ok(list) => {
+                        let full = list.len() >= PAGE as usize;
+                        for d in list {
+                            head = d.id;
+                            if let Some(frame) = Frame::of(&d) {
+                                // No stream open: nobody to tell.
+                                let _ = self.tx.send(Arc::new(frame));
+                            }
+                        }
+                        if !full {
+                            metrics::set_outbox_lag(CONSUMER, 0);
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the event hub cannot read the outbox");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                changed = wake.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Ends every open stream (the server is stopping; their clients reconnect with their last
+    /// id, to another replica or to this one once it is back).
+    pub(crate) fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// A place for one more stream of `user`; `None` when they have `per_user` open already.
+    pub(crate) fn slot(self: &Arc<Self>, user: UserId) -> Option<Slot> {
+        let mut streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
+        let open = streams.entry(user).or_insert(0);
+        if *open >= self.per_user {
+            return None;
+        }
+        *open += 1;
+        Some(Slot {
+            hub: Arc::clone(self),
+            user,
+            _open: metrics::sse_stream_opened(),
+        })
+    }
+}
+
+/// Sleeps until `at` (forever without one; the caller guards the branch).
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One open stream of a user; gives its place back when dropped (the client went away).
+#[derive(Debug)]
+pub(crate) struct Slot {
+    hub: Arc<Hub>,
+    user: UserId,
+    /// Counts the stream in `ticketing_sse_streams_open` while it lives.
+    _open: metrics::Open,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut streams = self.hub.streams.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(open) = streams.get_mut(&self.user) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                streams.remove(&self.user);
+            }
+        }
+    }
+}
+
+/// One stream: what its reader may see, where it is, what is ready to send.
+pub(crate) struct Feed {
+    app: App,
+    rx: broadcast::Receiver<Arc<Frame>>,
+    closing: watch::Receiver<bool>,
+    /// Who reads, as authenticated (checked again while the stream runs).
+    caller: StreamCaller,
+    /// The reader as last checked (their current role).
+    actor: Actor,
+    ticket: Option<TicketId>,
+    /// Every event up to this id was sent or filtered out.
+    last: i64,
+    /// Read the outbox after `last` before following the broadcast again.
+    catch_up: bool,
+    ready: VecDeque<Bytes>,
+    ends: Instant,
+    heartbeat: tokio::time::Interval,
+    checked: Instant,
+    recheck: Duration,
+    /// The user cache's delay: how long after a change of the reader's account another
+    /// process may still see the old account.
+    cache_ttl: Duration,
+    /// When to check the reader again because their account changed.
+    recheck_at: Option<Instant>,
+    done: bool,
+    _slot: Slot,
+}
+
+impl Feed {
+    /// Opens a stream for `caller` (following one ticket when `ticket` is given), resuming after
+    /// `resume` (replaying what came after it, or a reset) or starting with the next event.
+    pub(crate) async fn open(
+        app: App,
+        hub: &Arc<Hub>,
+        caller: StreamCaller,
+        ticket: Option<TicketId>,
+        resume: Option<i64>,
+        slot: Slot,
+    ) -> Result<Self, ticketing_app::AppError> {
+        hub.start();
+        // Subscribe first: every event the hub broadcasts from now on reaches this stream, and
+        // every earlier one is already in the outbox (read below, or before `last`).
+        let rx = hub.tx.subscribe();
+        let closing = hub.closing.subscribe();
+        let (last, catch_up) = match resume {
+            Some(id) => (id, true),
+            None => (app.last_event_id().await?, false),
+        };
+        // An API token has no end of its own here: the checks find its expiry or revocation.
+        let ends = match caller.expires_at {
+            Some(at) => Instant::now() + (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            None => Instant::now() + NO_END,
+        };
+        let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let cache_ttl = app.settings().user_cache_ttl;
+        let recheck = cache_ttl.max(Duration::from_secs(1));
+        Ok(Self {
+            rx,
+            closing,
+            actor: caller.actor,
+            caller,
+            ticket,
+            last,
+            catch_up,
+            ready: VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]),
+            ends,
+            heartbeat,
+            checked: Instant::now(),
+            recheck,
+            cache_ttl,
+            recheck_at: None,
+            done: false,
+            _slot: slot,
+            app,
+        })
+    }
+
+    /// The body of the response: the chunks of [`Feed::next`] until it ends.
+    pub(crate) fn into_body(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> {
+        futures_util::stream::unfold(self, |mut feed| async move {
+            let chunk = feed.next().await?;
+            Some((Ok(chunk), feed))
+        })
+    }
+
+    /// The next chunk to send; `None` ends the stream (the token expired, the reader was
+    /// deactivated or signed out everywhere, the outbox cannot be read: the client reconnects
+    /// with its last id).
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(chunk) = self.ready.pop_front() {
+                return Some(chunk);
+            }
+            if self.done || *self.closing.borrow() {
+                return None;
+            }
+            if self.catch_up {
+                self.read_outbox().await;
+                continue;
+            }
+            tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(self.ends) => {
+                    self.done = true;
+                    self.ready.push_back(Bytes::from_static(b": the access token expired\n\n"));
+                }
+                _ = self.closing.changed() => self.done = true,
+                received = self.rx.recv() => match received {
+                    Ok(frame) => self.follow(&frame).await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up = true,
+                    Err(broadcast::error::RecvError::Closed) => self.done = true,
+                },
+                _ = self.heartbeat.tick() => {
+                    if self.still_allowed(true).await {
+                        self.ready.push_back(Bytes::from_static(b": heartbeat\n\n"));
+                    }
+                }
+                () = sleep_until_some(self.recheck_at), if self.recheck_at.is_some() => {
+                    self.recheck_at = None;
+                    self.still_allowed(true).await;
+                }
+            }
+        }
+    }
+
+    /// An event of the broadcast: the next one is delivered (if the reader may see it); an
+    /// older one was sent already; after a jump, the missed ones are read from the outbox.
+    async fn follow(&mut self, frame: &Frame) {
+        let id = frame.id;
+        if id <= self.last {
+            return;
+        }
+        if id != self.last + 1 {
+            self.catch_up = true;
+            return;
+        }
+        let changed = self.about_reader(&frame.recipients);
+        if !self.still_allowed(changed).await {
+            return;
+        }
+        self.last = id;
+        if frame.recipients.admit(&self.actor, self.ticket) {
+            self.ready.push_back(frame.text.clone());
+        }
+    }
+
+    /// Reads the outbox after `last`: one page of events, a reset, or nothing more (then the
+    /// broadcast takes over).
+    async fn read_outbox(&mut self) {
+        if !self.still_allowed(false).await {
+            return;
+        }
+        match self.app.event_backlog(self.last, PAGE).await {
+            Ok(Backlog::Reset { head }) => {
+                self.last = head;
+                self.ready.push_back(reset(head));
+            }
+            Ok(Backlog::Events(list)) if list.is_empty() => self.catch_up = false,
+            Ok(Backlog::Events(list)) => {
+                for d in list {
+                    if self.about_reader(&d.recipients()) && !self.still_allowed(true).await {
+                        return;
+                    }
+                    self.last = d.id;
+                    if d.is_for(&self.actor, self.ticket) {
+                        if let Some(text) = encode(&d) {
+                            self.ready.push_back(text);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "an event stream cannot read the outbox; ending it");
+                self.done = true;
+            }
+        }
+    }
+
+    /// Whether `d` changed the reader's account (a role change, a deactivation…): then they are
+    /// checked again now, and once more when the user cache of every process has forgotten the
+    /// old account (a change made through another process reaches this one's cache only then).
+    fn about_reader(&mut self, r: &Recipients) -> bool {
+        let mine = r.account == Some(self.caller.actor.id);
+        if mine {
+            self.recheck_at = Some(Instant::now() + self.cache_ttl + Duration::from_millis(100));
+        }
+        mine
+    }
+
+    /// Whether the reader may still follow: checked again (through the user cache) when the
+    /// last check is older than the cache's delay, or `now`. Ends the stream otherwise.
+    async fn still_allowed(&mut self, now: bool) -> bool {
+        if self.done {
+            return false;
+        }
+        if !now && self.checked.elapsed() < self.recheck {
+            return true;
+        }
+        match self.app.event_stream_recheck(&self.caller).await {
+            Ok(Some(actor)) => {
+                self.actor = actor;
+                self.checked = Instant::now();
+                true
+            }
+            Ok(None) => {
+                self.done = true;
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "an event stream cannot check its reader; ending it");
+                self.done = true;
+                false
+            }
+        }
+    }
+}

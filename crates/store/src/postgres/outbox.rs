@@ -1,0 +1,114 @@
+//! The outbox's wake-ups on PostgreSQL: `NOTIFY` in every transaction that appends events
+//! (delivered to the listeners at its commit, never before, never for a rollback), and one
+//! thread per store that `LISTEN`s on its own connection and wakes this process's readers when
+//! another process committed events. The outbox stays the truth: readers also poll, so a lost
+//! notification (the listener reconnecting, say) delays delivery and loses nothing.
+
+use std::sync::Weak;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+use super::error::{Redactor, one_line};
+use crate::error::DbResult;
+use crate::wake::Wake;
+
+/// The channel of the notifications.
+const CHANNEL: &str = "ticketing_events";
+
+/// How often the listener reads what the server sent (diesel gives no blocking wait).
+const POLL: Duration = Duration::from_millis(25);
+
+/// How often the listener checks that its connection is still alive.
+const PROBE: Duration = Duration::from_secs(30);
+
+/// The longest pause between two connection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Tells the listeners, at the commit of the caller's transaction, that events were appended.
+pub(crate) fn notify(c: &mut PgConnection) -> DbResult<()> {
+    c.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+    Ok(())
+}
+
+/// Starts the listener of a store: it runs until the store (`wake`) is dropped.
+pub(super) fn spawn_listener(url: String, redactor: Redactor, wake: Weak<Wake>) {
+    let started = std::thread::Builder::new()
+        .name("ticketing-listen".to_owned())
+        .spawn(move || listen(&url, &redactor, &wake));
+    if let Err(e) = started {
+        tracing::warn!(error = %e, "cannot start the event listener: other processes' events arrive by polling only");
+    }
+}
+
+fn listen(url: &str, redactor: &Redactor, wake: &Weak<Wake>) {
+    let mut backoff = Duration::from_millis(500);
+    while wake.strong_count() > 0 {
+        let connected = PgConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                c.batch_execute(&format!("LISTEN {CHANNEL}"))
+                    .map(|()| c)
+                    .map_err(|e| e.to_string())
+            });
+        match connected {
+            Ok(mut conn) => {
+                backoff = Duration::from_millis(500);
+                // Events may have been committed while nobody listened.
+                if let Some(w) = wake.upgrade() {
+                    w.signal();
+                }
+                match pump(&mut conn, wake) {
+                    None => return,
+                    Some(e) => tracing::warn!(
+                        error = %redactor.clean(&one_line(&e)),
+                        "the event listener lost its connection; reconnecting"
+                    ),
+                }
+            }
+            Err(e) => tracing::warn!(
+                error = %redactor.clean(&one_line(&e)),
+                "the event listener cannot connect; retrying"
+            ),
+        }
+        let until = Instant::now() + backoff;
+        while Instant::now() < until {
+            if wake.strong_count() == 0 {
+                return;
+            }
+            std::thread::sleep(POLL * 4);
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Reads notifications until the store is gone (`None`) or the connection fails (the error).
+fn pump(conn: &mut PgConnection, wake: &Weak<Wake>) -> Option<String> {
+    let mut probed = Instant::now();
+    loop {
+        std::thread::sleep(POLL);
+        let w = wake.upgrade()?;
+        let mut notified = false;
+        let mut failure = None;
+        for n in conn.notifications_iter() {
+            match n {
+                Ok(_) => notified = true,
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if notified {
+            w.signal();
+        }
+        if failure.is_none() && probed.elapsed() >= PROBE {
+            probed = Instant::now();
+            failure = conn.batch_execute("SELECT 1").err().map(|e| e.to_string());
+        }
+        if failure.is_some() {
+            return failure;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `EventRepository`, and appending events inside other writes (the one place every change's
+//! events are stored, called beside the appends of activity and audit entries).
+
+use std::cell::Cell;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::dsl::max;
+use diesel::prelude::*;
+use ticketing_app::RepoError;
+use ticketing_app::ports::{EventRepository, StoredEvent};
+use ticketing_domain::Event;
+
+use super::{Conn, DATABASE, Store, error, outbox};
+use crate::error::{DbResult, corrupt};
+use crate::rows::EventRow;
+use crate::schema::{events, outbox_state, tickets};
+use crate::sql_types::DbTime;
+
+/// The counter row of the last id handed out.
+const LAST_EVENT_ID: &str = "last_event_id";
+
+thread_local! {
+    /// Set when the transaction running on this thread appended events; taken by the store's
+    /// `write` once the transaction is over, to wake this process's readers after a commit.
+    static APPENDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the transaction that just ended on this thread appended events (and forgets it).
+pub(crate) fn take_appended() -> bool {
+    APPENDED.with(|a| a.replace(false))
+}
+
+/// The rows of `events`, ids still to be given: built before the transaction, so that the
+/// transaction holds the counter row for as short a time as possible.
+pub(crate) fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, RepoError> {
+    events
+        .iter()
+        .map(EventRow::new)
+        .collect::<DbResult<Vec<_>>>()
+        .map_err(|e| e.into_repo(DATABASE, error::translate))
+}
+
+/// Appends `rows` to the outbox inside the caller's transaction: takes the next ids from the
+/// counter row, inserts the rows and wakes the readers (`NOTIFY` on PostgreSQL, delivered at
+/// the commit; this process's readers after the commit, see [`take_appended`]).
+///
+/// Call it as the **last** statement of the transaction: on PostgreSQL the counter row stays
+/// locked until the transaction ends, so writers of events commit one after the other from here
+/// on (that is what gives ids in commit order), and nothing else may be waited for meanwhile.
+pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(rows.len()).map_err(|e| corrupt("event count", e))?;
+    let last: i64 =
+        diesel::update(outbox_state::table.filter(outbox_state::name.eq(LAST_EVENT_ID)))
+            .set(outbox_state::value.eq(outbox_state::value + n))
+            .returning(outbox_state::value)
+            .get_result(c)?;
+    let numbered: Vec<EventRow> = rows
+        .iter()
+        .zip(last - n + 1..)
+        .map(|(row, id)| EventRow { id, ..row.clone() })
+        .collect();
+    diesel::insert_into(events::table)
+        .values(&numbered)
+        .execute(c)?;
+    outbox::notify(c)?;
+    APPENDED.with(|a| a.set(true));
+    Ok(())
+}
+
+#[async_trait]
+impl EventRepository for Store {
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, RepoError> {
+        self.read(move |c| {
+            events::table
+                .left_join(tickets::table.on(tickets::id.nullable().eq(events::ticket_id)))
+                .filter(events::id.gt(after))
+                .order_by(events::id.asc())
+                .limit(i64::from(limit))
+                .select((EventRow::as_select(), tickets::number.nullable()))
+                .load::<(EventRow, Option<i64>)>(c)?
+                .into_iter()
+                .map(|(row, number)| row.into_domain(number))
+                .collect()
+        })
+        .await
+    }
+
+    async fn last_event_id(&self) -> Result<i64, RepoError> {
+        self.read(|c| {
+            Ok(outbox_state::table
+                .filter(outbox_state::name.eq(LAST_EVENT_ID))
+                .select(outbox_state::value)
+                .first(c)?)
+        })
+        .await
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        self.write(move |c| {
+            let newest_old: Option<i64> = events::table
+                .filter(events::at.lt(DbTime::from(before)))
+                .select(max(events::id))
+                .first(c)?;
+            let Some(through) = newest_old else {
+                return Ok(0);
+            };
+            let removed =
+                diesel::delete(events::table.filter(events::id.le(through))).execute(c)?;
+            Ok(u64::try_from(removed).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
+    fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.wakeups()
+    }
+}

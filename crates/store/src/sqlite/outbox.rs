@@ -1,0 +1,12 @@
+//! The outbox's wake-ups on SQLite: one process writes the file, so waking this process's
+//! readers after the commit (`SqliteStore::write`) is all there is; nothing to do in the
+//! transaction.
+
+use diesel::SqliteConnection;
+
+use crate::error::DbResult;
+
+/// Nothing: see the module.
+pub(crate) fn notify(_c: &mut SqliteConnection) -> DbResult<()> {
+    Ok(())
+}
