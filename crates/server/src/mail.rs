@@ -54,7 +54,7 @@ pub fn setup(settings: &Settings) -> anyhow::Result<Option<MailSetup>> {
     };
     let config = SmtpConfig::parse(
         url.expose(),
-        m.smtp_username.as_ref().map(|s| s.expose()),
+        m.smtp_user.as_ref().map(|s| s.expose()),
         m.smtp_password.as_ref().map(|s| s.expose()),
     )
     .context("invalid mail settings (TICKETING_SMTP_URL)")?;

@@ -121,7 +121,7 @@ settings! {
         /// SMTP server: smtp://HOST[:PORT] (STARTTLS required), smtps://HOST[:PORT], or smtp://HOST?tls=none; credentials in the URL or below; unset: no mail.
         smtp_url: Option<Secret> = none, env "TICKETING_SMTP_URL";
         /// SMTP user name, when not in the URL (set the password too).
-        smtp_username: Option<Secret> = none, env "TICKETING_SMTP_USERNAME";
+        smtp_user: Option<Secret> = none, env "TICKETING_SMTP_USER";
         /// SMTP password, when not in the URL.
         smtp_password: Option<Secret> = none, env "TICKETING_SMTP_PASSWORD";
         /// Sender of every mail, e.g. Helpdesk <support@example.com>; required with an SMTP URL.
