@@ -102,8 +102,7 @@ pub struct MailFailureDto {
     /// `new_ticket`, `public_reply`, `assigned`, `resolved`, `closed` or `password_reset`.
     pub kind: String,
     /// The recipient's account.
-    #[schema(value_type = String, format = Uuid)]
-    pub recipient_id: UserId,
+    pub recipient_id: Uuid,
     /// The address it was sent to.
     pub to: String,
     /// The ticket's number, for ticket mails.
@@ -115,11 +114,9 @@ pub struct MailFailureDto {
     pub attempts: u32,
     /// When it was queued.
     #[serde(serialize_with = "rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
     /// When it was given up.
     #[serde(serialize_with = "rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub failed_at: DateTime<Utc>,
 }
 
@@ -128,7 +125,7 @@ impl From<&MailFailure> for MailFailureDto {
         Self {
             id: f.id,
             kind: f.kind.as_str().to_owned(),
-            recipient_id: f.recipient,
+            recipient_id: f.recipient.into(),
             to: f.to_address.clone(),
             ticket_number: f.ticket_number,
             reason: f.reason.clone(),

@@ -24,7 +24,7 @@ use crate::sql_types::{DbId, DbTime};
 
 /// A row of `mail_jobs`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = j)]
+#[diesel(table_name = crate::schema::mail_jobs)]
 pub(crate) struct MailJobRow {
     id: DbId,
     event_id: Option<i64>,
@@ -345,18 +345,21 @@ impl MailRepository for Store {
         let prefs = *prefs;
         let user = DbId::from(user);
         self.write(move |c| {
-            let values = (
-                p::new_ticket.eq(prefs.new_ticket),
-                p::public_reply.eq(prefs.public_reply),
-                p::assigned.eq(prefs.assigned),
-                p::status.eq(prefs.status),
-            );
+            let values = || {
+                (
+                    p::new_ticket.eq(prefs.new_ticket),
+                    p::public_reply.eq(prefs.public_reply),
+                    p::assigned.eq(prefs.assigned),
+                    p::status.eq(prefs.status),
+                )
+            };
             let updated = diesel::update(p::table.filter(p::user_id.eq(user)))
-                .set(values)
+                .set(values())
                 .execute(c)?;
             if updated == 0 {
+                let (a, b, d, e) = values();
                 diesel::insert_into(p::table)
-                    .values((p::user_id.eq(user), values))
+                    .values((p::user_id.eq(user), a, b, d, e))
                     .execute(c)?;
             }
             Ok(())
@@ -400,11 +403,13 @@ impl MailRepository for Store {
         let hash = token_hash.to_owned();
         let now = DbTime::from(now);
         self.write(move |c| {
-            let live = password_resets::table
-                .filter(password_resets::token_hash.eq(&hash))
-                .filter(password_resets::used_at.is_null())
-                .filter(password_resets::expires_at.gt(now));
-            let user: Option<DbId> = live
+            let live = || {
+                password_resets::table
+                    .filter(password_resets::token_hash.eq(hash.clone()))
+                    .filter(password_resets::used_at.is_null())
+                    .filter(password_resets::expires_at.gt(now))
+            };
+            let user: Option<DbId> = live()
                 .select(password_resets::user_id)
                 .first(c)
                 .optional()?;
@@ -412,7 +417,7 @@ impl MailRepository for Store {
                 return Ok(None);
             };
             if consume {
-                let n = diesel::update(live)
+                let n = diesel::update(live())
                     .set(password_resets::used_at.eq(Some(now)))
                     .execute(c)?;
                 if n == 0 {
