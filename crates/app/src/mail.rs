@@ -355,7 +355,9 @@ fn reply_token() -> String {
 /// The pause before attempt `attempts + 1`: `base` doubled per attempt made, at most an hour.
 pub fn backoff(base: StdDuration, attempts: u32) -> Duration {
     let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(20));
-    let pause = base.saturating_mul(factor).min(StdDuration::from_secs(3600));
+    let pause = base
+        .saturating_mul(factor)
+        .min(StdDuration::from_secs(3600));
     Duration::from_std(pause).unwrap_or(Duration::hours(1))
 }
 
@@ -484,13 +486,12 @@ impl App {
             ) {
                 continue;
             }
-            if !tickets.contains_key(&ticket_id) {
-                let ticket = match self.ports.store.tickets.get(ticket_id).await {
+            if let std::collections::hash_map::Entry::Vacant(slot) = tickets.entry(ticket_id) {
+                slot.insert(match self.ports.store.tickets.get(ticket_id).await {
                     Ok(t) => Some(t),
                     Err(RepoError::NotFound) => None,
                     Err(e) => return Err(e.into()),
-                };
-                tickets.insert(ticket_id, ticket);
+                });
             }
             let Some(Some(ticket)) = tickets.get(&ticket_id) else {
                 continue; // deleted since: nothing to tell
@@ -569,7 +570,11 @@ impl App {
             return Ok(0);
         }
         if !jobs.is_empty() {
-            tracing::debug!(events = deliveries.len(), mails = jobs.len(), "mail planned");
+            tracing::debug!(
+                events = deliveries.len(),
+                mails = jobs.len(),
+                "mail planned"
+            );
         }
         Ok(deliveries.len())
     }
@@ -757,21 +762,18 @@ impl App {
             return Err(invalid());
         };
         let user = self.ports.store.users.get(user_id).await?;
-        let new = match ticketing_domain::NewPassword::parse(
-            new_password,
-            &user.username,
-            &user.email,
-        ) {
-            Ok(new) => new,
-            Err(e) => {
-                let mut errors = crate::error::FieldErrors::new();
-                errors.insert(
-                    "new_password".to_owned(),
-                    e.0.iter().map(ToString::to_string).collect(),
-                );
-                return Err(AppError::Validation(errors));
-            }
-        };
+        let new =
+            match ticketing_domain::NewPassword::parse(new_password, &user.username, &user.email) {
+                Ok(new) => new,
+                Err(e) => {
+                    let mut errors = crate::error::FieldErrors::new();
+                    errors.insert(
+                        "new_password".to_owned(),
+                        e.0.iter().map(ToString::to_string).collect(),
+                    );
+                    return Err(AppError::Validation(errors));
+                }
+            };
         let password_hash = self.ports.hasher.hash(new.password()).await?;
         // Used up now, once: of two requests with the same link only one gets here.
         if port.repo.password_reset_user(&hash, now, true).await? != Some(user.id) {
@@ -809,7 +811,10 @@ mod tests {
     fn reply_tokens_have_the_mail_format() {
         let t = reply_token();
         assert_eq!(t.len(), 26);
-        assert!(t.bytes().all(|b| b"abcdefghijklmnopqrstuvwxyz234567".contains(&b)));
+        assert!(
+            t.bytes()
+                .all(|b| b"abcdefghijklmnopqrstuvwxyz234567".contains(&b))
+        );
         assert_ne!(t, reply_token());
     }
 

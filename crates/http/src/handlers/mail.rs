@@ -16,8 +16,7 @@ use crate::problem::{ApiError, ApiResult};
 use crate::state::HttpState;
 
 /// The one answer to every accepted reset request, whether or not the address has an account.
-pub const RESET_ACCEPTED: &str =
-    "If this address belongs to an account, a link to set a new password is on its way; it works \
+pub const RESET_ACCEPTED: &str = "If this address belongs to an account, a link to set a new password is on its way; it works \
      for 30 minutes.";
 
 /// Ask for a password reset link.
@@ -182,11 +181,7 @@ pub async fn password_reset(
         return Err(mail_off());
     }
     // Per typed address: silently nothing more (the answer must not differ).
-    if state
-        .resets_per_email
-        .hit(&email.to_lowercase())
-        .is_ok()
-    {
+    if state.resets_per_email.hit(&email.to_lowercase()).is_ok() {
         let state = state.clone();
         actix_web::rt::spawn(async move {
             let allow = |user: UserId| state.resets_per_account.hit(&user.to_string()).is_ok();

@@ -163,11 +163,24 @@ async fn each_notification_kind_reaches_the_right_side(backend: Backend) {
     let new = &to(&got, &d.agent.email)[0];
     assert_eq!(new.subject, subject);
     assert!(new.text.contains("About Printer on fire"), "{}", new.text);
-    assert!(new.text.contains(&format!("https://help.test/#/tickets/{number}")));
+    assert!(
+        new.text
+            .contains(&format!("https://help.test/#/tickets/{number}"))
+    );
     assert_eq!(new.header("Auto-Submitted"), "auto-generated");
-    assert_eq!(new.header("List-Unsubscribe"), "<https://help.test/#/profile>");
-    assert!(new.header("In-Reply-To").contains(&format!("ticket-{id}@help.test")));
-    assert!(new.header("Reply-To").contains("support+"), "{:?}", new.headers);
+    assert_eq!(
+        new.header("List-Unsubscribe"),
+        "<https://help.test/#/profile>"
+    );
+    assert!(
+        new.header("In-Reply-To")
+            .contains(&format!("ticket-{id}@help.test"))
+    );
+    assert!(
+        new.header("Reply-To").contains("support+"),
+        "{:?}",
+        new.headers
+    );
 
     // Assigned: to the new assignee only.
     app.patch_ticket(&d.admin.access, &id, json!({"assigned_to": d.agent.id}))
@@ -175,19 +188,32 @@ async fn each_notification_kind_reaches_the_right_side(backend: Backend) {
     let got = wait_for(&sink, 20, |m| m.len() >= 3).await;
     let assigned = to(&got, &d.agent.email);
     assert_eq!(assigned.len(), 2);
-    assert!(assigned[1].text.contains("assigned ticket"), "{}", assigned[1].text);
+    assert!(
+        assigned[1].text.contains("assigned ticket"),
+        "{}",
+        assigned[1].text
+    );
     assert_eq!(got.len(), 3);
 
     // An internal note: nobody (and never the customer), then a public reply: the customer.
     app.message(&d.agent.access, &id, "SECRET-NOTE internal only", true)
         .await;
-    app.message(&d.agent.access, &id, "Have you tried turning it off?", false)
-        .await;
+    app.message(
+        &d.agent.access,
+        &id,
+        "Have you tried turning it off?",
+        false,
+    )
+    .await;
     let got = wait_for(&sink, 20, |m| !to(m, &d.customer.email).is_empty()).await;
     let customer = to(&got, &d.customer.email);
     assert_eq!(customer.len(), 1);
     assert_eq!(customer[0].subject, subject);
-    assert!(customer[0].text.contains("> Have you tried turning it off?"));
+    assert!(
+        customer[0]
+            .text
+            .contains("> Have you tried turning it off?")
+    );
     assert!(got.iter().all(|m| !m.text.contains("SECRET-NOTE")));
 
     // The customer's reply: the assignee.
@@ -200,11 +226,19 @@ async fn each_notification_kind_reaches_the_right_side(backend: Backend) {
     app.patch_ticket(&d.agent.access, &id, json!({"status": "resolved"}))
         .await;
     let got = wait_for(&sink, 20, |m| to(m, &d.customer.email).len() >= 2).await;
-    assert!(to(&got, &d.customer.email)[1].text.contains("resolved ticket"));
+    assert!(
+        to(&got, &d.customer.email)[1]
+            .text
+            .contains("resolved ticket")
+    );
     app.patch_ticket(&d.agent.access, &id, json!({"status": "closed"}))
         .await;
     let got = wait_for(&sink, 20, |m| to(m, &d.customer.email).len() >= 3).await;
-    assert!(to(&got, &d.customer.email)[2].text.contains("closed ticket"));
+    assert!(
+        to(&got, &d.customer.email)[2]
+            .text
+            .contains("closed ticket")
+    );
     // Nothing more than these: 2 new, 1 assigned, 1 reply each way, resolved, closed.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let all = mails(&sink);
@@ -219,7 +253,10 @@ async fn preferences_turn_kinds_off(backend: Backend) {
     let d = desk(spawn_app_with(backend, |s| with_mail(s, port)).await).await;
     let app = &d.app;
     let res = app
-        .get("/api/v1/users/profile/notifications/", Some(&d.admin.access))
+        .get(
+            "/api/v1/users/profile/notifications/",
+            Some(&d.admin.access),
+        )
         .await;
     res.assert_status(200);
     assert_eq!(
@@ -267,7 +304,9 @@ async fn a_mail_is_retried_until_the_server_takes_it(backend: Backend) {
     // Nothing listens on the port at first.
     let port = free_port();
     let d = desk(spawn_app_with(backend, |s| with_mail(s, port)).await).await;
-    d.app.ticket(&d.customer.access, "While mail was down").await;
+    d.app
+        .ticket(&d.customer.access, "While mail was down")
+        .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Then the server answers 451 for the agent (temporarily) and takes the admin's mail.
     let deferring = Sink::start(&["--port", &port.to_string(), "--defer", "lee@"]).await;
@@ -278,7 +317,10 @@ async fn a_mail_is_retried_until_the_server_takes_it(backend: Backend) {
     // Now it takes everything: the agent's mail arrives after its retries.
     let sink = Sink::start(&["--port", &port.to_string()]).await;
     let got = wait_for(&sink, 30, |m| !to(m, &d.agent.email).is_empty()).await;
-    assert!(to(&got, &d.admin.email).is_empty(), "the admin's mail was sent once");
+    assert!(
+        to(&got, &d.admin.email).is_empty(),
+        "the admin's mail was sent once"
+    );
     // No failure was recorded: the mail went out in the end.
     let res = d
         .app
@@ -302,8 +344,7 @@ async fn a_permanent_refusal_is_listed_for_admins(backend: Backend) {
             .get("/api/v1/mail/failures/", Some(&d.admin.access))
             .await;
         res.assert_status(200);
-        if res.body.as_array().is_some_and(|a| !a.is_empty()) || std::time::Instant::now() > until
-        {
+        if res.body.as_array().is_some_and(|a| !a.is_empty()) || std::time::Instant::now() > until {
             break res.body;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -336,11 +377,12 @@ async fn two_instances_send_each_mail_once(backend: Backend) {
     // A second server instance on the same database, with its own pool and mail worker.
     let second_dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(second_dir.path());
-    settings.database.url = Some(
-        ticketing_server::settings::DatabaseUrl::parse(d.app.database_url()).unwrap(),
-    );
+    settings.database.url =
+        Some(ticketing_server::settings::DatabaseUrl::parse(d.app.database_url()).unwrap());
     with_mail(&mut settings, port);
-    let second = ticketing_server::Application::build(settings).await.unwrap();
+    let second = ticketing_server::Application::build(settings)
+        .await
+        .unwrap();
     let second_port = second.port();
     tokio::spawn(second.run_until_stopped());
     let other = format!("http://127.0.0.1:{second_port}");
