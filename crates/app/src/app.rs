@@ -128,6 +128,8 @@ impl Default for Settings {
 pub struct App {
     pub(crate) ports: Arc<Ports>,
     pub(crate) settings: Arc<Settings>,
+    /// The mail queue (`None`: not wired, e.g. in unit tests; see [`App::with_mail`]).
+    pub(crate) mail: Option<Arc<crate::mail::MailPort>>,
 }
 
 impl App {
@@ -142,6 +144,7 @@ impl App {
         Self {
             ports: Arc::new(ports),
             settings: Arc::new(settings),
+            mail: None,
         }
     }
 

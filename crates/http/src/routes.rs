@@ -79,10 +79,13 @@ macro_rules! routes {
 routes! {
     health::healthz, health::readyz,
     auth::register, auth::login, auth::refresh, auth::logout,
+    mail::password_reset, mail::password_reset_confirm,
     profile::show, profile::update, profile::change_password,
+    mail::preferences, mail::update_preferences,
     tokens::list, tokens::create, tokens::revoke,
     users::list, users::create, users::update,
     audit::list,
+    mail::failures,
     tickets::list, tickets::create, tickets::bulk, tickets::show, tickets::update, tickets::delete,
     tickets::my_tickets, tickets::assigned_tickets,
     messages::list, messages::create,

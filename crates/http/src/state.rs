@@ -105,6 +105,10 @@ pub struct HttpState {
     pub(crate) hub: Arc<Hub>,
     /// Requests per API token.
     pub(crate) api_token_requests: RateLimiter,
+    /// Password reset mails per typed address.
+    pub(crate) resets_per_email: RateLimiter,
+    /// Password reset mails per account.
+    pub(crate) resets_per_account: RateLimiter,
 }
 
 impl HttpState {
@@ -126,6 +130,8 @@ impl HttpState {
                 config.api_token_requests_per_minute,
                 Duration::from_secs(60),
             ),
+            resets_per_email: RateLimiter::new(3, Duration::from_secs(3600)),
+            resets_per_account: RateLimiter::new(5, Duration::from_secs(3600)),
             app,
             config,
         }

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod mail;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;
@@ -26,6 +27,7 @@ pub struct Application {
     app: App,
     server: actix_web::dev::Server,
     metrics: Option<MetricsServer>,
+    mail: Option<std::sync::Arc<mail::MailSetup>>,
 }
 
 /// The metrics side of a running application.
@@ -82,7 +84,8 @@ impl Application {
                 .context("start-up task failed")??
         };
         let metrics = metrics::plan(&settings, repos.probe())?;
-        let app = wiring::build_app(&settings, repos)?;
+        let mail = mail::shared(mail::setup(&settings)?);
+        let app = wiring::build_app(&settings, repos, mail.is_some())?;
         let swept = app
             .sweep_attachments(settings.attachments.sweep_min_age.as_secs())
             .await
@@ -128,6 +131,7 @@ impl Application {
             app,
             server,
             metrics,
+            mail,
         })
     }
 
@@ -172,6 +176,10 @@ impl Application {
                 }
             }
         });
+        // Mail: plans notifications and sends the queue (never in a request).
+        let mailer = self
+            .mail
+            .map(|setup| tokio::spawn(mail::run(self.app.clone(), setup)));
         let (upkeep, metrics_server) = match self.metrics {
             Some(m) => {
                 let upkeep = tokio::spawn(metrics::upkeep(m.handle));
@@ -185,6 +193,9 @@ impl Application {
         };
         let result = self.server.await;
         purge.abort();
+        if let Some(mailer) = mailer {
+            mailer.abort();
+        }
         if let Some(upkeep) = upkeep {
             upkeep.abort();
         }

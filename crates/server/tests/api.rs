@@ -26,6 +26,7 @@ mod api {
     mod lifecycle;
     mod limits;
     mod lists;
+    mod mail;
     mod messages;
     mod metrics;
     mod numbers;

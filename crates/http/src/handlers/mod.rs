@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod events;
 pub mod health;
+pub mod mail;
 pub mod messages;
 pub mod profile;
 pub mod tickets;

@@ -23,6 +23,7 @@ mod events;
 #[cfg(test)]
 mod explain;
 mod listing;
+mod mail;
 mod messages;
 mod probe;
 mod sessions;
