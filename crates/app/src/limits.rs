@@ -18,8 +18,8 @@ use crate::App;
 use crate::error::{AppError, RepoError};
 use crate::ports::{CounterRepository, WindowCount};
 
-/// Counters whose window started longer ago than this are deleted by [`App::prune_counters`]
-/// (so no limit may use a longer window).
+/// Counters whose window started longer ago than this (a day) are deleted by
+/// [`App::prune_counters`], so no limit uses a longer window.
 pub const LONGEST_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// A key's count after a hit ([`App::count_hits`]).
@@ -37,15 +37,14 @@ impl App {
         let window = window.min(LONGEST_WINDOW);
         let now = self.ports.clock.now();
         let counts = self.ports.store.counters.hit(keys, window, now).await?;
+        let span = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(1));
         Ok(counts
             .into_iter()
             .map(|c| {
-                let ends = c.window_start
-                    + chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-                let left = (ends - now).num_milliseconds().max(0);
+                let left_ms = (c.window_start + span - now).num_milliseconds().max(0);
                 Hits {
                     count: c.hits,
-                    retry_after: u64::try_from(left.div_ceil(1000)).unwrap_or(0).max(1),
+                    retry_after: u64::try_from((left_ms + 999) / 1000).unwrap_or(0).max(1),
                 }
             })
             .collect())
@@ -63,8 +62,7 @@ impl App {
     /// Deletes the counters whose window ended (older than [`LONGEST_WINDOW`]); returns how
     /// many.
     pub async fn prune_counters(&self) -> Result<u64, AppError> {
-        let before = self.ports.clock.now()
-            - chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or(chrono::Duration::MAX);
+        let before = self.ports.clock.now() - chrono::Duration::days(1);
         Ok(self.ports.store.counters.prune_counters(before).await?)
     }
 }
@@ -96,7 +94,10 @@ impl CounterRepository for MemoryCounters {
         now: DateTime<Utc>,
     ) -> Result<Vec<WindowCount>, RepoError> {
         let now = micros(now);
-        let cutoff = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+        let cutoff = chrono::Duration::from_std(window)
+            .ok()
+            .and_then(|span| now.checked_sub_signed(span))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let mut slots = self.slots();
         Ok(keys
             .iter()
