@@ -297,7 +297,10 @@ impl PgStore {
             loop {
                 match rx.recv().await {
                     Ok(UserChange::One(id)) if id == user => return true,
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    // The listener (re)connected: every cache here was cleared, and the other
+                    // processes' listeners, connected at the commit, got the notification.
+                    Ok(UserChange::Any) | Err(RecvError::Lagged(_)) => return true,
+                    Ok(UserChange::One(_)) => {}
                     Err(RecvError::Closed) => return false,
                 }
             }
