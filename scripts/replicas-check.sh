@@ -262,11 +262,11 @@ reg=$(json POST "$LB/api/v1/users/auth/register/" 201 \
 carol_id=$(jq -r .user.id <<<"$reg")
 login=$(json POST "$LB/api/v1/users/auth/login/" 200 "{\"username\":\"carol\",\"password\":\"$password\"}" -c "$jar")
 carol=$(jq -r .access <<<"$login")
-refreshed=$(call POST "$LB/api/v1/users/auth/refresh/" 200 -b "$jar" -c "$jar")
+refreshed=$(call POST "$LB/api/v1/users/auth/refresh/" 200 --data "" -b "$jar" -c "$jar")
 carol=$(jq -r .access <<<"$refreshed")
 [[ -n "$carol" && "$carol" != null ]] || fail "refresh gave no access token"
 # A second refresh with the rotated cookie, on whichever replica: the rotation is in the database.
-carol=$(call POST "$LB/api/v1/users/auth/refresh/" 200 -b "$jar" -c "$jar" | jq -r .access)
+carol=$(call POST "$LB/api/v1/users/auth/refresh/" 200 --data "" -b "$jar" -c "$jar" | jq -r .access)
 ticket=$(json POST "$LB/api/v1/tickets/" 201 '{"topic":"Printer on fire","description":"Third floor"}' -H "$(bearer "$carol")")
 ticket_id=$(jq -r .id <<<"$ticket")
 json POST "$LB/api/v1/tickets/$ticket_id/messages/" 201 '{"message":"Still burning"}' -H "$(bearer "$carol")" >/dev/null
