@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use ticketing_app::ports::CounterRepository;
 
 use crate::StoreUnderTest;
 use crate::fixtures::{at, t0};
