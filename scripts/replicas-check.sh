@@ -346,7 +346,7 @@ done >"$urls"
 codes="$work/codes.txt"
 : >"$codes"
 load_started=$(date +%s%N)
-curl -s --parallel --parallel-max 8 -K "$urls" -H "$(bearer "$carol")" -w '%{http_code}\n' >"$codes" &
+curl -s --no-progress-meter --parallel --parallel-max 8 -K "$urls" -H "$(bearer "$carol")" -w "%{http_code}\n" >"$codes" 2>"$work/load.err" &
 load_pid=$!
 for _ in $(seq 1 200); do
   (($(wc -l <"$codes") >= total / 4)) && break

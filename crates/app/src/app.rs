@@ -10,8 +10,8 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 use crate::error::{AppError, RepoError};
 use crate::ports::{
     ActivityRepository, ApiTokenRepository, AttachmentRepository, AuditRepository, BlobStore,
-    Clock, CounterRepository, EventRepository, HealthCheck, IdGenerator, MessageRepository, PasswordHasher,
-    SessionRepository, Store, TicketRepository, TokenService, UserRepository,
+    Clock, CounterRepository, EventRepository, HealthCheck, IdGenerator, MessageRepository,
+    PasswordHasher, SessionRepository, Store, TicketRepository, TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.

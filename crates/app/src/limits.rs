@@ -33,7 +33,11 @@ pub struct Hits {
 
 impl App {
     /// Counts one hit on each of `keys` (shared by every process), in windows of `window`.
-    pub async fn count_hits(&self, keys: &[String], window: Duration) -> Result<Vec<Hits>, AppError> {
+    pub async fn count_hits(
+        &self,
+        keys: &[String],
+        window: Duration,
+    ) -> Result<Vec<Hits>, AppError> {
         let window = window.min(LONGEST_WINDOW);
         let now = self.ports.clock.now();
         let counts = self.ports.store.counters.hit(keys, window, now).await?;
@@ -52,7 +56,11 @@ impl App {
 
     /// Takes back one hit of each of `take_back` (they turned out not to count) and forgets
     /// the counts of `forget`, in one write.
-    pub async fn release_hits(&self, take_back: &[String], forget: &[String]) -> Result<(), AppError> {
+    pub async fn release_hits(
+        &self,
+        take_back: &[String],
+        forget: &[String],
+    ) -> Result<(), AppError> {
         if take_back.is_empty() && forget.is_empty() {
             return Ok(());
         }

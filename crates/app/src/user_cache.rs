@@ -359,8 +359,10 @@ mod tests {
         cache.get(u.id).await.unwrap(); // loaded (1)
         cache.get(u.id).await.unwrap();
         // Another user's change leaves this one cached.
-        tx.send(UserChange::One(UserId::from_uuid(uuid::Uuid::from_u128(99))))
-            .unwrap();
+        tx.send(UserChange::One(UserId::from_uuid(uuid::Uuid::from_u128(
+            99,
+        ))))
+        .unwrap();
         cache.get(u.id).await.unwrap();
         tx.send(UserChange::One(u.id)).unwrap();
         cache.get(u.id).await.unwrap(); // loaded (2)

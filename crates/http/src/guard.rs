@@ -153,9 +153,7 @@ impl PasswordGuard {
 
     /// The password was right: the attempt was no failure, and this key starts afresh.
     pub(crate) async fn succeeded(&self, attempt: Attempt) {
-        self.attempts
-            .release(&attempt.shared, &[attempt.own])
-            .await;
+        self.attempts.release(&attempt.shared, &[attempt.own]).await;
     }
 
     /// The password was wrong: the attempt stays counted.
@@ -192,14 +190,17 @@ mod tests {
 
     fn guard() -> PasswordGuard {
         let app = ticketing_app::testing::Harness::default().build();
-        PasswordGuard::new(app, GuardLimits {
-            per_account: 3,
-            per_address: 5,
-            to_revoke: 6,
-            slowdown_after: 4,
-            slowdown_max: Duration::from_secs(2),
-            window: Duration::from_secs(900),
-        })
+        PasswordGuard::new(
+            app,
+            GuardLimits {
+                per_account: 3,
+                per_address: 5,
+                to_revoke: 6,
+                slowdown_after: 4,
+                slowdown_max: Duration::from_secs(2),
+                window: Duration::from_secs(900),
+            },
+        )
     }
 
     #[tokio::test]

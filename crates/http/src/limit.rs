@@ -155,7 +155,10 @@ mod tests {
         let other = SharedLimiter::new(app, 2, Duration::from_secs(60));
         assert!(one.hit("a").await.is_ok());
         assert!(other.hit("a").await.is_ok());
-        assert!(one.hit("a").await.is_err(), "the third hit, whoever counts it");
+        assert!(
+            one.hit("a").await.is_err(),
+            "the third hit, whoever counts it"
+        );
         assert!(other.hit("b").await.is_ok());
     }
 

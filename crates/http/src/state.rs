@@ -113,14 +113,17 @@ impl HttpState {
     pub fn new(app: App, config: HttpConfig) -> Self {
         Self {
             per_address: RateLimiter::new(config.auth_rate_per_minute, Duration::from_secs(60)),
-            passwords: PasswordGuard::new(app.clone(), GuardLimits {
-                per_account: config.login_failures_per_account,
-                per_address: config.password_failures_per_address,
-                to_revoke: config.password_failures_to_revoke,
-                slowdown_after: config.login_slowdown_after,
-                slowdown_max: config.login_slowdown_max,
-                window: config.login_failure_window,
-            }),
+            passwords: PasswordGuard::new(
+                app.clone(),
+                GuardLimits {
+                    per_account: config.login_failures_per_account,
+                    per_address: config.password_failures_per_address,
+                    to_revoke: config.password_failures_to_revoke,
+                    slowdown_after: config.login_slowdown_after,
+                    slowdown_max: config.login_slowdown_max,
+                    window: config.login_failure_window,
+                },
+            ),
             writes: SharedLimiter::new(
                 app.clone(),
                 config.writes_per_minute,

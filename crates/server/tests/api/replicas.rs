@@ -21,9 +21,7 @@ async fn wrong_login(app: &TestApp, name: &str) -> Resp {
 
 async fn failed_logins_count_once_across_replicas(backend: Backend) {
     let a = spawn_app_with(backend, |s| s.limits.login_failures_per_account = 3).await;
-    let b = a
-        .replica(|s| s.limits.login_failures_per_account = 3)
-        .await;
+    let b = a.replica(|s| s.limits.login_failures_per_account = 3).await;
     let _carol = a.register("carol").await;
     for app in [&a, &b, &a] {
         wrong_login(app, "carol")
@@ -38,14 +36,16 @@ async fn failed_logins_count_once_across_replicas(backend: Backend) {
 
 async fn a_right_password_on_one_replica_takes_back_the_shared_count(backend: Backend) {
     let a = spawn_app_with(backend, |s| s.limits.login_failures_per_account = 2).await;
-    let b = a
-        .replica(|s| s.limits.login_failures_per_account = 2)
-        .await;
+    let b = a.replica(|s| s.limits.login_failures_per_account = 2).await;
     let _carol = a.register("carol").await;
-    wrong_login(&a, "carol").await.assert_problem(401, "unauthenticated");
+    wrong_login(&a, "carol")
+        .await
+        .assert_problem(401, "unauthenticated");
     // The right password on B: this account's count from this address starts afresh, for A too.
     b.login("carol").await.assert_status(200);
-    wrong_login(&a, "carol").await.assert_problem(401, "unauthenticated");
+    wrong_login(&a, "carol")
+        .await
+        .assert_problem(401, "unauthenticated");
     // A counted two failures of its own, the shared count one: the next check is allowed (a
     // count per replica would refuse it as the third).
     a.login("carol").await.assert_status(200);

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-
 use crate::StoreUnderTest;
 use crate::fixtures::{at, t0};
 
@@ -22,7 +21,10 @@ pub async fn case_counters_count_in_fixed_windows<S: StoreUnderTest>(s: &S) {
         "{first:?}"
     );
     assert!(first.iter().all(|c| c.window_start == t0()), "{first:?}");
-    let second = s.hit(&keys(&["a", "c", "b"]), minute, at(59)).await.unwrap();
+    let second = s
+        .hit(&keys(&["a", "c", "b"]), minute, at(59))
+        .await
+        .unwrap();
     assert_eq!(
         second.iter().map(|c| c.hits).collect::<Vec<_>>(),
         [2, 1, 2],
@@ -52,7 +54,9 @@ pub async fn case_counters_take_back_and_forget<S: StoreUnderTest>(s: &S) {
     for _ in 0..3 {
         s.hit(&keys(&["k", "other"]), minute, t0()).await.unwrap();
     }
-    s.release(&keys(&["k", "never-counted"]), &[]).await.unwrap();
+    s.release(&keys(&["k", "never-counted"]), &[])
+        .await
+        .unwrap();
     let now = s.hit(&keys(&["k"]), minute, at(1)).await.unwrap();
     assert_eq!(now[0].hits, 3, "3 hits, 1 taken back, 1 more");
     for _ in 0..5 {
@@ -83,7 +87,10 @@ pub async fn case_counters_are_pruned<S: StoreUnderTest>(s: &S) {
     s.hit(&keys(&["new"]), minute, at(100)).await.unwrap();
     assert_eq!(s.prune_counters(at(100)).await.unwrap(), 2);
     assert_eq!(s.prune_counters(at(100)).await.unwrap(), 0);
-    let left = s.hit(&keys(&["new", "old"]), minute, at(101)).await.unwrap();
+    let left = s
+        .hit(&keys(&["new", "old"]), minute, at(101))
+        .await
+        .unwrap();
     assert_eq!(left[0].hits, 2, "kept");
     assert_eq!(left[1].hits, 1, "pruned, counted afresh");
 }

@@ -179,8 +179,7 @@ impl PgStore {
     /// the lock, fills in the username skeletons and user search keys still missing. Returns the names
     /// of the migrations applied by this call (empty when the schema was up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn =
-            PgConnection::establish(&self.direct.0).map_err(|e| self.unreachable(e))?;
+        let mut conn = PgConnection::establish(&self.direct.0).map_err(|e| self.unreachable(e))?;
         conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .map_err(|e| self.unreachable(e))?;
         let outcome = run_pending(&mut conn).and_then(|applied| {

@@ -32,7 +32,10 @@ impl CounterRepository for Store {
         }
         let keys = keys.to_vec();
         let span = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-        let cutoff = DbTime::from(now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC));
+        let cutoff = DbTime::from(
+            now.checked_sub_signed(span)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        );
         let now = DbTime::from(now);
         self.write_unflushed(move |c| {
             let mut order: Vec<usize> = (0..keys.len()).collect();

@@ -417,22 +417,23 @@ impl UserRepository for Store {
         let hash = password_hash.to_owned();
         let audit = audit.to_vec();
         let watch = self.watch_users();
-        let epoch = self.write(move |c| {
-            // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
-            let epoch = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
-                .set((
-                    users::password_hash.eq(hash),
-                    users::token_epoch.eq(users::token_epoch + 1),
-                    users::must_change_password.eq(false),
-                ))
-                .returning(users::token_epoch)
-                .get_result(c)?;
-            delete_tokens_of(c, DbId::from(id))?;
-            append_audit(c, &audit)?;
-            outbox::notify_user(c, id)?;
-            Ok(epoch)
-        })
-        .await?;
+        let epoch = self
+            .write(move |c| {
+                // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
+                let epoch = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                    .set((
+                        users::password_hash.eq(hash),
+                        users::token_epoch.eq(users::token_epoch + 1),
+                        users::must_change_password.eq(false),
+                    ))
+                    .returning(users::token_epoch)
+                    .get_result(c)?;
+                delete_tokens_of(c, DbId::from(id))?;
+                append_audit(c, &audit)?;
+                outbox::notify_user(c, id)?;
+                Ok(epoch)
+            })
+            .await?;
         self.relayed(id, watch).await;
         Ok(epoch)
     }

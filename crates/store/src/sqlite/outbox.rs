@@ -12,6 +12,9 @@ pub(crate) fn notify(_c: &mut SqliteConnection) -> DbResult<()> {
 }
 
 /// Nothing: see the module (the user cache of the one process sees its own writes).
-pub(crate) fn notify_user(_c: &mut SqliteConnection, _user: ticketing_domain::UserId) -> DbResult<()> {
+pub(crate) fn notify_user(
+    _c: &mut SqliteConnection,
+    _user: ticketing_domain::UserId,
+) -> DbResult<()> {
     Ok(())
 }

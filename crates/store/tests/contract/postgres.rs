@@ -459,7 +459,10 @@ async fn user_changes_reach_other_stores_through_the_direct_url() {
     assert_eq!(seen.await, UserChange::One(carol.id));
 
     let seen = next(&mut rx);
-    f.store().set_password(carol.id, "another hash", &[]).await.unwrap();
+    f.store()
+        .set_password(carol.id, "another hash", &[])
+        .await
+        .unwrap();
     assert_eq!(seen.await, UserChange::One(carol.id));
 
     let seen = next(&mut rx);
