@@ -21,6 +21,7 @@ mod auth;
 mod bulk;
 mod events;
 pub mod mail;
+mod limits;
 mod retry;
 mod tickets;
 mod uploads;
@@ -43,6 +44,7 @@ pub use mail::{
     MailFailure, MailJob, MailKind, MailOutcome, MailPort, MailPreferences, MailRepository,
     PreferencesUpdate,
 };
+pub use limits::{Hits, LONGEST_WINDOW, MemoryCounters};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};

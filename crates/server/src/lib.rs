@@ -157,7 +157,8 @@ impl Application {
     /// SIGINT and SIGQUIT stop at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = self.app.clone();
-        // Every hour (and now): expired refresh sessions, events past the retention.
+        // Every hour (and now): expired refresh sessions, events past the retention, limit
+        // counters whose window ended.
         let purge = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
@@ -173,6 +174,11 @@ impl Application {
                     Ok(n) if n > 0 => tracing::info!(removed = n, "pruned old events"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not prune old events"),
+                }
+                match app.prune_counters().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "pruned ended limit counters"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not prune limit counters"),
                 }
             }
         });

@@ -82,6 +82,11 @@ fn repositories<S: Store + StoreProbe + MailRepository + 'static>(store: S) -> R
 pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Repositories> {
     match store_url(&settings.database_url())? {
         StoreUrl::Sqlite(path) => {
+            if settings.database.direct_url.is_some() {
+                anyhow::bail!(
+                    "TICKETING_DB_DIRECT_URL applies to PostgreSQL only; DATABASE_URL is SQLite"
+                );
+            }
             // SQLite needs to write next to the file (journal, WAL): say so plainly when it
             // cannot, instead of SQLite's "unable to open database file".
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -100,8 +105,18 @@ pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Reposito
             Ok(repositories(store))
         }
         StoreUrl::Postgres(url) => {
+            let direct_url = match &settings.database.direct_url {
+                None => None,
+                Some(direct) => match store_url(direct.expose())? {
+                    StoreUrl::Postgres(direct) => Some(direct),
+                    StoreUrl::Sqlite(_) => anyhow::bail!(
+                        "TICKETING_DB_DIRECT_URL must be a postgres:// URL (a direct connection to the PostgreSQL server of DATABASE_URL)"
+                    ),
+                },
+            };
             let mut options = PgOptions {
                 prepared_statements: settings.database.prepared_statements,
+                direct_url,
                 ..PgOptions::default()
             };
             if settings.database.pool_size > 0 {

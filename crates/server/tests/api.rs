@@ -31,6 +31,7 @@ mod api {
     mod metrics;
     mod numbers;
     mod platform;
+    mod replicas;
     mod replies;
     mod sessions;
     mod storage;

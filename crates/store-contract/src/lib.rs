@@ -121,6 +121,10 @@ macro_rules! __contract_cases {
             case_api_tokens,
             case_api_tokens_end_with_their_owner,
             case_concurrent_token_creations_keep_the_limit,
+            case_counters_count_in_fixed_windows,
+            case_counters_take_back_and_forget,
+            case_counters_are_pruned,
+            case_concurrent_hits_are_all_counted,
         }
     };
 }

@@ -203,6 +203,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Instant;
+
+    /// The shared counters of the abuse limits (one fixed window per key).
+    limit_counters (key) {
+        key -> Text,
+        window_start -> Instant,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
     outbox_state (name) {
         name -> Text,
         value -> BigInt,
@@ -280,6 +292,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_jobs,
     mail_preferences,
     mail_reply_tokens,
+    limit_counters,
     outbox_state,
     password_resets,
     users,

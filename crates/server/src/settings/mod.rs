@@ -49,6 +49,8 @@ settings! {
         pool_size: u32 = "0", env "TICKETING_DB_POOL_SIZE", was "db_pool_size";
         /// Cache prepared statements per connection (PostgreSQL); false behind PgBouncer < 1.21 in transaction mode.
         prepared_statements: bool = "true", env "TICKETING_DB_PREPARED_STATEMENTS";
+        /// postgres:// URL straight to PostgreSQL for LISTEN and the migration lock, when DATABASE_URL goes through PgBouncer in transaction mode; unset: DATABASE_URL.
+        direct_url: Option<DatabaseUrl> = none, env "TICKETING_DB_DIRECT_URL";
     }
     /// Sign-in: tokens, sessions, passwords.
     auth: AuthSettings {
@@ -68,7 +70,7 @@ settings! {
         /// How long a user loaded by id is served from memory; 0 = off (a bare number is ms).
         user_cache_ms: Millis = "1000", env "TICKETING_USER_CACHE_MS";
     }
-    /// Abuse limits (in memory, per process).
+    /// Abuse limits: password checks and writes counted in the database (shared by replicas), request rates per process.
     limits: LimitsSettings {
         /// Requests per minute per client address on register, login and refresh.
         auth_requests_per_minute: u32 = "30", env "TICKETING_RATE_LIMIT_PER_MINUTE",

@@ -7,6 +7,7 @@
 mod api_tokens;
 mod audit;
 mod concurrency;
+mod counters;
 mod counts;
 mod events;
 mod listing;
@@ -20,6 +21,7 @@ mod users;
 pub use api_tokens::*;
 pub use audit::*;
 pub use concurrency::*;
+pub use counters::*;
 pub use counts::*;
 pub use events::*;
 pub use listing::*;

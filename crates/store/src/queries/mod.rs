@@ -19,6 +19,7 @@ use super::{Conn, DATABASE, Db, Store, error, locking, outbox, search};
 
 mod api_tokens;
 mod audit;
+mod counters;
 mod events;
 #[cfg(test)]
 mod explain;
