@@ -20,6 +20,7 @@ pub mod audit;
 mod auth;
 mod bulk;
 mod events;
+mod presence;
 mod retry;
 mod tickets;
 mod uploads;
@@ -38,6 +39,7 @@ pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
 pub use events::{Backlog, Delivery, Recipients, StreamCaller};
+pub use presence::{PresenceShown, PresenceView};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};

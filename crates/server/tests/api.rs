@@ -30,6 +30,7 @@ mod api {
     mod metrics;
     mod numbers;
     mod platform;
+    mod presence;
     mod replies;
     mod sessions;
     mod storage;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod events;
 pub mod health;
 pub mod messages;
+pub mod presence;
 pub mod profile;
 pub mod tickets;
 pub mod tokens;

@@ -24,6 +24,7 @@ mod events;
 mod explain;
 mod listing;
 mod messages;
+mod presence;
 mod probe;
 mod sessions;
 mod tickets;
