@@ -28,7 +28,7 @@ use crate::state::HttpState;
         (status = 429, description = "Too many presence updates by this user (`rate_limited`, with `Retry-After`)"),
     )
 )]
-pub async fn set(
+pub async fn presence_set(
     state: web::Data<HttpState>,
     caller: Caller,
     path: web::Path<Uuid>,
@@ -57,7 +57,7 @@ pub async fn set(
         (status = 429, description = "Too many presence updates by this user (`rate_limited`, with `Retry-After`)"),
     )
 )]
-pub async fn leave(
+pub async fn presence_leave(
     state: web::Data<HttpState>,
     caller: Caller,
     path: web::Path<Uuid>,
