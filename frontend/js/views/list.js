@@ -233,6 +233,7 @@ export function mount(main, loc) {
   /* ---------- live ---------- */
 
   let waiting = new Set(); // tickets of the first page not shown yet
+  const touched = new Set(); // tickets the stream told of (a row moving up from page 2 is not new)
 
   function showLiveBar() {
     for (const id of [...waiting]) if (state.items.some((t) => t.id === id)) waiting.delete(id);
@@ -260,7 +261,9 @@ export function mount(main, loc) {
     let changed = false;
     for (const t of page.items) {
       const i = shown.get(t.id);
-      if (i === undefined) waiting.add(t.id);
+      if (i === undefined) {
+        if (touched.has(t.id)) waiting.add(t.id);
+      }
       else if (JSON.stringify(mine.items[i]) !== JSON.stringify(t)) {
         mine.items[i] = t;
         changed = true;
@@ -281,6 +284,7 @@ export function mount(main, loc) {
   });
 
   const dropLive = subscribe((type, data) => {
+    if (data && data.ticket_id) touched.add(data.ticket_id);
     if (type === 'ticket.deleted' && data && state.items.some((t) => t.id === data.ticket_id)) {
       state.items = state.items.filter((t) => t.id !== data.ticket_id);
       waiting.delete(data.ticket_id);
