@@ -291,7 +291,13 @@ export function mount(main, loc) {
       renderItems();
       showEmpty();
     }
-    if (type === 'reset' || type === 'resync' || /^(ticket|message)\./.test(type)) liveCheck();
+    if (type === 'reset' || type === 'resync') {
+      // Events were missed: what is shown is reloaded (a rare jump rather than a stale list).
+      refresh();
+      loadCounts();
+    } else if (/^(ticket|message)\./.test(type)) {
+      liveCheck();
+    }
   });
 
   /* ---------- keyboard ---------- */
