@@ -263,8 +263,7 @@ export function mount(main, loc) {
       const i = shown.get(t.id);
       if (i === undefined) {
         if (touched.has(t.id)) waiting.add(t.id);
-      }
-      else if (JSON.stringify(mine.items[i]) !== JSON.stringify(t)) {
+      } else if (JSON.stringify(mine.items[i]) !== JSON.stringify(t)) {
         mine.items[i] = t;
         changed = true;
       }
