@@ -184,6 +184,9 @@ mod tests {
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         assert_eq!(expires_at(at) - at, Duration::seconds(30));
         assert!(PRESENCE_REFRESH * 2 <= PRESENCE_TTL);
-        assert_eq!(expires_at(DateTime::<Utc>::MAX_UTC), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(
+            expires_at(DateTime::<Utc>::MAX_UTC),
+            DateTime::<Utc>::MAX_UTC
+        );
     }
 }

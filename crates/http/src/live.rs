@@ -137,8 +137,7 @@ impl PresenceFrame {
         shown: Shown,
         at: chrono::DateTime<Utc>,
     ) -> Option<Self> {
-        let notice =
-            PresenceNotice::new(ticket_id, Some(ticket_number), user_id, name, shown, at);
+        let notice = PresenceNotice::new(ticket_id, Some(ticket_number), user_id, name, shown, at);
         let json = match serde_json::to_string(&notice) {
             Ok(json) => json,
             Err(e) => {
@@ -267,9 +266,17 @@ impl Hub {
 
     /// A receiver of presence changes, and the presence now (read under one lock: nothing in
     /// between is missed).
-    fn follow_presence(&self) -> (broadcast::Receiver<Arc<PresenceFrame>>, Vec<Arc<PresenceFrame>>) {
+    fn follow_presence(
+        &self,
+    ) -> (
+        broadcast::Receiver<Arc<PresenceFrame>>,
+        Vec<Arc<PresenceFrame>>,
+    ) {
         let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
-        (self.presence_tx.subscribe(), present.values().cloned().collect())
+        (
+            self.presence_tx.subscribe(),
+            present.values().cloned().collect(),
+        )
     }
 
     /// Follows the outbox: at each wake-up (or poll), broadcasts every event after the last one

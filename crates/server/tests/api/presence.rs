@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
-use ticketing_domain::{PresenceNotice, Role};
 use ticketing_domain::presence::PRESENCE_TTL;
+use ticketing_domain::{PresenceNotice, Role};
 
 use super::events::{ServerProcess, Sse, SseEvent, open, open_on};
 use super::helpers::*;
@@ -46,7 +46,10 @@ fn who(n: &PresenceNotice) -> String {
 async fn presence(stream: &mut Sse) -> (SseEvent, PresenceNotice) {
     let e = stream.expect().await;
     assert_eq!(e.event, "presence", "{e:?}");
-    assert_eq!(e.id, None, "presence has no id: it does not move the resume point");
+    assert_eq!(
+        e.id, None,
+        "presence has no id: it does not move the resume point"
+    );
     let notice: PresenceNotice = serde_json::from_str(&e.data).unwrap();
     (e, notice)
 }
@@ -81,7 +84,11 @@ async fn staff_see_each_other_and_customers_never_do(backend: Backend) {
     let expires = time(&mine["expires_at"]);
     for stream in [&mut everything, &mut this_one] {
         let (e, n) = presence(stream).await;
-        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(n.kind, "presence");
         assert_eq!(n.ticket_id.to_string(), id);
         assert_eq!(n.ticket_number, Some(number));
@@ -216,7 +223,9 @@ async fn a_presence_expires_thirty_seconds_after_its_last_refresh(backend: Backe
     tokio::time::sleep(Duration::from_secs(2)).await;
     let refreshed = show(&app, &lee.access, &id, "viewing").await;
     let shown_at = Instant::now();
-    assert!(time(&refreshed["expires_at"]) >= time(&first["expires_at"]) + chrono::Duration::seconds(2));
+    assert!(
+        time(&refreshed["expires_at"]) >= time(&first["expires_at"]) + chrono::Duration::seconds(2)
+    );
     let (_, n) = presence(&mut stream).await;
     assert_eq!(n.expires_at, Some(time(&refreshed["expires_at"])));
     // Still there 25 s later...
@@ -286,7 +295,11 @@ async fn a_presence_shown_through_one_replica_reaches_a_stream_on_another() {
             .unwrap();
         assert_eq!(res.status().as_u16(), 200);
         let (_, n) = presence(&mut on_a).await;
-        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!((who(&n), n.state.as_str()), (lee.id.clone(), state));
     }
     let res = client

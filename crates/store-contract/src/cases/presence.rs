@@ -65,7 +65,10 @@ pub async fn case_presence_is_replaced_expires_and_wakes<S: StoreUnderTest>(s: &
     events(s).set_presence(alex_viewing.clone()).await.unwrap();
     let now = events(s).current_presence(at(12)).await.unwrap();
     assert_eq!(now.len(), 2, "{now:?}");
-    assert!(now.contains(&lee_replying) && now.contains(&alex_viewing), "{now:?}");
+    assert!(
+        now.contains(&lee_replying) && now.contains(&alex_viewing),
+        "{now:?}"
+    );
     let mut order = now.clone();
     order.sort_by_key(|p| (p.ticket_id, p.user_id));
     assert_eq!(now, order, "by ticket, then user");
@@ -89,7 +92,10 @@ pub async fn case_presence_is_replaced_expires_and_wakes<S: StoreUnderTest>(s: &
     // The next write deletes the expired rows (Lee's expired at 40).
     let alex_again = presence(&there, n_there, alex.id, Viewing, 50);
     events(s).set_presence(alex_again.clone()).await.unwrap();
-    assert_eq!(events(s).current_presence(at(12)).await.unwrap(), [alex_again]);
+    assert_eq!(
+        events(s).current_presence(at(12)).await.unwrap(),
+        [alex_again]
+    );
 
     // Presence is not an event of the outbox.
     assert_eq!(events(s).last_event_id().await.unwrap(), 0);

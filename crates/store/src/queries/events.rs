@@ -122,7 +122,8 @@ impl EventRepository for Store {
     }
 
     async fn set_presence(&self, presence: Presence) -> Result<(), RepoError> {
-        self.write(move |c| super::presence::set(c, &presence)).await
+        self.write(move |c| super::presence::set(c, &presence))
+            .await
     }
 
     async fn clear_presence(&self, ticket: TicketId, user: UserId) -> Result<bool, RepoError> {
