@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ticketing_app::ports::{EventRepository, TicketRepository};
+use ticketing_app::ports::EventRepository;
 use ticketing_domain::presence::{Presence, PresenceState};
 use ticketing_domain::{Action, Role, Ticket, UserId};
 
