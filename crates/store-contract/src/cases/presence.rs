@@ -76,7 +76,7 @@ pub async fn case_presence_is_replaced_expires_and_wakes<S: StoreUnderTest>(s: &
     // Read after its expiry, a presence is gone (at its expiry exactly too).
     assert_eq!(
         events(s).current_presence(at(41)).await.unwrap(),
-        [alex_viewing.clone()]
+        std::slice::from_ref(&alex_viewing)
     );
     assert!(events(s).current_presence(at(42)).await.unwrap().is_empty());
 
