@@ -5,6 +5,7 @@ import { onAuthLost, onPasswordChangeRequired } from './api.js';
 import { clear, h, refreshRelativeTimes, replace, displayName } from './dom.js';
 import { clearAllDrafts } from './drafts.js';
 import { loadFeatures } from './features.js';
+import * as live from './live.js';
 import { setGlobalKeys, showShortcutSheet } from './keys.js';
 import { forgetList } from './list-state.js';
 import { backToList, forgetReturn, homeFor, leaveWarnings, rememberList, rememberReturn } from './navigation.js';
@@ -266,9 +267,18 @@ onPasswordChangeRequired(() => {
   navigate('#/password', { force: true });
 });
 
-// Profile edits (name, email) show up in the top bar at once.
+// Profile edits (name, email) show up in the top bar at once. The event stream runs while someone
+// is signed in (not while a temporary password awaits its replacement), and starts over for
+// another user.
+let streamUser = null;
 session.onUserChange((u) => {
   if (u) renderNav(current());
+  const wanted = u && !u.must_change_password ? u.id : null;
+  if (wanted !== streamUser) {
+    live.stop();
+    streamUser = wanted;
+    if (wanted) live.start();
+  }
 });
 
 // A reload or a closed tab loses what is not stored (a stored draft survives).

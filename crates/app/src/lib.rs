@@ -22,6 +22,7 @@ mod bulk;
 mod events;
 pub mod mail;
 mod limits;
+mod presence;
 mod retry;
 mod tickets;
 mod uploads;
@@ -45,6 +46,7 @@ pub use mail::{
     PreferencesUpdate,
 };
 pub use limits::{Hits, LONGEST_WINDOW, MemoryCounters};
+pub use presence::{PresenceShown, PresenceView};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};
 pub use uploads::{UploadInput, UploadPermit};

@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
     ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Event, FamilyId, LoginName,
-    Message, MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User,
-    UserId,
+    Message, MessageId, Password, Presence, Role, SessionId, Status, StoredFile, Ticket, TicketId,
+    User, UserId,
 };
 use uuid::Uuid;
 
@@ -435,6 +435,19 @@ pub trait EventRepository: Send + Sync {
     /// other processes (`LISTEN`/`NOTIFY`). Only a hint: readers poll as well, so a lost
     /// notification delays delivery but loses nothing.
     fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// Records that a staff member is viewing or replying to a ticket (replacing their earlier
+    /// presence on it), deletes every presence expired by `presence.at`, and wakes the readers
+    /// ([`EventRepository::event_wakeups`], on every process). Presence is ephemeral: it is not
+    /// an event of the outbox.
+    async fn set_presence(&self, presence: Presence) -> Result<(), RepoError>;
+
+    /// Forgets `user`'s presence on `ticket` (they left it) and wakes the readers; whether there
+    /// was one.
+    async fn clear_presence(&self, ticket: TicketId, user: UserId) -> Result<bool, RepoError>;
+
+    /// Every presence that has not expired at `now`, by ticket then user.
+    async fn current_presence(&self, now: DateTime<Utc>) -> Result<Vec<Presence>, RepoError>;
 }
 
 /// A whole store: every repository port plus the health check, as the database stores (and the

@@ -92,6 +92,7 @@ routes! {
     attachments::list, attachments::upload, attachments::remove, attachments::download,
     activities::list,
     events::stream,
+    presence::presence_set, presence::presence_leave,
 }
 
 /// A path and the handlers of its methods (HEAD and PUT included where they are served).

@@ -110,7 +110,13 @@ pub struct HttpState {
     pub(crate) resets_per_email: RateLimiter,
     /// Password reset mails per account.
     pub(crate) resets_per_account: RateLimiter,
+    /// Presence updates per user.
+    pub(crate) presence: RateLimiter,
 }
+
+/// Presence updates (`POST` and `DELETE /api/v1/tickets/{id}/presence/`) per user per minute:
+/// a refresh every 15 s on a few tickets at once, and the changes between viewing and replying.
+pub const PRESENCE_PER_MINUTE: u32 = 60;
 
 impl HttpState {
     /// Builds the state.
@@ -140,9 +146,18 @@ impl HttpState {
             ),
             resets_per_email: RateLimiter::new(3, Duration::from_secs(3600)),
             resets_per_account: RateLimiter::new(5, Duration::from_secs(3600)),
+            presence: RateLimiter::new(PRESENCE_PER_MINUTE, Duration::from_secs(60)),
             app,
             config,
         }
+    }
+
+    /// Counts one presence update of `user`; 429 `rate_limited` with `Retry-After` when the user
+    /// is over [`PRESENCE_PER_MINUTE`].
+    pub(crate) fn count_presence(&self, user: UserId) -> ApiResult<()> {
+        self.presence
+            .hit(&user.to_string())
+            .map_err(ApiError::rate_limited)
     }
 
     /// Counts one write (a new ticket, message, upload, bulk change request or account) of

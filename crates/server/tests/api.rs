@@ -32,6 +32,7 @@ mod api {
     mod numbers;
     mod platform;
     mod replicas;
+    mod presence;
     mod replies;
     mod sessions;
     mod storage;

@@ -215,6 +215,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    presence (ticket_id, user_id) {
+        ticket_id -> Id,
+        user_id -> Id,
+        ticket_number -> BigInt,
+        state -> Text,
+        at -> Instant,
+        expires_at -> Instant,
+    }
+}
+
+diesel::table! {
     outbox_state (name) {
         name -> Text,
         value -> BigInt,
@@ -295,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     limit_counters,
     outbox_state,
     password_resets,
+    presence,
     users,
     tickets,
     messages,

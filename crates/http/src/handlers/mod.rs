@@ -9,6 +9,7 @@ pub mod events;
 pub mod health;
 pub mod mail;
 pub mod messages;
+pub mod presence;
 pub mod profile;
 pub mod tickets;
 pub mod tokens;

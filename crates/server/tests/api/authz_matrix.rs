@@ -203,6 +203,17 @@ const TABLE: &[Row] = &[
           cells: &[(Own,     [401, 403, 404, 201, 201, 401]),
                    (Foreign, [401, 404, 404, 201, 201, 401]),
                    (Deleted, [401, 404, 404, 404, 404, 401])] },
+    // Presence: staff only (a customer's own ticket is 403, another's 404, as everywhere).
+    Row { method: "POST", path: "/api/v1/tickets/{id}/presence/", label: "viewing", body: Body::Json(r#"{"state": "viewing"}"#),
+          cells: &[(Own,     [401, 403, 404, 200, 200, 401]),
+                   (Foreign, [401, 404, 404, 200, 200, 401]),
+                   (Note,    [401, 403, 404, 200, 200, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
+    Row { method: "DELETE", path: "/api/v1/tickets/{id}/presence/", label: "", body: Body::Empty,
+          cells: &[(Own,     [401, 403, 404, 204, 204, 401]),
+                   (Foreign, [401, 404, 404, 204, 204, 401]),
+                   (Note,    [401, 403, 404, 204, 204, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
     // Bulk changes: staff only; the ticket named in the body (`{id}`) is answered inside the 200.
     Row { method: "POST", path: "/api/v1/tickets/bulk/", label: "priority", body: Body::Json(r#"{"ids": ["{id}"], "changes": {"priority": "low"}}"#),
           cells: &[(Own,     [401, 403, 403, 200, 200, 401]),

@@ -64,6 +64,8 @@ struct State {
     /// The last event id handed out.
     last_event_id: i64,
     waker: events::Waker,
+    /// Presence by (ticket, user).
+    presence: std::collections::BTreeMap<(TicketId, UserId), ticketing_domain::Presence>,
     /// API tokens with the hash of their secret.
     api_tokens: HashMap<ApiTokenId, (ApiToken, String)>,
 }

@@ -26,6 +26,7 @@ mod explain;
 mod listing;
 mod mail;
 mod messages;
+mod presence;
 mod probe;
 mod sessions;
 mod tickets;
