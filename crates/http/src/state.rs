@@ -10,7 +10,7 @@ use crate::guard::{GuardLimits, PasswordGuard};
 use crate::limit::{RateLimiter, SharedLimiter};
 use crate::live::Hub;
 use crate::metrics::MetricsEndpoint;
-use crate::problem::ApiResult;
+use crate::problem::{ApiError, ApiResult};
 
 /// HTTP settings (the server crate fills them from its typed settings).
 #[derive(Debug, Clone)]
