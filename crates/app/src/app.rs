@@ -128,6 +128,8 @@ impl Default for Settings {
 pub struct App {
     pub(crate) ports: Arc<Ports>,
     pub(crate) settings: Arc<Settings>,
+    /// The webhook ports, when webhooks are wired (`App::with_webhooks`).
+    pub(crate) webhooks: Option<Arc<crate::webhooks::WebhookPorts>>,
 }
 
 impl App {
@@ -142,6 +144,7 @@ impl App {
         Self {
             ports: Arc::new(ports),
             settings: Arc::new(settings),
+            webhooks: None,
         }
     }
 

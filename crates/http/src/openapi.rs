@@ -33,6 +33,7 @@ use crate::routes::{self, PUT_LIKE_PATCH};
         (name = "activities", description = "The activity log"),
         (name = "audit", description = "The audit log of account administration (admins)"),
         (name = "events", description = "Live events (server-sent events)"),
+        (name = "webhooks", description = "Outbound webhook endpoints and their delivery log (admins)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

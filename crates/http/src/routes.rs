@@ -89,6 +89,8 @@ routes! {
     attachments::list, attachments::upload, attachments::remove, attachments::download,
     activities::list,
     events::stream,
+    webhooks::list, webhooks::create, webhooks::show, webhooks::update, webhooks::delete,
+    webhooks::rotate_secret, webhooks::test, webhooks::deliveries,
 }
 
 /// A path and the handlers of its methods (HEAD and PUT included where they are served).

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;
+pub mod webhooks;
 pub mod wiring;
 
 use std::net::TcpListener;
@@ -24,6 +25,7 @@ pub use settings::Settings;
 pub struct Application {
     port: u16,
     app: App,
+    webhook_poll: Duration,
     server: actix_web::dev::Server,
     metrics: Option<MetricsServer>,
 }
@@ -126,6 +128,7 @@ impl Application {
         Ok(Self {
             port,
             app,
+            webhook_poll: settings.webhooks.poll,
             server,
             metrics,
         })
@@ -172,6 +175,10 @@ impl Application {
                 }
             }
         });
+        let dispatcher = tokio::spawn(webhooks::run_dispatcher(
+            self.app.clone(),
+            self.webhook_poll,
+        ));
         let (upkeep, metrics_server) = match self.metrics {
             Some(m) => {
                 let upkeep = tokio::spawn(metrics::upkeep(m.handle));
@@ -185,6 +192,7 @@ impl Application {
         };
         let result = self.server.await;
         purge.abort();
+        dispatcher.abort();
         if let Some(upkeep) = upkeep {
             upkeep.abort();
         }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use ticketing_app::ports::Store;
+use ticketing_app::webhooks::{WebhookPorts, WebhookRepository};
 use ticketing_app::system::{SystemClock, UuidV7};
 use ticketing_app::{App, Ports, Settings as AppSettings, StorePorts};
 use ticketing_attachments::Attachments;
@@ -53,6 +54,7 @@ pub fn store_url(url: &str) -> anyhow::Result<StoreUrl> {
 pub struct Repositories {
     store: StorePorts,
     probe: Arc<dyn StoreProbe>,
+    webhooks: Arc<dyn WebhookRepository>,
 }
 
 impl Repositories {
@@ -68,11 +70,12 @@ impl std::fmt::Debug for Repositories {
     }
 }
 
-fn repositories<S: Store + StoreProbe + 'static>(store: S) -> Repositories {
+fn repositories<S: Store + StoreProbe + WebhookRepository + 'static>(store: S) -> Repositories {
     let s = Arc::new(store);
     Repositories {
         store: StorePorts::of(s.clone()),
-        probe: s,
+        probe: s.clone(),
+        webhooks: s,
     }
 }
 
@@ -215,7 +218,13 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         events_retention: settings.events.retention,
         ..AppSettings::default()
     };
-    Ok(App::new(ports, app_settings))
+    let webhooks = WebhookPorts {
+        store: repos.webhooks,
+        transport: Arc::new(crate::webhooks::HttpTransport::new(
+            settings.webhooks.allow_private,
+        )?),
+    };
+    Ok(App::new(ports, app_settings).with_webhooks(webhooks))
 }
 
 /// A duration of the settings (at most 100 years) for the chrono arithmetic of the app.

@@ -37,4 +37,5 @@ mod api {
     mod tokens;
     mod uploads;
     mod users;
+    mod webhooks;
 }

@@ -52,11 +52,13 @@ pub enum Rule {
     /// API tokens are managed, and passwords changed, only by a signed-in user, never with an
     /// API token.
     SignInRequired,
+    /// Only admins manage webhook endpoints.
+    WebhooksAreAdminOnly,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -71,6 +73,7 @@ impl Rule {
         Rule::BulkChangesAreStaffOnly,
         Rule::ReadOnlyToken,
         Rule::SignInRequired,
+        Rule::WebhooksAreAdminOnly,
     ];
 
     /// A stable snake_case name of the rule, for logs and machines.
@@ -116,6 +119,10 @@ impl Rule {
                 "only staff have assigned tickets",
             ),
             Rule::UserListIsStaffOnly => ("user_list_is_staff_only", "only staff may list users"),
+            Rule::WebhooksAreAdminOnly => (
+                "webhooks_are_admin_only",
+                "only admins may manage webhooks",
+            ),
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",

@@ -12,3 +12,4 @@ pub mod profile;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;

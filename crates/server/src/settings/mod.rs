@@ -116,6 +116,13 @@ settings! {
         /// Event streams one user may have open at once (per process).
         streams_per_user: u32 = "10", env "TICKETING_EVENTS_STREAMS_PER_USER", check at_least_one;
     }
+    /// Outbound webhooks (admins register endpoints at /api/v1/webhooks/).
+    webhooks: WebhookSettings {
+        /// Deliver to private, loopback, link-local and other non-public addresses too (test receivers, internal services).
+        allow_private: bool = "false", env "TICKETING_WEBHOOK_ALLOW_PRIVATE";
+        /// How often the dispatcher looks for due retries when no event wakes it.
+        poll: Duration = "1s", env "TICKETING_WEBHOOK_POLL", check at_least_a_second;
+    }
     /// Prometheus metrics (`GET /metrics`).
     metrics: MetricsSettings {
         /// Address serving /metrics alone, e.g. 127.0.0.1:9464; unset: none.

@@ -38,3 +38,38 @@ pub(crate) fn lock_user(c: &mut Conn, user: DbId) -> DbResult<()> {
         .load(c)?;
     Ok(())
 }
+
+/// Locks the cursor row `name` of `outbox_state` until the transaction ends (one consumer
+/// transaction at a time advances it); its value.
+pub(crate) fn lock_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i64>> {
+    use crate::schema::outbox_state;
+    Ok(outbox_state::table
+        .filter(outbox_state::name.eq(name))
+        .select(outbox_state::value)
+        .for_update()
+        .first(c)
+        .optional()?)
+}
+
+/// The pending delivery of `endpoint` for `event` if it is due at `now`, locked, unless another
+/// transaction holds it (`FOR UPDATE SKIP LOCKED`: two dispatchers never wait for each other,
+/// nor claim the same delivery).
+pub(crate) fn claim_delivery(
+    c: &mut Conn,
+    endpoint: DbId,
+    event: i64,
+    now: crate::sql_types::DbTime,
+) -> DbResult<Option<crate::rows::WebhookDeliveryRow>> {
+    use crate::rows::WebhookDeliveryRow;
+    use crate::schema::webhook_deliveries as d;
+    Ok(d::table
+        .filter(d::endpoint_id.eq(endpoint))
+        .filter(d::event_id.eq(event))
+        .filter(d::state.eq("pending"))
+        .filter(d::next_attempt_at.le(now))
+        .select(WebhookDeliveryRow::as_select())
+        .for_update()
+        .skip_locked()
+        .first(c)
+        .optional()?)
+}

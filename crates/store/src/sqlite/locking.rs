@@ -15,3 +15,36 @@ pub(crate) fn lock_admins_and(_: &mut Conn, _: DbId) -> DbResult<()> {
 pub(crate) fn lock_user(_: &mut Conn, _: DbId) -> DbResult<()> {
     Ok(())
 }
+
+/// The value of the cursor row `name` of `outbox_state` (the immediate transaction already
+/// excludes other writers).
+pub(crate) fn lock_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i64>> {
+    use crate::schema::outbox_state;
+    use diesel::prelude::*;
+    Ok(outbox_state::table
+        .filter(outbox_state::name.eq(name))
+        .select(outbox_state::value)
+        .first(c)
+        .optional()?)
+}
+
+/// The pending delivery of `endpoint` for `event` if it is due at `now` (no other writer can
+/// claim it before this transaction ends).
+pub(crate) fn claim_delivery(
+    c: &mut Conn,
+    endpoint: DbId,
+    event: i64,
+    now: crate::sql_types::DbTime,
+) -> DbResult<Option<crate::rows::WebhookDeliveryRow>> {
+    use crate::rows::WebhookDeliveryRow;
+    use crate::schema::webhook_deliveries as d;
+    use diesel::prelude::*;
+    Ok(d::table
+        .filter(d::endpoint_id.eq(endpoint))
+        .filter(d::event_id.eq(event))
+        .filter(d::state.eq("pending"))
+        .filter(d::next_attempt_at.le(now))
+        .select(WebhookDeliveryRow::as_select())
+        .first(c)
+        .optional()?)
+}
