@@ -17,6 +17,7 @@ import * as ticketView from './views/ticket.js';
 import * as profileView from './views/profile.js';
 import * as usersView from './views/users.js';
 import * as auditView from './views/audit.js';
+import * as webhooksView from './views/webhooks.js';
 
 route('/', 'home');
 route('/login', 'login');
@@ -26,6 +27,7 @@ route('/tickets/:id', 'ticket');
 route('/staff/:scope', 'staff');
 route('/admin/users', 'users');
 route('/admin/audit', 'audit');
+route('/admin/webhooks', 'webhooks');
 route('/profile', 'profile');
 route('/password', 'password');
 
@@ -37,6 +39,7 @@ const VIEWS = {
   ticket: ticketView,
   users: usersView,
   audit: auditView,
+  webhooks: webhooksView,
   profile: profileView,
   password: profileView.changePassword,
 };
@@ -67,7 +70,7 @@ function guard(loc, user) {
     if (!session.isStaff()) return '#/tickets';
     if (!Object.hasOwn(listView.QUEUES, loc.args.scope)) return homeFor(user);
   }
-  if ((loc.name === 'users' || loc.name === 'audit') && !session.isAdmin()) return homeFor(user);
+  if ((loc.name === 'users' || loc.name === 'audit' || loc.name === 'webhooks') && !session.isAdmin()) return homeFor(user);
   return null;
 }
 
@@ -169,6 +172,7 @@ function renderNav(loc) {
     if (session.isAdmin()) {
       links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
       links.push(navLink('#/admin/audit', 'Audit log', loc.name === 'audit'));
+      links.push(navLink('#/admin/webhooks', 'Webhooks', loc.name === 'webhooks'));
     }
   } else {
     links.push(navLink('#/tickets', 'My tickets', loc.name === 'tickets'));
