@@ -252,7 +252,6 @@ pub struct OutgoingWebhook<'a> {
 }
 
 /// The webhook adapter: URL rules, secrets, sending, the retry schedule.
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait WebhookTransport: Send + Sync {
     /// Whether `url` may be saved as an endpoint (`Err`: a sentence saying why not).
@@ -276,11 +275,12 @@ pub trait WebhookTransport: Send + Sync {
 }
 
 /// Webhook endpoints and deliveries. Each method is one transaction.
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait WebhookRepository: Send + Sync {
     /// Stores a new endpoint and appends `audit`, all or nothing, unless there are `max`
-    /// endpoints already (then `Conflict { field: "endpoints" }`, nothing written).
+    /// endpoints already (then `Conflict { field: "endpoints" }`, nothing written). Its
+    /// `after_event_id` is set to the dispatcher's cursor, read under the cursor's lock: it gets
+    /// every event the dispatcher has not handled yet, and none it has.
     async fn create_endpoint(
         &self,
         endpoint: &WebhookEndpoint,
@@ -502,7 +502,8 @@ impl App {
             previous_secret: None,
             previous_secret_until: None,
             failing_since: None,
-            after_event_id: self.ports.store.events.last_event_id().await?,
+            // Set by the store (the dispatcher's cursor).
+            after_event_id: 0,
             created_at: now,
             updated_at: now,
         };

@@ -196,11 +196,12 @@ impl WebhookRepository for Store {
         max: usize,
         audit: &[AuditEntry],
     ) -> Result<(), RepoError> {
-        let row = WebhookEndpointRow::new(endpoint);
+        let mut row = WebhookEndpointRow::new(endpoint);
         let audit = audit.to_vec();
         self.write(move |c| {
-            // Serialized with the other writers of the cursor row (and on SQLite with all).
-            lock_or_create_cursor(c)?;
+            // Serialized with the dispatcher (the cursor row is locked): every event after the
+            // cursor goes to the new endpoint when it wants it, none before.
+            row.after_event_id = lock_or_create_cursor(c)?;
             let n: i64 = e::table.count().get_result(c)?;
             if usize::try_from(n).unwrap_or(usize::MAX) >= max {
                 return Err(RepoError::Conflict { field: "endpoints" }.into());
@@ -310,6 +311,23 @@ impl WebhookRepository for Store {
     }
 
     async fn enqueue(&self, limit: u32, now: DateTime<Utc>) -> Result<u32, RepoError> {
+        // Nothing new (the usual case): no write transaction at all.
+        let behind = self
+            .read(|c| {
+                let values: Vec<(String, i64)> = outbox_state::table
+                    .filter(outbox_state::name.eq_any([CURSOR, LAST_EVENT_ID]))
+                    .select((outbox_state::name, outbox_state::value))
+                    .load(c)?;
+                let value = |n: &str| values.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
+                Ok(match (value(CURSOR), value(LAST_EVENT_ID)) {
+                    (Some(cursor), Some(last)) => cursor < last,
+                    _ => true,
+                })
+            })
+            .await?;
+        if !behind {
+            return Ok(0);
+        }
         let now = DbTime::from(now);
         self.write(move |c| enqueue(c, limit, now)).await
     }
@@ -333,6 +351,19 @@ impl WebhookRepository for Store {
         limit: u32,
     ) -> Result<Vec<ClaimedDelivery>, RepoError> {
         let (now, until) = (DbTime::from(now), DbTime::from(claim_until));
+        // Nothing due (the usual case): no write transaction at all.
+        let due: i64 = self
+            .read(move |c| {
+                Ok(d::table
+                    .filter(d::state.eq(DeliveryState::Pending.as_str()))
+                    .filter(d::next_attempt_at.le(now))
+                    .count()
+                    .get_result(c)?)
+            })
+            .await?;
+        if due == 0 {
+            return Ok(Vec::new());
+        }
         self.write(move |c| claim(c, now, until, limit)).await
     }
 
