@@ -878,6 +878,55 @@ mod tests {
         assert!(parse_event_types(&["ticket.exploded"]).is_err());
     }
 
+    fn endpoint() -> WebhookEndpoint {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        WebhookEndpoint {
+            id: Uuid::from_u128(1),
+            url: "https://h.example/in?token=s3cret".to_owned(),
+            event_types: vec!["message.created".to_owned(), "ticket.created".to_owned()],
+            include_staff_events: false,
+            enabled: true,
+            disabled_reason: None,
+            secret: "whsec_current".to_owned(),
+            previous_secret: Some("whsec_previous".to_owned()),
+            previous_secret_until: Some(t + Duration::hours(1)),
+            failing_since: None,
+            after_event_id: 10,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn an_endpoint_wants_later_events_of_its_types_and_staff_ones_only_when_asked() {
+        let mut e = endpoint();
+        assert!(e.wants(11, "ticket.created", Visibility::Public));
+        assert!(!e.wants(10, "ticket.created", Visibility::Public), "before it existed");
+        assert!(!e.wants(11, "ticket.updated", Visibility::Public), "not asked for");
+        assert!(!e.wants(11, "message.created", Visibility::Staff));
+        assert!(!e.wants(11, "message.created", Visibility::Admin));
+        e.include_staff_events = true;
+        assert!(e.wants(11, "message.created", Visibility::Staff));
+        assert!(e.wants(11, "message.created", Visibility::Admin));
+    }
+
+    #[test]
+    fn the_previous_secret_signs_only_during_the_overlap() {
+        let e = endpoint();
+        let until = e.previous_secret_until.unwrap();
+        assert_eq!(
+            e.previous_secret_at(until - Duration::seconds(1)),
+            Some("whsec_previous")
+        );
+        assert_eq!(e.previous_secret_at(until), None);
+    }
+
+    #[test]
+    fn debug_shows_neither_the_secret_nor_the_query_string() {
+        let text = format!("{:?}", endpoint());
+        assert!(!text.contains("whsec_") && !text.contains("s3cret"), "{text}");
+    }
+
     #[test]
     fn the_url_of_logs_has_no_query_string() {
         assert_eq!(
