@@ -236,8 +236,8 @@ impl AttemptOutcome {
     }
 }
 
-/// One signed request to send.
-#[derive(Debug, Clone, Copy)]
+/// One signed request to send (its `Debug` hides the secrets and the URL's query string).
+#[derive(Clone, Copy)]
 pub struct OutgoingWebhook<'a> {
     /// The endpoint URL.
     pub url: &'a str,
@@ -249,6 +249,15 @@ pub struct OutgoingWebhook<'a> {
     pub secret: &'a str,
     /// The previous secret during a rotation's overlap.
     pub previous_secret: Option<&'a str>,
+}
+
+impl fmt::Debug for OutgoingWebhook<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutgoingWebhook")
+            .field("url", &redacted_url(self.url))
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The webhook adapter: URL rules, secrets, sending, the retry schedule.
