@@ -743,10 +743,7 @@ impl App {
     /// Sends one claimed delivery and records the attempt.
     async fn attempt_delivery(&self, claim: ClaimedDelivery) -> Result<(), AppError> {
         let ports = self.webhook_ports()?;
-        let ClaimedDelivery {
-            delivery,
-            endpoint,
-        } = claim;
+        let ClaimedDelivery { delivery, endpoint } = claim;
         let now = self.ports.clock.now();
         let outcome = match self
             .webhook_body(delivery.event_id, endpoint.include_staff_events)
@@ -773,11 +770,15 @@ impl App {
         let succeeded = outcome.is_success();
         let attempt = delivery.attempts.saturating_add(1);
         let done = self.ports.clock.now();
-        let mut next =
-            ports
-                .transport
-                .next_step(succeeded, attempt, endpoint.failing_since, done);
-        if !succeeded && outcome.failure.as_deref().is_some_and(|f| f.contains("pruned")) {
+        let mut next = ports
+            .transport
+            .next_step(succeeded, attempt, endpoint.failing_since, done);
+        if !succeeded
+            && outcome
+                .failure
+                .as_deref()
+                .is_some_and(|f| f.contains("pruned"))
+        {
             next = NextStep::GiveUp;
         }
         let failing_since = if succeeded {
@@ -910,8 +911,14 @@ mod tests {
     fn an_endpoint_wants_later_events_of_its_types_and_staff_ones_only_when_asked() {
         let mut e = endpoint();
         assert!(e.wants(11, "ticket.created", Visibility::Public));
-        assert!(!e.wants(10, "ticket.created", Visibility::Public), "before it existed");
-        assert!(!e.wants(11, "ticket.updated", Visibility::Public), "not asked for");
+        assert!(
+            !e.wants(10, "ticket.created", Visibility::Public),
+            "before it existed"
+        );
+        assert!(
+            !e.wants(11, "ticket.updated", Visibility::Public),
+            "not asked for"
+        );
         assert!(!e.wants(11, "message.created", Visibility::Staff));
         assert!(!e.wants(11, "message.created", Visibility::Admin));
         e.include_staff_events = true;
@@ -933,7 +940,10 @@ mod tests {
     #[test]
     fn debug_shows_neither_the_secret_nor_the_query_string() {
         let text = format!("{:?}", endpoint());
-        assert!(!text.contains("whsec_") && !text.contains("s3cret"), "{text}");
+        assert!(
+            !text.contains("whsec_") && !text.contains("s3cret"),
+            "{text}"
+        );
     }
 
     #[test]

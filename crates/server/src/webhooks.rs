@@ -9,9 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_app::App;
 use ticketing_app::webhooks::{AttemptOutcome, NextStep, OutgoingWebhook, WebhookTransport};
-use ticketing_webhooks::{
-    ClientConfig, EndpointUrl, Message, Secret, WebhookClient, schedule,
-};
+use ticketing_webhooks::{ClientConfig, EndpointUrl, Message, Secret, WebhookClient, schedule};
 
 /// [`WebhookTransport`] over [`WebhookClient`].
 #[derive(Debug, Clone)]
@@ -66,9 +64,7 @@ impl WebhookTransport for HttpTransport {
             status: outcome.status,
             latency_ms: u64::try_from(outcome.latency.as_millis()).unwrap_or(u64::MAX),
             response: outcome.response_snippet,
-            failure: outcome
-                .failure
-                .map(|f| format!("{}: {f}", f.kind())),
+            failure: outcome.failure.map(|f| format!("{}: {f}", f.kind())),
         }
     }
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use ticketing_app::ports::Store;
-use ticketing_app::webhooks::{WebhookPorts, WebhookRepository};
 use ticketing_app::system::{SystemClock, UuidV7};
+use ticketing_app::webhooks::{WebhookPorts, WebhookRepository};
 use ticketing_app::{App, Ports, Settings as AppSettings, StorePorts};
 use ticketing_attachments::Attachments;
 use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};

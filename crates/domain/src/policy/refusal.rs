@@ -119,10 +119,9 @@ impl Rule {
                 "only staff have assigned tickets",
             ),
             Rule::UserListIsStaffOnly => ("user_list_is_staff_only", "only staff may list users"),
-            Rule::WebhooksAreAdminOnly => (
-                "webhooks_are_admin_only",
-                "only admins may manage webhooks",
-            ),
+            Rule::WebhooksAreAdminOnly => {
+                ("webhooks_are_admin_only", "only admins may manage webhooks")
+            }
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",

@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ticketing_app::webhooks::{
-    AttemptOutcome, NewWebhook, WebhookChange, WebhookDelivery, WebhookEndpoint,
-    WebhookWithSecret, parse_event_types,
+    AttemptOutcome, NewWebhook, WebhookChange, WebhookDelivery, WebhookEndpoint, WebhookWithSecret,
+    parse_event_types,
 };
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -545,16 +545,17 @@ pub async fn deliveries(
     let pairs = QueryPairs::parse(&req)?;
     let mut f = Fields::default();
     pairs.reject_unknown(&["before", "limit"], &mut f);
-    let before = pairs
-        .get("before")
-        .filter(|b| !b.is_empty())
-        .and_then(|b| match b.parse::<i64>() {
-            Ok(n) if n >= 1 => Some(n),
-            _ => {
-                f.add("before", "must be an event id (a positive integer)");
-                None
-            }
-        });
+    let before =
+        pairs
+            .get("before")
+            .filter(|b| !b.is_empty())
+            .and_then(|b| match b.parse::<i64>() {
+                Ok(n) if n >= 1 => Some(n),
+                _ => {
+                    f.add("before", "must be an event id (a positive integer)");
+                    None
+                }
+            });
     let limit = pairs.limit(&mut f);
     f.finish()?;
     let limit = limit.map_or(50, |l| u32::from(l.get()));

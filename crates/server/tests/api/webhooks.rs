@@ -78,7 +78,11 @@ impl Receiver {
                             .and_then(VecDeque::pop_front)
                             .unwrap_or(200);
                         log.lock().unwrap().push(request);
-                        let body = if status == 200 { "thanks" } else { "database down" };
+                        let body = if status == 200 {
+                            "thanks"
+                        } else {
+                            "database down"
+                        };
                         let reply = format!(
                             "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n{body}",
                             body.len()
@@ -222,7 +226,13 @@ async fn app_allowing_private(backend: Backend) -> TestApp {
 }
 
 /// Registers an endpoint as `admin`; returns the answer (with its `secret`).
-async fn register(app: &TestApp, admin: &TestUser, url: &str, types: &[&str], staff: bool) -> Value {
+async fn register(
+    app: &TestApp,
+    admin: &TestUser,
+    url: &str,
+    types: &[&str],
+    staff: bool,
+) -> Value {
     let res = app
         .post(
             WEBHOOKS,
@@ -276,7 +286,9 @@ async fn signed_deliveries_verify_with_the_reference_library(backend: Backend) {
     assert!(secret.starts_with("whsec_"), "{endpoint}");
     let id = endpoint["id"].as_str().unwrap().to_owned();
     // Shown once: never again.
-    let shown = app.get(&format!("{WEBHOOKS}{id}/"), Some(&admin.access)).await;
+    let shown = app
+        .get(&format!("{WEBHOOKS}{id}/"), Some(&admin.access))
+        .await;
     shown.assert_status(200);
     assert!(shown.body.get("secret").is_none(), "{}", shown.body);
     assert!(!shown.text().contains(&secret));
@@ -286,13 +298,19 @@ async fn signed_deliveries_verify_with_the_reference_library(backend: Backend) {
     let ticket = app.ticket(&carol.access, "Printer on fire").await;
     let ticket_id = ticket["id"].as_str().unwrap();
     // An internal note is staff-only: this endpoint did not ask for those.
-    app.message(&agent.access, ticket_id, "internal only", true).await;
-    app.message(&agent.access, ticket_id, "We are on it", false).await;
+    app.message(&agent.access, ticket_id, "internal only", true)
+        .await;
+    app.message(&agent.access, ticket_id, "We are on it", false)
+        .await;
 
     let got = receiver.wait_for(2, Duration::from_secs(15)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got_now = receiver.received();
-    assert_eq!(got_now.len(), 2, "the internal note was not delivered: {got_now:?}");
+    assert_eq!(
+        got_now.len(),
+        2,
+        "the internal note was not delivered: {got_now:?}"
+    );
     let (first, second) = (&got[0], &got[1]);
     for request in [first, second] {
         assert_eq!(request.path, "/hooks/public");
@@ -344,12 +362,16 @@ async fn signed_deliveries_verify_with_the_reference_library(backend: Backend) {
         true,
     )
     .await;
-    app.message(&agent.access, ticket_id, "second internal", true).await;
+    app.message(&agent.access, ticket_id, "second internal", true)
+        .await;
     let got = staff_receiver.wait_for(1, Duration::from_secs(15)).await;
     let note = got[0].json();
     assert_eq!(note["visibility"], "staff");
     assert_eq!(note["changes"]["internal"], true);
-    assert!(reference_verifies(staff["secret"].as_str().unwrap(), &got[0]));
+    assert!(reference_verifies(
+        staff["secret"].as_str().unwrap(),
+        &got[0]
+    ));
 }
 
 async fn a_failing_endpoint_is_retried_in_order(backend: Backend) {
@@ -375,7 +397,10 @@ async fn a_failing_endpoint_is_retried_in_order(backend: Backend) {
     let start = Instant::now();
     let log = loop {
         let log = deliveries(&app, &admin, &id).await;
-        if log.iter().any(|d| d["attempts"] == 1 && d["state"] == "pending") {
+        if log
+            .iter()
+            .any(|d| d["attempts"] == 1 && d["state"] == "pending")
+        {
             break log;
         }
         assert!(start.elapsed() < Duration::from_secs(10), "{log:?}");
@@ -384,12 +409,18 @@ async fn a_failing_endpoint_is_retried_in_order(backend: Backend) {
     let failed = log.iter().find(|d| d["attempts"] == 1).unwrap();
     assert_eq!(failed["last_status"], 500);
     assert_eq!(failed["last_response"], "database down");
-    assert!(failed["last_error"].as_str().unwrap().contains("500"), "{failed}");
+    assert!(
+        failed["last_error"].as_str().unwrap().contains("500"),
+        "{failed}"
+    );
     assert!(failed["next_attempt_at"].is_string());
 
     // The retry (about 5 s later) succeeds, then the second event goes.
     let got = receiver.wait_for(3, Duration::from_secs(20)).await;
-    let ids: Vec<String> = got.iter().map(|r| r.headers["webhook-id"].clone()).collect();
+    let ids: Vec<String> = got
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .collect();
     assert_eq!(ids[0], first[0].headers["webhook-id"]);
     assert_eq!(ids[1], ids[0], "the retry keeps its webhook-id: {ids:?}");
     assert_ne!(ids[2], ids[0]);
@@ -403,8 +434,14 @@ async fn a_failing_endpoint_is_retried_in_order(backend: Backend) {
     assert_eq!(log[1]["attempts"], 2, "{log:?}");
     assert_eq!(log[1]["last_status"], 200);
     assert_eq!(log[0]["attempts"], 1);
-    let shown = app.get(&format!("{WEBHOOKS}{id}/"), Some(&admin.access)).await;
-    assert_eq!(shown.body["failing_since"], Value::Null, "a success ends the streak");
+    let shown = app
+        .get(&format!("{WEBHOOKS}{id}/"), Some(&admin.access))
+        .await;
+    assert_eq!(
+        shown.body["failing_since"],
+        Value::Null,
+        "a success ends the streak"
+    );
 }
 
 async fn private_addresses_are_refused_without_the_setting(backend: Backend) {
@@ -456,11 +493,20 @@ async fn private_addresses_are_refused_without_the_setting(backend: Backend) {
     assert!(error.contains("loopback"), "{error}");
     // The test button says the same; the receiver never heard a thing.
     let test = app
-        .post(&format!("{WEBHOOKS}{id}/test/"), Some(&admin.access), &json!({}))
+        .post(
+            &format!("{WEBHOOKS}{id}/test/"),
+            Some(&admin.access),
+            &json!({}),
+        )
         .await;
     test.assert_status(200);
     assert_eq!(test.body["success"], false);
-    assert!(test.body["error"].as_str().unwrap().starts_with("refused_address"));
+    assert!(
+        test.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused_address")
+    );
     assert!(receiver.received().is_empty());
 }
 
@@ -473,22 +519,49 @@ async fn admins_manage_endpoints_rotate_secrets_and_are_audited(backend: Backend
     for who in [&agent, &carol] {
         let res = app.get(WEBHOOKS, Some(&who.access)).await;
         res.assert_problem(403, "forbidden");
-        assert!(res.text().contains("only admins may manage webhooks"), "{}", res.text());
+        assert!(
+            res.text().contains("only admins may manage webhooks"),
+            "{}",
+            res.text()
+        );
     }
     app.get(WEBHOOKS, None).await.assert_status(401);
     // Input checks.
     for (body, field) in [
-        (json!({"url": receiver.url("/x"), "event_types": []}), "event_types"),
-        (json!({"url": receiver.url("/x"), "event_types": ["ticket.exploded"]}), "event_types"),
-        (json!({"url": "ftp://example.com/x", "event_types": ["ticket.created"]}), "url"),
-        (json!({"url": "https://user:pw@example.com/x", "event_types": ["ticket.created"]}), "url"),
+        (
+            json!({"url": receiver.url("/x"), "event_types": []}),
+            "event_types",
+        ),
+        (
+            json!({"url": receiver.url("/x"), "event_types": ["ticket.exploded"]}),
+            "event_types",
+        ),
+        (
+            json!({"url": "ftp://example.com/x", "event_types": ["ticket.created"]}),
+            "url",
+        ),
+        (
+            json!({"url": "https://user:pw@example.com/x", "event_types": ["ticket.created"]}),
+            "url",
+        ),
     ] {
         let res = app.post(WEBHOOKS, Some(&admin.access), &body).await;
         res.assert_problem(400, "validation_failed");
-        assert!(res.body["errors"][field].is_array(), "{body}: {}", res.text());
+        assert!(
+            res.body["errors"][field].is_array(),
+            "{body}: {}",
+            res.text()
+        );
     }
 
-    let created = register(&app, &admin, &receiver.url("/hooks/a?token=s3cret"), &["ticket.created"], false).await;
+    let created = register(
+        &app,
+        &admin,
+        &receiver.url("/hooks/a?token=s3cret"),
+        &["ticket.created"],
+        false,
+    )
+    .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let old = created["secret"].as_str().unwrap().to_owned();
     let list = app.get(WEBHOOKS, Some(&admin.access)).await;
@@ -498,7 +571,11 @@ async fn admins_manage_endpoints_rotate_secrets_and_are_audited(backend: Backend
 
     // The test button: a signed `webhook.test` message, verified by the reference library.
     let test = app
-        .post(&format!("{WEBHOOKS}{id}/test/"), Some(&admin.access), &json!({}))
+        .post(
+            &format!("{WEBHOOKS}{id}/test/"),
+            Some(&admin.access),
+            &json!({}),
+        )
         .await;
     test.assert_status(200);
     assert_eq!(test.body["success"], true, "{}", test.text());
@@ -535,9 +612,13 @@ async fn admins_manage_endpoints_rotate_secrets_and_are_audited(backend: Backend
         .await;
     rotated.assert_status(200);
     let newest = rotated.body["secret"].as_str().unwrap().to_owned();
-    app.post(&format!("{WEBHOOKS}{id}/test/"), Some(&admin.access), &json!({}))
-        .await
-        .assert_status(200);
+    app.post(
+        &format!("{WEBHOOKS}{id}/test/"),
+        Some(&admin.access),
+        &json!({}),
+    )
+    .await
+    .assert_status(200);
     let got = receiver.wait_for(3, Duration::from_secs(5)).await;
     assert!(reference_verifies(&newest, &got[2]));
     assert!(!reference_verifies(&new, &got[2]));
@@ -551,7 +632,11 @@ async fn admins_manage_endpoints_rotate_secrets_and_are_audited(backend: Backend
 
     // Disable: nothing is delivered; enable again: what waited goes.
     let patched = app
-        .patch(&format!("{WEBHOOKS}{id}/"), Some(&admin.access), &json!({"enabled": false}))
+        .patch(
+            &format!("{WEBHOOKS}{id}/"),
+            Some(&admin.access),
+            &json!({"enabled": false}),
+        )
         .await;
     patched.assert_status(200);
     assert_eq!(patched.body["enabled"], false);
@@ -566,7 +651,10 @@ async fn admins_manage_endpoints_rotate_secrets_and_are_audited(backend: Backend
         )
         .await;
     patched.assert_status(200);
-    assert_eq!(patched.body["event_types"], json!(["ticket.created", "ticket.updated"]));
+    assert_eq!(
+        patched.body["event_types"],
+        json!(["ticket.created", "ticket.updated"])
+    );
     app.ticket(&carol.access, "Enabled again").await;
     let got = receiver.wait_for(4, Duration::from_secs(10)).await;
     assert_eq!(got[3].json()["changes"]["topic"], "Enabled again");

@@ -16,9 +16,7 @@ use super::audit::append_audit;
 use super::{Conn, Store, locking};
 use crate::error::{DbResult, corrupt};
 use crate::rows::{WebhookDeliveryRow, WebhookEndpointRow};
-use crate::schema::{
-    events, outbox_state, webhook_deliveries as d, webhook_endpoints as e,
-};
+use crate::schema::{events, outbox_state, webhook_deliveries as d, webhook_endpoints as e};
 use crate::sql_types::{DbId, DbTime};
 
 /// The dispatcher's cursor row in `outbox_state`.
@@ -72,7 +70,10 @@ fn enqueue(c: &mut Conn, limit: u32, now: DbTime) -> DbResult<u32> {
     for (id, kind, visibility) in &batch {
         let visibility = Visibility::from_wire(visibility)
             .ok_or_else(|| corrupt("event visibility", visibility))?;
-        for endpoint in endpoints.iter().filter(|ep| ep.wants(*id, kind, visibility)) {
+        for endpoint in endpoints
+            .iter()
+            .filter(|ep| ep.wants(*id, kind, visibility))
+        {
             let row = WebhookDeliveryRow {
                 id: DbId::from(Uuid::now_v7()),
                 endpoint_id: DbId::from(endpoint.id),
@@ -101,12 +102,7 @@ fn enqueue(c: &mut Conn, limit: u32, now: DbTime) -> DbResult<u32> {
     u32::try_from(batch.len()).map_err(|e| corrupt("event batch", e))
 }
 
-fn claim(
-    c: &mut Conn,
-    now: DbTime,
-    until: DbTime,
-    limit: u32,
-) -> DbResult<Vec<ClaimedDelivery>> {
+fn claim(c: &mut Conn, now: DbTime, until: DbTime, limit: u32) -> DbResult<Vec<ClaimedDelivery>> {
     let heads: Vec<(DbId, Option<i64>)> = d::table
         .filter(d::state.eq(DeliveryState::Pending.as_str()))
         .group_by(d::endpoint_id)
@@ -141,7 +137,7 @@ fn claim(
     Ok(claimed)
 }
 
-fn record(c: &mut Conn, r: &AttemptRecord) -> DbResult<()> {
+fn record_attempt(c: &mut Conn, r: &AttemptRecord) -> DbResult<()> {
     let delivery = DbId::from(r.delivery_id);
     let endpoint = DbId::from(r.endpoint_id);
     let at = DbTime::from(r.at);
@@ -369,6 +365,6 @@ impl WebhookRepository for Store {
 
     async fn record_attempt(&self, record: &AttemptRecord) -> Result<(), RepoError> {
         let record = record.clone();
-        self.write(move |c| record(c, &record)).await
+        self.write(move |c| record_attempt(c, &record)).await
     }
 }
