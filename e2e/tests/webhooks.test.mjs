@@ -114,7 +114,7 @@ describe('webhooks in the admin area', () => {
     assert.match(await delivery.textContent(), /HTTP 200/);
     assert.match(await delivery.textContent(), /got it/);
     await assertAxeClean(page, 'the delivery log');
-    await log.getByRole('button', { name: 'Close' }).click();
+    await log.getByRole('button', { name: 'Close', exact: true }).click();
     await log.waitFor({ state: 'detached' });
 
     // Edit: another set of events.
