@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Verifies one webhook delivery with the Standard Webhooks reference library, or with the
-Python example of docs/webhooks.md. Used by the tests of crates/webhooks.
+Python example of docs/api-guide.md. Used by the tests of crates/webhooks.
 
-    webhook-verify.py [--doc-example docs/webhooks.md] < delivery.json
+    webhook-verify.py [--doc-example docs/api-guide.md] < delivery.json
 
 delivery.json: {"secret": "whsec_...", "headers": {"webhook-id": ..., ...}, "body_base64": "..."}
 

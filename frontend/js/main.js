@@ -19,6 +19,7 @@ import * as profileView from './views/profile.js';
 import * as usersView from './views/users.js';
 import * as auditView from './views/audit.js';
 import * as mailView from './views/mail.js';
+import * as webhooksView from './views/webhooks.js';
 
 route('/', 'home');
 route('/login', 'login');
@@ -31,6 +32,7 @@ route('/admin/audit', 'audit');
 route('/admin/mail', 'mail');
 route('/forgot-password', 'forgot');
 route('/reset-password', 'reset');
+route('/admin/webhooks', 'webhooks');
 route('/profile', 'profile');
 route('/password', 'password');
 
@@ -45,6 +47,7 @@ const VIEWS = {
   mail: mailView,
   forgot: authViews.forgotPassword,
   reset: authViews.resetPassword,
+  webhooks: webhooksView,
   profile: profileView,
   password: profileView.changePassword,
 };
@@ -75,7 +78,7 @@ function guard(loc, user) {
     if (!session.isStaff()) return '#/tickets';
     if (!Object.hasOwn(listView.QUEUES, loc.args.scope)) return homeFor(user);
   }
-  if ((loc.name === 'users' || loc.name === 'audit' || loc.name === 'mail') && !session.isAdmin()) return homeFor(user);
+  if (['users', 'audit', 'mail', 'webhooks'].includes(loc.name) && !session.isAdmin()) return homeFor(user);
   return null;
 }
 
@@ -178,6 +181,7 @@ function renderNav(loc) {
       links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
       links.push(navLink('#/admin/audit', 'Audit log', loc.name === 'audit'));
       links.push(navLink('#/admin/mail', 'Mail failures', loc.name === 'mail'));
+      links.push(navLink('#/admin/webhooks', 'Webhooks', loc.name === 'webhooks'));
     }
   } else {
     links.push(navLink('#/tickets', 'My tickets', loc.name === 'tickets'));

@@ -133,6 +133,8 @@ pub struct App {
     pub(crate) settings: Arc<Settings>,
     /// The mail queue (`None`: not wired, e.g. in unit tests; see [`App::with_mail`]).
     pub(crate) mail: Option<Arc<crate::mail::MailPort>>,
+    /// The webhook ports, when webhooks are wired (`App::with_webhooks`).
+    pub(crate) webhooks: Option<Arc<crate::webhooks::WebhookPorts>>,
 }
 
 impl App {
@@ -148,6 +150,7 @@ impl App {
             ports: Arc::new(ports),
             settings: Arc::new(settings),
             mail: None,
+            webhooks: None,
         }
     }
 

@@ -44,11 +44,17 @@ pub enum AuditAction {
     TokenCreated,
     /// An API token was revoked by its owner.
     TokenRevoked,
+    /// An admin registered a webhook endpoint.
+    WebhookCreated,
+    /// An admin deleted a webhook endpoint.
+    WebhookDeleted,
+    /// An admin rotated a webhook endpoint's signing secret.
+    WebhookSecretRotated,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 8] = [
+    pub const ALL: [AuditAction; 11] = [
         AuditAction::UserCreated,
         AuditAction::UserRenamed,
         AuditAction::RoleChanged,
@@ -57,6 +63,9 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
+        AuditAction::WebhookCreated,
+        AuditAction::WebhookDeleted,
+        AuditAction::WebhookSecretRotated,
     ];
 
     /// The wire and storage name (`user.role_changed`, …).
@@ -70,6 +79,9 @@ impl AuditAction {
             AuditAction::PasswordReset => "user.password_reset",
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::WebhookCreated => "webhook.created",
+            AuditAction::WebhookDeleted => "webhook.deleted",
+            AuditAction::WebhookSecretRotated => "webhook.secret_rotated",
         }
     }
 
@@ -187,6 +199,9 @@ impl AuditEntry {
             AuditAction::PasswordReset => EventKind::UserPasswordReset(change),
             AuditAction::TokenCreated => EventKind::TokenCreated(change),
             AuditAction::TokenRevoked => EventKind::TokenRevoked(change),
+            AuditAction::WebhookCreated => EventKind::WebhookCreated(change),
+            AuditAction::WebhookDeleted => EventKind::WebhookDeleted(change),
+            AuditAction::WebhookSecretRotated => EventKind::WebhookSecretRotated(change),
         };
         Event::about_account(kind, self.actor.id(), self.at)
     }
@@ -283,6 +298,27 @@ impl App {
             action,
             target_id: Some(target.id),
             target: target.username.as_str().to_owned(),
+            details: details.into(),
+            address: source.address.map(|a| a.to_string()),
+        }
+    }
+
+    /// A new audit entry by `source` about something that is not an account (a webhook
+    /// endpoint), named `target`, stamped now.
+    pub fn audit_entry_about(
+        &self,
+        source: &AuditSource,
+        action: AuditAction,
+        target: impl Into<String>,
+        details: impl Into<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: self.ports.ids.new_id(),
+            at: self.ports.clock.now(),
+            actor: source.actor.clone(),
+            action,
+            target_id: None,
+            target: target.into(),
             details: details.into(),
             address: source.address.map(|a| a.to_string()),
         }

@@ -29,6 +29,7 @@ mod uploads;
 mod user_cache;
 mod users;
 pub mod views;
+pub mod webhooks;
 
 pub use api_tokens::{Authenticated, CreatedApiToken, NewApiToken};
 pub use app::{App, Ports, Settings, StorePorts};

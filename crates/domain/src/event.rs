@@ -279,11 +279,21 @@ pub enum EventKind {
     /// `token.revoked`: an API token was revoked (by its owner).
     #[cfg_attr(feature = "serde", serde(rename = "token.revoked"))]
     TokenRevoked(AccountChange),
+    /// `webhook.created`: an admin registered a webhook endpoint (`username`: its address,
+    /// without the query string).
+    #[cfg_attr(feature = "serde", serde(rename = "webhook.created"))]
+    WebhookCreated(AccountChange),
+    /// `webhook.deleted`: an admin deleted a webhook endpoint.
+    #[cfg_attr(feature = "serde", serde(rename = "webhook.deleted"))]
+    WebhookDeleted(AccountChange),
+    /// `webhook.secret_rotated`: an admin rotated a webhook endpoint's signing secret.
+    #[cfg_attr(feature = "serde", serde(rename = "webhook.secret_rotated"))]
+    WebhookSecretRotated(AccountChange),
 }
 
 impl EventKind {
     /// Every wire name, in the order of the variants.
-    pub const TYPE_NAMES: [&'static str; 14] = [
+    pub const TYPE_NAMES: [&'static str; 17] = [
         "ticket.created",
         "ticket.updated",
         "ticket.deleted",
@@ -298,6 +308,9 @@ impl EventKind {
         "user.password_reset",
         "token.created",
         "token.revoked",
+        "webhook.created",
+        "webhook.deleted",
+        "webhook.secret_rotated",
     ];
 
     /// The wire name (`ticket.created`, …): the `event:` of the stream, the `type` of the JSON.
@@ -322,6 +335,9 @@ impl EventKind {
             EventKind::UserPasswordReset(_) => 11,
             EventKind::TokenCreated(_) => 12,
             EventKind::TokenRevoked(_) => 13,
+            EventKind::WebhookCreated(_) => 14,
+            EventKind::WebhookDeleted(_) => 15,
+            EventKind::WebhookSecretRotated(_) => 16,
         };
         Self::TYPE_NAMES[index]
     }
@@ -343,7 +359,10 @@ impl EventKind {
             | EventKind::UserReactivated(c)
             | EventKind::UserPasswordReset(c)
             | EventKind::TokenCreated(c)
-            | EventKind::TokenRevoked(c) => Some(c),
+            | EventKind::TokenRevoked(c)
+            | EventKind::WebhookCreated(c)
+            | EventKind::WebhookDeleted(c)
+            | EventKind::WebhookSecretRotated(c) => Some(c),
             EventKind::TicketCreated(_)
             | EventKind::TicketUpdated(_)
             | EventKind::TicketDeleted(_)

@@ -330,6 +330,15 @@ pub fn list_users(actor: &Actor) -> Result<(), Refusal> {
     }
 }
 
+/// May `actor` list, create, change and delete webhook endpoints? Admins only.
+pub fn manage_webhooks(actor: &Actor) -> Result<(), Refusal> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(Rule::WebhooksAreAdminOnly))
+    }
+}
+
 /// May `actor` change other users' roles and active flags? Admins only.
 pub fn manage_users(actor: &Actor) -> Result<(), Refusal> {
     if actor.role == Role::Admin {

@@ -34,6 +34,7 @@ use crate::routes::{self, PUT_LIKE_PATCH};
         (name = "audit", description = "The audit log of account administration (admins)"),
         (name = "events", description = "Live events (server-sent events)"),
         (name = "mail", description = "Outgoing mail: the mails given up (admins)"),
+        (name = "webhooks", description = "Outbound webhook endpoints and their delivery log (admins)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

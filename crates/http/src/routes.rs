@@ -93,6 +93,8 @@ routes! {
     activities::list,
     events::stream,
     presence::presence_set, presence::presence_leave,
+    webhooks::list, webhooks::create, webhooks::show, webhooks::update, webhooks::delete,
+    webhooks::rotate_secret, webhooks::test, webhooks::deliveries,
 }
 
 /// A path and the handlers of its methods (HEAD and PUT included where they are served).

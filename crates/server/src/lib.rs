@@ -10,6 +10,7 @@ pub mod mail;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;
+pub mod webhooks;
 pub mod wiring;
 
 use std::net::TcpListener;
@@ -25,6 +26,7 @@ pub use settings::Settings;
 pub struct Application {
     port: u16,
     app: App,
+    webhook_poll: Duration,
     server: actix_web::dev::Server,
     metrics: Option<MetricsServer>,
     mail: Option<std::sync::Arc<mail::MailSetup>>,
@@ -129,6 +131,7 @@ impl Application {
         Ok(Self {
             port,
             app,
+            webhook_poll: settings.webhooks.poll,
             server,
             metrics,
             mail,
@@ -186,6 +189,10 @@ impl Application {
         let mailer = self
             .mail
             .map(|setup| tokio::spawn(mail::run(self.app.clone(), setup)));
+        let dispatcher = tokio::spawn(webhooks::run_dispatcher(
+            self.app.clone(),
+            self.webhook_poll,
+        ));
         let (upkeep, metrics_server) = match self.metrics {
             Some(m) => {
                 let upkeep = tokio::spawn(metrics::upkeep(m.handle));
@@ -202,6 +209,7 @@ impl Application {
         if let Some(mailer) = mailer {
             mailer.abort();
         }
+        dispatcher.abort();
         if let Some(upkeep) = upkeep {
             upkeep.abort();
         }

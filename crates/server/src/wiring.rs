@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use ticketing_app::ports::Store;
 use ticketing_app::system::{SystemClock, UuidV7};
+use ticketing_app::webhooks::{WebhookPorts, WebhookRepository};
 use ticketing_app::{App, MailPort, MailRepository, Ports, Settings as AppSettings, StorePorts};
 use ticketing_attachments::Attachments;
 use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
@@ -54,6 +55,7 @@ pub struct Repositories {
     store: StorePorts,
     probe: Arc<dyn StoreProbe>,
     mail: Arc<dyn MailRepository>,
+    webhooks: Arc<dyn WebhookRepository>,
 }
 
 impl Repositories {
@@ -69,12 +71,15 @@ impl std::fmt::Debug for Repositories {
     }
 }
 
-fn repositories<S: Store + StoreProbe + MailRepository + 'static>(store: S) -> Repositories {
+fn repositories<S: Store + StoreProbe + MailRepository + WebhookRepository + 'static>(
+    store: S,
+) -> Repositories {
     let s = Arc::new(store);
     Repositories {
         store: StorePorts::of(s.clone()),
         mail: s.clone(),
-        probe: s,
+        probe: s.clone(),
+        webhooks: s,
     }
 }
 
@@ -238,7 +243,15 @@ pub fn build_app(settings: &Settings, repos: Repositories, mail_on: bool) -> any
         events_retention: settings.events.retention,
         ..AppSettings::default()
     };
-    Ok(App::new(ports, app_settings).with_mail(mail))
+    let webhooks = WebhookPorts {
+        store: repos.webhooks,
+        transport: Arc::new(crate::webhooks::HttpTransport::new(
+            settings.webhooks.allow_private,
+        )?),
+    };
+    Ok(App::new(ports, app_settings)
+        .with_mail(mail)
+        .with_webhooks(webhooks))
 }
 
 /// A duration of the settings (at most 100 years) for the chrono arithmetic of the app.

@@ -40,4 +40,5 @@ mod api {
     mod tokens;
     mod uploads;
     mod users;
+    mod webhooks;
 }

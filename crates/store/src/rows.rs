@@ -619,3 +619,114 @@ impl PresenceRow {
         })
     }
 }
+
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::webhook_endpoints)]
+pub(crate) struct WebhookEndpointRow {
+    pub id: DbId,
+    pub url: String,
+    pub event_types: String,
+    pub include_staff_events: bool,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<DbTime>,
+    pub failing_since: Option<DbTime>,
+    pub after_event_id: i64,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+}
+
+impl std::fmt::Debug for WebhookEndpointRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEndpointRow")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookEndpointRow {
+    pub fn new(e: &ticketing_app::webhooks::WebhookEndpoint) -> Self {
+        Self {
+            id: e.id.into(),
+            url: e.url.clone(),
+            event_types: e.event_types.join(","),
+            include_staff_events: e.include_staff_events,
+            enabled: e.enabled,
+            disabled_reason: e.disabled_reason.clone(),
+            secret: e.secret.clone(),
+            previous_secret: e.previous_secret.clone(),
+            previous_secret_until: e.previous_secret_until.map(DbTime::from),
+            failing_since: e.failing_since.map(DbTime::from),
+            after_event_id: e.after_event_id,
+            created_at: e.created_at.into(),
+            updated_at: e.updated_at.into(),
+        }
+    }
+
+    pub fn into_domain(self) -> ticketing_app::webhooks::WebhookEndpoint {
+        ticketing_app::webhooks::WebhookEndpoint {
+            id: self.id.get(),
+            url: self.url,
+            event_types: self
+                .event_types
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            include_staff_events: self.include_staff_events,
+            enabled: self.enabled,
+            disabled_reason: self.disabled_reason,
+            secret: self.secret,
+            previous_secret: self.previous_secret,
+            previous_secret_until: self.previous_secret_until.map(DbTime::get),
+            failing_since: self.failing_since.map(DbTime::get),
+            after_event_id: self.after_event_id,
+            created_at: self.created_at.get(),
+            updated_at: self.updated_at.get(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::webhook_deliveries)]
+pub(crate) struct WebhookDeliveryRow {
+    pub id: DbId,
+    pub endpoint_id: DbId,
+    pub event_id: i64,
+    pub event_type: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: DbTime,
+    pub created_at: DbTime,
+    pub last_attempt_at: Option<DbTime>,
+    pub last_status: Option<i32>,
+    pub last_latency_ms: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_response: Option<String>,
+}
+
+impl WebhookDeliveryRow {
+    pub fn into_domain(self) -> DbResult<ticketing_app::webhooks::WebhookDelivery> {
+        use ticketing_app::webhooks::{DeliveryState, WebhookDelivery};
+        Ok(WebhookDelivery {
+            id: self.id.get(),
+            endpoint_id: self.endpoint_id.get(),
+            event_id: self.event_id,
+            event_type: self.event_type,
+            state: parsed(
+                "webhook delivery state",
+                DeliveryState::from_wire(&self.state).ok_or("unknown state"),
+            )?,
+            attempts: u32::try_from(self.attempts).map_err(|e| corrupt("attempts", e))?,
+            next_attempt_at: self.next_attempt_at.get(),
+            created_at: self.created_at.get(),
+            last_attempt_at: self.last_attempt_at.map(DbTime::get),
+            last_status: self.last_status.and_then(|s| u16::try_from(s).ok()),
+            last_latency_ms: self.last_latency_ms.and_then(|l| u64::try_from(l).ok()),
+            last_error: self.last_error,
+            last_response: self.last_response,
+        })
+    }
+}

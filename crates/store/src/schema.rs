@@ -299,6 +299,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    /// Outbound webhook endpoints (`secret`: the signing secret, never logged).
+    webhook_endpoints (id) {
+        id -> Id,
+        url -> Text,
+        event_types -> Text,
+        include_staff_events -> Bool,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Instant>,
+        failing_since -> Nullable<Instant>,
+        after_event_id -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    /// One delivery per (endpoint, event), with its last attempt.
+    webhook_deliveries (id) {
+        id -> Id,
+        endpoint_id -> Id,
+        event_id -> BigInt,
+        event_type -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Instant,
+        created_at -> Instant,
+        last_attempt_at -> Nullable<Instant>,
+        last_status -> Nullable<Integer>,
+        last_latency_ms -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        last_response -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
@@ -317,4 +363,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     refresh_sessions,
     ticket_counts,
+    webhook_endpoints,
+    webhook_deliveries,
 );

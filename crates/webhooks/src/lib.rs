@@ -37,7 +37,7 @@ pub use address::{EndpointUrl, RefusedAddress, UrlError, check_address};
 pub use client::{BuildError, ClientConfig, DeliveryOutcome, Failure, WebhookClient};
 pub use signing::{Message, Secret, SecretError, SignedHeaders, TIMESTAMP_TOLERANCE, VerifyError};
 
-/// The integrator documentation (`docs/webhooks.md`): its Rust example runs as a doctest.
+/// The integrator documentation (`docs/api-guide.md`, its Webhooks section): its one Rust example runs as a doctest (its other code blocks are not Rust).
 #[cfg(doctest)]
-#[doc = include_str!("../../../docs/webhooks.md")]
+#[doc = include_str!("../../../docs/api-guide.md")]
 pub struct WebhooksGuide;

@@ -19,6 +19,9 @@ export const AUDIT_ACTIONS = {
   'user.password_reset': 'Password reset',
   'token.created': 'API token created',
   'token.revoked': 'API token revoked',
+  'webhook.created': 'Webhook created',
+  'webhook.deleted': 'Webhook deleted',
+  'webhook.secret_rotated': 'Webhook secret rotated',
 };
 
 function entryRow(e) {

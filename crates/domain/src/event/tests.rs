@@ -408,7 +408,10 @@ mod json {
             EventKind::UserReactivated(account.clone()),
             EventKind::UserPasswordReset(account.clone()),
             EventKind::TokenCreated(account.clone()),
-            EventKind::TokenRevoked(account),
+            EventKind::TokenRevoked(account.clone()),
+            EventKind::WebhookCreated(account.clone()),
+            EventKind::WebhookDeleted(account.clone()),
+            EventKind::WebhookSecretRotated(account),
         ]
     }
 

@@ -54,11 +54,13 @@ pub enum Rule {
     /// API tokens are managed, and passwords changed, only by a signed-in user, never with an
     /// API token.
     SignInRequired,
+    /// Only admins manage webhook endpoints.
+    WebhooksAreAdminOnly,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 16] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -74,6 +76,7 @@ impl Rule {
         Rule::PresenceIsStaffOnly,
         Rule::ReadOnlyToken,
         Rule::SignInRequired,
+        Rule::WebhooksAreAdminOnly,
     ];
 
     /// A stable snake_case name of the rule, for logs and machines.
@@ -119,6 +122,9 @@ impl Rule {
                 "only staff have assigned tickets",
             ),
             Rule::UserListIsStaffOnly => ("user_list_is_staff_only", "only staff may list users"),
+            Rule::WebhooksAreAdminOnly => {
+                ("webhooks_are_admin_only", "only admins may manage webhooks")
+            }
             Rule::UserManagementIsAdminOnly => (
                 "user_management_is_admin_only",
                 "only admins may manage users",

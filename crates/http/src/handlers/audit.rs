@@ -62,6 +62,15 @@ pub enum AuditActionDto {
     /// An API token revoked by its owner.
     #[serde(rename = "token.revoked")]
     TokenRevoked,
+    /// A webhook endpoint registered by an admin.
+    #[serde(rename = "webhook.created")]
+    WebhookCreated,
+    /// A webhook endpoint deleted by an admin.
+    #[serde(rename = "webhook.deleted")]
+    WebhookDeleted,
+    /// A webhook endpoint's signing secret rotated by an admin.
+    #[serde(rename = "webhook.secret_rotated")]
+    WebhookSecretRotated,
 }
 
 /// One audit record. Never holds a secret.
@@ -151,7 +160,7 @@ pub async fn list(
             AuditAction::from_wire(a).ok_or(
                 "must be one of user.created, user.renamed, user.role_changed, \
                  user.deactivated, user.reactivated, user.password_reset, token.created, \
-                 token.revoked",
+                 token.revoked, webhook.created, webhook.deleted, webhook.secret_rotated",
             ),
         )
     });

@@ -14,3 +14,4 @@ pub mod profile;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;

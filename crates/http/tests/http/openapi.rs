@@ -39,6 +39,11 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/tickets/{id}/attachments/{aid}/download/", &["GET"]),
     ("/api/v1/tickets/{id}/activities/", &["GET"]),
     ("/api/v1/events/", &["GET"]),
+    ("/api/v1/webhooks/", &["GET", "POST"]),
+    ("/api/v1/webhooks/{id}/", &["GET", "PATCH", "DELETE"]),
+    ("/api/v1/webhooks/{id}/rotate-secret/", &["POST"]),
+    ("/api/v1/webhooks/{id}/test/", &["POST"]),
+    ("/api/v1/webhooks/{id}/deliveries/", &["GET"]),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

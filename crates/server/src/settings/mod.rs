@@ -133,6 +133,13 @@ settings! {
         /// The first pause after a temporary SMTP failure, doubled after each further one (at most 1 h; given up after 24 h).
         retry_base: Duration = "30s", env "TICKETING_MAIL_RETRY_BASE", check at_least_a_second;
     }
+    /// Outbound webhooks (admins register endpoints at /api/v1/webhooks/).
+    webhooks: WebhookSettings {
+        /// Deliver to private, loopback, link-local and other non-public addresses too (test receivers, internal services).
+        allow_private: bool = "false", env "TICKETING_WEBHOOK_ALLOW_PRIVATE";
+        /// How often the dispatcher looks for due retries when no event wakes it.
+        poll: Duration = "1s", env "TICKETING_WEBHOOK_POLL", check at_least_a_second;
+    }
     /// Prometheus metrics (`GET /metrics`).
     metrics: MetricsSettings {
         /// Address serving /metrics alone, e.g. 127.0.0.1:9464; unset: none.

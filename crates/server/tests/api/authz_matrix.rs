@@ -250,6 +250,29 @@ const TABLE: &[Row] = &[
     // The event stream: every signed-in user has one (what it carries: api/events.rs).
     Row { method: "GET", path: "/api/v1/events/", label: "", body: Body::Stream,
           cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
+    // Webhooks: admins only ({id}: `Own` a fresh endpoint, `Deleted` an unknown id).
+    Row { method: "GET", path: "/api/v1/webhooks/", label: "", body: Body::Empty,
+          cells: &[(Nothing, [401, 403, 403, 403, 200, 401])] },
+    Row { method: "POST", path: "/api/v1/webhooks/", label: "", body: Body::Json(r#"{"url": "https://hooks.example.com/matrix", "event_types": ["user.renamed"]}"#),
+          cells: &[(Nothing, [401, 403, 403, 403, 201, 401])] },
+    Row { method: "GET", path: "/api/v1/webhooks/{id}/", label: "", body: Body::Empty,
+          cells: &[(Own,     [401, 403, 403, 403, 200, 401]),
+                   (Deleted, [401, 403, 403, 403, 404, 401])] },
+    Row { method: "PATCH", path: "/api/v1/webhooks/{id}/", label: "", body: Body::Json(r#"{"enabled": false}"#),
+          cells: &[(Own,     [401, 403, 403, 403, 200, 401]),
+                   (Deleted, [401, 403, 403, 403, 404, 401])] },
+    Row { method: "DELETE", path: "/api/v1/webhooks/{id}/", label: "", body: Body::Empty,
+          cells: &[(Own,     [401, 403, 403, 403, 204, 401]),
+                   (Deleted, [401, 403, 403, 403, 404, 401])] },
+    Row { method: "POST", path: "/api/v1/webhooks/{id}/rotate-secret/", label: "", body: Body::Json(r#"{"overlap_hours": 1}"#),
+          cells: &[(Own,     [401, 403, 403, 403, 200, 401]),
+                   (Deleted, [401, 403, 403, 403, 404, 401])] },
+    // (A test delivery to a real endpoint: api/webhooks.rs.)
+    Row { method: "POST", path: "/api/v1/webhooks/{id}/test/", label: "", body: Body::Empty,
+          cells: &[(Deleted, [401, 403, 403, 403, 404, 401])] },
+    Row { method: "GET", path: "/api/v1/webhooks/{id}/deliveries/", label: "", body: Body::Empty,
+          cells: &[(Own,     [401, 403, 403, 403, 200, 401]),
+                   (Deleted, [401, 403, 403, 403, 404, 401])] },
 ];
 
 /// The people of the matrix.
@@ -390,6 +413,27 @@ async fn token_target(app: &TestApp, w: &World, res: Res) -> Target {
     }
 }
 
+/// `{id}` of the `/webhooks/{id}/` rows: a fresh endpoint (`Own`) or an unknown id.
+async fn webhook_target(app: &TestApp, w: &World, res: Res) -> Target {
+    let id = if res == Res::Own {
+        let created = app
+            .post(
+                "/api/v1/webhooks/",
+                Some(&w.admin.access),
+                &json!({"url": "https://hooks.example.com/matrix", "event_types": ["user.renamed"]}),
+            )
+            .await;
+        created.assert_status(201);
+        created.body["id"].as_str().unwrap().to_owned()
+    } else {
+        uuid::Uuid::now_v7().to_string()
+    };
+    Target {
+        id,
+        aid: String::new(),
+    }
+}
+
 /// Checks that a customer's view of the internal-note ticket hides the note and that staff see it.
 #[track_caller]
 fn check_note_visibility(row: &Row, who: Who, res: &Resp) {
@@ -472,6 +516,8 @@ async fn authorization_matrix(backend: Backend) {
                     user_target(&world, *res)
                 } else if row.path.starts_with("/api/v1/users/profile/tokens/{id}") {
                     token_target(&app, &world, *res).await
+                } else if row.path.starts_with("/api/v1/webhooks/{id}") {
+                    webhook_target(&app, &world, *res).await
                 } else if mutates {
                     make(&app, &world, *res).await
                 } else {

@@ -65,3 +65,26 @@ pub(crate) fn due_mail_jobs(c: &mut Conn, now: DbTime, limit: i64) -> DbResult<V
         .skip_locked()
         .load(c)?)
 }
+
+/// The pending delivery of `endpoint` for `event` if it is due at `now`, locked, unless another
+/// transaction holds it (`FOR UPDATE SKIP LOCKED`: two dispatchers never wait for each other,
+/// nor claim the same delivery).
+pub(crate) fn claim_delivery(
+    c: &mut Conn,
+    endpoint: DbId,
+    event: i64,
+    now: crate::sql_types::DbTime,
+) -> DbResult<Option<crate::rows::WebhookDeliveryRow>> {
+    use crate::rows::WebhookDeliveryRow;
+    use crate::schema::webhook_deliveries as d;
+    Ok(d::table
+        .filter(d::endpoint_id.eq(endpoint))
+        .filter(d::event_id.eq(event))
+        .filter(d::state.eq("pending"))
+        .filter(d::next_attempt_at.le(now))
+        .select(WebhookDeliveryRow::as_select())
+        .for_update()
+        .skip_locked()
+        .first(c)
+        .optional()?)
+}

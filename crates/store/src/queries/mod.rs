@@ -31,6 +31,7 @@ mod probe;
 mod sessions;
 mod tickets;
 mod users;
+mod webhooks;
 
 pub(super) use events::take_appended;
 #[cfg(test)]

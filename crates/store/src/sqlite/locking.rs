@@ -40,3 +40,23 @@ pub(crate) fn due_mail_jobs(c: &mut Conn, now: DbTime, limit: i64) -> DbResult<V
         .select(mail_jobs::id)
         .load(c)?)
 }
+
+/// The pending delivery of `endpoint` for `event` if it is due at `now` (no other writer can
+/// claim it before this transaction ends).
+pub(crate) fn claim_delivery(
+    c: &mut Conn,
+    endpoint: DbId,
+    event: i64,
+    now: crate::sql_types::DbTime,
+) -> DbResult<Option<crate::rows::WebhookDeliveryRow>> {
+    use crate::rows::WebhookDeliveryRow;
+    use crate::schema::webhook_deliveries as d;
+    Ok(d::table
+        .filter(d::endpoint_id.eq(endpoint))
+        .filter(d::event_id.eq(event))
+        .filter(d::state.eq("pending"))
+        .filter(d::next_attempt_at.le(now))
+        .select(WebhookDeliveryRow::as_select())
+        .first(c)
+        .optional()?)
+}

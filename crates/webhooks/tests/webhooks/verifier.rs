@@ -1,5 +1,5 @@
 //! Runs scripts/webhook-verify.py: the Standard Webhooks reference library (PyPI
-//! `standardwebhooks`) or the Python example of docs/webhooks.md, on a received request.
+//! `standardwebhooks`) or the Python example of docs/api-guide.md, on a received request.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ const INSTALL: &str = "bash scripts/ensure-webhook-venv.sh   (a venv with `pip i
 pub enum Verifier {
     /// `standardwebhooks.Webhook(secret).verify(body, headers)`.
     Reference,
-    /// `verify_webhook` of the ```python block of docs/webhooks.md.
+    /// `verify_webhook` of the ```python block of docs/api-guide.md.
     DocExample,
 }
 
@@ -67,7 +67,7 @@ pub fn verify(verifier: Verifier, secret: &str, received: &Received) -> Verdict 
     if let Verifier::DocExample = verifier {
         command
             .arg("--doc-example")
-            .arg(root.join("docs/webhooks.md"));
+            .arg(root.join("docs/api-guide.md"));
     }
     let input = serde_json::json!({
         "secret": secret,
