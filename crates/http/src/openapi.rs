@@ -3,7 +3,9 @@
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -62,12 +64,28 @@ impl Modify for Conventions {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT or tkt_ API token")
+                    .bearer_format("JWT")
                     .description(Some(
-                        "An access token (a JWT from login, register or refresh), or a personal \
-                         API token (`tkt_…`, created at `/api/v1/users/profile/tokens/`). A \
-                         `read` token may only send GET and HEAD requests (403 otherwise); \
-                         requests with an API token are rate-limited per token (429).",
+                        "An access token: the JWT that login, register and refresh answer with \
+                         (`access`), sent as `Authorization: Bearer …`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tkt_ API token")
+                    .description(Some(
+                        "A personal API token (`tkt_…`, created at \
+                         `/api/v1/users/profile/tokens/` or with `ticketing token create`), sent \
+                         as `Authorization: Bearer tkt_…`. A `read` token may only send GET and \
+                         HEAD requests (403 otherwise); a `write` token may do what its owner's \
+                         role allows. Requests with an API token are rate-limited per token \
+                         (429). Tokens cannot manage tokens or change the password: those \
+                         operations list only `bearer`.",
                     ))
                     .build(),
             ),
@@ -110,6 +128,7 @@ impl Modify for Conventions {
                     }
                 }
                 token_answers(op, reads);
+                api_token_security(path, op);
                 for code in ["500", "503"] {
                     let description = if code == "500" {
                         "Unexpected error (the body says nothing about internals)"
@@ -189,6 +208,34 @@ fn password_change_answers(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The operations an API token is refused on (403): only a signed-in user manages tokens and
+/// changes the password.
+const NO_API_TOKEN_PATHS: &[&str] = &[
+    "/api/v1/users/profile/tokens/",
+    "/api/v1/users/profile/tokens/{id}/",
+    "/api/v1/users/profile/change-password/",
+];
+
+/// An operation that takes an access token takes an API token too (the same `Authorization:
+/// Bearer` header), but for those of [`NO_API_TOKEN_PATHS`]: `api_token` is added as the other
+/// security requirement.
+fn api_token_security(path: &str, op: &mut utoipa::openapi::path::Operation) {
+    if NO_API_TOKEN_PATHS.contains(&path) {
+        return;
+    }
+    let Some(security) = op.security.as_mut() else {
+        return;
+    };
+    let takes = |name: &str, security: &[SecurityRequirement]| {
+        security
+            .iter()
+            .any(|req| serde_json::to_value(req).is_ok_and(|v| v.get(name).is_some()))
+    };
+    if takes("bearer", security) && !takes("api_token", security) {
+        security.push(SecurityRequirement::new("api_token", Vec::<String>::new()));
+    }
+}
+
 /// What an operation that takes a bearer token may answer when the token is an API token: 429
 /// (over the token's rate limit), and 403 for a write made with a `read` token.
 fn token_answers(op: &mut utoipa::openapi::path::Operation, reads: bool) {
@@ -230,6 +277,17 @@ const LINE_CHAR: &str = "[^\\u0000-\\u001F\\u007F-\\u009F]";
 /// A character of a long text (no control character but tab, LF and CR).
 const TEXT_CHAR: &str = "[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]";
 
+/// The `pattern` of an email address: a plain ASCII subset of what `Email::parse` accepts (one
+/// `@`, a local part without leading, trailing or doubled dots, a domain of two or more labels),
+/// short enough for its limits (64 characters before the `@`, 254 in all). Addresses outside
+/// it (Unicode domains, quoted characters) are accepted too; the document promises these.
+pub const EMAIL: &str = "^[A-Za-z0-9_+-]{1,32}(?:\\.[A-Za-z0-9_+-]{1,15})?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?\\.){1,4}[A-Za-z]{2,10}$";
+/// The `pattern` of a new username: 3..=150 ASCII letters, digits and `.+-_` (no `@`). Unicode
+/// letters and digits are accepted too (unless they make a look-alike of an existing username).
+pub const NEW_USERNAME: &str = "^[A-Za-z0-9.+_-]{3,150}$";
+/// [`NEW_USERNAME`], or empty (at registration: derived from the email).
+pub const NEW_USERNAME_OR_BLANK: &str = "^(|[A-Za-z0-9.+_-]{3,150})$";
+
 /// The `pattern` of a text field: exactly what the domain parser accepts. Surrounding whitespace
 /// is trimmed; the kept text is `min..=max` characters of `chars`, starting and ending with a
 /// character that is neither whitespace nor a control character.
@@ -251,7 +309,12 @@ fn text_patterns(components: &mut utoipa::openapi::Components) {
     let message = text_pattern(TEXT_CHAR, ticketing_domain::MessageBody::MAX_CHARS, false);
     let name = text_pattern(LINE_CHAR, ticketing_domain::PersonName::MAX_CHARS, true);
     let token_name = text_pattern(LINE_CHAR, ticketing_domain::TokenName::MAX_CHARS, false);
-    let fields: [(&str, &str, &str); 12] = [
+    let fields: [(&str, &str, &str); 17] = [
+        ("RegisterRequest", "email", EMAIL),
+        ("ProfileRequest", "email", EMAIL),
+        ("UserCreateRequest", "email", EMAIL),
+        ("RegisterRequest", "username", NEW_USERNAME_OR_BLANK),
+        ("UserCreateRequest", "username", NEW_USERNAME),
         ("TicketCreateRequest", "topic", &topic),
         ("TicketCreateRequest", "description", &long),
         ("TicketPatchRequest", "topic", &topic),
@@ -363,5 +426,19 @@ mod tests {
             .collect();
         let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
         assert_eq!(ids.len(), unique.len(), "duplicate operation ids: {ids:?}");
+    }
+
+    proptest::proptest! {
+        /// What the email and username patterns promise, the parsers accept (schemathesis
+        /// sends values of the patterns and expects no 400).
+        #[test]
+        fn pattern_emails_parse(email in proptest::string::string_regex(super::EMAIL).unwrap()) {
+            proptest::prop_assert!(ticketing_domain::Email::parse(&email).is_ok(), "{email}");
+        }
+
+        #[test]
+        fn pattern_usernames_parse(name in proptest::string::string_regex(super::NEW_USERNAME).unwrap()) {
+            proptest::prop_assert!(ticketing_domain::Username::parse_new(&name).is_ok(), "{name}");
+        }
     }
 }

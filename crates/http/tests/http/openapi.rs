@@ -98,8 +98,10 @@ fn document_describes_errors_and_headers() {
     let doc = document();
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["bearer"]["bearerFormat"], "JWT");
+    assert_eq!(schemes["api_token"]["scheme"], "bearer");
     assert!(
-        schemes["bearer"]["description"]
+        schemes["api_token"]["description"]
             .as_str()
             .unwrap()
             .contains("tkt_")
@@ -278,5 +280,137 @@ async fn every_listed_route_is_served_with_exactly_its_methods() {
     ] {
         let a = call(&svc, TestRequest::get().uri(path).to_request()).await;
         a.problem(404, "not_found");
+    }
+}
+
+/// The security requirement names of an operation.
+fn security_of(op: &Value) -> Vec<String> {
+    op["security"]
+        .as_array()
+        .map(|reqs| {
+            reqs.iter()
+                .flat_map(|r| r.as_object().unwrap().keys().cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every operation that takes an access token takes an API token too, but the token management
+/// and the password change, which refuse API tokens (403).
+#[test]
+fn api_tokens_are_a_security_scheme_of_every_bearer_operation_but_token_management() {
+    let doc = document();
+    let refused = [
+        ("/api/v1/users/profile/tokens/", "get"),
+        ("/api/v1/users/profile/tokens/", "post"),
+        ("/api/v1/users/profile/tokens/{id}/", "delete"),
+        ("/api/v1/users/profile/change-password/", "post"),
+    ];
+    let mut with_token = 0;
+    for (path, methods) in ROUTES {
+        for method in methods.iter().map(|m| m.to_lowercase()) {
+            let security = security_of(&doc["paths"][path][&method]);
+            if !security.contains(&"bearer".to_owned()) {
+                assert!(!security.contains(&"api_token".to_owned()), "{method} {path}");
+                continue;
+            }
+            let takes_token = security.contains(&"api_token".to_owned());
+            let is_refused = refused.contains(&(*path, method.as_str()));
+            assert_eq!(takes_token, !is_refused, "{method} {path}: {security:?}");
+            with_token += usize::from(takes_token);
+        }
+    }
+    assert!(with_token > 20, "{with_token}");
+}
+
+/// The filters state their values: comma-separated lists as arrays of enums (`style: form`,
+/// `explode: false`), orderings as enums, ids as patterns, `If-Match` as an entity tag.
+#[test]
+fn filters_orderings_and_if_match_state_their_values() {
+    let doc = document();
+    let param = |path: &str, method: &str, name: &str| -> Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+            .clone()
+    };
+    let enum_of = |schema: &Value| -> Vec<String> {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+            None => schema.clone(),
+        };
+        let values = if schema["enum"].is_array() {
+            schema["enum"].clone()
+        } else {
+            // An optional enum: oneOf [null, {$ref}] or a type list.
+            let one_of = schema["oneOf"].as_array().cloned().unwrap_or_default();
+            let r = one_of
+                .iter()
+                .find_map(|s| s["$ref"].as_str())
+                .unwrap_or_else(|| panic!("no enum in {schema}"));
+            doc["components"]["schemas"][r.rsplit('/').next().unwrap()]["enum"].clone()
+        };
+        values
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    for list in ["/api/v1/tickets/", "/api/v1/my-tickets/", "/api/v1/assigned-tickets/"] {
+        for (name, values) in [
+            ("status", vec!["open", "in_progress", "resolved", "closed"]),
+            ("priority", vec!["low", "medium", "high", "critical"]),
+        ] {
+            let p = param(list, "get", name);
+            assert_eq!(p["style"], "form", "{list} {name}");
+            assert_eq!(p["explode"], false, "{list} {name}");
+            let schema = &p["schema"];
+            assert!(schema["type"].to_string().contains("array"), "{list} {name}: {schema}");
+            assert_eq!(enum_of(&schema["items"]), values, "{list} {name}");
+        }
+        assert_eq!(
+            enum_of(&param(list, "get", "ordering")["schema"]),
+            ["created_at", "-created_at", "updated_at", "-updated_at", "priority", "-priority"]
+        );
+        for name in ["assigned_to", "requester", "q"] {
+            assert!(param(list, "get", name)["schema"]["pattern"].is_string(), "{list} {name}");
+        }
+    }
+    for list in [
+        "/api/v1/tickets/{id}/messages/",
+        "/api/v1/tickets/{id}/attachments/",
+        "/api/v1/tickets/{id}/activities/",
+    ] {
+        assert_eq!(
+            enum_of(&param(list, "get", "ordering")["schema"]),
+            ["created_at", "-created_at"],
+            "{list}"
+        );
+    }
+    assert_eq!(
+        enum_of(&param("/api/v1/users/", "get", "role")["schema"]),
+        ["customer", "agent", "admin"]
+    );
+    for name in ["actor", "target"] {
+        assert!(param("/api/v1/audit/", "get", name)["schema"]["pattern"].is_string());
+    }
+    for method in ["patch", "put"] {
+        let if_match = param("/api/v1/tickets/{id}/", method, "If-Match");
+        assert_eq!(if_match["in"], "header");
+        assert_eq!(if_match["schema"]["pattern"], r#"^(\*|(W/)?"[0-9]{1,18}")$"#);
+    }
+    for (schema, field) in [
+        ("RegisterRequest", "email"),
+        ("ProfileRequest", "email"),
+        ("UserCreateRequest", "email"),
+        ("RegisterRequest", "username"),
+        ("UserCreateRequest", "username"),
+    ] {
+        let pattern = &doc["components"]["schemas"][schema]["properties"][field]["pattern"];
+        assert!(pattern.is_string(), "{schema}.{field}");
     }
 }
