@@ -2,7 +2,8 @@
 //! `crate::routes` lists.
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use ticketing_domain::ErrorCode;
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -95,9 +96,7 @@ impl Modify for Conventions {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("refresh_token"))),
         );
         text_patterns(components);
-        let problem = ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
-            .build();
+        let statuses = problem_schemas(components);
         for (path, item) in doc.paths.paths.iter_mut() {
             if let Some(patch) = item.patch.clone() {
                 let serves_put = PUT_LIKE_PATCH.contains(&path.as_str());
@@ -149,8 +148,10 @@ impl Modify for Conventions {
                     let is_error = code.starts_with('4') || code.starts_with('5');
                     if let (true, RefOr::T(r)) = (is_error, response) {
                         if r.content.is_empty() {
-                            r.content
-                                .insert("application/problem+json".to_owned(), problem.clone());
+                            r.content.insert(
+                                "application/problem+json".to_owned(),
+                                problem_content(code, &statuses),
+                            );
                         }
                         if let Some((name, header)) = error_header(code) {
                             r.headers.entry(name.to_owned()).or_insert(header);
@@ -162,6 +163,73 @@ impl Modify for Conventions {
         download_content_types(doc);
         password_change_answers(doc);
     }
+}
+
+/// Adds `Problem400`, `Problem401`, ...: the problem of each status with the codes (and types)
+/// answered with that status, from the one table of codes (`ErrorCode`). Returns the statuses.
+fn problem_schemas(components: &mut utoipa::openapi::Components) -> Vec<u16> {
+    let mut statuses: Vec<u16> = ErrorCode::ALL.iter().map(|c| c.http_status()).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    for status in &statuses {
+        let codes: Vec<&str> = ErrorCode::ALL
+            .iter()
+            .filter(|c| c.http_status() == *status)
+            .map(|c| c.as_str())
+            .collect();
+        let types: Vec<String> = codes
+            .iter()
+            .map(|c| format!("urn:ticketing:problem:{c}"))
+            .collect();
+        let specific = ObjectBuilder::new()
+            .property(
+                "status",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .enum_values(Some([*status])),
+            )
+            .property(
+                "code",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(codes.clone())),
+            )
+            .property(
+                "type",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(types)),
+            )
+            .build();
+        let schema = AllOfBuilder::new()
+            .item(Ref::from_schema_name("Problem"))
+            .item(specific)
+            .description(Some(format!(
+                "A problem answered with status {status}: `code` is {}",
+                codes
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+            .build();
+        components
+            .schemas
+            .insert(format!("Problem{status}"), schema.into());
+    }
+    statuses
+}
+
+/// The problem+json body of an error answer of status `code`: its own problem schema when the
+/// status has codes, else the general one.
+fn problem_content(code: &str, statuses: &[u16]) -> utoipa::openapi::Content {
+    let name = match code.parse::<u16>() {
+        Ok(status) if statuses.contains(&status) => format!("Problem{status}"),
+        _ => "Problem".to_owned(),
+    };
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(name)))
+        .build()
 }
 
 /// Every operation a Bearer token reaches answers 403 `password_change_required` to a user whose
@@ -196,7 +264,7 @@ fn password_change_answers(doc: &mut utoipa::openapi::OpenApi) {
                     answer.content.insert(
                         "application/problem+json".to_owned(),
                         ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .schema(Some(Ref::from_schema_name("Problem403")))
                             .build(),
                     );
                     op.responses

@@ -414,3 +414,45 @@ fn filters_orderings_and_if_match_state_their_values() {
         assert!(pattern.is_string(), "{schema}.{field}");
     }
 }
+
+/// Every error answer names its problem: the schema of its status, whose `code` and `type` list
+/// exactly the codes answered with that status.
+#[test]
+fn every_error_answer_names_the_codes_of_its_status() {
+    let doc = document();
+    for (path, methods) in ROUTES {
+        for method in methods.iter().map(|m| m.to_lowercase()) {
+            let responses = doc["paths"][path][&method]["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                let schema = &r["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(
+                    schema.as_str(),
+                    Some(format!("#/components/schemas/Problem{status}").as_str()),
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    let codes = |status: &str| -> Vec<String> {
+        let all_of = doc["components"]["schemas"][format!("Problem{status}")]["allOf"]
+            .as_array()
+            .unwrap()
+            .clone();
+        all_of[1]["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes("400"), ["validation_failed"]);
+    assert_eq!(codes("401"), ["unauthenticated", "token_expired"]);
+    assert_eq!(codes("403"), ["forbidden", "password_change_required"]);
+    assert_eq!(codes("409"), ["conflict", "ticket_closed"]);
+    assert_eq!(codes("412"), ["precondition_failed"]);
+    assert_eq!(codes("429"), ["rate_limited"]);
+    assert_eq!(codes("503"), ["unavailable"]);
+}
