@@ -96,6 +96,7 @@ impl Modify for Conventions {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("refresh_token"))),
         );
         text_patterns(components);
+        unique_ids(components);
         let statuses = problem_schemas(components);
         for (path, item) in doc.paths.paths.iter_mut() {
             if let Some(patch) = item.patch.clone() {
@@ -162,6 +163,16 @@ impl Modify for Conventions {
         }
         download_content_types(doc);
         password_change_answers(doc);
+    }
+}
+
+/// The ids of a bulk change are each named once (`uniqueItems`; a repeated id is a 400).
+fn unique_ids(components: &mut utoipa::openapi::Components) {
+    if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("TicketBulkRequest")
+    {
+        if let Some(RefOr::T(Schema::Array(ids))) = object.properties.get_mut("ids") {
+            ids.unique_items = true;
+        }
     }
 }
 

@@ -413,6 +413,10 @@ fn filters_orderings_and_if_match_state_their_values() {
         let pattern = &doc["components"]["schemas"][schema]["properties"][field]["pattern"];
         assert!(pattern.is_string(), "{schema}.{field}");
     }
+    let bulk = &doc["components"]["schemas"]["TicketBulkRequest"];
+    assert_eq!(bulk["properties"]["ids"]["uniqueItems"], true);
+    assert_eq!(bulk["properties"]["ids"]["maxItems"], 200);
+    assert_eq!(doc["components"]["schemas"]["TicketChangesRequest"]["minProperties"], 1);
 }
 
 /// Every error answer names its problem: the schema of its status, whose `code` and `type` list
