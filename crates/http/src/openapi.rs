@@ -97,6 +97,7 @@ impl Modify for Conventions {
         );
         text_patterns(components);
         unique_ids(components);
+        always_present(components);
         let statuses = problem_schemas(components);
         for (path, item) in doc.paths.paths.iter_mut() {
             if let Some(patch) = item.patch.clone() {
@@ -163,6 +164,26 @@ impl Modify for Conventions {
         }
         download_content_types(doc);
         password_change_answers(doc);
+    }
+}
+
+/// The answers whose optional fields are always sent, as `null` when empty (none is skipped):
+/// every property of these is `required` (and the optional ones nullable), so a client may rely
+/// on each key being there.
+const ALWAYS_PRESENT: &[&str] = &[
+    "ActivityDto",
+    "ApiTokenDto",
+    "AttachmentDto",
+    "AuditEntryDto",
+    "TicketDto",
+];
+
+/// Marks every property of the [`ALWAYS_PRESENT`] answers required.
+fn always_present(components: &mut utoipa::openapi::Components) {
+    for name in ALWAYS_PRESENT {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*name) {
+            object.required = object.properties.keys().cloned().collect();
+        }
     }
 }
 

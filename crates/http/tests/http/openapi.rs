@@ -417,6 +417,14 @@ fn filters_orderings_and_if_match_state_their_values() {
     assert_eq!(bulk["properties"]["ids"]["uniqueItems"], true);
     assert_eq!(bulk["properties"]["ids"]["maxItems"], 200);
     assert_eq!(doc["components"]["schemas"]["TicketChangesRequest"]["minProperties"], 1);
+    // Answers list every key they always send, `null` included.
+    let ticket = &doc["components"]["schemas"]["TicketDto"];
+    for field in ["assigned_to", "closed_at", "resolved_at", "last_public_message"] {
+        assert!(
+            ticket["required"].as_array().unwrap().iter().any(|f| f == field),
+            "TicketDto.{field}"
+        );
+    }
 }
 
 /// Every error answer names its problem: the schema of its status, whose `code` and `type` list
