@@ -105,7 +105,10 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .configure(routes::configure)
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi::ApiDoc::openapi()))
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}")
+                .external_url_unchecked("/api/schema/", openapi::openapi_value()),
+        )
         .service(web::scope("/api").default_service(web::to(fallback)))
         .configure(|cfg| metrics::configure_public(cfg, scrape.as_ref()))
         .configure(web_ui::configure)

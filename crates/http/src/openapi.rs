@@ -480,11 +480,64 @@ fn error_header(code: &str) -> Option<(&'static str, Header)> {
     Some((name, header))
 }
 
-/// The document as pretty JSON (what `GET /api/schema/` serves and `docs/openapi.json` holds).
+/// The headers an answer always carries, by status class: `X-Total-Count` on every list page,
+/// `ETag` on every ticket answer, `Location` on every creation, `Retry-After` on every 429 and
+/// 503 problem, `WWW-Authenticate` on every 401 (`Link` only when more follow: not required).
+const ALWAYS_SENT: &[(&str, &str)] = &[
+    ("2", "X-Total-Count"),
+    ("2", "ETag"),
+    ("2", "Location"),
+    ("429", "Retry-After"),
+    ("503", "Retry-After"),
+    ("401", "WWW-Authenticate"),
+];
+
+/// Marks the headers of [`ALWAYS_SENT`] `required` where they are documented (utoipa's header
+/// object has no `required`, hence on the JSON). An error header is required only on problem
+/// answers (the 503 of `/readyz` is a health body without `Retry-After`).
+fn require_headers(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(|r| r.as_object_mut()))
+        .flat_map(|r| r.iter_mut());
+    for (status, response) in responses {
+        let is_problem = response
+            .pointer("/content/application~1problem+json")
+            .is_some();
+        let Some(headers) = response.get_mut("headers").and_then(|h| h.as_object_mut()) else {
+            continue;
+        };
+        for (name, header) in headers.iter_mut() {
+            let always = ALWAYS_SENT.iter().any(|(class, sent)| {
+                sent.eq_ignore_ascii_case(name)
+                    && if *class == "2" {
+                        status.starts_with('2')
+                    } else {
+                        status == class && is_problem
+                    }
+            });
+            if let (true, Some(header)) = (always, header.as_object_mut()) {
+                header.insert("required".to_owned(), serde_json::Value::Bool(true));
+            }
+        }
+    }
+}
+
+/// The document as JSON (what `GET /api/schema/` serves).
+pub fn openapi_value() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    require_headers(&mut doc);
+    doc
+}
+
+/// The document as pretty JSON (what `docs/openapi.json` holds).
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned())
+    serde_json::to_string_pretty(&openapi_value()).unwrap_or_else(|_| "{}".to_owned())
 }
 
 #[cfg(test)]

@@ -468,3 +468,35 @@ fn every_error_answer_names_the_codes_of_its_status() {
     assert_eq!(codes("429"), ["rate_limited"]);
     assert_eq!(codes("503"), ["unavailable"]);
 }
+
+/// The headers always sent are `required`: schemathesis then checks each answer carries them.
+#[test]
+fn headers_always_sent_are_required() {
+    let doc = document();
+    let required = |path: &str, method: &str, status: &str, name: &str| {
+        doc["paths"][path][method]["responses"][status]["headers"][name]["required"] == true
+    };
+    for list in [
+        "/api/v1/tickets/",
+        "/api/v1/my-tickets/",
+        "/api/v1/assigned-tickets/",
+        "/api/v1/users/",
+        "/api/v1/audit/",
+        "/api/v1/tickets/{id}/messages/",
+        "/api/v1/tickets/{id}/attachments/",
+        "/api/v1/tickets/{id}/activities/",
+    ] {
+        assert!(required(list, "get", "200", "X-Total-Count"), "{list}");
+        assert!(!required(list, "get", "200", "Link"), "{list}");
+        assert!(required(list, "get", "401", "WWW-Authenticate"), "{list}");
+        assert!(required(list, "get", "429", "Retry-After"), "{list}");
+        assert!(required(list, "get", "503", "Retry-After"), "{list}");
+    }
+    assert!(required("/api/v1/tickets/", "post", "201", "ETag"));
+    assert!(required("/api/v1/tickets/", "post", "201", "Location"));
+    assert!(required("/api/v1/tickets/{id}/", "get", "200", "ETag"));
+    assert!(required("/api/v1/tickets/{id}/", "patch", "200", "ETag"));
+    assert!(required("/api/v1/tickets/{id}/", "put", "200", "ETag"));
+    // The health body of an unready server carries no Retry-After.
+    assert!(!required("/readyz", "get", "503", "Retry-After"));
+}
