@@ -581,6 +581,55 @@ mod tests {
         assert_eq!(ids.len(), unique.len(), "duplicate operation ids: {ids:?}");
     }
 
+    /// Values of the query parameters' patterns are accepted by the list parsers (a blank value
+    /// is no filter; an id filter takes its words or a UUID).
+    #[test]
+    fn query_patterns_promise_what_the_parsers_accept() {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+        let doc: Value = serde_json::from_str(&super::openapi_json()).unwrap();
+        let pattern = |path: &str, name: &str| -> String {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap()["schema"]["pattern"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{path} {name} has no pattern"))
+                .to_owned()
+        };
+        let mut runner = TestRunner::deterministic();
+        let mut samples = |pattern: &str| -> Vec<String> {
+            let strategy = proptest::string::string_regex(pattern).unwrap();
+            (0..300)
+                .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+                .collect()
+        };
+        for path in ["/api/v1/tickets/", "/api/v1/users/"] {
+            for q in samples(&pattern(path, "q")) {
+                let kept = q.trim();
+                assert!(
+                    kept.is_empty() || ticketing_domain::listing::SearchText::parse(kept).is_ok(),
+                    "{path} q={q:?}"
+                );
+            }
+        }
+        for (path, name, words) in [
+            ("/api/v1/tickets/", "assigned_to", &["me", "none"][..]),
+            ("/api/v1/tickets/", "requester", &["me"][..]),
+            ("/api/v1/audit/", "actor", &["cli"][..]),
+            ("/api/v1/audit/", "target", &[][..]),
+        ] {
+            for v in samples(&pattern(path, name)) {
+                assert!(
+                    v.is_empty() || words.contains(&v.as_str()) || v.parse::<uuid::Uuid>().is_ok(),
+                    "{path} {name}={v:?}"
+                );
+            }
+        }
+    }
+
     proptest::proptest! {
         /// What the email and username patterns promise, the parsers accept (schemathesis
         /// sends values of the patterns and expects no 400).
