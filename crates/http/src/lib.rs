@@ -40,7 +40,6 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{App as ActixApp, HttpRequest, HttpServer, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use metrics::{MetricsEndpoint, Scrape, serve_metrics};

@@ -247,7 +247,7 @@ fn problem_schemas(components: &mut utoipa::openapi::Components) -> Vec<u16> {
             .build();
         components
             .schemas
-            .insert(format!("Problem{status}"), schema.into());
+            .insert(format!("Problem{status}"), RefOr::T(Schema::AllOf(schema)));
     }
     statuses
 }
