@@ -106,12 +106,19 @@ def main() -> None:
         ("/api/v1/users/{id}/", None, {"path.id": victim}, []),
     ]
     defaults = ["2xx", "401", "403", "404", "409", "429"]
+    # negative_data_rejection: an `If-Match` outside the documented pattern (say `"abc"` or
+    # `{}`) names no version of the ticket, and RFC 9110 answers a failed If-Match with 412, not
+    # 400: 412 is a rejection too for the ticket updates.
     write_config(f"{out}/schemathesis.toml", ops, defaults,
                  {"path.id": t_main, "path.aid": a_main, "query.cursor": ""})
     # The stateful phase follows links from created resources: no fixed ids there.
     write_config(f"{out}/schemathesis-stateful.toml", [(p, m, {}, t) for p, m, _, t in ops if t],
                  defaults, {"query.cursor": ""})
     print(json.dumps(seeded))
+
+
+# schemathesis' own expected statuses of negative_data_rejection (4.32.5).
+NEGATIVE_DEFAULTS = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
 
 
 def write_config(path, ops, defaults, fixed):
@@ -133,6 +140,9 @@ def write_config(path, ops, defaults, fixed):
             lines.append(f"parameters = {{ {inline} }}")
         if tolerate:
             lines.append(f"checks.positive_data_acceptance.expected-statuses = {toml(defaults + tolerate)}")
+        if "412" in tolerate:
+            lines.append("checks.negative_data_rejection.expected-statuses = "
+                         f"{toml(NEGATIVE_DEFAULTS + ['412'])}")
         lines.append("")
     with open(path, "w") as f:
         f.write("\n".join(lines))

@@ -345,8 +345,12 @@ fn filters_orderings_and_if_match_state_their_values() {
         let values = if schema["enum"].is_array() {
             schema["enum"].clone()
         } else {
-            // An optional enum: oneOf [null, {$ref}] or a type list.
-            let one_of = schema["oneOf"].as_array().cloned().unwrap_or_default();
+            // An enum that may be sent empty: anyOf [{$ref}, {enum: [""]}].
+            let one_of = schema["anyOf"].as_array().cloned().unwrap_or_default();
+            assert!(
+                one_of.iter().any(|s| s["enum"] == serde_json::json!([""])),
+                "{schema}"
+            );
             let r = one_of
                 .iter()
                 .find_map(|s| s["$ref"].as_str())
