@@ -580,7 +580,6 @@ pub struct TicketBulkRequest {
 /// Status, priority and assignee to set (at least one); absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct TicketChangesRequest {
     /// New status (an allowed move from each ticket's status).
     #[serde(default, deserialize_with = "present")]

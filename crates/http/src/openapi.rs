@@ -191,8 +191,15 @@ fn always_present(components: &mut utoipa::openapi::Components) {
     }
 }
 
-/// The ids of a bulk change are each named once (`uniqueItems`; a repeated id is a 400).
+/// The ids of a bulk change are each named once (`uniqueItems`; a repeated id is a 400), and
+/// its changes name at least one field (`minProperties`, set here: utoipa 5.5's
+/// `min_properties` attribute writes `maxProperties`).
 fn unique_ids(components: &mut utoipa::openapi::Components) {
+    if let Some(RefOr::T(Schema::Object(object))) =
+        components.schemas.get_mut("TicketChangesRequest")
+    {
+        object.min_properties = Some(1);
+    }
     if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("TicketBulkRequest")
     {
         if let Some(RefOr::T(Schema::Array(ids))) = object.properties.get_mut("ids") {
