@@ -1,8 +1,8 @@
 //! The OpenAPI 3.1 document, generated from the annotations of the handlers that
 //! `crate::routes` lists.
 
-use utoipa::openapi::header::{Header, HeaderBuilder};
 use ticketing_domain::ErrorCode;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,

@@ -22,10 +22,14 @@ use crate::state::HttpState;
 pub struct AuditListParams {
     /// Only entries by this actor: a user id, or `cli` (the operator's command line); empty: no
     /// filter.
-    #[param(pattern = r"^(|cli|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")]
+    #[param(
+        pattern = r"^(|cli|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     actor: Option<String>,
     /// Only entries about this user (a user id); empty: no filter.
-    #[param(pattern = r"^(|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")]
+    #[param(
+        pattern = r"^(|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     target: Option<String>,
     /// Only this action.
     #[param(value_type = Option<AuditActionDto>)]

@@ -27,16 +27,23 @@ pub struct TicketListParams {
     #[param(value_type = Option<Vec<crate::dto::PriorityDto>>, style = Form, explode = false)]
     priority: Option<String>,
     /// A user id, `me` or `none` (empty: no filter).
-    #[param(pattern = r"^(|me|none|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")]
+    #[param(
+        pattern = r"^(|me|none|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     assigned_to: Option<String>,
     /// A user id or `me` (empty: no filter): only the tickets this user requested (opened, or
     /// had opened for them).
-    #[param(pattern = r"^(|me|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")]
+    #[param(
+        pattern = r"^(|me|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     requester: Option<String>,
     /// Words that must start words of the topic or description (case-insensitive), at most 200
     /// characters with at least one letter or digit (blank: no filter). A ticket number alone
     /// (`#1042` or `1042`) also finds the ticket of that number, listed first.
-    #[param(max_length = 200, pattern = r"^([\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|[\s\S]*[^\W_][\s\S]*)$")]
+    #[param(
+        max_length = 200,
+        pattern = r"^([\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|[\s\S]*[^\W_][\s\S]*)$"
+    )]
     q: Option<String>,
     /// `created_at`, `updated_at` or `priority` (by severity), each optionally prefixed with `-`
     /// for descending; default `-created_at`. Ties are broken by id.

@@ -311,7 +311,10 @@ fn api_tokens_are_a_security_scheme_of_every_bearer_operation_but_token_manageme
         for method in methods.iter().map(|m| m.to_lowercase()) {
             let security = security_of(&doc["paths"][path][&method]);
             if !security.contains(&"bearer".to_owned()) {
-                assert!(!security.contains(&"api_token".to_owned()), "{method} {path}");
+                assert!(
+                    !security.contains(&"api_token".to_owned()),
+                    "{method} {path}"
+                );
                 continue;
             }
             let takes_token = security.contains(&"api_token".to_owned());
@@ -364,7 +367,11 @@ fn filters_orderings_and_if_match_state_their_values() {
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect()
     };
-    for list in ["/api/v1/tickets/", "/api/v1/my-tickets/", "/api/v1/assigned-tickets/"] {
+    for list in [
+        "/api/v1/tickets/",
+        "/api/v1/my-tickets/",
+        "/api/v1/assigned-tickets/",
+    ] {
         for (name, values) in [
             ("status", vec!["open", "in_progress", "resolved", "closed"]),
             ("priority", vec!["low", "medium", "high", "critical"]),
@@ -373,15 +380,28 @@ fn filters_orderings_and_if_match_state_their_values() {
             assert_eq!(p["style"], "form", "{list} {name}");
             assert_eq!(p["explode"], false, "{list} {name}");
             let schema = &p["schema"];
-            assert!(schema["type"].to_string().contains("array"), "{list} {name}: {schema}");
+            assert!(
+                schema["type"].to_string().contains("array"),
+                "{list} {name}: {schema}"
+            );
             assert_eq!(enum_of(&schema["items"]), values, "{list} {name}");
         }
         assert_eq!(
             enum_of(&param(list, "get", "ordering")["schema"]),
-            ["created_at", "-created_at", "updated_at", "-updated_at", "priority", "-priority"]
+            [
+                "created_at",
+                "-created_at",
+                "updated_at",
+                "-updated_at",
+                "priority",
+                "-priority"
+            ]
         );
         for name in ["assigned_to", "requester", "q"] {
-            assert!(param(list, "get", name)["schema"]["pattern"].is_string(), "{list} {name}");
+            assert!(
+                param(list, "get", name)["schema"]["pattern"].is_string(),
+                "{list} {name}"
+            );
         }
     }
     for list in [
@@ -405,7 +425,10 @@ fn filters_orderings_and_if_match_state_their_values() {
     for method in ["patch", "put"] {
         let if_match = param("/api/v1/tickets/{id}/", method, "If-Match");
         assert_eq!(if_match["in"], "header");
-        assert_eq!(if_match["schema"]["pattern"], r#"^(\*|(W/)?"[0-9]{1,18}")$"#);
+        assert_eq!(
+            if_match["schema"]["pattern"],
+            r#"^(\*|(W/)?"[0-9]{1,18}")$"#
+        );
     }
     for (schema, field) in [
         ("RegisterRequest", "email"),
@@ -420,12 +443,24 @@ fn filters_orderings_and_if_match_state_their_values() {
     let bulk = &doc["components"]["schemas"]["TicketBulkRequest"];
     assert_eq!(bulk["properties"]["ids"]["uniqueItems"], true);
     assert_eq!(bulk["properties"]["ids"]["maxItems"], 200);
-    assert_eq!(doc["components"]["schemas"]["TicketChangesRequest"]["minProperties"], 1);
+    assert_eq!(
+        doc["components"]["schemas"]["TicketChangesRequest"]["minProperties"],
+        1
+    );
     // Answers list every key they always send, `null` included.
     let ticket = &doc["components"]["schemas"]["TicketDto"];
-    for field in ["assigned_to", "closed_at", "resolved_at", "last_public_message"] {
+    for field in [
+        "assigned_to",
+        "closed_at",
+        "resolved_at",
+        "last_public_message",
+    ] {
         assert!(
-            ticket["required"].as_array().unwrap().iter().any(|f| f == field),
+            ticket["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == field),
             "TicketDto.{field}"
         );
     }
@@ -438,7 +473,9 @@ fn every_error_answer_names_the_codes_of_its_status() {
     let doc = document();
     for (path, methods) in ROUTES {
         for method in methods.iter().map(|m| m.to_lowercase()) {
-            let responses = doc["paths"][path][&method]["responses"].as_object().unwrap();
+            let responses = doc["paths"][path][&method]["responses"]
+                .as_object()
+                .unwrap();
             for (status, r) in responses {
                 if !(status.starts_with('4') || status.starts_with('5')) {
                     continue;
