@@ -32,6 +32,10 @@ e2e:
 bench:
     bench/run.sh
 
+# Old binary against new on the same machine, scenario by scenario, interleaved (OLD and NEW: folders with ticketing and ticketing-seed)
+bench-compare OLD NEW:
+    bench/compare.sh {{ OLD }} {{ NEW }}
+
 # Regenerate docs/openapi.json from the code
 openapi:
     cargo run -q -p ticketing-server -- openapi > docs/openapi.json

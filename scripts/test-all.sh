@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the workspace tests (SQLite always, PostgreSQL mandatory; the
 # attachment store on a folder and on moto's S3 server, both mandatory), doctests, the migration
-# check, and the browser end-to-end tests. Starts what it needs (PostgreSQL, moto, Chromium, npm
+# check, the replica check (scripts/replicas-check.sh: two servers behind nginx and PgBouncer),
+# and the browser end-to-end tests. Starts what it needs (PostgreSQL, moto, Chromium, npm
 # packages) and fails loudly instead of skipping.
 #
 #   scripts/test-all.sh            # everything
@@ -57,6 +58,10 @@ cargo test --workspace --doc
 
 step "reliability: schemathesis on SQLite and PostgreSQL, fault injection"
 bash tests/reliability/run.sh
+
+step "replicas: two servers behind nginx, PgBouncer in transaction mode, attachments on moto"
+cargo build -p ticketing-server
+TICKETING_BIN="${CARGO_TARGET_DIR:-target}/debug/ticketing" bash scripts/replicas-check.sh
 
 step "getting started from a clean clone of HEAD (the README's commands)"
 bash scripts/getting-started-check.sh

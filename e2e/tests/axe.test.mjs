@@ -1,7 +1,8 @@
 // axe-core (WCAG 2.x A and AA) on every screen, in the light and the dark theme, on a desktop and a
 // 360 px phone: login, registration, the customer's list, new-ticket dialog and ticket (with its
-// "More" menu), the staff queue, a ticket with unsaved changes and the send menu open (and the
-// requester's other tickets), the leave prompt, the staff's new-ticket dialog with requester
+// "More" menu), the staff queue (with the "N new - show" bar), a ticket with unsaved changes and
+// the send menu open (and the requester's other tickets, a colleague's presence and the warning
+// of their reply while typing), the leave prompt, the staff's new-ticket dialog with requester
 // results, the shortcut sheet, profile, the admin's users and new-user dialog, the screen of a
 // temporary password, and the list while the server is down.
 
@@ -79,7 +80,9 @@ describe('axe-core on every screen', () => {
       await page.locator('#ticket-table tbody tr').first().waitFor();
       await page.locator('#view-all .view-count:not(:empty)').waitFor();
       await page.keyboard.press('j');
-      await assertAxeClean(page, `staff queue (${colorScheme})`);
+      await server.api.createTicket(await server.api.login(email), `Live bar ${colorScheme} ${id}`);
+      await page.locator('#live-new').waitFor();
+      await assertAxeClean(page, `staff queue with the new-tickets bar (${colorScheme})`);
       await page.keyboard.press('?');
       await page.locator('#shortcut-sheet').waitFor();
       await assertAxeClean(page, `shortcut sheet (${colorScheme})`);
@@ -88,6 +91,11 @@ describe('axe-core on every screen', () => {
       await page.locator('#thread .message-internal').waitFor();
       await page.locator('#controls-form select[name="priority"]').selectOption('critical');
       await page.locator('#reply-form textarea').fill('Draft text');
+      const colleague = await server.api.login('admina');
+      await server.api.call('POST', `/api/v1/tickets/${ticket.id}/presence/`, { token: colleague, body: { state: 'replying' }, expect: 200 });
+      await server.api.call('POST', `/api/v1/tickets/${ticket.id}/messages/`, { token: colleague, body: { message: `Colleague reply ${colorScheme}` }, expect: 201 });
+      await page.locator('#collision-warning').waitFor();
+      await page.locator('#presence .presence-item').first().waitFor();
       await page.locator('#reply-options').click();
       await assertAxeClean(page, `staff ticket, unsaved changes, send menu open (${colorScheme})`);
       await page.keyboard.press('Escape');

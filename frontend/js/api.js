@@ -12,6 +12,11 @@ export function setAccessToken(token) {
   accessToken = token || null;
 }
 
+/** The access token now (for the event stream, which reads with its own fetch). */
+export function currentAccessToken() {
+  return accessToken;
+}
+
 export function hasAccessToken() {
   return accessToken !== null;
 }

@@ -5,6 +5,7 @@ import { onAuthLost, onPasswordChangeRequired } from './api.js';
 import { clear, h, refreshRelativeTimes, replace, displayName } from './dom.js';
 import { clearAllDrafts } from './drafts.js';
 import { loadFeatures } from './features.js';
+import * as live from './live.js';
 import { setGlobalKeys, showShortcutSheet } from './keys.js';
 import { forgetList } from './list-state.js';
 import { backToList, forgetReturn, homeFor, leaveWarnings, rememberList, rememberReturn } from './navigation.js';
@@ -17,6 +18,7 @@ import * as ticketView from './views/ticket.js';
 import * as profileView from './views/profile.js';
 import * as usersView from './views/users.js';
 import * as auditView from './views/audit.js';
+import * as mailView from './views/mail.js';
 
 route('/', 'home');
 route('/login', 'login');
@@ -26,6 +28,9 @@ route('/tickets/:id', 'ticket');
 route('/staff/:scope', 'staff');
 route('/admin/users', 'users');
 route('/admin/audit', 'audit');
+route('/admin/mail', 'mail');
+route('/forgot-password', 'forgot');
+route('/reset-password', 'reset');
 route('/profile', 'profile');
 route('/password', 'password');
 
@@ -37,10 +42,13 @@ const VIEWS = {
   ticket: ticketView,
   users: usersView,
   audit: auditView,
+  mail: mailView,
+  forgot: authViews.forgotPassword,
+  reset: authViews.resetPassword,
   profile: profileView,
   password: profileView.changePassword,
 };
-const PUBLIC = new Set(['login', 'register']);
+const PUBLIC = new Set(['login', 'register', 'forgot', 'reset']);
 
 const main = () => document.getElementById('main');
 let active = null; // { name, key, instance }
@@ -58,7 +66,7 @@ function guard(loc, user) {
   // A temporary password: nothing else until the user chose their own.
   if (user.must_change_password) return loc.name === 'password' ? null : '#/password';
   if (loc.name === 'password') return '#/profile';
-  if (PUBLIC.has(loc.name)) return homeFor(user);
+  if (PUBLIC.has(loc.name) && loc.name !== 'reset') return homeFor(user);
   if (loc.name === 'tickets' && session.isStaff()) {
     const qs = loc.params.toString();
     return `#/staff/all${qs ? `?${qs.replace(/%2C/gi, ',')}` : ''}`;
@@ -67,7 +75,7 @@ function guard(loc, user) {
     if (!session.isStaff()) return '#/tickets';
     if (!Object.hasOwn(listView.QUEUES, loc.args.scope)) return homeFor(user);
   }
-  if ((loc.name === 'users' || loc.name === 'audit') && !session.isAdmin()) return homeFor(user);
+  if ((loc.name === 'users' || loc.name === 'audit' || loc.name === 'mail') && !session.isAdmin()) return homeFor(user);
   return null;
 }
 
@@ -169,6 +177,7 @@ function renderNav(loc) {
     if (session.isAdmin()) {
       links.push(navLink('#/admin/users', 'Users', loc.name === 'users'));
       links.push(navLink('#/admin/audit', 'Audit log', loc.name === 'audit'));
+      links.push(navLink('#/admin/mail', 'Mail failures', loc.name === 'mail'));
     }
   } else {
     links.push(navLink('#/tickets', 'My tickets', loc.name === 'tickets'));
@@ -258,9 +267,18 @@ onPasswordChangeRequired(() => {
   navigate('#/password', { force: true });
 });
 
-// Profile edits (name, email) show up in the top bar at once.
+// Profile edits (name, email) show up in the top bar at once. The event stream runs while someone
+// is signed in (not while a temporary password awaits its replacement), and starts over for
+// another user.
+let streamUser = null;
 session.onUserChange((u) => {
   if (u) renderNav(current());
+  const wanted = u && !u.must_change_password ? u.id : null;
+  if (wanted !== streamUser) {
+    live.stop();
+    streamUser = wanted;
+    if (wanted) live.start();
+  }
 });
 
 // A reload or a closed tab loses what is not stored (a stored draft survives).

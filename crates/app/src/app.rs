@@ -10,8 +10,8 @@ use ticketing_domain::{ActivityId, Actor, Ticket, TicketId, User, UserId};
 use crate::error::{AppError, RepoError};
 use crate::ports::{
     ActivityRepository, ApiTokenRepository, AttachmentRepository, AuditRepository, BlobStore,
-    Clock, EventRepository, HealthCheck, IdGenerator, MessageRepository, PasswordHasher,
-    SessionRepository, Store, TicketRepository, TokenService, UserRepository,
+    Clock, CounterRepository, EventRepository, HealthCheck, IdGenerator, MessageRepository,
+    PasswordHasher, SessionRepository, Store, TicketRepository, TokenService, UserRepository,
 };
 
 /// The adapters the use cases run on.
@@ -58,6 +58,8 @@ pub struct StorePorts {
     pub events: Arc<dyn EventRepository>,
     /// API tokens.
     pub api_tokens: Arc<dyn ApiTokenRepository>,
+    /// The shared counters of the abuse limits.
+    pub counters: Arc<dyn CounterRepository>,
     /// Store health.
     pub health: Arc<dyn HealthCheck>,
 }
@@ -75,6 +77,7 @@ impl StorePorts {
             audit: store.clone(),
             events: store.clone(),
             api_tokens: store.clone(),
+            counters: store.clone(),
             health: store,
         }
     }
@@ -128,6 +131,8 @@ impl Default for Settings {
 pub struct App {
     pub(crate) ports: Arc<Ports>,
     pub(crate) settings: Arc<Settings>,
+    /// The mail queue (`None`: not wired, e.g. in unit tests; see [`App::with_mail`]).
+    pub(crate) mail: Option<Arc<crate::mail::MailPort>>,
 }
 
 impl App {
@@ -142,6 +147,7 @@ impl App {
         Self {
             ports: Arc::new(ports),
             settings: Arc::new(settings),
+            mail: None,
         }
     }
 

@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Limit, Page, TicketQuery, TimelineQuery, UserQuery};
 use ticketing_domain::{
     ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Event, FamilyId, LoginName,
-    Message, MessageId, Password, Role, SessionId, Status, StoredFile, Ticket, TicketId, User,
-    UserId,
+    Message, MessageId, Password, Presence, Role, SessionId, Status, StoredFile, Ticket, TicketId,
+    User, UserId,
 };
 use uuid::Uuid;
 
@@ -127,6 +127,61 @@ pub trait UserRepository: Send + Sync {
 
     /// A page of users ordered by username (case-insensitively) then id, with the total.
     async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError>;
+
+    /// The changes of users committed by any process (this one, another replica, the CLI), for
+    /// caches of users: `None` when the store has no such feed (SQLite: one process serves a
+    /// database file, and its own writes are seen where they are made). On PostgreSQL every
+    /// write that changes what a cached user holds (`update_profile`, `rename`,
+    /// `update_access`, `set_password`) sends the user's id at its commit (`NOTIFY`); a feed
+    /// that may have missed changes (its connection was lost) sends [`UserChange::Any`].
+    /// `update_access` and `set_password` return only once this process's feed relayed their
+    /// change (bounded wait), so every other process's feed has relayed it too, give or take
+    /// its poll interval, which they also wait.
+    fn user_changes(&self) -> Option<tokio::sync::broadcast::Receiver<UserChange>>;
+}
+
+/// One message of [`UserRepository::user_changes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    /// This user changed.
+    One(UserId),
+    /// Any user may have changed (changes may have been missed): forget every user.
+    Any,
+}
+
+/// How many hits a key has in its current window ([`CounterRepository::hit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    /// Hits in the current window, the one just counted included.
+    pub hits: u32,
+    /// When the current window started.
+    pub window_start: DateTime<Utc>,
+}
+
+/// Counters of hits in fixed windows, one per key, shared by every process of an installation:
+/// the limits on password checks and writes hold across replicas (see `docs/security.md`).
+/// Counting is atomic per key on both databases: concurrent hits from any number of processes
+/// are all counted.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait CounterRepository: Send + Sync {
+    /// Counts one hit on each of `keys` (in one transaction), each in its window of `window`:
+    /// a key whose window started at or before `now - window` (or that has no count) starts a
+    /// new window at `now` with this hit. Returns the counts in the order of `keys`.
+    async fn hit(
+        &self,
+        keys: &[String],
+        window: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WindowCount>, RepoError>;
+
+    /// Takes back one hit of each of `take_back` (never below zero, in the window it is in)
+    /// and forgets the counts of `forget`, in one transaction. Keys without a count are left
+    /// alone.
+    async fn release(&self, take_back: &[String], forget: &[String]) -> Result<(), RepoError>;
+
+    /// Deletes the counters whose window started before `before`; returns how many.
+    async fn prune_counters(&self, before: DateTime<Utc>) -> Result<u64, RepoError>;
 }
 
 /// How a write that adds to a ticket (a message, an attachment) changes the ticket row.
@@ -380,6 +435,19 @@ pub trait EventRepository: Send + Sync {
     /// other processes (`LISTEN`/`NOTIFY`). Only a hint: readers poll as well, so a lost
     /// notification delays delivery but loses nothing.
     fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// Records that a staff member is viewing or replying to a ticket (replacing their earlier
+    /// presence on it), deletes every presence expired by `presence.at`, and wakes the readers
+    /// ([`EventRepository::event_wakeups`], on every process). Presence is ephemeral: it is not
+    /// an event of the outbox.
+    async fn set_presence(&self, presence: Presence) -> Result<(), RepoError>;
+
+    /// Forgets `user`'s presence on `ticket` (they left it) and wakes the readers; whether there
+    /// was one.
+    async fn clear_presence(&self, ticket: TicketId, user: UserId) -> Result<bool, RepoError>;
+
+    /// Every presence that has not expired at `now`, by ticket then user.
+    async fn current_presence(&self, now: DateTime<Utc>) -> Result<Vec<Presence>, RepoError>;
 }
 
 /// A whole store: every repository port plus the health check, as the database stores (and the
@@ -395,6 +463,7 @@ pub trait Store:
     + AuditRepository
     + EventRepository
     + ApiTokenRepository
+    + CounterRepository
     + HealthCheck
 {
 }
@@ -409,6 +478,7 @@ impl<T> Store for T where
         + AuditRepository
         + EventRepository
         + ApiTokenRepository
+        + CounterRepository
         + HealthCheck
 {
 }

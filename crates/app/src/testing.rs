@@ -76,6 +76,8 @@ pub struct Harness {
     pub events: MockEventRepository,
     /// API tokens.
     pub api_tokens: MockApiTokenRepository,
+    /// The shared counters of the limits: real ones, in memory (not a mock).
+    pub counters: crate::MemoryCounters,
     /// Store health.
     pub health: MockHealthCheck,
     /// Attachment bytes.
@@ -107,6 +109,7 @@ impl Harness {
             audit,
             events,
             api_tokens,
+            counters,
             health,
             blobs,
             hasher,
@@ -124,6 +127,7 @@ impl Harness {
                 audit: Arc::new(audit),
                 events: Arc::new(events),
                 api_tokens: Arc::new(api_tokens),
+                counters: Arc::new(counters),
                 health: Arc::new(health),
             },
             blobs,

@@ -9,73 +9,123 @@
 //! `set_password`, `record_login`) drops the user's entry before and after the write, and a read
 //! that raced with such a write is not cached, so a deactivation, role change or password change
 //! made through this process applies to its very next request. A change made through another
-//! process (another replica, the CLI) reaches this one within `ttl`: that is the delay to
-//! document. A `ttl` of zero turns the cache off.
+//! process (another replica, the CLI) reaches this one through the store's change feed
+//! ([`UserRepository::user_changes`], `LISTEN`/`NOTIFY` on PostgreSQL): every change received
+//! drops its user (and makes a read in flight uncacheable), a feed that may have missed changes
+//! drops every user. The store makes a deactivation, role change or password change wait until
+//! the feeds relayed it, so it applies to the next request on every replica. Without a feed
+//! (SQLite: one process serves the file) a change made elsewhere reaches this process within
+//! `ttl`. A `ttl` of zero turns the cache off.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_domain::listing::{Page, UserQuery};
 use ticketing_domain::{LoginName, User, UserId};
+use tokio::sync::broadcast::{self, error::TryRecvError};
 
 use crate::audit::AuditEntry;
 use crate::error::RepoError;
-use crate::ports::{AccessChange, AccessOutcome, UserRepository};
+use crate::ports::{AccessChange, AccessOutcome, UserChange, UserRepository};
 
 /// Entries beyond this many trigger a sweep of the expired ones.
 const SWEEP_ABOVE: usize = 4096;
+
+/// The cached users and the feed of changes made elsewhere.
+struct Entries {
+    users: HashMap<UserId, (User, Instant)>,
+    /// `None` without a feed (or once it closed).
+    changes: Option<broadcast::Receiver<UserChange>>,
+}
 
 /// [`UserRepository`] with a per-process cache of `get`.
 pub(crate) struct CachedUsers {
     inner: Arc<dyn UserRepository>,
     ttl: Duration,
-    entries: Mutex<HashMap<UserId, (User, Instant)>>,
-    /// Bumped by every write: a read that saw another value when it started is not cached.
+    entries: Mutex<Entries>,
+    /// Bumped by every write and every change received: a read that saw another value when it
+    /// started is not cached.
     generation: AtomicU64,
 }
 
 impl CachedUsers {
     pub(crate) fn new(inner: Arc<dyn UserRepository>, ttl: Duration) -> Self {
+        let changes = if ttl.is_zero() {
+            None
+        } else {
+            inner.user_changes()
+        };
         Self {
             inner,
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                users: HashMap::new(),
+                changes,
+            }),
             generation: AtomicU64::new(0),
         }
     }
 
+    /// The entries, after applying the changes received since the last look.
+    fn entries(&self) -> MutexGuard<'_, Entries> {
+        let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = &mut *guard;
+        while let Some(rx) = entries.changes.as_mut() {
+            match rx.try_recv() {
+                Ok(UserChange::One(id)) => {
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                    entries.users.remove(&id);
+                }
+                Ok(UserChange::Any) | Err(TryRecvError::Lagged(_)) => {
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                    entries.users.clear();
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Closed) => {
+                    // No feed any more: from now on changes made elsewhere arrive within `ttl`.
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                    entries.users.clear();
+                    entries.changes = None;
+                }
+            }
+        }
+        guard
+    }
+
     fn lookup(&self, id: UserId) -> Option<User> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = self.entries();
         entries
+            .users
             .get(&id)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(u, _)| u.clone())
     }
 
     fn store(&self, users: &[User], generation: u64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        // Checked under the lock: `forget` bumps the generation under it too.
+        let mut entries = self.entries();
+        // Checked under the lock, after the changes received were applied: `forget` and the
+        // feed bump the generation under it too.
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        if entries.len() > SWEEP_ABOVE {
+        if entries.users.len() > SWEEP_ABOVE {
             let ttl = self.ttl;
-            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+            entries.users.retain(|_, (_, at)| at.elapsed() < ttl);
         }
         let now = Instant::now();
         for u in users {
-            entries.insert(u.id, (u.clone(), now));
+            entries.users.insert(u.id, (u.clone(), now));
         }
     }
 
     fn forget(&self, id: UserId) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.remove(&id);
+        entries.users.remove(&id);
     }
 
     fn enabled(&self) -> bool {
@@ -192,6 +242,10 @@ impl UserRepository for CachedUsers {
     async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
         self.inner.list(query).await
     }
+
+    fn user_changes(&self) -> Option<broadcast::Receiver<UserChange>> {
+        self.inner.user_changes()
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +274,7 @@ mod tests {
     async fn serves_repeated_gets_from_memory_until_a_write() {
         let u = user();
         let mut inner = MockUserRepository::new();
+        inner.expect_user_changes().returning(|| None);
         let served = u.clone();
         inner
             .expect_get()
@@ -246,6 +301,7 @@ mod tests {
             ..user()
         };
         let mut inner = MockUserRepository::new();
+        inner.expect_user_changes().returning(|| None);
         let served = u.clone();
         inner
             .expect_get()
@@ -272,6 +328,7 @@ mod tests {
     async fn a_zero_ttl_is_no_cache() {
         let u = user();
         let mut inner = MockUserRepository::new();
+        inner.expect_user_changes().returning(|| None);
         let served = u.clone();
         inner
             .expect_get()
@@ -281,5 +338,41 @@ mod tests {
         for _ in 0..3 {
             cache.get(u.id).await.unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn changes_from_the_feed_drop_cached_users() {
+        let u = user();
+        let (tx, rx) = broadcast::channel(16);
+        let rx = Mutex::new(Some(rx));
+        let mut inner = MockUserRepository::new();
+        inner
+            .expect_user_changes()
+            .times(1)
+            .returning(move || rx.lock().unwrap().take());
+        let served = u.clone();
+        inner
+            .expect_get()
+            .times(4)
+            .returning(move |_| Ok(served.clone()));
+        let cache = CachedUsers::new(Arc::new(inner), Duration::from_secs(60));
+        cache.get(u.id).await.unwrap(); // loaded (1)
+        cache.get(u.id).await.unwrap();
+        // Another user's change leaves this one cached.
+        tx.send(UserChange::One(UserId::from_uuid(uuid::Uuid::from_u128(
+            99,
+        ))))
+        .unwrap();
+        cache.get(u.id).await.unwrap();
+        tx.send(UserChange::One(u.id)).unwrap();
+        cache.get(u.id).await.unwrap(); // loaded (2)
+        cache.get(u.id).await.unwrap();
+        tx.send(UserChange::Any).unwrap();
+        cache.get(u.id).await.unwrap(); // loaded (3)
+        cache.get(u.id).await.unwrap();
+        // The feed ends: everything is forgotten once, then cached for the ttl again.
+        drop(tx);
+        cache.get(u.id).await.unwrap(); // loaded (4)
+        cache.get(u.id).await.unwrap();
     }
 }

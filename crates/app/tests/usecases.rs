@@ -27,6 +27,8 @@ mod events;
 mod messages;
 #[path = "usecases/operator.rs"]
 mod operator;
+#[path = "usecases/presence.rs"]
+mod presence;
 #[path = "usecases/replies.rs"]
 mod replies;
 #[path = "usecases/sessions.rs"]

@@ -63,6 +63,7 @@ pub mod listing;
 pub mod message;
 pub mod password;
 pub mod policy;
+pub mod presence;
 pub mod text;
 pub mod ticket;
 pub mod time;
@@ -98,6 +99,7 @@ pub use ids::{
 pub use message::{Attachment, LastPublicMessage, Message, StoredFile};
 pub use password::{NewPassword, Password, PasswordError, PasswordProblem};
 pub use policy::{Allowed, Intent, Refusal, Rule};
+pub use presence::{Presence, PresenceNotice, PresenceState};
 pub use text::{
     Description, Email, FileName, LoginName, MessageBody, PersonName, TokenName, Topic, Username,
     ValueError, ValueProblem,

@@ -373,6 +373,30 @@ pub fn change_in_bulk(actor: &Actor) -> Result<(), Refusal> {
     }
 }
 
+/// May `actor` show that they are viewing or replying to a ticket they see? Staff only (a
+/// customer is told 403; a ticket they do not see is 404 before this is asked).
+pub fn show_presence(actor: &Actor) -> Result<(), Refusal> {
+    if actor.is_staff() {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(Rule::PresenceIsStaffOnly))
+    }
+}
+
+/// May `actor` be told who is viewing or replying to a ticket? Staff only: customers never see
+/// staff presence.
+///
+/// ```
+/// use ticketing_domain::{policy, Actor, Role, UserId, uuid::Uuid};
+/// let carol = Actor { id: UserId::from_uuid(Uuid::from_u128(1)), role: Role::Customer };
+/// let lee = Actor { id: UserId::from_uuid(Uuid::from_u128(2)), role: Role::Agent };
+/// assert!(!policy::sees_presence(&carol) && policy::sees_presence(&lee));
+/// assert!(policy::show_presence(&carol).is_err() && policy::show_presence(&lee).is_ok());
+/// ```
+pub fn sees_presence(actor: &Actor) -> bool {
+    actor.is_staff()
+}
+
 /// May a user with `role` be assigned tickets? Staff only.
 pub fn can_be_assigned(role: Role) -> bool {
     role.is_staff()

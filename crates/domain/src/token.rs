@@ -31,6 +31,7 @@
 //!     token_epoch: 3,
 //!     date_joined: now,
 //!     last_login: None,
+//!     must_change_password: false,
 //! };
 //! let token = ApiToken::issue(
 //!     ApiTokenId::from_uuid(Uuid::from_u128(2)),

@@ -696,3 +696,70 @@ impl BulkResultDto {
             .collect()
     }
 }
+
+/// Viewing or replying.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
+pub enum PresenceStateDto {
+    /// Has the ticket open.
+    Viewing,
+    /// Is typing a reply or a note.
+    Replying,
+}
+
+/// A staff member viewing or replying to a ticket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PresenceEntryDto {
+    /// Their user id.
+    pub user_id: Uuid,
+    /// Their display name.
+    pub name: String,
+    /// `viewing` or `replying`.
+    #[schema(value_type = PresenceStateDto)]
+    pub state: &'static str,
+    /// When it ends unless refreshed.
+    #[serde(serialize_with = "rfc3339")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The caller's presence on a ticket, and who else is there now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PresenceDto {
+    /// The ticket.
+    pub ticket_id: Uuid,
+    /// Its number.
+    pub ticket_number: u64,
+    /// `viewing` or `replying`.
+    #[schema(value_type = PresenceStateDto)]
+    pub state: &'static str,
+    /// When the caller's presence ends unless refreshed (30 s from now).
+    #[serde(serialize_with = "rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    /// Refresh within this many seconds (15) to stay present.
+    pub refresh_in_seconds: i64,
+    /// The other staff viewing or replying to the ticket now.
+    pub others: Vec<PresenceEntryDto>,
+}
+
+impl From<&ticketing_app::PresenceShown> for PresenceDto {
+    fn from(s: &ticketing_app::PresenceShown) -> Self {
+        Self {
+            ticket_id: s.mine.ticket_id.as_uuid(),
+            ticket_number: s.mine.ticket_number,
+            state: s.mine.state.as_str(),
+            expires_at: s.mine.expires_at,
+            refresh_in_seconds: ticketing_domain::presence::PRESENCE_REFRESH.num_seconds(),
+            others: s
+                .others
+                .iter()
+                .map(|o| PresenceEntryDto {
+                    user_id: o.presence.user_id.as_uuid(),
+                    name: o.name.clone(),
+                    state: o.presence.state.as_str(),
+                    expires_at: o.presence.expires_at,
+                })
+                .collect(),
+        }
+    }
+}

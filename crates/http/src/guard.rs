@@ -1,4 +1,5 @@
-//! The limits on password checks (login and change-password), in one place.
+//! The limits on password checks (login and change-password), in one place. The counts live
+//! in the database ([`Attempts`]): every replica counts against the same budget.
 //!
 //! Every attempt is recorded **before** the hash is checked (parallel guesses cannot overtake
 //! the count) and taken back when it was not a failure (the right password, or an error that
@@ -15,9 +16,11 @@
 
 use std::time::Duration;
 
+use ticketing_app::App;
 use ticketing_domain::UserId;
 
 use crate::limit::Attempts;
+use crate::problem::{ApiError, ApiResult};
 
 /// The limits, from the settings.
 #[derive(Debug, Clone)]
@@ -62,70 +65,95 @@ pub(crate) struct Attempt {
     pub(crate) delay: Duration,
 }
 
+/// The three counts of a check, in the order they were recorded.
+fn three(counts: &[ticketing_app::Hits]) -> ApiResult<[ticketing_app::Hits; 3]> {
+    <[ticketing_app::Hits; 3]>::try_from(counts)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("expected three counts")))
+}
+
 impl PasswordGuard {
-    pub(crate) fn new(limits: GuardLimits) -> Self {
+    /// The guard of `app`'s shared counters.
+    pub(crate) fn new(app: App, limits: GuardLimits) -> Self {
         Self {
-            attempts: Attempts::new(limits.window),
+            attempts: Attempts::new(app, limits.window),
             limits,
         }
     }
 
-    /// Records a login attempt on `account` from `address`, before the password is checked.
-    pub(crate) fn begin_login(&self, account: &str, address: &str) -> Result<Attempt, Refusal> {
+    /// Records a login attempt on `account` from `address`, before the password is checked
+    /// (one write for its three counts; a refused attempt is not counted account-wide).
+    pub(crate) async fn begin_login(
+        &self,
+        account: &str,
+        address: &str,
+    ) -> ApiResult<Result<Attempt, Refusal>> {
         let own = format!("login:{account}|{address}");
         let by_address = format!("address:{address}");
-        let pair = self.attempts.record(&own);
-        let from_address = self.attempts.record(&by_address);
-        if pair.count > self.limits.per_account {
-            return Err(Refusal::Limited(pair.retry_after));
-        }
-        if from_address.count > self.limits.per_address {
-            return Err(Refusal::Limited(from_address.retry_after));
-        }
         let account_wide = format!("account:{account}");
-        let wide = self.attempts.record(&account_wide);
-        Ok(Attempt {
+        let keys = [own.clone(), by_address.clone(), account_wide.clone()];
+        let [pair, from_address, wide] = three(&self.attempts.record(&keys).await?)?;
+        let refusal = if pair.count > self.limits.per_account {
+            Some(Refusal::Limited(pair.retry_after))
+        } else if from_address.count > self.limits.per_address {
+            Some(Refusal::Limited(from_address.retry_after))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            self.attempts.release(&[account_wide], &[]).await;
+            return Ok(Err(refusal));
+        }
+        Ok(Ok(Attempt {
             own,
             shared: vec![by_address, account_wide],
             delay: self.slowdown(wide.count),
-        })
+        }))
     }
 
     /// Records a password check of the signed-in `user` from `address` (change-password),
     /// before the password is checked.
-    pub(crate) fn begin_recheck(&self, user: UserId, address: &str) -> Result<Attempt, Refusal> {
+    pub(crate) async fn begin_recheck(
+        &self,
+        user: UserId,
+        address: &str,
+    ) -> ApiResult<Result<Attempt, Refusal>> {
         let own = format!("recheck:{user}");
         let by_address = format!("address:{address}");
-        let mine = self.attempts.record(&own);
-        let from_address = self.attempts.record(&by_address);
+        let counts = self
+            .attempts
+            .record(&[own.clone(), by_address.clone()])
+            .await?;
+        let (mine, from_address) = match counts[..] {
+            [mine, from_address] => (mine, from_address),
+            _ => return Err(ApiError::internal(anyhow::anyhow!("expected two counts"))),
+        };
         if mine.count >= self.limits.to_revoke {
-            return Err(Refusal::EndSessions);
+            return Ok(Err(Refusal::EndSessions));
         }
         if mine.count > self.limits.per_account {
-            return Err(Refusal::Limited(mine.retry_after));
+            return Ok(Err(Refusal::Limited(mine.retry_after)));
         }
         if from_address.count > self.limits.per_address {
-            return Err(Refusal::Limited(from_address.retry_after));
+            return Ok(Err(Refusal::Limited(from_address.retry_after)));
         }
-        Ok(Attempt {
+        Ok(Ok(Attempt {
             own,
             shared: vec![by_address],
             delay: Duration::ZERO,
-        })
+        }))
     }
 
     /// Every session of `user` ended (after [`Refusal::EndSessions`]): whoever held one must
     /// sign in again, and their password checks start afresh.
-    pub(crate) fn sessions_ended(&self, user: UserId) {
-        self.attempts.reset(&format!("recheck:{user}"));
+    pub(crate) async fn sessions_ended(&self, user: UserId) {
+        self.attempts
+            .release(&[], &[format!("recheck:{user}")])
+            .await;
     }
 
     /// The password was right: the attempt was no failure, and this key starts afresh.
-    pub(crate) fn succeeded(&self, attempt: Attempt) {
-        self.attempts.reset(&attempt.own);
-        for key in &attempt.shared {
-            self.attempts.undo(key);
-        }
+    pub(crate) async fn succeeded(&self, attempt: Attempt) {
+        self.attempts.release(&attempt.shared, &[attempt.own]).await;
     }
 
     /// The password was wrong: the attempt stays counted.
@@ -134,11 +162,10 @@ impl PasswordGuard {
     }
 
     /// Nothing was checked (an error before or during the check): the attempt is taken back.
-    pub(crate) fn unchecked(&self, attempt: Attempt) {
-        self.attempts.undo(&attempt.own);
-        for key in &attempt.shared {
-            self.attempts.undo(key);
-        }
+    pub(crate) async fn unchecked(&self, attempt: Attempt) {
+        let mut keys = attempt.shared;
+        keys.push(attempt.own);
+        self.attempts.release(&keys, &[]).await;
     }
 
     /// The wait before the `count`-th check of an account within the window.
@@ -162,94 +189,99 @@ mod tests {
     use super::*;
 
     fn guard() -> PasswordGuard {
-        PasswordGuard::new(GuardLimits {
-            per_account: 3,
-            per_address: 5,
-            to_revoke: 6,
-            slowdown_after: 4,
-            slowdown_max: Duration::from_secs(2),
-            window: Duration::from_secs(900),
-        })
+        let app = ticketing_app::testing::Harness::default().build();
+        PasswordGuard::new(
+            app,
+            GuardLimits {
+                per_account: 3,
+                per_address: 5,
+                to_revoke: 6,
+                slowdown_after: 4,
+                slowdown_max: Duration::from_secs(2),
+                window: Duration::from_secs(900),
+            },
+        )
     }
 
-    #[test]
-    fn login_is_limited_per_account_and_address_not_per_account() {
+    #[tokio::test]
+    async fn login_is_limited_per_account_and_address_not_per_account() {
         let g = guard();
         for _ in 0..3 {
-            let a = g.begin_login("user:1", "x").unwrap();
+            let a = g.begin_login("user:1", "x").await.unwrap().unwrap();
             g.failed(a);
         }
         assert!(matches!(
-            g.begin_login("user:1", "x"),
+            g.begin_login("user:1", "x").await.unwrap(),
             Err(Refusal::Limited(_))
         ));
         // Another address (the owner) may still try, and succeeding takes its attempt back.
-        let a = g.begin_login("user:1", "y").unwrap();
-        g.succeeded(a);
-        let a = g.begin_login("user:1", "y").unwrap();
-        g.unchecked(a);
+        let a = g.begin_login("user:1", "y").await.unwrap().unwrap();
+        g.succeeded(a).await;
+        let a = g.begin_login("user:1", "y").await.unwrap().unwrap();
+        g.unchecked(a).await;
     }
 
-    #[test]
-    fn login_is_limited_per_address_across_accounts() {
+    #[tokio::test]
+    async fn login_is_limited_per_address_across_accounts() {
         let g = guard();
         for i in 0..5 {
-            let a = g.begin_login(&format!("user:{i}"), "x").unwrap();
+            let a = g
+                .begin_login(&format!("user:{i}"), "x")
+                .await
+                .unwrap()
+                .unwrap();
             g.failed(a);
         }
         assert!(matches!(
-            g.begin_login("user:9", "x"),
+            g.begin_login("user:9", "x").await.unwrap(),
             Err(Refusal::Limited(_))
         ));
-        assert!(g.begin_login("user:9", "y").is_ok());
+        assert!(g.begin_login("user:9", "y").await.unwrap().is_ok());
     }
 
-    #[test]
-    fn the_account_wide_count_delays_and_the_delay_is_capped() {
+    #[tokio::test]
+    async fn the_account_wide_count_delays_and_the_delay_is_capped() {
         let g = guard();
-        let delays: Vec<_> = ["a", "b", "c", "d", "e", "f", "g", "h"]
-            .iter()
-            .map(|addr| {
-                let a = g.begin_login("user:1", addr).unwrap();
-                let d = a.delay;
-                g.failed(a);
-                d.as_millis()
-            })
-            .collect();
+        let mut delays = Vec::new();
+        for addr in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+            let a = g.begin_login("user:1", addr).await.unwrap().unwrap();
+            delays.push(a.delay.as_millis());
+            g.failed(a);
+        }
         assert_eq!(delays, [0, 0, 0, 0, 250, 500, 1000, 2000]);
-        let a = g.begin_login("user:1", "i").unwrap();
+        let a = g.begin_login("user:1", "i").await.unwrap().unwrap();
         assert_eq!(a.delay, Duration::from_secs(2));
         g.failed(a);
     }
 
-    #[test]
-    fn rechecks_are_limited_then_end_the_sessions() {
+    #[tokio::test]
+    async fn rechecks_are_limited_then_end_the_sessions() {
         let g = guard();
         let user = UserId::from_uuid(uuid::Uuid::from_u128(1));
         for _ in 0..3 {
-            let a = g.begin_recheck(user, "x").unwrap();
+            let a = g.begin_recheck(user, "x").await.unwrap().unwrap();
             g.failed(a);
         }
         assert!(matches!(
-            g.begin_recheck(user, "y"),
+            g.begin_recheck(user, "y").await.unwrap(),
             Err(Refusal::Limited(_))
         ));
         assert!(matches!(
-            g.begin_recheck(user, "z"),
+            g.begin_recheck(user, "z").await.unwrap(),
             Err(Refusal::Limited(_))
         ));
         assert_eq!(
-            g.begin_recheck(user, "z").unwrap_err(),
+            g.begin_recheck(user, "z").await.unwrap().unwrap_err(),
             Refusal::EndSessions
         );
         // Until the sessions are ended, every further attempt asks for it again.
         assert_eq!(
-            g.begin_recheck(user, "z").unwrap_err(),
+            g.begin_recheck(user, "z").await.unwrap().unwrap_err(),
             Refusal::EndSessions
         );
-        g.sessions_ended(user);
+        g.sessions_ended(user).await;
         // Afresh after the sessions ended.
-        let a = g.begin_recheck(user, "z").unwrap();
-        g.succeeded(a);
+        let a = g.begin_recheck(user, "z").await.unwrap().unwrap();
+        g.succeeded(a).await;
     }
 }

@@ -612,3 +612,25 @@ impl TicketBulkRequest {
         Ok((ids, changes))
     }
 }
+
+/// A staff member's presence on a ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceRequest {
+    /// `viewing` (the ticket is open) or `replying` (typing a reply or a note).
+    #[schema(value_type = crate::dto::PresenceStateDto)]
+    pub state: String,
+}
+
+impl PresenceRequest {
+    /// Parses the state.
+    pub fn try_into_domain(self) -> Result<ticketing_domain::PresenceState, ApiError> {
+        let mut f = Fields::default();
+        let state = f.take(
+            "state",
+            ticketing_domain::PresenceState::from_wire(&self.state),
+        );
+        f.finish()?;
+        state.ok_or_else(|| ApiError::bad_request("invalid presence"))
+    }
+}

@@ -44,7 +44,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use metrics::{MetricsEndpoint, Scrape, serve_metrics};
 pub use openapi::openapi_json;
-pub use state::{HttpConfig, HttpState};
+pub use state::{HttpConfig, HttpState, PRESENCE_PER_MINUTE};
 
 use crate::problem::ApiError;
 

@@ -1,14 +1,25 @@
-//! Keyed fixed-window counting and rate limiting, in memory (per process).
+//! Keyed fixed-window counting and rate limiting, in two kinds:
+//!
+//! - [`RateLimiter`]: in this process's memory, for request rates where each replica may count
+//!   on its own (requests per client address on register, login and refresh; requests per API
+//!   token). Behind a balancer over N replicas these allow up to N times the configured rate.
+//! - [`Attempts`] and [`SharedLimiter`]: in the database, shared by every replica, for what
+//!   must hold across them (failed password checks, writes per user).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// At most `max` events per `window` per key.
+use ticketing_app::{App, Hits};
+
+use crate::problem::{ApiError, ApiResult};
+
+/// At most `max` events per `window` per key, in this process's memory.
 #[derive(Debug)]
 pub struct RateLimiter {
     max: u32,
-    attempts: Attempts,
+    window: Duration,
+    slots: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 const SWEEP_ABOVE: usize = 10_000;
@@ -18,50 +29,13 @@ impl RateLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
         Self {
             max,
-            attempts: Attempts::new(window),
-        }
-    }
-
-    /// Counts one event; `Err(retry_after_secs)` when the key is over its limit.
-    pub fn hit(&self, key: &str) -> Result<(), u64> {
-        let c = self.attempts.record(key);
-        if c.count > self.max {
-            Err(c.retry_after)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// Counts attempts per key in fixed windows, also past any limit (the caller decides what a
-/// count means). The one place where password attempts are counted: kept in memory per process
-/// today, it is the type to back with a shared store later.
-#[derive(Debug)]
-pub struct Attempts {
-    window: Duration,
-    slots: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-/// What [`Attempts::record`] saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Count {
-    /// Attempts in the current window, this one included.
-    pub count: u32,
-    /// Seconds until the window ends (at least 1).
-    pub retry_after: u64,
-}
-
-impl Attempts {
-    /// Counts in windows of `window`.
-    pub fn new(window: Duration) -> Self {
-        Self {
             window,
             slots: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts one attempt for `key`.
-    pub fn record(&self, key: &str) -> Count {
+    /// Counts one event; `Err(retry_after_secs)` when the key is over its limit.
+    pub fn hit(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if slots.len() > SWEEP_ABOVE {
@@ -73,28 +47,79 @@ impl Attempts {
             *slot = (now, 0);
         }
         slot.1 = slot.1.saturating_add(1);
-        Count {
-            count: slot.1,
-            retry_after: self
+        if slot.1 > self.max {
+            Err(self
                 .window
                 .saturating_sub(now.duration_since(slot.0))
                 .as_secs()
-                .max(1),
+                .max(1))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Counts attempts per key in fixed windows, also past any limit (the caller decides what a
+/// count means), in the database through [`App::count_hits`]: every replica counts against the
+/// same budget. The one place where password attempts and writes are counted.
+#[derive(Debug, Clone)]
+pub struct Attempts {
+    app: App,
+    window: Duration,
+}
+
+impl Attempts {
+    /// Counts in windows of `window` (at most a day, `ticketing_app::LONGEST_WINDOW`).
+    pub fn new(app: App, window: Duration) -> Self {
+        Self { app, window }
+    }
+
+    /// Counts one attempt on each of `keys`; their counts in the same order.
+    pub async fn record(&self, keys: &[String]) -> ApiResult<Vec<Hits>> {
+        let counts = self.app.count_hits(keys, self.window).await?;
+        if counts.len() != keys.len() {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "{} counts for {} keys",
+                counts.len(),
+                keys.len()
+            )));
+        }
+        Ok(counts)
+    }
+
+    /// Takes back one attempt of each of `take_back` (they turned out not to be failures) and
+    /// forgets every attempt of `forget`. A failure is logged, not returned: the attempts then
+    /// stay counted until their window ends.
+    pub async fn release(&self, take_back: &[String], forget: &[String]) {
+        if let Err(e) = self.app.release_hits(take_back, forget).await {
+            tracing::warn!(error = %e, "could not take back counted attempts");
+        }
+    }
+}
+
+/// At most `max` events per window per key, counted by [`Attempts`] (shared by every replica).
+#[derive(Debug, Clone)]
+pub struct SharedLimiter {
+    max: u32,
+    attempts: Attempts,
+}
+
+impl SharedLimiter {
+    /// A limiter allowing `max` events per `window` for each key.
+    pub fn new(app: App, max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            attempts: Attempts::new(app, window),
         }
     }
 
-    /// Takes back one attempt of `key` (it turned out not to be a failure).
-    pub fn undo(&self, key: &str) {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(slot) = slots.get_mut(key) {
-            slot.1 = slot.1.saturating_sub(1);
+    /// Counts one event; 429 `rate_limited` with `Retry-After` when the key is over its limit.
+    pub async fn hit(&self, key: &str) -> ApiResult<()> {
+        let counts = self.attempts.record(&[key.to_owned()]).await?;
+        match counts.first() {
+            Some(c) if c.count > self.max => Err(ApiError::rate_limited(c.retry_after)),
+            _ => Ok(()),
         }
-    }
-
-    /// Forgets every attempt of `key`.
-    pub fn reset(&self, key: &str) {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots.remove(key);
     }
 }
 
@@ -103,28 +128,38 @@ impl Attempts {
 mod tests {
     use super::*;
 
-    #[test]
-    fn attempts_count_past_any_limit_undo_and_reset() {
-        let a = Attempts::new(Duration::from_secs(60));
-        assert_eq!(a.record("k").count, 1);
-        assert_eq!(a.record("k").count, 2);
-        let c = a.record("k");
-        assert_eq!(c.count, 3);
-        assert!((1..=60).contains(&c.retry_after));
-        a.undo("k");
-        assert_eq!(a.record("k").count, 3);
-        assert_eq!(a.record("other").count, 1);
-        a.reset("k");
-        assert_eq!(a.record("k").count, 1);
-        a.undo("never-seen");
+    fn app() -> App {
+        ticketing_app::testing::Harness::default().build()
     }
 
-    #[test]
-    fn attempts_windows_expire() {
-        let a = Attempts::new(Duration::from_millis(20));
-        a.record("k");
-        std::thread::sleep(Duration::from_millis(30));
-        assert_eq!(a.record("k").count, 1);
+    #[tokio::test]
+    async fn attempts_count_past_any_limit_take_back_and_forget() {
+        let a = Attempts::new(app(), Duration::from_secs(60));
+        let k = |n: &str| vec![n.to_owned()];
+        assert_eq!(a.record(&k("k")).await.unwrap()[0].count, 1);
+        assert_eq!(a.record(&k("k")).await.unwrap()[0].count, 2);
+        let c = a.record(&k("k")).await.unwrap()[0];
+        assert_eq!(c.count, 3);
+        assert!((1..=60).contains(&c.retry_after));
+        a.release(&k("k"), &[]).await;
+        let both = a.record(&[k("k"), k("other")].concat()).await.unwrap();
+        assert_eq!((both[0].count, both[1].count), (3, 1));
+        a.release(&k("never-seen"), &k("k")).await;
+        assert_eq!(a.record(&k("k")).await.unwrap()[0].count, 1);
+    }
+
+    #[tokio::test]
+    async fn shared_limits_per_key_and_share_the_count() {
+        let app = app();
+        let one = SharedLimiter::new(app.clone(), 2, Duration::from_secs(60));
+        let other = SharedLimiter::new(app, 2, Duration::from_secs(60));
+        assert!(one.hit("a").await.is_ok());
+        assert!(other.hit("a").await.is_ok());
+        assert!(
+            one.hit("a").await.is_err(),
+            "the third hit, whoever counts it"
+        );
+        assert!(other.hit("b").await.is_ok());
     }
 
     #[test]

@@ -21,8 +21,9 @@ use std::time::Duration;
 use actix_web::web::Bytes;
 use chrono::Utc;
 use ticketing_app::metrics;
-use ticketing_app::{App, Backlog, Delivery, Recipients, StreamCaller};
-use ticketing_domain::{Actor, TicketId, UserId};
+use ticketing_app::{App, Backlog, Delivery, PresenceView, Recipients, StreamCaller};
+use ticketing_domain::presence::{PresenceNotice, Shown};
+use ticketing_domain::{Actor, PresenceState, TicketId, UserId, policy};
 use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -86,11 +87,100 @@ fn reset(head: i64) -> Bytes {
     ))
 }
 
+/// One staff member's presence on one ticket as last read, with its SSE text (`event:
+/// presence`, no `id:`: presence is not in the outbox and does not move a resume point).
+#[derive(Debug)]
+pub(crate) struct PresenceFrame {
+    ticket_id: TicketId,
+    ticket_number: u64,
+    user_id: UserId,
+    name: String,
+    /// `None` once left.
+    state: Option<PresenceState>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    text: Bytes,
+}
+
+impl PresenceFrame {
+    fn present(view: &PresenceView) -> Option<Self> {
+        let p = &view.presence;
+        Self::of(
+            p.ticket_id,
+            p.ticket_number,
+            p.user_id,
+            &view.name,
+            Shown::Present {
+                state: p.state,
+                expires_at: p.expires_at,
+            },
+            p.at,
+        )
+    }
+
+    /// The same staff member, gone (closed the ticket, or their presence expired).
+    fn left(&self) -> Option<Self> {
+        Self::of(
+            self.ticket_id,
+            self.ticket_number,
+            self.user_id,
+            &self.name,
+            Shown::Left,
+            Utc::now(),
+        )
+    }
+
+    fn of(
+        ticket_id: TicketId,
+        ticket_number: u64,
+        user_id: UserId,
+        name: &str,
+        shown: Shown,
+        at: chrono::DateTime<Utc>,
+    ) -> Option<Self> {
+        let notice = PresenceNotice::new(ticket_id, Some(ticket_number), user_id, name, shown, at);
+        let json = match serde_json::to_string(&notice) {
+            Ok(json) => json,
+            Err(e) => {
+                tracing::error!(error = %e, "a presence could not be encoded; skipped");
+                return None;
+            }
+        };
+        let (state, expires_at) = match shown {
+            Shown::Present { state, expires_at } => (Some(state), Some(expires_at)),
+            Shown::Left => (None, None),
+        };
+        Some(Self {
+            ticket_id,
+            ticket_number,
+            user_id,
+            name: name.to_owned(),
+            state,
+            expires_at,
+            text: Bytes::from(format!("event: presence\ndata: {json}\n\n")),
+        })
+    }
+
+    /// Whether `reader` (following `ticket`, or every ticket) is told: other staff only.
+    fn for_reader(&self, reader: &Actor, ticket: Option<TicketId>) -> bool {
+        policy::sees_presence(reader)
+            && reader.id != self.user_id
+            && ticket.is_none_or(|t| t == self.ticket_id)
+    }
+}
+
+/// The least time between two reads of the presence (each commit wakes the hub).
+const PRESENCE_GAP: Duration = Duration::from_millis(50);
+
 /// The process's reader of the outbox and its fan-out, plus the count of open streams per user.
 #[derive(Debug)]
 pub(crate) struct Hub {
     app: App,
     tx: broadcast::Sender<Arc<Frame>>,
+    /// Presence changes, for the staff streams.
+    presence_tx: broadcast::Sender<Arc<PresenceFrame>>,
+    /// The presence as last read, by ticket and user: what a new stream is told first. Changed
+    /// and broadcast under this lock, so a stream that subscribes under it misses nothing.
+    present: Mutex<HashMap<(TicketId, UserId), Arc<PresenceFrame>>>,
     /// Set when the server stops: every stream ends (its client reconnects elsewhere).
     closing: watch::Sender<bool>,
     started: AtomicBool,
@@ -103,6 +193,8 @@ impl Hub {
         Self {
             app,
             tx: broadcast::channel(BUFFER).0,
+            presence_tx: broadcast::channel(BUFFER).0,
+            present: Mutex::new(HashMap::new()),
             closing: watch::channel(false).0,
             started: AtomicBool::new(false),
             streams: Mutex::new(HashMap::new()),
@@ -114,7 +206,77 @@ impl Hub {
     pub(crate) fn start(self: &Arc<Self>) {
         if !self.started.swap(true, Ordering::AcqRel) {
             tokio::spawn(Arc::clone(self).run());
+            tokio::spawn(Arc::clone(self).run_presence());
         }
+    }
+
+    /// Follows the presence table: at each wake-up (at most every [`PRESENCE_GAP`]) and every
+    /// [`POLL`], reads every unexpired presence and broadcasts what changed since the last read
+    /// (a new or refreshed presence, or one that is gone: left or expired).
+    async fn run_presence(self: Arc<Self>) {
+        let mut wake = self.app.event_wakeups();
+        loop {
+            wake.borrow_and_update();
+            match self.app.current_presence().await {
+                Ok(list) => self.compare_presence(list),
+                Err(e) => tracing::warn!(error = %e, "the event hub cannot read the presence"),
+            }
+            tokio::time::sleep(PRESENCE_GAP).await;
+            tokio::select! {
+                changed = wake.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Broadcasts the differences between `list` and the presence read before, and keeps `list`.
+    fn compare_presence(&self, list: Vec<PresenceView>) {
+        let mut present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = HashMap::with_capacity(list.len());
+        for view in list {
+            let key = (view.presence.ticket_id, view.presence.user_id);
+            let frame = match present.remove(&key) {
+                Some(old)
+                    if old.state == Some(view.presence.state)
+                        && old.expires_at == Some(view.presence.expires_at) =>
+                {
+                    Some(old)
+                }
+                _ => PresenceFrame::present(&view).map(|f| {
+                    let f = Arc::new(f);
+                    let _ = self.presence_tx.send(Arc::clone(&f));
+                    f
+                }),
+            };
+            if let Some(frame) = frame {
+                next.insert(key, frame);
+            }
+        }
+        for gone in present.values() {
+            if let Some(left) = gone.left() {
+                let _ = self.presence_tx.send(Arc::new(left));
+            }
+        }
+        *present = next;
+    }
+
+    /// A receiver of presence changes, and the presence now (read under one lock: nothing in
+    /// between is missed).
+    fn follow_presence(
+        &self,
+    ) -> (
+        broadcast::Receiver<Arc<PresenceFrame>>,
+        Vec<Arc<PresenceFrame>>,
+    ) {
+        let present = self.present.lock().unwrap_or_else(|p| p.into_inner());
+        (
+            self.presence_tx.subscribe(),
+            present.values().cloned().collect(),
+        )
     }
 
     /// Follows the outbox: at each wake-up (or poll), broadcasts every event after the last one
@@ -223,6 +385,7 @@ impl Drop for Slot {
 pub(crate) struct Feed {
     app: App,
     rx: broadcast::Receiver<Arc<Frame>>,
+    presence: broadcast::Receiver<Arc<PresenceFrame>>,
     closing: watch::Receiver<bool>,
     /// Who reads, as authenticated (checked again while the stream runs).
     caller: StreamCaller,
@@ -262,6 +425,7 @@ impl Feed {
         // Subscribe first: every event the hub broadcasts from now on reaches this stream, and
         // every earlier one is already in the outbox (read below, or before `last`).
         let rx = hub.tx.subscribe();
+        let (presence, present) = hub.follow_presence();
         let closing = hub.closing.subscribe();
         let (last, catch_up) = match resume {
             Some(id) => (id, true),
@@ -276,15 +440,24 @@ impl Feed {
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let cache_ttl = app.settings().user_cache_ttl;
         let recheck = cache_ttl.max(Duration::from_secs(1));
+        let mut ready = VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]);
+        // Who is on the ticket(s) now, for staff.
+        ready.extend(
+            present
+                .iter()
+                .filter(|f| f.state.is_some() && f.for_reader(&caller.actor, ticket))
+                .map(|f| f.text.clone()),
+        );
         Ok(Self {
             rx,
+            presence,
             closing,
             actor: caller.actor,
             caller,
             ticket,
             last,
             catch_up,
-            ready: VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]),
+            ready,
             ends,
             heartbeat,
             checked: Instant::now(),
@@ -332,6 +505,16 @@ impl Feed {
                 received = self.rx.recv() => match received {
                     Ok(frame) => self.follow(&frame).await,
                     Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up = true,
+                    Err(broadcast::error::RecvError::Closed) => self.done = true,
+                },
+                presence = self.presence.recv() => match presence {
+                    Ok(frame) => {
+                        if frame.for_reader(&self.actor, self.ticket) {
+                            self.ready.push_back(frame.text.clone());
+                        }
+                    }
+                    // Presence is refreshed every 15 s: a missed change is repaired by the next.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => self.done = true,
                 },
                 _ = self.heartbeat.tick() => {

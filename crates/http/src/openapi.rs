@@ -40,6 +40,7 @@ use crate::routes::{self, PUT_LIKE_PATCH};
         (name = "activities", description = "The activity log"),
         (name = "audit", description = "The audit log of account administration (admins)"),
         (name = "events", description = "Live events (server-sent events)"),
+        (name = "mail", description = "Outgoing mail: the mails given up (admins)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -67,7 +67,7 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self(Box::new(Inner {
             code,
             detail: detail.into(),

@@ -79,16 +79,20 @@ macro_rules! routes {
 routes! {
     health::healthz, health::readyz,
     auth::register, auth::login, auth::refresh, auth::logout,
+    mail::password_reset, mail::password_reset_confirm,
     profile::show, profile::update, profile::change_password,
+    mail::preferences, mail::update_preferences,
     tokens::list, tokens::create, tokens::revoke,
     users::list, users::create, users::update,
     audit::list,
+    mail::failures,
     tickets::list, tickets::create, tickets::bulk, tickets::show, tickets::update, tickets::delete,
     tickets::my_tickets, tickets::assigned_tickets,
     messages::list, messages::create,
     attachments::list, attachments::upload, attachments::remove, attachments::download,
     activities::list,
     events::stream,
+    presence::presence_set, presence::presence_leave,
 }
 
 /// A path and the handlers of its methods (HEAD and PUT included where they are served).

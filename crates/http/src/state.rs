@@ -7,7 +7,7 @@ use ticketing_app::App;
 use ticketing_domain::UserId;
 
 use crate::guard::{GuardLimits, PasswordGuard};
-use crate::limit::RateLimiter;
+use crate::limit::{RateLimiter, SharedLimiter};
 use crate::live::Hub;
 use crate::metrics::MetricsEndpoint;
 use crate::problem::{ApiError, ApiResult};
@@ -95,47 +95,75 @@ pub struct HttpState {
     pub(crate) app: App,
     /// Settings.
     pub(crate) config: HttpConfig,
-    /// Per client address, on register/login/refresh.
+    /// Per client address, on register/login/refresh (in this process's memory).
     pub(crate) per_address: RateLimiter,
-    /// Password checks (login, change-password).
+    /// Password checks (login, change-password), counted in the database.
     pub(crate) passwords: PasswordGuard,
-    /// Writes (new tickets, messages, uploads, bulk change requests) per user.
-    pub(crate) writes: RateLimiter,
+    /// Writes (new tickets, messages, uploads, bulk change requests) per user, counted in the
+    /// database.
+    pub(crate) writes: SharedLimiter,
     /// The event hub: one reader of the outbox for every stream of this process.
     pub(crate) hub: Arc<Hub>,
-    /// Requests per API token.
+    /// Requests per API token (in this process's memory).
     pub(crate) api_token_requests: RateLimiter,
+    /// Password reset mails per typed address.
+    pub(crate) resets_per_email: RateLimiter,
+    /// Password reset mails per account.
+    pub(crate) resets_per_account: RateLimiter,
+    /// Presence updates per user.
+    pub(crate) presence: RateLimiter,
 }
+
+/// Presence updates (`POST` and `DELETE /api/v1/tickets/{id}/presence/`) per user per minute:
+/// a refresh every 15 s on a few tickets at once, and the changes between viewing and replying.
+pub const PRESENCE_PER_MINUTE: u32 = 60;
 
 impl HttpState {
     /// Builds the state.
     pub fn new(app: App, config: HttpConfig) -> Self {
         Self {
             per_address: RateLimiter::new(config.auth_rate_per_minute, Duration::from_secs(60)),
-            passwords: PasswordGuard::new(GuardLimits {
-                per_account: config.login_failures_per_account,
-                per_address: config.password_failures_per_address,
-                to_revoke: config.password_failures_to_revoke,
-                slowdown_after: config.login_slowdown_after,
-                slowdown_max: config.login_slowdown_max,
-                window: config.login_failure_window,
-            }),
-            writes: RateLimiter::new(config.writes_per_minute, Duration::from_secs(60)),
+            passwords: PasswordGuard::new(
+                app.clone(),
+                GuardLimits {
+                    per_account: config.login_failures_per_account,
+                    per_address: config.password_failures_per_address,
+                    to_revoke: config.password_failures_to_revoke,
+                    slowdown_after: config.login_slowdown_after,
+                    slowdown_max: config.login_slowdown_max,
+                    window: config.login_failure_window,
+                },
+            ),
+            writes: SharedLimiter::new(
+                app.clone(),
+                config.writes_per_minute,
+                Duration::from_secs(60),
+            ),
             hub: Arc::new(Hub::new(app.clone(), config.events_streams_per_user)),
             api_token_requests: RateLimiter::new(
                 config.api_token_requests_per_minute,
                 Duration::from_secs(60),
             ),
+            resets_per_email: RateLimiter::new(3, Duration::from_secs(3600)),
+            resets_per_account: RateLimiter::new(5, Duration::from_secs(3600)),
+            presence: RateLimiter::new(PRESENCE_PER_MINUTE, Duration::from_secs(60)),
             app,
             config,
         }
     }
 
-    /// Counts one write (a new ticket, message, upload, bulk change request or account) of
-    /// `user`; 429 `rate_limited` with `Retry-After` when the user is over `writes_per_minute`.
-    pub(crate) fn count_write(&self, user: UserId) -> ApiResult<()> {
-        self.writes
+    /// Counts one presence update of `user`; 429 `rate_limited` with `Retry-After` when the user
+    /// is over [`PRESENCE_PER_MINUTE`].
+    pub(crate) fn count_presence(&self, user: UserId) -> ApiResult<()> {
+        self.presence
             .hit(&user.to_string())
             .map_err(ApiError::rate_limited)
+    }
+
+    /// Counts one write (a new ticket, message, upload, bulk change request or account) of
+    /// `user` (in the database: every replica counts against the same budget); 429
+    /// `rate_limited` with `Retry-After` when the user is over `writes_per_minute`.
+    pub(crate) async fn count_write(&self, user: UserId) -> ApiResult<()> {
+        self.writes.hit(&format!("write:{user}")).await
     }
 }

@@ -232,7 +232,7 @@ async fn attachments_command(
 
 async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
     let repos = wiring::open_store(&settings, true)?;
-    let app = wiring::build_app(&settings, repos)?;
+    let app = wiring::build_app(&settings, repos, false)?;
     let show = |e: ticketing_app::AppError| anyhow::anyhow!(describe(&e));
     match command {
         UserCommand::Create {
@@ -326,7 +326,7 @@ async fn token_command(settings: Settings, command: TokenCommand) -> anyhow::Res
         })?,
     };
     let repos = wiring::open_store(&settings, true)?;
-    let app = wiring::build_app(&settings, repos)?;
+    let app = wiring::build_app(&settings, repos, false)?;
     let owner = find(&app, &user).await?;
     let created = app
         .operator_create_api_token(owner.id, input)

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod mail;
 pub mod metrics;
 pub mod settings;
 pub mod telemetry;
@@ -26,6 +27,7 @@ pub struct Application {
     app: App,
     server: actix_web::dev::Server,
     metrics: Option<MetricsServer>,
+    mail: Option<std::sync::Arc<mail::MailSetup>>,
 }
 
 /// The metrics side of a running application.
@@ -82,7 +84,8 @@ impl Application {
                 .context("start-up task failed")??
         };
         let metrics = metrics::plan(&settings, repos.probe())?;
-        let app = wiring::build_app(&settings, repos)?;
+        let mail = mail::shared(mail::setup(&settings)?);
+        let app = wiring::build_app(&settings, repos, mail.is_some())?;
         let swept = app
             .sweep_attachments(settings.attachments.sweep_min_age.as_secs())
             .await
@@ -128,6 +131,7 @@ impl Application {
             app,
             server,
             metrics,
+            mail,
         })
     }
 
@@ -153,7 +157,8 @@ impl Application {
     /// SIGINT and SIGQUIT stop at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = self.app.clone();
-        // Every hour (and now): expired refresh sessions, events past the retention.
+        // Every hour (and now): expired refresh sessions, events past the retention, limit
+        // counters whose window ended.
         let purge = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
@@ -170,8 +175,17 @@ impl Application {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not prune old events"),
                 }
+                match app.prune_counters().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "pruned ended limit counters"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not prune limit counters"),
+                }
             }
         });
+        // Mail: plans notifications and sends the queue (never in a request).
+        let mailer = self
+            .mail
+            .map(|setup| tokio::spawn(mail::run(self.app.clone(), setup)));
         let (upkeep, metrics_server) = match self.metrics {
             Some(m) => {
                 let upkeep = tokio::spawn(metrics::upkeep(m.handle));
@@ -185,6 +199,9 @@ impl Application {
         };
         let result = self.server.await;
         purge.abort();
+        if let Some(mailer) = mailer {
+            mailer.abort();
+        }
         if let Some(upkeep) = upkeep {
             upkeep.abort();
         }

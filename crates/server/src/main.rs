@@ -7,6 +7,12 @@ use clap::Parser;
 use ticketing_server::cli::{Cli, run};
 use ticketing_server::settings::SettingsError;
 
+/// mimalloc instead of the system allocator: a request builds and drops many small values (rows,
+/// views, JSON); with glibc's malloc the ticket detail spent about 10 % of its time in
+/// `_int_malloc` and `malloc_consolidate` (docs/benchmarks/side-by-side-2026-12-06.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

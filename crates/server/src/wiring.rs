@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use ticketing_app::ports::Store;
 use ticketing_app::system::{SystemClock, UuidV7};
-use ticketing_app::{App, Ports, Settings as AppSettings, StorePorts};
+use ticketing_app::{App, MailPort, MailRepository, Ports, Settings as AppSettings, StorePorts};
 use ticketing_attachments::Attachments;
 use ticketing_crypto::{Argon2Hasher, HasherConfig, JwtTokens};
 use ticketing_store::postgres::{PgOptions, PgStore};
@@ -53,6 +53,7 @@ pub fn store_url(url: &str) -> anyhow::Result<StoreUrl> {
 pub struct Repositories {
     store: StorePorts,
     probe: Arc<dyn StoreProbe>,
+    mail: Arc<dyn MailRepository>,
 }
 
 impl Repositories {
@@ -68,10 +69,11 @@ impl std::fmt::Debug for Repositories {
     }
 }
 
-fn repositories<S: Store + StoreProbe + 'static>(store: S) -> Repositories {
+fn repositories<S: Store + StoreProbe + MailRepository + 'static>(store: S) -> Repositories {
     let s = Arc::new(store);
     Repositories {
         store: StorePorts::of(s.clone()),
+        mail: s.clone(),
         probe: s,
     }
 }
@@ -80,6 +82,11 @@ fn repositories<S: Store + StoreProbe + 'static>(store: S) -> Repositories {
 pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Repositories> {
     match store_url(&settings.database_url())? {
         StoreUrl::Sqlite(path) => {
+            if settings.database.direct_url.is_some() {
+                anyhow::bail!(
+                    "TICKETING_DB_DIRECT_URL applies to PostgreSQL only; DATABASE_URL is SQLite"
+                );
+            }
             // SQLite needs to write next to the file (journal, WAL): say so plainly when it
             // cannot, instead of SQLite's "unable to open database file".
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -98,8 +105,18 @@ pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Reposito
             Ok(repositories(store))
         }
         StoreUrl::Postgres(url) => {
+            let direct_url = match &settings.database.direct_url {
+                None => None,
+                Some(direct) => match store_url(direct.expose())? {
+                    StoreUrl::Postgres(direct) => Some(direct),
+                    StoreUrl::Sqlite(_) => anyhow::bail!(
+                        "TICKETING_DB_DIRECT_URL must be a postgres:// URL (a direct connection to the PostgreSQL server of DATABASE_URL)"
+                    ),
+                },
+            };
             let mut options = PgOptions {
                 prepared_statements: settings.database.prepared_statements,
+                direct_url,
                 ..PgOptions::default()
             };
             if settings.database.pool_size > 0 {
@@ -185,8 +202,9 @@ pub fn open_attachments(settings: &Settings) -> anyhow::Result<Attachments> {
     Ok(store)
 }
 
-/// Builds the application over the store, the attachment store and the crypto adapters.
-pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App> {
+/// Builds the application over the store, the attachment store and the crypto adapters; mail
+/// is sent when `mail_on` (an SMTP server is configured, see `crate::mail::setup`).
+pub fn build_app(settings: &Settings, repos: Repositories, mail_on: bool) -> anyhow::Result<App> {
     ensure_dir(&settings.server.data_dir)?;
     let blobs = open_attachments(settings)?;
     let mut hasher_config = HasherConfig::default();
@@ -198,6 +216,11 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
     let secret = jwt_secret(settings)?;
     let tokens = JwtTokens::new(secret.expose().as_bytes(), span(settings.auth.access_ttl)?)
         .context("invalid JWT settings")?;
+    let mail = MailPort {
+        repo: repos.mail,
+        enabled: mail_on,
+        retry_base: settings.mail.retry_base,
+    };
     let ports = Ports {
         store: repos.store,
         blobs: Arc::new(blobs),
@@ -215,7 +238,7 @@ pub fn build_app(settings: &Settings, repos: Repositories) -> anyhow::Result<App
         events_retention: settings.events.retention,
         ..AppSettings::default()
     };
-    Ok(App::new(ports, app_settings))
+    Ok(App::new(ports, app_settings).with_mail(mail))
 }
 
 /// A duration of the settings (at most 100 years) for the chrono arithmetic of the app.

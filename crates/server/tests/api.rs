@@ -26,10 +26,13 @@ mod api {
     mod lifecycle;
     mod limits;
     mod lists;
+    mod mail;
     mod messages;
     mod metrics;
     mod numbers;
     mod platform;
+    mod replicas;
+    mod presence;
     mod replies;
     mod sessions;
     mod storage;

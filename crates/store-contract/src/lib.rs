@@ -114,6 +114,7 @@ macro_rules! __contract_cases {
             case_event_pages_and_pruning,
             case_event_wakeups_follow_commits,
             case_concurrent_event_writers_never_skip,
+            case_presence_is_replaced_expires_and_wakes,
             case_ticket_numbers_are_sequential_and_never_reused,
             case_concurrent_creates_get_distinct_numbers,
             case_ticket_number_search,
@@ -121,6 +122,10 @@ macro_rules! __contract_cases {
             case_api_tokens,
             case_api_tokens_end_with_their_owner,
             case_concurrent_token_creations_keep_the_limit,
+            case_counters_count_in_fixed_windows,
+            case_counters_take_back_and_forget,
+            case_counters_are_pruned,
+            case_concurrent_hits_are_all_counted,
         }
     };
 }

@@ -576,3 +576,46 @@ impl EventRow {
         })
     }
 }
+
+/// A presence row (`queries/presence.rs`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::presence)]
+pub(crate) struct PresenceRow {
+    pub ticket_id: DbId,
+    pub user_id: DbId,
+    pub ticket_number: i64,
+    pub state: String,
+    pub at: DbTime,
+    pub expires_at: DbTime,
+}
+
+impl PresenceRow {
+    /// The row of `p`.
+    pub fn new(p: &ticketing_domain::Presence) -> DbResult<Self> {
+        Ok(Self {
+            ticket_id: p.ticket_id.into(),
+            user_id: p.user_id.into(),
+            ticket_number: i64::try_from(p.ticket_number)
+                .map_err(|e| corrupt("ticket number", e))?,
+            state: p.state.as_str().to_owned(),
+            at: p.at.into(),
+            expires_at: p.expires_at.into(),
+        })
+    }
+
+    /// The stored presence.
+    pub fn into_domain(self) -> DbResult<ticketing_domain::Presence> {
+        Ok(ticketing_domain::Presence {
+            ticket_id: self.ticket_id.get(),
+            user_id: self.user_id.get(),
+            ticket_number: u64::try_from(self.ticket_number)
+                .map_err(|e| corrupt("ticket number", e))?,
+            state: parsed(
+                "presence state",
+                ticketing_domain::PresenceState::from_wire(&self.state),
+            )?,
+            at: self.at.get(),
+            expires_at: self.expires_at.get(),
+        })
+    }
+}

@@ -203,9 +203,99 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Instant;
+
+    /// The shared counters of the abuse limits (one fixed window per key).
+    limit_counters (key) {
+        key -> Text,
+        window_start -> Instant,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    presence (ticket_id, user_id) {
+        ticket_id -> Id,
+        user_id -> Id,
+        ticket_number -> BigInt,
+        state -> Text,
+        at -> Instant,
+        expires_at -> Instant,
+    }
+}
+
+diesel::table! {
     outbox_state (name) {
         name -> Text,
         value -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    mail_jobs (id) {
+        id -> Id,
+        event_id -> Nullable<BigInt>,
+        recipient_id -> Id,
+        kind -> Text,
+        to_address -> Text,
+        to_name -> Text,
+        ticket_id -> Nullable<Id>,
+        ticket_number -> Nullable<BigInt>,
+        topic -> Text,
+        actor_name -> Text,
+        body -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Instant,
+        next_attempt_at -> Instant,
+        finished_at -> Nullable<Instant>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    mail_reply_tokens (token_hash) {
+        token_hash -> Text,
+        ticket_id -> Id,
+        user_id -> Id,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Id,
+        created_at -> Instant,
+        expires_at -> Instant,
+        used_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Id;
+
+    mail_preferences (user_id) {
+        user_id -> Id,
+        new_ticket -> Bool,
+        public_reply -> Bool,
+        assigned -> Bool,
+        status -> Bool,
     }
 }
 
@@ -213,7 +303,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     events,
+    mail_jobs,
+    mail_preferences,
+    mail_reply_tokens,
+    limit_counters,
     outbox_state,
+    password_resets,
+    presence,
     users,
     tickets,
     messages,

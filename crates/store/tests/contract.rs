@@ -104,7 +104,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 12] = [
+    pub(crate) const MIGRATIONS: [&str; 15] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -117,6 +117,9 @@ mod contract {
         "2025-01-01-000010_user_must_change_password",
         "2025-01-01-000011_events",
         "2025-01-01-000012_api_tokens",
+        "2025-01-01-000013_mail",
+        "2025-01-01-000015_presence",
+        "2025-01-01-000016_shared_limits",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied

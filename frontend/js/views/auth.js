@@ -1,16 +1,18 @@
 // Login and registration screens.
 
 import { afterLogin } from '../navigation.js';
+import { API, post } from '../api.js';
 import { h } from '../dom.js';
+import { navigate } from '../router.js';
 import * as session from '../session.js';
 import { busy, clearFormErrors, field, notify, showFormErrors } from '../ui.js';
 
-function authCard(title, intro, form, footer) {
+function authCard(title, intro, form, ...footer) {
   return h('section', { class: 'auth-card card' },
     h('h1', { text: title }),
     intro ? h('p', { class: 'muted', text: intro }) : null,
     form,
-    footer);
+    ...footer);
 }
 
 export const login = {
@@ -46,6 +48,7 @@ export const login = {
       });
     });
     main.append(authCard('Log in', 'Welcome to the helpdesk. Log in to see and open your support tickets.', form,
+      h('p', { class: 'auth-switch' }, h('a', { href: '#/forgot-password', id: 'forgot-password-link', text: 'Forgot password?' })),
       h('p', { class: 'auth-switch' }, 'No account yet? ', h('a', { href: '#/register', text: 'Create one' }))));
     identifier.control.focus();
   },
@@ -96,5 +99,76 @@ export const register = {
     main.append(authCard('Create an account', 'Register to open tickets and talk to our support team.', form,
       h('p', { class: 'auth-switch' }, 'Already registered? ', h('a', { href: '#/login', text: 'Log in' }))));
     first.control.focus();
+  },
+};
+
+/** Asks for a password reset link by mail; the answer is the same whether or not the address has an account. */
+export const forgotPassword = {
+  mount(main) {
+    document.title = 'Forgot password · Helpdesk';
+    const email = field({ label: 'Email', name: 'email', type: 'email', required: true, attrs: { autocomplete: 'email' } });
+    const done = h('p', { class: 'notice-inline', id: 'forgot-password-done', attrs: { role: 'status' }, hidden: true });
+    const form = h('form', { class: 'form', id: 'forgot-password-form', noValidate: true, attrs: { 'aria-label': 'Reset your password' } },
+      email, h('button', { type: 'submit', class: 'btn btn-primary btn-block', text: 'Send me a link' }));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clearFormErrors(form);
+      const address = email.control.value.trim();
+      if (!address) {
+        showFormErrors(form, { errors: { email: ['Enter your email address.'] } });
+        return;
+      }
+      await busy(form, async () => {
+        try {
+          const res = await post(`${API}/users/auth/password-reset/`, { email: address });
+          done.textContent = (res && res.detail) || 'If this address belongs to an account, a link is on its way.';
+          done.hidden = false;
+          form.reset();
+        } catch (err) {
+          showFormErrors(form, err);
+        }
+      });
+    });
+    main.append(authCard('Forgot your password?', 'Enter the email address of your account: we send you a link to choose a new password.', form,
+      done,
+      h('p', { class: 'auth-switch' }, h('a', { href: '#/login', text: 'Back to log in' }))));
+    email.control.focus();
+  },
+};
+
+/** Sets a new password with the token of a reset link (#/reset-password?token=…). */
+export const resetPassword = {
+  mount(main, loc) {
+    document.title = 'Choose a new password · Helpdesk';
+    const token = (loc && loc.params.get('token')) || '';
+    const password = field({ label: 'New password', name: 'new_password', type: 'password', required: true, hint: 'At least 8 characters, not only digits, not a common password.', attrs: { autocomplete: 'new-password' } });
+    const confirm = field({ label: 'Confirm new password', name: 'new_password_confirmation', type: 'password', required: true, attrs: { autocomplete: 'new-password' } });
+    const form = h('form', { class: 'form', id: 'reset-password-form', noValidate: true, attrs: { 'aria-label': 'Choose a new password' } },
+      password, confirm, h('button', { type: 'submit', class: 'btn btn-primary btn-block', text: 'Set new password' }));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clearFormErrors(form);
+      const errors = {};
+      if (!password.control.value) errors.new_password = ['Choose a new password.'];
+      else if (password.control.value !== confirm.control.value) errors.new_password_confirmation = ['The passwords do not match.'];
+      if (!token) errors.new_password = ['This link has no token: use the link from the mail, or ask for a new one.'];
+      if (Object.keys(errors).length) {
+        showFormErrors(form, { errors });
+        return;
+      }
+      await busy(form, async () => {
+        try {
+          const res = await post(`${API}/users/auth/password-reset/confirm/`, { token, new_password: password.control.value });
+          notify((res && res.detail) || 'Password set. Log in with your new password.', 'success');
+          navigate('#/login', { replace: true, force: true });
+        } catch (err) {
+          // A bad token is no field of this form: show it above the fields.
+          showFormErrors(form, err, { fieldMap: { token: 'new_password' } });
+        }
+      });
+    });
+    main.append(authCard('Choose a new password', 'Every session of your account is signed out once the new password is set.', form,
+      h('p', { class: 'auth-switch' }, h('a', { href: '#/forgot-password', text: 'Ask for a new link' }))));
+    password.control.focus();
   },
 };

@@ -36,8 +36,8 @@ function describeChanges(changes) {
 }
 
 /**
- * ctx: { getTicket(), reload(), pending() -> unsaved control changes, clearPending() }. Returns { el, render(ticket), text, focus(internal),
- * unsent(), send() }.
+ * ctx: { getTicket(), reload(), pending() -> unsaved control changes, clearPending(), onTyping(bool)? }.
+ * Returns { el, render(ticket), text, focus(internal), unsent(), send(), warn(name, body, internal) }.
  */
 export function composer(ctx) {
   const staff = session.isStaff();
@@ -94,8 +94,20 @@ export function composer(ctx) {
     h('div', { class: 'form-actions composer-actions' }, keysHint, discard,
       h('div', { class: 'split-button', attrs: { role: 'group', 'aria-label': 'Send' } }, submit, options ? options.el : null)));
   const closedNote = h('p', { class: 'closed-note', id: 'closed-note', hidden: true, text: 'This ticket is closed: it can no longer be answered. Open a new ticket if you need more help.' });
+  // Someone else replied while this reply was being written: shown above the form, with their
+  // message, until dismissed or this reply is sent.
+  const warningText = h('p', { id: 'collision-title' });
+  const warningQuote = h('blockquote', { id: 'collision-message' });
+  const dismissWarning = h('button', { type: 'button', class: 'btn btn-small', id: 'collision-dismiss', text: 'Got it' });
+  const warning = h('div', { class: 'collision-warning', id: 'collision-warning', hidden: true, attrs: { role: 'alert' } },
+    warningText, warningQuote, dismissWarning);
+  dismissWarning.addEventListener('click', () => {
+    warning.hidden = true;
+    text.focus();
+  });
   const el = h('section', { class: 'card reply', attrs: { 'aria-labelledby': 'reply-heading' } },
-    h('h2', { id: 'reply-heading', text: 'Reply' }), closedNote, form);
+    h('h2', { id: 'reply-heading', text: 'Reply' }), closedNote, warning, form);
+  const typing = () => { if (ctx.onTyping) ctx.onTyping(Boolean(text.value.trim())); };
 
   /** Updates labels and hints after a change of kind, draft or unsaved controls. */
   function sync() {
@@ -115,6 +127,7 @@ export function composer(ctx) {
   text.addEventListener('input', () => {
     store();
     discard.hidden = !text.value.trim();
+    typing();
   });
   if (kind) kind.addEventListener('change', () => { sync(); store(); });
   text.addEventListener('keydown', (event) => {
@@ -130,6 +143,7 @@ export function composer(ctx) {
     text.value = '';
     if (draftFor) clearDraft(draftFor);
     sync();
+    typing();
     text.focus();
   });
   form.addEventListener('submit', (event) => {
@@ -172,6 +186,8 @@ export function composer(ctx) {
       store.cancel();
       clearDraft(ticket.id);
       text.value = '';
+      warning.hidden = true;
+      typing();
       ctx.clearPending();
       if (chosen.length) {
         const upRows = chosen.map(uploadRow);
@@ -225,5 +241,13 @@ export function composer(ctx) {
     unsent: () => Boolean(text.value.trim()),
     /** Stores a pending draft change now (before leaving). */
     flush: () => store.flush(),
+    /** Shows that `name` added a message (`body`) while this reply was being written. */
+    warn(name, body, internal) {
+      warningText.textContent = internal
+        ? `${name} added an internal note while you were writing. Read it before you send:`
+        : `${name} replied while you were writing. Read their reply before you send:`;
+      warningQuote.textContent = body;
+      warning.hidden = false;
+    },
   };
 }

@@ -2,9 +2,12 @@
 // built-in views with their counts, the filter bar, a table (staff on wide screens) or cards,
 // "Load more", bulk selection, j/k moves. The loaded pages, filters, scroll position and current
 // row are kept (list-state.js) for the way back and for previous/next in the ticket view.
+// Live: the event stream updates the rows shown in place and the counts; new tickets wait behind a
+// "3 new - show" bar instead of pushing the rows down under the pointer.
 
 import { API, getPage, query } from '../api.js';
-import { h, replace } from '../dom.js';
+import { debounce, h, replace } from '../dom.js';
+import { subscribe } from '../live.js';
 import { saveList, listFor } from '../list-state.js';
 import { href, navigate } from '../router.js';
 import * as session from '../session.js';
@@ -72,6 +75,8 @@ export function mount(main, loc) {
   const newBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'new-ticket', text: '+ New ticket' });
   const views = h('nav', { class: 'views', attrs: { 'aria-label': 'Views' } });
   const counters = h('ul', { class: 'counters', attrs: { 'aria-label': 'Tickets by status' } });
+  const liveBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'live-new' });
+  const liveBar = h('div', { class: 'live-bar', id: 'live-bar', hidden: true, attrs: { role: 'status' } }, liveBtn);
 
   const selection = useBulk ? bulkSelection({ selected, getItems: () => state.items, onChange: () => bulk.update() }) : null;
   const bulk = useBulk ? bulkBar({
@@ -86,7 +91,7 @@ export function mount(main, loc) {
     staff ? null : counters,
     bar.el,
     h('div', { class: 'list-toolbar' }, summary, bulk ? bulk.el : null),
-    status, itemsBox, h('div', { class: 'list-more' }, moreBtn));
+    liveBar, status, itemsBox, h('div', { class: 'list-more' }, moreBtn));
   main.append(screen);
 
   function currentQuery() {
@@ -225,6 +230,75 @@ export function mount(main, loc) {
         q.title, h('span', { class: 'view-count', text: counts[k] === undefined || counts[k] === null ? '' : String(counts[k]) }))))));
   }
 
+  /* ---------- live ---------- */
+
+  let waiting = new Set(); // tickets of the first page not shown yet
+  const touched = new Set(); // tickets the stream told of (a row moving up from page 2 is not new)
+
+  function showLiveBar() {
+    for (const id of [...waiting]) if (state.items.some((t) => t.id === id)) waiting.delete(id);
+    liveBar.hidden = waiting.size === 0;
+    liveBtn.textContent = `${waiting.size} new - show`;
+  }
+
+  /** After events: the rows shown take their new state in place, new ones wait behind the bar. */
+  const liveCheck = debounce(async () => {
+    const gen = generation;
+    const mine = state;
+    loadCounts();
+    let page;
+    try {
+      page = await getPage(firstPageUrl(PAGE_SIZE));
+    } catch {
+      return; // the next event, or a reload, tries again
+    }
+    if (gen !== generation || mine !== state) return;
+    if (!mine.items.length) {
+      refresh();
+      return;
+    }
+    const shown = new Map(mine.items.map((t, i) => [t.id, i]));
+    let changed = false;
+    for (const t of page.items) {
+      const i = shown.get(t.id);
+      if (i === undefined) {
+        if (touched.has(t.id)) waiting.add(t.id);
+      } else if (JSON.stringify(mine.items[i]) !== JSON.stringify(t)) {
+        mine.items[i] = t;
+        changed = true;
+      }
+    }
+    if (page.total !== null) mine.total = page.total;
+    updateSummary();
+    if (changed) renderItems();
+    showLiveBar();
+  }, 300);
+
+  liveBtn.addEventListener('click', async () => {
+    waiting = new Set();
+    showLiveBar();
+    await refresh();
+    const first = itemsBox.querySelector('a.ticket-link');
+    if (first) first.focus();
+  });
+
+  const dropLive = subscribe((type, data) => {
+    if (data && data.ticket_id) touched.add(data.ticket_id);
+    if (type === 'ticket.deleted' && data && state.items.some((t) => t.id === data.ticket_id)) {
+      state.items = state.items.filter((t) => t.id !== data.ticket_id);
+      waiting.delete(data.ticket_id);
+      renderItems();
+      showEmpty();
+    }
+    if (type === 'reset' || type === 'resync') {
+      // Events were missed: what is shown is reloaded (a rare jump rather than a stale list).
+      refresh();
+      loadCounts();
+    } else if (/^(ticket|message)\./.test(type)) {
+      liveCheck();
+    }
+  });
+
   /* ---------- keyboard ---------- */
 
   function move(step) {
@@ -301,6 +375,8 @@ export function mount(main, loc) {
       return true;
     },
     update(newLoc) {
+      waiting = new Set();
+      showLiveBar();
       filters = filtersFrom(newLoc.params, defaultOrdering);
       bar.sync(filters);
       const kept = listFor(window.location.hash);
@@ -319,6 +395,8 @@ export function mount(main, loc) {
     unmount() {
       state.scrollY = window.scrollY;
       generation += 1;
+      liveCheck.cancel();
+      dropLive();
       bar.dispose();
       dropKeys();
       wide.removeEventListener('change', onWide);

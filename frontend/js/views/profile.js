@@ -1,7 +1,7 @@
 // The profile screen (name and email, the password change, and the API tokens), and the screen a
 // user with a temporary password is kept on until they choose their own.
 
-import { API, patch, post, setAccessToken } from '../api.js';
+import { API, get, patch, post, setAccessToken } from '../api.js';
 import { h } from '../dom.js';
 import { afterLogin } from '../navigation.js';
 import * as session from '../session.js';
@@ -49,7 +49,51 @@ export function mount(main) {
     h('p', { class: 'muted profile-summary' }, `Signed in as ${me.username} `, roleBadge(me.role)),
     h('section', { class: 'card' }, h('h2', { id: 'profile-heading', text: 'Personal details' }), profileForm),
     h('section', { class: 'card' }, h('h2', { id: 'password-heading', text: 'Change password' }), pwForm),
+    notificationsCard(me),
     tokensCard()));
+}
+
+/** The notification mails the user wants: one checkbox per kind, saved on change. */
+function notificationsCard(me) {
+  const staff = me.role === 'agent' || me.role === 'admin';
+  const kinds = [
+    staff ? ['new_ticket', 'A new ticket is opened (while nobody is assigned)'] : null,
+    ['public_reply', staff ? 'A customer replies on a ticket assigned to me' : 'Support replies on my tickets'],
+    staff ? ['assigned', 'A ticket is assigned to me'] : null,
+    ['status', 'My ticket is resolved or closed'],
+  ].filter(Boolean);
+  const note = h('p', { class: 'field-hint', id: 'notifications-note' });
+  const boxes = kinds.map(([name, label]) => {
+    const box = h('input', { type: 'checkbox', name, id: `notify-${name}`, disabled: true });
+    box.addEventListener('change', async () => {
+      box.disabled = true;
+      try {
+        await patch(`${API}/users/profile/notifications/`, { [name]: box.checked });
+        notify('Notification settings saved.', 'success');
+      } catch (err) {
+        box.checked = !box.checked;
+        notify((err && (err.userMessage || err.message)) || 'Could not save.', 'error');
+      } finally {
+        box.disabled = false;
+      }
+    });
+    return { name, box, row: h('div', { class: 'checkbox-field' }, box, ' ', h('label', { htmlFor: `notify-${name}`, text: label })) };
+  });
+  get(`${API}/users/profile/notifications/`).then((prefs) => {
+    for (const { name, box } of boxes) {
+      box.checked = Boolean(prefs[name]);
+      box.disabled = false;
+    }
+    note.textContent = prefs.mail_enabled
+      ? 'Mails are sent to your profile email address. Password reset mails are always sent.'
+      : 'This server sends no mail at the moment; your choices apply once it does.';
+  }).catch(() => {
+    note.textContent = 'Your notification settings could not be loaded.';
+  });
+  return h('section', { class: 'card', id: 'notifications-card' },
+    h('h2', { id: 'notifications-heading', text: 'Email notifications' }),
+    h('fieldset', { class: 'form', attrs: { 'aria-labelledby': 'notifications-heading' } }, boxes.map((b) => b.row)),
+    note);
 }
 
 /**

@@ -1,11 +1,14 @@
 // One ticket: header (number, subject, badges, Edit, a "More" menu for Close and Delete), previous
 // and next within the list it was opened from, details with the staff controls, description,
 // conversation, reply form, attachments, the requester's other tickets (staff) and activity log;
-// the ticket's keyboard shortcuts.
+// the ticket's keyboard shortcuts. Live: the ticket reloads when the event stream tells of a change
+// to it (a message, a status, priority or assignee change, a file); staff see who else is viewing
+// or replying, and a warning with the new message when someone else replies while they write.
 
 import { API, del, getTicket, patchTicket, ticketIdForNumber, ticketNumberOf } from '../api.js';
-import { displayName, h, replace, timeEl } from '../dom.js';
+import { debounce, displayName, h, replace, timeEl } from '../dom.js';
 import { setScreenKeys } from '../keys.js';
+import { subscribe } from '../live.js';
 import { dropListItem, markCurrent, neighbour, positionOf, updateListItem } from '../list-state.js';
 import { menuButton } from '../menu.js';
 import { backToList, homeFor, onLeave } from '../navigation.js';
@@ -20,6 +23,7 @@ import {
 import { activityPanel } from './activity.js';
 import { attachmentsPanel } from './attachments.js';
 import { composer } from './composer.js';
+import { presencePanel } from './presence.js';
 import { requesterTicketsPanel } from './requester.js';
 import { staffControls } from './ticket-controls.js';
 import { threadPanel } from './thread.js';
@@ -39,12 +43,14 @@ export function mount(main, loc) {
 
   replace(main, loading('Loading ticket…'));
 
+  const presence = staff ? presencePanel() : null;
   const controls = staff ? staffControls({ getTicket: () => ticket, saveChanges }, { onPending: () => reply.sync() }) : null;
   const reply = composer({
     getTicket: () => ticket,
     reload,
     pending: () => (controls ? controls.pending() : {}),
     clearPending: () => { if (controls) controls.clearPending(); },
+    onTyping: (typing) => { if (presence) presence.setReplying(typing); },
   });
   const ctx = { getTicket: () => ticket, reload };
   const thread = threadPanel();
@@ -65,7 +71,7 @@ export function mount(main, loc) {
       h('nav', { class: 'breadcrumb', attrs: { 'aria-label': 'Breadcrumb' } }, h('a', { href: backToList(), text: '← Back to tickets' })),
       pager),
     h('header', { class: 'ticket-header' },
-      h('div', { class: 'ticket-heading' }, title, badges, dates),
+      h('div', { class: 'ticket-heading' }, title, badges, dates, presence ? presence.el : null),
       actions),
     h('div', { class: 'ticket-grid' },
       h('div', { class: 'ticket-main' },
@@ -279,6 +285,7 @@ export function mount(main, loc) {
       markCurrent(ticket.id);
       if (!view.isConnected) replace(main, view);
       renderAll();
+      if (presence) presence.start(ticket.id);
       return ticket;
     } catch (err) {
       if (gone) return null;
@@ -312,7 +319,27 @@ export function mount(main, loc) {
     if (reply.unsent()) return { message: UNSENT, kept: true };
     return null;
   });
-  const onPageHide = () => reply.flush();
+  // Live: a change to this ticket reloads it (once for a burst of events); a message by someone
+  // else while a reply is being written is shown above the reply box.
+  const liveReload = debounce(() => { if (!gone && ticket) reload(); }, 200);
+  const dropLive = subscribe((type, data) => {
+    if (presence) presence.onEvent(type, data);
+    if (type === 'reset' || type === 'resync') {
+      liveReload();
+      return;
+    }
+    if (!ticket || !data || data.ticket_id !== ticket.id || !/^(ticket|message|attachment)\./.test(type)) return;
+    const me = session.user();
+    const byOther = data.actor && me && data.actor.id !== me.id;
+    if (type === 'message.created' && byOther && reply.unsent() && data.changes) {
+      reply.warn(data.actor.name, data.changes.body || '', Boolean(data.changes.internal));
+    }
+    liveReload();
+  });
+  const onPageHide = () => {
+    reply.flush();
+    if (presence) presence.stop();
+  };
   window.addEventListener('pagehide', onPageHide);
 
   reload().then(() => {
@@ -327,6 +354,9 @@ export function mount(main, loc) {
     unmount() {
       gone = true;
       reply.flush();
+      liveReload.cancel();
+      dropLive();
+      if (presence) presence.stop();
       dropKeys();
       dropLeave();
       window.removeEventListener('pagehide', onPageHide);

@@ -47,6 +47,8 @@ pub enum Rule {
     OpeningForOthersIsStaffOnly,
     /// Only staff change several tickets in one request.
     BulkChangesAreStaffOnly,
+    /// Only staff show that they are viewing or replying to a ticket.
+    PresenceIsStaffOnly,
     /// An API token with the `read` scope only reads (GET and HEAD requests).
     ReadOnlyToken,
     /// API tokens are managed, and passwords changed, only by a signed-in user, never with an
@@ -56,7 +58,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::CustomersOnlyCloseOrReopen,
         Rule::PriorityIsStaffOnly,
         Rule::AssignmentIsStaffOnly,
@@ -69,6 +71,7 @@ impl Rule {
         Rule::UserManagementIsAdminOnly,
         Rule::OpeningForOthersIsStaffOnly,
         Rule::BulkChangesAreStaffOnly,
+        Rule::PresenceIsStaffOnly,
         Rule::ReadOnlyToken,
         Rule::SignInRequired,
     ];
@@ -127,6 +130,10 @@ impl Rule {
             Rule::BulkChangesAreStaffOnly => (
                 "bulk_changes_are_staff_only",
                 "only staff may change several tickets at once",
+            ),
+            Rule::PresenceIsStaffOnly => (
+                "presence_is_staff_only",
+                "only staff show that they are viewing or replying to a ticket",
             ),
             Rule::ReadOnlyToken => (
                 "read_only_token",

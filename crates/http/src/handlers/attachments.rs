@@ -116,7 +116,7 @@ pub async fn upload(
         return Err(AppError::PayloadTooLarge { limit }.into());
     }
     let actor = caller.actor();
-    state.count_write(actor.id)?;
+    state.count_write(actor.id).await?;
     let ticket_id = TicketId::from_uuid(path.into_inner());
     state.app.authorize_upload(&actor, ticket_id, None).await?;
     let mut multipart = Multipart::new(req.headers(), payload);

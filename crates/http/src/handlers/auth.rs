@@ -106,13 +106,14 @@ pub async fn login(
     let attempt = state
         .passwords
         .begin_login(&account, &address)
+        .await?
         .map_err(refused)?;
     if !attempt.delay.is_zero() {
         actix_web::rt::time::sleep(attempt.delay).await;
     }
     match state.app.login(input).await {
         Ok(session) => {
-            state.passwords.succeeded(attempt);
+            state.passwords.succeeded(attempt).await;
             Ok(signed_in(&state, actix_web::http::StatusCode::OK, session))
         }
         Err(e @ AppError::Unauthenticated(_)) => {
@@ -121,7 +122,7 @@ pub async fn login(
             Err(e.into())
         }
         Err(e) => {
-            state.passwords.unchecked(attempt);
+            state.passwords.unchecked(attempt).await;
             Err(e.into())
         }
     }

@@ -74,7 +74,7 @@ pub async fn create(
     path: web::Path<Uuid>,
     body: JsonObject<MessageCreateRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.count_write(caller.actor().id)?;
+    state.count_write(caller.actor().id).await?;
     let (text, internal, changes) = body.into_inner().try_into_domain()?;
     let id = TicketId::from_uuid(path.into_inner());
     let message = state

@@ -92,11 +92,15 @@ pub async fn change_password(
     let address = client_address(&req, state.config.trust_forwarded_for);
     // Recorded before the check, like a login; past the higher limit the caller's session (and
     // every other of the user) ends: a stolen session cannot be used to guess the password.
-    let attempt = match state.passwords.begin_recheck(caller.user().id, &address) {
+    let attempt = match state
+        .passwords
+        .begin_recheck(caller.user().id, &address)
+        .await?
+    {
         Ok(attempt) => attempt,
         Err(Refusal::EndSessions) => {
             state.app.end_sessions(caller.user().id).await?;
-            state.passwords.sessions_ended(caller.user().id);
+            state.passwords.sessions_ended(caller.user().id).await;
             tracing::warn!(user = %caller.user().id, "too many wrong passwords on change-password: sessions ended");
             return Err(refused(Refusal::EndSessions));
         }
@@ -108,7 +112,7 @@ pub async fn change_password(
         .await
     {
         Ok(session) => {
-            state.passwords.succeeded(attempt);
+            state.passwords.succeeded(attempt).await;
             session
         }
         Err(e) => {
@@ -117,8 +121,8 @@ pub async fn change_password(
                     state.passwords.failed(attempt);
                 }
                 // The old password was right (the new one was refused), or nothing was checked.
-                AppError::Validation(_) => state.passwords.succeeded(attempt),
-                _ => state.passwords.unchecked(attempt),
+                AppError::Validation(_) => state.passwords.succeeded(attempt).await,
+                _ => state.passwords.unchecked(attempt).await,
             }
             return Err(e.into());
         }

@@ -194,7 +194,7 @@ pub async fn create(
     caller: Caller,
     body: JsonObject<TicketCreateRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.count_write(caller.actor().id)?;
+    state.count_write(caller.actor().id).await?;
     let input = body.into_inner().try_into_domain()?;
     let detail = state.app.create_ticket(&caller.actor(), input).await?;
     Ok(detail_response(
@@ -229,7 +229,7 @@ pub async fn bulk(
     body: JsonObject<TicketBulkRequest>,
 ) -> ApiResult<HttpResponse> {
     let actor = caller.actor();
-    state.count_write(actor.id)?;
+    state.count_write(actor.id).await?;
     let (ids, changes) = body.into_inner().try_into_domain()?;
     let outcomes = state.app.update_tickets(&actor, &ids, &changes).await?;
     Ok(HttpResponse::Ok().json(BulkResultDto::all_of(outcomes)))

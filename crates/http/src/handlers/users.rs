@@ -161,7 +161,7 @@ pub async fn create(
     body: JsonObject<UserCreateRequest>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    state.count_write(caller.actor().id)?;
+    state.count_write(caller.actor().id).await?;
     let (input, temporary) = body.into_inner().try_into_domain()?;
     let address = audit_address(&req, state.config.trust_forwarded_for);
     let user = state

@@ -17,13 +17,17 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/users/auth/login/", &["POST"]),
     ("/api/v1/users/auth/refresh/", &["POST"]),
     ("/api/v1/users/auth/logout/", &["POST"]),
+    ("/api/v1/users/auth/password-reset/", &["POST"]),
+    ("/api/v1/users/auth/password-reset/confirm/", &["POST"]),
     ("/api/v1/users/profile/", &["GET", "PUT", "PATCH"]),
     ("/api/v1/users/profile/change-password/", &["POST"]),
+    ("/api/v1/users/profile/notifications/", &["GET", "PATCH"]),
     ("/api/v1/users/profile/tokens/", &["GET", "POST"]),
     ("/api/v1/users/profile/tokens/{id}/", &["DELETE"]),
     ("/api/v1/users/", &["GET", "POST"]),
     ("/api/v1/users/{id}/", &["PATCH"]),
     ("/api/v1/audit/", &["GET"]),
+    ("/api/v1/mail/failures/", &["GET"]),
     ("/api/v1/tickets/", &["GET", "POST"]),
     ("/api/v1/tickets/bulk/", &["POST"]),
     ("/api/v1/tickets/{id}/", &["GET", "PUT", "PATCH", "DELETE"]),
@@ -254,7 +258,10 @@ async fn every_listed_route_is_served_with_exactly_its_methods() {
             if methods.contains(&method) {
                 // Served: anonymous requests stop at authentication or at the missing body.
                 let (status, code) = match *path {
-                    "/api/v1/users/auth/register/" | "/api/v1/users/auth/login/" => {
+                    "/api/v1/users/auth/register/"
+                    | "/api/v1/users/auth/login/"
+                    | "/api/v1/users/auth/password-reset/"
+                    | "/api/v1/users/auth/password-reset/confirm/" => {
                         (415, "unsupported_media_type")
                     }
                     "/api/v1/users/auth/logout/" => (204, ""),

@@ -23,8 +23,8 @@ pub use flags::SettingFlags;
 pub use load::{EnvLookup, SettingsError};
 use values::checks::{at_least_a_second, at_least_one, metrics_token, signing_key};
 pub use values::{
-    BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, Millis, Origins, Secret, StorageUrl,
-    Value,
+    BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, MailFrom, Millis, Origins, Secret,
+    StorageUrl, Value,
 };
 
 settings! {
@@ -49,6 +49,8 @@ settings! {
         pool_size: u32 = "0", env "TICKETING_DB_POOL_SIZE", was "db_pool_size";
         /// Cache prepared statements per connection (PostgreSQL); false behind PgBouncer < 1.21 in transaction mode.
         prepared_statements: bool = "true", env "TICKETING_DB_PREPARED_STATEMENTS";
+        /// postgres:// URL straight to PostgreSQL for LISTEN and the migration lock, when DATABASE_URL goes through PgBouncer in transaction mode; unset: DATABASE_URL.
+        direct_url: Option<DatabaseUrl> = none, env "TICKETING_DB_DIRECT_URL";
     }
     /// Sign-in: tokens, sessions, passwords.
     auth: AuthSettings {
@@ -68,7 +70,7 @@ settings! {
         /// How long a user loaded by id is served from memory; 0 = off (a bare number is ms).
         user_cache_ms: Millis = "1000", env "TICKETING_USER_CACHE_MS";
     }
-    /// Abuse limits (in memory, per process).
+    /// Abuse limits: password checks and writes counted in the database (shared by replicas), request rates per process.
     limits: LimitsSettings {
         /// Requests per minute per client address on register, login and refresh.
         auth_requests_per_minute: u32 = "30", env "TICKETING_RATE_LIMIT_PER_MINUTE",
@@ -115,6 +117,21 @@ settings! {
         retention: Duration = "7d", env "TICKETING_EVENTS_RETENTION", check at_least_a_second;
         /// Event streams one user may have open at once (per process).
         streams_per_user: u32 = "10", env "TICKETING_EVENTS_STREAMS_PER_USER", check at_least_one;
+    }
+    /// Outgoing mail: notifications and password reset (docs/email.md).
+    mail: MailSettings {
+        /// SMTP server: smtp://HOST[:PORT] (STARTTLS required), smtps://HOST[:PORT], or smtp://HOST?tls=none; credentials in the URL or below; unset: no mail.
+        smtp_url: Option<Secret> = none, env "TICKETING_SMTP_URL";
+        /// SMTP user name, when not in the URL (set the password too).
+        smtp_user: Option<Secret> = none, env "TICKETING_SMTP_USER";
+        /// SMTP password, when not in the URL.
+        smtp_password: Option<Secret> = none, env "TICKETING_SMTP_PASSWORD";
+        /// Sender of every mail, e.g. Helpdesk <support@example.com>; required with an SMTP URL.
+        from: Option<MailFrom> = none, env "TICKETING_MAIL_FROM";
+        /// The address of the web UI, base of every link in a mail, e.g. https://help.example.com/; unset: http://BIND/.
+        public_url: Option<url::Url> = none, env "TICKETING_PUBLIC_URL";
+        /// The first pause after a temporary SMTP failure, doubled after each further one (at most 1 h; given up after 24 h).
+        retry_base: Duration = "30s", env "TICKETING_MAIL_RETRY_BASE", check at_least_a_second;
     }
     /// Prometheus metrics (`GET /metrics`).
     metrics: MetricsSettings {

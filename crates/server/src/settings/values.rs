@@ -244,6 +244,27 @@ impl Value for Secret {
     }
 }
 
+/// The sender of outgoing mail (`Helpdesk <support@example.com>` or `support@example.com`),
+/// checked by the mail composer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFrom(String);
+
+impl MailFrom {
+    /// The address as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Value for MailFrom {
+    const HINT: &'static str = "ADDRESS";
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        ticketing_mail::Composer::new(raw).map_err(|e| e.to_string())?;
+        Ok(Self(raw.trim().to_owned()))
+    }
+}
+
 /// A database URL (`sqlite://PATH`, `postgres://…`), checked by [`crate::wiring::store_url`].
 /// Secret: it may hold a password.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -88,6 +88,11 @@ const TABLE: &[Row] = &[
           cells: &[(Nothing, [401, 401, 401, 401, 401, 401])] },
     Row { method: "POST", path: "/api/v1/users/auth/logout/", label: "no cookie", body: Body::Empty,
           cells: &[(Nothing, [204, 204, 204, 204, 204, 204])] },
+    // Password reset by mail: this server has no mail set up (503); a bad token is 400.
+    Row { method: "POST", path: "/api/v1/users/auth/password-reset/", label: "no mail configured", body: Body::Json(r#"{"email": "carol@example.com"}"#),
+          cells: &[(Nothing, [503, 503, 503, 503, 503, 503])] },
+    Row { method: "POST", path: "/api/v1/users/auth/password-reset/confirm/", label: "unknown token", body: Body::Json(r#"{"token": "not-a-reset-token", "new_password": "another long passphrase"}"#),
+          cells: &[(Nothing, [400, 400, 400, 400, 400, 400])] },
     Row { method: "GET", path: "/healthz", label: "", body: Body::Empty,
           cells: &[(Nothing, [200, 200, 200, 200, 200, 200])] },
     Row { method: "GET", path: "/readyz", label: "", body: Body::Empty,
@@ -101,6 +106,11 @@ const TABLE: &[Row] = &[
           cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
     Row { method: "POST", path: "/api/v1/users/profile/change-password/", label: "wrong old password", body: Body::Json(r#"{"old_password": "not the password", "new_password": "another long passphrase"}"#),
           cells: &[(Nothing, [401, 400, 400, 400, 400, 401])] },
+    // The caller's notification preferences.
+    Row { method: "GET", path: "/api/v1/users/profile/notifications/", label: "", body: Body::Empty,
+          cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
+    Row { method: "PATCH", path: "/api/v1/users/profile/notifications/", label: "", body: Body::Json(r#"{"status": false}"#),
+          cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
     // The caller's API tokens: with a session only (the deactivated user's session is dead).
     Row { method: "GET", path: "/api/v1/users/profile/tokens/", label: "", body: Body::Empty,
           cells: &[(Nothing, [401, 200, 200, 200, 200, 401])] },
@@ -121,6 +131,9 @@ const TABLE: &[Row] = &[
                    (Deleted, [401, 403, 403, 403, 404, 401])] },
     // The audit log: admins only.
     Row { method: "GET", path: "/api/v1/audit/", label: "", body: Body::Empty,
+          cells: &[(Nothing, [401, 403, 403, 403, 200, 401])] },
+    // The mails given up: admins only.
+    Row { method: "GET", path: "/api/v1/mail/failures/", label: "", body: Body::Empty,
           cells: &[(Nothing, [401, 403, 403, 403, 200, 401])] },
     // Ticket lists and creation.
     Row { method: "GET", path: "/api/v1/tickets/", label: "", body: Body::Empty,
@@ -189,6 +202,17 @@ const TABLE: &[Row] = &[
     Row { method: "POST", path: "/api/v1/tickets/{id}/messages/", label: "reply and assign (staff only)", body: Body::Json(r#"{"message": "Mine now", "assigned_to": null, "priority": "high"}"#),
           cells: &[(Own,     [401, 403, 404, 201, 201, 401]),
                    (Foreign, [401, 404, 404, 201, 201, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
+    // Presence: staff only (a customer's own ticket is 403, another's 404, as everywhere).
+    Row { method: "POST", path: "/api/v1/tickets/{id}/presence/", label: "viewing", body: Body::Json(r#"{"state": "viewing"}"#),
+          cells: &[(Own,     [401, 403, 404, 200, 200, 401]),
+                   (Foreign, [401, 404, 404, 200, 200, 401]),
+                   (Note,    [401, 403, 404, 200, 200, 401]),
+                   (Deleted, [401, 404, 404, 404, 404, 401])] },
+    Row { method: "DELETE", path: "/api/v1/tickets/{id}/presence/", label: "", body: Body::Empty,
+          cells: &[(Own,     [401, 403, 404, 204, 204, 401]),
+                   (Foreign, [401, 404, 404, 204, 204, 401]),
+                   (Note,    [401, 403, 404, 204, 204, 401]),
                    (Deleted, [401, 404, 404, 404, 404, 401])] },
     // Bulk changes: staff only; the ticket named in the body (`{id}`) is answered inside the 200.
     Row { method: "POST", path: "/api/v1/tickets/bulk/", label: "priority", body: Body::Json(r#"{"ids": ["{id}"], "changes": {"priority": "low"}}"#),

@@ -15,10 +15,10 @@ use super::helpers::*;
 
 /// One event of the stream (comments and `retry:` are skipped).
 #[derive(Debug, Clone)]
-struct SseEvent {
-    id: Option<i64>,
-    event: String,
-    data: String,
+pub(super) struct SseEvent {
+    pub(super) id: Option<i64>,
+    pub(super) event: String,
+    pub(super) data: String,
 }
 
 impl SseEvent {
@@ -28,7 +28,7 @@ impl SseEvent {
             .unwrap_or_else(|e| panic!("not a notice ({e}): {}", self.data))
     }
 
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         serde_json::from_str(&self.data).unwrap()
     }
 }
@@ -36,7 +36,7 @@ impl SseEvent {
 type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<Vec<u8>>> + Send>>;
 
 /// An open event stream.
-struct Sse {
+pub(super) struct Sse {
     chunks: Chunks,
     buffer: String,
     headers: reqwest::header::HeaderMap,
@@ -45,7 +45,7 @@ struct Sse {
 
 impl Sse {
     /// The next event within `within`; `None` when none came (or the stream ended).
-    async fn next(&mut self, within: Duration) -> Option<SseEvent> {
+    pub(super) async fn next(&mut self, within: Duration) -> Option<SseEvent> {
         let until = tokio::time::Instant::now() + within;
         loop {
             if let Some(at) = self.buffer.find("\n\n") {
@@ -87,14 +87,14 @@ impl Sse {
     }
 
     /// The next event, which must come within 2 s.
-    async fn expect(&mut self) -> SseEvent {
+    pub(super) async fn expect(&mut self) -> SseEvent {
         self.next(Duration::from_secs(2))
             .await
             .expect("an event within 2 s")
     }
 
     /// Nothing more comes for a while.
-    async fn expect_quiet(&mut self) {
+    pub(super) async fn expect_quiet(&mut self) {
         if let Some(e) = self.next(Duration::from_millis(600)).await {
             panic!("unexpected event: {e:?}");
         }
@@ -116,7 +116,7 @@ impl Sse {
 }
 
 /// Opens `GET /api/v1/events/{query}` as `token`, resuming after `last` (the header).
-async fn open_on(app: &TestApp, token: &str, query: &str, last: Option<i64>) -> Sse {
+pub(super) async fn open_on(app: &TestApp, token: &str, query: &str, last: Option<i64>) -> Sse {
     let mut rb = app
         .request(Method::GET, &format!("/api/v1/events/{query}"), Some(token))
         // A compressing server would hold the events back: it must not compress.
@@ -135,7 +135,7 @@ async fn open_on(app: &TestApp, token: &str, query: &str, last: Option<i64>) -> 
     }
 }
 
-async fn open(app: &TestApp, token: &str) -> Sse {
+pub(super) async fn open(app: &TestApp, token: &str) -> Sse {
     open_on(app, token, "", None).await
 }
 
@@ -603,16 +603,16 @@ async fn admins_hear_of_account_changes(backend: Backend) {
 }
 
 /// A `ticketing serve` child process on `database_url`, killed when dropped.
-struct ServerProcess {
+pub(super) struct ServerProcess {
     child: std::process::Child,
-    address: String,
+    pub(super) address: String,
     _data: tempfile::TempDir,
 }
 
 impl ServerProcess {
     /// Starts the binary and waits until it listens (its JSON log names the port). Without a
     /// database URL, on an SQLite file of its own.
-    fn start(database_url: Option<&str>) -> Self {
+    pub(super) fn start(database_url: Option<&str>) -> Self {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let data = tempfile::tempdir().unwrap();
@@ -660,7 +660,7 @@ impl ServerProcess {
     }
 
     /// Opens `GET /api/v1/events/` on this process as `token`.
-    async fn open(&self, token: &str) -> Sse {
+    pub(super) async fn open(&self, token: &str) -> Sse {
         let res = reqwest::Client::new()
             .get(format!("{}/api/v1/events/", self.address))
             .bearer_auth(token)

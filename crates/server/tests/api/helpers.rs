@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -151,8 +152,8 @@ pub struct TestApp {
     pub app: App,
     /// A client without cookie store and without redirects.
     pub client: reqwest::Client,
-    data_dir: TempDir,
-    _db: Option<PgDatabase>,
+    data_dir: Arc<TempDir>,
+    _db: Option<Arc<PgDatabase>>,
     /// The database URL the server uses (`sqlite://…` or `postgres://…`).
     db_url: String,
 }
@@ -201,9 +202,37 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         metrics_port,
         app,
         client,
-        data_dir,
-        _db: db,
+        data_dir: Arc::new(data_dir),
+        _db: db.map(Arc::new),
         db_url,
+    }
+}
+
+impl TestApp {
+    /// Starts a second server (a replica) on this one's database and data directory (so the
+    /// same attachment folder), with the default test settings changed by `configure`. The
+    /// database and the directory live until the last of the two is dropped.
+    pub async fn replica(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(self.data_dir());
+        settings.database.url = Some(DatabaseUrl::parse(&self.db_url).expect("the same URL"));
+        configure(&mut settings);
+        let application = Application::build(settings)
+            .await
+            .expect("the replica builds");
+        let port = application.port();
+        let metrics_port = application.metrics_port();
+        let app = application.app().clone();
+        tokio::spawn(application.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            metrics_port,
+            app,
+            client: self.client.clone(),
+            data_dir: Arc::clone(&self.data_dir),
+            _db: self._db.clone(),
+            db_url: self.db_url.clone(),
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_app::RepoError;
 use ticketing_app::ports::{EventRepository, StoredEvent};
-use ticketing_domain::Event;
+use ticketing_domain::{Event, Presence, TicketId, UserId};
 use tokio::sync::watch;
 
 use super::{MemoryStore, State, micros};
@@ -77,6 +77,37 @@ impl EventRepository for MemoryStore {
         let keep = s.events.partition_point(|e| e.id <= through);
         s.events.drain(..keep);
         Ok(u64::try_from(keep).unwrap_or(u64::MAX))
+    }
+
+    async fn set_presence(&self, presence: Presence) -> Result<(), RepoError> {
+        let mut s = self.state()?;
+        let now = micros(presence.at);
+        s.presence.retain(|_, p| p.expires_at > now);
+        let stored = Presence {
+            at: now,
+            expires_at: micros(presence.expires_at),
+            ..presence
+        };
+        s.presence
+            .insert((stored.ticket_id, stored.user_id), stored);
+        s.waker.0.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
+    }
+
+    async fn clear_presence(&self, ticket: TicketId, user: UserId) -> Result<bool, RepoError> {
+        let mut s = self.state()?;
+        let was = s.presence.remove(&(ticket, user)).is_some();
+        s.waker.0.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(was)
+    }
+
+    async fn current_presence(&self, now: DateTime<Utc>) -> Result<Vec<Presence>, RepoError> {
+        let s = self.state()?;
+        Ok(s.presence
+            .values()
+            .filter(|p| p.expires_at > now)
+            .cloned()
+            .collect())
     }
 
     fn event_wakeups(&self) -> watch::Receiver<u64> {

@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketing_app::RepoError;
-use ticketing_app::ports::{HealthCheck, RefreshSession, StoredEvent};
+use ticketing_app::ports::{
+    CounterRepository, HealthCheck, RefreshSession, StoredEvent, WindowCount,
+};
 use ticketing_domain::{
     ActivityEntry, ApiToken, ApiTokenId, Attachment, AttachmentId, Message, MessageId, SessionId,
     Ticket, TicketId, User, UserId,
@@ -35,6 +37,8 @@ use ticketing_domain::{
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     inner: Arc<Mutex<State>>,
+    /// The limit counters (`ticketing_app::MemoryCounters`, the same contract in memory).
+    counters: Arc<ticketing_app::MemoryCounters>,
 }
 
 impl std::fmt::Debug for MemoryStore {
@@ -60,6 +64,8 @@ struct State {
     /// The last event id handed out.
     last_event_id: i64,
     waker: events::Waker,
+    /// Presence by (ticket, user).
+    presence: std::collections::BTreeMap<(TicketId, UserId), ticketing_domain::Presence>,
     /// API tokens with the hash of their secret.
     api_tokens: HashMap<ApiTokenId, (ApiToken, String)>,
 }
@@ -99,6 +105,29 @@ pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
 
 pub(crate) fn opt_micros(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     t.map(micros)
+}
+
+#[async_trait]
+impl CounterRepository for MemoryStore {
+    async fn hit(
+        &self,
+        keys: &[String],
+        window: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WindowCount>, RepoError> {
+        drop(self.state()?);
+        self.counters.hit(keys, window, now).await
+    }
+
+    async fn release(&self, take_back: &[String], forget: &[String]) -> Result<(), RepoError> {
+        drop(self.state()?);
+        self.counters.release(take_back, forget).await
+    }
+
+    async fn prune_counters(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
+        drop(self.state()?);
+        self.counters.prune_counters(before).await
+    }
 }
 
 #[async_trait]

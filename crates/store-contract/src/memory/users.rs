@@ -236,4 +236,11 @@ impl UserRepository for MemoryStore {
         };
         Ok(Page { items, total, next })
     }
+
+    fn user_changes(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>> {
+        // One process: its user cache sees its own writes.
+        None
+    }
 }

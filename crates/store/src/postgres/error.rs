@@ -124,7 +124,15 @@ fn percent_decode(s: &str) -> String {
 impl Redactor {
     /// Finds the password of `url` (`scheme://user:password@host/...` or `?password=...`).
     pub(crate) fn for_url(url: &str) -> Self {
-        let mut secrets = Vec::new();
+        Self {
+            secrets: Vec::new(),
+        }
+        .and_url(url)
+    }
+
+    /// Also masks the password of `url` (a second URL of the same store).
+    pub(crate) fn and_url(self, url: &str) -> Self {
+        let mut secrets = self.secrets;
         if let Some((_, rest)) = url.split_once("://") {
             let authority = rest.split(['/', '?']).next().unwrap_or("");
             if let Some((userinfo, _)) = authority.rsplit_once('@') {

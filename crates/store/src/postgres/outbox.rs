@@ -3,12 +3,23 @@
 //! thread per store that `LISTEN`s on its own connection and wakes this process's readers when
 //! another process committed events. The outbox stays the truth: readers also poll, so a lost
 //! notification (the listener reconnecting, say) delays delivery and loses nothing.
+//!
+//! The same listener relays the changes of users (channel `ticketing_users`, the user's id as
+//! payload, sent by the writes that change what a user cache holds) to this process's user
+//! caches. When it may have missed some (connecting, reconnecting) it relays
+//! `UserChange::Any`: the caches forget every user.
+//!
+//! `LISTEN` is session state: its connection goes straight to PostgreSQL (the store's direct
+//! URL), never through a pooler in transaction mode. `NOTIFY` is sent inside the writing
+//! transaction and works through such a pooler.
 
 use std::sync::Weak;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use ticketing_app::ports::UserChange;
+use ticketing_domain::UserId;
 
 use super::error::{Redactor, one_line};
 use crate::error::DbResult;
@@ -17,8 +28,11 @@ use crate::wake::Wake;
 /// The channel of the notifications.
 const CHANNEL: &str = "ticketing_events";
 
+/// The channel of the changes of users.
+const USERS_CHANNEL: &str = "ticketing_users";
+
 /// How often the listener reads what the server sent (diesel gives no blocking wait).
-const POLL: Duration = Duration::from_millis(25);
+pub(super) const POLL: Duration = Duration::from_millis(25);
 
 /// How often the listener checks that its connection is still alive.
 const PROBE: Duration = Duration::from_secs(30);
@@ -29,6 +43,14 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Tells the listeners, at the commit of the caller's transaction, that events were appended.
 pub(crate) fn notify(c: &mut PgConnection) -> DbResult<()> {
     c.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+    Ok(())
+}
+
+/// Tells every process's user cache, at the commit of the caller's transaction, that `user`
+/// changed (several notices of one user in a transaction are folded into one by PostgreSQL).
+pub(crate) fn notify_user(c: &mut PgConnection, user: UserId) -> DbResult<()> {
+    // A UUID's text is hex digits and dashes: nothing to quote.
+    c.batch_execute(&format!("NOTIFY {USERS_CHANNEL}, '{user}'"))?;
     Ok(())
 }
 
@@ -48,23 +70,29 @@ fn listen(url: &str, redactor: &Redactor, wake: &Weak<Wake>) {
         let connected = PgConnection::establish(url)
             .map_err(|e| e.to_string())
             .and_then(|mut c| {
-                c.batch_execute(&format!("LISTEN {CHANNEL}"))
+                c.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {USERS_CHANNEL}"))
                     .map(|()| c)
                     .map_err(|e| e.to_string())
             });
         match connected {
             Ok(mut conn) => {
                 backoff = Duration::from_millis(500);
-                // Events may have been committed while nobody listened.
+                // Events and changes of users may have been committed while nobody listened.
                 if let Some(w) = wake.upgrade() {
                     w.signal();
+                    w.user_changed(UserChange::Any);
                 }
                 match pump(&mut conn, wake) {
                     None => return,
-                    Some(e) => tracing::warn!(
-                        error = %redactor.clean(&one_line(&e)),
-                        "the event listener lost its connection; reconnecting"
-                    ),
+                    Some(e) => {
+                        tracing::warn!(
+                            error = %redactor.clean(&one_line(&e)),
+                            "the event listener lost its connection; reconnecting"
+                        );
+                        if let Some(w) = wake.upgrade() {
+                            w.user_changed(UserChange::Any);
+                        }
+                    }
                 }
             }
             Err(e) => tracing::warn!(
@@ -93,6 +121,13 @@ fn pump(conn: &mut PgConnection, wake: &Weak<Wake>) -> Option<String> {
         let mut failure = None;
         for n in conn.notifications_iter() {
             match n {
+                Ok(n) if n.channel == USERS_CHANNEL => {
+                    let change = n
+                        .payload
+                        .parse::<uuid::Uuid>()
+                        .map_or(UserChange::Any, |id| UserChange::One(UserId::from_uuid(id)));
+                    w.user_changed(change);
+                }
                 Ok(_) => notified = true,
                 Err(e) => {
                     failure = Some(e.to_string());

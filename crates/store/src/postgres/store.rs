@@ -19,6 +19,9 @@ use crate::wake::Wake;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
+/// How long a write that changed a user's access waits for the listener to relay it.
+const RELAY_WAIT: Duration = Duration::from_secs(2);
+
 /// The key of the session-level advisory lock held while migrating ("ticketing" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7469_636b_6574_696e;
 
@@ -38,6 +41,11 @@ pub struct PgOptions {
     /// server connection, where a statement prepared on the first one does not exist. Unnamed
     /// statements are used then (one more parse per query).
     pub prepared_statements: bool,
+    /// A direct connection to PostgreSQL (not through a pooler) for what needs a session of its
+    /// own: the `LISTEN` of the event and user-change listener, and the advisory lock held while
+    /// migrating. `None` (the default): the store's URL, right when it is PostgreSQL itself.
+    /// Set it when the store's URL is a pooler in transaction mode (PgBouncer).
+    pub direct_url: Option<String>,
 }
 
 impl Default for PgOptions {
@@ -46,6 +54,7 @@ impl Default for PgOptions {
             pool_size: default_pool_size(),
             connect_timeout: Duration::from_secs(5),
             prepared_statements: true,
+            direct_url: None,
         }
     }
 }
@@ -66,6 +75,8 @@ struct Secret(String);
 pub struct PgStore {
     pub(super) pool: Pool<Manager>,
     url: Secret,
+    /// The direct URL (`PgOptions::direct_url`, else `url`).
+    direct: Secret,
     redactor: Redactor,
     /// Wakes this process's event readers (see `outbox.rs`).
     wake: Arc<Wake>,
@@ -108,12 +119,26 @@ impl PgStore {
     /// waits for the server; an unreachable server shows up as `StoreError::Unreachable` from
     /// [`PgStore::migrate`] and as `RepoError::Unavailable` from the ports.
     pub fn connect(url: &str, options: PgOptions) -> Result<PgStore, StoreError> {
-        let redactor = Redactor::for_url(url);
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        let mut redactor = Redactor::for_url(url);
+        let is_postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if !is_postgres(url) {
             return Err(StoreError::InvalidUrl(
                 "expected a postgres:// or postgresql:// URL".to_owned(),
             ));
         }
+        if let Some(direct) = &options.direct_url {
+            redactor = redactor.and_url(direct);
+            if !is_postgres(direct) {
+                return Err(StoreError::InvalidUrl(
+                    "expected a postgres:// or postgresql:// URL for the direct connection"
+                        .to_owned(),
+                ));
+            }
+        }
+        let direct = with_connect_timeout(
+            options.direct_url.as_deref().unwrap_or(url),
+            options.connect_timeout,
+        );
         let url = with_connect_timeout(url, options.connect_timeout);
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
@@ -127,6 +152,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             url: Secret(url),
+            direct: Secret(direct),
             redactor,
             wake: Arc::new(Wake::new()),
             listening: Arc::new(OnceLock::new()),
@@ -146,12 +172,14 @@ impl PgStore {
     }
 
     /// Applies the pending embedded migrations (from `migrations/postgres/`), each in its own
-    /// transaction, while holding a PostgreSQL advisory lock on a dedicated connection: replicas
+    /// transaction, while holding a PostgreSQL advisory lock on a dedicated connection (to the
+    /// direct URL: a session lock needs a session, which a transaction-mode pooler does not
+    /// keep): replicas
     /// starting together wait for each other and apply each migration once; then, still under
     /// the lock, fills in the username skeletons and user search keys still missing. Returns the names
     /// of the migrations applied by this call (empty when the schema was up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = PgConnection::establish(&self.url.0).map_err(|e| self.unreachable(e))?;
+        let mut conn = PgConnection::establish(&self.direct.0).map_err(|e| self.unreachable(e))?;
         conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .map_err(|e| self.unreachable(e))?;
         let outcome = run_pending(&mut conn).and_then(|applied| {
@@ -216,14 +244,72 @@ impl PgStore {
     /// The wake-ups of the event readers; the first call starts the `LISTEN` thread that
     /// brings other processes' commits.
     pub(crate) fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.listen();
+        self.wake.subscribe()
+    }
+
+    /// Starts the `LISTEN` thread (on the direct URL) unless it runs.
+    fn listen(&self) {
         self.listening.get_or_init(|| {
             super::outbox::spawn_listener(
-                self.url.0.clone(),
+                self.direct.0.clone(),
                 self.redactor.clone(),
                 Arc::downgrade(&self.wake),
             );
         });
-        self.wake.subscribe()
+    }
+
+    /// The changes of users committed by any process (`UserRepository::user_changes`); starts
+    /// the `LISTEN` thread.
+    pub(crate) fn user_feed(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>> {
+        self.listen();
+        Some(self.wake.user_changes())
+    }
+
+    /// Before a write that changes a user's access: a receiver of the relayed changes, when this
+    /// process listens (see [`PgStore::relayed`]).
+    pub(crate) fn watch_users(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>> {
+        self.listening.get().map(|()| self.wake.user_changes())
+    }
+
+    /// After a committed write that changed `user`'s access (deactivation, role, password,
+    /// token epoch): waits until this process's listener relayed the change (at most
+    /// [`RELAY_WAIT`]), then for the poll interval of the listeners twice. PostgreSQL delivers
+    /// a notification to every listener at the commit, so by then every other process's
+    /// listener has relayed it too and its user cache has dropped the user: the change applies
+    /// to the next request on every replica, not only within the cache's lifetime.
+    pub(crate) async fn relayed(
+        &self,
+        user: ticketing_domain::UserId,
+        watch: Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>>,
+    ) {
+        use ticketing_app::ports::UserChange;
+        use tokio::sync::broadcast::error::RecvError;
+        let Some(mut rx) = watch else {
+            return;
+        };
+        let seen = tokio::time::timeout(RELAY_WAIT, async {
+            loop {
+                match rx.recv().await {
+                    Ok(UserChange::One(id)) if id == user => return true,
+                    // The listener (re)connected: every cache here was cleared, and the other
+                    // processes' listeners, connected at the commit, got the notification.
+                    Ok(UserChange::Any) | Err(RecvError::Lagged(_)) => return true,
+                    Ok(UserChange::One(_)) => {}
+                    Err(RecvError::Closed) => return false,
+                }
+            }
+        })
+        .await;
+        if seen == Ok(true) {
+            tokio::time::sleep(super::outbox::POLL * 2).await;
+        } else {
+            tracing::warn!(%user, "the change of a user was not relayed by this process's listener in time: other replicas may serve the user from their cache for up to its lifetime");
+        }
     }
 
     /// Like [`PgStore::write`], but the commit does not wait for the WAL flush

@@ -9,7 +9,7 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{EventRepository, StoredEvent};
-use ticketing_domain::Event;
+use ticketing_domain::{Event, Presence, TicketId, UserId};
 
 use super::{Conn, DATABASE, Store, error, outbox};
 use crate::error::{DbResult, corrupt};
@@ -66,6 +66,12 @@ pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
     diesel::insert_into(events::table)
         .values(&numbered)
         .execute(c)?;
+    wake_readers(c)
+}
+
+/// Wakes the event readers of every process at the commit of the caller's transaction
+/// (`NOTIFY` on PostgreSQL; this process's readers after the commit, see [`take_appended`]).
+pub(super) fn wake_readers(c: &mut Conn) -> DbResult<()> {
     outbox::notify(c)?;
     APPENDED.with(|a| a.set(true));
     Ok(())
@@ -113,6 +119,21 @@ impl EventRepository for Store {
             Ok(u64::try_from(removed).unwrap_or(u64::MAX))
         })
         .await
+    }
+
+    async fn set_presence(&self, presence: Presence) -> Result<(), RepoError> {
+        self.write(move |c| super::presence::set(c, &presence))
+            .await
+    }
+
+    async fn clear_presence(&self, ticket: TicketId, user: UserId) -> Result<bool, RepoError> {
+        self.write(move |c| super::presence::clear(c, ticket, user))
+            .await
+    }
+
+    async fn current_presence(&self, now: DateTime<Utc>) -> Result<Vec<Presence>, RepoError> {
+        self.read(move |c| super::presence::current(c, DbTime::from(now)))
+            .await
     }
 
     fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64> {

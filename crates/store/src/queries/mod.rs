@@ -19,11 +19,14 @@ use super::{Conn, DATABASE, Db, Store, error, locking, outbox, search};
 
 mod api_tokens;
 mod audit;
+mod counters;
 mod events;
 #[cfg(test)]
 mod explain;
 mod listing;
+mod mail;
 mod messages;
+mod presence;
 mod probe;
 mod sessions;
 mod tickets;

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticketing_app::AuditEntry;
 use ticketing_app::RepoError;
-use ticketing_app::ports::{AccessChange, AccessOutcome, UserRepository};
+use ticketing_app::ports::{AccessChange, AccessOutcome, UserChange, UserRepository};
 use ticketing_domain::listing::{Page, UserQuery, encode_user_cursor};
 use ticketing_domain::{LoginName, Role, User, UserId, Username};
 
 use super::api_tokens::delete_tokens_of;
 use super::audit::append_audit;
-use super::{Conn, Db, Store, locking};
+use super::{Conn, Db, Store, locking, outbox};
 use crate::error::DbResult;
 use crate::rows::UserRow;
 use crate::schema::users;
@@ -332,6 +332,7 @@ impl UserRepository for Store {
 
     async fn update_profile(&self, user: &User) -> Result<(), RepoError> {
         let row = UserRow::new(user, "");
+        let id = user.id;
         self.write(move |c| {
             check_email_namespace(c, row.id, &row.email_key)?;
             let n = diesel::update(users::table.filter(users::id.eq(&row.id)))
@@ -343,7 +344,8 @@ impl UserRepository for Store {
                     users::search_key.eq(&row.search_key),
                 ))
                 .execute(c)?;
-            must_touch(n)
+            must_touch(n)?;
+            outbox::notify_user(c, id)
         })
         .await
     }
@@ -376,6 +378,7 @@ impl UserRepository for Store {
                 .set(users::search_key.eq(user.search_key()))
                 .execute(c)?;
             append_audit(c, &audit)?;
+            outbox::notify_user(c, id)?;
             Ok(user)
         })
         .await
@@ -389,8 +392,20 @@ impl UserRepository for Store {
     ) -> Result<AccessOutcome, RepoError> {
         let change = *change;
         let audit = audit.to_vec();
-        self.write(move |c| update_access(c, id, change, &audit))
-            .await
+        let watch = self.watch_users();
+        let out = self
+            .write(move |c| {
+                let out = update_access(c, id, change, &audit)?;
+                if matches!(out, AccessOutcome::Updated(_)) {
+                    outbox::notify_user(c, id)?;
+                }
+                Ok(out)
+            })
+            .await?;
+        if matches!(out, AccessOutcome::Updated(_)) {
+            self.relayed(id, watch).await;
+        }
+        Ok(out)
     }
 
     async fn set_password(
@@ -401,21 +416,26 @@ impl UserRepository for Store {
     ) -> Result<i64, RepoError> {
         let hash = password_hash.to_owned();
         let audit = audit.to_vec();
-        self.write(move |c| {
-            // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
-            let epoch = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
-                .set((
-                    users::password_hash.eq(hash),
-                    users::token_epoch.eq(users::token_epoch + 1),
-                    users::must_change_password.eq(false),
-                ))
-                .returning(users::token_epoch)
-                .get_result(c)?;
-            delete_tokens_of(c, DbId::from(id))?;
-            append_audit(c, &audit)?;
-            Ok(epoch)
-        })
-        .await
+        let watch = self.watch_users();
+        let epoch = self
+            .write(move |c| {
+                // No row: diesel's `NotFound`, translated to `RepoError::NotFound`.
+                let epoch = diesel::update(users::table.filter(users::id.eq(DbId::from(id))))
+                    .set((
+                        users::password_hash.eq(hash),
+                        users::token_epoch.eq(users::token_epoch + 1),
+                        users::must_change_password.eq(false),
+                    ))
+                    .returning(users::token_epoch)
+                    .get_result(c)?;
+                delete_tokens_of(c, DbId::from(id))?;
+                append_audit(c, &audit)?;
+                outbox::notify_user(c, id)?;
+                Ok(epoch)
+            })
+            .await?;
+        self.relayed(id, watch).await;
+        Ok(epoch)
     }
 
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
@@ -431,5 +451,9 @@ impl UserRepository for Store {
     async fn list(&self, query: &UserQuery) -> Result<Page<User>, RepoError> {
         let q = query.clone();
         self.snapshot(move |c| list(c, &q)).await
+    }
+
+    fn user_changes(&self) -> Option<tokio::sync::broadcast::Receiver<UserChange>> {
+        self.user_feed()
     }
 }

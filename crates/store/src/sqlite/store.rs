@@ -263,6 +263,29 @@ impl SqliteStore {
         self.wake.subscribe()
     }
 
+    /// No feed of user changes: one process serves the file, and its user cache sees its own
+    /// writes (`UserRepository::user_changes`).
+    pub(crate) fn user_feed(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>> {
+        None
+    }
+
+    /// Nothing to watch (see [`SqliteStore::user_feed`]).
+    pub(crate) fn watch_users(
+        &self,
+    ) -> Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>> {
+        None
+    }
+
+    /// Nothing to wait for (see [`SqliteStore::user_feed`]).
+    pub(crate) async fn relayed(
+        &self,
+        _user: ticketing_domain::UserId,
+        _watch: Option<tokio::sync::broadcast::Receiver<ticketing_app::ports::UserChange>>,
+    ) {
+    }
+
     /// [`SqliteStore::write`]: SQLite in WAL mode with `synchronous = NORMAL` never waits for
     /// a disk flush at commit, so the login writes need no lighter variant (see
     /// `PgStore::write_unflushed`).

@@ -412,3 +412,100 @@ async fn another_stores_commits_wake_this_stores_readers() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].event.type_name(), "ticket.deleted");
 }
+
+/// Every write that changes a user reaches another store's feed of user changes
+/// (`NOTIFY ticketing_users` in the writing transaction, `LISTEN` in the other store) with the
+/// user's id; a refused change sends nothing. The other store's pool URL leads nowhere: its
+/// listener connects on the direct URL (`PgOptions::direct_url`), as behind PgBouncer.
+#[tokio::test]
+async fn user_changes_reach_other_stores_through_the_direct_url() {
+    use ticketing_app::ports::{AccessChange, AccessOutcome, UserChange};
+
+    let Some(f) = fixture() else { return };
+    let options = PgOptions {
+        direct_url: Some(db_url(&f.url, &f.db)),
+        connect_timeout: Duration::from_secs(1),
+        ..PgOptions::default()
+    };
+    let other = PgStore::connect("postgres://nobody@127.0.0.1:1/nowhere", options).unwrap();
+    let mut rx = other.user_changes().expect("PostgreSQL has a feed");
+    let next = |rx: &mut tokio::sync::broadcast::Receiver<UserChange>| {
+        let mut rx = rx.resubscribe();
+        async move {
+            tokio::time::timeout(Duration::from_secs(3), rx.recv())
+                .await
+                .expect("a change within 3 s")
+                .unwrap()
+        }
+    };
+    // Once connected, the listener says that it may have missed changes.
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("the listener connects on the direct URL")
+        .unwrap();
+    assert_eq!(first, UserChange::Any);
+
+    let carol = fixtures::add_user(f.store(), "carol", Role::Customer).await;
+    let root = fixtures::add_user(f.store(), "root", Role::Admin).await;
+    let deactivate = AccessChange {
+        is_active: Some(false),
+        ..AccessChange::default()
+    };
+
+    let seen = next(&mut rx);
+    UserRepository::update_access(f.store(), carol.id, &deactivate, &[])
+        .await
+        .unwrap();
+    assert_eq!(seen.await, UserChange::One(carol.id));
+
+    let seen = next(&mut rx);
+    f.store()
+        .set_password(carol.id, "another hash", &[])
+        .await
+        .unwrap();
+    assert_eq!(seen.await, UserChange::One(carol.id));
+
+    let seen = next(&mut rx);
+    let renamed = ticketing_domain::Username::parse("caroline").unwrap();
+    f.store().rename(carol.id, &renamed, &[]).await.unwrap();
+    assert_eq!(seen.await, UserChange::One(carol.id));
+
+    let seen = next(&mut rx);
+    let mut profile = f.store().get(carol.id).await.unwrap();
+    profile.first_name = ticketing_domain::PersonName::parse("Caro").unwrap();
+    f.store().update_profile(&profile).await.unwrap();
+    assert_eq!(seen.await, UserChange::One(carol.id));
+
+    // The last admin cannot be deactivated: nothing changed, nothing is sent.
+    let mut quiet = rx.resubscribe();
+    assert_eq!(
+        UserRepository::update_access(f.store(), root.id, &deactivate, &[])
+            .await
+            .unwrap(),
+        AccessOutcome::LastAdmin
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        matches!(
+            quiet.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty)
+        ),
+        "a refused change was announced"
+    );
+}
+
+/// Migrations take their lock and run on the direct URL: a store whose pool URL leads nowhere
+/// migrates through it (as behind PgBouncer, where a session lock would be lost).
+#[test]
+fn migrations_run_on_the_direct_url() {
+    let Some(url) = admin_url() else { return };
+    let f = empty_database(&url, None);
+    let options = PgOptions {
+        direct_url: Some(db_url(&f.url, &f.db)),
+        connect_timeout: Duration::from_secs(1),
+        ..PgOptions::default()
+    };
+    let pooled = PgStore::connect("postgres://nobody@127.0.0.1:1/nowhere", options).unwrap();
+    assert_eq!(pooled.migrate().unwrap(), MIGRATIONS);
+    assert!(f.store.migrate().unwrap().is_empty());
+}
