@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/tickets/{id}/attachments/{aid}/", &["DELETE"]),
     ("/api/v1/tickets/{id}/attachments/{aid}/download/", &["GET"]),
     ("/api/v1/tickets/{id}/activities/", &["GET"]),
+    ("/api/v1/tickets/{id}/presence/", &["POST", "DELETE"]),
     ("/api/v1/events/", &["GET"]),
 ];
 
