@@ -20,8 +20,8 @@ pub mod audit;
 mod auth;
 mod bulk;
 mod events;
-pub mod mail;
 mod limits;
+pub mod mail;
 mod presence;
 mod retry;
 mod tickets;
@@ -42,11 +42,11 @@ pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
 pub use events::{Backlog, Delivery, Recipients, StreamCaller};
+pub use limits::{Hits, LONGEST_WINDOW, MemoryCounters};
 pub use mail::{
     MailFailure, MailJob, MailKind, MailOutcome, MailPort, MailPreferences, MailRepository,
     PreferencesUpdate,
 };
-pub use limits::{Hits, LONGEST_WINDOW, MemoryCounters};
 pub use presence::{PresenceShown, PresenceView};
 pub use retry::RetryPolicy;
 pub use tickets::{DETAIL_ITEMS, NewTicketInput, PatchInput, TicketListKind};

@@ -577,7 +577,7 @@ pub struct TicketBulkRequest {
     pub changes: TicketChangesRequest,
 }
 
-/// Status, priority and assignee to set; absent fields stay as they are.
+/// Status, priority and assignee to set (at least one); absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketChangesRequest {

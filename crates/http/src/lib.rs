@@ -40,7 +40,6 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{App as ActixApp, HttpRequest, HttpServer, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use metrics::{MetricsEndpoint, Scrape, serve_metrics};
@@ -105,7 +104,10 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .configure(routes::configure)
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi::ApiDoc::openapi()))
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}")
+                .external_url_unchecked("/api/schema/", openapi::openapi_value()),
+        )
         .service(web::scope("/api").default_service(web::to(fallback)))
         .configure(|cfg| metrics::configure_public(cfg, scrape.as_ref()))
         .configure(web_ui::configure)

@@ -189,17 +189,31 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
     Ok(query)
 }
 
+/// The orderings of a ticket's messages, attachments and activity log.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
+pub enum TimelineOrderingDto {
+    /// Oldest first.
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    /// Newest first.
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+}
+
 /// Ordering and pagination of a ticket's messages and attachments.
 #[derive(Debug, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct OldestFirstParams {
     /// `created_at` (default: oldest first) or `-created_at` (newest first); ties by id.
+    #[param(value_type = Option<TimelineOrderingDto>)]
     ordering: Option<String>,
     /// Page size, 1..200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
-    /// The cursor from the `Link` header of the previous page (valid with the same ordering).
+    /// The cursor from the `Link` header of the previous page (opaque; valid with the same
+    /// ordering). Follow `Link` rather than building it.
     cursor: Option<String>,
 }
 
@@ -209,11 +223,13 @@ pub struct OldestFirstParams {
 #[allow(dead_code)]
 pub struct NewestFirstParams {
     /// `-created_at` (default: newest first) or `created_at` (oldest first); ties by id.
+    #[param(value_type = Option<TimelineOrderingDto>)]
     ordering: Option<String>,
     /// Page size, 1..200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
-    /// The cursor from the `Link` header of the previous page (valid with the same ordering).
+    /// The cursor from the `Link` header of the previous page (opaque; valid with the same
+    /// ordering). Follow `Link` rather than building it.
     cursor: Option<String>,
 }
 

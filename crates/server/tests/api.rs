@@ -31,8 +31,8 @@ mod api {
     mod metrics;
     mod numbers;
     mod platform;
-    mod replicas;
     mod presence;
+    mod replicas;
     mod replies;
     mod sessions;
     mod storage;

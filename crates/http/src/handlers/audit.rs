@@ -20,9 +20,16 @@ use crate::state::HttpState;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct AuditListParams {
-    /// Only entries by this actor: a user id, or `cli` (the operator's command line).
+    /// Only entries by this actor: a user id, or `cli` (the operator's command line); empty: no
+    /// filter.
+    #[param(
+        pattern = r"^(|cli|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     actor: Option<String>,
-    /// Only entries about this user (a user id).
+    /// Only entries about this user (a user id); empty: no filter.
+    #[param(
+        pattern = r"^(|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     target: Option<String>,
     /// Only this action.
     #[param(value_type = Option<AuditActionDto>)]
@@ -30,7 +37,7 @@ pub struct AuditListParams {
     /// Page size, 1..200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
-    /// The cursor from the `Link` header of the previous page.
+    /// The cursor from the `Link` header of the previous page (opaque: follow `Link`).
     cursor: Option<String>,
 }
 

@@ -79,7 +79,7 @@ fn parse(req: &HttpRequest) -> ApiResult<(Option<TicketId>, Option<i64>)> {
     security(("bearer" = [])),
     params(
         EventParams,
-        ("Last-Event-ID" = Option<i64>, Header,
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0,
          description = "Resume after this event id (what the last `id:` said)"),
     ),
     responses(

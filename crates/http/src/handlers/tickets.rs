@@ -20,25 +20,65 @@ use crate::state::HttpState;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct TicketListParams {
-    /// Comma-separated statuses: `open`, `in_progress`, `resolved`, `closed`.
+    /// Statuses, comma-separated (`status=open,in_progress`; a repeated `status=` counts too).
+    #[param(value_type = Option<Vec<crate::dto::StatusDto>>, style = Form, explode = false)]
     status: Option<String>,
-    /// Comma-separated priorities: `low`, `medium`, `high`, `critical`.
+    /// Priorities, comma-separated (`priority=high,critical`).
+    #[param(value_type = Option<Vec<crate::dto::PriorityDto>>, style = Form, explode = false)]
     priority: Option<String>,
-    /// A user id, `me` or `none`.
+    /// A user id, `me` or `none` (empty: no filter).
+    #[param(
+        pattern = r"^(|me|none|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     assigned_to: Option<String>,
-    /// A user id or `me`: only the tickets this user requested (opened, or had opened for them).
+    /// A user id or `me` (empty: no filter): only the tickets this user requested (opened, or
+    /// had opened for them).
+    #[param(
+        pattern = r"^(|me|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
+    )]
     requester: Option<String>,
-    /// Words that must start words of the topic or description (case-insensitive). A ticket
-    /// number alone (`#1042` or `1042`) also finds the ticket of that number, listed first.
+    /// Words that must start words of the topic or description (case-insensitive), at most 200
+    /// characters with at least one letter or digit (blank: no filter). A ticket number alone
+    /// (`#1042` or `1042`) also finds the ticket of that number, listed first.
+    #[param(
+        max_length = 200,
+        pattern = r"^([\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|[\s\S]*[^\W_][\s\S]*)$"
+    )]
     q: Option<String>,
     /// `created_at`, `updated_at` or `priority` (by severity), each optionally prefixed with `-`
     /// for descending; default `-created_at`. Ties are broken by id.
+    #[param(value_type = Option<TicketOrderingDto>)]
     ordering: Option<String>,
     /// Page size, 1..200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
-    /// The cursor from the `Link` header of the previous page (valid with the same ordering).
+    /// The cursor from the `Link` header of the previous page (opaque; valid with the same
+    /// ordering). Follow `Link` rather than building it.
     cursor: Option<String>,
+}
+
+/// The orderings of the ticket lists.
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // names the values in the OpenAPI schema only
+pub enum TicketOrderingDto {
+    /// Oldest first.
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    /// Newest first (the default).
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    /// Least recently updated first.
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    /// Most recently updated first.
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+    /// Lowest priority first.
+    #[serde(rename = "priority")]
+    Priority,
+    /// Highest priority first.
+    #[serde(rename = "-priority")]
+    PriorityDesc,
 }
 
 async fn list_kind(
@@ -225,7 +265,9 @@ pub async fn show(
     patch, path = "/api/v1/tickets/{id}/", tag = "tickets",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The ticket's id"),
-           ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when the ticket changed since")),
+           ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#,
+            description = "The ETag you read (`\"3\"`), or `*`; 412 when the ticket changed since, \
+                           or when it names no version of this ticket")),
     request_body = TicketPatchRequest,
     responses(
         (status = 200, description = "The updated ticket", body = TicketDetailDto,

@@ -19,16 +19,22 @@ use crate::state::HttpState;
 #[allow(dead_code)]
 pub struct UserListParams {
     /// Words that must each occur (case-insensitively) in the first name, last name, username or
-    /// email: `q=rivera alex` finds Alex Rivera; at most 200 characters.
+    /// email: `q=rivera alex` finds Alex Rivera; at most 200 characters with at least one letter
+    /// or digit (blank: no filter).
+    #[param(
+        max_length = 200,
+        pattern = r"^([\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|[\s\S]*[^\W_][\s\S]*)$"
+    )]
     q: Option<String>,
-    /// Only this role: `customer`, `agent` or `admin`.
+    /// Only this role.
+    #[param(value_type = Option<crate::dto::RoleDto>)]
     role: Option<String>,
     /// Only active (`true`) or deactivated (`false`) users.
     is_active: Option<bool>,
     /// Page size, 1..200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u16>,
-    /// The cursor from the `Link` header of the previous page.
+    /// The cursor from the `Link` header of the previous page (opaque: follow `Link`).
     cursor: Option<String>,
 }
 

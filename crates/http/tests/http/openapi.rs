@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/tickets/{id}/attachments/{aid}/", &["DELETE"]),
     ("/api/v1/tickets/{id}/attachments/{aid}/download/", &["GET"]),
     ("/api/v1/tickets/{id}/activities/", &["GET"]),
+    ("/api/v1/tickets/{id}/presence/", &["POST", "DELETE"]),
     ("/api/v1/events/", &["GET"]),
     ("/api/v1/webhooks/", &["GET", "POST"]),
     ("/api/v1/webhooks/{id}/", &["GET", "PATCH", "DELETE"]),
@@ -107,8 +108,10 @@ fn document_describes_errors_and_headers() {
     let doc = document();
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["bearer"]["bearerFormat"], "JWT");
+    assert_eq!(schemes["api_token"]["scheme"], "bearer");
     assert!(
-        schemes["bearer"]["description"]
+        schemes["api_token"]["description"]
             .as_str()
             .unwrap()
             .contains("tkt_")
@@ -291,4 +294,263 @@ async fn every_listed_route_is_served_with_exactly_its_methods() {
         let a = call(&svc, TestRequest::get().uri(path).to_request()).await;
         a.problem(404, "not_found");
     }
+}
+
+/// The security requirement names of an operation.
+fn security_of(op: &Value) -> Vec<String> {
+    op["security"]
+        .as_array()
+        .map(|reqs| {
+            reqs.iter()
+                .flat_map(|r| r.as_object().unwrap().keys().cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every operation that takes an access token takes an API token too, but the token management
+/// and the password change, which refuse API tokens (403).
+#[test]
+fn api_tokens_are_a_security_scheme_of_every_bearer_operation_but_token_management() {
+    let doc = document();
+    let refused = [
+        ("/api/v1/users/profile/tokens/", "get"),
+        ("/api/v1/users/profile/tokens/", "post"),
+        ("/api/v1/users/profile/tokens/{id}/", "delete"),
+        ("/api/v1/users/profile/change-password/", "post"),
+    ];
+    let mut with_token = 0;
+    for (path, methods) in ROUTES {
+        for method in methods.iter().map(|m| m.to_lowercase()) {
+            let security = security_of(&doc["paths"][path][&method]);
+            if !security.contains(&"bearer".to_owned()) {
+                assert!(
+                    !security.contains(&"api_token".to_owned()),
+                    "{method} {path}"
+                );
+                continue;
+            }
+            let takes_token = security.contains(&"api_token".to_owned());
+            let is_refused = refused.contains(&(*path, method.as_str()));
+            assert_eq!(takes_token, !is_refused, "{method} {path}: {security:?}");
+            with_token += usize::from(takes_token);
+        }
+    }
+    assert!(with_token > 20, "{with_token}");
+}
+
+/// The filters state their values: comma-separated lists as arrays of enums (`style: form`,
+/// `explode: false`), orderings as enums, ids as patterns, `If-Match` as an entity tag.
+#[test]
+fn filters_orderings_and_if_match_state_their_values() {
+    let doc = document();
+    let param = |path: &str, method: &str, name: &str| -> Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+            .clone()
+    };
+    let enum_of = |schema: &Value| -> Vec<String> {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+            None => schema.clone(),
+        };
+        let values = if schema["enum"].is_array() {
+            schema["enum"].clone()
+        } else {
+            // An enum that may be sent empty: anyOf [{$ref}, {enum: [""]}].
+            let one_of = schema["anyOf"].as_array().cloned().unwrap_or_default();
+            assert!(
+                one_of.iter().any(|s| s["enum"] == serde_json::json!([""])),
+                "{schema}"
+            );
+            let r = one_of
+                .iter()
+                .find_map(|s| s["$ref"].as_str())
+                .unwrap_or_else(|| panic!("no enum in {schema}"));
+            doc["components"]["schemas"][r.rsplit('/').next().unwrap()]["enum"].clone()
+        };
+        values
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    for list in [
+        "/api/v1/tickets/",
+        "/api/v1/my-tickets/",
+        "/api/v1/assigned-tickets/",
+    ] {
+        for (name, values) in [
+            ("status", vec!["open", "in_progress", "resolved", "closed"]),
+            ("priority", vec!["low", "medium", "high", "critical"]),
+        ] {
+            let p = param(list, "get", name);
+            assert_eq!(p["style"], "form", "{list} {name}");
+            assert_eq!(p["explode"], false, "{list} {name}");
+            let schema = &p["schema"];
+            assert!(
+                schema["type"].to_string().contains("array"),
+                "{list} {name}: {schema}"
+            );
+            assert_eq!(enum_of(&schema["items"]), values, "{list} {name}");
+        }
+        assert_eq!(
+            enum_of(&param(list, "get", "ordering")["schema"]),
+            [
+                "created_at",
+                "-created_at",
+                "updated_at",
+                "-updated_at",
+                "priority",
+                "-priority"
+            ]
+        );
+        for name in ["assigned_to", "requester", "q"] {
+            assert!(
+                param(list, "get", name)["schema"]["pattern"].is_string(),
+                "{list} {name}"
+            );
+        }
+    }
+    for list in [
+        "/api/v1/tickets/{id}/messages/",
+        "/api/v1/tickets/{id}/attachments/",
+        "/api/v1/tickets/{id}/activities/",
+    ] {
+        assert_eq!(
+            enum_of(&param(list, "get", "ordering")["schema"]),
+            ["created_at", "-created_at"],
+            "{list}"
+        );
+    }
+    assert_eq!(
+        enum_of(&param("/api/v1/users/", "get", "role")["schema"]),
+        ["customer", "agent", "admin"]
+    );
+    for name in ["actor", "target"] {
+        assert!(param("/api/v1/audit/", "get", name)["schema"]["pattern"].is_string());
+    }
+    for method in ["patch", "put"] {
+        let if_match = param("/api/v1/tickets/{id}/", method, "If-Match");
+        assert_eq!(if_match["in"], "header");
+        assert_eq!(
+            if_match["schema"]["pattern"],
+            r#"^(\*|(W/)?"[0-9]{1,18}")$"#
+        );
+    }
+    for (schema, field) in [
+        ("RegisterRequest", "email"),
+        ("ProfileRequest", "email"),
+        ("UserCreateRequest", "email"),
+        ("RegisterRequest", "username"),
+        ("UserCreateRequest", "username"),
+    ] {
+        let pattern = &doc["components"]["schemas"][schema]["properties"][field]["pattern"];
+        assert!(pattern.is_string(), "{schema}.{field}");
+    }
+    let bulk = &doc["components"]["schemas"]["TicketBulkRequest"];
+    assert_eq!(bulk["properties"]["ids"]["uniqueItems"], true);
+    assert_eq!(bulk["properties"]["ids"]["maxItems"], 200);
+    assert_eq!(
+        doc["components"]["schemas"]["TicketChangesRequest"]["minProperties"],
+        1
+    );
+    // Answers list every key they always send, `null` included.
+    let ticket = &doc["components"]["schemas"]["TicketDto"];
+    for field in [
+        "assigned_to",
+        "closed_at",
+        "resolved_at",
+        "last_public_message",
+    ] {
+        assert!(
+            ticket["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == field),
+            "TicketDto.{field}"
+        );
+    }
+}
+
+/// Every error answer names its problem: the schema of its status, whose `code` and `type` list
+/// exactly the codes answered with that status.
+#[test]
+fn every_error_answer_names_the_codes_of_its_status() {
+    let doc = document();
+    for (path, methods) in ROUTES {
+        for method in methods.iter().map(|m| m.to_lowercase()) {
+            let responses = doc["paths"][path][&method]["responses"]
+                .as_object()
+                .unwrap();
+            for (status, r) in responses {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                let schema = &r["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(
+                    schema.as_str(),
+                    Some(format!("#/components/schemas/Problem{status}").as_str()),
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    let codes = |status: &str| -> Vec<String> {
+        let all_of = doc["components"]["schemas"][format!("Problem{status}")]["allOf"]
+            .as_array()
+            .unwrap()
+            .clone();
+        all_of[1]["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes("400"), ["validation_failed"]);
+    assert_eq!(codes("401"), ["unauthenticated", "token_expired"]);
+    assert_eq!(codes("403"), ["forbidden", "password_change_required"]);
+    assert_eq!(codes("409"), ["conflict", "ticket_closed"]);
+    assert_eq!(codes("412"), ["precondition_failed"]);
+    assert_eq!(codes("429"), ["rate_limited"]);
+    assert_eq!(codes("503"), ["unavailable"]);
+}
+
+/// The headers always sent are `required`: schemathesis then checks each answer carries them.
+#[test]
+fn headers_always_sent_are_required() {
+    let doc = document();
+    let required = |path: &str, method: &str, status: &str, name: &str| {
+        doc["paths"][path][method]["responses"][status]["headers"][name]["required"] == true
+    };
+    for list in [
+        "/api/v1/tickets/",
+        "/api/v1/my-tickets/",
+        "/api/v1/assigned-tickets/",
+        "/api/v1/users/",
+        "/api/v1/audit/",
+        "/api/v1/tickets/{id}/messages/",
+        "/api/v1/tickets/{id}/attachments/",
+        "/api/v1/tickets/{id}/activities/",
+    ] {
+        assert!(required(list, "get", "200", "X-Total-Count"), "{list}");
+        assert!(!required(list, "get", "200", "Link"), "{list}");
+        assert!(required(list, "get", "401", "WWW-Authenticate"), "{list}");
+        assert!(required(list, "get", "429", "Retry-After"), "{list}");
+        assert!(required(list, "get", "503", "Retry-After"), "{list}");
+    }
+    assert!(required("/api/v1/tickets/", "post", "201", "ETag"));
+    assert!(required("/api/v1/tickets/", "post", "201", "Location"));
+    assert!(required("/api/v1/tickets/{id}/", "get", "200", "ETag"));
+    assert!(required("/api/v1/tickets/{id}/", "patch", "200", "ETag"));
+    assert!(required("/api/v1/tickets/{id}/", "put", "200", "ETag"));
+    // The health body of an unready server carries no Retry-After.
+    assert!(!required("/readyz", "get", "503", "Retry-After"));
 }
