@@ -49,6 +49,11 @@ cleanup() {
 }
 trap cleanup EXIT
 server_env
+# Mail on, so that the password reset answers as in production (202, work queued) instead of the
+# 503 of a server without mail; nothing listens on port 9, so the queued mails only wait to be
+# retried (a 5xx there would be the server's fault).
+export TICKETING_SMTP_URL="smtp://127.0.0.1:9?tls=none"
+export TICKETING_MAIL_FROM="Helpdesk <support@example.com>"
 export TICKETING_LOG_FORMAT=json
 # The lifecycle at info too: a shutdown on a signal shows in the log.
 export TICKETING_LOG="warn,ticketing_http::middleware=debug,ticketing_server=info,actix_server=info"

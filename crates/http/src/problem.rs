@@ -171,6 +171,14 @@ impl ApiError {
         e
     }
 
+    /// 503 `unavailable` with this detail and `Retry-After` (a condition that an operator, not
+    /// time, ends, such as a feature that is not configured: the pause says how often to look).
+    pub fn unavailable_with(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(ErrorCode::Unavailable, detail);
+        e.0.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
     /// 500 `internal`; the cause goes to the log, never to the client.
     pub fn internal(cause: anyhow::Error) -> Self {
         let mut e = Self::new(ErrorCode::Internal, "an unexpected error occurred");

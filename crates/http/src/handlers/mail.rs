@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use ticketing_app::{MailFailure, MailPreferences, PreferencesUpdate};
-use ticketing_domain::{ErrorCode, Password, UserId};
+use ticketing_domain::{Password, UserId};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -136,10 +136,10 @@ impl From<&MailFailure> for MailFailureDto {
 }
 
 fn mail_off() -> ApiError {
-    ApiError::new(
-        ErrorCode::Unavailable,
+    ApiError::unavailable_with(
         "mail is not configured on this server, so no reset link can be sent; ask an \
          administrator to set a new password for you",
+        3600,
     )
 }
 
