@@ -460,6 +460,12 @@ impl App {
         let port = self.sending_mail_port()?;
         let repo = &port.repo;
         let cursor = repo.mail_cursor(MAIL_CONSUMER).await?;
+        if let Ok(head) = self.ports.store.events.last_event_id().await {
+            crate::metrics::set_outbox_lag(
+                MAIL_CONSUMER,
+                u64::try_from(head - cursor).unwrap_or(0),
+            );
+        }
         let deliveries = self.events_after(cursor, limit).await?;
         let Some(last) = deliveries.last().map(|d| d.id) else {
             return Ok(0);
@@ -611,6 +617,14 @@ impl App {
             }
         };
         port.repo.finish_mail(job.id, &outcome, now).await?;
+        crate::metrics::delivery(
+            crate::metrics::Channel::Mail,
+            match &outcome {
+                MailOutcome::Sent => crate::metrics::Outcome::Success,
+                MailOutcome::Retry { .. } => crate::metrics::Outcome::Retry,
+                MailOutcome::Failed { .. } => crate::metrics::Outcome::Failed,
+            },
+        );
         match &outcome {
             MailOutcome::Failed { reason } => {
                 tracing::warn!(job = %job.id, kind = job.kind.as_str(), %reason, "mail given up");
