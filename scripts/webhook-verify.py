@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Verifies one webhook delivery with the Standard Webhooks reference library, or with the
-Python example of docs/api-guide.md. Used by the tests of crates/webhooks.
+Python example of docs/api-guide.md (the ```python block after its
+`<!-- webhook-verify-example -->` line). Used by the tests of crates/webhooks.
 
     webhook-verify.py [--doc-example docs/api-guide.md] < delivery.json
 
@@ -36,9 +37,11 @@ def with_reference(secret, headers, body):
 
 def with_doc_example(path, secret, headers, body):
     with open(path, encoding="utf-8") as f:
-        blocks = re.findall(r"^```python\n(.*?)^```$", f.read(), re.M | re.S)
+        blocks = re.findall(
+            r"^<!-- webhook-verify-example[^\n]*-->\n```python\n(.*?)^```$", f.read(), re.M | re.S
+        )
     if len(blocks) != 1:
-        die(f"{path}: expected exactly one python code block, found {len(blocks)}")
+        die(f"{path}: expected exactly one python code block after <!-- webhook-verify-example -->, found {len(blocks)}")
     scope = {}
     exec(blocks[0], scope)  # noqa: S102 - our own documentation
     lower = {name.lower(): value for name, value in headers.items()}
