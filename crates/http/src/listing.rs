@@ -107,7 +107,7 @@ fn csv<T, E: FieldMessage>(
 ) -> Vec<T> {
     let Some(raw) = raw else { return Vec::new() };
     let mut out = Vec::new();
-    for item in raw.split(',').map(str::trim) {
+    for item in raw.split(',') {
         if item.is_empty() {
             continue;
         }
@@ -142,7 +142,7 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
         pairs.get("priority"),
         Priority::from_wire,
     );
-    let assigned_to = match pairs.get("assigned_to").map(str::trim) {
+    let assigned_to = match pairs.get("assigned_to") {
         None | Some("") => None,
         Some("me") => Some(AssigneeFilter::User(actor.id)),
         Some("none") => Some(AssigneeFilter::Nobody),
@@ -153,7 +153,7 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
                 .map_err(|_| "must be a user id, me or none"),
         ),
     };
-    let requester = match pairs.get("requester").map(str::trim) {
+    let requester = match pairs.get("requester") {
         None | Some("") => None,
         Some("me") => Some(actor.id),
         Some(id) => f.take(
@@ -165,7 +165,7 @@ pub(crate) fn ticket_query(pairs: &QueryPairs, actor: &Actor) -> ApiResult<Ticke
         None | Some("") => None,
         Some(q) => f.take("q", SearchText::parse(q)),
     };
-    let ordering = match pairs.get("ordering").map(str::trim) {
+    let ordering = match pairs.get("ordering") {
         None | Some("") => TicketOrdering::default(),
         Some(o) => f
             .take("ordering", o.parse::<TicketOrdering>())
@@ -239,7 +239,7 @@ pub struct NewestFirstParams {
 pub(crate) fn timeline_query(pairs: &QueryPairs, newest_first: bool) -> ApiResult<TimelineQuery> {
     let mut f = Fields::default();
     pairs.reject_unknown(&["ordering", "cursor", "limit"], &mut f);
-    let descending = match pairs.get("ordering").map(str::trim) {
+    let descending = match pairs.get("ordering") {
         None | Some("") => newest_first,
         Some(o) => f
             .take("ordering", TimelineQuery::parse_ordering(o))

@@ -144,7 +144,7 @@ pub async fn list(
     let mut f = Fields::default();
     pairs.reject_unknown(&["actor", "target", "action", "limit", "cursor"], &mut f);
     // An empty value is no filter, as on the other lists.
-    let present = |key: &str| pairs.get(key).map(str::trim).filter(|v| !v.is_empty());
+    let present = |key: &str| pairs.get(key).filter(|v| !v.is_empty());
     let actor = match present("actor") {
         None => None,
         Some("cli") => Some(ActorFilter::Cli),
