@@ -543,7 +543,8 @@ fn require_headers(doc: &mut serde_json::Value) {
 
 /// A query parameter whose schema is an enum (a `$ref`: `ordering`, `role`, `action`) may also
 /// be sent empty, which the lists take as "no filter" (the default ordering): its schema becomes
-/// `anyOf` the enum and `""`.
+/// `anyOf` the enum and `""`. Likewise each item of a comma-separated enum list (`status=` is no
+/// filter, an empty item is skipped).
 fn empty_enum_parameters(doc: &mut serde_json::Value) {
     let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
         return;
@@ -569,6 +570,21 @@ fn empty_enum_parameters(doc: &mut serde_json::Value) {
                     {"type": "string", "enum": [""], "description": "empty: no filter (the default)"}
                 ]
             });
+        } else if schema.get("type").and_then(|t| t.as_str()) == Some("array") {
+            // A comma-separated list of an enum (`status`, `priority`): an empty item (`status=`,
+            // `open,,resolved`) is skipped, so `""` is a valid item too.
+            if let Some(items) = schema
+                .get_mut("items")
+                .filter(|i| i.get("$ref").is_some() && i.as_object().is_some_and(|o| o.len() == 1))
+            {
+                let reference = items.clone();
+                *items = serde_json::json!({
+                    "anyOf": [
+                        reference,
+                        {"type": "string", "enum": [""], "description": "empty: skipped"}
+                    ]
+                });
+            }
         }
     }
 }
