@@ -6,8 +6,8 @@ use ticketing_domain::Role;
 
 use super::Conn;
 use crate::error::DbResult;
-use crate::schema::{mail_jobs, outbox_state, users};
-use crate::sql_types::{DbId, DbTime};
+use crate::schema::users;
+use crate::sql_types::DbId;
 
 /// Locks every active admin row and the row of `user`, in one statement and in id order (so two
 /// of these transactions never deadlock), for `update_access`: a concurrent change that could
@@ -39,52 +39,22 @@ pub(crate) fn lock_user(c: &mut Conn, user: DbId) -> DbResult<()> {
     Ok(())
 }
 
-/// Locks the cursor row `name` of `outbox_state` until the transaction ends and reads it (a
-/// durable consumer of the outbox: another process planning the same events waits, then sees
-/// the moved cursor).
-pub(crate) fn lock_outbox_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i64>> {
-    Ok(outbox_state::table
-        .filter(outbox_state::name.eq(name))
-        .select(outbox_state::value)
-        .for_update()
-        .first(c)
-        .optional()?)
+/// The lock a shared query takes on the rows it reads before deciding (`FOR UPDATE`): a
+/// concurrent writer of those rows waits until this transaction ends. Used by the shared
+/// queries as `locking::row_lock!(query)`.
+macro_rules! row_lock {
+    ($query:expr) => {
+        $query.for_update()
+    };
 }
 
-/// The ids of up to `limit` pending mail jobs due at `now`, oldest due first, locked; rows
-/// another transaction holds are skipped (`SKIP LOCKED`), so senders in several processes never
-/// claim the same job.
-pub(crate) fn due_mail_jobs(c: &mut Conn, now: DbTime, limit: i64) -> DbResult<Vec<DbId>> {
-    Ok(mail_jobs::table
-        .filter(mail_jobs::status.eq("pending"))
-        .filter(mail_jobs::next_attempt_at.le(now))
-        .order_by(mail_jobs::next_attempt_at.asc())
-        .limit(limit)
-        .select(mail_jobs::id)
-        .for_update()
-        .skip_locked()
-        .load(c)?)
+/// The lock a shared query takes on work it claims (`FOR UPDATE SKIP LOCKED`): rows another
+/// transaction holds are skipped, so workers in several processes never wait for each other nor
+/// claim the same row. Used as `locking::claim_lock!(query)`.
+macro_rules! claim_lock {
+    ($query:expr) => {
+        $query.for_update().skip_locked()
+    };
 }
 
-/// The pending delivery of `endpoint` for `event` if it is due at `now`, locked, unless another
-/// transaction holds it (`FOR UPDATE SKIP LOCKED`: two dispatchers never wait for each other,
-/// nor claim the same delivery).
-pub(crate) fn claim_delivery(
-    c: &mut Conn,
-    endpoint: DbId,
-    event: i64,
-    now: crate::sql_types::DbTime,
-) -> DbResult<Option<crate::rows::WebhookDeliveryRow>> {
-    use crate::rows::WebhookDeliveryRow;
-    use crate::schema::webhook_deliveries as d;
-    Ok(d::table
-        .filter(d::endpoint_id.eq(endpoint))
-        .filter(d::event_id.eq(event))
-        .filter(d::state.eq("pending"))
-        .filter(d::next_attempt_at.le(now))
-        .select(WebhookDeliveryRow::as_select())
-        .for_update()
-        .skip_locked()
-        .first(c)
-        .optional()?)
-}
+pub(crate) use {claim_lock, row_lock};

@@ -11,7 +11,7 @@ use ticketing_app::RepoError;
 use ticketing_app::ports::{EventRepository, StoredEvent};
 use ticketing_domain::{Event, Presence, TicketId, UserId};
 
-use super::{Conn, DATABASE, Store, error, outbox};
+use super::{Conn, DATABASE, Store, error, locking, outbox};
 use crate::error::{DbResult, corrupt};
 use crate::rows::EventRow;
 use crate::schema::{events, outbox_state, tickets};
@@ -67,6 +67,19 @@ pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
         .values(&numbered)
         .execute(c)?;
     wake_readers(c)
+}
+
+/// Reads the cursor row `name` of `outbox_state`, locked until the transaction ends (a durable
+/// consumer of the outbox: another process planning the same events waits, then sees the moved
+/// cursor; on SQLite the immediate transaction already excludes other writers).
+pub(super) fn lock_outbox_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i64>> {
+    Ok(locking::row_lock!(
+        outbox_state::table
+            .filter(outbox_state::name.eq(name))
+            .select(outbox_state::value)
+    )
+    .first(c)
+    .optional()?)
 }
 
 /// Wakes the event readers of every process at the commit of the caller's transaction

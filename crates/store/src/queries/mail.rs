@@ -13,6 +13,7 @@ use ticketing_app::mail::{
 use ticketing_domain::{Role, User, UserId};
 use uuid::Uuid;
 
+use super::events::lock_outbox_cursor;
 use super::{Conn, Store, locking};
 use crate::error::{DbResult, corrupt};
 use crate::rows::UserRow;
@@ -124,7 +125,7 @@ fn commit_batch(
     to: i64,
     rows: &[(MailJobRow, Option<String>)],
 ) -> DbResult<bool> {
-    let current = match locking::lock_outbox_cursor(c, name)? {
+    let current = match lock_outbox_cursor(c, name)? {
         Some(value) => value,
         None => {
             diesel::insert_into(outbox_state::table)
@@ -162,7 +163,17 @@ fn commit_batch(
 }
 
 fn claim(c: &mut Conn, now: DbTime, lease: DbTime, limit: i64) -> DbResult<Vec<MailJobRow>> {
-    let ids = locking::due_mail_jobs(c, now, limit)?;
+    // Up to `limit` pending jobs due at `now`, oldest due first; on PostgreSQL rows another
+    // sender holds are skipped, so senders in several processes never claim the same job.
+    let ids: Vec<DbId> = locking::claim_lock!(
+        j::table
+            .filter(j::status.eq("pending"))
+            .filter(j::next_attempt_at.le(now))
+            .order_by(j::next_attempt_at.asc())
+            .limit(limit)
+            .select(j::id)
+    )
+    .load(c)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -13,6 +13,7 @@ use ticketing_domain::Visibility;
 use uuid::Uuid;
 
 use super::audit::append_audit;
+use super::events::lock_outbox_cursor;
 use super::{Conn, Store, locking};
 use crate::error::{DbResult, corrupt};
 use crate::rows::{WebhookDeliveryRow, WebhookEndpointRow};
@@ -34,7 +35,7 @@ fn endpoint_of(c: &mut Conn, id: Uuid) -> DbResult<WebhookEndpoint> {
 
 /// The cursor, locked; created at the last event id when missing.
 fn lock_or_create_cursor(c: &mut Conn) -> DbResult<i64> {
-    if let Some(value) = locking::lock_outbox_cursor(c, CURSOR)? {
+    if let Some(value) = lock_outbox_cursor(c, CURSOR)? {
         return Ok(value);
     }
     let last: i64 = outbox_state::table
@@ -45,7 +46,7 @@ fn lock_or_create_cursor(c: &mut Conn) -> DbResult<i64> {
         .values((outbox_state::name.eq(CURSOR), outbox_state::value.eq(last)))
         .on_conflict_do_nothing()
         .execute(c)?;
-    locking::lock_outbox_cursor(c, CURSOR)?
+    lock_outbox_cursor(c, CURSOR)?
         .ok_or_else(|| corrupt("outbox_state", "the webhooks cursor vanished"))
 }
 
@@ -121,7 +122,18 @@ fn claim(c: &mut Conn, now: DbTime, until: DbTime, limit: u32) -> DbResult<Vec<C
             .first(c)
             .optional()?;
         let Some(endpoint) = endpoint else { continue };
-        let Some(row) = locking::claim_delivery(c, endpoint_id, head, now)? else {
+        // The delivery, locked; on PostgreSQL skipped when another dispatcher holds it.
+        let row: Option<WebhookDeliveryRow> = locking::claim_lock!(
+            d::table
+                .filter(d::endpoint_id.eq(endpoint_id))
+                .filter(d::event_id.eq(head))
+                .filter(d::state.eq("pending"))
+                .filter(d::next_attempt_at.le(now))
+                .select(WebhookDeliveryRow::as_select())
+        )
+        .first(c)
+        .optional()?;
+        let Some(row) = row else {
             continue;
         };
         diesel::update(d::table.filter(d::id.eq(row.id)))

@@ -2,12 +2,9 @@
 //! holds the database's write lock from its first statement, so no other writer can change a row
 //! between a read and the write that depends on it.
 
-use diesel::prelude::*;
-
 use super::Conn;
 use crate::error::DbResult;
-use crate::schema::{mail_jobs, outbox_state};
-use crate::sql_types::{DbId, DbTime};
+use crate::sql_types::DbId;
 
 /// Nothing to lock (see above): the immediate transaction already excludes other writers.
 pub(crate) fn lock_admins_and(_: &mut Conn, _: DbId) -> DbResult<()> {
@@ -19,44 +16,18 @@ pub(crate) fn lock_user(_: &mut Conn, _: DbId) -> DbResult<()> {
     Ok(())
 }
 
-/// Reads the cursor row `name` of `outbox_state` (the immediate transaction already excludes
-/// other writers).
-pub(crate) fn lock_outbox_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i64>> {
-    Ok(outbox_state::table
-        .filter(outbox_state::name.eq(name))
-        .select(outbox_state::value)
-        .first(c)
-        .optional()?)
+/// No row lock (see above): the query as it is. PostgreSQL's takes `FOR UPDATE`.
+macro_rules! row_lock {
+    ($query:expr) => {
+        $query
+    };
 }
 
-/// The ids of up to `limit` pending mail jobs due at `now`, oldest due first (the immediate
-/// transaction keeps other senders out until the claim is written).
-pub(crate) fn due_mail_jobs(c: &mut Conn, now: DbTime, limit: i64) -> DbResult<Vec<DbId>> {
-    Ok(mail_jobs::table
-        .filter(mail_jobs::status.eq("pending"))
-        .filter(mail_jobs::next_attempt_at.le(now))
-        .order_by(mail_jobs::next_attempt_at.asc())
-        .limit(limit)
-        .select(mail_jobs::id)
-        .load(c)?)
+/// No claim lock (see above): the query as it is. PostgreSQL's takes `FOR UPDATE SKIP LOCKED`.
+macro_rules! claim_lock {
+    ($query:expr) => {
+        $query
+    };
 }
 
-/// The pending delivery of `endpoint` for `event` if it is due at `now` (no other writer can
-/// claim it before this transaction ends).
-pub(crate) fn claim_delivery(
-    c: &mut Conn,
-    endpoint: DbId,
-    event: i64,
-    now: crate::sql_types::DbTime,
-) -> DbResult<Option<crate::rows::WebhookDeliveryRow>> {
-    use crate::rows::WebhookDeliveryRow;
-    use crate::schema::webhook_deliveries as d;
-    Ok(d::table
-        .filter(d::endpoint_id.eq(endpoint))
-        .filter(d::event_id.eq(event))
-        .filter(d::state.eq("pending"))
-        .filter(d::next_attempt_at.le(now))
-        .select(WebhookDeliveryRow::as_select())
-        .first(c)
-        .optional()?)
-}
+pub(crate) use {claim_lock, row_lock};
