@@ -24,9 +24,9 @@ use sink::Sink;
 /// One mail as the sink received it, parsed.
 #[derive(Debug, Clone)]
 pub(super) struct Mail {
-    to: Vec<String>,
+    pub(super) to: Vec<String>,
     subject: String,
-    text: String,
+    pub(super) text: String,
     headers: HashMap<String, String>,
 }
 
