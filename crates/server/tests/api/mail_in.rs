@@ -210,7 +210,7 @@ async fn each_fixture_has_its_outcome(backend: Backend) {
         let all = tickets(&app, &root).await;
         assert_eq!(all.len(), index + 1, "{name}");
         let t = detail(&app, &root.access, all[0]["id"].as_str().unwrap()).await;
-        assert_eq!(t["owner"]["username"], *owner, "{name}");
+        assert_eq!(t["user"]["username"], *owner, "{name}");
         if !topic.is_empty() {
             assert_eq!(t["topic"], *topic, "{name}");
         }
@@ -332,7 +332,7 @@ async fn a_reply_to_a_notification_becomes_a_message(backend: Backend) {
         "From: Ada <ada@customer.example>\r\nTo: {address}\r\nSubject: Re: [#{number}] Printer on fire\r\n\
          Message-ID: <reply-1@customer.example>\r\nIn-Reply-To: {message_id}\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\r\nYes, and now it works.\r\n\r\n\
-         On Monday, Helpdesk wrote:\r\n> Did you try turning it off?\r\n"
+         On Mon, 3 Mar 2025 at 10:02, Helpdesk <support@help.test> wrote:\r\n\r\n> Did you try turning it off?\r\n"
     );
     let run = receive(&app, raw.clone().into_bytes()).await;
     assert_code(&run, 0, "the reply");
@@ -397,7 +397,7 @@ async fn senders_are_refused_or_welcomed(backend: Backend) {
     let all = tickets(&app, &root).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["topic"], "Hello");
-    let owner = &all[0]["owner"];
+    let owner = &all[0]["user"];
     assert_eq!(owner["role"], "customer");
     assert_eq!(owner["username"], "Stranger");
     // No usable password: the account cannot sign in until a reset.
@@ -452,7 +452,7 @@ async fn senders_are_refused_or_welcomed(backend: Backend) {
     )
     .await;
     assert_eq!(t["topic"], "First line here");
-    assert_eq!(t["owner"]["username"], "root");
+    assert_eq!(t["user"]["username"], "root");
     let description = t["description"].as_str().unwrap();
     assert!(description.starts_with("First line here\nsecond"), "{description}");
     assert!(description.contains("\"big.pdf\""), "{description}");
