@@ -251,7 +251,8 @@ pub struct InboundFileWrite {
     pub events: Vec<Event>,
 }
 
-/// Where a message goes, once the sender is known.
+/// Where a message goes, once the sender is known (one value per message).
+#[allow(clippy::large_enum_variant)]
 enum Plan {
     Reply { author: User, ticket: Ticket },
     Open { author: User, new_account: bool },
@@ -401,10 +402,9 @@ impl App {
                 )
             }
         };
-        self.ports.tokens.hash_refresh_token(&format!(
-            "inbound\n{}\n{id}",
-            from.as_str().to_lowercase()
-        ))
+        self.ports
+            .tokens
+            .hash_refresh_token(&format!("inbound\n{}\n{id}", from.as_str().to_lowercase()))
     }
 
     /// The ticket of the first known, unexpired reply token, with the token's participant. A
@@ -492,8 +492,7 @@ impl App {
             match self.store_one(&file.bytes, max).await {
                 Ok(stored) => {
                     used = used.saturating_add(stored.size);
-                    out.stored
-                        .push((name, file.content_type.clone(), stored));
+                    out.stored.push((name, file.content_type.clone(), stored));
                 }
                 Err(e) => {
                     for (_, _, f) in &out.stored {
@@ -599,7 +598,9 @@ impl App {
                         }
                     });
                 }
-                Err(RepoError::Conflict { field: "message_id" }) => {
+                Err(RepoError::Conflict {
+                    field: "message_id",
+                }) => {
                     return Ok(Received::Duplicate);
                 }
                 Err(RepoError::Conflict {
@@ -696,9 +697,8 @@ impl App {
                 })?;
                 let new = NewTicket {
                     id: ticket_id,
-                    topic: topic_of(&mail.subject, &mail.body).map_err(|e| {
-                        AppError::Internal(anyhow::anyhow!("inbound topic: {e}"))
-                    })?,
+                    topic: topic_of(&mail.subject, &mail.body)
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("inbound topic: {e}")))?,
                     description,
                     priority: Default::default(),
                 };
@@ -780,7 +780,12 @@ pub fn compose_text(body: &str, notes: &[String]) -> String {
         .saturating_sub(notes_text.chars().count());
     if text.chars().count() > room {
         let keep = room.saturating_sub(CUT.chars().count());
-        text = text.chars().take(keep).collect::<String>().trim_end().to_owned();
+        text = text
+            .chars()
+            .take(keep)
+            .collect::<String>()
+            .trim_end()
+            .to_owned();
         text.push_str(CUT);
     }
     text.push_str(&notes_text);
@@ -874,11 +879,20 @@ mod tests {
 
     #[test]
     fn topics_come_from_the_subject_or_the_first_line() {
-        assert_eq!(topic_of(" Printer\ton fire ", "x").unwrap().as_str(), "Printer on fire");
-        assert_eq!(topic_of("", "\n\nHello there\nmore").unwrap().as_str(), "Hello there");
+        assert_eq!(
+            topic_of(" Printer\ton fire ", "x").unwrap().as_str(),
+            "Printer on fire"
+        );
+        assert_eq!(
+            topic_of("", "\n\nHello there\nmore").unwrap().as_str(),
+            "Hello there"
+        );
         assert_eq!(topic_of("", "").unwrap().as_str(), NO_SUBJECT);
         let long = "a".repeat(400);
-        assert_eq!(topic_of(&long, "").unwrap().as_str().chars().count(), Topic::MAX_CHARS);
+        assert_eq!(
+            topic_of(&long, "").unwrap().as_str().chars().count(),
+            Topic::MAX_CHARS
+        );
     }
 
     #[test]

@@ -153,7 +153,10 @@ async fn a_known_sender_opens_a_ticket_of_their_own() {
     ));
     let w = written(&captured);
     assert!(w.new_user.is_none());
-    assert_eq!(w.key_hash, "h:inbound\ncarol@example.com\nid\nm-carol@mail.example");
+    assert_eq!(
+        w.key_hash,
+        "h:inbound\ncarol@example.com\nid\nm-carol@mail.example"
+    );
     match w.target {
         InboundTarget::Ticket {
             ticket,
@@ -254,7 +257,13 @@ async fn a_reply_with_its_participants_token_is_a_public_message() {
             .await
             .unwrap();
         assert!(
-            matches!(got, Received::Replied { ticket_number: 7, .. }),
+            matches!(
+                got,
+                Received::Replied {
+                    ticket_number: 7,
+                    ..
+                }
+            ),
             "{got:?}"
         );
         match written(&captured).target {
@@ -295,12 +304,19 @@ async fn a_forged_sender_with_someone_elses_token_writes_nothing() {
     let ticket = ticket_of(&carol());
     // Dave (a customer, not a participant) and a stranger, each with Carol's token.
     for who in ["dave", "stranger"] {
-        let (app, _) =
-            app_with(Some((&ticket, &carol(), Duration::days(3))), not_storing(), |_| {}).await;
+        let (app, _) = app_with(
+            Some((&ticket, &carol(), Duration::days(3))),
+            not_storing(),
+            |_| {},
+        )
+        .await;
         let got = app
             .receive_mail(replying(mail_from(who)), UnknownSender::Create)
             .await;
-        assert!(matches!(got, Err(ReceiveError::Refused(_))), "{who}: {got:?}");
+        assert!(
+            matches!(got, Err(ReceiveError::Refused(_))),
+            "{who}: {got:?}"
+        );
     }
 }
 

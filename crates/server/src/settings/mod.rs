@@ -24,8 +24,7 @@ pub use load::{EnvLookup, SettingsError};
 use values::checks::{at_least_a_second, at_least_one, metrics_token, signing_key};
 pub use values::{
     BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, MailFrom, Millis, Origins, Secret,
-    UnknownSender,
-    StorageUrl, Value,
+    StorageUrl, UnknownSender, Value,
 };
 
 settings! {

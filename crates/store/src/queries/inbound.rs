@@ -46,7 +46,11 @@ pub(crate) struct Rows {
     received_at: DbTime,
     user: Option<(UserRow, ticketing_app::AuditEntry)>,
     target: Target,
-    files: Vec<(ticketing_app::ports::TicketEffect, AttachmentRow, Vec<ActivityRow>)>,
+    files: Vec<(
+        ticketing_app::ports::TicketEffect,
+        AttachmentRow,
+        Vec<ActivityRow>,
+    )>,
     events: Vec<crate::rows::EventRow>,
 }
 
