@@ -268,7 +268,7 @@ impl App {
     /// Receives one message (see the module): writes a ticket, a message or nothing.
     pub async fn receive_mail(
         &self,
-        mail: InboundMail,
+        mut mail: InboundMail,
         unknown: UnknownSender,
     ) -> Result<Received, ReceiveError> {
         if mail.origin != MailOrigin::Person {
@@ -315,6 +315,12 @@ impl App {
                     ));
                 }
                 if ticket.status == Status::Closed {
+                    // Closed tickets take no messages: the reply opens a new ticket that
+                    // names the old one.
+                    mail.body = format!(
+                        "[Follow-up to #{}, which is closed.]\n\n{}",
+                        ticket.number, mail.body
+                    );
                     Plan::Open {
                         author: sender,
                         new_account: false,

@@ -345,7 +345,17 @@ async fn a_reply_to_a_closed_ticket_opens_a_new_one() {
         .unwrap();
     assert!(matches!(got, Received::Opened { .. }), "{got:?}");
     match written(&captured).target {
-        InboundTarget::Ticket { ticket: new, .. } => assert_ne!(new.id, ticket.id),
+        InboundTarget::Ticket { ticket: new, .. } => {
+            assert_ne!(new.id, ticket.id);
+            assert_eq!(new.owner, carol().id);
+            assert_eq!(
+                new.description.as_str(),
+                format!(
+                    "[Follow-up to #{}, which is closed.]\n\nIt smokes.",
+                    ticket.number
+                )
+            );
+        }
         other => panic!("a ticket expected, got {other:?}"),
     }
 }
