@@ -170,6 +170,21 @@ pub enum UserCommand {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // `mail receive` answers the mail server in sysexits: any failure it does not classify
+    // itself (bad settings, an unreadable data directory) keeps the mail queued (75).
+    let receiving = matches!(cli.command, Some(Command::Mail { .. }));
+    let result = run_command(cli);
+    match result {
+        Err(e) if receiving && !e.is::<crate::receive::Exit>() => Err(crate::receive::Exit::new(
+            crate::receive::EX_TEMPFAIL,
+            format!("not received: {e:#}"),
+        )
+        .into()),
+        other => other,
+    }
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<()> {
     if matches!(cli.command, Some(Command::Openapi)) {
         use std::io::Write;
         let mut out = std::io::stdout().lock();

@@ -31,7 +31,8 @@ pub struct Exit {
 }
 
 impl Exit {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    /// An exit status with its line.
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),

@@ -505,6 +505,21 @@ async fn senders_are_refused_or_welcomed(backend: Backend) {
     .await;
     assert_code(&run, 65, "too large");
 
+    // A setting the command cannot use: 75 too (the mail stays queued while it is fixed).
+    let run = receive_with(
+        &db,
+        &app,
+        mail(&root.email, "f"),
+        &[("TICKETING_MAIL_UNKNOWN_SENDER", "maybe")],
+    )
+    .await;
+    assert_code(&run, 75, "a bad setting");
+    assert!(
+        run.stderr.contains("TICKETING_MAIL_UNKNOWN_SENDER"),
+        "{}",
+        run.stderr
+    );
+
     // The database cannot be reached: 75, nothing written.
     let before = counts(&app, &root).await;
     let unreachable = if db.starts_with("sqlite://") {
