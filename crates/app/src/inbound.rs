@@ -562,6 +562,13 @@ impl App {
                     } else {
                         self.ports.store.tickets.get(ticket.id).await?
                     };
+                    if fresh.status == Status::Closed {
+                        // Closed meanwhile: the next delivery opens a follow-up (see above).
+                        return Err(AppError::Unavailable(
+                            "the ticket was closed meanwhile; try again".to_owned(),
+                        )
+                        .into());
+                    }
                     (author, Some(fresh))
                 }
                 Plan::Open { author, .. } => (author, None),
