@@ -20,6 +20,7 @@ pub mod audit;
 mod auth;
 mod bulk;
 mod events;
+pub mod inbound;
 mod limits;
 pub mod mail;
 mod presence;
@@ -42,6 +43,7 @@ pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
 pub use events::{Backlog, Delivery, Recipients, StreamCaller};
+pub use inbound::{InboundFile, InboundMail, MailOrigin, ReceiveError, Received, UnknownSender};
 pub use limits::{Hits, LONGEST_WINDOW, MemoryCounters};
 pub use mail::{
     MailFailure, MailJob, MailKind, MailOutcome, MailPort, MailPreferences, MailRepository,

@@ -33,6 +33,7 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::error::{AppError, RepoError};
 use crate::events::Delivery;
+use crate::inbound::{InboundWrite, ReplyTokenOwner};
 
 /// The name of the mail consumer's cursor row in `outbox_state`.
 pub const MAIL_CONSUMER: &str = "mail";
@@ -236,6 +237,7 @@ pub struct MailFailure {
 }
 
 /// The mail queue and what goes with it. Each method is one transaction.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait MailRepository: Send + Sync {
     /// The outbox id the consumer `name` has planned up to.
@@ -308,6 +310,21 @@ pub trait MailRepository: Send + Sync {
         now: DateTime<Utc>,
         consume: bool,
     ) -> Result<Option<UserId>, RepoError>;
+
+    /// The ticket and participant of the reply token with this hash (see `mail_reply_tokens`),
+    /// `None` when no token has it.
+    async fn reply_token(&self, token_hash: &str) -> Result<Option<ReplyTokenOwner>, RepoError>;
+
+    /// Whether an inbound message with this key was stored ([`MailRepository::store_inbound`]).
+    async fn inbound_seen(&self, key_hash: &str) -> Result<bool, RepoError>;
+
+    /// Stores what one inbound message makes, all or nothing, in this order: the record of its
+    /// key, the new account (with its audit entry; the checks and `Conflict`s of
+    /// `UserRepository::insert`), the ticket (as `TicketRepository::create`, its number
+    /// assigned) or the message (as `MessageRepository::add`, `Stale` as described by
+    /// `TicketEffect`), then each attachment (as `AttachmentRepository::add`). Answers the
+    /// ticket's number. `Conflict { field: "message_id" }` when the key is stored already.
+    async fn store_inbound(&self, write: &InboundWrite) -> Result<u64, RepoError>;
 }
 
 /// The mail side of the application: the queue, and whether mail is sent at all.

@@ -39,7 +39,7 @@ impl RetryPolicy {
     }
 
     /// A random pause in `0..=ceiling(retry)`.
-    fn pause(&self, retry: u32) -> Duration {
+    pub(crate) fn pause(&self, retry: u32) -> Duration {
         let ceiling = self.ceiling(retry);
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
         Duration::from_nanos(rand::random_range(0..=nanos))

@@ -23,6 +23,8 @@ mod auth;
 mod bulk;
 #[path = "usecases/events.rs"]
 mod events;
+#[path = "usecases/inbound.rs"]
+mod inbound;
 #[path = "usecases/messages.rs"]
 mod messages;
 #[path = "usecases/operator.rs"]

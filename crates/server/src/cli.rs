@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `user …`, `token create`, `attachments copy`,
-//! `openapi`. Every `user` command that changes an account, and every token created, is
+//! `mail receive` (in `receive.rs`), `openapi`. Every `user` command that changes an account, and every token created, is
 //! recorded in the audit log with the actor `cli`.
 
 use std::io::BufRead;
@@ -51,12 +51,28 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Inbound mail.
+    Mail {
+        /// The mail command.
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Manage the attachment storage.
     Attachments {
         /// The attachment storage command.
         #[command(subcommand)]
         command: AttachmentsCommand,
     },
+}
+
+/// Inbound mail commands.
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Read one RFC 5322 message on standard input and make it a ticket or a message (docs/email.md):
+    /// for Postfix's pipe transport, procmail, fetchmail or getmail. Exit status (sysexits): 0
+    /// done (an auto-reply or bounce dropped, a message received twice, too), 65 malformed or too
+    /// large, 67 sender refused, 75 try again later (nothing written).
+    Receive,
 }
 
 /// Attachment storage commands.
@@ -154,6 +170,21 @@ pub enum UserCommand {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // `mail receive` answers the mail server in sysexits: any failure it does not classify
+    // itself (bad settings, an unreadable data directory) keeps the mail queued (75).
+    let receiving = matches!(cli.command, Some(Command::Mail { .. }));
+    let result = run_command(cli);
+    match result {
+        Err(e) if receiving && !e.is::<crate::receive::Exit>() => Err(crate::receive::Exit::new(
+            crate::receive::EX_TEMPFAIL,
+            format!("not received: {e:#}"),
+        )
+        .into()),
+        other => other,
+    }
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<()> {
     if matches!(cli.command, Some(Command::Openapi)) {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -182,6 +213,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Attachments { command } => {
             runtime()?.block_on(attachments_command(settings, command))
         }
+        Command::Mail {
+            command: MailCommand::Receive,
+        } => crate::receive::run(&settings),
         Command::Openapi => Ok(()),
     }
 }

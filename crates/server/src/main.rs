@@ -18,6 +18,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // A command's own status (sysexits of `mail receive`), its line said as is.
+            if let Some(exit) = e.downcast_ref::<ticketing_server::receive::Exit>() {
+                eprintln!("{exit}");
+                return ExitCode::from(exit.code);
+            }
             eprintln!("error: {e:#}");
             // A usage error, like clap's own: the configuration is wrong, not the world.
             if e.downcast_ref::<SettingsError>().is_some() {

@@ -27,6 +27,7 @@ mod api {
     mod limits;
     mod lists;
     mod mail;
+    mod mail_in;
     mod messages;
     mod metrics;
     mod numbers;

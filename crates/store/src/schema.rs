@@ -345,10 +345,22 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    inbound_messages (key_hash) {
+        key_hash -> Text,
+        ticket_id -> Id,
+        received_at -> Instant,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     events,
+    inbound_messages,
     mail_jobs,
     mail_preferences,
     mail_reply_tokens,

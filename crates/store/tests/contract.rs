@@ -104,7 +104,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 16] = [
+    pub(crate) const MIGRATIONS: [&str; 17] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -121,6 +121,7 @@ mod contract {
         "2025-01-01-000014_webhooks",
         "2025-01-01-000015_presence",
         "2025-01-01-000016_shared_limits",
+        "2025-01-01-000017_inbound_mail",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied

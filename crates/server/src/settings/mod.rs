@@ -24,7 +24,7 @@ pub use load::{EnvLookup, SettingsError};
 use values::checks::{at_least_a_second, at_least_one, metrics_token, signing_key};
 pub use values::{
     BindAddress, ByteSize, DatabaseUrl, LogFilter, LogFormat, MailFrom, Millis, Origins, Secret,
-    StorageUrl, Value,
+    StorageUrl, UnknownSender, Value,
 };
 
 settings! {
@@ -132,6 +132,8 @@ settings! {
         public_url: Option<url::Url> = none, env "TICKETING_PUBLIC_URL";
         /// The first pause after a temporary SMTP failure, doubled after each further one (at most 1 h; given up after 24 h).
         retry_base: Duration = "30s", env "TICKETING_MAIL_RETRY_BASE", check at_least_a_second;
+        /// Mail from an address no account has (`ticketing mail receive`): refuse it, or create a customer account (no password until reset) and its ticket.
+        unknown_sender: UnknownSender = "refuse", env "TICKETING_MAIL_UNKNOWN_SENDER";
     }
     /// Outbound webhooks (admins register endpoints at /api/v1/webhooks/).
     webhooks: WebhookSettings {

@@ -432,6 +432,21 @@ impl Value for LogFormat {
     }
 }
 
+/// What `ticketing mail receive` does with mail from an unknown address.
+pub use ticketing_app::UnknownSender;
+
+impl Value for UnknownSender {
+    const HINT: &'static str = "refuse|create";
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "refuse" => Ok(Self::Refuse),
+            "create" => Ok(Self::Create),
+            _ => Err("expected refuse or create".to_owned()),
+        }
+    }
+}
+
 /// Checks a declaration can name after a type (`check at_least_a_second`).
 pub(crate) mod checks {
     use std::time::Duration;

@@ -17,21 +17,21 @@ use super::helpers::*;
 
 #[allow(dead_code)]
 #[path = "../../../mail/tests/mail/sink.rs"]
-mod sink;
+pub(super) mod sink;
 
 use sink::Sink;
 
 /// One mail as the sink received it, parsed.
 #[derive(Debug, Clone)]
-struct Mail {
-    to: Vec<String>,
+pub(super) struct Mail {
+    pub(super) to: Vec<String>,
     subject: String,
-    text: String,
+    pub(super) text: String,
     headers: HashMap<String, String>,
 }
 
 impl Mail {
-    fn header(&self, name: &str) -> &str {
+    pub(super) fn header(&self, name: &str) -> &str {
         self.headers
             .get(&name.to_ascii_lowercase())
             .map_or("", String::as_str)
@@ -81,7 +81,7 @@ fn mails(sink: &Sink) -> Vec<Mail> {
 }
 
 /// Waits until `done` holds for the received mails (at most `secs` seconds); returns them.
-async fn wait_for(sink: &Sink, secs: u64, done: impl Fn(&[Mail]) -> bool) -> Vec<Mail> {
+pub(super) async fn wait_for(sink: &Sink, secs: u64, done: impl Fn(&[Mail]) -> bool) -> Vec<Mail> {
     let until = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let got = mails(sink);
@@ -99,7 +99,7 @@ async fn wait_for(sink: &Sink, secs: u64, done: impl Fn(&[Mail]) -> bool) -> Vec
     }
 }
 
-fn to(mails: &[Mail], address: &str) -> Vec<Mail> {
+pub(super) fn to(mails: &[Mail], address: &str) -> Vec<Mail> {
     mails
         .iter()
         .filter(|m| m.to.iter().any(|t| t == address))
@@ -108,7 +108,7 @@ fn to(mails: &[Mail], address: &str) -> Vec<Mail> {
 }
 
 /// Mail settings pointing at the SMTP server on `port` (no TLS: a local test sink).
-fn with_mail(s: &mut Settings, port: u16) {
+pub(super) fn with_mail(s: &mut Settings, port: u16) {
     s.mail.smtp_url = Some(Secret::new(format!(
         "smtp://127.0.0.1:{port}?tls=none&timeout=5"
     )));

@@ -17,18 +17,24 @@ use crate::sql_types::{DbId, DbTime};
 /// Appends `entries` and their outbox events (`AuditEntry::event`) inside the caller's
 /// transaction, as its last statements (see `append_events`).
 pub(crate) fn append_audit(c: &mut Conn, entries: &[AuditEntry]) -> DbResult<()> {
+    let events = insert_audit(c, entries)?;
+    append_events(c, &events)
+}
+
+/// Inserts `entries` and answers the rows of their outbox events, for a caller that appends
+/// them with its own events as its last statement.
+pub(crate) fn insert_audit(c: &mut Conn, entries: &[AuditEntry]) -> DbResult<Vec<EventRow>> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let rows: Vec<AuditRow> = entries.iter().map(AuditRow::new).collect();
     diesel::insert_into(audit_log::table)
         .values(&rows)
         .execute(c)?;
-    let events = entries
+    entries
         .iter()
         .map(|e| EventRow::new(&e.event()))
-        .collect::<DbResult<Vec<_>>>()?;
-    append_events(c, &events)
+        .collect::<DbResult<Vec<_>>>()
 }
 
 /// The entries `q` selects, ignoring cursor, order and limit (what `total` counts).

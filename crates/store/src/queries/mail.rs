@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticketing_app::RepoError;
+use ticketing_app::inbound::{InboundWrite, ReplyTokenOwner};
 use ticketing_app::mail::{
     MailFailure, MailJob, MailKind, MailOutcome, MailPreferences, MailRepository,
 };
@@ -14,7 +15,7 @@ use ticketing_domain::{Role, User, UserId};
 use uuid::Uuid;
 
 use super::events::lock_outbox_cursor;
-use super::{Conn, Store, locking};
+use super::{Conn, Store, inbound, locking};
 use crate::error::{DbResult, corrupt};
 use crate::rows::UserRow;
 use crate::schema::{
@@ -446,5 +447,20 @@ impl MailRepository for Store {
             Ok(Some(user.get()))
         })
         .await
+    }
+
+    async fn reply_token(&self, token_hash: &str) -> Result<Option<ReplyTokenOwner>, RepoError> {
+        let hash = token_hash.to_owned();
+        self.read(move |c| inbound::reply_token(c, &hash)).await
+    }
+
+    async fn inbound_seen(&self, key_hash: &str) -> Result<bool, RepoError> {
+        let key = key_hash.to_owned();
+        self.read(move |c| inbound::seen(c, &key)).await
+    }
+
+    async fn store_inbound(&self, write: &InboundWrite) -> Result<u64, RepoError> {
+        let rows = inbound::rows(write)?;
+        self.write(move |c| inbound::store(c, &rows)).await
     }
 }

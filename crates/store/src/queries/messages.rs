@@ -54,7 +54,11 @@ pub(crate) fn messages_query(
 
 /// Makes `last` the ticket's last public message, unless a later one is stored (two replies
 /// committed out of order keep the later).
-fn set_last_public(c: &mut Conn, ticket: DbId, last: &LastPublicMessage) -> DbResult<()> {
+pub(crate) fn set_last_public(
+    c: &mut Conn,
+    ticket: DbId,
+    last: &LastPublicMessage,
+) -> DbResult<()> {
     let at = DbTime::from(last.created_at);
     diesel::update(
         tickets::table.filter(tickets::id.eq(ticket)).filter(

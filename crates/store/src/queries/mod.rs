@@ -23,6 +23,7 @@ mod counters;
 mod events;
 #[cfg(test)]
 mod explain;
+mod inbound;
 mod listing;
 mod mail;
 mod messages;

@@ -88,6 +88,25 @@ pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<()> 
     }
 }
 
+/// Inserts a new ticket (with its search text) and its `created` entry; answers the number the
+/// database gave it in the INSERT (identity column / trigger). The caller appends the events.
+pub(crate) fn insert_ticket(
+    c: &mut Conn,
+    row: &TicketRow,
+    search_text: String,
+    created: &ActivityRow,
+) -> DbResult<u64> {
+    diesel::insert_into(tickets::table)
+        .values((row, tickets::search_text.eq(search_text)))
+        .execute(c)?;
+    let number: i64 = tickets::table
+        .filter(tickets::id.eq(row.id))
+        .select(tickets::number)
+        .first(c)?;
+    append_activities(c, std::slice::from_ref(created))?;
+    u64::try_from(number).map_err(|e| corrupt("number", e))
+}
+
 pub(crate) fn activity_rows(entries: &[ActivityEntry]) -> Vec<ActivityRow> {
     entries.iter().map(ActivityRow::new).collect()
 }
@@ -128,17 +147,9 @@ impl TicketRepository for Store {
         let activity = ActivityRow::new(created);
         let events = event_rows(events)?;
         self.write(move |c| {
-            diesel::insert_into(tickets::table)
-                .values((&row, tickets::search_text.eq(text)))
-                .execute(c)?;
-            // The number the database gave it in the INSERT (identity column / trigger).
-            let number: i64 = tickets::table
-                .filter(tickets::id.eq(row.id))
-                .select(tickets::number)
-                .first(c)?;
-            append_activities(c, std::slice::from_ref(&activity))?;
+            let number = insert_ticket(c, &row, text, &activity)?;
             append_events(c, &events)?;
-            u64::try_from(number).map_err(|e| corrupt("number", e))
+            Ok(number)
         })
         .await
     }

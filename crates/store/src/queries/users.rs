@@ -131,7 +131,7 @@ fn update_access(
 /// `Conflict { field: "email" }` when `email_key` is the username of another user than `id`:
 /// usernames and emails share one namespace of login names (a login that is one user's username
 /// and another's email would let the second take over the first's login name).
-fn check_email_namespace(c: &mut Conn, id: DbId, email_key: &str) -> DbResult<()> {
+pub(crate) fn check_email_namespace(c: &mut Conn, id: DbId, email_key: &str) -> DbResult<()> {
     let clash: i64 = users::table
         .filter(users::username_key.eq(email_key))
         .filter(users::id.ne(id))
@@ -148,7 +148,7 @@ fn check_email_namespace(c: &mut Conn, id: DbId, email_key: &str) -> DbResult<()
 /// user than `id` (the other half of [`check_email_namespace`]). Checked before the write so
 /// that a name both taken and looked-alike is reported as taken on both databases (SQLite
 /// reports whichever unique index it checks first); the unique indexes still decide races.
-fn check_username_namespace(c: &mut Conn, id: DbId, username_key: &str) -> DbResult<()> {
+pub(crate) fn check_username_namespace(c: &mut Conn, id: DbId, username_key: &str) -> DbResult<()> {
     let clash: i64 = users::table
         .filter(
             users::email_key
