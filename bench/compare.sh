@@ -10,7 +10,7 @@
 #   OLD_DIR, NEW_DIR: folders holding `ticketing` and `ticketing-seed` (release builds)
 #   Knobs: BENCH_SIZE=100000 BENCH_DBS="sqlite postgres" BENCH_ROUNDS=3 BENCH_DURATION=5
 #          BENCH_CONNECTIONS=16 BENCH_THREADS=2 BENCH_PG=postgres://postgres@127.0.0.1:5432
-#          BENCH_WORK=/tmp/ticketing-compare
+#          BENCH_WORK=/tmp/ticketing-compare BENCH_SCENARIOS="dashboard detail ..." (default: all)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +24,7 @@ C="${BENCH_CONNECTIONS:-16}"
 T="${BENCH_THREADS:-2}"
 BENCH_PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 WORK="${BENCH_WORK:-/tmp/ticketing-compare}"
+SCENARIOS="${BENCH_SCENARIOS:-dashboard dashboard_deep customer_list detail search list_alone list_during_login_storm post_message create_ticket login}"
 mkdir -p "$WORK"
 declare -A PORT=([old]=18091 [new]=18092) DIR=([old]="$OLD_DIR" [new]="$NEW_DIR") PID=()
 
@@ -126,8 +127,7 @@ for DB in $BENCH_DBS; do
   }
 
   # Reads first, then writes (as bench/run.sh), each scenario's rounds back to back.
-  for name in dashboard dashboard_deep customer_list detail search list_alone \
-    list_during_login_storm post_message create_ticket login; do
+  for name in $SCENARIOS; do
     for r in $(seq 1 "$ROUNDS"); do
       if ((r % 2)); then order="old new"; else order="new old"; fi
       for v in $order; do scenario "$v" "$name"; done
