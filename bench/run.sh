@@ -10,7 +10,7 @@
 #   BENCH_SIZES="1000 100000 1000000"  BENCH_DBS="sqlite postgres"  BENCH_DURATION=10 (s)
 #   BENCH_CONNECTIONS=16  BENCH_THREADS=2  BENCH_SCENARIOS="all" (or a subset of names)
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432 (a database ticketing_bench_<size> is created
-#   there and dropped afterwards)  BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
+#   there and dropped afterwards; BENCH_PG_PREFIX=ticketing_bench names it)  BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
 #   BENCH_SKIP_BUILD=1 (use the binaries already built)  BENCH_KEEP=1 (keep the databases)
 #   BENCH_SKIP_CRITERION=1 (no micro-benchmarks)
 # The event streams (scenarios streams_idle, streams_reads, streams_latency; a fresh server after
@@ -30,6 +30,7 @@ BENCH_SCENARIOS="${BENCH_SCENARIOS:-all}"
 BENCH_PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 BENCH_WORK="${BENCH_WORK:-/tmp/ticketing-bench}"
 BENCH_PORT="${BENCH_PORT:-18088}"
+BENCH_PG_PREFIX="${BENCH_PG_PREFIX:-ticketing_bench}"
 BENCH_STREAMS="${BENCH_STREAMS:-10000}"
 BENCH_STAFF_STREAMS="${BENCH_STAFF_STREAMS:-300}"
 BENCH_STREAM_WRITES="${BENCH_STREAM_WRITES:-50}"
@@ -268,7 +269,7 @@ for SIZE in $BENCH_SIZES; do
     case $DB in
       sqlite) DBURL="sqlite://$DATA/ticketing.db"; PGDB= ;;
       postgres)
-        PGDB="ticketing_bench_$SIZE"
+        PGDB="${BENCH_PG_PREFIX}_$SIZE"
         drop_pg "$PGDB"
         psql "$BENCH_PG/postgres" -qc "CREATE DATABASE $PGDB" >/dev/null
         DBURL="$BENCH_PG/$PGDB" ;;
