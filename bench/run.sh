@@ -10,7 +10,8 @@
 #   BENCH_SIZES="1000 100000 1000000"  BENCH_DBS="sqlite postgres"  BENCH_DURATION=10 (s)
 #   BENCH_CONNECTIONS=16  BENCH_THREADS=2  BENCH_SCENARIOS="all" (or a subset of names)
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432 (a database ticketing_bench_<size> is created
-#   there and dropped afterwards; BENCH_PG_PREFIX=ticketing_bench names it)  BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
+#   there and dropped afterwards; BENCH_PG_PREFIX=ticketing_bench names it)
+#   BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
 #   BENCH_SKIP_BUILD=1 (use the binaries already built)  BENCH_KEEP=1 (keep the databases)
 #   BENCH_SKIP_CRITERION=1 (no micro-benchmarks)
 # The event streams (scenarios streams_idle, streams_reads, streams_latency; a fresh server after
@@ -191,14 +192,19 @@ run_streams() {
     BENCH_PATHS="/api/v1/tickets/$BENCH_DETAIL_TICKET/" run_wrk streams_base_detail "$C" "$T"
   fi
   local rss0 hwm0 fd0 rss1 hwm1 fd1 ready answer nofile load
+  coproc HOLDER { python3 "$ROOT/bench/streams.py" "$BENCH_PORT" "$DATA/manifest.json" \
+    "$BENCH_STREAMS" "$BENCH_STAFF_STREAMS" 2> "$DATA/streams-client.log"; }
+  local holder_pid=$HOLDER_PID holder_out=${HOLDER[0]} holder_in=${HOLDER[1]}
+  ready=
+  read -r -t 600 ready <&"$holder_out" || true  # every account logged in
+  # The logins' argon2 memory goes back after 10 s: the RSS before is without it.
+  sleep 12
   load=$(cut -d' ' -f1 /proc/loadavg)
   rss0=$(status_kb "$SERVER_PID" VmRSS) hwm0=$(status_kb "$SERVER_PID" VmHWM)
   fd0=$(fd_count "$SERVER_PID")
   nofile=$(awk '/^Max open files/ {print $4}' "/proc/$SERVER_PID/limits")
   log "$DB $SIZE: opening $BENCH_STREAMS event streams (server RSS $((rss0 / 1024)) MB, $fd0 fds, limit $nofile)"
-  coproc HOLDER { python3 "$ROOT/bench/streams.py" "$BENCH_PORT" "$DATA/manifest.json" \
-    "$BENCH_STREAMS" "$BENCH_STAFF_STREAMS" 2> "$DATA/streams-client.log"; }
-  local holder_pid=$HOLDER_PID holder_out=${HOLDER[0]} holder_in=${HOLDER[1]}
+  [[ -n "$ready" ]] && echo open >&"$holder_in"
   ready=
   read -r -t 900 ready <&"$holder_out" || true
   if [[ -z "$ready" ]]; then

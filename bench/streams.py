@@ -5,12 +5,16 @@ streams_* scenarios; Python's standard library only (asyncio, plain sockets).
 Usage: streams.py PORT MANIFEST.json STREAMS STAFF_STREAMS
 
 Logs every seeded account in (the manifest's password; usernames as ticketing-seed makes them),
-reads each customer's first page of tickets, then opens STREAMS streams:
-  - STAFF_STREAMS of them staff streams on every ticket (the dashboard), spread over the staff;
-  - the rest customers' streams, spread over the customers: three in four on one of their own
-    tickets (`?ticket=ID`, a ticket page), one in four on all of them (their list);
-and prints one JSON line: {"opened", "failed", "open_secs", ...}. Then it reads commands on
-stdin, one a line, and answers each with one JSON line on stdout:
+reads each customer's first page of tickets and prints one JSON line ({"staff_users",
+"customer_users"}). Then it reads commands on stdin, one a line, and answers each with one JSON
+line on stdout:
+  open                  opens STREAMS streams (64 at a time):
+                        - STAFF_STREAMS of them staff streams on every ticket (the dashboard),
+                          spread over the staff;
+                        - the rest customers' streams, spread over the customers: three in four
+                          on one of their own tickets (`?ticket=ID`, a ticket page), one in four
+                          on all of them (their list);
+                        answer: {"opened", "failed", "open_secs", ...}
   latency RATE SECONDS  posts RATE messages a second for SECONDS (as agents, public replies on
                         tickets that probe streams follow) and measures, on the probe streams,
                         the delay from the event's `at` (its commit) to its arrival
@@ -152,9 +156,11 @@ class Holder:
         self.customers = []
         for u in customers:
             token = login(u)
-            tickets = [t["id"] for t in request(self.port, "GET", "/api/v1/tickets/", token)]
+            listed = request(self.port, "GET", "/api/v1/tickets/", token)
+            # Tickets an agent can reply to first: the probes (and so the writes) go there.
+            tickets = sorted((t["status"] not in ("open", "in_progress"), t["id"]) for t in listed)
             if tickets:
-                self.customers.append((u, token, tickets))
+                self.customers.append((u, token, [(not closed, t) for closed, t in tickets]))
 
     def plan(self):
         """(role, token, ticket or None, probe) for each stream."""
@@ -169,9 +175,9 @@ class Holder:
             if n % 4 == 3:
                 out.append(("customer", token, None, False))
                 continue
-            ticket = tickets[(n - n // 4) % len(tickets)]
-            # One probe per written ticket: the first stream on each of up to 50 tickets.
-            probe = ticket not in probe_tickets and len(probe_tickets) < 50
+            writable, ticket = tickets[(n - n // 4) % len(tickets)]
+            # One probe per written ticket: the first stream on each of up to 50 open tickets.
+            probe = writable and ticket not in probe_tickets and len(probe_tickets) < 50
             if probe:
                 probe_tickets.add(ticket)
             out.append(("customer", token, ticket, probe))
@@ -274,7 +280,8 @@ class Holder:
         staff_probes = sum(1 for s in self.streams if s.probe and s.role == "staff" and s.open)
         cust_probes = sum(1 for s in self.streams if s.probe and s.role == "customer" and s.open)
         # Every write reaches every staff probe, and the one customer probe on its ticket.
-        expected = count * staff_probes + count * (1 if cust_probes else 0)
+        done = statuses.get(201, 0)
+        expected = done * staff_probes + done * (1 if cust_probes else 0)
 
         def pct(p):
             return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else None
@@ -296,9 +303,8 @@ async def main():
     limit = raise_nofile()
     holder = Holder(int(port), json.load(open(manifest_path)), int(streams), int(staff_streams))
     holder.accounts()
-    ready = await holder.open_all()
-    ready["client_nofile"] = limit
-    print(json.dumps(ready), flush=True)
+    print(json.dumps({"staff_users": len(holder.staff),
+                      "customer_users": len(holder.customers)}), flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -306,7 +312,10 @@ async def main():
         line = (await reader.readline()).decode().split()
         if not line or line[0] == "quit":
             break
-        if line[0] == "count":
+        if line[0] == "open":
+            out = await holder.open_all()
+            out["client_nofile"] = limit
+        elif line[0] == "count":
             out = {"open": sum(1 for s in holder.streams if s.open)}
         elif line[0] == "latency":
             out = await holder.latency(float(line[1]), float(line[2]))
