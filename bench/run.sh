@@ -175,11 +175,12 @@ fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 # The event streams, in a fresh server (RSS and descriptors without the other scenarios' left-
 # overs): the list and the detail without streams, BENCH_STREAMS streams opened and left idle
 # (RSS, descriptors), the list and the detail again, then BENCH_STREAM_WRITES messages a second
-# and their delay to the streams. Results in raw/streams-DB-SIZE.jsonl.
+# and their delay to the streams. Results in raw/streams-DB-SIZE.jsonl (wrk's output in .txt).
 run_streams() {
-  local main_results=$RESULTS
-  RESULTS="$RAW/streams-$DB-$SIZE.jsonl"
+  local main_results=$RESULTS main_rawtxt=$RAWTXT
+  RESULTS="$RAW/streams-$DB-$SIZE.jsonl" RAWTXT="$RAW/streams-$DB-$SIZE.txt"
   : > "$RESULTS"
+  : > "$RAWTXT"
   # Any stream may be one user's (the seeded users are few at the small sizes).
   TICKETING_EVENTS_STREAMS_PER_USER=$BENCH_STREAMS "$BIN/ticketing" serve \
     > "$DATA/server-streams.log" 2>&1 &
@@ -248,7 +249,7 @@ EOF
   echo quit >&"$holder_in" 2>/dev/null || true
   wait "$holder_pid" 2>/dev/null || true
   stop_server
-  RESULTS=$main_results
+  RESULTS=$main_results RAWTXT=$main_rawtxt
 }
 
 stop_server() {
