@@ -64,6 +64,10 @@ def ms(us):
     return f"{us / 1000:.2f}"
 
 
+def heading(db, size):
+    return f"### {db}, {size:,} tickets".replace(",", " ").replace("  ", ", ", 1)
+
+
 sizes = sorted({r["size"] for r in rows if "size" in r})
 lines = []
 w = lines.append
@@ -132,7 +136,7 @@ for db in DBS:
             continue
         cold = extra(db, size, "coldstart")
         server = extra(db, size, "server")
-        w(f"### {db}, {size:,} tickets".replace(",", " ").replace("  ", ", ", 1))
+        w(heading(db, size))
         w("")
         facts = []
         if cold and "coldstart" in cold:
@@ -268,7 +272,7 @@ if STREAM_ROWS:
             idle = streams_row(db, size, "streams_idle")
             if not idle:
                 continue
-            w(f"### {db}, {size:,} tickets".replace(",", " "))
+            w(heading(db, size))
             w("")
             if "error" in idle:
                 w(f"The stream client failed: {idle['error']}.")
@@ -278,8 +282,8 @@ if STREAM_ROWS:
               f"the streams. Streams: {idle['staff_streams']} staff (dashboard, all tickets) over "
               f"{idle['staff_users']} staff accounts, {idle['customer_streams']} customers' "
               f"(three in four on one of their tickets, one in four on all theirs) over "
-              f"{idle['customer_users']} customer accounts; {idle['failed']} failed to open "
-              f"{idle.get('failures') or ''}; opened in {idle['open_secs']} s.")
+              f"{idle['customer_users']} customer accounts; opened in {idle['open_secs']} s, "
+              f"{idle['failed']} failed {idle.get('failures') or ''}".rstrip() + ".")
             w("")
             w("| streams | RSS before MB | RSS with MB | RSS per stream KB | fds before | fds with | open-file limit |")
             w("|---:|---:|---:|---:|---:|---:|---:|")
