@@ -87,6 +87,7 @@ pub fn raise_and_log() {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
