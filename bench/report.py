@@ -64,6 +64,10 @@ def ms(us):
     return f"{us / 1000:.2f}"
 
 
+def heading(db, size):
+    return f"### {db}, {size:,} tickets".replace(",", " ").replace("  ", ", ", 1)
+
+
 sizes = sorted({r["size"] for r in rows if "size" in r})
 lines = []
 w = lines.append
@@ -132,7 +136,7 @@ for db in DBS:
             continue
         cold = extra(db, size, "coldstart")
         server = extra(db, size, "server")
-        w(f"### {db}, {size:,} tickets".replace(",", " ").replace("  ", ", ", 1))
+        w(heading(db, size))
         w("")
         facts = []
         if cold and "coldstart" in cold:
@@ -227,6 +231,113 @@ w("|---|---|---|")
 for name, ok, measured in checks:
     w(f"| {name} | {verdict(ok)} | {measured} |")
 w("")
+
+# Event streams (raw/streams-DB-SIZE.jsonl, from run_streams in bench/run.sh)
+STREAM_ROWS = [r for r in rows if str(r.get("scenario", "")).startswith("streams_")]
+
+
+def streams_row(db, size, scenario):
+    hits = [r for r in STREAM_ROWS if r.get("db") == db and r.get("size") == size
+            and r.get("scenario") == scenario]
+    return hits[-1] if hits else None
+
+
+stream_checks = []
+if STREAM_ROWS:
+    w("## Event streams")
+    w("")
+    w("`bash bench/run.sh` runs these after the other scenarios of each database and size, in a")
+    w("fresh server (`TICKETING_EVENTS_STREAMS_PER_USER` raised to the stream count), with")
+    w("`bench/streams.py` (Python's asyncio, plain sockets) holding the streams; only them:")
+    w("")
+    w("```sh")
+    w("BENCH_SIZES=1000 BENCH_SCENARIOS=\"streams_idle streams_reads streams_latency\" \\")
+    w("  BENCH_SKIP_CRITERION=1 bash bench/run.sh        # BENCH_SKIP_STREAMS=1 leaves them out")
+    w("```")
+    w("")
+    w("1. `streams_base_*`: the staff list and the ticket detail (wrk as above) without streams;")
+    w("2. `streams_idle`: `BENCH_STREAMS` streams opened (64 at a time) and left idle for")
+    w("   `BENCH_STREAMS_SETTLE` s (a heartbeat each passes); the server's `VmRSS` before and with")
+    w("   them, `/proc/PID/fd` counted, the limit from `/proc/PID/limits` (raised by the server at")
+    w("   start); RSS per stream = (RSS with − RSS before) ÷ streams;")
+    w("3. `streams_*`: the list and the detail again, with the streams connected;")
+    w("4. `streams_latency`: agents post public replies at `BENCH_STREAM_WRITES`/s for")
+    w("   `BENCH_STREAM_WRITE_SECS` s (paced from a schedule over 8 connections) on tickets that")
+    w("   customer streams follow; the probe streams (one per staff member, and one customer")
+    w("   stream per written ticket) take the time of arrival of each `message.*` event minus its")
+    w("   `at` (set in the writing transaction, just before the commit; same clock).")
+    w("")
+    for db in DBS:
+        for size in sizes:
+            idle = streams_row(db, size, "streams_idle")
+            if not idle:
+                continue
+            w(heading(db, size))
+            w("")
+            if "error" in idle:
+                w(f"The stream client failed: {idle['error']}.")
+                w("")
+                continue
+            w(f"Measured {idle.get('date', '?')}, load average {idle.get('load_before')} before "
+              f"the streams. Streams: {idle['staff_streams']} staff (dashboard, all tickets) over "
+              f"{idle['staff_users']} staff accounts, {idle['customer_streams']} customers' "
+              f"(three in four on one of their tickets, one in four on all theirs) over "
+              f"{idle['customer_users']} customer accounts; opened in {idle['open_secs']} s, "
+              f"{idle['failed']} failed {idle.get('failures') or ''}".rstrip() + ".")
+            w("")
+            w("| streams | RSS before MB | RSS with MB | RSS per stream KB | fds before | fds with | open-file limit |")
+            w("|---:|---:|---:|---:|---:|---:|---:|")
+            w(f"| {idle['opened']} | {idle['rss_before_kb'] / 1024:.1f} | "
+              f"{idle['rss_with_kb'] / 1024:.1f} | {idle['rss_per_stream_kb']:.2f} | "
+              f"{idle['fds_before']} | {idle['fds_with']} | {idle['nofile']} |")
+            w("")
+            stream_checks.append((f"{db} RSS per idle stream < 10 KB ({idle['opened']} streams, "
+                                  f"{size} tickets)", idle["rss_per_stream_kb"] < 10,
+                                  f"{idle['rss_per_stream_kb']:.2f} KB"))
+            pairs = [("dashboard", "staff dashboard, page 1"), ("detail", "ticket detail")]
+            shown = [(label, find(db, size, f"streams_base_{s}"), find(db, size, f"streams_{s}"))
+                     for s, label in pairs]
+            shown = [(label, a, b) for label, a, b in shown if a and b]
+            if shown:
+                w("| scenario | req/s without | req/s with streams | change | p99 ms without | p99 ms with |")
+                w("|---|---:|---:|---:|---:|---:|")
+                for label, a, b in shown:
+                    change = (b["rps"] - a["rps"]) / a["rps"] * 100
+                    w(f"| {label} | {a['rps']:.0f} | {b['rps']:.0f} | {change:+.1f} % | "
+                      f"{ms(a['p99_us'])} | {ms(b['p99_us'])} |")
+                    stream_checks.append((f"{db} {label} with {idle['opened']} streams within 10 % "
+                                          f"of without ({size} tickets)", change >= -10,
+                                          f"{change:+.1f} % req/s"))
+                w("")
+            lat = streams_row(db, size, "streams_latency")
+            if lat and lat.get("p99_ms") is not None:
+                w(f"Delivery at {lat['writes_per_s']} writes/s for {lat['write_secs']} s "
+                  f"(load average {lat.get('load_before')} before; answers {lat['statuses']}; "
+                  f"{lat['open']} streams still open after):")
+                w("")
+                w("| writes | arrivals measured | expected | p50 ms | p90 ms | p99 ms | max ms |")
+                w("|---:|---:|---:|---:|---:|---:|---:|")
+                w(f"| {lat['writes']} | {lat['receipts']} | {lat['expected_receipts']} | "
+                  f"{lat['p50_ms']} | {lat['p90_ms']} | {lat['p99_ms']} | {lat['max_ms']} |")
+                w("")
+                stream_checks.append((f"{db} delivery p99 < 100 ms at {lat['writes_per_s']} writes/s "
+                                      f"with {idle['opened']} streams ({size} tickets)",
+                                      lat["p99_ms"] < 100 and lat["receipts"] >= lat["expected_receipts"],
+                                      f"p99 {lat['p99_ms']} ms, {lat['receipts']}/"
+                                      f"{lat['expected_receipts']} arrivals"))
+            elif lat:
+                w(f"The latency run gave no measurement: {lat}.")
+                w("")
+    if stream_checks:
+        w("| target | verdict | measured |")
+        w("|---|---|---|")
+        for name, ok, measured in stream_checks:
+            w(f"| {name} | {verdict(ok)} | {measured} |")
+        w("")
+    notes = os.path.join(root, "bench", "streams.md")
+    if os.path.exists(notes):
+        w(open(notes).read().rstrip())
+        w("")
 
 # Criterion micro-benchmarks: "NAME time: [low estimate high]", the name possibly on the line
 # before.

@@ -10,9 +10,15 @@
 #   BENCH_SIZES="1000 100000 1000000"  BENCH_DBS="sqlite postgres"  BENCH_DURATION=10 (s)
 #   BENCH_CONNECTIONS=16  BENCH_THREADS=2  BENCH_SCENARIOS="all" (or a subset of names)
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432 (a database ticketing_bench_<size> is created
-#   there and dropped afterwards)  BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
+#   there and dropped afterwards; BENCH_PG_PREFIX=ticketing_bench names it)
+#   BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
 #   BENCH_SKIP_BUILD=1 (use the binaries already built)  BENCH_KEEP=1 (keep the databases)
 #   BENCH_SKIP_CRITERION=1 (no micro-benchmarks)
+# The event streams (scenarios streams_idle, streams_reads, streams_latency; a fresh server after
+# the others, bench/streams.py holding the streams; BENCH_SKIP_STREAMS=1 leaves them out):
+#   BENCH_STREAMS=10000 (streams held)  BENCH_STAFF_STREAMS=300 (of them staff dashboards; the
+#   rest customers' on their own tickets)  BENCH_STREAM_WRITES=50 (messages a second)
+#   BENCH_STREAM_WRITE_SECS=20  BENCH_STREAMS_SETTLE=20 (s between opening and measuring RSS)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +31,12 @@ BENCH_SCENARIOS="${BENCH_SCENARIOS:-all}"
 BENCH_PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 BENCH_WORK="${BENCH_WORK:-/tmp/ticketing-bench}"
 BENCH_PORT="${BENCH_PORT:-18088}"
+BENCH_PG_PREFIX="${BENCH_PG_PREFIX:-ticketing_bench}"
+BENCH_STREAMS="${BENCH_STREAMS:-10000}"
+BENCH_STAFF_STREAMS="${BENCH_STAFF_STREAMS:-300}"
+BENCH_STREAM_WRITES="${BENCH_STREAM_WRITES:-50}"
+BENCH_STREAM_WRITE_SECS="${BENCH_STREAM_WRITE_SECS:-20}"
+BENCH_STREAMS_SETTLE="${BENCH_STREAMS_SETTLE:-20}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/ticketing-target}"
 BIN="$CARGO_TARGET_DIR/release"
 OUT="$ROOT/docs/benchmarks"
@@ -66,6 +78,9 @@ for tool in wrk curl python3 pgbench; do
 done
 
 wants() { [[ "$BENCH_SCENARIOS" == "all" || " $BENCH_SCENARIOS " == *" $1 "* ]]; }
+wants_streams() {
+  [[ -z "${BENCH_SKIP_STREAMS:-}" ]] && { wants streams_idle || wants streams_reads || wants streams_latency; }
+}
 
 # --- machine ------------------------------------------------------------------------------
 python3 - "$RAW/machine.json" <<'EOF'
@@ -146,6 +161,97 @@ server_env() {
     TICKETING_ACCESS_TTL=6h TICKETING_LOG=warn
 }
 
+wait_ready() {
+  for _ in $(seq 1 600); do
+    curl -sf -o /dev/null "$BASE/readyz" && return 0
+    sleep 0.1
+  done
+  echo "the server did not get ready (see $DATA/server*.log)" >&2
+  return 1
+}
+
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# The event streams, in a fresh server (RSS and descriptors without the other scenarios' left-
+# overs): the list and the detail without streams, BENCH_STREAMS streams opened and left idle
+# (RSS, descriptors), the list and the detail again, then BENCH_STREAM_WRITES messages a second
+# and their delay to the streams. Results in raw/streams-DB-SIZE.jsonl (wrk's output in .txt).
+run_streams() {
+  local main_results=$RESULTS main_rawtxt=$RAWTXT
+  RESULTS="$RAW/streams-$DB-$SIZE.jsonl" RAWTXT="$RAW/streams-$DB-$SIZE.txt"
+  : > "$RESULTS"
+  : > "$RAWTXT"
+  # Any stream may be one user's (the seeded users are few at the small sizes).
+  TICKETING_EVENTS_STREAMS_PER_USER=$BENCH_STREAMS "$BIN/ticketing" serve \
+    > "$DATA/server-streams.log" 2>&1 &
+  SERVER_PID=$!
+  wait_ready
+  export BENCH_TOKEN
+  BENCH_TOKEN=$(login "$BENCH_AGENT")
+  if wants streams_reads; then
+    BENCH_PATHS="/api/v1/tickets/" run_wrk streams_base_dashboard "$C" "$T"
+    BENCH_PATHS="/api/v1/tickets/$BENCH_DETAIL_TICKET/" run_wrk streams_base_detail "$C" "$T"
+  fi
+  local rss0 hwm0 fd0 rss1 hwm1 fd1 ready answer nofile load
+  coproc HOLDER { python3 "$ROOT/bench/streams.py" "$BENCH_PORT" "$DATA/manifest.json" \
+    "$BENCH_STREAMS" "$BENCH_STAFF_STREAMS" 2> "$DATA/streams-client.log"; }
+  local holder_pid=$HOLDER_PID holder_out=${HOLDER[0]} holder_in=${HOLDER[1]}
+  ready=
+  read -r -t 600 ready <&"$holder_out" || true  # every account logged in
+  # The logins' argon2 memory goes back after 10 s: the RSS before is without it.
+  sleep 12
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  rss0=$(status_kb "$SERVER_PID" VmRSS) hwm0=$(status_kb "$SERVER_PID" VmHWM)
+  fd0=$(fd_count "$SERVER_PID")
+  nofile=$(awk '/^Max open files/ {print $4}' "/proc/$SERVER_PID/limits")
+  log "$DB $SIZE: opening $BENCH_STREAMS event streams (server RSS $((rss0 / 1024)) MB, $fd0 fds, limit $nofile)"
+  [[ -n "$ready" ]] && echo open >&"$holder_in"
+  ready=
+  read -r -t 900 ready <&"$holder_out" || true
+  if [[ -z "$ready" ]]; then
+    log "$DB $SIZE: the stream client failed: $(tail -3 "$DATA/streams-client.log")"
+    echo "{\"db\":\"$DB\",\"size\":$SIZE,\"scenario\":\"streams_idle\",\"error\":\"client failed\"}" >> "$RESULTS"
+  else
+    sleep "$BENCH_STREAMS_SETTLE"
+    rss1=$(status_kb "$SERVER_PID" VmRSS) hwm1=$(status_kb "$SERVER_PID" VmHWM)
+    fd1=$(fd_count "$SERVER_PID")
+    python3 - "$ready" <<EOF >> "$RESULTS"
+import datetime, json, sys
+r = json.loads(sys.argv[1])
+r["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+n = max(r["opened"], 1)
+print(json.dumps({"db": "$DB", "size": $SIZE, "scenario": "streams_idle", **r,
+                  "rss_before_kb": $rss0, "hwm_before_kb": $hwm0, "fds_before": $fd0,
+                  "rss_with_kb": $rss1, "hwm_with_kb": $hwm1, "fds_with": $fd1,
+                  "rss_per_stream_kb": round(($rss1 - $rss0) / n, 2), "nofile": "$nofile",
+                  "load_before": $load}))
+EOF
+    log "$DB $SIZE streams_idle: $(tail -1 "$RESULTS")"
+    if wants streams_reads; then
+      BENCH_PATHS="/api/v1/tickets/" run_wrk streams_dashboard "$C" "$T"
+      BENCH_PATHS="/api/v1/tickets/$BENCH_DETAIL_TICKET/" run_wrk streams_detail "$C" "$T"
+    fi
+    if wants streams_latency; then
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      echo 5 > "/proc/$SERVER_PID/clear_refs" 2>/dev/null || true
+      echo "latency $BENCH_STREAM_WRITES $BENCH_STREAM_WRITE_SECS" >&"$holder_in"
+      answer=
+      read -r -t 600 answer <&"$holder_out" || true
+      python3 - "${answer:-"{}"}" <<EOF >> "$RESULTS"
+import json, sys
+print(json.dumps({"db": "$DB", "size": $SIZE, "scenario": "streams_latency",
+                  **json.loads(sys.argv[1]), "hwm_kb": $(status_kb "$SERVER_PID" VmHWM),
+                  "load_before": $load}))
+EOF
+      log "$DB $SIZE streams_latency: $(tail -1 "$RESULTS")"
+    fi
+  fi
+  echo quit >&"$holder_in" 2>/dev/null || true
+  wait "$holder_pid" 2>/dev/null || true
+  stop_server
+  RESULTS=$main_results RAWTXT=$main_rawtxt
+}
+
 stop_server() {
   if [[ -n "${SERVER_PID:-}" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
@@ -170,7 +276,7 @@ for SIZE in $BENCH_SIZES; do
     case $DB in
       sqlite) DBURL="sqlite://$DATA/ticketing.db"; PGDB= ;;
       postgres)
-        PGDB="ticketing_bench_$SIZE"
+        PGDB="${BENCH_PG_PREFIX}_$SIZE"
         drop_pg "$PGDB"
         psql "$BENCH_PG/postgres" -qc "CREATE DATABASE $PGDB" >/dev/null
         DBURL="$BENCH_PG/$PGDB" ;;
@@ -202,10 +308,7 @@ EOF
 
     "$BIN/ticketing" serve > "$DATA/server.log" 2>&1 &
     SERVER_PID=$!
-    for _ in $(seq 1 600); do
-      curl -sf -o /dev/null "$BASE/readyz" && break
-      sleep 0.1
-    done
+    wait_ready
     STAFF_TOKEN=$(login "$BENCH_AGENT")
     CUSTOMER_TOKEN=$(login "$BENCH_CUSTOMER")
     POSTS=""
@@ -270,6 +373,8 @@ EOF
         pgbench_run "$s" "$s.sql"
       done
     fi
+
+    if wants_streams; then run_streams; fi
 
     if [[ -z "${BENCH_KEEP:-}" ]]; then
       [[ $DB == postgres ]] && drop_pg "$PGDB"

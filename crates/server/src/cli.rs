@@ -197,6 +197,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(&settings);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(async move {
+            // One descriptor per open event stream: up to the hard limit, before listening.
+            crate::open_files::raise_and_log();
             let application = Application::build(settings).await?;
             application
                 .run_until_stopped()

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod mail;
 pub mod metrics;
+pub mod open_files;
 pub mod receive;
 pub mod settings;
 pub mod telemetry;
