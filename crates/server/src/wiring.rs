@@ -107,12 +107,7 @@ pub fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Reposito
                 let applied = store.migrate().context("database migration failed")?;
                 log_migrations(&applied);
             }
-            let mut repos = repositories(store);
-            // One process serves a SQLite file, so the abuse-limit counters need not be shared
-            // through the database: counted in memory they cost no second write transaction per
-            // write request (SQLite has one writer at a time). They start afresh on a restart.
-            repos.store.counters = Arc::new(ticketing_app::MemoryCounters::default());
-            Ok(repos)
+            Ok(repositories(store))
         }
         StoreUrl::Postgres(url) => {
             let direct_url = match &settings.database.direct_url {

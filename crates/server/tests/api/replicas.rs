@@ -1,4 +1,4 @@
-//! Two servers (replicas) on one PostgreSQL database, as behind a balancer: the limits that must hold
+//! Two servers (replicas) on one database, as behind a balancer: the limits that must hold
 //! across replicas (failed logins, writes per user) count once for both, and on PostgreSQL a
 //! change of a user's access made through one replica applies to the very next request through
 //! the other, although both cache users (`LISTEN`/`NOTIFY`).
@@ -78,24 +78,7 @@ async fn writes_count_once_across_replicas(backend: Backend) {
     b.ticket(&dave.access, "Dave's").await;
 }
 
-/// Replicas share a PostgreSQL database only: a SQLite file is served by one process, which
-/// counts these limits in its memory (the per-process limits of tests/api/limits.rs).
-macro_rules! postgres_tests {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(backend) = crate::api::helpers::Backend::postgres() {
-                        super::$name(backend).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-postgres_tests!(
+backend_tests!(
     failed_logins_count_once_across_replicas,
     a_right_password_on_one_replica_takes_back_the_shared_count,
     writes_count_once_across_replicas,
