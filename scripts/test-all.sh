@@ -19,6 +19,11 @@ step "PostgreSQL for the tests"
 TEST_DATABASE_URL=$(bash scripts/ensure-postgres.sh)
 export TEST_DATABASE_URL
 export TICKETING_REQUIRE_POSTGRES=1
+# The local test server needs neither TLS nor GSSAPI. Debian's PostgreSQL has ssl = on and
+# Debian's libpq tries GSSAPI encryption first, so libpq would load OpenSSL and Kerberos, whose
+# exit-time clean-up crashed test processes after "test result: ok" (SIGSEGV; SIGABRT in
+# k5_mutex_lock) while another thread's pooled connection was still open.
+export PGSSLMODE=disable PGGSSENCMODE=disable
 echo "using $TEST_DATABASE_URL" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#'
 
 step "test tools (PyPI): the Standard Webhooks reference verifier, the SMTP sink (aiosmtpd)"

@@ -161,17 +161,22 @@ mod tests {
         assert_eq!(thread.name(), Some("argon2-0"));
     }
 
+    /// The nice value in a `/proc/.../stat` file (Linux: field 19).
+    #[cfg(target_os = "linux")]
+    fn nice_in(path: &str) -> i64 {
+        let stat = std::fs::read_to_string(path).unwrap();
+        // The command name (field 2) may hold spaces: count from the closing paren.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        rest.split(' ').nth(16).unwrap().parse::<i64>().unwrap()
+    }
+
     /// The nice value of the thread that runs a job (Linux: field 19 of /proc/thread-self/stat).
     #[cfg(target_os = "linux")]
     fn nice_of_a_job(workers: &Workers) -> i64 {
         let (tx, rx) = std::sync::mpsc::channel();
         workers
             .submit(Box::new(move || {
-                let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-                // The command name (field 2) may hold spaces: count from the closing paren.
-                let rest = &stat[stat.rfind(')').unwrap() + 2..];
-                let nice = rest.split(' ').nth(16).unwrap().parse::<i64>().unwrap();
-                let _ = tx.send(nice);
+                let _ = tx.send(nice_in("/proc/thread-self/stat"));
             }))
             .unwrap();
         rx.recv().unwrap()
@@ -201,9 +206,12 @@ mod tests {
             nice_of_a_job(&Workers::new("argon2", 2, true, Box::new(|| {}))),
             19
         );
+        // Without lowering, a job runs at the nice value it inherits (0 unless the test run
+        // itself was started under `nice`).
+        let inherited = nice_in("/proc/self/stat");
         assert_eq!(
             nice_of_a_job(&Workers::new("argon2", 1, false, Box::new(|| {}))),
-            0
+            inherited
         );
     }
 }

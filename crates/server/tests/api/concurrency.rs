@@ -20,14 +20,6 @@ fn count(activities: &Value, action: &str) -> usize {
         .count()
 }
 
-async fn detail(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app
-        .get(&format!("/api/v1/tickets/{id}/"), Some(token))
-        .await;
-    res.assert_status(200);
-    res.body
-}
-
 async fn patch_with(
     app: &TestApp,
     token: &str,

@@ -423,12 +423,17 @@ impl TestApp {
 
     /// Registers `name` (`<name>@example.com`, the shared password) through the API.
     pub async fn register(&self, name: &str) -> TestUser {
+        self.register_as(name, &format!("{name}@example.com")).await
+    }
+
+    /// Registers a customer `name` with the address `email`.
+    pub async fn register_as(&self, name: &str, email: &str) -> TestUser {
         let res = self
             .post(
                 "/api/v1/users/auth/register/",
                 None,
                 &json!({
-                    "email": format!("{name}@example.com"),
+                    "email": email,
                     "username": name,
                     "password": PASSWORD,
                     "password_confirmation": PASSWORD,
@@ -441,7 +446,7 @@ impl TestApp {
         TestUser {
             id: res.body["user"]["id"].as_str().expect("an id").to_owned(),
             username: name.to_owned(),
-            email: format!("{name}@example.com"),
+            email: email.to_owned(),
             access: res.body["access"].as_str().expect("a token").to_owned(),
             refresh: res.refresh_cookie().expect("a refresh cookie"),
         }
@@ -572,4 +577,13 @@ impl TestApp {
         walk(&self.data_dir().join("attachments"), &mut out);
         out
     }
+}
+
+/// The ticket `id` as the holder of `token` sees it (asserts 200).
+pub async fn detail(app: &TestApp, token: &str, id: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/tickets/{id}/"), Some(token))
+        .await;
+    res.assert_status(200);
+    res.body
 }

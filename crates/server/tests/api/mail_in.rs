@@ -71,28 +71,7 @@ async fn receive(app: &TestApp, raw: Vec<u8>) -> Run {
 
 /// Registers a customer with this address.
 async fn customer(app: &TestApp, username: &str, email: &str) -> TestUser {
-    let res = app
-        .post(
-            "/api/v1/users/auth/register/",
-            None,
-            &json!({
-                "email": email,
-                "username": username,
-                "password": PASSWORD,
-                "password_confirmation": PASSWORD,
-                "first_name": "First",
-                "last_name": "Last",
-            }),
-        )
-        .await;
-    res.assert_status(201);
-    TestUser {
-        id: res.body["user"]["id"].as_str().unwrap().to_owned(),
-        username: username.to_owned(),
-        email: email.to_owned(),
-        access: res.body["access"].as_str().unwrap().to_owned(),
-        refresh: res.refresh_cookie().unwrap(),
-    }
+    app.register_as(username, email).await
 }
 
 /// Every ticket, newest first, as `staff` sees them.
@@ -105,14 +84,6 @@ async fn tickets(app: &TestApp, staff: &TestUser) -> Vec<Value> {
         .await;
     res.assert_status(200);
     res.body.as_array().unwrap().clone()
-}
-
-async fn detail(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app
-        .get(&format!("/api/v1/tickets/{id}/"), Some(token))
-        .await;
-    res.assert_status(200);
-    res.body
 }
 
 /// Counts of what the API shows: tickets, and messages over all tickets.

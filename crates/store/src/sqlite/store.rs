@@ -96,14 +96,28 @@ struct Pragmas {
 
 impl Pragmas {
     fn apply(&self, conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-        // busy_timeout first: switching to WAL needs a lock another connection may hold.
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {};
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;",
-            self.busy_timeout.as_millis()
-        ))
+        // busy_timeout first: switching to WAL needs a lock another connection may hold. SQLite
+        // answers "database is locked" at once, without waiting, where waiting could deadlock
+        // (two connections switching a new file to WAL together): try again until the timeout.
+        let deadline = Instant::now() + self.busy_timeout;
+        loop {
+            let result = conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {};
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+                self.busy_timeout.as_millis()
+            ));
+            match result {
+                Err(diesel::result::Error::DatabaseError(_, ref info))
+                    if Instant::now() < deadline
+                        && (info.message().contains("locked") || info.message().contains("busy")) =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
     }
 }
 
