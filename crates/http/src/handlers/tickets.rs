@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::dto::{BulkResultDto, TicketDetailDto, TicketDto};
 use crate::extract::{Caller, JsonObject, etag, if_match};
 use crate::input::{TicketBulkRequest, TicketCreateRequest, TicketPatchRequest};
-use crate::listing::{QueryPairs, paged, ticket_query};
+use crate::listing::{QueryPairs, paged_capped, ticket_query};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
 
@@ -92,7 +92,7 @@ async fn list_kind(
     let query = ticket_query(&pairs, &actor)?;
     let page = state.app.list_tickets(&actor, kind, query).await?;
     let items: Vec<TicketDto> = page.items.iter().map(TicketDto::from).collect();
-    Ok(paged(&req, &pairs, page.total, page.next, items))
+    Ok(paged_capped(&req, &pairs, page.total, page.next, items))
 }
 
 /// List tickets: staff see every ticket, customers their own.
@@ -102,7 +102,8 @@ async fn list_kind(
     params(TicketListParams),
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
+                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),
@@ -123,7 +124,8 @@ pub async fn list(
     params(TicketListParams),
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
+                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),
@@ -144,7 +146,8 @@ pub async fn my_tickets(
     params(TicketListParams),
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
+                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),

@@ -2,12 +2,13 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TicketQuery, TimelineQuery,
+    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TOTAL_CAP, TicketQuery,
+    TimelineQuery,
 };
 use uuid::Uuid;
 
@@ -46,8 +47,8 @@ pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
     if let Some(text) = &q.text {
         b = match sought(q) {
             // `#1042` or `1042`: the ticket of that number, and the text matches.
-            Some(n) => b.filter(tickets::number.eq(n).or(matches(text))),
-            None => b.filter(matches(text)),
+            Some(n) => b.filter(tickets::number.eq(n).or(matches(text, q.public_view))),
+            None => b.filter(matches(text, q.public_view)),
         };
     }
     b
@@ -58,16 +59,15 @@ fn sought(q: &TicketQuery) -> Option<i64> {
     q.sought_number().and_then(|n| i64::try_from(n).ok())
 }
 
-/// The tickets whose stored words match every term of `q` as a prefix: the backend's text
-/// index and query syntax (`search.rs`), the query text bound as a parameter.
-fn matches(q: &SearchText) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
-    let text = q
-        .terms()
-        .iter()
-        .map(|t| search::term(t))
-        .collect::<Vec<_>>()
-        .join(search::AND);
-    let (before, after) = search::MATCH;
+/// The tickets whose stored words match every term of `q` as a prefix: topic, description and
+/// conversation, internal notes included unless `public_only` (a customer's list). The
+/// backend's text index and query syntax (`search.rs`), the query text bound as a parameter.
+fn matches(
+    q: &SearchText,
+    public_only: bool,
+) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
+    let text = search::query(q.terms(), public_only);
+    let (before, after) = search::matching(public_only);
     Box::new(sql::<Bool>(before).bind::<Text, _>(text).sql(after))
 }
 
@@ -100,15 +100,22 @@ fn counted(q: &TicketQuery) -> Option<ticket_counts::BoxedQuery<'static, Db>> {
     Some(b)
 }
 
-/// How many tickets `q` selects in all pages: a sum over the counters when they apply (a few
-/// hundred rows whatever the number of tickets), else `count(*)`.
+/// How many tickets `q` selects in all pages, up to [`TOTAL_CAP`]` + 1` (more than the cap): a
+/// sum over the counters when they apply (a few hundred rows whatever the number of tickets),
+/// else a count that stops after `TOTAL_CAP + 1` rows (a common word's matches are not all
+/// visited).
 fn total(c: &mut Conn, q: &TicketQuery) -> DbResult<i64> {
-    Ok(match counted(q) {
+    let over = i64::try_from(TOTAL_CAP + 1).unwrap_or(i64::MAX);
+    let n: i64 = match counted(q) {
         Some(counters) => counters
             .select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
             .get_result(c)?,
-        None => filtered(q).count().get_result(c)?,
-    })
+        None => {
+            let found: Vec<i32> = filtered(q).select(sql::<Integer>("1")).limit(over).load(c)?;
+            i64::try_from(found.len()).unwrap_or(i64::MAX)
+        }
+    };
+    Ok(n.min(over))
 }
 
 /// Orders by `$col` then `$id` (both in the direction asked) and starts after `$after`
