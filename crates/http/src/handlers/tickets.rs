@@ -37,9 +37,10 @@ pub struct TicketListParams {
         pattern = r"^(|me|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
     )]
     requester: Option<String>,
-    /// Words that must start words of the topic or description (case-insensitive), at most 200
-    /// characters with at least one letter or digit (blank: no filter). A ticket number alone
-    /// (`#1042` or `1042`) also finds the ticket of that number, listed first.
+    /// Words that must each start a word of the ticket: topic, description, public messages and,
+    /// for staff, internal notes (case-insensitive, in any order and place: not a phrase), at
+    /// most 200 characters with at least one letter or digit (blank: no filter). A ticket
+    /// number alone (`#1042` or `1042`) also finds the ticket of that number, listed first.
     #[param(
         max_length = 200,
         pattern = r"^([\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|[\s\S]*[^\W_][\s\S]*)$"

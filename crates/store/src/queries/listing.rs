@@ -111,11 +111,18 @@ fn total(c: &mut Conn, q: &TicketQuery) -> DbResult<i64> {
             .select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
             .get_result(c)?,
         None => {
-            let found: Vec<i32> = filtered(q).select(sql::<Integer>("1")).limit(over).load(c)?;
+            let found: Vec<i32> = up_to_the_cap(q).load(c)?;
             i64::try_from(found.len()).unwrap_or(i64::MAX)
         }
     };
     Ok(n.min(over))
+}
+
+/// A row (`1`) per ticket `q` selects, at most [`TOTAL_CAP`]` + 1` of them: what `total`
+/// counts when no counter applies (the database stops after that many matches).
+pub(crate) fn up_to_the_cap(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db, Integer> {
+    let over = i64::try_from(TOTAL_CAP + 1).unwrap_or(i64::MAX);
+    filtered(q).select(sql::<Integer>("1")).limit(over)
 }
 
 /// Orders by `$col` then `$id` (both in the direction asked) and starts after `$after`
