@@ -312,7 +312,11 @@ pub fn expected(all: &[Ticket], query: &TicketQuery) -> Vec<TicketId> {
 
 /// [`expected`] for tickets whose messages are `conversation` (what a text search also reads:
 /// `TicketQuery::selects_with`).
-pub fn expected_with(all: &[Ticket], conversation: &[Message], query: &TicketQuery) -> Vec<TicketId> {
+pub fn expected_with(
+    all: &[Ticket],
+    conversation: &[Message],
+    query: &TicketQuery,
+) -> Vec<TicketId> {
     let messages: Vec<&Message> = conversation.iter().collect();
     let mut chosen: Vec<&Ticket> = all
         .iter()

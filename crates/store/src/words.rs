@@ -102,7 +102,10 @@ mod tests {
 
     #[test]
     fn merges_new_words_once() {
-        assert_eq!(merged("", "Hello, hello WORLD"), Some("hello world".to_owned()));
+        assert_eq!(
+            merged("", "Hello, hello WORLD"),
+            Some("hello world".to_owned())
+        );
         assert_eq!(merged("hello world", "world HELLO!"), None);
         assert_eq!(
             merged("hello world", "Wörld peace"),

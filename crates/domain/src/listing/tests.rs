@@ -468,7 +468,10 @@ fn search_reads_the_conversation_notes_for_staff_only() {
     }
     assert!(search("zephyr", false));
     assert!(search("toner zephyr", false));
-    assert!(!search("zephyr", true), "a customer never finds a note's words");
+    assert!(
+        !search("zephyr", true),
+        "a customer never finds a note's words"
+    );
     assert!(!search("toner zephyr", true));
     // Without the conversation, topic and description only.
     let q = TicketQuery {

@@ -268,12 +268,27 @@ async fn filters_and_search(backend: Backend) {
     .await;
     // The conversation: public replies for everyone who sees the ticket, internal notes for
     // staff only.
-    app.message(&carol.access, &t1, "The smoke detector went off twice", false)
-        .await;
-    app.message(&alice.access, &t1, "Warranty voucher WX-77 sent to the vendor", true)
-        .await;
-    app.message(&alice.access, &t2, "Try the smoke test of the client", false)
-        .await;
+    app.message(
+        &carol.access,
+        &t1,
+        "The smoke detector went off twice",
+        false,
+    )
+    .await;
+    app.message(
+        &alice.access,
+        &t1,
+        "Warranty voucher WX-77 sent to the vendor",
+        true,
+    )
+    .await;
+    app.message(
+        &alice.access,
+        &t2,
+        "Try the smoke test of the client",
+        false,
+    )
+    .await;
     check(&app, staff, "q=smoke", &[&t1, &t2]).await;
     check(&app, staff, "q=smoke+detector", &[&t1]).await;
     check(&app, staff, "q=printer+detect", &[&t1]).await;

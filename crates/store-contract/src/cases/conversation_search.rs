@@ -5,15 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use ticketing_domain::listing::{
-    Limit, Scope, SearchText, SortKey, TicketOrdering, TicketQuery,
-};
+use ticketing_domain::listing::{Limit, Scope, SearchText, SortKey, TicketOrdering, TicketQuery};
 use ticketing_domain::{Action, Description, Message, Role, Ticket, Topic, User};
 
 use crate::StoreUnderTest;
 use crate::fixtures::{
-    add_ticket, add_user, at, entry, expected_with, ids, message, messages, ticket, tickets,
-    touch, walk,
+    add_ticket, add_user, at, entry, expected_with, ids, message, messages, ticket, tickets, touch,
+    walk,
 };
 
 /// The tickets and messages a case has stored, to check searches against the reference.
@@ -36,7 +34,12 @@ impl World {
     ) {
         let t = &mut self.tickets[i];
         let m = message(t.id, author, body, internal, at(seconds));
-        let effect = touch(t.id, m.created_at, u32::from(!internal), u32::from(internal));
+        let effect = touch(
+            t.id,
+            m.created_at,
+            u32::from(!internal),
+            u32::from(internal),
+        );
         messages(s).add(&m, &effect, &[], &[]).await.unwrap();
         t.version += 1;
         t.updated_at = m.created_at;
@@ -66,7 +69,11 @@ impl World {
             public_view: customer.is_some(),
             ..TicketQuery::new(customer.map_or(Scope::All, |c| Scope::OwnedBy(c.id)))
         };
-        let who = if customer.is_some() { "customer" } else { "staff" };
+        let who = if customer.is_some() {
+            "customer"
+        } else {
+            "staff"
+        };
         let got = walk(s, query.clone()).await;
         assert_eq!(
             ids(&got),
@@ -104,18 +111,55 @@ pub async fn case_search_conversation<S: StoreUnderTest>(s: &S) {
         add_ticket(s, &mut t).await;
         w.tickets.push(t);
     }
-    w.say(s, 0, &alice, "The toner cartridge is EMPTY, says the display.", false, 10)
+    w.say(
+        s,
+        0,
+        &alice,
+        "The toner cartridge is EMPTY, says the display.",
+        false,
+        10,
+    )
+    .await;
+    w.say(
+        s,
+        0,
+        &agent,
+        "Ordered toner from Zephyrcorp; supplier ticket X-991.",
+        true,
+        11,
+    )
+    .await;
+    w.say(
+        s,
+        1,
+        &agent,
+        "Could you try another cable? Ünïcode käbel 数据库",
+        false,
+        12,
+    )
+    .await;
+    w.say(s, 1, &alice, "The cable helped, thanks!", false, 13)
         .await;
-    w.say(s, 0, &agent, "Ordered toner from Zephyrcorp; supplier ticket X-991.", true, 11)
+    w.say(
+        s,
+        2,
+        &agent,
+        "Mailbox quota exceeded; supplier Zephyrcorp notified.",
+        true,
+        14,
+    )
+    .await;
+    w.say(
+        s,
+        2,
+        &bob,
+        "The toner question was mine by mistake.",
+        false,
+        15,
+    )
+    .await;
+    w.say(s, 3, &alice, "Ancient cartridge complaint.", false, 16)
         .await;
-    w.say(s, 1, &agent, "Could you try another cable? Ünïcode käbel 数据库", false, 12)
-        .await;
-    w.say(s, 1, &alice, "The cable helped, thanks!", false, 13).await;
-    w.say(s, 2, &agent, "Mailbox quota exceeded; supplier Zephyrcorp notified.", true, 14)
-        .await;
-    w.say(s, 2, &bob, "The toner question was mine by mistake.", false, 15)
-        .await;
-    w.say(s, 3, &alice, "Ancient cartridge complaint.", false, 16).await;
 
     // Delete ticket 3: its messages no longer match.
     let deleted = Ticket {

@@ -168,7 +168,11 @@ fn explain() {
         ..staff.clone()
     };
     page(&mut c, "Search q=\"print jam\"", &search);
-    show(&mut c, "Search: total (up to the cap)", up_to_the_cap(&search));
+    show(
+        &mut c,
+        "Search: total (up to the cap)",
+        up_to_the_cap(&search),
+    );
 
     show(
         &mut c,

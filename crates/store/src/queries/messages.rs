@@ -21,10 +21,10 @@ use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{Conn, DATABASE, Db, Store, error};
 use crate::error::{DbResult, Fail};
-use crate::words::{conversation_text, merged};
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages, tickets};
 use crate::sql_types::{DbId, DbTime};
+use crate::words::{conversation_text, merged};
 
 /// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
 fn messages_of(ticket: TicketId, include_internal: bool) -> messages::BoxedQuery<'static, Db> {
@@ -87,7 +87,9 @@ fn add_words(c: &mut Conn, ticket: DbId, internal: bool, body: &str) -> DbResult
     };
     if let Some(words) = merged(&stored, body) {
         if internal {
-            diesel::update(row).set(tickets::notes_text.eq(words)).execute(c)?;
+            diesel::update(row)
+                .set(tickets::notes_text.eq(words))
+                .execute(c)?;
         } else {
             diesel::update(row)
                 .set(tickets::conversation_text.eq(words))
