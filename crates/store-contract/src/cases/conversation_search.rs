@@ -241,3 +241,53 @@ pub async fn case_search_conversation<S: StoreUnderTest>(s: &S) {
     w.check(s, a, "copier zephyr", &[]).await;
     w.check(s, a, "renamed empty", &["Copier"]).await;
 }
+
+/// A word in more than a thousand tickets (the stores may plan such a search differently: walk
+/// the order index instead of sorting every match): the same tickets, newest first, in every
+/// ordering's pages, with the exact total; a rarer word among them still finds its few.
+pub async fn case_search_with_many_matches<S: StoreUnderTest>(s: &S) {
+    let owner = add_user(s, "many-owner", Role::Customer).await;
+    let agent = add_user(s, "many-agent", Role::Agent).await;
+    let mut w = World {
+        tickets: Vec::new(),
+        messages: Vec::new(),
+    };
+    for i in 0..1_010 {
+        let topic = if i % 2 == 0 {
+            "Common even"
+        } else {
+            "Common odd"
+        };
+        let mut t = ticket(&owner, topic, "Everyday words.", at(i64::from(i)));
+        add_ticket(s, &mut t).await;
+        w.tickets.push(t);
+    }
+    w.say(s, 7, &agent, "A zebra crossed", false, 2_000).await;
+    w.say(s, 1_000, &agent, "Zebra note", true, 2_001).await;
+    for ordering in ["-created_at", "created_at", "-priority"] {
+        let query = TicketQuery {
+            text: Some(SearchText::parse("common").unwrap()),
+            limit: Limit::new(200).unwrap(),
+            ordering: ordering.parse().unwrap(),
+            ..TicketQuery::new(Scope::All)
+        };
+        let got = walk(s, query.clone()).await;
+        assert_eq!(
+            ids(&got),
+            expected_with(&w.tickets, &w.messages, &query),
+            "{ordering}"
+        );
+        assert_eq!(tickets(s).list(&query).await.unwrap().total, 1_010);
+    }
+    let query = TicketQuery {
+        text: Some(SearchText::parse("common odd").unwrap()),
+        ..TicketQuery::new(Scope::All)
+    };
+    assert_eq!(
+        ids(&walk(s, query.clone()).await),
+        expected_with(&w.tickets, &w.messages, &query)
+    );
+    w.check(s, None, "zebra common", &["Common odd", "Common even"])
+        .await;
+    w.check(s, Some(&owner), "zebra", &["Common odd"]).await;
+}

@@ -12,10 +12,19 @@ const MATCH: (&str, &str) = (
     ")",
 );
 
+/// [`MATCH`] for a search with many matches: the unary `+` keeps SQLite from looking tickets up
+/// by the matching rowids, so it walks the list's order index backwards instead and tests each
+/// ticket against the matches (materialized once), stopping when the page is full, rather than
+/// fetching and sorting every match.
+const MATCH_MANY: (&str, &str) = (
+    "+tickets.seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ",
+    ")",
+);
+
 /// The condition around the bound query text of [`query`] (the same for everyone: the column
-/// filter is in the query text).
-pub(crate) fn matching(_public_only: bool) -> (&'static str, &'static str) {
-    MATCH
+/// filter is in the query text); `many`: the plan for a search with many matches.
+pub(crate) fn matching(_public_only: bool, many: bool) -> (&'static str, &'static str) {
+    if many { MATCH_MANY } else { MATCH }
 }
 
 /// The query text: every term a prefix (`"foo"*`, quotes doubled, though terms are letters and
