@@ -32,8 +32,14 @@ micros = int(key[1:])
 deep_time = (datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
              + datetime.timedelta(microseconds=micros)).isoformat()
 targets = m["BENCH_POST_TICKETS"].split()
-terms = [t for t in "".join(c if c.isalnum() else " " for c in m["BENCH_SEARCH"].lower()).split()]
-tsq = " & ".join(f"'{t}':*" for t in terms)
+
+
+def tsquery(raw):
+    """The tsquery the server sends for the search `raw` (every term a prefix, all required)."""
+    terms = [t for t in "".join(c if c.isalnum() else " " for c in raw.lower()).split()]
+    return " & ".join(f"'{t}':*" for t in terms)
+
+
 values = {
     "staff": user_id(m["BENCH_AGENT"]),
     "customer": user_id(m["BENCH_CUSTOMER"]),
@@ -43,7 +49,9 @@ values = {
     "deep_id": str(uuid.UUID(simple)),
     "targets": "{" + ",".join(targets) + "}",
     "ntargets": str(len(targets)),
-    "tsq": tsq,
+    "tsq": tsquery(m["BENCH_SEARCH"]),
+    "tsq_rare": tsquery(m.get("BENCH_SEARCH_RARE", m["BENCH_SEARCH"])),
+    "tsq_common": tsquery(m.get("BENCH_SEARCH_COMMON", m["BENCH_SEARCH"])),
 }
 for k, v in values.items():
     print(f"-D{k}={v}")

@@ -13,7 +13,9 @@
 #   there and dropped afterwards; BENCH_PG_PREFIX=ticketing_bench names it)
 #   BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
 #   BENCH_SKIP_BUILD=1 (use the binaries already built)  BENCH_KEEP=1 (keep the databases)
-#   BENCH_SKIP_CRITERION=1 (no micro-benchmarks)
+#   BENCH_SKIP_CRITERION=1 (no micro-benchmarks)  BENCH_OUT=docs/benchmarks (where the report goes)
+# The search scenarios: search_rare (a word in about one message in 10,000), search_common (the
+# vocabulary's most frequent word) and search_pair (two words), as staff, newest first.
 # The event streams (scenarios streams_idle, streams_reads, streams_latency; a fresh server after
 # the others, bench/streams.py holding the streams; BENCH_SKIP_STREAMS=1 leaves them out):
 #   BENCH_STREAMS=10000 (streams held)  BENCH_STAFF_STREAMS=300 (of them staff dashboards; the
@@ -39,7 +41,7 @@ BENCH_STREAM_WRITE_SECS="${BENCH_STREAM_WRITE_SECS:-20}"
 BENCH_STREAMS_SETTLE="${BENCH_STREAMS_SETTLE:-20}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/ticketing-target}"
 BIN="$CARGO_TARGET_DIR/release"
-OUT="$ROOT/docs/benchmarks"
+OUT="${BENCH_OUT:-$ROOT/docs/benchmarks}"
 RAW="$OUT/raw"
 BASE="http://127.0.0.1:$BENCH_PORT"
 mkdir -p "$RAW" "$BENCH_WORK"
@@ -313,7 +315,7 @@ EOF
     CUSTOMER_TOKEN=$(login "$BENCH_CUSTOMER")
     POSTS=""
     for t in $BENCH_POST_TICKETS; do POSTS+="/api/v1/tickets/$t/messages/ "; done
-    SEARCH_Q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$BENCH_SEARCH")
+    urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
     C=$BENCH_CONNECTIONS T=$BENCH_THREADS
     unset BENCH_METHOD BENCH_BODY
     export BENCH_TOKEN="$STAFF_TOKEN"
@@ -326,14 +328,20 @@ EOF
       BENCH_TOKEN="$CUSTOMER_TOKEN" BENCH_PATHS="/api/v1/tickets/?status=open,in_progress,resolved" \
         run_wrk customer_list "$C" "$T"; fi
     if wants detail; then BENCH_PATHS="/api/v1/tickets/$BENCH_DETAIL_TICKET/" run_wrk detail "$C" "$T"; fi
-    if wants search; then BENCH_PATHS="/api/v1/tickets/?q=$SEARCH_Q" run_wrk search "$C" "$T"; fi
+    if wants search_rare; then
+      BENCH_PATHS="/api/v1/tickets/?q=$(urlq "$BENCH_SEARCH_RARE")" run_wrk search_rare "$C" "$T"; fi
+    if wants search_common; then
+      BENCH_PATHS="/api/v1/tickets/?q=$(urlq "$BENCH_SEARCH_COMMON")" run_wrk search_common "$C" "$T"; fi
+    if wants search_pair; then
+      BENCH_PATHS="/api/v1/tickets/?q=$(urlq "$BENCH_SEARCH")" run_wrk search_pair "$C" "$T"; fi
 
     # The raw-SQL ceiling of the reads, on the same data as the wrk reads above (the writes
     # below add tickets and messages that the same queries would then also count and search).
     if [[ $DB == postgres ]] && wants pgbench; then
       log "$DB $SIZE: the raw-SQL ceiling of the reads (pgbench; the server idles)"
       mapfile -t PGVARS < <(python3 "$ROOT/bench/pgbench_vars.py" "$DBURL" "$DATA/manifest.json")
-      for s in dashboard dashboard_deep customer_list detail search; do
+      for s in dashboard dashboard_deep customer_list detail search_rare search_common search_pair; do
+        wants "$s" || continue  # the reads measured above only
         pgbench_run "$s" "$s.sql"
       done
     fi

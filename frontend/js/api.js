@@ -177,13 +177,23 @@ export function nextLink(header) {
   return null;
 }
 
-/** Fetches one page of a list endpoint: { items, total, next }. */
+/**
+ * Fetches one page of a list endpoint: { items, total, exact, next }. `exact` is false when the
+ * server counted no further than `total` (ticket lists stop counting at 10,000:
+ * `X-Total-Count-Exact: false`).
+ */
 export async function getPage(url) {
   const res = await request('GET', url);
   const items = (await jsonOf(res)) || [];
   const totalHeader = res.headers.get('X-Total-Count');
   const total = totalHeader !== null ? Number(totalHeader) : null;
-  return { items, total: Number.isFinite(total) ? total : null, next: nextLink(res.headers.get('Link')) };
+  const exact = res.headers.get('X-Total-Count-Exact') !== 'false';
+  return { items, total: Number.isFinite(total) ? total : null, exact, next: nextLink(res.headers.get('Link')) };
+}
+
+/** A list's total as shown: `10,000+` when it is a lower bound (see getPage). */
+export function countText(total, exact = true) {
+  return exact ? String(total) : `${total.toLocaleString('en-US')}+`;
 }
 
 /** A query string from an object (skipping empty values); arrays are comma-joined. */

@@ -1,6 +1,7 @@
 // Shared UI pieces: notices (aria-live) placed clear of the control just used, modal dialogs with
 // a focus trap, form fields and errors, badges, a failure box with "Retry".
 
+import { countText } from './api.js';
 import { h, replace, uid } from './dom.js';
 
 export const STATUS_LABELS = { open: 'Open', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' };
@@ -348,7 +349,7 @@ export function pagedList({ getPage, list, status, summary, more, row, noun, loa
       shown += page.items.length;
       next = page.next;
       list.append(...page.items.map(row));
-      summary.textContent = page.total !== null ? `Showing ${shown} of ${page.total} ${noun}` : `Showing ${shown} ${noun}`;
+      summary.textContent = page.total !== null ? `Showing ${shown} of ${countText(page.total, page.exact)} ${noun}` : `Showing ${shown} ${noun}`;
       if (!shown) replace(status, empty(emptyText));
       more.hidden = !next;
     } catch (err) {

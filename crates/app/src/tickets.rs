@@ -122,7 +122,8 @@ impl App {
         kind: TicketListKind,
         mut query: TicketQuery,
     ) -> Result<TicketPage, AppError> {
-        // Customers' lists order by the changes they can see.
+        // Customers' lists order by the changes they can see, and their text search ignores
+        // internal notes.
         query.public_view = !policy::sees_internal(actor);
         query.scope = match kind {
             TicketListKind::All if actor.is_staff() => Scope::All,

@@ -11,6 +11,7 @@ use std::ops::Range;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use ticketing_domain::listing::SearchText;
+use ticketing_store::words;
 use uuid::Uuid;
 
 use crate::model::{ActivityRow, AttachmentRow, Chunk, MessageRow, TicketRow, UserRow};
@@ -139,13 +140,19 @@ pub struct Picks {
     pub post_targets: Vec<Uuid>,
     /// (created_at, id) of the ticket half-way down the newest-first list.
     pub middle: Option<(i64, Uuid)>,
-    /// Tickets that match the benchmark's search term.
-    pub search_hits: u64,
+    /// Live tickets that each of the benchmark's searches finds (staff's view: topic,
+    /// description, messages and internal notes), in the order of the searches.
+    pub search_hits: Vec<u64>,
     /// Candidates seen for `post_targets`.
     pub post_seen: usize,
 }
 
 const POST_TARGETS: usize = 256;
+
+/// A word no vocabulary draw makes (letters and digits, like a knowledge-base article number),
+/// put into about one message in [`RARE_WORD_ONE_IN`]: the benchmark's rare-word search.
+pub const RARE_WORD: &str = "kb4052623";
+const RARE_WORD_ONE_IN: u32 = 10_000;
 
 impl Generator {
     /// A generator for `plan` over `users` (from [`users`]).
@@ -181,7 +188,7 @@ impl Generator {
     }
 
     /// Tickets `range` (by creation order) and everything attached to them.
-    pub fn chunk(&self, range: Range<usize>, picks: &mut Picks, search: &SearchText) -> Chunk {
+    pub fn chunk(&self, range: Range<usize>, picks: &mut Picks, search: &[SearchText]) -> Chunk {
         let mut chunk = Chunk::default();
         for i in range {
             if let Some(&created) = self.created.get(i) {
@@ -251,7 +258,7 @@ impl Generator {
         created_at: i64,
         out: &mut Chunk,
         picks: &mut Picks,
-        search: &SearchText,
+        search: &[SearchText],
     ) {
         let plan = &self.plan;
         let mut rng = SmallRng::seed_from_u64(
@@ -338,15 +345,9 @@ impl Generator {
         let topic = self.vocabulary.topic(&mut rng);
         let words = lognormal(&mut rng, 40.0, 0.8, 3, 1000);
         let description = clip(self.vocabulary.sentences(&mut rng, words, true), 9_990);
-        let search_text =
-            ticketing_domain::listing::tokenize(&format!("{topic} {description}")).join(" ");
-        if search
-            .terms()
-            .iter()
-            .all(|t| search_text.split(' ').any(|w| w.starts_with(t.as_str())))
-        {
-            picks.search_hits += 1;
-        }
+        let search_text = words::search_text(&topic, &description);
+        let mut conversation_text = String::new();
+        let mut notes_text = String::new();
 
         let mut activity = |rng: &mut SmallRng,
                             action: &'static str,
@@ -423,7 +424,19 @@ impl Generator {
                 Step::Message { staff, internal } => {
                     let author = if staff { staff_actor(&mut rng) } else { owner };
                     let words = lognormal(&mut rng, 25.0, 0.9, 1, 800);
-                    let body = clip(self.vocabulary.sentences(&mut rng, words, true), 9_990);
+                    let mut body = self.vocabulary.sentences(&mut rng, words, true);
+                    if rng.random_ratio(1, RARE_WORD_ONE_IN) {
+                        body = format!("See {} first. {body}", RARE_WORD.to_uppercase());
+                    }
+                    let body = clip(body, 9_990);
+                    let stored = if internal {
+                        &mut notes_text
+                    } else {
+                        &mut conversation_text
+                    };
+                    if let Some(more) = words::merged(stored, &body) {
+                        *stored = more;
+                    }
                     let mid = uuid_v7(&mut rng, at);
                     out.messages.push(MessageRow {
                         id: mid,
@@ -547,6 +560,23 @@ impl Generator {
             picks.middle = Some((created_at, id));
         }
 
+        if picks.search_hits.len() < search.len() {
+            picks.search_hits.resize(search.len(), 0);
+        }
+        if deleted_at.is_none() {
+            let stored = [&search_text, &conversation_text, &notes_text];
+            for (q, hits) in search.iter().zip(picks.search_hits.iter_mut()) {
+                let found = q.terms().iter().all(|t| {
+                    stored
+                        .iter()
+                        .any(|s| s.split(' ').any(|w| w.starts_with(t.as_str())))
+                });
+                if found {
+                    *hits += 1;
+                }
+            }
+        }
+
         out.tickets.push(TicketRow {
             id,
             owner,
@@ -564,6 +594,8 @@ impl Generator {
             internal_note_count: internal_notes,
             deleted_at,
             search_text,
+            conversation_text,
+            notes_text,
             last_public,
         });
     }

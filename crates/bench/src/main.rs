@@ -63,9 +63,16 @@ struct Args {
     /// The password of every generated account.
     #[arg(long, default_value = "bench-Passw0rd!")]
     password: String,
-    /// The search the benchmark runs (its hit count goes into the manifest).
+    /// The two-word search the benchmark runs (its hit count goes into the manifest).
     #[arg(long, default_value = "printer toner")]
     search: String,
+    /// The rare-word search (default: the word the generator puts into about one message in
+    /// 10,000).
+    #[arg(long, default_value = generate::RARE_WORD)]
+    search_rare: String,
+    /// The common-word search (default: the vocabulary's most frequent word).
+    #[arg(long, default_value = "error")]
+    search_common: String,
     /// Tickets per transaction.
     #[arg(long, default_value_t = 5000)]
     chunk: usize,
@@ -164,8 +171,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         now,
     };
-    let terms = ticketing_domain::listing::SearchText::parse(&args.search)
-        .map_err(|e| anyhow::anyhow!("--search {e}"))?;
+    let parse = |flag: &str, raw: &str| {
+        ticketing_domain::listing::SearchText::parse(raw).map_err(|e| anyhow::anyhow!("{flag} {e}"))
+    };
+    let terms = vec![
+        parse("--search", &args.search)?,
+        parse("--search-rare", &args.search_rare)?,
+        parse("--search-common", &args.search_common)?,
+    ];
     let samples = Samples::new();
     let files = FileWriter::new(&args.data_dir, &samples)
         .with_context(|| format!("cannot prepare {}", args.data_dir.display()))?;
@@ -355,7 +368,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             users: &user_rows,
             picks: &picks,
             totals,
-            search: &args.search,
+            searches: [&args.search, &args.search_rare, &args.search_common],
             timing,
         },
     )?;

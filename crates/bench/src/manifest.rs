@@ -26,7 +26,9 @@ pub struct Inputs<'a> {
     pub users: &'a [UserRow],
     pub picks: &'a Picks,
     pub totals: Totals,
-    pub search: &'a str,
+    /// The two-word, rare-word and common-word searches (their hits are in `picks`, in this
+    /// order).
+    pub searches: [&'a str; 3],
     pub timing: Timing,
 }
 
@@ -66,6 +68,14 @@ pub fn write(path: &Path, i: &Inputs<'_>) -> anyhow::Result<()> {
         .iter()
         .map(|id| id.to_string())
         .collect();
+    let hits = |k: usize| {
+        i.picks
+            .search_hits
+            .get(k)
+            .copied()
+            .unwrap_or_default()
+            .to_string()
+    };
     let values: Vec<(&str, String)> = vec![
         ("BENCH_PASSWORD", i.password.to_owned()),
         ("BENCH_ADMIN", first("admin")),
@@ -74,8 +84,12 @@ pub fn write(path: &Path, i: &Inputs<'_>) -> anyhow::Result<()> {
         ("BENCH_DETAIL_TICKET", detail),
         ("BENCH_DEEP_CURSOR", deep_cursor),
         ("BENCH_POST_TICKETS", posts.join(" ")),
-        ("BENCH_SEARCH", i.search.to_owned()),
-        ("BENCH_SEARCH_HITS", i.picks.search_hits.to_string()),
+        ("BENCH_SEARCH", i.searches[0].to_owned()),
+        ("BENCH_SEARCH_HITS", hits(0)),
+        ("BENCH_SEARCH_RARE", i.searches[1].to_owned()),
+        ("BENCH_SEARCH_RARE_HITS", hits(1)),
+        ("BENCH_SEARCH_COMMON", i.searches[2].to_owned()),
+        ("BENCH_SEARCH_COMMON_HITS", hits(2)),
         ("BENCH_USERS", i.totals.users.to_string()),
         ("BENCH_TICKETS", i.totals.tickets.to_string()),
         ("BENCH_MESSAGES", i.totals.messages.to_string()),

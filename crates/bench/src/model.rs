@@ -38,6 +38,9 @@ pub struct TicketRow {
     pub internal_note_count: i64,
     pub deleted_at: Option<i64>,
     pub search_text: String,
+    /// The words of the public messages and of the internal notes (as the store keeps them).
+    pub conversation_text: String,
+    pub notes_text: String,
     /// Who spoke last: the author, staff flag and time of the newest public message.
     pub last_public: Option<(Uuid, bool, i64)>,
 }

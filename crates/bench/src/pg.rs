@@ -243,6 +243,10 @@ pub fn encode(chunk: &Chunk) -> Encoded {
         }
         t.sep();
         t.opt_time(x.last_public.map(|l| l.2));
+        t.sep();
+        t.text(&x.conversation_text);
+        t.sep();
+        t.text(&x.notes_text);
         t.end();
     }
     let mut m = Rows(Vec::with_capacity(chunk.messages.len() * 300));
@@ -340,6 +344,8 @@ pub fn write_chunk(conn: &mut PgConnection, e: &Encoded) -> anyhow::Result<()> {
                 tickets::last_public_author_id,
                 tickets::last_public_by_staff,
                 tickets::last_public_at,
+                tickets::conversation_text,
+                tickets::notes_text,
             ),
             e.tickets
         );

@@ -58,6 +58,8 @@ struct NewTicket<'a> {
     internal_note_count: i64,
     deleted_at: Option<DbTime>,
     search_text: &'a str,
+    conversation_text: &'a str,
+    notes_text: &'a str,
     public_version: i64,
     public_updated_at: DbTime,
     last_public_author_id: Option<DbId>,
@@ -187,6 +189,8 @@ pub fn write_chunk(conn: &mut SqliteConnection, chunk: &Chunk) -> anyhow::Result
                 internal_note_count: t.internal_note_count,
                 deleted_at: opt_at(t.deleted_at)?,
                 search_text: &t.search_text,
+                conversation_text: &t.conversation_text,
+                notes_text: &t.notes_text,
                 // No internal-only change in generated data: public = full.
                 public_version: t.version,
                 public_updated_at: at(t.updated_at)?,

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::ids::UserId;
+use crate::message::Message;
 use crate::text::{ValueError, ValueProblem};
 use crate::ticket::{Priority, Status, Ticket};
 use crate::user::Role;
@@ -497,7 +498,8 @@ pub struct TicketQuery {
     /// Only tickets this user requested (owns: opened, or had opened for them by staff).
     #[cfg_attr(feature = "serde", serde(default))]
     pub requester: Option<UserId>,
-    /// Text search in topic and description.
+    /// Text search in topic, description and the conversation: public messages, and internal
+    /// notes too unless [`TicketQuery::public_view`] (see [`TicketQuery::selects_with`]).
     pub text: Option<SearchText>,
     /// Sort order.
     pub ordering: TicketOrdering,
@@ -506,7 +508,8 @@ pub struct TicketQuery {
     /// Page size.
     pub limit: Limit,
     /// A customer's list: `updated_at` orders by the last change customers can see
-    /// ([`Ticket::public_updated_at`]), so staff-only changes do not move tickets.
+    /// ([`Ticket::public_updated_at`]), so staff-only changes do not move tickets, and the text
+    /// search does not look at internal notes.
     #[cfg_attr(feature = "serde", serde(default))]
     pub public_view: bool,
 }
@@ -568,6 +571,16 @@ impl TicketQuery {
     /// assert!(!q.selects(&ticket));
     /// ```
     pub fn selects(&self, ticket: &Ticket) -> bool {
+        self.selects_with(ticket, &[])
+    }
+
+    /// Whether this query selects `ticket`, whose messages are `conversation` (any order, any
+    /// subset: the ticket's other messages are not searched): the text may match the topic,
+    /// the description, a public message, and an internal note unless this is a customer's
+    /// list ([`TicketQuery::public_view`]). Every term must be a prefix of some word of that
+    /// whole text (one term may match the topic and another a message). The reference the
+    /// stores implement.
+    pub fn selects_with(&self, ticket: &Ticket, conversation: &[&Message]) -> bool {
         let in_scope = match self.scope {
             Scope::All => true,
             Scope::OwnedBy(u) => ticket.owner == u,
@@ -584,8 +597,16 @@ impl TicketQuery {
             }
             && self.requester.is_none_or(|r| ticket.owner == r)
             && self.text.as_ref().is_none_or(|q| {
-                q.ticket_number() == Some(ticket.number)
-                    || q.matches(&format!("{} {}", ticket.topic, ticket.description))
+                q.ticket_number() == Some(ticket.number) || {
+                    let mut document = format!("{} {}", ticket.topic, ticket.description);
+                    for m in conversation {
+                        if m.ticket_id == ticket.id && (!m.internal || !self.public_view) {
+                            document.push(' ');
+                            document.push_str(m.body.as_str());
+                        }
+                    }
+                    q.matches(&document)
+                }
             })
     }
 
@@ -687,13 +708,30 @@ impl TimelineQuery {
     }
 }
 
+/// Ticket lists count their matches exactly up to this many; beyond it their
+/// [`Page::total`] is `TOTAL_CAP + 1`, meaning "more than `TOTAL_CAP`" (the HTTP API then
+/// answers `X-Total-Count: 10000` with `X-Total-Count-Exact: false`). Counting every match of
+/// a common word among a million tickets would cost more than finding the page.
+pub const TOTAL_CAP: u64 = 10_000;
+
+/// A ticket list's total as it is reported: the count and whether it is exact (`false`: at
+/// least that many; see [`TOTAL_CAP`]).
+pub fn capped_total(total: u64) -> (u64, bool) {
+    if total > TOTAL_CAP {
+        (TOTAL_CAP, false)
+    } else {
+        (total, true)
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Page<T> {
     /// The items, at most `limit`.
     pub items: Vec<T>,
-    /// How many items match the query in all pages.
+    /// How many items match the query in all pages; for a ticket list at most
+    /// [`TOTAL_CAP`]` + 1`, which means more than [`TOTAL_CAP`].
     pub total: u64,
     /// Where the next page starts, when there is one.
     pub next: Option<String>,

@@ -1,10 +1,12 @@
 //! Query strings of list endpoints, and paged answers (`X-Total-Count`, `Link: rel="next"`).
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Serialize;
 use ticketing_domain::listing::{
     AssigneeFilter, Cursor, Limit, Scope, SearchText, TicketOrdering, TicketQuery, TimelineQuery,
+    capped_total,
 };
 use ticketing_domain::{Actor, Priority, Status, UserId};
 
@@ -267,6 +269,25 @@ pub(crate) fn earlier_url(path: &str, cursor: &str) -> String {
         "{path}?ordering=-created_at&cursor={}",
         utf8_percent_encode(cursor, COMPONENT)
     )
+}
+
+/// A page of a ticket list: [`paged`] with the total capped (`X-Total-Count` at most
+/// `TOTAL_CAP`) and `X-Total-Count-Exact`: `false` when there are more than that (see
+/// `ticketing_domain::listing::TOTAL_CAP`).
+pub(crate) fn paged_capped<T: Serialize>(
+    req: &HttpRequest,
+    pairs: &QueryPairs,
+    total: u64,
+    next: Option<String>,
+    items: Vec<T>,
+) -> HttpResponse {
+    let (shown, exact) = capped_total(total);
+    let mut res = paged(req, pairs, shown, next, items);
+    res.headers_mut().insert(
+        HeaderName::from_static("x-total-count-exact"),
+        HeaderValue::from_static(if exact { "true" } else { "false" }),
+    );
+    res
 }
 
 /// A JSON array with `X-Total-Count` and, when more follow, `Link: <…>; rel="next"`.

@@ -493,11 +493,13 @@ fn error_header(code: &str) -> Option<(&'static str, Header)> {
     Some((name, header))
 }
 
-/// The headers an answer always carries, by status class: `X-Total-Count` on every list page,
+/// The headers an answer always carries, by status class: `X-Total-Count` on every list page
+/// (and `X-Total-Count-Exact` on every ticket list page),
 /// `ETag` on every ticket answer, `Location` on every creation, `Retry-After` on every 429 and
 /// 503 problem, `WWW-Authenticate` on every 401 (`Link` only when more follow: not required).
 const ALWAYS_SENT: &[(&str, &str)] = &[
     ("2", "X-Total-Count"),
+    ("2", "X-Total-Count-Exact"),
     ("2", "ETag"),
     ("2", "Location"),
     ("429", "Retry-After"),

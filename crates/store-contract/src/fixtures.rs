@@ -307,7 +307,21 @@ pub fn sort_key(ordering: TicketOrdering, t: &Ticket) -> (i64, Uuid) {
 /// The tickets `query` selects out of `all`, in its ordering (ties by id, same direction); the
 /// ticket of the number a number query seeks first.
 pub fn expected(all: &[Ticket], query: &TicketQuery) -> Vec<TicketId> {
-    let mut chosen: Vec<&Ticket> = all.iter().filter(|t| query.selects(t)).collect();
+    expected_with(all, &[], query)
+}
+
+/// [`expected`] for tickets whose messages are `conversation` (what a text search also reads:
+/// `TicketQuery::selects_with`).
+pub fn expected_with(
+    all: &[Ticket],
+    conversation: &[Message],
+    query: &TicketQuery,
+) -> Vec<TicketId> {
+    let messages: Vec<&Message> = conversation.iter().collect();
+    let mut chosen: Vec<&Ticket> = all
+        .iter()
+        .filter(|t| query.selects_with(t, &messages))
+        .collect();
     chosen.sort_by_key(|t| {
         let (k, id) = sort_key(query.ordering, t);
         match query.ordering.key {

@@ -96,6 +96,8 @@ macro_rules! __contract_cases {
             case_search,
             case_search_unicode,
             case_search_with_filters_and_pages,
+            case_search_conversation,
+            case_search_with_many_matches,
             case_messages,
             case_attachments,
             case_activities,

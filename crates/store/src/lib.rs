@@ -39,7 +39,10 @@ pub mod schema;
 #[doc(hidden)]
 pub mod sql_types;
 mod wake;
-mod words;
+/// The stored search words. Public only so that the bench data generator (`crates/bench`)
+/// stores exactly what the store would; not a stable API.
+#[doc(hidden)]
+pub mod words;
 
 #[cfg(feature = "postgres")]
 pub mod postgres;

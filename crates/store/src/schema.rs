@@ -62,6 +62,9 @@ diesel::table! {
         last_public_author_id -> Nullable<Id>,
         last_public_by_staff -> Nullable<Bool>,
         last_public_at -> Nullable<Instant>,
+        conversation_text -> Text,
+        notes_text -> Text,
+        search_pending -> Bool,
     }
 }
 

@@ -1,15 +1,19 @@
-//! The words of a ticket as both databases store them for text search (`tickets.search_text`):
-//! exactly the domain tokenizer's words ([`ticketing_domain::listing::tokenize`]: split and
-//! lower-cased), joined by single spaces. Each backend indexes that column its own way
+//! The words of a ticket as both databases store them for text search: `tickets.search_text`
+//! (topic and description), `tickets.conversation_text` (the public messages) and
+//! `tickets.notes_text` (the internal notes), each exactly the domain tokenizer's words
+//! ([`ticketing_domain::listing::tokenize`]: split and lower-cased), joined by single spaces;
+//! the two conversation columns hold each word once, in the order it first appeared. Each backend indexes that column its own way
 //! (`postgres/search.rs`, `sqlite/search.rs`) and matches the same prefix semantics as
 //! `SearchText::matches`.
+
+use std::collections::HashSet;
 
 use ticketing_domain::listing::tokenize;
 
 /// Stored words are cut to this many bytes (at a character boundary): longer than any search
 /// term can be (see the test below), so prefix matches are unchanged, and below PostgreSQL's
 /// limit of 2047 bytes per lexeme.
-pub(crate) const MAX_WORD_BYTES: usize = 1024;
+pub const MAX_WORD_BYTES: usize = 1024;
 
 fn cut(word: &str, max: usize) -> &str {
     if word.len() <= max {
@@ -23,7 +27,7 @@ fn cut(word: &str, max: usize) -> &str {
 }
 
 /// The words of a ticket for the search index.
-pub(crate) fn search_text(topic: &str, description: &str) -> String {
+pub fn search_text(topic: &str, description: &str) -> String {
     let mut out = String::new();
     for word in tokenize(&format!("{topic} {description}")) {
         if !out.is_empty() {
@@ -32,6 +36,34 @@ pub(crate) fn search_text(topic: &str, description: &str) -> String {
         out.push_str(cut(&word, MAX_WORD_BYTES));
     }
     out
+}
+
+/// `stored` (conversation words) with the words of `body` it lacks appended; `None` when it
+/// holds them all already (nothing to write).
+pub fn merged(stored: &str, body: &str) -> Option<String> {
+    let mut seen: HashSet<&str> = stored.split(' ').filter(|w| !w.is_empty()).collect();
+    let words = tokenize(body);
+    let mut out = stored.to_owned();
+    let mut changed = false;
+    for word in &words {
+        let word = cut(word, MAX_WORD_BYTES);
+        if seen.insert(word) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+            changed = true;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// The conversation words of a ticket from scratch: its messages' bodies, in order (the
+/// upgrade's backfill, see `queries::messages::backfill_conversation_words`).
+pub fn conversation_text<'a>(bodies: impl IntoIterator<Item = &'a str>) -> String {
+    bodies.into_iter().fold(String::new(), |stored, body| {
+        merged(&stored, body).unwrap_or(stored)
+    })
 }
 
 #[cfg(test)]
@@ -66,5 +98,21 @@ mod tests {
         let word = stored.split(' ').nth(1).unwrap_or_default();
         assert!(word.len() <= MAX_WORD_BYTES);
         assert!(long.starts_with(word));
+    }
+
+    #[test]
+    fn merges_new_words_once() {
+        assert_eq!(
+            merged("", "Hello, hello WORLD"),
+            Some("hello world".to_owned())
+        );
+        assert_eq!(merged("hello world", "world HELLO!"), None);
+        assert_eq!(
+            merged("hello world", "Wörld peace"),
+            Some("hello world wörld peace".to_owned())
+        );
+        assert_eq!(merged("x", "..."), None);
+        assert_eq!(conversation_text(["A b", "b c", "!"]), "a b c");
+        assert_eq!(conversation_text([]), "");
     }
 }

@@ -14,7 +14,8 @@ mod contract {
             fixture: $fixture:expr,
             connect: |$f:ident| $connect:expr,
             new_id: $new_id:expr,
-            numbers_migration: $numbers_migration:expr $(,)?
+            numbers_migration: $numbers_migration:expr,
+            conversation_migration: $conversation_migration:expr $(,)?
         ) => {
             /// Username skeletons missing from older rows are filled in at start-up (`migrate`).
             #[tokio::test]
@@ -86,6 +87,24 @@ mod contract {
                 )
                 .await;
             }
+
+            /// After the conversation-search migration (its `down.sql`, then its `up.sql`
+            /// again), the tickets that already had messages are found by their words once the
+            /// start-up backfill (`migrate`) has run: public words by everyone, notes by staff.
+            #[tokio::test]
+            async fn the_conversation_migration_makes_stored_messages_searchable() {
+                let fixture = $fixture;
+                let $f = &fixture;
+                super::assert_conversation_backfilled(
+                    &$f.store,
+                    || $connect,
+                    $conversation_migration,
+                    || {
+                        $f.store.migrate().unwrap();
+                    },
+                )
+                .await;
+            }
         };
     }
 
@@ -104,7 +123,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 17] = [
+    pub(crate) const MIGRATIONS: [&str; 18] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -122,6 +141,7 @@ mod contract {
         "2025-01-01-000015_presence",
         "2025-01-01-000016_shared_limits",
         "2025-01-01-000017_inbound_mail",
+        "2025-01-01-000018_conversation_search",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied
@@ -567,6 +587,74 @@ mod contract {
         let mut next = ticket(&customer, "After", "the migration", at(40));
         add_ticket(s, &mut next).await;
         assert_eq!(next.number, 5);
+    }
+
+    /// See `the_conversation_migration_makes_stored_messages_searchable`.
+    pub(crate) async fn assert_conversation_backfilled<S: StoreUnderTest, C>(
+        s: &S,
+        connect: impl Fn() -> C,
+        (down, up): (&str, &str),
+        migrate: impl Fn(),
+    ) where
+        C: diesel::connection::SimpleConnection,
+    {
+        use ticketing_app::ports::MessageRepository;
+        use ticketing_domain::listing::{Scope, SearchText, TicketQuery};
+        use ticketing_store_contract::fixtures::{at, message, touch};
+
+        let customer = add_user(s, "customer", Role::Customer).await;
+        let agent = add_user(s, "agent", Role::Agent).await;
+        let mut t = ticket(&customer, "Before", "the upgrade", at(1));
+        add_ticket(s, &mut t).await;
+        let mut quiet = ticket(&customer, "Quiet", "no messages", at(2));
+        add_ticket(s, &mut quiet).await;
+        for (body, internal, minute) in [
+            ("Grüße from the kitchen printer", false, 3),
+            ("Escalated to Zephyrcorp", true, 4),
+            ("Still jammed", false, 5),
+        ] {
+            let m = message(t.id, &agent, body, internal, at(minute));
+            let effect = touch(t.id, at(minute), u32::from(!internal), u32::from(internal));
+            MessageRepository::add(s, &m, &effect, &[], &[])
+                .await
+                .unwrap();
+        }
+        connect().batch_execute(down).unwrap();
+        connect().batch_execute(up).unwrap();
+        let found = |q: &str, customer_view: bool| {
+            let query = TicketQuery {
+                text: Some(SearchText::parse(q).unwrap()),
+                public_view: customer_view,
+                ..TicketQuery::new(if customer_view {
+                    Scope::OwnedBy(customer.id)
+                } else {
+                    Scope::All
+                })
+            };
+            async move {
+                let page = TicketRepository::list(s, &query).await.unwrap();
+                page.items
+                    .iter()
+                    .map(|t| t.topic.as_str().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Before the start-up backfill, only topic and description are indexed.
+        assert!(found("jammed", false).await.is_empty());
+        migrate();
+        assert_eq!(found("jammed", false).await, ["Before"]);
+        assert_eq!(found("grüße printer", true).await, ["Before"]);
+        assert_eq!(found("zephyrcorp", false).await, ["Before"]);
+        assert!(found("zephyrcorp", true).await.is_empty());
+        assert_eq!(found("upgrade still", true).await, ["Before"]);
+        // A second start-up finds nothing left to do, and new messages are indexed as usual.
+        migrate();
+        let m = message(quiet.id, &customer, "Now it beeps", false, at(6));
+        let effect = touch(quiet.id, at(6), 1, 0);
+        MessageRepository::add(s, &m, &effect, &[], &[])
+            .await
+            .unwrap();
+        assert_eq!(found("beeps", true).await, ["Quiet"]);
     }
 
     /// Appends one audit entry through the port (for the tests of the table's triggers).

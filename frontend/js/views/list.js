@@ -5,7 +5,7 @@
 // Live: the event stream updates the rows shown in place and the counts; new tickets wait behind a
 // "3 new - show" bar instead of pushing the rows down under the pointer.
 
-import { API, getPage, query } from '../api.js';
+import { API, countText, getPage, query } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
 import { subscribe } from '../live.js';
 import { saveList, listFor } from '../list-state.js';
@@ -136,7 +136,7 @@ export function mount(main, loc) {
   function updateSummary() {
     const shown = state.items.length;
     if (state.total === null) summary.textContent = `Showing ${shown} tickets`;
-    else summary.textContent = `Showing ${shown} of ${state.total} ${state.total === 1 ? 'ticket' : 'tickets'}${isFiltered(filters) ? ' matching the filters' : ''}`;
+    else summary.textContent = `Showing ${shown} of ${countText(state.total, state.exact !== false)} ${state.total === 1 ? 'ticket' : 'tickets'}${isFiltered(filters) ? ' matching the filters' : ''}`;
     moreBtn.hidden = !state.next;
   }
 
@@ -183,6 +183,7 @@ export function mount(main, loc) {
       }
       mine.next = withLimit(page.next, PAGE_SIZE);
       mine.total = page.total;
+      mine.exact = page.exact;
       replace(status);
       updateSummary();
       renderItems();
@@ -211,14 +212,14 @@ export function mount(main, loc) {
     if (staff) {
       const entries = Object.entries(QUEUES);
       const totals = await Promise.all(entries.map(([, q]) => getPage(`${API}/tickets/${query({ ...q.params, limit: 1 })}`)
-        .then((p) => p.total).catch(() => null)));
+        .then((p) => (p.total === null ? null : countText(p.total, p.exact))).catch(() => null)));
       renderViews(Object.fromEntries(entries.map(([k], i) => [k, totals[i]])));
       return;
     }
     const entries = Object.entries(STATUS_LABELS);
     const results = await Promise.all(entries.map(([s]) => getPage(`${API}/tickets/${query({ status: s, limit: 1 })}`).catch(() => null)));
     replace(counters, entries.map(([s, label], i) => {
-      const n = results[i] && results[i].total !== null ? results[i].total : '–';
+      const n = results[i] && results[i].total !== null ? countText(results[i].total, results[i].exact) : '–';
       return h('li', {}, h('a', { class: ['counter', `status-${s}`], href: href(basePath, { status: [s] }) },
         h('span', { class: 'counter-value', text: String(n) }), h('span', { class: 'counter-label', text: label })));
     }));
@@ -268,7 +269,10 @@ export function mount(main, loc) {
         changed = true;
       }
     }
-    if (page.total !== null) mine.total = page.total;
+    if (page.total !== null) {
+      mine.total = page.total;
+      mine.exact = page.exact;
+    }
     updateSummary();
     if (changed) renderItems();
     showLiveBar();

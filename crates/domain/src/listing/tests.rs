@@ -441,3 +441,50 @@ fn a_new_query_is_the_default_first_page() {
         }
     );
 }
+
+#[test]
+fn search_reads_the_conversation_notes_for_staff_only() {
+    let t = ticket_with(OWNER, None, Status::Open, Priority::Medium);
+    let mut reply = testkit::message(1, t.id, OWNER, false);
+    reply.body = crate::MessageBody::parse("The toner is empty").unwrap();
+    let mut note = testkit::message(2, t.id, AGENT, true);
+    note.body = crate::MessageBody::parse("Vendor Zephyrcorp notified").unwrap();
+    let other = crate::TicketId::from_uuid(Uuid::from_u128(999));
+    let mut elsewhere = testkit::message(3, other, OWNER, false);
+    elsewhere.body = crate::MessageBody::parse("gamma ray").unwrap();
+    let conversation = [&reply, &note, &elsewhere];
+    let search = |raw: &str, customer: bool| {
+        let q = TicketQuery {
+            text: Some(SearchText::parse(raw).unwrap()),
+            public_view: customer,
+            ..TicketQuery::new(Scope::All)
+        };
+        q.selects_with(&t, &conversation)
+    };
+    for customer in [false, true] {
+        assert!(search("toner", customer));
+        assert!(search("vpn ton", customer), "terms over topic and reply");
+        assert!(!search("gamma", customer), "another ticket's message");
+    }
+    assert!(search("zephyr", false));
+    assert!(search("toner zephyr", false));
+    assert!(
+        !search("zephyr", true),
+        "a customer never finds a note's words"
+    );
+    assert!(!search("toner zephyr", true));
+    // Without the conversation, topic and description only.
+    let q = TicketQuery {
+        text: Some(SearchText::parse("toner").unwrap()),
+        ..TicketQuery::new(Scope::All)
+    };
+    assert!(!q.selects(&t));
+}
+
+#[test]
+fn totals_are_exact_up_to_the_cap() {
+    assert_eq!(capped_total(0), (0, true));
+    assert_eq!(capped_total(TOTAL_CAP), (TOTAL_CAP, true));
+    assert_eq!(capped_total(TOTAL_CAP + 1), (TOTAL_CAP, false));
+    assert_eq!(capped_total(u64::MAX), (TOTAL_CAP, false));
+}

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::dto::{BulkResultDto, TicketDetailDto, TicketDto};
 use crate::extract::{Caller, JsonObject, etag, if_match};
 use crate::input::{TicketBulkRequest, TicketCreateRequest, TicketPatchRequest};
-use crate::listing::{QueryPairs, paged, ticket_query};
+use crate::listing::{QueryPairs, paged_capped, ticket_query};
 use crate::problem::ApiResult;
 use crate::state::HttpState;
 
@@ -37,9 +37,10 @@ pub struct TicketListParams {
         pattern = r"^(|me|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
     )]
     requester: Option<String>,
-    /// Words that must start words of the topic or description (case-insensitive), at most 200
-    /// characters with at least one letter or digit (blank: no filter). A ticket number alone
-    /// (`#1042` or `1042`) also finds the ticket of that number, listed first.
+    /// Words that must each start a word of the ticket: topic, description, public messages and,
+    /// for staff, internal notes (case-insensitive, in any order and place: not a phrase), at
+    /// most 200 characters with at least one letter or digit (blank: no filter). A ticket
+    /// number alone (`#1042` or `1042`) also finds the ticket of that number, listed first.
     #[param(
         max_length = 200,
         pattern = r"^([\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*|[\s\S]*[^\W_][\s\S]*)$"
@@ -92,7 +93,7 @@ async fn list_kind(
     let query = ticket_query(&pairs, &actor)?;
     let page = state.app.list_tickets(&actor, kind, query).await?;
     let items: Vec<TicketDto> = page.items.iter().map(TicketDto::from).collect();
-    Ok(paged(&req, &pairs, page.total, page.next, items))
+    Ok(paged_capped(&req, &pairs, page.total, page.next, items))
 }
 
 /// List tickets: staff see every ticket, customers their own.
@@ -102,7 +103,8 @@ async fn list_kind(
     params(TicketListParams),
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
+                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),
@@ -123,7 +125,8 @@ pub async fn list(
     params(TicketListParams),
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
+                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),
@@ -144,7 +147,8 @@ pub async fn my_tickets(
     params(TicketListParams),
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "tickets matching in all pages"),
+         headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
+                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),

@@ -197,6 +197,7 @@ async fn check(app: &TestApp, token: &str, query: &str, expected: &[&String]) {
         Some(expected.len().to_string().as_str()),
         "{query}"
     );
+    assert_eq!(res.header("x-total-count-exact"), Some("true"), "{query}");
 }
 
 async fn filters_and_search(backend: Backend) {
@@ -265,8 +266,40 @@ async fn filters_and_search(backend: Backend) {
         &[&t1],
     )
     .await;
+    // The conversation: public replies for everyone who sees the ticket, internal notes for
+    // staff only.
+    app.message(
+        &carol.access,
+        &t1,
+        "The smoke detector went off twice",
+        false,
+    )
+    .await;
+    app.message(
+        &alice.access,
+        &t1,
+        "Warranty voucher WX-77 sent to the vendor",
+        true,
+    )
+    .await;
+    app.message(
+        &alice.access,
+        &t2,
+        "Try the smoke test of the client",
+        false,
+    )
+    .await;
+    check(&app, staff, "q=smoke", &[&t1, &t2]).await;
+    check(&app, staff, "q=smoke+detector", &[&t1]).await;
+    check(&app, staff, "q=printer+detect", &[&t1]).await;
+    check(&app, staff, "q=warranty", &[&t1]).await;
+    check(&app, staff, "q=wx+77", &[&t1]).await;
     // Customers: the same filters, over their own tickets.
     let own = carol.access.as_str();
+    check(&app, own, "q=smoke", &[&t1, &t2]).await;
+    check(&app, own, "q=warranty", &[]).await;
+    check(&app, own, "q=printer+voucher", &[]).await;
+    check(&app, dave.access.as_str(), "q=smoke", &[]).await;
     check(&app, own, "", &[&t1, &t2, &t3]).await;
     check(&app, own, "q=printer", &[&t1, &t3]).await;
     check(&app, own, "q=bounce", &[]).await;

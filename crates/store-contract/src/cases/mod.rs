@@ -7,6 +7,7 @@
 mod api_tokens;
 mod audit;
 mod concurrency;
+mod conversation_search;
 mod counters;
 mod counts;
 mod events;
@@ -22,6 +23,7 @@ mod users;
 pub use api_tokens::*;
 pub use audit::*;
 pub use concurrency::*;
+pub use conversation_search::*;
 pub use counters::*;
 pub use counts::*;
 pub use events::*;

@@ -28,7 +28,8 @@ use ticketing_domain::{
 /// Like the database stores it keeps times at microsecond precision (sub-microsecond digits are
 /// dropped on write), enforces the case-insensitive uniqueness of usernames and emails, guards
 /// ticket writes by version and state, numbers tickets from one counter, searches with
-/// `TicketQuery::selects` (a number query's ticket first, like the stores), and keeps an event
+/// `TicketQuery::selects_with` over each ticket's messages (a number query's ticket first, like
+/// the stores; totals capped at `TOTAL_CAP + 1`), and keeps an event
 /// outbox with ids in commit order, written with each change. It does not
 /// check references between rows (an attachment's message, a ticket's owner).
 ///

@@ -1,6 +1,6 @@
 //! Tickets, messages, attachments and the activity log of the memory store.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use ticketing_app::RepoError;
@@ -9,7 +9,9 @@ use ticketing_app::ports::{
     Timeline,
 };
 use ticketing_domain::chrono::{DateTime, Utc};
-use ticketing_domain::listing::{CursorKey, Limit, Page, SortKey, TicketQuery, TimelineQuery};
+use ticketing_domain::listing::{
+    CursorKey, Limit, Page, SortKey, TOTAL_CAP, TicketQuery, TimelineQuery,
+};
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId, Status,
     Ticket, TicketId, UserId,
@@ -194,8 +196,21 @@ impl TicketRepository for MemoryStore {
                 _ => return Err(bad_cursor()),
             },
         };
-        let mut selected: Vec<&Ticket> = s.tickets.values().filter(|t| query.selects(t)).collect();
-        let total = selected.len() as u64;
+        let mut conversations: HashMap<TicketId, Vec<&Message>> = HashMap::new();
+        if query.text.is_some() {
+            for m in s.messages.values() {
+                conversations.entry(m.ticket_id).or_default().push(m);
+            }
+        }
+        let mut selected: Vec<&Ticket> = s
+            .tickets
+            .values()
+            .filter(|t| {
+                let conversation = conversations.get(&t.id).map_or(&[][..], Vec::as_slice);
+                query.selects_with(t, conversation)
+            })
+            .collect();
+        let total = (selected.len() as u64).min(TOTAL_CAP + 1);
         selected.sort_by_key(|t| sort_key(query, t));
         if ordering.descending {
             selected.reverse();

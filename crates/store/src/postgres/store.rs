@@ -197,6 +197,13 @@ impl PgStore {
             if filled > 0 {
                 tracing::info!(filled, "computed user search keys");
             }
+            // Tickets whose messages predate conversation search (the `conversation_search`
+            // migration).
+            let filled = super::queries::backfill_conversation_words(&mut conn)
+                .map_err(|e| format!("conversation words: {e:?}"))?;
+            if filled > 0 {
+                tracing::info!(filled, "indexed the words of stored conversations");
+            }
             Ok(applied)
         });
         // Closing the connection releases the lock too; unlock explicitly all the same.

@@ -18,7 +18,7 @@ use diesel::sql_types::SqlType;
 use ticketing_domain::listing::{Limit, Scope, SearchText, TicketQuery, TimelineQuery};
 use ticketing_domain::{Status, TicketId, UserId};
 
-use super::listing::{filtered, page_query};
+use super::listing::{filtered, page_query, up_to_the_cap};
 use super::messages::{activities_query, messages_query};
 use super::{Conn, Db, plans};
 use crate::rows::{ActivityRow, MessageRow, TicketRow};
@@ -168,7 +168,11 @@ fn explain() {
         ..staff.clone()
     };
     page(&mut c, "Search q=\"print jam\"", &search);
-    show(&mut c, "Search: total", filtered(&search).count());
+    show(
+        &mut c,
+        "Search: total (up to the cap)",
+        up_to_the_cap(&search),
+    );
 
     show(
         &mut c,

@@ -2,12 +2,13 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TicketQuery, TimelineQuery,
+    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TOTAL_CAP, TicketQuery,
+    TimelineQuery,
 };
 use uuid::Uuid;
 
@@ -17,8 +18,20 @@ use crate::rows::TicketRow;
 use crate::schema::{ticket_counts, tickets};
 use crate::sql_types::{DbId, DbTime};
 
+/// A text search with more matches than this walks the list's order index and tests each ticket
+/// against the text matches (the page fills after a few dozen rows) instead of fetching every
+/// match and sorting them (the cost of a common word). Fewer matches are fetched and sorted.
+/// The counted total (up to the cap) decides.
+const WALK_THE_ORDER_ABOVE: i64 = 1_000;
+
 /// The tickets `q` selects, ignoring cursor, order and limit (what `total` counts).
 pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
+    filtered_as(q, false)
+}
+
+/// [`filtered`], for a text search with `many` matches or not (the plan, not the result,
+/// differs: see `search::matching`).
+fn filtered_as(q: &TicketQuery, many: bool) -> tickets::BoxedQuery<'static, Db> {
     let mut b = tickets::table
         .filter(tickets::deleted_at.is_null())
         .into_boxed();
@@ -46,8 +59,8 @@ pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
     if let Some(text) = &q.text {
         b = match sought(q) {
             // `#1042` or `1042`: the ticket of that number, and the text matches.
-            Some(n) => b.filter(tickets::number.eq(n).or(matches(text))),
-            None => b.filter(matches(text)),
+            Some(n) => b.filter(tickets::number.eq(n).or(matches(text, q.public_view, many))),
+            None => b.filter(matches(text, q.public_view, many)),
         };
     }
     b
@@ -58,16 +71,16 @@ fn sought(q: &TicketQuery) -> Option<i64> {
     q.sought_number().and_then(|n| i64::try_from(n).ok())
 }
 
-/// The tickets whose stored words match every term of `q` as a prefix: the backend's text
-/// index and query syntax (`search.rs`), the query text bound as a parameter.
-fn matches(q: &SearchText) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
-    let text = q
-        .terms()
-        .iter()
-        .map(|t| search::term(t))
-        .collect::<Vec<_>>()
-        .join(search::AND);
-    let (before, after) = search::MATCH;
+/// The tickets whose stored words match every term of `q` as a prefix: topic, description and
+/// conversation, internal notes included unless `public_only` (a customer's list). The
+/// backend's text index and query syntax (`search.rs`), the query text bound as a parameter.
+fn matches(
+    q: &SearchText,
+    public_only: bool,
+    many: bool,
+) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
+    let text = search::query(q.terms(), public_only);
+    let (before, after) = search::matching(public_only, many);
     Box::new(sql::<Bool>(before).bind::<Text, _>(text).sql(after))
 }
 
@@ -100,15 +113,29 @@ fn counted(q: &TicketQuery) -> Option<ticket_counts::BoxedQuery<'static, Db>> {
     Some(b)
 }
 
-/// How many tickets `q` selects in all pages: a sum over the counters when they apply (a few
-/// hundred rows whatever the number of tickets), else `count(*)`.
+/// How many tickets `q` selects in all pages, up to [`TOTAL_CAP`]` + 1` (more than the cap): a
+/// sum over the counters when they apply (a few hundred rows whatever the number of tickets),
+/// else a count that stops after `TOTAL_CAP + 1` rows (a common word's matches are not all
+/// visited).
 fn total(c: &mut Conn, q: &TicketQuery) -> DbResult<i64> {
-    Ok(match counted(q) {
+    let over = i64::try_from(TOTAL_CAP + 1).unwrap_or(i64::MAX);
+    let n: i64 = match counted(q) {
         Some(counters) => counters
             .select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
             .get_result(c)?,
-        None => filtered(q).count().get_result(c)?,
-    })
+        None => {
+            let found: Vec<i32> = up_to_the_cap(q).load(c)?;
+            i64::try_from(found.len()).unwrap_or(i64::MAX)
+        }
+    };
+    Ok(n.min(over))
+}
+
+/// A row (`1`) per ticket `q` selects, at most [`TOTAL_CAP`]` + 1` of them: what `total`
+/// counts when no counter applies (the database stops after that many matches).
+pub(crate) fn up_to_the_cap(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db, Integer> {
+    let over = i64::try_from(TOTAL_CAP + 1).unwrap_or(i64::MAX);
+    filtered(q).select(sql::<Integer>("1")).limit(over)
 }
 
 /// Orders by `$col` then `$id` (both in the direction asked) and starts after `$after`
@@ -141,7 +168,13 @@ pub(crate) fn bad_cursor() -> Fail {
 }
 
 /// The page of `q`: filters, the keyset condition after the cursor, the order (no limit).
+#[cfg(test)]
 pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'static, Db>> {
+    page_query_as(q, false)
+}
+
+/// [`page_query`] for a text search with `many` matches or not (see [`WALK_THE_ORDER_ABOVE`]).
+fn page_query_as(q: &TicketQuery, many: bool) -> DbResult<tickets::BoxedQuery<'static, Db>> {
     let ordering = q.ordering;
     if let Some(after) = &q.after {
         if after.ordering != ordering {
@@ -158,18 +191,30 @@ pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'stati
                 Some(_) => return Err(bad_cursor()),
             };
             if ordering.key == SortKey::CreatedAt {
-                keyset!(filtered(q), tickets::created_at, tickets::id, after, desc)
+                keyset!(
+                    filtered_as(q, many),
+                    tickets::created_at,
+                    tickets::id,
+                    after,
+                    desc
+                )
             } else if q.public_view {
                 // A customer's list: the last change customers can see.
                 keyset!(
-                    filtered(q),
+                    filtered_as(q, many),
                     tickets::public_updated_at,
                     tickets::id,
                     after,
                     desc
                 )
             } else {
-                keyset!(filtered(q), tickets::updated_at, tickets::id, after, desc)
+                keyset!(
+                    filtered_as(q, many),
+                    tickets::updated_at,
+                    tickets::id,
+                    after,
+                    desc
+                )
             }
         }
         SortKey::Priority => {
@@ -178,7 +223,13 @@ pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'stati
                 Some((CursorKey::Rank(r), id)) => Some((r, id)),
                 Some(_) => return Err(bad_cursor()),
             };
-            keyset!(filtered(q), tickets::priority, tickets::id, after, desc)
+            keyset!(
+                filtered_as(q, many),
+                tickets::priority,
+                tickets::id,
+                after,
+                desc
+            )
         }
     })
 }
@@ -250,7 +301,8 @@ pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
     if after_pinned {
         rest_query.after = None;
     }
-    let mut rest = page_query(&rest_query)?;
+    let many = q.text.is_some() && total > WALK_THE_ORDER_ABOVE;
+    let mut rest = page_query_as(&rest_query, many)?;
     if let Some(n) = pinned_number {
         rest = rest.filter(tickets::number.ne(n));
     }

@@ -20,10 +20,11 @@ use super::events::{append_events, event_rows};
 use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{activity_rows, append_activities, apply_effect};
 use super::{Conn, DATABASE, Db, Store, error};
-use crate::error::DbResult;
+use crate::error::{DbResult, Fail};
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages, tickets};
 use crate::sql_types::{DbId, DbTime};
+use crate::words::{conversation_text, merged};
 
 /// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
 fn messages_of(ticket: TicketId, include_internal: bool) -> messages::BoxedQuery<'static, Db> {
@@ -76,6 +77,89 @@ pub(crate) fn set_last_public(
     Ok(())
 }
 
+/// Adds the words of `body` to its ticket's stored conversation words (`conversation_text`,
+/// or `notes_text` for an internal note; see [`crate::words`]), which the search index reads.
+/// Runs after the ticket's row was updated in the same transaction (the message's
+/// `TicketEffect`), so the row is locked: a concurrent message on the same ticket waits, then
+/// reads these words and adds its own.
+fn add_words(c: &mut Conn, ticket: DbId, internal: bool, body: &str) -> DbResult<()> {
+    let row = tickets::table.filter(tickets::id.eq(ticket));
+    let stored: String = if internal {
+        row.select(tickets::notes_text).first(c)?
+    } else {
+        row.select(tickets::conversation_text).first(c)?
+    };
+    if let Some(words) = merged(&stored, body) {
+        if internal {
+            diesel::update(row)
+                .set(tickets::notes_text.eq(words))
+                .execute(c)?;
+        } else {
+            diesel::update(row)
+                .set(tickets::conversation_text.eq(words))
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Tickets backfilled per transaction by [`backfill_conversation_words`].
+const BACKFILL_BATCH: i64 = 500;
+
+/// Fills in the conversation words of the tickets marked `search_pending`: tickets that had
+/// messages before search covered them (the `conversation_search` migration marks them; the
+/// words come from the domain's tokenizer, not SQL). At start-up, after the migrations, in
+/// transactions of [`BACKFILL_BATCH`] tickets; each ticket's row is updated (locked) before its
+/// messages are read, so a message added meanwhile is either read here or appended after.
+/// Returns how many tickets were filled in.
+pub(crate) fn backfill_conversation_words(c: &mut Conn) -> DbResult<u64> {
+    let mut filled = 0;
+    loop {
+        let batch: Vec<DbId> = tickets::table
+            .filter(tickets::search_pending.eq(true))
+            .select(tickets::id)
+            .order(tickets::id)
+            .limit(BACKFILL_BATCH)
+            .load(c)?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        filled += c.transaction(|c| {
+            let mut n = 0;
+            for id in batch {
+                let row = tickets::table.filter(tickets::id.eq(id));
+                let claimed = diesel::update(row.filter(tickets::search_pending.eq(true)))
+                    .set(tickets::search_pending.eq(false))
+                    .execute(c)?;
+                if claimed == 0 {
+                    continue;
+                }
+                let bodies: Vec<(String, bool)> = messages::table
+                    .filter(messages::ticket_id.eq(id))
+                    .order((messages::created_at, messages::id))
+                    .select((messages::body, messages::internal))
+                    .load(c)?;
+                let of = |internal: bool| {
+                    conversation_text(
+                        bodies
+                            .iter()
+                            .filter(|(_, i)| *i == internal)
+                            .map(|(b, _)| b.as_str()),
+                    )
+                };
+                diesel::update(row)
+                    .set((
+                        tickets::conversation_text.eq(of(false)),
+                        tickets::notes_text.eq(of(true)),
+                    ))
+                    .execute(c)?;
+                n += 1;
+            }
+            Ok::<u64, Fail>(n)
+        })?;
+    }
+}
+
 #[async_trait]
 impl MessageRepository for Store {
     async fn add(
@@ -88,6 +172,7 @@ impl MessageRepository for Store {
         let row = MessageRow::new(message);
         let last = message.as_last_public();
         let ticket = DbId::from(message.ticket_id);
+        let (internal, body) = (message.internal, message.body.as_str().to_owned());
         self.add_with_effect(effect, activities, events, move |c| {
             let n = diesel::insert_into(messages::table)
                 .values(&row)
@@ -95,6 +180,7 @@ impl MessageRepository for Store {
             if let Some(last) = last {
                 set_last_public(c, ticket, &last)?;
             }
+            add_words(c, ticket, internal, &body)?;
             Ok(n)
         })
         .await

@@ -37,4 +37,5 @@ mod webhooks;
 pub(super) use events::take_appended;
 #[cfg(test)]
 pub(super) use explain::Explain;
+pub(super) use messages::backfill_conversation_words;
 pub(super) use users::{backfill_search_keys, backfill_username_skeletons};

@@ -220,6 +220,13 @@ impl SqliteStore {
         if filled > 0 {
             tracing::info!(filled, "computed user search keys");
         }
+        // Tickets whose messages predate conversation search (the `conversation_search`
+        // migration).
+        let filled = super::queries::backfill_conversation_words(&mut conn)
+            .map_err(|e| StoreError::Migration(format!("conversation words: {e:?}")))?;
+        if filled > 0 {
+            tracing::info!(filled, "indexed the words of stored conversations");
+        }
         // Refresh the planner's statistics where they are stale (cheap when they are not).
         conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize;")
             .map_err(|e| StoreError::Migration(format!("PRAGMA optimize: {e}")))?;

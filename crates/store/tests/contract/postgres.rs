@@ -346,7 +346,11 @@ raw_sql_checks! {
     numbers_migration: (
         include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/down.sql"),
         include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/up.sql"),
-    )
+    ),
+    conversation_migration: (
+        include_str!("../../../../migrations/postgres/2025-01-01-000018_conversation_search/down.sql"),
+        include_str!("../../../../migrations/postgres/2025-01-01-000018_conversation_search/up.sql"),
+    ),
 }
 
 /// Events committed through one store (one replica) wake the readers of another store on the

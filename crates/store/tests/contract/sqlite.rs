@@ -161,7 +161,11 @@ raw_sql_checks! {
     numbers_migration: (
         include_str!("../../../../migrations/sqlite/2025-01-01-000009_ticket_numbers/down.sql"),
         include_str!("../../../../migrations/sqlite/2025-01-01-000009_ticket_numbers/up.sql"),
-    )
+    ),
+    conversation_migration: (
+        include_str!("../../../../migrations/sqlite/2025-01-01-000018_conversation_search/down.sql"),
+        include_str!("../../../../migrations/sqlite/2025-01-01-000018_conversation_search/up.sql"),
+    ),
 }
 
 #[derive(QueryableByName)]
