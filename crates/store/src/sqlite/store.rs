@@ -111,7 +111,8 @@ impl Pragmas {
             match result {
                 Err(diesel::result::Error::DatabaseError(_, ref info))
                     if Instant::now() < deadline
-                        && (info.message().contains("locked") || info.message().contains("busy")) =>
+                        && (info.message().contains("locked")
+                            || info.message().contains("busy")) =>
                 {
                     std::thread::sleep(Duration::from_millis(20));
                 }
