@@ -237,6 +237,7 @@ pub fn page<T>(items: Vec<T>) -> Page<T> {
         total: items.len() as u64,
         items,
         next: None,
+        exact: true,
     }
 }
 

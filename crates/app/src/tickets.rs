@@ -144,6 +144,7 @@ impl App {
             items,
             total: page.total,
             next: page.next,
+            exact: page.exact,
         })
     }
 
@@ -530,6 +531,7 @@ impl App {
             items: self.message_views(actor, page.items, files, &people)?,
             total: page.total,
             next: page.next,
+            exact: true,
         })
     }
 
@@ -619,6 +621,7 @@ impl App {
             items: activity_views(page.items, &people)?,
             total: page.total,
             next: page.next,
+            exact: true,
         })
     }
 }

@@ -230,6 +230,7 @@ impl App {
                 .collect::<Result<Vec<_>, _>>()?,
             total: page.total,
             next: page.next,
+            exact: true,
         })
     }
 

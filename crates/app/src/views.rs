@@ -118,4 +118,7 @@ pub struct TicketPage {
     pub total: u64,
     /// The cursor of the next page.
     pub next: Option<String>,
+    /// Whether `total` is exact (`false`: at least that many, see
+    /// `ticketing_domain::listing::SEARCH_WALK`).
+    pub exact: bool,
 }

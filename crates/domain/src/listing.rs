@@ -714,13 +714,22 @@ impl TimelineQuery {
 /// a common word among a million tickets would cost more than finding the page.
 pub const TOTAL_CAP: u64 = 10_000;
 
+/// A text search first tests the first this many tickets of the list (in the list's order,
+/// after the cursor, with its other filters): when they hold a full page and more, the page is
+/// served from them and the matches are not counted (a word in most tickets: counting them,
+/// even up to [`TOTAL_CAP`], reads every match's words); [`Page::total`] is then
+/// `limit + 1`, a lower bound ([`Page::exact`] `false`), unless the whole list is shorter than
+/// this. Otherwise the matches are counted through the text index (up to [`TOTAL_CAP`]) and
+/// the page found from them.
+pub const SEARCH_WALK: u64 = 200;
+
 /// A ticket list's total as it is reported: the count and whether it is exact (`false`: at
-/// least that many; see [`TOTAL_CAP`]).
-pub fn capped_total(total: u64) -> (u64, bool) {
+/// least that many; see [`TOTAL_CAP`] and [`SEARCH_WALK`]).
+pub fn capped_total(total: u64, exact: bool) -> (u64, bool) {
     if total > TOTAL_CAP {
         (TOTAL_CAP, false)
     } else {
-        (total, true)
+        (total, exact)
     }
 }
 
@@ -735,6 +744,15 @@ pub struct Page<T> {
     pub total: u64,
     /// Where the next page starts, when there is one.
     pub next: Option<String>,
+    /// Whether `total` is the exact count; `false`: at least `total` (a text search with many
+    /// matches, see [`SEARCH_WALK`]). Every list but a ticket search is exact.
+    #[cfg_attr(feature = "serde", serde(default = "exact_by_default"))]
+    pub exact: bool,
+}
+
+#[cfg(feature = "serde")]
+fn exact_by_default() -> bool {
+    true
 }
 
 /// A user list query, ordered by username (case-insensitively), then id.

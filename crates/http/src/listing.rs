@@ -272,16 +272,16 @@ pub(crate) fn earlier_url(path: &str, cursor: &str) -> String {
 }
 
 /// A page of a ticket list: [`paged`] with the total capped (`X-Total-Count` at most
-/// `TOTAL_CAP`) and `X-Total-Count-Exact`: `false` when there are more than that (see
-/// `ticketing_domain::listing::TOTAL_CAP`).
+/// `TOTAL_CAP`) and `X-Total-Count-Exact`: `false` when `X-Total-Count` is a lower bound (more
+/// than the cap, or a search with many matches, see `ticketing_domain::listing::SEARCH_WALK`).
 pub(crate) fn paged_capped<T: Serialize>(
     req: &HttpRequest,
     pairs: &QueryPairs,
-    total: u64,
+    (total, exact): (u64, bool),
     next: Option<String>,
     items: Vec<T>,
 ) -> HttpResponse {
-    let (shown, exact) = capped_total(total);
+    let (shown, exact) = capped_total(total, exact);
     let mut res = paged(req, pairs, shown, next, items);
     res.headers_mut().insert(
         HeaderName::from_static("x-total-count-exact"),

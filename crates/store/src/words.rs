@@ -10,6 +10,16 @@ use std::collections::HashSet;
 
 use ticketing_domain::listing::tokenize;
 
+/// How a text search finds its matches (each backend's `search::condition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Through the text index: the matches are few; they are fetched, then sorted.
+    Index,
+    /// Row by row while walking the list's order index, stopping when the page is full: the
+    /// matches are many (see `ticketing_domain::listing::SEARCH_WALK`).
+    Walk,
+}
+
 /// Stored words are cut to this many bytes (at a character boundary): longer than any search
 /// term can be (see the test below), so prefix matches are unchanged, and below PostgreSQL's
 /// limit of 2047 bytes per lexeme.

@@ -235,6 +235,7 @@ async fn list_tickets_asks_for_customers_lists_in_their_public_view() {
                     items: Vec::new(),
                     total: 0,
                     next: None,
+                    exact: true,
                 })
             });
 
@@ -299,6 +300,7 @@ async fn list_tickets_with_an_empty_page_loads_no_people() {
             items: Vec::new(),
             total: 0,
             next: None,
+            exact: true,
         })
     });
     h.users.expect_get_many().never();
@@ -334,6 +336,7 @@ async fn list_tickets_names_who_spoke_last_with_one_lookup_of_people() {
             items: items.clone(),
             total: 3,
             next: None,
+            exact: true,
         })
     });
     h.people(&[&carol(), &alice(), &bob(), &dave()]);

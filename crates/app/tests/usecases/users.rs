@@ -207,6 +207,7 @@ async fn list_users_passes_the_query_through_for_staff() {
             items: vec![alice(), bob()],
             total: 2,
             next: None,
+            exact: true,
         }
     );
 }

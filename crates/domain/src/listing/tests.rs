@@ -483,8 +483,9 @@ fn search_reads_the_conversation_notes_for_staff_only() {
 
 #[test]
 fn totals_are_exact_up_to_the_cap() {
-    assert_eq!(capped_total(0), (0, true));
-    assert_eq!(capped_total(TOTAL_CAP), (TOTAL_CAP, true));
-    assert_eq!(capped_total(TOTAL_CAP + 1), (TOTAL_CAP, false));
-    assert_eq!(capped_total(u64::MAX), (TOTAL_CAP, false));
+    assert_eq!(capped_total(0, true), (0, true));
+    assert_eq!(capped_total(TOTAL_CAP, true), (TOTAL_CAP, true));
+    assert_eq!(capped_total(TOTAL_CAP + 1, true), (TOTAL_CAP, false));
+    assert_eq!(capped_total(u64::MAX, true), (TOTAL_CAP, false));
+    assert_eq!(capped_total(26, false), (26, false));
 }

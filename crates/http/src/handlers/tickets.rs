@@ -93,7 +93,7 @@ async fn list_kind(
     let query = ticket_query(&pairs, &actor)?;
     let page = state.app.list_tickets(&actor, kind, query).await?;
     let items: Vec<TicketDto> = page.items.iter().map(TicketDto::from).collect();
-    Ok(paged_capped(&req, &pairs, page.total, page.next, items))
+    Ok(paged_capped(&req, &pairs, (page.total, page.exact), page.next, items))
 }
 
 /// List tickets: staff see every ticket, customers their own.
@@ -104,7 +104,7 @@ async fn list_kind(
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
          headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
-                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
+                 ("X-Total-Count-Exact" = bool, description = "`false`: X-Total-Count is a lower bound (more than 10000 tickets match, or a text search with many matches was not counted)"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),
@@ -126,7 +126,7 @@ pub async fn list(
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
          headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
-                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
+                 ("X-Total-Count-Exact" = bool, description = "`false`: X-Total-Count is a lower bound (more than 10000 tickets match, or a text search with many matches was not counted)"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),
@@ -148,7 +148,7 @@ pub async fn my_tickets(
     responses(
         (status = 200, description = "A page of tickets", body = Vec<TicketDto>,
          headers(("X-Total-Count" = u64, description = "tickets matching in all pages, at most 10000 (see X-Total-Count-Exact)"),
-                 ("X-Total-Count-Exact" = bool, description = "`false` when more than 10000 tickets match: X-Total-Count then means at least 10000"),
+                 ("X-Total-Count-Exact" = bool, description = "`false`: X-Total-Count is a lower bound (more than 10000 tickets match, or a text search with many matches was not counted)"),
                  ("Link" = String, description = "`<url>; rel=\"next\"` when more follow"))),
         (status = 400, description = "Invalid filter, ordering, limit or cursor"),
         (status = 401, description = "Missing, invalid or expired access token"),

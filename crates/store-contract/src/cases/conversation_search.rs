@@ -290,4 +290,29 @@ pub async fn case_search_with_many_matches<S: StoreUnderTest>(s: &S) {
     w.check(s, None, "zebra common", &["Common odd", "Common even"])
         .await;
     w.check(s, Some(&owner), "zebra", &["Common odd"]).await;
+    // A page the walk finds among the first SEARCH_WALK tickets is not counted: the total is a
+    // lower bound (this page and one more); the pages are the same.
+    for (text, scope) in [("common", Scope::All), ("odd", Scope::OwnedBy(owner.id))] {
+        let query = TicketQuery {
+            text: Some(SearchText::parse(text).unwrap()),
+            limit: Limit::new(25).unwrap(),
+            public_view: matches!(scope, Scope::OwnedBy(_)),
+            ..TicketQuery::new(scope)
+        };
+        let page = tickets(s).list(&query).await.unwrap();
+        assert_eq!((page.items.len(), page.total, page.exact), (25, 26, false), "{text}");
+        assert_eq!(
+            ids(&walk(s, query.clone()).await),
+            expected_with(&w.tickets, &w.messages, &query),
+            "{text}"
+        );
+    }
+    // A word the walk finds too rarely is counted.
+    let rare = TicketQuery {
+        text: Some(SearchText::parse("zebra").unwrap()),
+        limit: Limit::new(25).unwrap(),
+        ..TicketQuery::new(Scope::All)
+    };
+    let page = tickets(s).list(&rare).await.unwrap();
+    assert_eq!((page.items.len(), page.total, page.exact), (2, 2, true));
 }

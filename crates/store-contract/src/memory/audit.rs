@@ -69,6 +69,6 @@ impl AuditRepository for MemoryStore {
             ),
             _ => None,
         };
-        Ok(Page { items, total, next })
+        Ok(Page { items, total, next, exact: true })
     }
 }

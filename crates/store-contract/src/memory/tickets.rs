@@ -10,7 +10,7 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    CursorKey, Limit, Page, SortKey, TOTAL_CAP, TicketQuery, TimelineQuery,
+    CursorKey, Limit, Page, SEARCH_WALK, SortKey, TOTAL_CAP, TicketQuery, TimelineQuery,
 };
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId, Status,
@@ -202,19 +202,24 @@ impl TicketRepository for MemoryStore {
                 conversations.entry(m.ticket_id).or_default().push(m);
             }
         }
-        let mut selected: Vec<&Ticket> = s
+        let selects = |t: &Ticket| {
+            let conversation = conversations.get(&t.id).map_or(&[][..], Vec::as_slice);
+            query.selects_with(t, conversation)
+        };
+        // The list without its text, in order: where a search's walk goes (see SEARCH_WALK).
+        let mut plain_query = query.clone();
+        plain_query.text = None;
+        let mut listed: Vec<&Ticket> = s
             .tickets
             .values()
-            .filter(|t| {
-                let conversation = conversations.get(&t.id).map_or(&[][..], Vec::as_slice);
-                query.selects_with(t, conversation)
-            })
+            .filter(|t| plain_query.selects_with(t, &[]))
             .collect();
-        let total = (selected.len() as u64).min(TOTAL_CAP + 1);
-        selected.sort_by_key(|t| sort_key(query, t));
+        listed.sort_by_key(|t| sort_key(query, t));
         if ordering.descending {
-            selected.reverse();
+            listed.reverse();
         }
+        let mut selected: Vec<&Ticket> = listed.iter().copied().filter(|t| selects(t)).collect();
+        let total = (selected.len() as u64).min(TOTAL_CAP + 1);
         // A number query's ticket opens the first page; a cursor made from it starts the others
         // from the beginning.
         let pinned = query
@@ -229,17 +234,25 @@ impl TicketRepository for MemoryStore {
             .filter(|_| query.after.is_none())
             .into_iter()
             .collect();
-        let rest: Vec<&Ticket> = selected
-            .into_iter()
-            .filter(|t| match after {
-                None => true,
-                Some(c) if ordering.descending => sort_key(query, t) < c,
-                Some(c) => sort_key(query, t) > c,
-            })
-            .collect();
+        let is_after = |t: &Ticket| match after {
+            None => true,
+            Some(c) if ordering.descending => sort_key(query, t) < c,
+            Some(c) => sort_key(query, t) > c,
+        };
+        let rest: Vec<&Ticket> = selected.into_iter().filter(|t| is_after(t)).collect();
         let limit = usize::from(query.limit.get());
         let want = limit - head.len();
         let more = rest.len() > want;
+        // A search whose walk finds the page and one more is not counted, unless the whole
+        // list is shorter than the walk.
+        let walk: Vec<&&Ticket> = listed
+            .iter()
+            .filter(|t| pinned.is_none_or(|p| p.id != t.id) && is_after(t))
+            .take(usize::try_from(SEARCH_WALK).unwrap_or(usize::MAX))
+            .collect();
+        let short = query.after.is_none() && (walk.len() as u64) < SEARCH_WALK;
+        let walked =
+            query.text.is_some() && !short && walk.iter().filter(|t| selects(t)).count() > want;
         let items: Vec<Ticket> = head
             .into_iter()
             .chain(rest.into_iter().take(want))
@@ -249,7 +262,17 @@ impl TicketRepository for MemoryStore {
             Some(last) if more => Some(query.cursor_after(last).encode()),
             _ => None,
         };
-        Ok(Page { items, total, next })
+        let (total, exact) = if walked {
+            (items.len() as u64 + 1, false)
+        } else {
+            (total, true)
+        };
+        Ok(Page {
+            items,
+            total,
+            next,
+            exact,
+        })
     }
 
     async fn timeline(
@@ -508,5 +531,6 @@ fn timeline<T>(
         items: rest,
         total,
         next,
+        exact: true,
     })
 }

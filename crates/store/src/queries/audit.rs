@@ -91,6 +91,7 @@ fn list(c: &mut Conn, q: &AuditQuery) -> DbResult<Page<AuditEntry>> {
         items,
         total: u64::try_from(total).unwrap_or_default(),
         next,
+        exact: true,
     })
 }
 

@@ -2,13 +2,13 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text};
+use diesel::sql_types::{BigInt, Integer};
 use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    AssigneeFilter, CursorKey, Page, Scope, SearchText, SortKey, TOTAL_CAP, TicketQuery,
-    TimelineQuery,
+    AssigneeFilter, CursorKey, Page, SEARCH_WALK, Scope, SortKey, TOTAL_CAP,
+    TicketQuery, TimelineQuery,
 };
 use uuid::Uuid;
 
@@ -17,21 +17,21 @@ use crate::error::{DbResult, Fail};
 use crate::rows::TicketRow;
 use crate::schema::{ticket_counts, tickets};
 use crate::sql_types::{DbId, DbTime};
+use crate::words::Plan;
 
-/// A text search with more matches than this walks the list's order index and tests each ticket
-/// against the text matches (the page fills after a few dozen rows) instead of fetching every
-/// match and sorting them (the cost of a common word). Fewer matches are fetched and sorted.
-/// The counted total (up to the cap) decides.
+/// A counted text search with more matches than this walks the list's order index and tests
+/// each ticket (the page fills after a few dozen rows) instead of fetching every match and
+/// sorting them. Fewer matches are fetched and sorted.
 const WALK_THE_ORDER_ABOVE: i64 = 1_000;
 
 /// The tickets `q` selects, ignoring cursor, order and limit (what `total` counts).
 pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
-    filtered_as(q, false)
+    filtered_as(q, Plan::Index)
 }
 
-/// [`filtered`], for a text search with `many` matches or not (the plan, not the result,
-/// differs: see `search::matching`).
-fn filtered_as(q: &TicketQuery, many: bool) -> tickets::BoxedQuery<'static, Db> {
+/// [`filtered`], its text matched by `plan` (the plan, not the result, differs: see
+/// `search::condition`).
+fn filtered_as(q: &TicketQuery, plan: Plan) -> tickets::BoxedQuery<'static, Db> {
     let mut b = tickets::table
         .filter(tickets::deleted_at.is_null())
         .into_boxed();
@@ -59,8 +59,12 @@ fn filtered_as(q: &TicketQuery, many: bool) -> tickets::BoxedQuery<'static, Db> 
     if let Some(text) = &q.text {
         b = match sought(q) {
             // `#1042` or `1042`: the ticket of that number, and the text matches.
-            Some(n) => b.filter(tickets::number.eq(n).or(matches(text, q.public_view, many))),
-            None => b.filter(matches(text, q.public_view, many)),
+            Some(n) => b.filter(tickets::number.eq(n).or(search::condition(
+                text.terms(),
+                q.public_view,
+                plan,
+            ))),
+            None => b.filter(search::condition(text.terms(), q.public_view, plan)),
         };
     }
     b
@@ -69,19 +73,6 @@ fn filtered_as(q: &TicketQuery, many: bool) -> tickets::BoxedQuery<'static, Db> 
 /// The ticket number the query's text is (see `SearchText::ticket_number`), as stored.
 fn sought(q: &TicketQuery) -> Option<i64> {
     q.sought_number().and_then(|n| i64::try_from(n).ok())
-}
-
-/// The tickets whose stored words match every term of `q` as a prefix: topic, description and
-/// conversation, internal notes included unless `public_only` (a customer's list). The
-/// backend's text index and query syntax (`search.rs`), the query text bound as a parameter.
-fn matches(
-    q: &SearchText,
-    public_only: bool,
-    many: bool,
-) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
-    let text = search::query(q.terms(), public_only);
-    let (before, after) = search::matching(public_only, many);
-    Box::new(sql::<Bool>(before).bind::<Text, _>(text).sql(after))
 }
 
 /// The exact counters that answer `count(*)` of `q`, when its filters allow: no text search and
@@ -167,14 +158,31 @@ pub(crate) fn bad_cursor() -> Fail {
     )))
 }
 
+/// Keeps the tickets up to `$until` (`Option<(key, id)>`, inclusive) in the order of `$col`
+/// then `$id`: the end of a search's walk. The range condition lets the index seek.
+macro_rules! until {
+    ($b:expr, $col:expr, $id:expr, $until:expr, $desc:expr) => {{
+        match $until {
+            None => $b,
+            Some((k, id)) if $desc => $b.filter($col.ge(k).and($col.gt(k).or($id.ge(id)))),
+            Some((k, id)) => $b.filter($col.le(k).and($col.lt(k).or($id.le(id)))),
+        }
+    }};
+}
+
 /// The page of `q`: filters, the keyset condition after the cursor, the order (no limit).
 #[cfg(test)]
 pub(crate) fn page_query(q: &TicketQuery) -> DbResult<tickets::BoxedQuery<'static, Db>> {
-    page_query_as(q, false)
+    page_query_as(q, Plan::Index, None)
 }
 
-/// [`page_query`] for a text search with `many` matches or not (see [`WALK_THE_ORDER_ABOVE`]).
-fn page_query_as(q: &TicketQuery, many: bool) -> DbResult<tickets::BoxedQuery<'static, Db>> {
+/// [`page_query`], its text matched by `plan`, and ending at the ticket `until` (inclusive: the
+/// walk's end, see [`search_page`]) when given.
+fn page_query_as(
+    q: &TicketQuery,
+    plan: Plan,
+    until: Option<(CursorKey, DbId)>,
+) -> DbResult<tickets::BoxedQuery<'static, Db>> {
     let ordering = q.ordering;
     if let Some(after) = &q.after {
         if after.ordering != ordering {
@@ -183,54 +191,77 @@ fn page_query_as(q: &TicketQuery, many: bool) -> DbResult<tickets::BoxedQuery<'s
     }
     let after = q.after.map(|a| (a.key, DbId::from(a.id)));
     let desc = ordering.descending;
+    let b = filtered_as(q, plan);
     Ok(match ordering.key {
         SortKey::CreatedAt | SortKey::UpdatedAt => {
-            let after = match after {
-                None => None,
-                Some((CursorKey::Time(t), id)) => Some((DbTime::from(t), id)),
-                Some(_) => return Err(bad_cursor()),
+            let time = |k: Option<(CursorKey, DbId)>| match k {
+                None => Ok(None),
+                Some((CursorKey::Time(t), id)) => Ok(Some((DbTime::from(t), id))),
+                Some(_) => Err(bad_cursor()),
             };
+            let (after, until) = (time(after)?, time(until)?);
             if ordering.key == SortKey::CreatedAt {
-                keyset!(
-                    filtered_as(q, many),
-                    tickets::created_at,
-                    tickets::id,
-                    after,
-                    desc
-                )
+                let b = until!(b, tickets::created_at, tickets::id, until, desc);
+                keyset!(b, tickets::created_at, tickets::id, after, desc)
             } else if q.public_view {
                 // A customer's list: the last change customers can see.
-                keyset!(
-                    filtered_as(q, many),
-                    tickets::public_updated_at,
-                    tickets::id,
-                    after,
-                    desc
-                )
+                let b = until!(b, tickets::public_updated_at, tickets::id, until, desc);
+                keyset!(b, tickets::public_updated_at, tickets::id, after, desc)
             } else {
-                keyset!(
-                    filtered_as(q, many),
-                    tickets::updated_at,
-                    tickets::id,
-                    after,
-                    desc
-                )
+                let b = until!(b, tickets::updated_at, tickets::id, until, desc);
+                keyset!(b, tickets::updated_at, tickets::id, after, desc)
             }
         }
         SortKey::Priority => {
-            let after = match after {
-                None => None,
-                Some((CursorKey::Rank(r), id)) => Some((r, id)),
-                Some(_) => return Err(bad_cursor()),
+            let rank = |k: Option<(CursorKey, DbId)>| match k {
+                None => Ok(None),
+                Some((CursorKey::Rank(r), id)) => Ok(Some((r, id))),
+                Some(_) => Err(bad_cursor()),
             };
-            keyset!(
-                filtered_as(q, many),
-                tickets::priority,
-                tickets::id,
-                after,
-                desc
-            )
+            let (after, until) = (rank(after)?, rank(until)?);
+            let b = until!(b, tickets::priority, tickets::id, until, desc);
+            keyset!(b, tickets::priority, tickets::id, after, desc)
         }
+    })
+}
+
+/// Where a search's walk ends: the key and id of the [`SEARCH_WALK`]-th ticket of `q`'s list
+/// after its cursor without its text (and without the pinned ticket `pinned`), `None` when the
+/// rest of the list is shorter than that.
+fn walk_end(
+    c: &mut Conn,
+    q: &TicketQuery,
+    pinned: Option<i64>,
+) -> DbResult<Option<(CursorKey, DbId)>> {
+    let mut plain = q.clone();
+    plain.text = None;
+    let mut b = page_query_as(&plain, Plan::Index, None)?;
+    if let Some(n) = pinned {
+        b = b.filter(tickets::number.ne(n));
+    }
+    let b = b.offset(i64::try_from(SEARCH_WALK - 1).unwrap_or(0)).limit(1);
+    let time = |row: Option<(DbTime, DbId)>| row.map(|(t, id)| (CursorKey::Time(t.get()), id));
+    Ok(match q.ordering.key {
+        SortKey::CreatedAt => time(
+            b.select((tickets::created_at, tickets::id))
+                .first(c)
+                .optional()?,
+        ),
+        SortKey::UpdatedAt if q.public_view => time(
+            b.select((tickets::public_updated_at, tickets::id))
+                .first(c)
+                .optional()?,
+        ),
+        SortKey::UpdatedAt => time(
+            b.select((tickets::updated_at, tickets::id))
+                .first(c)
+                .optional()?,
+        ),
+        SortKey::Priority => b
+            .select((tickets::priority, tickets::id))
+            .first::<(i16, DbId)>(c)
+            .optional()?
+            .map(|(r, id)| (CursorKey::Rank(r), id)),
     })
 }
 
@@ -274,11 +305,10 @@ pub(crate) fn timeline_page<T>(
         }
         _ => None,
     };
-    Ok(Page { items, total, next })
+    Ok(Page { items, total, next, exact: true })
 }
 
 pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
-    let total = total(c, q)?;
     let limit = usize::from(q.limit.get());
     // A number query (`#1042`): the ticket of that number, when the query selects it, opens the
     // first page; the other tickets follow in the query's order, after it (a cursor made from it
@@ -301,16 +331,14 @@ pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
     if after_pinned {
         rest_query.after = None;
     }
-    let many = q.text.is_some() && total > WALK_THE_ORDER_ABOVE;
-    let mut rest = page_query_as(&rest_query, many)?;
-    if let Some(n) = pinned_number {
-        rest = rest.filter(tickets::number.ne(n));
-    }
     let want = limit - usize::from(head.is_some());
-    let rows: Vec<TicketRow> = rest
-        .limit(i64::try_from(want).unwrap_or(i64::MAX) + 1)
-        .select(TicketRow::as_select())
-        .load(c)?;
+    let (rows, total) = if q.text.is_some() {
+        search_page(c, q, &rest_query, pinned_number, want)?
+    } else {
+        let total = total(c, q)?;
+        let rows = rest_page(c, &rest_query, Plan::Index, None, pinned_number, want)?;
+        (rows, Some(total))
+    };
     let more = rows.len() > want;
     let items = head
         .into_iter()
@@ -321,9 +349,77 @@ pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {
         Some(last) if more => Some(q.cursor_after(last).encode()),
         _ => None,
     };
+    // Not counted: at least this page and one more ticket.
+    let (total, exact) = match total {
+        Some(n) => (u64::try_from(n).unwrap_or_default(), true),
+        None => (items.len() as u64 + 1, false),
+    };
     Ok(Page {
         items,
-        total: u64::try_from(total).unwrap_or_default(),
+        total,
         next,
+        exact,
     })
+}
+
+/// Up to `want + 1` tickets of `rest` (the list after the cursor, or after the pinned ticket
+/// `pinned`, which it leaves out) found by `plan`, ending at `until` when given.
+fn rest_page(
+    c: &mut Conn,
+    rest: &TicketQuery,
+    plan: Plan,
+    until: Option<(CursorKey, DbId)>,
+    pinned: Option<i64>,
+    want: usize,
+) -> DbResult<Vec<TicketRow>> {
+    let mut b = page_query_as(rest, plan, until)?;
+    if let Some(n) = pinned {
+        b = b.filter(tickets::number.ne(n));
+    }
+    Ok(b.limit(i64::try_from(want).unwrap_or(i64::MAX) + 1)
+        .select(TicketRow::as_select())
+        .load(c)?)
+}
+
+/// The rows of a text search's page and its total (`None`: not counted, see
+/// [`SEARCH_WALK`]). First the walk: the next [`SEARCH_WALK`] tickets of the list, tested one by
+/// one in the list's order; when they hold the page and one more, that is the answer, whatever
+/// the number of matches beyond (a common word: a few dozen rows read). Otherwise the matches
+/// are few among the newest: they are counted through the text index (up to the cap) and the
+/// page is found from them, or, when more than [`WALK_THE_ORDER_ABOVE`] match, by walking on.
+fn search_page(
+    c: &mut Conn,
+    q: &TicketQuery,
+    rest: &TicketQuery,
+    pinned: Option<i64>,
+    want: usize,
+) -> DbResult<(Vec<TicketRow>, Option<i64>)> {
+    let end = walk_end(c, rest, pinned)?;
+    let walked = rest_page(c, rest, Plan::Walk, end, pinned, want)?;
+    let full = walked.len() > want;
+    if end.is_none() && q.after.is_none() {
+        // The whole list is shorter than the walk: counting it costs no more.
+        if !full {
+            let n = walked.len() + usize::from(pinned.is_some());
+            return Ok((walked, Some(i64::try_from(n).unwrap_or(i64::MAX))));
+        }
+        let total = total(c, q)?;
+        return Ok((walked, Some(total)));
+    }
+    if full {
+        return Ok((walked, None));
+    }
+    search::prefer_index(c, true)?;
+    let total = total(c, q)?;
+    if end.is_none() {
+        return Ok((walked, Some(total)));
+    }
+    let plan = if total > WALK_THE_ORDER_ABOVE {
+        search::prefer_index(c, false)?;
+        Plan::Walk
+    } else {
+        Plan::Index
+    };
+    let rows = rest_page(c, rest, plan, None, pinned, want)?;
+    Ok((rows, Some(total)))
 }

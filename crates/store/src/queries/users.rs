@@ -66,6 +66,7 @@ fn list(c: &mut Conn, q: &UserQuery) -> DbResult<Page<User>> {
         items,
         total: u64::try_from(total).unwrap_or_default(),
         next,
+        exact: true,
     })
 }
 

@@ -1,36 +1,67 @@
 //! Text search on SQLite. The FTS5 table `tickets_fts` indexes the three word columns of
 //! `tickets` (`search_text`, `conversation_text`, `notes_text`: the stored words,
 //! [`crate::words`]) with the `ascii` tokenizer, which splits only on ASCII non-alphanumerics and
-//! folds only `A-Z`: on such text it yields exactly the domain's words, whatever the script. A
-//! query is one quoted prefix term per domain term, implicitly AND-ed; a customer's query is
-//! limited to the public columns by a column filter. The shared listing query puts these pieces
-//! together.
+//! folds only `A-Z`: on such text it yields exactly the domain's words, whatever the script.
+//! Through the index ([`Plan::Index`]) a query is one quoted prefix term per domain term,
+//! implicitly AND-ed, a customer's limited to the public columns by a column filter. Walking the
+//! list's order ([`Plan::Walk`]) tests each row's stored words directly: a term is a prefix of a
+//! word when `' ' || term` occurs in `' ' || words` (words are separated by single spaces and
+//! hold no spaces), which is what the FTS5 query matches, without materializing every match of
+//! a common word first. The shared listing query (`queries/listing.rs`) puts these together.
 
-/// The condition, around the bound query text: the FTS5 rowids that match it.
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+use super::{Conn, Db};
+use crate::error::DbResult;
+use crate::schema::tickets;
+use crate::words::Plan;
+
+/// A text condition on `tickets`.
+pub(crate) type Condition = Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>>;
+
+/// The condition through the index, around the bound query text: the FTS5 rowids that match.
 const MATCH: (&str, &str) = (
     "tickets.seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ",
     ")",
 );
 
-/// [`MATCH`] for a search with many matches: the unary `+` keeps SQLite from looking tickets up
-/// by the matching rowids, so it walks the list's order index backwards instead and tests each
-/// ticket against the matches (materialized once), stopping when the page is full, rather than
-/// fetching and sorting every match.
-const MATCH_MANY: (&str, &str) = (
-    "+tickets.seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ",
-    ")",
-);
+/// The words a staff member's walk tests, and a customer's (no internal notes).
+const ALL_WORDS: &str = "instr(' ' || tickets.search_text || ' ' || tickets.conversation_text \
+                         || ' ' || tickets.notes_text, ";
+const PUBLIC_WORDS: &str =
+    "instr(' ' || tickets.search_text || ' ' || tickets.conversation_text, ";
 
-/// The condition around the bound query text of [`query`] (the same for everyone: the column
-/// filter is in the query text); `many`: the plan for a search with many matches.
-pub(crate) fn matching(_public_only: bool, many: bool) -> (&'static str, &'static str) {
-    if many { MATCH_MANY } else { MATCH }
+/// The tickets whose words match every term of `terms` as a prefix (topic, description,
+/// conversation, and internal notes unless `public_only`).
+pub(crate) fn condition(terms: &[String], public_only: bool, plan: Plan) -> Condition {
+    match plan {
+        Plan::Index => Box::new(
+            sql::<Bool>(MATCH.0)
+                .bind::<Text, _>(query(terms, public_only))
+                .sql(MATCH.1),
+        ),
+        Plan::Walk => {
+            let words = if public_only { PUBLIC_WORDS } else { ALL_WORDS };
+            let term = |t: &String| -> Condition {
+                Box::new(
+                    sql::<Bool>(words)
+                        .bind::<Text, _>(format!(" {t}"))
+                        .sql(") > 0"),
+                )
+            };
+            let mut terms = terms.iter();
+            let first = terms.next().map_or_else(|| Box::new(sql::<Bool>("1")) as Condition, term);
+            terms.fold(first, |all, t| Box::new(all.and(term(t))))
+        }
+    }
 }
 
-/// The query text: every term a prefix (`"foo"*`, quotes doubled, though terms are letters and
-/// digits only), all required (FTS5 requires every term of a space-separated list); with
+/// The FTS5 query text: every term a prefix (`"foo"*`, quotes doubled, though terms are letters
+/// and digits only), all required (FTS5 requires every term of a space-separated list); with
 /// `public_only`, in topic, description and public messages only.
-pub(crate) fn query(terms: &[String], public_only: bool) -> String {
+fn query(terms: &[String], public_only: bool) -> String {
     let all = terms
         .iter()
         .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
@@ -41,6 +72,12 @@ pub(crate) fn query(terms: &[String], public_only: bool) -> String {
     } else {
         all
     }
+}
+
+/// Nothing to steer: SQLite's planner looks tickets up by the matching rowids for the index
+/// condition (see `postgres/search.rs`).
+pub(crate) fn prefer_index(_c: &mut Conn, _on: bool) -> DbResult<()> {
+    Ok(())
 }
 
 #[cfg(test)]
