@@ -10,7 +10,8 @@
 #   OLD_DIR, NEW_DIR: folders holding `ticketing` and `ticketing-seed` (release builds)
 #   Knobs: BENCH_SIZE=100000 BENCH_DBS="sqlite postgres" BENCH_ROUNDS=3 BENCH_DURATION=5
 #          BENCH_CONNECTIONS=16 BENCH_THREADS=2 BENCH_PG=postgres://postgres@127.0.0.1:5432
-#          BENCH_WORK=/tmp/ticketing-compare BENCH_SCENARIOS="dashboard detail ..." (default: all)
+#          BENCH_WORK=/tmp/ticketing-compare BENCH_SCENARIOS="dashboard detail ..." (default: all
+#          but search_rare search_common search_pair, the three searches of bench/run.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,7 +106,11 @@ for DB in $BENCH_DBS; do
       customer_list) BENCH_TOKEN="${TOKEN_CUSTOMER[$v]}" \
         BENCH_PATHS="/api/v1/tickets/?status=open,in_progress,resolved" measure "$v" "$name" "$C" "$T" ;;
       detail) BENCH_PATHS="/api/v1/tickets/$BENCH_DETAIL_TICKET/" measure "$v" "$name" "$C" "$T" ;;
-      search) BENCH_PATHS="/api/v1/tickets/?q=$q" measure "$v" "$name" "$C" "$T" ;;
+      search | search_pair) BENCH_PATHS="/api/v1/tickets/?q=$q" measure "$v" "$name" "$C" "$T" ;;
+      search_rare | search_common)
+        if [[ $name == search_rare ]]; then t=$BENCH_SEARCH_RARE; else t=$BENCH_SEARCH_COMMON; fi
+        t=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$t")
+        BENCH_PATHS="/api/v1/tickets/?q=$t" measure "$v" "$name" "$C" "$T" ;;
       list_alone) BENCH_PATHS="/api/v1/tickets/" measure "$v" "$name" 4 1 ;;
       list_during_login_storm)
         BENCH_TOKEN= BENCH_METHOD=POST BENCH_PATHS="/api/v1/users/auth/login/" BENCH_BODY="$login_body" \

@@ -191,9 +191,13 @@ export async function getPage(url) {
   return { items, total: Number.isFinite(total) ? total : null, exact, next: nextLink(res.headers.get('Link')) };
 }
 
-/** A list's total as shown: `10,000+` when it is a lower bound (see getPage). */
-export function countText(total, exact = true) {
-  return exact ? String(total) : `${total.toLocaleString('en-US')}+`;
+/**
+ * A list's total as shown: `10,000+` when it is a lower bound (see getPage); a lower bound is
+ * never shown below `floor` (the items already listed: a search with many matches is not
+ * counted, its bound is the first page plus one).
+ */
+export function countText(total, exact = true, floor = 0) {
+  return exact ? String(total) : `${Math.max(total, floor).toLocaleString('en-US')}+`;
 }
 
 /** A query string from an object (skipping empty values); arrays are comma-joined. */

@@ -349,7 +349,7 @@ export function pagedList({ getPage, list, status, summary, more, row, noun, loa
       shown += page.items.length;
       next = page.next;
       list.append(...page.items.map(row));
-      summary.textContent = page.total !== null ? `Showing ${shown} of ${countText(page.total, page.exact)} ${noun}` : `Showing ${shown} ${noun}`;
+      summary.textContent = page.total !== null ? `Showing ${shown} of ${countText(page.total, page.exact, shown + (next ? 1 : 0))} ${noun}` : `Showing ${shown} ${noun}`;
       if (!shown) replace(status, empty(emptyText));
       more.hidden = !next;
     } catch (err) {

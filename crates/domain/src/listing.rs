@@ -714,14 +714,19 @@ impl TimelineQuery {
 /// a common word among a million tickets would cost more than finding the page.
 pub const TOTAL_CAP: u64 = 10_000;
 
-/// A text search first tests the first this many tickets of the list (in the list's order,
-/// after the cursor, with its other filters): when they hold a full page and more, the page is
-/// served from them and the matches are not counted (a word in most tickets: counting them,
-/// even up to [`TOTAL_CAP`], reads every match's words); [`Page::total`] is then
-/// `limit + 1`, a lower bound ([`Page::exact`] `false`), unless the whole list is shorter than
-/// this. Otherwise the matches are counted through the text index (up to [`TOTAL_CAP`]) and
-/// the page found from them.
-pub const SEARCH_WALK: u64 = 200;
+/// A text search first tests the first `SEARCH_WALK × (limit + 1)` tickets of the list (in the
+/// list's order, after the cursor, with its other filters; [`search_walk`]): when they hold a
+/// full page and more, the page is served from them and the matches are not counted (a word in
+/// a good part of the tickets: counting them, even up to [`TOTAL_CAP`], reads every match's
+/// words); [`Page::total`] is then `limit + 1`, a lower bound ([`Page::exact`] `false`),
+/// unless the whole list is shorter than the walk. Otherwise the matches are counted through
+/// the text index (up to [`TOTAL_CAP`]) and the page found from them.
+pub const SEARCH_WALK: u64 = 8;
+
+/// How many tickets a search with this limit walks before it counts (see [`SEARCH_WALK`]).
+pub fn search_walk(limit: Limit) -> u64 {
+    SEARCH_WALK * (u64::from(limit.get()) + 1)
+}
 
 /// A ticket list's total as it is reported: the count and whether it is exact (`false`: at
 /// least that many; see [`TOTAL_CAP`] and [`SEARCH_WALK`]).

@@ -136,7 +136,7 @@ export function mount(main, loc) {
   function updateSummary() {
     const shown = state.items.length;
     if (state.total === null) summary.textContent = `Showing ${shown} tickets`;
-    else summary.textContent = `Showing ${shown} of ${countText(state.total, state.exact !== false)} ${state.total === 1 ? 'ticket' : 'tickets'}${isFiltered(filters) ? ' matching the filters' : ''}`;
+    else summary.textContent = `Showing ${shown} of ${countText(state.total, state.exact !== false, shown + (state.next ? 1 : 0))} ${state.total === 1 ? 'ticket' : 'tickets'}${isFiltered(filters) ? ' matching the filters' : ''}`;
     moreBtn.hidden = !state.next;
   }
 

@@ -10,7 +10,7 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    CursorKey, Limit, Page, SEARCH_WALK, SortKey, TOTAL_CAP, TicketQuery, TimelineQuery,
+    CursorKey, Limit, Page, SortKey, TOTAL_CAP, TicketQuery, TimelineQuery, search_walk,
 };
 use ticketing_domain::{
     ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId, Status,
@@ -248,9 +248,9 @@ impl TicketRepository for MemoryStore {
         let walk: Vec<&&Ticket> = listed
             .iter()
             .filter(|t| pinned.is_none_or(|p| p.id != t.id) && is_after(t))
-            .take(usize::try_from(SEARCH_WALK).unwrap_or(usize::MAX))
+            .take(usize::try_from(search_walk(query.limit)).unwrap_or(usize::MAX))
             .collect();
-        let short = query.after.is_none() && (walk.len() as u64) < SEARCH_WALK;
+        let short = query.after.is_none() && (walk.len() as u64) < search_walk(query.limit);
         let walked =
             query.text.is_some() && !short && walk.iter().filter(|t| selects(t)).count() > want;
         let items: Vec<Ticket> = head

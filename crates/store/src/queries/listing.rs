@@ -7,8 +7,8 @@ use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    AssigneeFilter, CursorKey, Page, SEARCH_WALK, Scope, SortKey, TOTAL_CAP,
-    TicketQuery, TimelineQuery,
+    AssigneeFilter, CursorKey, Page, Scope, SortKey, TOTAL_CAP,
+    TicketQuery, TimelineQuery, search_walk,
 };
 use uuid::Uuid;
 
@@ -225,7 +225,7 @@ fn page_query_as(
     })
 }
 
-/// Where a search's walk ends: the key and id of the [`SEARCH_WALK`]-th ticket of `q`'s list
+/// Where a search's walk ends: the key and id of the [`search_walk`]-th ticket of `q`'s list
 /// after its cursor without its text (and without the pinned ticket `pinned`), `None` when the
 /// rest of the list is shorter than that.
 fn walk_end(
@@ -239,7 +239,9 @@ fn walk_end(
     if let Some(n) = pinned {
         b = b.filter(tickets::number.ne(n));
     }
-    let b = b.offset(i64::try_from(SEARCH_WALK - 1).unwrap_or(0)).limit(1);
+    let b = b
+        .offset(i64::try_from(search_walk(q.limit) - 1).unwrap_or(0))
+        .limit(1);
     let time = |row: Option<(DbTime, DbId)>| row.map(|(t, id)| (CursorKey::Time(t.get()), id));
     Ok(match q.ordering.key {
         SortKey::CreatedAt => time(
@@ -382,7 +384,7 @@ fn rest_page(
 }
 
 /// The rows of a text search's page and its total (`None`: not counted, see
-/// [`SEARCH_WALK`]). First the walk: the next [`SEARCH_WALK`] tickets of the list, tested one by
+/// [`search_walk`]). First the walk: the next [`search_walk`] tickets of the list, tested one by
 /// one in the list's order; when they hold the page and one more, that is the answer, whatever
 /// the number of matches beyond (a common word: a few dozen rows read). Otherwise the matches
 /// are few among the newest: they are counted through the text index (up to the cap) and the
