@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
-use ticketing_app::Delivery;
 use ticketing_app::Authenticated;
+use ticketing_app::Delivery;
 use ticketing_app::ports::StoredEvent;
 use ticketing_app::testing::{Harness, alice, carol, dave, now, other_ticket_id, ticket_id};
 use ticketing_domain::event::{AccountChange, TicketChanges};
@@ -73,11 +73,19 @@ async fn an_event_wakes_only_the_streams_it_may_be_for() {
     let (staff_on_b, _) = hub.subscribe(Key::follow(&actor(&agent), Some(other_ticket_id())));
 
     hub.hand_out(&[delivery(1, ticket_event(ticket_id(), a.id))]);
-    for (name, sub) in [("A", &a_all), ("A on the ticket", &a_ticket), ("staff", &staff)] {
+    for (name, sub) in [
+        ("A", &a_all),
+        ("A on the ticket", &a_ticket),
+        ("staff", &staff),
+    ] {
         assert!(woken(sub), "{name}");
         assert_eq!(taken(sub), [1], "{name}");
     }
-    for (name, sub) in [("B", &b_all), ("B on theirs", &b_ticket), ("staff on B's", &staff_on_b)] {
+    for (name, sub) in [
+        ("B", &b_all),
+        ("B on theirs", &b_ticket),
+        ("staff on B's", &staff_on_b),
+    ] {
         assert!(!woken(sub), "{name} woken by an event of A's ticket");
         assert_eq!(taken(sub), Vec::<i64>::new(), "{name}");
     }
@@ -98,7 +106,11 @@ async fn an_event_wakes_only_the_streams_it_may_be_for() {
         assert!(woken(sub), "{name}");
         assert_eq!(taken(sub), [2], "{name}");
     }
-    for (name, sub) in [("A", &a_all), ("A on the ticket", &a_ticket), ("staff on B's", &staff_on_b)] {
+    for (name, sub) in [
+        ("A", &a_all),
+        ("A on the ticket", &a_ticket),
+        ("staff on B's", &staff_on_b),
+    ] {
         assert!(!woken(sub), "{name} woken by a change of B's account");
     }
 
@@ -135,19 +147,22 @@ async fn a_stream_that_fell_behind_gets_every_event_of_its_ticket_in_order() {
         .expect_last_event_id()
         .returning(move || Ok(i64::try_from(log.lock().unwrap().len()).unwrap()));
     let log = Arc::clone(&outbox);
-    h.events.expect_events_after().returning(move |after, limit| {
-        let log = log.lock().unwrap();
-        Ok(log
-            .iter()
-            .filter(|e| e.id > after)
-            .take(limit as usize)
-            .cloned()
-            .collect())
-    });
+    h.events
+        .expect_events_after()
+        .returning(move |after, limit| {
+            let log = log.lock().unwrap();
+            Ok(log
+                .iter()
+                .filter(|e| e.id > after)
+                .take(limit as usize)
+                .cloned()
+                .collect())
+        });
     let app = h.build();
     let hub = Arc::new(Hub::new(app.clone(), 10));
     // The test hands the events out itself, as `Hub::run` does.
-    hub.started.store(true, std::sync::atomic::Ordering::Release);
+    hub.started
+        .store(true, std::sync::atomic::Ordering::Release);
     let append = |events: Vec<Event>| -> Vec<Delivery> {
         let mut log = outbox.lock().unwrap();
         events
