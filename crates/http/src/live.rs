@@ -730,6 +730,11 @@ impl Feed {
                 self.read_outbox().await;
                 continue;
             }
+            // A stream kept busy by its inbox still ends when its token does.
+            if Instant::now() >= self.ends {
+                self.expired();
+                continue;
+            }
             match self.sub.inbox.take() {
                 Taken::Frame(frame) => {
                     self.follow(&frame).await;
@@ -745,10 +750,7 @@ impl Feed {
             let inbox = Arc::clone(&self.sub.inbox);
             tokio::select! {
                 biased;
-                () = tokio::time::sleep_until(self.ends) => {
-                    self.done = true;
-                    self.ready.push_back(Bytes::from_static(b": the access token expired\n\n"));
-                }
+                () = tokio::time::sleep_until(self.ends) => self.expired(),
                 _ = self.closing.changed() => self.done = true,
                 () = inbox.wake.notified() => {}
                 presence = self.presence.recv() => match presence {
@@ -772,6 +774,13 @@ impl Feed {
                 }
             }
         }
+    }
+
+    /// The token expired: the stream ends, saying why.
+    fn expired(&mut self) {
+        self.done = true;
+        self.ready
+            .push_back(Bytes::from_static(b": the access token expired\n\n"));
     }
 
     /// An event of the inbox: delivered if the reader may see it; one up to `last` was read

@@ -8,7 +8,9 @@ use futures_util::FutureExt;
 use ticketing_app::Authenticated;
 use ticketing_app::Delivery;
 use ticketing_app::ports::StoredEvent;
-use ticketing_app::testing::{Harness, alice, carol, dave, now, other_ticket_id, ticket_id};
+use ticketing_app::testing::{
+    Harness, alice, carol, claims, dave, now, other_ticket_id, ticket_id,
+};
 use ticketing_domain::event::{AccountChange, TicketChanges};
 use ticketing_domain::{Actor, Event, EventKind, TicketId, User, UserId, Visibility};
 
@@ -141,7 +143,14 @@ async fn a_stream_that_fell_behind_gets_every_event_of_its_ticket_in_order() {
     let reader = carol();
     let outbox: Arc<Mutex<Vec<StoredEvent>>> = Arc::default();
     let mut h = Harness::default();
-    h.caller(&reader);
+    // The reader's access token, valid for an hour of real time (the stream ends with it).
+    let mut access = claims(&reader);
+    access.expires_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    h.tokens
+        .expect_verify_access()
+        .returning(move |_, _| Ok(access.clone()));
+    let found = reader.clone();
+    h.users.expect_get().returning(move |_| Ok(found.clone()));
     let log = Arc::clone(&outbox);
     h.events
         .expect_last_event_id()
