@@ -312,6 +312,14 @@ pub fn sees_audience(actor: &Actor, audience: &Audience) -> bool {
     }
 }
 
+/// Whether every event `actor` may be told of is about a ticket they own ([`sees_audience`]
+/// admits for them only public events whose owner is them): a reader that follows only the
+/// events of their own tickets then misses none they may see. False for staff, who may be told
+/// of events of any ticket and of events without one (account changes).
+pub fn sees_only_own_tickets(actor: &Actor) -> bool {
+    !actor.is_staff()
+}
+
 /// May `actor` list the tickets assigned to them? Staff only.
 pub fn list_assigned(actor: &Actor) -> Result<(), Refusal> {
     if actor.is_staff() {

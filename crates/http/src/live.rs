@@ -1,17 +1,24 @@
 //! The live hub of the event stream (`GET /api/v1/events/`): one reader per process follows the
-//! outbox and hands each event, encoded once, to every open stream; each stream filters what it
-//! gets by the domain's policy for its reader, as the reader is now.
+//! outbox and hands each event, encoded once, to the open streams it may be for; each stream
+//! filters what it gets by the domain's policy for its reader, as the reader is now.
 //!
 //! ```text
-//!  outbox ──(wake-up or 1 s poll)──> Hub::run: events_after(head) ──> broadcast (Arc<Frame>)
-//!                                                                      │      │      │
+//!  outbox ──(wake-up or 1 s poll)──> Hub::run: events_after(head) ──> Index (by Key)
+//!                                         Arc<Frame> into the Inbox of each stream │ │ │
+//!                                         following a key of the event, and a wake-up
 //!                                                        Feed (one per stream): filter, SSE
 //! ```
 //!
+//! The index only spares wake-ups: a stream follows the keys of every event its reader may be
+//! told of (its ticket, or the tickets of a customer, or everything for staff; and its reader's
+//! account), and still decides each event by the policy. An event wakes the streams of its
+//! ticket, of its owner and of its account, and the staff's, not every stream.
+//!
 //! No query per stream per event: a stream reads the outbox itself only to resume (the events
-//! after its `Last-Event-ID`) and when it fell behind the broadcast (a slow client), then follows
-//! the broadcast again. Ids come without gaps in commit order, so a stream that sees an id jump
-//! knows it missed events and reads them from the outbox: nothing is lost, nothing repeated.
+//! after its `Last-Event-ID`), when its inbox overflowed (a slow client) and when its reader's
+//! role changed its keys, then follows its inbox again. Its inbox holds every event of its keys
+//! handed out since it subscribed, in id order, or says after which id it lost some: nothing is
+//! lost, nothing repeated.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,12 +31,13 @@ use ticketing_app::metrics;
 use ticketing_app::{App, Backlog, Delivery, PresenceView, Recipients, StreamCaller};
 use ticketing_domain::presence::{PresenceNotice, Shown};
 use ticketing_domain::{Actor, PresenceState, TicketId, UserId, policy};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// Events read from the outbox at once (by the hub, and by a stream catching up).
 const PAGE: u32 = 200;
-/// Events the broadcast holds for a slow stream before it must catch up from the outbox.
+/// Events an inbox holds for a slow stream before it must catch up from the outbox (and the
+/// presence broadcast's size).
 const BUFFER: usize = 1024;
 /// How often the hub reads the outbox without a wake-up (a lost notification delays, never
 /// loses, an event).
@@ -45,7 +53,7 @@ const CONSUMER: &str = "sse";
 const RETRY_MS: u32 = 3000;
 
 /// One event, encoded once for every stream: its id, what the filter needs and the SSE text
-/// (not the event itself: the broadcast holds up to [`BUFFER`] of these).
+/// (not the event itself: an inbox holds up to [`BUFFER`] of these).
 #[derive(Debug)]
 pub(crate) struct Frame {
     id: i64,
@@ -171,11 +179,202 @@ impl PresenceFrame {
 /// The least time between two reads of the presence (each commit wakes the hub).
 const PRESENCE_GAP: Duration = Duration::from_millis(50);
 
+/// What a stream follows in the hub's [`Index`]: a superset of the events its reader may be told
+/// of (the index never grants: each event is still decided by the policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    /// Every event: a staff stream without `?ticket=`.
+    Everything,
+    /// The events of one ticket (`?ticket=`).
+    Ticket(TicketId),
+    /// The events of the tickets of one owner: a customer's stream without `?ticket=`.
+    Owner(UserId),
+    /// The changes of one account: every stream of that reader (a role change or deactivation
+    /// is checked at once).
+    Account(UserId),
+}
+
+/// The keys of one stream: what it follows, and its reader's account.
+type Keys = [Key; 2];
+
+impl Key {
+    /// The keys of the streams an event may be for.
+    fn of(r: &Recipients) -> impl Iterator<Item = Key> {
+        [
+            Some(Key::Everything),
+            r.ticket_id.map(Key::Ticket),
+            r.audience.owner.map(Key::Owner),
+            r.account.map(Key::Account),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// What a stream of `reader` (following `ticket`, or every ticket) subscribes to: every
+    /// event it may deliver to them (`policy::sees_only_own_tickets`: a customer may be told of
+    /// the events of their own tickets only) and the changes of their account.
+    fn follow(reader: &Actor, ticket: Option<TicketId>) -> Keys {
+        let events = match ticket {
+            Some(t) => Key::Ticket(t),
+            None if policy::sees_only_own_tickets(reader) => Key::Owner(reader.id),
+            None => Key::Everything,
+        };
+        [events, Key::Account(reader.id)]
+    }
+}
+
+/// The events handed to one stream and not taken yet, and its wake-up.
+#[derive(Debug, Default)]
+struct Inbox {
+    queue: Mutex<Queue>,
+    wake: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    frames: VecDeque<Arc<Frame>>,
+    /// The id of the last frame queued (an event of two of the stream's keys is queued once).
+    queued: i64,
+    /// Set when a frame was dropped (the queue was full): every frame for the stream up to this
+    /// id was queued, the later ones must be read from the outbox. Nothing is queued until the
+    /// stream has taken it.
+    lost_after: Option<i64>,
+}
+
+/// What a stream finds in its inbox.
+#[derive(Debug)]
+enum Taken {
+    /// The next event handed to it.
+    Frame(Arc<Frame>),
+    /// It missed events after this id: read them from the outbox.
+    Lost(i64),
+    /// Nothing: wait for the wake-up.
+    Empty,
+}
+
+impl Inbox {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `frame` (unless queued already or the stream must catch up first) and wakes the
+    /// stream.
+    fn push(&self, frame: &Arc<Frame>) {
+        {
+            let mut q = self.queue();
+            if frame.id <= q.queued || q.lost_after.is_some() {
+                return;
+            }
+            if q.frames.len() >= BUFFER {
+                q.lost_after = Some(frame.id - 1);
+            } else {
+                q.queued = frame.id;
+                q.frames.push_back(Arc::clone(frame));
+            }
+        }
+        self.wake.notify_one();
+    }
+
+    /// Marks every event after `id` as missed (the stream reads the outbox after it).
+    fn lose_after(&self, id: i64) {
+        self.queue().lost_after.get_or_insert(id);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Taken {
+        let mut q = self.queue();
+        if let Some(frame) = q.frames.pop_front() {
+            if q.frames.is_empty() && q.frames.capacity() > 64 {
+                // A burst is over: give its memory back.
+                q.frames = VecDeque::new();
+            }
+            return Taken::Frame(frame);
+        }
+        match q.lost_after.take() {
+            Some(id) => Taken::Lost(id),
+            None => Taken::Empty,
+        }
+    }
+}
+
+/// The open streams by key, and how far the hub has handed events out.
+#[derive(Debug, Default)]
+struct Index {
+    /// The id of the last event handed out (every later one will be); `None` until the hub has
+    /// read where the outbox stands.
+    head: Option<i64>,
+    next: u64,
+    streams: HashMap<Key, HashMap<u64, Arc<Inbox>>>,
+}
+
+impl Index {
+    /// Adds a stream under `keys`: its number, and the id after which every event of its keys
+    /// will reach its inbox (`None`: from where the hub starts, the inbox is told).
+    fn add(&mut self, keys: Keys, inbox: &Arc<Inbox>) -> (u64, Option<i64>) {
+        self.next += 1;
+        for key in keys {
+            self.streams
+                .entry(key)
+                .or_default()
+                .insert(self.next, Arc::clone(inbox));
+        }
+        (self.next, self.head)
+    }
+
+    fn remove(&mut self, number: u64, keys: Keys) {
+        for key in keys {
+            if let Some(set) = self.streams.get_mut(&key) {
+                set.remove(&number);
+                if set.is_empty() {
+                    self.streams.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The hub starts after `head`: the streams that subscribed before read the outbox after
+    /// their own position (events up to `head` are never handed out).
+    fn start(&mut self, head: i64) {
+        self.head = Some(head);
+        for inbox in self.streams.values().flat_map(HashMap::values) {
+            inbox.lose_after(i64::MIN);
+        }
+    }
+
+    /// Hands event `id` (`None`: it could not be encoded) to the streams of its keys.
+    fn hand_out(&mut self, id: i64, frame: Option<&Arc<Frame>>) {
+        if let Some(frame) = frame {
+            for key in Key::of(&frame.recipients) {
+                for inbox in self.streams.get(&key).into_iter().flat_map(HashMap::values) {
+                    inbox.push(frame);
+                }
+            }
+        }
+        self.head = Some(id);
+    }
+}
+
+/// A stream's place in the index (left when dropped).
+#[derive(Debug)]
+struct Subscription {
+    hub: Arc<Hub>,
+    number: u64,
+    keys: Keys,
+    inbox: Arc<Inbox>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.index().remove(self.number, self.keys);
+    }
+}
+
 /// The process's reader of the outbox and its fan-out, plus the count of open streams per user.
 #[derive(Debug)]
 pub(crate) struct Hub {
     app: App,
-    tx: broadcast::Sender<Arc<Frame>>,
+    /// The open streams by what they follow.
+    index: Mutex<Index>,
     /// Presence changes, for the staff streams.
     presence_tx: broadcast::Sender<Arc<PresenceFrame>>,
     /// The presence as last read, by ticket and user: what a new stream is told first. Changed
@@ -192,13 +391,46 @@ impl Hub {
     pub(crate) fn new(app: App, per_user: u32) -> Self {
         Self {
             app,
-            tx: broadcast::channel(BUFFER).0,
+            index: Mutex::new(Index::default()),
             presence_tx: broadcast::channel(BUFFER).0,
             present: Mutex::new(HashMap::new()),
             closing: watch::channel(false).0,
             started: AtomicBool::new(false),
             streams: Mutex::new(HashMap::new()),
             per_user,
+        }
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new place in the index for a stream following `keys`, and the id after which every
+    /// event of its keys reaches it (`None`: it is told where to read from once the hub starts).
+    fn subscribe(self: &Arc<Self>, keys: Keys) -> (Subscription, Option<i64>) {
+        let inbox = Arc::new(Inbox::default());
+        let (number, from) = self.index().add(keys, &inbox);
+        (
+            Subscription {
+                hub: Arc::clone(self),
+                number,
+                keys,
+                inbox,
+            },
+            from,
+        )
+    }
+
+    /// Hands these events (read in order after the last handed out) to the streams they may be
+    /// for: encoded here, once, outside the index's lock.
+    fn hand_out(&self, list: &[Delivery]) {
+        let frames: Vec<(i64, Option<Arc<Frame>>)> = list
+            .iter()
+            .map(|d| (d.id, Frame::of(d).map(Arc::new)))
+            .collect();
+        let mut index = self.index();
+        for (id, frame) in &frames {
+            index.hand_out(*id, frame.as_ref());
         }
     }
 
@@ -279,8 +511,8 @@ impl Hub {
         )
     }
 
-    /// Follows the outbox: at each wake-up (or poll), broadcasts every event after the last one
-    /// broadcast, in order.
+    /// Follows the outbox: at each wake-up (or poll), hands out every event after the last one
+    /// handed out, in order.
     async fn run(self: Arc<Self>) {
         let mut wake = self.app.event_wakeups();
         let mut head = loop {
@@ -292,6 +524,7 @@ impl Hub {
                 }
             }
         };
+        self.index().start(head);
         loop {
             wake.borrow_and_update();
             if let Ok(newest) = self.app.last_event_id().await {
@@ -301,13 +534,10 @@ impl Hub {
                 match self.app.events_after(head, PAGE).await {
                     Ok(list) => {
                         let full = list.len() >= PAGE as usize;
-                        for d in list {
+                        if let Some(d) = list.last() {
                             head = d.id;
-                            if let Some(frame) = Frame::of(&d) {
-                                // No stream open: nobody to tell.
-                                let _ = self.tx.send(Arc::new(frame));
-                            }
                         }
+                        self.hand_out(&list);
                         if !full {
                             metrics::set_outbox_lag(CONSUMER, 0);
                             break;
@@ -384,7 +614,8 @@ impl Drop for Slot {
 /// One stream: what its reader may see, where it is, what is ready to send.
 pub(crate) struct Feed {
     app: App,
-    rx: broadcast::Receiver<Arc<Frame>>,
+    /// Its place in the hub's index, by its reader and ticket (changed with the reader's role).
+    sub: Subscription,
     presence: broadcast::Receiver<Arc<PresenceFrame>>,
     closing: watch::Receiver<bool>,
     /// Who reads, as authenticated (checked again while the stream runs).
@@ -392,9 +623,9 @@ pub(crate) struct Feed {
     /// The reader as last checked (their current role).
     actor: Actor,
     ticket: Option<TicketId>,
-    /// Every event up to this id was sent or filtered out.
+    /// Every event up to this id was sent or filtered out (or was not for the stream's keys).
     last: i64,
-    /// Read the outbox after `last` before following the broadcast again.
+    /// Read the outbox after `last` before following the inbox again.
     catch_up: bool,
     ready: VecDeque<Bytes>,
     ends: Instant,
@@ -422,14 +653,18 @@ impl Feed {
         slot: Slot,
     ) -> Result<Self, ticketing_app::AppError> {
         hub.start();
-        // Subscribe first: every event the hub broadcasts from now on reaches this stream, and
-        // every earlier one is already in the outbox (read below, or before `last`).
-        let rx = hub.tx.subscribe();
+        // Subscribe first: every event of its keys the hub hands out from now on (after `from`)
+        // reaches this stream, and every earlier one is already in the outbox (read below, or
+        // before `last`).
+        let (sub, from) = hub.subscribe(Key::follow(&caller.actor, ticket));
         let (presence, present) = hub.follow_presence();
         let closing = hub.closing.subscribe();
         let (last, catch_up) = match resume {
             Some(id) => (id, true),
-            None => (app.last_event_id().await?, false),
+            None => {
+                let last = app.last_event_id().await?;
+                (last, from.is_some_and(|from| last < from))
+            }
         };
         // An API token has no end of its own here: the checks find its expiry or revocation.
         let ends = match caller.expires_at {
@@ -449,7 +684,7 @@ impl Feed {
                 .map(|f| f.text.clone()),
         );
         Ok(Self {
-            rx,
+            sub,
             presence,
             closing,
             actor: caller.actor,
@@ -495,18 +730,29 @@ impl Feed {
                 self.read_outbox().await;
                 continue;
             }
+            // A stream kept busy by its inbox still ends when its token does.
+            if Instant::now() >= self.ends {
+                self.expired();
+                continue;
+            }
+            match self.sub.inbox.take() {
+                Taken::Frame(frame) => {
+                    self.follow(&frame).await;
+                    continue;
+                }
+                Taken::Lost(after) => {
+                    self.last = self.last.max(after);
+                    self.catch_up = true;
+                    continue;
+                }
+                Taken::Empty => {}
+            }
+            let inbox = Arc::clone(&self.sub.inbox);
             tokio::select! {
                 biased;
-                () = tokio::time::sleep_until(self.ends) => {
-                    self.done = true;
-                    self.ready.push_back(Bytes::from_static(b": the access token expired\n\n"));
-                }
+                () = tokio::time::sleep_until(self.ends) => self.expired(),
                 _ = self.closing.changed() => self.done = true,
-                received = self.rx.recv() => match received {
-                    Ok(frame) => self.follow(&frame).await,
-                    Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up = true,
-                    Err(broadcast::error::RecvError::Closed) => self.done = true,
-                },
+                () = inbox.wake.notified() => {}
                 presence = self.presence.recv() => match presence {
                     Ok(frame) => {
                         if frame.for_reader(&self.actor, self.ticket) {
@@ -530,15 +776,19 @@ impl Feed {
         }
     }
 
-    /// An event of the broadcast: the next one is delivered (if the reader may see it); an
-    /// older one was sent already; after a jump, the missed ones are read from the outbox.
+    /// The token expired: the stream ends, saying why.
+    fn expired(&mut self) {
+        self.done = true;
+        self.ready
+            .push_back(Bytes::from_static(b": the access token expired\n\n"));
+    }
+
+    /// An event of the inbox: delivered if the reader may see it; one up to `last` was read
+    /// from the outbox already. The ids between two events of the inbox are events of other
+    /// keys: none the reader may be told of.
     async fn follow(&mut self, frame: &Frame) {
         let id = frame.id;
         if id <= self.last {
-            return;
-        }
-        if id != self.last + 1 {
-            self.catch_up = true;
             return;
         }
         let changed = self.about_reader(&frame.recipients);
@@ -561,7 +811,7 @@ impl Feed {
     }
 
     /// Reads the outbox after `last`: one page of events, a reset, or nothing more (then the
-    /// broadcast takes over).
+    /// inbox takes over).
     async fn read_outbox(&mut self) {
         if !self.still_allowed(false).await {
             return;
@@ -603,6 +853,17 @@ impl Feed {
         mine
     }
 
+    /// Subscribes again when the reader's role changed what the stream follows (a customer made
+    /// staff follows every ticket), and reads the outbox after `last` with the new keys (the
+    /// events in between were handed out by the old ones).
+    fn follow_keys(&mut self) {
+        let keys = Key::follow(&self.actor, self.ticket);
+        if keys != self.sub.keys {
+            self.sub = self.sub.hub.subscribe(keys).0;
+            self.catch_up = true;
+        }
+    }
+
     /// Whether the reader may still follow: checked again (through the user cache) when the
     /// last check is older than the cache's delay, or `now`. Ends the stream otherwise.
     async fn still_allowed(&mut self, now: bool) -> bool {
@@ -616,6 +877,7 @@ impl Feed {
             Ok(Some(actor)) => {
                 self.actor = actor;
                 self.checked = Instant::now();
+                self.follow_keys();
                 true
             }
             Ok(None) => {
@@ -630,3 +892,6 @@ impl Feed {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -316,3 +316,25 @@ fn rules_have_distinct_names_and_messages() {
         assert_eq!(rule.to_string(), rule.message());
     }
 }
+
+#[test]
+fn a_reader_limited_to_own_tickets_is_told_of_nothing_else() {
+    let owners = [None, Some(OWNER), Some(OTHER)];
+    let mut limited = 0;
+    for (role, actor) in actors() {
+        if !sees_only_own_tickets(&actor) {
+            assert!(actor.is_staff(), "{role}");
+            continue;
+        }
+        limited += 1;
+        for visibility in Visibility::ALL {
+            for owner in owners {
+                let audience = Audience { visibility, owner };
+                if sees_audience(&actor, &audience) {
+                    assert_eq!(owner, Some(actor.id), "{role} {visibility:?} {owner:?}");
+                }
+            }
+        }
+    }
+    assert_eq!(limited, 2, "both customers");
+}
