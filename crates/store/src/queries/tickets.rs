@@ -10,7 +10,7 @@ use ticketing_domain::{ActivityEntry, Event, Ticket, TicketId};
 
 use super::events::{append_events, event_rows};
 use super::messages::{activities_page, attachments_page, files_of_page, messages_page};
-use super::{Conn, Store};
+use super::{Conn, NUMBER_RETURNED, Store};
 use crate::error::{DbResult, corrupt, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
 use crate::run::Work;
@@ -142,13 +142,17 @@ pub(crate) fn insert_ticket(
     search_text: String,
     created: &ActivityRow,
 ) -> DbResult<u64> {
-    diesel::insert_into(tickets::table)
-        .values((row, tickets::search_text.eq(search_text)))
-        .execute(c)?;
-    let number: i64 = tickets::table
-        .filter(tickets::id.eq(row.id))
-        .select(tickets::number)
-        .first(c)?;
+    let insert =
+        diesel::insert_into(tickets::table).values((row, tickets::search_text.eq(search_text)));
+    let number: i64 = if NUMBER_RETURNED {
+        insert.returning(tickets::number).get_result(c)?
+    } else {
+        insert.execute(c)?;
+        tickets::table
+            .filter(tickets::id.eq(row.id))
+            .select(tickets::number)
+            .first(c)?
+    };
     append_activities(c, std::slice::from_ref(created))?;
     u64::try_from(number).map_err(|e| corrupt("number", e))
 }
