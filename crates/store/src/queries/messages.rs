@@ -12,8 +12,7 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId,
-    TicketId, UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId, TicketId, UserId,
 };
 
 use super::events::{append_events, event_rows};
