@@ -52,19 +52,18 @@ impl CounterRepository for Store {
                 // One upsert per key: a window that ended starts afresh at `now` (both `SET`
                 // expressions read the row as it was before the statement).
                 let ended = lc::window_start.le(cutoff);
-                let (hits, start): (i32, DbTime) =
-                    diesel::insert_into(lc::table)
-                        .values((lc::key.eq(key), lc::window_start.eq(now), lc::hits.eq(1)))
-                        .on_conflict(lc::key)
-                        .do_update()
-                        .set((
-                            lc::hits.eq(case_when::<_, _, Integer>(ended.clone(), 1)
-                                .otherwise(lc::hits + 1)),
-                            lc::window_start.eq(case_when::<_, _, StartType>(ended, now)
+                let (hits, start): (i32, DbTime) = diesel::insert_into(lc::table)
+                    .values((lc::key.eq(key), lc::window_start.eq(now), lc::hits.eq(1)))
+                    .on_conflict(lc::key)
+                    .do_update()
+                    .set((
+                        lc::hits.eq(case_when::<_, _, Integer>(ended, 1).otherwise(lc::hits + 1)),
+                        lc::window_start
+                            .eq(case_when::<_, _, StartType>(ended, now)
                                 .otherwise(lc::window_start)),
-                        ))
-                        .returning((lc::hits, lc::window_start))
-                        .get_result(c)?;
+                    ))
+                    .returning((lc::hits, lc::window_start))
+                    .get_result(c)?;
                 counts[i] = Some(WindowCount {
                     hits: u32::try_from(hits).map_err(|e| corrupt("limit counter", e))?,
                     window_start: start.get(),
