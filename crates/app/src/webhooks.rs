@@ -288,8 +288,10 @@ pub trait WebhookTransport: Send + Sync {
 pub trait WebhookRepository: Send + Sync {
     /// Stores a new endpoint and appends `audit`, all or nothing, unless there are `max`
     /// endpoints already (then `Conflict { field: "endpoints" }`, nothing written). Its
-    /// `after_event_id` is set to the dispatcher's cursor, read under the cursor's lock: it gets
-    /// every event the dispatcher has not handled yet, and none it has.
+    /// `after_event_id` is set to the dispatcher's cursor, read under the cursor's lock (and
+    /// moved to the last event id first when no endpoint was enabled, see
+    /// [`WebhookRepository::enqueue`]): it gets every event the dispatcher has not handled yet,
+    /// and none it has.
     async fn create_endpoint(
         &self,
         endpoint: &WebhookEndpoint,
@@ -330,10 +332,14 @@ pub trait WebhookRepository: Send + Sync {
     /// last event id if missing), reads up to `limit` events after it, creates a pending
     /// delivery due at `now` for each enabled endpoint that [wants](WebhookEndpoint::wants) each
     /// (unique per endpoint and event: an existing one is kept), and advances the cursor past
-    /// them. Returns how many events were read.
+    /// them. Returns how many events were read. When no endpoint is enabled it reads nothing
+    /// and writes nothing (0): the cursor stays behind until an endpoint is created or enabled,
+    /// which first moves it to the last event id (the events passed over would have gone to
+    /// nobody), under the cursor's lock.
     async fn enqueue(&self, limit: u32, now: DateTime<Utc>) -> Result<u32, RepoError>;
 
-    /// The dispatcher's cursor: the last outbox id turned into deliveries.
+    /// The dispatcher's cursor: the last outbox id turned into deliveries (the last event id
+    /// while no endpoint is enabled: nothing waits).
     async fn cursor(&self) -> Result<i64, RepoError>;
 
     /// Claims up to `limit` due deliveries, at most one per enabled endpoint and only the

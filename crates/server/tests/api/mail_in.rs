@@ -353,6 +353,19 @@ async fn a_reply_to_a_notification_becomes_a_message(backend: Backend) {
     assert_eq!(messages[1]["message"], "Yes, and now it works.");
     assert_eq!(messages[1]["user"]["username"], "ada");
     assert_eq!(messages[1]["internal"], false);
+    // Its words are searched like a reply in the web UI ("works" is only in the mail).
+    let found = app
+        .get("/api/v1/tickets/?q=works", Some(&agent.access))
+        .await;
+    found.assert_status(200);
+    let ids: Vec<&str> = found
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(ids, [id.as_str()], "{}", found.text());
     // The assignee is told, as for a reply in the web UI (through the outbox).
     let sent_before = got.len();
     let got = wait_for(&sink, 30, |m| {

@@ -695,9 +695,50 @@ async fn admins_manage_endpoints_rotate_secrets_and_are_audited(backend: Backend
     assert!(audit.text().contains("/hooks/a"));
 }
 
+/// While no endpoint is enabled the dispatcher writes nothing (its cursor stays behind); an
+/// endpoint registered then gets only the events after it, none of those nobody received.
+async fn an_endpoint_gets_no_event_from_before_it_was_registered(backend: Backend) {
+    let app = app_allowing_private(backend).await;
+    let receiver = Receiver::start().await;
+    let admin = app.staff("root", Role::Admin).await;
+    let carol = app.register("carol").await;
+    let first = register(
+        &app,
+        &admin,
+        &receiver.url("/hooks/first"),
+        &["ticket.created"],
+        false,
+    )
+    .await;
+    app.ticket(&carol.access, "Seen by the first").await;
+    receiver.wait_for(1, Duration::from_secs(10)).await;
+    let id = first["id"].as_str().unwrap();
+    app.delete(&format!("{WEBHOOKS}{id}/"), Some(&admin.access))
+        .await
+        .assert_status(204);
+    app.ticket(&carol.access, "While there is none").await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    register(
+        &app,
+        &admin,
+        &receiver.url("/hooks/second"),
+        &["ticket.created"],
+        false,
+    )
+    .await;
+    app.ticket(&carol.access, "Seen by the second").await;
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let got_now = receiver.received();
+    assert_eq!(got_now.len(), 2, "{got_now:?}");
+    assert_eq!(got[1].path, "/hooks/second");
+    assert_eq!(got[1].json()["changes"]["topic"], "Seen by the second");
+}
+
 backend_tests!(
     signed_deliveries_verify_with_the_reference_library,
     a_failing_endpoint_is_retried_in_order,
     private_addresses_are_refused_without_the_setting,
     admins_manage_endpoints_rotate_secrets_and_are_audited,
+    an_endpoint_gets_no_event_from_before_it_was_registered,
 );

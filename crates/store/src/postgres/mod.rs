@@ -32,6 +32,9 @@ pub use store::{PgOptions, PgStore};
 /// The name of the database in messages.
 const DATABASE: &str = "PostgreSQL";
 
+/// A new ticket's number is known to the `RETURNING` of its INSERT (an identity column).
+const NUMBER_RETURNED: bool = true;
+
 /// What the shared queries (`queries/`) run on here.
 use diesel::{PgConnection as Conn, pg::Pg as Db};
 use store::PgStore as Store;

@@ -1,16 +1,19 @@
 //! `CounterRepository`: the shared counters of the abuse limits (`limit_counters`).
 //!
-//! A hit is, per key and in one transaction, a reset of the key's window when it ended, then an
-//! upsert that adds one (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits = hits + 1 RETURNING`).
-//! On PostgreSQL the first statement locks the row until the commit, and a concurrent hit's
-//! reset re-checks the window on the committed row (read committed), so concurrent hits from any
+//! A hit is, per key and in one transaction, one upsert that adds one, or starts the window
+//! afresh at one when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN
+//! window_start <= cutoff THEN 1 ELSE hits + 1 END, window_start = CASE ... END RETURNING`).
+//! On PostgreSQL the upsert locks the row until the commit, and a concurrent hit's upsert waits,
+//! then evaluates its `CASE` on the committed row (read committed), so concurrent hits from any
 //! number of processes are all counted, in one window; keys are taken in sorted order, so two
 //! hits never deadlock. SQLite has one writer at a time. The writes skip the WAL flush at commit
 //! (`write_unflushed`): a crash of PostgreSQL may forget the last moments of counting, no more.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use diesel::dsl::case_when;
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{CounterRepository, WindowCount};
 
@@ -18,6 +21,9 @@ use super::Store;
 use crate::error::corrupt;
 use crate::schema::limit_counters as lc;
 use crate::sql_types::DbTime;
+
+/// The SQL type of `window_start` (not the same in both databases).
+type StartType = <lc::window_start as Expression>::SqlType;
 
 #[async_trait]
 impl CounterRepository for Store {
@@ -43,19 +49,19 @@ impl CounterRepository for Store {
             let mut counts = vec![None; keys.len()];
             for i in order {
                 let key = &keys[i];
-                // A window that ended starts afresh at `now`.
-                diesel::update(
-                    lc::table
-                        .filter(lc::key.eq(key))
-                        .filter(lc::window_start.le(cutoff)),
-                )
-                .set((lc::window_start.eq(now), lc::hits.eq(0)))
-                .execute(c)?;
+                // One upsert per key: a window that ended starts afresh at `now` (both `SET`
+                // expressions read the row as it was before the statement).
+                let ended = lc::window_start.le(cutoff);
                 let (hits, start): (i32, DbTime) = diesel::insert_into(lc::table)
                     .values((lc::key.eq(key), lc::window_start.eq(now), lc::hits.eq(1)))
                     .on_conflict(lc::key)
                     .do_update()
-                    .set(lc::hits.eq(lc::hits + 1))
+                    .set((
+                        lc::hits.eq(case_when::<_, _, Integer>(ended, 1).otherwise(lc::hits + 1)),
+                        lc::window_start
+                            .eq(case_when::<_, _, StartType>(ended, now)
+                                .otherwise(lc::window_start)),
+                    ))
                     .returning((lc::hits, lc::window_start))
                     .get_result(c)?;
                 counts[i] = Some(WindowCount {

@@ -8,13 +8,13 @@ use ticketing_app::inbound::{InboundTarget, InboundWrite, ReplyTokenOwner};
 
 use super::audit::insert_audit;
 use super::events::{append_events, event_rows};
-use super::messages::set_last_public;
+use super::messages::insert_message;
 use super::tickets::{activity_rows, append_activities, apply_effect, insert_ticket};
 use super::users::{check_email_namespace, check_username_namespace};
 use super::{Conn, DATABASE, error};
 use crate::error::DbResult;
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow, TicketRow, UserRow};
-use crate::schema::{attachments, inbound_messages as i, mail_reply_tokens as r, messages, users};
+use crate::schema::{attachments, inbound_messages as i, mail_reply_tokens as r, users};
 use crate::sql_types::{DbId, DbTime};
 use crate::words::search_text;
 
@@ -62,7 +62,6 @@ enum Target {
     },
     Message {
         row: MessageRow,
-        last: Option<ticketing_domain::LastPublicMessage>,
         effect: ticketing_app::ports::TicketEffect,
         activities: Vec<ActivityRow>,
         number: u64,
@@ -98,7 +97,6 @@ pub(crate) fn rows(write: &InboundWrite) -> Result<Rows, RepoError> {
             (
                 Target::Message {
                     row: MessageRow::new(message),
-                    last: message.as_last_public(),
                     effect: effect.clone(),
                     activities: activity_rows(activities),
                     number: *ticket_number,
@@ -155,18 +153,12 @@ pub(crate) fn store(c: &mut Conn, rows: &Rows) -> DbResult<u64> {
         Target::Ticket { row, text, created } => insert_ticket(c, row, text.clone(), created)?,
         Target::Message {
             row,
-            last,
             effect,
             activities,
             number,
         } => {
-            apply_effect(c, effect)?;
-            diesel::insert_into(messages::table)
-                .values(row)
-                .execute(c)?;
-            if let Some(last) = last {
-                set_last_public(c, row.ticket_id, last)?;
-            }
+            let touched = apply_effect(c, effect)?;
+            insert_message(c, &touched, row)?;
             append_activities(c, activities)?;
             *number
         }

@@ -12,18 +12,17 @@ use ticketing_app::ports::{
 };
 use ticketing_domain::listing::{Page, TimelineQuery};
 use ticketing_domain::{
-    ActivityEntry, Attachment, AttachmentId, Event, LastPublicMessage, Message, MessageId,
-    TicketId, UserId,
+    ActivityEntry, Attachment, AttachmentId, Event, Message, MessageId, TicketId, UserId,
 };
 
 use super::events::{append_events, event_rows};
 use super::listing::{keyset, timeline_after, timeline_page};
-use super::tickets::{activity_rows, append_activities, apply_effect};
+use super::tickets::{Touched, activity_rows, append_activities, apply_effect};
 use super::{Conn, DATABASE, Db, Store, error};
 use crate::error::{DbResult, Fail};
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages, tickets};
-use crate::sql_types::{DbId, DbTime};
+use crate::sql_types::DbId;
 use crate::words::{conversation_text, merged};
 
 /// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
@@ -53,54 +52,48 @@ pub(crate) fn messages_query(
     ))
 }
 
-/// Makes `last` the ticket's last public message, unless a later one is stored (two replies
-/// committed out of order keep the later).
-pub(crate) fn set_last_public(
-    c: &mut Conn,
-    ticket: DbId,
-    last: &LastPublicMessage,
-) -> DbResult<()> {
-    let at = DbTime::from(last.created_at);
-    diesel::update(
-        tickets::table.filter(tickets::id.eq(ticket)).filter(
-            tickets::last_public_at
-                .is_null()
-                .or(tickets::last_public_at.le(at)),
-        ),
-    )
-    .set((
-        tickets::last_public_author_id.eq(Some(DbId::from(last.author))),
-        tickets::last_public_by_staff.eq(Some(last.is_staff_message)),
-        tickets::last_public_at.eq(Some(at)),
-    ))
-    .execute(c)?;
-    Ok(())
-}
-
-/// Adds the words of `body` to its ticket's stored conversation words (`conversation_text`,
-/// or `notes_text` for an internal note; see [`crate::words`]), which the search index reads.
-/// Runs after the ticket's row was updated in the same transaction (the message's
-/// `TicketEffect`), so the row is locked: a concurrent message on the same ticket waits, then
-/// reads these words and adds its own.
-fn add_words(c: &mut Conn, ticket: DbId, internal: bool, body: &str) -> DbResult<()> {
-    let row = tickets::table.filter(tickets::id.eq(ticket));
-    let stored: String = if internal {
-        row.select(tickets::notes_text).first(c)?
+/// Stores `row` on its ticket, right after the ticket's effect (`touched`: what the row, locked
+/// until the commit, then held): inserts the message, then updates the ticket's row once, for
+/// what changed: the words of the message added to the stored conversation words
+/// (`conversation_text`, or `notes_text` for an internal note; see [`crate::words`], which the
+/// search index reads) and, for a public message, the ticket's last public message unless a
+/// later one is stored (two replies committed out of order keep the later). A concurrent
+/// message on the same ticket waits for the lock, then reads these words and adds its own.
+pub(crate) fn insert_message(c: &mut Conn, touched: &Touched, row: &MessageRow) -> DbResult<usize> {
+    let n = diesel::insert_into(messages::table)
+        .values(row)
+        .execute(c)?;
+    let stored = if row.internal {
+        &touched.notes_text
     } else {
-        row.select(tickets::conversation_text).first(c)?
+        &touched.conversation_text
     };
-    if let Some(words) = merged(&stored, body) {
-        if internal {
-            diesel::update(row)
-                .set(tickets::notes_text.eq(words))
-                .execute(c)?;
-        } else {
-            diesel::update(row)
-                .set(tickets::conversation_text.eq(words))
-                .execute(c)?;
-        }
-    }
-    Ok(())
+    let words = merged(stored, &row.body);
+    let last = (!row.internal
+        && touched
+            .last_public_at
+            .is_none_or(|t| t.get() <= row.created_at.get()))
+    .then_some((
+        tickets::last_public_author_id.eq(Some(row.author_id)),
+        tickets::last_public_by_staff.eq(Some(row.is_staff_message)),
+        tickets::last_public_at.eq(Some(row.created_at)),
+    ));
+    let target = tickets::table.filter(tickets::id.eq(row.ticket_id));
+    match (words, last) {
+        (None, None) => 0,
+        (None, Some(last)) => diesel::update(target).set(last).execute(c)?,
+        (Some(words), None) if row.internal => diesel::update(target)
+            .set(tickets::notes_text.eq(words))
+            .execute(c)?,
+        (Some(words), None) => diesel::update(target)
+            .set(tickets::conversation_text.eq(words))
+            .execute(c)?,
+        // `last` only for a public message.
+        (Some(words), Some(last)) => diesel::update(target)
+            .set((last, tickets::conversation_text.eq(words)))
+            .execute(c)?,
+    };
+    Ok(n)
 }
 
 /// Tickets backfilled per transaction by [`backfill_conversation_words`].
@@ -170,18 +163,14 @@ impl MessageRepository for Store {
         events: &[Event],
     ) -> Result<(), RepoError> {
         let row = MessageRow::new(message);
-        let last = message.as_last_public();
-        let ticket = DbId::from(message.ticket_id);
-        let (internal, body) = (message.internal, message.body.as_str().to_owned());
-        self.add_with_effect(effect, activities, events, move |c| {
-            let n = diesel::insert_into(messages::table)
-                .values(&row)
-                .execute(c)?;
-            if let Some(last) = last {
-                set_last_public(c, ticket, &last)?;
-            }
-            add_words(c, ticket, internal, &body)?;
-            Ok(n)
+        let effect = effect.clone();
+        let entries = activity_rows(activities);
+        let events = event_rows(events)?;
+        self.write(move |c| {
+            let touched = apply_effect(c, &effect)?;
+            insert_message(c, &touched, &row)?;
+            append_activities(c, &entries)?;
+            append_events(c, &events)
         })
         .await
     }

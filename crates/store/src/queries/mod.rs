@@ -15,7 +15,7 @@
 
 #[cfg(test)]
 use super::plans;
-use super::{Conn, DATABASE, Db, Store, error, locking, outbox, search};
+use super::{Conn, DATABASE, Db, NUMBER_RETURNED, Store, error, locking, outbox, search};
 
 mod api_tokens;
 mod audit;

@@ -10,7 +10,7 @@ use ticketing_domain::{ActivityEntry, Event, Ticket, TicketId};
 
 use super::events::{append_events, event_rows};
 use super::messages::{activities_page, attachments_page, files_of_page, messages_page};
-use super::{Conn, Store};
+use super::{Conn, NUMBER_RETURNED, Store};
 use crate::error::{DbResult, corrupt, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
 use crate::run::Work;
@@ -31,20 +31,55 @@ pub(crate) fn append_activities(c: &mut Conn, entries: &[ActivityRow]) -> DbResu
 /// Writes every mutable column of `ticket` if the stored row is not deleted and still at
 /// `expected_version`; the number of rows changed (0 or 1).
 fn replace(c: &mut Conn, ticket: &Ticket, expected_version: i64) -> DbResult<usize> {
-    Ok(diesel::update(
-        tickets::table
-            .filter(tickets::id.eq(DbId::from(ticket.id)))
-            .filter(tickets::version.eq(expected_version))
-            .filter(tickets::deleted_at.is_null()),
-    )
-    .set(TicketRow::changes(ticket))
-    .execute(c)?)
+    Ok(diesel::update(replaced(ticket, expected_version))
+        .set(TicketRow::changes(ticket))
+        .execute(c)?)
 }
 
-/// Applies a `TicketEffect`; `Stale` when its guard fails (nothing is written by the caller's
-/// transaction then).
-pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<()> {
-    let changed = match effect {
+/// The row [`replace`] writes.
+fn replaced(ticket: &Ticket, expected_version: i64) -> ReplaceTarget {
+    tickets::table
+        .filter(tickets::id.eq(DbId::from(ticket.id)))
+        .filter(tickets::version.eq(expected_version))
+        .filter(tickets::deleted_at.is_null())
+}
+
+type ReplaceTarget = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<tickets::table, diesel::dsl::Eq<tickets::id, DbId>>,
+        diesel::dsl::Eq<tickets::version, i64>,
+    >,
+    diesel::dsl::IsNull<tickets::deleted_at>,
+>;
+
+/// What a ticket's row holds once a [`TicketEffect`] was applied to it, read back by the
+/// effect's `UPDATE` (`RETURNING`): the row stays locked until the commit (on SQLite the
+/// immediate transaction excludes other writers), so a later statement of the same transaction
+/// may rely on these values.
+pub(crate) struct Touched {
+    /// The words of the public messages (`tickets.conversation_text`).
+    pub conversation_text: String,
+    /// The words of the internal notes (`tickets.notes_text`).
+    pub notes_text: String,
+    /// When the last public message stored was written.
+    pub last_public_at: Option<DbTime>,
+}
+
+/// The columns of [`Touched`].
+const TOUCHED: (
+    tickets::conversation_text,
+    tickets::notes_text,
+    tickets::last_public_at,
+) = (
+    tickets::conversation_text,
+    tickets::notes_text,
+    tickets::last_public_at,
+);
+
+/// Applies a `TicketEffect` and answers what the row then holds; `Stale` when its guard fails
+/// (nothing is written by the caller's transaction then).
+pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<Touched> {
+    let touched: Option<(String, String, Option<DbTime>)> = match effect {
         TicketEffect::Touch {
             ticket_id,
             status,
@@ -71,21 +106,32 @@ pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<()> 
                         tickets::public_version.eq(tickets::public_version + 1),
                         tickets::public_updated_at.eq(DbTime::from(*at)),
                     ))
-                    .execute(c)?
+                    .returning(TOUCHED)
+                    .get_result(c)
+                    .optional()?
             } else {
-                diesel::update(target).set(touch).execute(c)?
+                diesel::update(target)
+                    .set(touch)
+                    .returning(TOUCHED)
+                    .get_result(c)
+                    .optional()?
             }
         }
         TicketEffect::Replace {
             ticket,
             expected_version,
-        } => replace(c, ticket, *expected_version)?,
+        } => diesel::update(replaced(ticket, *expected_version))
+            .set(TicketRow::changes(ticket))
+            .returning(TOUCHED)
+            .get_result(c)
+            .optional()?,
     };
-    if changed == 0 {
-        Err(RepoError::Stale.into())
-    } else {
-        Ok(())
-    }
+    let (conversation_text, notes_text, last_public_at) = touched.ok_or(RepoError::Stale)?;
+    Ok(Touched {
+        conversation_text,
+        notes_text,
+        last_public_at,
+    })
 }
 
 /// Inserts a new ticket (with its search text) and its `created` entry; answers the number the
@@ -96,13 +142,17 @@ pub(crate) fn insert_ticket(
     search_text: String,
     created: &ActivityRow,
 ) -> DbResult<u64> {
-    diesel::insert_into(tickets::table)
-        .values((row, tickets::search_text.eq(search_text)))
-        .execute(c)?;
-    let number: i64 = tickets::table
-        .filter(tickets::id.eq(row.id))
-        .select(tickets::number)
-        .first(c)?;
+    let insert =
+        diesel::insert_into(tickets::table).values((row, tickets::search_text.eq(search_text)));
+    let number: i64 = if NUMBER_RETURNED {
+        insert.returning(tickets::number).get_result(c)?
+    } else {
+        insert.execute(c)?;
+        tickets::table
+            .filter(tickets::id.eq(row.id))
+            .select(tickets::number)
+            .first(c)?
+    };
     append_activities(c, std::slice::from_ref(created))?;
     u64::try_from(number).map_err(|e| corrupt("number", e))
 }

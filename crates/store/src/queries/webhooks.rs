@@ -50,6 +50,36 @@ fn lock_or_create_cursor(c: &mut Conn) -> DbResult<i64> {
         .ok_or_else(|| corrupt("outbox_state", "the webhooks cursor vanished"))
 }
 
+/// Whether any endpoint is enabled (the dispatcher has work to plan).
+fn any_enabled(c: &mut Conn) -> DbResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(e::table.filter(e::enabled.eq(true)))).get_result(c)?)
+}
+
+/// Before an endpoint is created or enabled: the cursor, locked (see
+/// [`lock_or_create_cursor`]). While no endpoint is enabled the dispatcher plans nothing and
+/// leaves the cursor behind (no write per event, see `enqueue`); the events it passed over would
+/// have gone to nobody, so the first enabled endpoint moves the cursor to the last event id
+/// first. An event still being committed holds that id's row, so it gets a later id and goes to
+/// the endpoint, as it would have before. Every transaction that enables an endpoint takes the
+/// cursor's lock first, so two of them never both see "none enabled" wrongly.
+fn cursor_for_enabling(c: &mut Conn) -> DbResult<i64> {
+    let cursor = lock_or_create_cursor(c)?;
+    if any_enabled(c)? {
+        return Ok(cursor);
+    }
+    let last: i64 = outbox_state::table
+        .filter(outbox_state::name.eq(LAST_EVENT_ID))
+        .select(outbox_state::value)
+        .first(c)?;
+    if last <= cursor {
+        return Ok(cursor);
+    }
+    diesel::update(outbox_state::table.filter(outbox_state::name.eq(CURSOR)))
+        .set(outbox_state::value.eq(last))
+        .execute(c)?;
+    Ok(last)
+}
+
 fn enqueue(c: &mut Conn, limit: u32, now: DbTime) -> DbResult<u32> {
     let cursor = lock_or_create_cursor(c)?;
     let batch: Vec<(i64, String, String)> = events::table
@@ -196,6 +226,16 @@ fn record_attempt(c: &mut Conn, r: &AttemptRecord) -> DbResult<()> {
     Ok(())
 }
 
+/// The dispatcher's cursor (missing before its first round) and the last event id.
+fn positions(c: &mut Conn) -> DbResult<(Option<i64>, i64)> {
+    let values: Vec<(String, i64)> = outbox_state::table
+        .filter(outbox_state::name.eq_any([CURSOR, LAST_EVENT_ID]))
+        .select((outbox_state::name, outbox_state::value))
+        .load(c)?;
+    let value = |n: &str| values.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
+    Ok((value(CURSOR), value(LAST_EVENT_ID).unwrap_or(0)))
+}
+
 #[async_trait]
 impl WebhookRepository for Store {
     async fn create_endpoint(
@@ -209,7 +249,7 @@ impl WebhookRepository for Store {
         self.write(move |c| {
             // Serialized with the dispatcher (the cursor row is locked): every event after the
             // cursor goes to the new endpoint when it wants it, none before.
-            row.after_event_id = lock_or_create_cursor(c)?;
+            row.after_event_id = cursor_for_enabling(c)?;
             let n: i64 = e::table.count().get_result(c)?;
             if usize::try_from(n).unwrap_or(usize::MAX) >= max {
                 return Err(RepoError::Conflict { field: "endpoints" }.into());
@@ -247,6 +287,9 @@ impl WebhookRepository for Store {
         let enabled = endpoint.enabled;
         let now = DbTime::from(endpoint.updated_at);
         self.write(move |c| {
+            if enabled {
+                cursor_for_enabling(c)?;
+            }
             let n = diesel::update(e::table.filter(e::id.eq(row.id)))
                 .set((
                     e::url.eq(row.url.clone()),
@@ -319,18 +362,13 @@ impl WebhookRepository for Store {
     }
 
     async fn enqueue(&self, limit: u32, now: DateTime<Utc>) -> Result<u32, RepoError> {
-        // Nothing new (the usual case): no write transaction at all.
+        // Nothing new, or no endpoint enabled (the usual cases): no write transaction at all.
+        // Without an enabled endpoint the cursor stays behind; the first endpoint enabled moves
+        // it (`cursor_for_enabling`).
         let behind = self
             .read(|c| {
-                let values: Vec<(String, i64)> = outbox_state::table
-                    .filter(outbox_state::name.eq_any([CURSOR, LAST_EVENT_ID]))
-                    .select((outbox_state::name, outbox_state::value))
-                    .load(c)?;
-                let value = |n: &str| values.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
-                Ok(match (value(CURSOR), value(LAST_EVENT_ID)) {
-                    (Some(cursor), Some(last)) => cursor < last,
-                    _ => true,
-                })
+                let (cursor, last) = positions(c)?;
+                Ok(cursor.is_none_or(|cursor| cursor < last) && any_enabled(c)?)
             })
             .await?;
         if !behind {
@@ -342,12 +380,13 @@ impl WebhookRepository for Store {
 
     async fn cursor(&self) -> Result<i64, RepoError> {
         self.read(|c| {
-            Ok(outbox_state::table
-                .filter(outbox_state::name.eq(CURSOR))
-                .select(outbox_state::value)
-                .first::<i64>(c)
-                .optional()?
-                .unwrap_or(0))
+            let (cursor, last) = positions(c)?;
+            // No endpoint enabled: every event so far is planned (for nobody).
+            Ok(if any_enabled(c)? {
+                cursor.unwrap_or(0)
+            } else {
+                last
+            })
         })
         .await
     }

@@ -29,6 +29,10 @@ pub use store::{SqliteOptions, SqliteStore, parse_url};
 /// The name of the database in messages.
 const DATABASE: &str = "SQLite";
 
+/// A new ticket's number is not known to the `RETURNING` of its INSERT: the trigger that gives
+/// it runs after the row was inserted.
+const NUMBER_RETURNED: bool = false;
+
 /// What the shared queries (`queries/`) run on here.
 use diesel::{SqliteConnection as Conn, sqlite::Sqlite as Db};
 use store::SqliteStore as Store;

@@ -3,12 +3,20 @@
 //! transaction.
 
 use diesel::SqliteConnection;
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
+use diesel::sql_types::Bool;
 
 use crate::error::DbResult;
 
 /// Nothing: see the module.
 pub(crate) fn notify(_c: &mut SqliteConnection) -> DbResult<()> {
     Ok(())
+}
+
+/// Nothing (a constant): see the module and the PostgreSQL [`notify_expr`].
+pub(crate) fn notify_expr() -> SqlLiteral<Bool> {
+    sql::<Bool>("1")
 }
 
 /// Nothing: see the module (the user cache of the one process sees its own writes).
