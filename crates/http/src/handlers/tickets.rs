@@ -93,7 +93,13 @@ async fn list_kind(
     let query = ticket_query(&pairs, &actor)?;
     let page = state.app.list_tickets(&actor, kind, query).await?;
     let items: Vec<TicketDto> = page.items.iter().map(TicketDto::from).collect();
-    Ok(paged_capped(&req, &pairs, (page.total, page.exact), page.next, items))
+    Ok(paged_capped(
+        &req,
+        &pairs,
+        (page.total, page.exact),
+        page.next,
+        items,
+    ))
 }
 
 /// List tickets: staff see every ticket, customers their own.

@@ -300,7 +300,11 @@ pub async fn case_search_with_many_matches<S: StoreUnderTest>(s: &S) {
             ..TicketQuery::new(scope)
         };
         let page = tickets(s).list(&query).await.unwrap();
-        assert_eq!((page.items.len(), page.total, page.exact), (25, 26, false), "{text}");
+        assert_eq!(
+            (page.items.len(), page.total, page.exact),
+            (25, 26, false),
+            "{text}"
+        );
         assert_eq!(
             ids(&walk(s, query.clone()).await),
             expected_with(&w.tickets, &w.messages, &query),

@@ -69,6 +69,11 @@ impl AuditRepository for MemoryStore {
             ),
             _ => None,
         };
-        Ok(Page { items, total, next, exact: true })
+        Ok(Page {
+            items,
+            total,
+            next,
+            exact: true,
+        })
     }
 }

@@ -234,7 +234,12 @@ impl UserRepository for MemoryStore {
             Some(last) if more => Some(encode_user_cursor(&last.username.key(), last.id)),
             _ => None,
         };
-        Ok(Page { items, total, next, exact: true })
+        Ok(Page {
+            items,
+            total,
+            next,
+            exact: true,
+        })
     }
 
     fn user_changes(

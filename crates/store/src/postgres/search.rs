@@ -8,8 +8,8 @@
 //! tickets, found by the owner index) matches the lexemes of the public columns only, made from
 //! them on the fly. The shared listing query (`queries/listing.rs`) puts these pieces together.
 
-use diesel::dsl::sql;
 use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 

@@ -7,8 +7,8 @@ use ticketing_app::RepoError;
 use ticketing_domain::Ticket;
 use ticketing_domain::chrono::{DateTime, Utc};
 use ticketing_domain::listing::{
-    AssigneeFilter, CursorKey, Page, Scope, SortKey, TOTAL_CAP,
-    TicketQuery, TimelineQuery, search_walk,
+    AssigneeFilter, CursorKey, Page, Scope, SortKey, TOTAL_CAP, TicketQuery, TimelineQuery,
+    search_walk,
 };
 use uuid::Uuid;
 
@@ -307,7 +307,12 @@ pub(crate) fn timeline_page<T>(
         }
         _ => None,
     };
-    Ok(Page { items, total, next, exact: true })
+    Ok(Page {
+        items,
+        total,
+        next,
+        exact: true,
+    })
 }
 
 pub(crate) fn list(c: &mut Conn, q: &TicketQuery) -> DbResult<Page<Ticket>> {

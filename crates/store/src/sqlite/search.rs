@@ -30,8 +30,7 @@ const MATCH: (&str, &str) = (
 /// The words a staff member's walk tests, and a customer's (no internal notes).
 const ALL_WORDS: &str = "instr(' ' || tickets.search_text || ' ' || tickets.conversation_text \
                          || ' ' || tickets.notes_text, ";
-const PUBLIC_WORDS: &str =
-    "instr(' ' || tickets.search_text || ' ' || tickets.conversation_text, ";
+const PUBLIC_WORDS: &str = "instr(' ' || tickets.search_text || ' ' || tickets.conversation_text, ";
 
 /// The tickets whose words match every term of `terms` as a prefix (topic, description,
 /// conversation, and internal notes unless `public_only`).
@@ -52,7 +51,9 @@ pub(crate) fn condition(terms: &[String], public_only: bool, plan: Plan) -> Cond
                 )
             };
             let mut terms = terms.iter();
-            let first = terms.next().map_or_else(|| Box::new(sql::<Bool>("1")) as Condition, term);
+            let first = terms
+                .next()
+                .map_or_else(|| Box::new(sql::<Bool>("1")) as Condition, term);
             terms.fold(first, |all, t| Box::new(all.and(term(t))))
         }
     }
