@@ -78,21 +78,20 @@ pub(crate) fn insert_message(c: &mut Conn, touched: &Touched, row: &MessageRow) 
         tickets::last_public_by_staff.eq(Some(row.is_staff_message)),
         tickets::last_public_at.eq(Some(row.created_at)),
     ));
-    let target = tickets::table.filter(tickets::id.eq(row.ticket_id));
-    match (words, last) {
-        (None, None) => 0,
-        (None, Some(last)) => diesel::update(target).set(last).execute(c)?,
-        (Some(words), None) if row.internal => diesel::update(target)
-            .set(tickets::notes_text.eq(words))
-            .execute(c)?,
-        (Some(words), None) => diesel::update(target)
-            .set(tickets::conversation_text.eq(words))
-            .execute(c)?,
-        // `last` only for a public message.
-        (Some(words), Some(last)) => diesel::update(target)
-            .set((last, tickets::conversation_text.eq(words)))
-            .execute(c)?,
+    let (notes, conversation) = if row.internal {
+        (words, None)
+    } else {
+        (None, words)
     };
+    if last.is_some() || notes.is_some() || conversation.is_some() {
+        diesel::update(tickets::table.filter(tickets::id.eq(row.ticket_id)))
+            .set((
+                last,
+                notes.map(|w| tickets::notes_text.eq(w)),
+                conversation.map(|w| tickets::conversation_text.eq(w)),
+            ))
+            .execute(c)?;
+    }
     Ok(n)
 }
 
