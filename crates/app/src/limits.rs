@@ -86,6 +86,16 @@ impl MemoryCounters {
     fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, WindowCount>> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Starts `key` at `count` (read from a store) unless it is counted here already.
+    pub fn seed(&self, key: &str, count: WindowCount) {
+        self.slots().entry(key.to_owned()).or_insert(count);
+    }
+
+    /// The count of `key`, if any.
+    pub fn get(&self, key: &str) -> Option<WindowCount> {
+        self.slots().get(key).copied()
+    }
 }
 
 /// `t` at microsecond precision, like the databases keep it.

@@ -28,6 +28,8 @@
 compile_error!("ticketing-store needs the `postgres` or the `sqlite` feature (or both)");
 
 mod error;
+mod kept;
+mod local_counters;
 mod rows;
 mod run;
 /// The diesel table definitions. Public only so that the bench data generator

@@ -211,6 +211,11 @@ impl PgStore {
         outcome.map_err(|m| StoreError::Migration(self.redactor.clean(&one_line(&m))))
     }
 
+    /// None: every hit is counted in the table, for every replica (see `queries/counters.rs`).
+    pub(crate) fn local_counters(&self) -> Option<Arc<crate::local_counters::LocalCounters>> {
+        None
+    }
+
     /// Runs `f` on a pooled connection on the blocking thread pool, inside the caller's span.
     pub(crate) async fn read<T: Send + 'static>(
         &self,

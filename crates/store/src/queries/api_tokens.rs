@@ -69,7 +69,7 @@ impl ApiTokenRepository for Store {
             t::table
                 .filter(t::token_hash.eq(hash))
                 .select(ApiTokenRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?
                 .map(ApiTokenRow::into_domain)
                 .transpose()
@@ -83,7 +83,7 @@ impl ApiTokenRepository for Store {
                 .filter(t::id.eq(DbId::from(id)))
                 .filter(t::user_id.eq(DbId::from(user)))
                 .select(ApiTokenRow::as_select())
-                .first(c)?
+                .get_result(c)?
                 .into_domain()
         })
         .await

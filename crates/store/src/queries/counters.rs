@@ -1,14 +1,18 @@
 //! `CounterRepository`: the shared counters of the abuse limits (`limit_counters`).
 //!
-//! A hit is, per key and in one transaction, one upsert that adds one, or starts the window
-//! afresh at one when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN
-//! window_start <= cutoff THEN 1 ELSE hits + 1 END, window_start = CASE ... END RETURNING`).
-//! On PostgreSQL the upsert locks the row until the commit, and a concurrent hit's upsert waits,
+//! On PostgreSQL a hit is, per key and in one transaction, one upsert that adds one, or starts
+//! the window afresh at one when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits =
+//! CASE WHEN window_start <= cutoff THEN 1 ELSE hits + 1 END, window_start = CASE ... END
+//! RETURNING`). The upsert locks the row until the commit, and a concurrent hit's upsert waits,
 //! then evaluates its `CASE` on the committed row (read committed), so concurrent hits from any
 //! number of processes are all counted, in one window; keys are taken in sorted order, so two
-//! hits never deadlock. SQLite has one writer at a time. The writes skip the WAL flush at commit
-//! (`write_unflushed`): a crash of PostgreSQL may forget the last moments of counting, no more.
+//! hits never deadlock. The writes skip the WAL flush at commit (`write_unflushed`): a crash of
+//! PostgreSQL may forget the last moments of counting, no more.
+//!
+//! On SQLite (one process serves the file) the store counts in memory and writes the counts
+//! within a second ([`crate::local_counters`]); `Store::local_counters` says which.
 
+use crate::kept::kept;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::dsl::case_when;
@@ -17,13 +21,174 @@ use diesel::sql_types::Integer;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{CounterRepository, WindowCount};
 
+use std::sync::Arc;
+
 use super::Store;
 use crate::error::corrupt;
+use crate::local_counters::{FLUSH_AFTER, LocalCounters};
 use crate::schema::limit_counters as lc;
 use crate::sql_types::DbTime;
 
 /// The SQL type of `window_start` (not the same in both databases).
 type StartType = <lc::window_start as Expression>::SqlType;
+
+/// Counts one hit on each of `keys` in the table (the upserts described in the module).
+fn hit_rows(
+    c: &mut super::Conn,
+    keys: &[String],
+    cutoff: DbTime,
+    now: DbTime,
+) -> crate::error::DbResult<Vec<WindowCount>> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut counts = vec![None; keys.len()];
+    for i in order {
+        let key = &keys[i];
+        // One upsert per key: a window that ended starts afresh at `now` (both `SET`
+        // expressions read the row as it was before the statement).
+        let ended = lc::window_start.le(cutoff);
+        let (hits, start): (i32, DbTime) = kept(
+            diesel::insert_into(lc::table)
+                .values((lc::key.eq(key), lc::window_start.eq(now), lc::hits.eq(1)))
+                .on_conflict(lc::key)
+                .do_update()
+                .set((
+                    lc::hits.eq(case_when::<_, _, Integer>(ended, 1).otherwise(lc::hits + 1)),
+                    lc::window_start
+                        .eq(case_when::<_, _, StartType>(ended, now).otherwise(lc::window_start)),
+                ))
+                .returning((lc::hits, lc::window_start)),
+        )
+        .get_result(c)?;
+        counts[i] = Some(WindowCount {
+            hits: u32::try_from(hits).map_err(|e| corrupt("limit counter", e))?,
+            window_start: start.get(),
+        });
+    }
+    Ok(counts.into_iter().flatten().collect())
+}
+
+/// Takes back one hit of each of `take_back` and deletes the counts of `forget`, in the table.
+fn release_rows(
+    c: &mut super::Conn,
+    take_back: &[String],
+    forget: &[String],
+) -> crate::error::DbResult<()> {
+    for key in take_back {
+        diesel::update(lc::table.filter(lc::key.eq(key)).filter(lc::hits.gt(0)))
+            .set(lc::hits.eq(lc::hits - 1))
+            .execute(c)?;
+    }
+    if !forget.is_empty() {
+        diesel::delete(lc::table.filter(lc::key.eq_any(forget))).execute(c)?;
+    }
+    Ok(())
+}
+
+/// The stored counts of `keys` (those that have one).
+fn load_rows(
+    c: &mut super::Conn,
+    keys: &[String],
+) -> crate::error::DbResult<Vec<(String, WindowCount)>> {
+    let rows: Vec<(String, i32, DbTime)> = lc::table
+        .filter(lc::key.eq_any(keys))
+        .select((lc::key, lc::hits, lc::window_start))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(key, hits, start)| {
+            let hits = u32::try_from(hits).map_err(|e| corrupt("limit counter", e))?;
+            Ok((
+                key,
+                WindowCount {
+                    hits,
+                    window_start: start.get(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Writes the counts of `changes` as they are (a `None` count deletes the key's row).
+fn store_rows(
+    c: &mut super::Conn,
+    changes: &[(String, Option<WindowCount>)],
+) -> crate::error::DbResult<()> {
+    for (key, count) in changes {
+        match count {
+            Some(count) => {
+                let hits = i32::try_from(count.hits).unwrap_or(i32::MAX);
+                let start = DbTime::from(count.window_start);
+                kept(
+                    diesel::insert_into(lc::table)
+                        .values((
+                            lc::key.eq(key),
+                            lc::window_start.eq(start),
+                            lc::hits.eq(hits),
+                        ))
+                        .on_conflict(lc::key)
+                        .do_update()
+                        .set((lc::hits.eq(hits), lc::window_start.eq(start))),
+                )
+                .execute(c)?;
+            }
+            None => {
+                diesel::delete(lc::table.filter(lc::key.eq(key))).execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Reads into `local` the stored counts of the keys of `keys` it has not read yet.
+    async fn load_counters(&self, local: &LocalCounters, keys: &[String]) -> Result<(), RepoError> {
+        let missing = local.unloaded(keys);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let wanted = missing.clone();
+        let stored = self.read(move |c| load_rows(c, &wanted)).await?;
+        for (key, count) in stored {
+            local.memory.seed(&key, count);
+        }
+        local.loaded(missing);
+        Ok(())
+    }
+
+    /// Marks `keys` as changed in `local` and writes them within [`FLUSH_AFTER`].
+    fn counters_changed<'a>(
+        &self,
+        local: &Arc<LocalCounters>,
+        keys: impl IntoIterator<Item = &'a String>,
+    ) {
+        if local.changed(keys) {
+            let store = self.clone();
+            let local = Arc::clone(local);
+            tokio::spawn(async move {
+                tokio::time::sleep(FLUSH_AFTER).await;
+                if let Err(e) = store.flush_counters(&local).await {
+                    tracing::warn!(error = %e, "could not write the limit counters");
+                }
+            });
+        }
+    }
+
+    /// Writes the changed counts of `local` now. On a failure they stay marked, for the next
+    /// write.
+    async fn flush_counters(&self, local: &Arc<LocalCounters>) -> Result<(), RepoError> {
+        let _one_at_a_time = local.flushing.lock().await;
+        let changes = local.take_changes();
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = changes.iter().map(|(k, _)| k.clone()).collect();
+        let written = self.write(move |c| store_rows(c, &changes)).await;
+        if written.is_err() {
+            self.counters_changed(local, &keys);
+        }
+        written
+    }
+}
 
 #[async_trait]
 impl CounterRepository for Store {
@@ -36,6 +201,12 @@ impl CounterRepository for Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(local) = self.local_counters() {
+            self.load_counters(&local, keys).await?;
+            let counts = local.memory.hit(keys, window, now).await?;
+            self.counters_changed(&local, keys);
+            return Ok(counts);
+        }
         let keys = keys.to_vec();
         let span = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
         let cutoff = DbTime::from(
@@ -43,64 +214,43 @@ impl CounterRepository for Store {
                 .unwrap_or(DateTime::<Utc>::MIN_UTC),
         );
         let now = DbTime::from(now);
-        self.write_unflushed(move |c| {
-            let mut order: Vec<usize> = (0..keys.len()).collect();
-            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-            let mut counts = vec![None; keys.len()];
-            for i in order {
-                let key = &keys[i];
-                // One upsert per key: a window that ended starts afresh at `now` (both `SET`
-                // expressions read the row as it was before the statement).
-                let ended = lc::window_start.le(cutoff);
-                let (hits, start): (i32, DbTime) = diesel::insert_into(lc::table)
-                    .values((lc::key.eq(key), lc::window_start.eq(now), lc::hits.eq(1)))
-                    .on_conflict(lc::key)
-                    .do_update()
-                    .set((
-                        lc::hits.eq(case_when::<_, _, Integer>(ended, 1).otherwise(lc::hits + 1)),
-                        lc::window_start
-                            .eq(case_when::<_, _, StartType>(ended, now)
-                                .otherwise(lc::window_start)),
-                    ))
-                    .returning((lc::hits, lc::window_start))
-                    .get_result(c)?;
-                counts[i] = Some(WindowCount {
-                    hits: u32::try_from(hits).map_err(|e| corrupt("limit counter", e))?,
-                    window_start: start.get(),
-                });
-            }
-            Ok(counts.into_iter().flatten().collect())
-        })
-        .await
+        self.write_unflushed(move |c| hit_rows(c, &keys, cutoff, now))
+            .await
     }
 
     async fn release(&self, take_back: &[String], forget: &[String]) -> Result<(), RepoError> {
         if take_back.is_empty() && forget.is_empty() {
             return Ok(());
         }
+        if let Some(local) = self.local_counters() {
+            self.load_counters(&local, take_back).await?;
+            local.memory.release(take_back, forget).await?;
+            self.counters_changed(&local, take_back.iter().chain(forget));
+            return Ok(());
+        }
         let mut take_back = take_back.to_vec();
         take_back.sort();
         let forget = forget.to_vec();
-        self.write_unflushed(move |c| {
-            for key in &take_back {
-                diesel::update(lc::table.filter(lc::key.eq(key)).filter(lc::hits.gt(0)))
-                    .set(lc::hits.eq(lc::hits - 1))
-                    .execute(c)?;
-            }
-            if !forget.is_empty() {
-                diesel::delete(lc::table.filter(lc::key.eq_any(&forget))).execute(c)?;
-            }
-            Ok(())
-        })
-        .await
+        self.write_unflushed(move |c| release_rows(c, &take_back, &forget))
+            .await
     }
 
     async fn prune_counters(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
-        let before = DbTime::from(before);
-        self.write(move |c| {
-            let n = diesel::delete(lc::table.filter(lc::window_start.lt(before))).execute(c)?;
-            Ok(u64::try_from(n).unwrap_or(u64::MAX))
-        })
-        .await
+        let local = self.local_counters();
+        if let Some(local) = &local {
+            // The table is the one to count in: bring it up to date first.
+            self.flush_counters(local).await?;
+        }
+        let cutoff = DbTime::from(before);
+        let pruned = self
+            .write(move |c| {
+                let n = diesel::delete(lc::table.filter(lc::window_start.lt(cutoff))).execute(c)?;
+                Ok(u64::try_from(n).unwrap_or(u64::MAX))
+            })
+            .await?;
+        if let Some(local) = &local {
+            local.memory.prune_counters(before).await?;
+        }
+        Ok(pruned)
     }
 }

@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 
+use crate::kept::kept;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::dsl::max;
@@ -55,11 +56,12 @@ pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
     let n = i64::try_from(rows.len()).map_err(|e| corrupt("event count", e))?;
     // The wake-up of the readers rides on this statement (`NOTIFY` on PostgreSQL, delivered at
     // the commit): one round trip less while the counter row is locked.
-    let (last, _): (i64, bool) =
+    let (last, _): (i64, bool) = kept(
         diesel::update(outbox_state::table.filter(outbox_state::name.eq(LAST_EVENT_ID)))
             .set(outbox_state::value.eq(outbox_state::value + n))
-            .returning((outbox_state::value, outbox::notify_expr()))
-            .get_result(c)?;
+            .returning((outbox_state::value, outbox::notify_expr())),
+    )
+    .get_result(c)?;
     let numbered: Vec<EventRow> = rows
         .iter()
         .zip(last - n + 1..)
@@ -81,7 +83,7 @@ pub(super) fn lock_outbox_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i6
             .filter(outbox_state::name.eq(name))
             .select(outbox_state::value)
     )
-    .first(c)
+    .get_result(c)
     .optional()?)
 }
 
@@ -116,7 +118,7 @@ impl EventRepository for Store {
             Ok(outbox_state::table
                 .filter(outbox_state::name.eq(LAST_EVENT_ID))
                 .select(outbox_state::value)
-                .first(c)?)
+                .get_result(c)?)
         })
         .await
     }
@@ -126,7 +128,7 @@ impl EventRepository for Store {
             let newest_old: Option<i64> = events::table
                 .filter(events::at.lt(DbTime::from(before)))
                 .select(max(events::id))
-                .first(c)?;
+                .get_result(c)?;
             let Some(through) = newest_old else {
                 return Ok(0);
             };

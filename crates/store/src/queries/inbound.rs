@@ -9,7 +9,7 @@ use ticketing_app::inbound::{InboundTarget, InboundWrite, ReplyTokenOwner};
 use super::audit::insert_audit;
 use super::events::{append_events, event_rows};
 use super::messages::insert_message;
-use super::tickets::{activity_rows, append_activities, apply_effect, insert_ticket};
+use super::tickets::{Additions, activity_rows, append_activities, apply_effect, insert_ticket};
 use super::users::{check_email_namespace, check_username_namespace};
 use super::{Conn, DATABASE, error};
 use crate::error::DbResult;
@@ -22,7 +22,7 @@ pub(crate) fn reply_token(c: &mut Conn, hash: &str) -> DbResult<Option<ReplyToke
     let row: Option<(DbId, DbId, DbTime)> = r::table
         .filter(r::token_hash.eq(hash))
         .select((r::ticket_id, r::user_id, r::created_at))
-        .first(c)
+        .get_result(c)
         .optional()?;
     Ok(row.map(|(ticket, user, at)| ReplyTokenOwner {
         ticket_id: ticket.get(),
@@ -157,14 +157,13 @@ pub(crate) fn store(c: &mut Conn, rows: &Rows) -> DbResult<u64> {
             activities,
             number,
         } => {
-            let touched = apply_effect(c, effect)?;
-            insert_message(c, &touched, row)?;
+            insert_message(c, effect, row)?;
             append_activities(c, activities)?;
             *number
         }
     };
     for (effect, row, activities) in &rows.files {
-        apply_effect(c, effect)?;
+        apply_effect(c, effect, &Additions::default())?;
         diesel::insert_into(attachments::table)
             .values(row)
             .execute(c)?;

@@ -199,7 +199,7 @@ impl MailRepository for Store {
             let value: Option<i64> = outbox_state::table
                 .filter(outbox_state::name.eq(&name))
                 .select(outbox_state::value)
-                .first(c)
+                .get_result(c)
                 .optional()?;
             match value {
                 Some(v) => Ok(v),
@@ -207,7 +207,7 @@ impl MailRepository for Store {
                 None => Ok(outbox_state::table
                     .filter(outbox_state::name.eq("last_event_id"))
                     .select(outbox_state::value)
-                    .first(c)?),
+                    .get_result(c)?),
             }
         })
         .await
@@ -423,7 +423,7 @@ impl MailRepository for Store {
             };
             let user: Option<DbId> = live()
                 .select(password_resets::user_id)
-                .first(c)
+                .get_result(c)
                 .optional()?;
             let Some(user) = user else {
                 return Ok(None);

@@ -17,12 +17,12 @@ use ticketing_domain::{
 
 use super::events::{append_events, event_rows};
 use super::listing::{keyset, timeline_after, timeline_page};
-use super::tickets::{Touched, activity_rows, append_activities, apply_effect};
-use super::{Conn, DATABASE, Db, Store, error};
+use super::tickets::{Additions, activity_rows, append_activities, apply_effect};
+use super::{Conn, DATABASE, Db, Store, error, locking};
 use crate::error::{DbResult, Fail};
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages, tickets};
-use crate::sql_types::DbId;
+use crate::sql_types::{DbId, DbTime};
 use crate::words::{conversation_text, merged};
 
 /// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
@@ -52,47 +52,62 @@ pub(crate) fn messages_query(
     ))
 }
 
-/// Stores `row` on its ticket, right after the ticket's effect (`touched`: what the row, locked
-/// until the commit, then held): inserts the message, then updates the ticket's row once, for
-/// what changed: the words of the message added to the stored conversation words
-/// (`conversation_text`, or `notes_text` for an internal note; see [`crate::words`], which the
-/// search index reads) and, for a public message, the ticket's last public message unless a
-/// later one is stored (two replies committed out of order keep the later). A concurrent
-/// message on the same ticket waits for the lock, then reads these words and adds its own.
-pub(crate) fn insert_message(c: &mut Conn, touched: &Touched, row: &MessageRow) -> DbResult<usize> {
-    let n = diesel::insert_into(messages::table)
+/// Stores `row` on its ticket with the ticket's `effect`: reads (locked until the commit on
+/// PostgreSQL; on SQLite the immediate transaction excludes other writers) the words stored so
+/// far and when the last public message was written, then writes the effect and what the
+/// message adds in one `UPDATE` of the ticket's row ([`Additions`]): its words added to the
+/// conversation words (or to the notes' words for an internal note) and, for a public message,
+/// the ticket's last public message unless a later one is stored (two replies committed out of
+/// order keep the later); then inserts the message. A concurrent message on the same ticket
+/// waits for the lock, then reads these words and adds its own. `Stale` when the ticket is gone
+/// or the effect's guard fails.
+pub(crate) fn insert_message(
+    c: &mut Conn,
+    effect: &TicketEffect,
+    row: &MessageRow,
+) -> DbResult<usize> {
+    let (conversation_text, notes_text, last_public_at): (String, String, Option<DbTime>) =
+        locking::row_lock!(
+            tickets::table
+                .filter(tickets::id.eq(row.ticket_id))
+                .filter(tickets::deleted_at.is_null())
+                .select((
+                    tickets::conversation_text,
+                    tickets::notes_text,
+                    tickets::last_public_at,
+                ))
+        )
+        .get_result(c)
+        .optional()?
+        .ok_or(RepoError::Stale)?;
+    let words = merged(
+        if row.internal {
+            &notes_text
+        } else {
+            &conversation_text
+        },
+        &row.body,
+    );
+    let last_public = (!row.internal
+        && last_public_at.is_none_or(|t| t.get() <= row.created_at.get()))
+    .then_some((row.author_id, row.is_staff_message, row.created_at));
+    let add = if row.internal {
+        Additions {
+            notes_text: words,
+            last_public,
+            ..Additions::default()
+        }
+    } else {
+        Additions {
+            conversation_text: words,
+            last_public,
+            ..Additions::default()
+        }
+    };
+    apply_effect(c, effect, &add)?;
+    Ok(diesel::insert_into(messages::table)
         .values(row)
-        .execute(c)?;
-    let stored = if row.internal {
-        &touched.notes_text
-    } else {
-        &touched.conversation_text
-    };
-    let words = merged(stored, &row.body);
-    let last = (!row.internal
-        && touched
-            .last_public_at
-            .is_none_or(|t| t.get() <= row.created_at.get()))
-    .then_some((
-        tickets::last_public_author_id.eq(Some(row.author_id)),
-        tickets::last_public_by_staff.eq(Some(row.is_staff_message)),
-        tickets::last_public_at.eq(Some(row.created_at)),
-    ));
-    let (notes, conversation) = if row.internal {
-        (words, None)
-    } else {
-        (None, words)
-    };
-    if last.is_some() || notes.is_some() || conversation.is_some() {
-        diesel::update(tickets::table.filter(tickets::id.eq(row.ticket_id)))
-            .set((
-                last,
-                notes.map(|w| tickets::notes_text.eq(w)),
-                conversation.map(|w| tickets::conversation_text.eq(w)),
-            ))
-            .execute(c)?;
-    }
-    Ok(n)
+        .execute(c)?)
 }
 
 /// Tickets backfilled per transaction by [`backfill_conversation_words`].
@@ -166,8 +181,7 @@ impl MessageRepository for Store {
         let entries = activity_rows(activities);
         let events = event_rows(events)?;
         self.write(move |c| {
-            let touched = apply_effect(c, &effect)?;
-            insert_message(c, &touched, &row)?;
+            insert_message(c, &effect, &row)?;
             append_activities(c, &entries)?;
             append_events(c, &events)
         })
@@ -179,7 +193,7 @@ impl MessageRepository for Store {
             messages::table
                 .filter(messages::id.eq(DbId::from(id)))
                 .select(MessageRow::as_select())
-                .first(c)?
+                .get_result(c)?
                 .into_domain()
         })
         .await
@@ -221,7 +235,7 @@ impl AttachmentRepository for Store {
             attachments::table
                 .filter(attachments::id.eq(DbId::from(id)))
                 .select(AttachmentRow::as_select())
-                .first(c)?
+                .get_result(c)?
                 .into_domain()
         })
         .await
@@ -280,7 +294,7 @@ impl AttachmentRepository for Store {
             if n == 0 {
                 return Err(RepoError::NotFound.into());
             }
-            apply_effect(c, &effect)?;
+            apply_effect(c, &effect, &Additions::default())?;
             append_activities(c, &entries)?;
             append_events(c, &events)
         })

@@ -32,7 +32,7 @@ impl SessionRepository for Store {
             s::table
                 .filter(s::token_hash.eq(hash))
                 .select(SessionRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?
                 .map(SessionRow::into_domain)
                 .transpose()

@@ -1,6 +1,7 @@
 //! `TicketRepository` writes and reads, and the guarded ticket updates (`TicketEffect`) that the
 //! message and attachment writes share.
 
+use crate::kept::kept;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use ticketing_app::RepoError;
@@ -52,34 +53,38 @@ type ReplaceTarget = diesel::dsl::Filter<
     diesel::dsl::IsNull<tickets::deleted_at>,
 >;
 
-/// What a ticket's row holds once a [`TicketEffect`] was applied to it, read back by the
-/// effect's `UPDATE` (`RETURNING`): the row stays locked until the commit (on SQLite the
-/// immediate transaction excludes other writers), so a later statement of the same transaction
-/// may rely on these values.
-pub(crate) struct Touched {
-    /// The words of the public messages (`tickets.conversation_text`).
-    pub conversation_text: String,
-    /// The words of the internal notes (`tickets.notes_text`).
-    pub notes_text: String,
-    /// When the last public message stored was written.
-    pub last_public_at: Option<DbTime>,
+/// What a message adds to its ticket's row besides its [`TicketEffect`], written by the
+/// effect's one `UPDATE` (see `messages::insert_message`): the words of the message added to
+/// the stored conversation words (`conversation_text`, or `notes_text` for an internal note;
+/// see [`crate::words`], which the search index reads) and, for a public message, the ticket's
+/// last public message. `None` leaves a column as it is; the default adds nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Additions {
+    /// The new `conversation_text`.
+    pub conversation_text: Option<String>,
+    /// The new `notes_text`.
+    pub notes_text: Option<String>,
+    /// The last public message: author, whether staff wrote it, when.
+    pub last_public: Option<(DbId, bool, DbTime)>,
 }
 
-/// The columns of [`Touched`].
-const TOUCHED: (
-    tickets::conversation_text,
-    tickets::notes_text,
-    tickets::last_public_at,
-) = (
-    tickets::conversation_text,
-    tickets::notes_text,
-    tickets::last_public_at,
-);
-
-/// Applies a `TicketEffect` and answers what the row then holds; `Stale` when its guard fails
-/// (nothing is written by the caller's transaction then).
-pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<Touched> {
-    let touched: Option<(String, String, Option<DbTime>)> = match effect {
+/// Applies a `TicketEffect` and `add` in one `UPDATE` of the ticket's row; `Stale` when the
+/// effect's guard fails (nothing is written by the caller's transaction then).
+pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect, add: &Additions) -> DbResult<()> {
+    let added = (
+        add.last_public.map(|(author, by_staff, at)| {
+            (
+                tickets::last_public_author_id.eq(Some(author)),
+                tickets::last_public_by_staff.eq(Some(by_staff)),
+                tickets::last_public_at.eq(Some(at)),
+            )
+        }),
+        add.notes_text.as_deref().map(|w| tickets::notes_text.eq(w)),
+        add.conversation_text
+            .as_deref()
+            .map(|w| tickets::conversation_text.eq(w)),
+    );
+    let changed = match effect {
         TicketEffect::Touch {
             ticket_id,
             status,
@@ -99,39 +104,27 @@ pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect) -> DbResult<Touc
                 tickets::internal_note_count
                     .eq(tickets::internal_note_count + i64::from(*internal_notes)),
             );
-            if *public {
-                diesel::update(target)
-                    .set((
-                        touch,
-                        tickets::public_version.eq(tickets::public_version + 1),
-                        tickets::public_updated_at.eq(DbTime::from(*at)),
-                    ))
-                    .returning(TOUCHED)
-                    .get_result(c)
-                    .optional()?
-            } else {
-                diesel::update(target)
-                    .set(touch)
-                    .returning(TOUCHED)
-                    .get_result(c)
-                    .optional()?
-            }
+            let public = public.then(|| {
+                (
+                    tickets::public_version.eq(tickets::public_version + 1),
+                    tickets::public_updated_at.eq(DbTime::from(*at)),
+                )
+            });
+            kept(diesel::update(target).set((touch, public, added))).execute(c)?
         }
         TicketEffect::Replace {
             ticket,
             expected_version,
-        } => diesel::update(replaced(ticket, *expected_version))
-            .set(TicketRow::changes(ticket))
-            .returning(TOUCHED)
-            .get_result(c)
-            .optional()?,
+        } => kept(
+            diesel::update(replaced(ticket, *expected_version))
+                .set((TicketRow::changes(ticket), added)),
+        )
+        .execute(c)?,
     };
-    let (conversation_text, notes_text, last_public_at) = touched.ok_or(RepoError::Stale)?;
-    Ok(Touched {
-        conversation_text,
-        notes_text,
-        last_public_at,
-    })
+    if changed == 0 {
+        return Err(RepoError::Stale.into());
+    }
+    Ok(())
 }
 
 /// Inserts a new ticket (with its search text) and its `created` entry; answers the number the
@@ -151,7 +144,7 @@ pub(crate) fn insert_ticket(
         tickets::table
             .filter(tickets::id.eq(row.id))
             .select(tickets::number)
-            .first(c)?
+            .get_result(c)?
     };
     append_activities(c, std::slice::from_ref(created))?;
     u64::try_from(number).map_err(|e| corrupt("number", e))
@@ -175,7 +168,7 @@ impl Store {
         let entries = activity_rows(activities);
         let events = event_rows(events)?;
         self.write(move |c| {
-            apply_effect(c, &effect)?;
+            apply_effect(c, &effect, &Additions::default())?;
             insert(c)?;
             append_activities(c, &entries)?;
             append_events(c, &events)
@@ -210,7 +203,7 @@ impl TicketRepository for Store {
                 .filter(tickets::id.eq(DbId::from(id)))
                 .filter(tickets::deleted_at.is_null())
                 .select(TicketRow::as_select())
-                .first(c)?
+                .get_result(c)?
                 .into_domain()
         })
         .await

@@ -96,7 +96,7 @@ fn update_access(
     let current = users::table
         .filter(users::id.eq(key))
         .select(UserRow::as_select())
-        .first(c)?
+        .get_result(c)?
         .into_domain()?;
     let role = change.role.unwrap_or(current.role);
     let is_active = change.is_active.unwrap_or(current.is_active);
@@ -256,7 +256,7 @@ impl UserRepository for Store {
             users::table
                 .filter(users::id.eq(DbId::from(id)))
                 .select(UserRow::as_select())
-                .first(c)?
+                .get_result(c)?
                 .into_domain()
         })
         .await
@@ -326,7 +326,7 @@ impl UserRepository for Store {
             Ok(users::table
                 .filter(users::id.eq(DbId::from(id)))
                 .select(users::password_hash)
-                .first(c)?)
+                .get_result(c)?)
         })
         .await
     }

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::dsl::min;
+use diesel::dsl::{min, sql};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use ticketing_app::webhooks::{
     AttemptRecord, ClaimedDelivery, DeliveryState, NextStep, WebhookDelivery, WebhookEndpoint,
     WebhookRepository,
@@ -16,6 +17,7 @@ use super::audit::append_audit;
 use super::events::lock_outbox_cursor;
 use super::{Conn, Store, locking};
 use crate::error::{DbResult, corrupt};
+use crate::kept::kept;
 use crate::rows::{WebhookDeliveryRow, WebhookEndpointRow};
 use crate::schema::{events, outbox_state, webhook_deliveries as d, webhook_endpoints as e};
 use crate::sql_types::{DbId, DbTime};
@@ -29,7 +31,7 @@ fn endpoint_of(c: &mut Conn, id: Uuid) -> DbResult<WebhookEndpoint> {
     Ok(e::table
         .filter(e::id.eq(DbId::from(id)))
         .select(WebhookEndpointRow::as_select())
-        .first(c)?
+        .get_result(c)?
         .into_domain())
 }
 
@@ -41,7 +43,7 @@ fn lock_or_create_cursor(c: &mut Conn) -> DbResult<i64> {
     let last: i64 = outbox_state::table
         .filter(outbox_state::name.eq(LAST_EVENT_ID))
         .select(outbox_state::value)
-        .first(c)?;
+        .get_result(c)?;
     diesel::insert_into(outbox_state::table)
         .values((outbox_state::name.eq(CURSOR), outbox_state::value.eq(last)))
         .on_conflict_do_nothing()
@@ -70,7 +72,7 @@ fn cursor_for_enabling(c: &mut Conn) -> DbResult<i64> {
     let last: i64 = outbox_state::table
         .filter(outbox_state::name.eq(LAST_EVENT_ID))
         .select(outbox_state::value)
-        .first(c)?;
+        .get_result(c)?;
     if last <= cursor {
         return Ok(cursor);
     }
@@ -149,7 +151,7 @@ fn claim(c: &mut Conn, now: DbTime, until: DbTime, limit: u32) -> DbResult<Vec<C
             .filter(e::id.eq(endpoint_id))
             .filter(e::enabled.eq(true))
             .select(WebhookEndpointRow::as_select())
-            .first(c)
+            .get_result(c)
             .optional()?;
         let Some(endpoint) = endpoint else { continue };
         // The delivery, locked; on PostgreSQL skipped when another dispatcher holds it.
@@ -228,10 +230,13 @@ fn record_attempt(c: &mut Conn, r: &AttemptRecord) -> DbResult<()> {
 
 /// The dispatcher's cursor (missing before its first round) and the last event id.
 fn positions(c: &mut Conn) -> DbResult<(Option<i64>, i64)> {
-    let values: Vec<(String, i64)> = outbox_state::table
-        .filter(outbox_state::name.eq_any([CURSOR, LAST_EVENT_ID]))
-        .select((outbox_state::name, outbox_state::value))
-        .load(c)?;
+    // Read after every commit that appended events: kept prepared (a list of two, one text).
+    let values: Vec<(String, i64)> = kept(
+        outbox_state::table
+            .filter(outbox_state::name.eq_any([CURSOR, LAST_EVENT_ID]))
+            .select((outbox_state::name, outbox_state::value)),
+    )
+    .load(c)?;
     let value = |n: &str| values.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
     Ok((value(CURSOR), value(LAST_EVENT_ID).unwrap_or(0)))
 }
@@ -399,13 +404,18 @@ impl WebhookRepository for Store {
     ) -> Result<Vec<ClaimedDelivery>, RepoError> {
         let (now, until) = (DbTime::from(now), DbTime::from(claim_until));
         // Nothing due (the usual case): no write transaction at all.
+        let pending = format!("'{}'", DeliveryState::Pending.as_str());
         let due: i64 = self
             .read(move |c| {
-                Ok(d::table
-                    .filter(d::state.eq(DeliveryState::Pending.as_str()))
-                    .filter(d::next_attempt_at.le(now))
-                    .count()
-                    .get_result(c)?)
+                // The state as a literal, kept prepared: SQLite plans `state = ?` afresh on
+                // every run to see whether the partial index on pending deliveries applies.
+                Ok(kept(
+                    d::table
+                        .filter(d::state.eq(sql::<Text>(&pending)))
+                        .filter(d::next_attempt_at.le(now))
+                        .count(),
+                )
+                .get_result(c)?)
             })
             .await?;
         if due == 0 {

@@ -190,3 +190,59 @@ fn sqlite_is_built_without_memory_statistics() {
         "compile options: {options:?}"
     );
 }
+
+/// The limit counters are counted in memory and written within a second: a restart (every store
+/// of the file closed, a new one opened) goes on from the stored counts, and a key forgotten in
+/// memory is deleted from the table too.
+#[tokio::test]
+async fn limit_counters_are_written_and_read_back_after_a_restart() {
+    use ticketing_app::ports::CounterRepository;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let minute = Duration::from_secs(60);
+    let keys = |k: &str| vec![k.to_owned()];
+    let stored = |store: &SqliteStore| {
+        let path = store.path().to_path_buf();
+        move |key: &str| -> Option<i32> {
+            let mut c = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            #[derive(QueryableByName)]
+            struct Hits {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                hits: i32,
+            }
+            diesel::sql_query("SELECT hits FROM limit_counters WHERE key = ?")
+                .bind::<Text, _>(key)
+                .get_result::<Hits>(&mut c)
+                .optional()
+                .unwrap()
+                .map(|h| h.hits)
+        }
+    };
+    let now = fixtures::t0();
+    {
+        let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+        store.migrate().unwrap();
+        for _ in 0..3 {
+            store.hit(&keys("kept"), minute, now).await.unwrap();
+        }
+        store.hit(&keys("gone"), minute, now).await.unwrap();
+        let read = stored(&store);
+        assert_eq!(read("kept"), None, "not written at once");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(read("kept"), Some(3), "written within a second");
+        assert_eq!(read("gone"), Some(1));
+        store.release(&[], &keys("gone")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(read("gone"), None, "a forgotten key is deleted");
+    }
+    let restarted = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+    let counts = restarted
+        .hit(&[keys("kept"), keys("gone")].concat(), minute, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts.iter().map(|c| c.hits).collect::<Vec<_>>(),
+        [4, 1],
+        "the stored count goes on after a restart"
+    );
+}
