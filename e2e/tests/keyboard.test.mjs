@@ -129,7 +129,9 @@ describe('keyboard', () => {
   it('never fires a shortcut while typing in a field', async () => {
     const { page } = ui;
     await page.keyboard.press('/');
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'filter-q');
+    // "/" goes back to the list, which focuses its search field once it has shown (after its
+    // fetch): wait for that, not a fixed instant (CI failed once, 10 ms after the key).
+    await page.waitForFunction(() => document.activeElement?.id === 'filter-q', null, { timeout: 5000 });
     await page.keyboard.type('gmjk');
     assert.equal(await page.locator('#filter-q').inputValue(), 'gmjk');
     await waitForHash(page, /^#\/staff\/all\?q=gmjk$/);
