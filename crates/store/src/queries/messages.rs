@@ -91,18 +91,15 @@ pub(crate) fn insert_message(
     let last_public = (!row.internal
         && last_public_at.is_none_or(|t| t.get() <= row.created_at.get()))
     .then_some((row.author_id, row.is_staff_message, row.created_at));
-    let add = if row.internal {
-        Additions {
-            notes_text: words,
-            last_public,
-            ..Additions::default()
-        }
+    let (notes_text, conversation_text) = if row.internal {
+        (words, None)
     } else {
-        Additions {
-            conversation_text: words,
-            last_public,
-            ..Additions::default()
-        }
+        (None, words)
+    };
+    let add = Additions {
+        conversation_text,
+        notes_text,
+        last_public,
     };
     apply_effect(c, effect, &add)?;
     Ok(diesel::insert_into(messages::table)
