@@ -577,6 +577,39 @@ impl EventRow {
     }
 }
 
+/// A staged outbox row (PostgreSQL: see `queries/events.rs`): an [`EventRow`] without its id,
+/// at place `pos` of its transaction's `batch`.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::events_staged)]
+pub(crate) struct StagedEventRow {
+    pub batch: i64,
+    pub pos: i32,
+    pub kind: String,
+    pub ticket_id: Option<DbId>,
+    pub owner_id: Option<DbId>,
+    pub actor_id: Option<DbId>,
+    pub at: DbTime,
+    pub visibility: String,
+    pub payload: String,
+}
+
+impl StagedEventRow {
+    /// `row` staged at place `pos` of `batch`.
+    pub fn new(row: &EventRow, batch: i64, pos: i32) -> Self {
+        Self {
+            batch,
+            pos,
+            kind: row.kind.clone(),
+            ticket_id: row.ticket_id,
+            owner_id: row.owner_id,
+            actor_id: row.actor_id,
+            at: row.at,
+            visibility: row.visibility.clone(),
+            payload: row.payload.clone(),
+        }
+    }
+}
+
 /// A presence row (`queries/presence.rs`).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::presence)]

@@ -207,6 +207,27 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::sql_types::{Id, Instant};
+
+    /// Events written by transactions that committed and not numbered yet (PostgreSQL only:
+    /// see `queries/events.rs`), in the order of `(batch, pos)`: a writing transaction's rows
+    /// share one `batch`.
+    events_staged (batch, pos) {
+        batch -> BigInt,
+        pos -> Integer,
+        #[sql_name = "type"]
+        kind -> Text,
+        ticket_id -> Nullable<Id>,
+        owner_id -> Nullable<Id>,
+        actor_id -> Nullable<Id>,
+        at -> Instant,
+        visibility -> Text,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::sql_types::Instant;
 
     /// The shared counters of the abuse limits (one fixed window per key).
@@ -363,6 +384,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     events,
+    events_staged,
     inbound_messages,
     mail_jobs,
     mail_preferences,

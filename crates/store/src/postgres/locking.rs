@@ -58,3 +58,12 @@ macro_rules! claim_lock {
 }
 
 pub(crate) use {claim_lock, row_lock};
+
+/// The integer 1, which also turns off the WAL flush at the commit of the transaction that
+/// evaluates it (`set_config('synchronous_commit', 'off', true)`): a statement run outside a
+/// transaction is its own transaction, so a write that may be lost in a crash (a limit
+/// counter's hit) commits without waiting for the disk in one round trip, with no `BEGIN`,
+/// `SET LOCAL` and `COMMIT` around it.
+pub(crate) fn unflushed_one() -> diesel::expression::SqlLiteral<diesel::sql_types::Integer> {
+    diesel::dsl::sql("CAST(set_config('synchronous_commit', 'off', true) IS NOT NULL AS integer)")
+}

@@ -1,8 +1,10 @@
-//! The outbox's wake-ups on PostgreSQL: `NOTIFY` in every transaction that appends events
-//! (delivered to the listeners at its commit, never before, never for a rollback), and one
-//! thread per store that `LISTEN`s on its own connection and wakes this process's readers when
-//! another process committed events. The outbox stays the truth: readers also poll, so a lost
-//! notification (the listener reconnecting, say) delays delivery and loses nothing.
+//! The outbox on PostgreSQL: writers stage their events, and a numbering transaction right
+//! after each commit gives them ids (`queries/events.rs`) and sends a `NOTIFY` (delivered to the
+//! listeners at its commit, never before, never for a rollback); one thread per store
+//! `LISTEN`s on its own connection, wakes this process's readers when another process committed
+//! events, and numbers every second what a dead writer left staged. The outbox stays the truth:
+//! readers also poll, so a lost notification (the listener reconnecting, say) delays delivery
+//! and loses nothing.
 //!
 //! The same listener relays the changes of users (channel `ticketing_users`, the user's id as
 //! payload, sent by the writes that change what a user cache holds) to this process's user
@@ -16,16 +18,17 @@
 use std::sync::Weak;
 use std::time::{Duration, Instant};
 
+use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
-use diesel::sql_types::Bool;
+use diesel::sql_types::BigInt;
 use diesel::{Connection, PgConnection};
 use ticketing_app::ports::UserChange;
 use ticketing_domain::UserId;
 
 use super::error::{Redactor, one_line};
 use crate::error::DbResult;
+use crate::kept::kept;
 use crate::wake::Wake;
 
 /// The channel of the notifications.
@@ -43,17 +46,65 @@ const PROBE: Duration = Duration::from_secs(30);
 /// The longest pause between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// Writing transactions stage their events; the numbering transaction after the commit gives
+/// them ids (`queries/events.rs`).
+pub(crate) const NUMBERED_AFTER_COMMIT: bool = true;
+
+/// The key of the transaction-level advisory lock of the numbering ("outbox" in ASCII).
+const NUMBERING_LOCK: i64 = 0x6f75_7462_6f78;
+
+/// How often the listener numbers events left staged (a writer that died between its commit
+/// and the numbering, or whose numbering failed).
+const NUMBER_LEFTOVERS: Duration = Duration::from_secs(1);
+
+/// The staging batch of the caller's transaction (`queries/events.rs`).
+pub(crate) fn next_batch(c: &mut PgConnection) -> DbResult<i64> {
+    Ok(kept(diesel::select(sql::<BigInt>(
+        "nextval('events_staged_batch')",
+    )))
+    .get_result(c)?)
+}
+
+/// Numbers every staged event committed so far (`queries/events.rs`): in one transaction, sent
+/// as one simple query (one round trip), under the numbering lock (transaction-level advisory
+/// lock, taken by its own statement so that the next statement's snapshot sees every batch
+/// committed before the lock was granted), moves the staged rows into `events` in
+/// `(batch, pos)` order with the next ids of the counter row, and sends the `NOTIFY` when it
+/// moved any. Numbering transactions thus run one at a time and ids grow in the order readers
+/// can see them. A run that finds nothing staged writes nothing.
+///
+/// Its commit does not wait for the WAL flush: the lock is held for one statement, not for a
+/// flush, so writers that finish together do not queue behind each other's flushes. What it
+/// moves was made durable by the writers' own commits; a crash before its commit record
+/// reaches the disk leaves the rows staged, and they are numbered again, in the same order,
+/// from the same counter. A consumer that committed a cursor past these ids flushed the WAL up
+/// to its own commit, this one included, so no durable cursor can point past a lost numbering.
+pub(crate) fn number_staged(c: &mut PgConnection) -> DbResult<()> {
+    c.batch_execute(&format!(
+        "SET LOCAL synchronous_commit TO OFF;
+         SELECT pg_advisory_xact_lock({NUMBERING_LOCK});
+         WITH moved AS (
+             DELETE FROM events_staged
+             RETURNING batch, pos, type, ticket_id, owner_id, actor_id, at, visibility, payload
+         ), counter AS (
+             UPDATE outbox_state SET value = value + (SELECT count(*) FROM moved)
+             WHERE name = 'last_event_id' AND EXISTS (SELECT 1 FROM moved)
+             RETURNING value - (SELECT count(*) FROM moved) AS base,
+                       pg_notify('{CHANNEL}', '') AS woke
+         )
+         INSERT INTO events (id, type, ticket_id, owner_id, actor_id, at, visibility, payload)
+         SELECT counter.base + row_number() OVER (ORDER BY moved.batch, moved.pos),
+                moved.type, moved.ticket_id, moved.owner_id, moved.actor_id, moved.at,
+                moved.visibility, moved.payload
+         FROM moved CROSS JOIN counter"
+    ))?;
+    Ok(())
+}
+
 /// Tells the listeners, at the commit of the caller's transaction, that events were appended.
 pub(crate) fn notify(c: &mut PgConnection) -> DbResult<()> {
     c.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
     Ok(())
-}
-
-/// [`notify`] as an expression (always true) for a statement that writes one row anyway: the
-/// outbox's id counter (`queries/events.rs`) selects it in its `RETURNING`, one round trip
-/// less while that row is locked. Delivered at the commit, like `NOTIFY`.
-pub(crate) fn notify_expr() -> SqlLiteral<Bool> {
-    sql::<Bool>(&format!("pg_notify('{CHANNEL}', '') IS NOT NULL"))
 }
 
 /// Tells every process's user cache, at the commit of the caller's transaction, that `user`
@@ -124,6 +175,7 @@ fn listen(url: &str, redactor: &Redactor, wake: &Weak<Wake>) {
 /// Reads notifications until the store is gone (`None`) or the connection fails (the error).
 fn pump(conn: &mut PgConnection, wake: &Weak<Wake>) -> Option<String> {
     let mut probed = Instant::now();
+    let mut numbered = Instant::now();
     loop {
         std::thread::sleep(POLL);
         let w = wake.upgrade()?;
@@ -147,6 +199,12 @@ fn pump(conn: &mut PgConnection, wake: &Weak<Wake>) -> Option<String> {
         }
         if notified {
             w.signal();
+        }
+        if failure.is_none() && numbered.elapsed() >= NUMBER_LEFTOVERS {
+            numbered = Instant::now();
+            failure = number_staged(conn)
+                .err()
+                .map(|e| format!("numbering staged events: {e:?}"));
         }
         if failure.is_none() && probed.elapsed() >= PROBE {
             probed = Instant::now();

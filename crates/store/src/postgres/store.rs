@@ -237,7 +237,7 @@ impl PgStore {
 
     /// Like [`PgStore::read`], inside one transaction (read committed; writes are guarded by
     /// row conditions such as the expected version). A committed transaction that appended
-    /// events wakes this process's readers.
+    /// events numbers them (a second, short transaction) and wakes this process's readers.
     pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl Work<PgConnection, T>,
@@ -245,7 +245,8 @@ impl PgStore {
         let wake = Arc::clone(&self.wake);
         self.read(move |conn| {
             let out = conn.transaction(f);
-            if super::queries::take_appended() && out.is_ok() {
+            // Numbers the events the transaction staged (see `queries/events.rs`).
+            if super::queries::after_commit(conn, out.is_ok()) {
                 wake.signal();
             }
             out
@@ -403,6 +404,45 @@ mod tests {
         let inside = store.write_unflushed(setting).await;
         let after = store.write(setting).await;
         assert_eq!(inside.ok().as_deref(), Some("off"));
+        assert_eq!(after.ok().as_deref(), Some("on"));
+    }
+
+    /// The expression of a limit counter's hit (`locking::unflushed_one`) turns off the WAL
+    /// flush of its own one-statement transaction only: the very same connection (a pool of
+    /// one) is back to synchronous commits for the next statement.
+    #[tokio::test]
+    async fn unflushed_statements_do_not_leak_their_setting() {
+        use diesel::RunQueryDsl;
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
+            );
+            eprintln!("skipped: TEST_DATABASE_URL is not set");
+            return;
+        };
+        let options = PgOptions {
+            pool_size: 1,
+            ..PgOptions::default()
+        };
+        let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
+        let setting = "current_setting('synchronous_commit')";
+        let inside = store
+            .read(move |c: &mut PgConnection| -> crate::error::DbResult<(i32, String)> {
+                Ok(diesel::select((
+                    super::super::locking::unflushed_one(),
+                    diesel::dsl::sql::<diesel::sql_types::Text>(setting),
+                ))
+                .get_result(c)?)
+            })
+            .await;
+        let after = store
+            .read(move |c: &mut PgConnection| -> crate::error::DbResult<String> {
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(setting))
+                    .get_result(c)?)
+            })
+            .await;
+        assert_eq!(inside.ok(), Some((1, "off".to_owned())));
         assert_eq!(after.ok().as_deref(), Some("on"));
     }
 

@@ -1,13 +1,15 @@
 //! `CounterRepository`: the shared counters of the abuse limits (`limit_counters`).
 //!
-//! On PostgreSQL a hit is, per key and in one transaction, one upsert that adds one, or starts
-//! the window afresh at one when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits =
-//! CASE WHEN window_start <= cutoff THEN 1 ELSE hits + 1 END, window_start = CASE ... END
-//! RETURNING`). The upsert locks the row until the commit, and a concurrent hit's upsert waits,
-//! then evaluates its `CASE` on the committed row (read committed), so concurrent hits from any
-//! number of processes are all counted, in one window; keys are taken in sorted order, so two
-//! hits never deadlock. The writes skip the WAL flush at commit (`write_unflushed`): a crash of
-//! PostgreSQL may forget the last moments of counting, no more.
+//! On PostgreSQL a hit is, per key, one upsert that adds one, or starts the window afresh at one
+//! when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN window_start <=
+//! cutoff THEN 1 ELSE hits + 1 END, window_start = CASE ... END RETURNING`), each its own
+//! transaction (one statement, one round trip: no `BEGIN`, `SET LOCAL`, `COMMIT`). The upsert
+//! locks the row until its commit, and a concurrent hit's upsert waits, then evaluates its `CASE`
+//! on the committed row (read committed), so concurrent hits from any number of processes are all
+//! counted, in one window; one row per transaction, so two hits never deadlock. The commits skip
+//! the WAL flush (the statement's own `set_config('synchronous_commit', 'off', true)`,
+//! `locking::unflushed_one`): a crash of PostgreSQL may forget the last moments of counting, no
+//! more.
 //!
 //! On SQLite (one process serves the file) the store counts in memory and writes the counts
 //! within a second ([`crate::local_counters`]); `Store::local_counters` says which.
@@ -23,7 +25,7 @@ use ticketing_app::ports::{CounterRepository, WindowCount};
 
 use std::sync::Arc;
 
-use super::Store;
+use super::{Store, locking};
 use crate::error::corrupt;
 use crate::local_counters::{FLUSH_AFTER, LocalCounters};
 use crate::schema::limit_counters as lc;
@@ -39,17 +41,18 @@ fn hit_rows(
     cutoff: DbTime,
     now: DbTime,
 ) -> crate::error::DbResult<Vec<WindowCount>> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-    let mut counts = vec![None; keys.len()];
-    for i in order {
-        let key = &keys[i];
+    let mut counts = Vec::with_capacity(keys.len());
+    for key in keys {
         // One upsert per key: a window that ended starts afresh at `now` (both `SET`
         // expressions read the row as it was before the statement).
         let ended = lc::window_start.le(cutoff);
         let (hits, start): (i32, DbTime) = kept(
             diesel::insert_into(lc::table)
-                .values((lc::key.eq(key), lc::window_start.eq(now), lc::hits.eq(1)))
+                .values((
+                    lc::key.eq(key),
+                    lc::window_start.eq(now),
+                    lc::hits.eq(locking::unflushed_one()),
+                ))
                 .on_conflict(lc::key)
                 .do_update()
                 .set((
@@ -60,12 +63,12 @@ fn hit_rows(
                 .returning((lc::hits, lc::window_start)),
         )
         .get_result(c)?;
-        counts[i] = Some(WindowCount {
+        counts.push(WindowCount {
             hits: u32::try_from(hits).map_err(|e| corrupt("limit counter", e))?,
             window_start: start.get(),
         });
     }
-    Ok(counts.into_iter().flatten().collect())
+    Ok(counts)
 }
 
 /// Takes back one hit of each of `take_back` and deletes the counts of `forget`, in the table.
@@ -214,8 +217,8 @@ impl CounterRepository for Store {
                 .unwrap_or(DateTime::<Utc>::MIN_UTC),
         );
         let now = DbTime::from(now);
-        self.write_unflushed(move |c| hit_rows(c, &keys, cutoff, now))
-            .await
+        // Outside a transaction: each upsert commits on its own (see the module).
+        self.read(move |c| hit_rows(c, &keys, cutoff, now)).await
     }
 
     async fn release(&self, take_back: &[String], forget: &[String]) -> Result<(), RepoError> {

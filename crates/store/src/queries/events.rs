@@ -14,22 +14,36 @@ use ticketing_domain::{Event, Presence, TicketId, UserId};
 
 use super::{Conn, DATABASE, Store, error, locking, outbox};
 use crate::error::{DbResult, corrupt};
-use crate::rows::EventRow;
-use crate::schema::{events, outbox_state, tickets};
+use crate::rows::{EventRow, StagedEventRow};
+use crate::schema::{events, events_staged, outbox_state, tickets};
 use crate::sql_types::DbTime;
 
 /// The counter row of the last id handed out.
 const LAST_EVENT_ID: &str = "last_event_id";
 
 thread_local! {
-    /// Set when the transaction running on this thread appended events; taken by the store's
-    /// `write` once the transaction is over, to wake this process's readers after a commit.
+    /// Set when the transaction running on this thread appended events, or only asked for the
+    /// readers to be woken; taken by the store's `write` once the transaction is over
+    /// ([`after_commit`]), to wake this process's readers after a commit.
     static APPENDED: Cell<bool> = const { Cell::new(false) };
+    /// Set when the transaction running on this thread staged events still to be numbered
+    /// (PostgreSQL); taken by [`after_commit`].
+    static STAGED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether the transaction that just ended on this thread appended events (and forgets it).
-pub(crate) fn take_appended() -> bool {
-    APPENDED.with(|a| a.replace(false))
+/// Once the transaction on this thread ended (`committed` or not), on its connection: numbers
+/// the events it staged, if it committed (a failure is logged: the events stay staged and the
+/// listener numbers them within a second, see `postgres/outbox.rs`). Returns whether this
+/// process's event readers should be woken.
+pub(crate) fn after_commit(c: &mut Conn, committed: bool) -> bool {
+    let staged = STAGED.with(|s| s.replace(false));
+    let appended = APPENDED.with(|a| a.replace(false));
+    if committed && staged {
+        if let Err(e) = outbox::number_staged(c) {
+            tracing::warn!(error = ?e, "could not number the events just committed; they stay staged and are numbered within a second");
+        }
+    }
+    committed && appended
 }
 
 /// The rows of `events`, ids still to be given: built before the transaction, so that the
@@ -42,24 +56,47 @@ pub(crate) fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, RepoError> {
         .map_err(|e| e.into_repo(DATABASE, error::translate))
 }
 
-/// Appends `rows` to the outbox inside the caller's transaction: takes the next ids from the
-/// counter row, inserts the rows and wakes the readers (`NOTIFY` on PostgreSQL, delivered at
-/// the commit; this process's readers after the commit, see [`take_appended`]).
+/// Appends `rows` to the outbox inside the caller's transaction; call it as the **last**
+/// statement of the transaction.
 ///
-/// Call it as the **last** statement of the transaction: on PostgreSQL the counter row stays
-/// locked until the transaction ends, so writers of events commit one after the other from here
-/// on (that is what gives ids in commit order), and nothing else may be waited for meanwhile.
+/// On SQLite (one writer at a time) the transaction numbers its rows itself ([`number`]). On
+/// PostgreSQL it only stages them (`events_staged`): numbering inside every writing
+/// transaction held the counter row, and the `NOTIFY`, from there to the end of the commit, WAL
+/// flush included, so writers committed one at a time (half the write rate). The store's
+/// `write` numbers the staged rows right after the commit ([`after_commit`],
+/// `outbox::number_staged`), so a caller reads its own events once the write returned.
 pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
+    if outbox::NUMBERED_AFTER_COMMIT {
+        let batch = outbox::next_batch(c)?;
+        let staged = rows
+            .iter()
+            .zip(0..)
+            .map(|(row, pos)| StagedEventRow::new(row, batch, pos))
+            .collect::<Vec<_>>();
+        diesel::insert_into(events_staged::table)
+            .values(&staged)
+            .execute(c)?;
+        STAGED.with(|s| s.set(true));
+    } else {
+        number(c, rows)?;
+    }
+    APPENDED.with(|a| a.set(true));
+    Ok(())
+}
+
+/// Gives `rows` the next ids of the counter row and inserts them into `events` (SQLite; see
+/// `postgres/outbox.rs` for PostgreSQL's numbering of staged rows). The counter row stays
+/// locked until the transaction ends: the writers of ids commit one after the other, which is
+/// what keeps ids in the order readers can see them.
+fn number(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
     let n = i64::try_from(rows.len()).map_err(|e| corrupt("event count", e))?;
-    // The wake-up of the readers rides on this statement (`NOTIFY` on PostgreSQL, delivered at
-    // the commit): one round trip less while the counter row is locked.
-    let (last, _): (i64, bool) = kept(
+    let last: i64 = kept(
         diesel::update(outbox_state::table.filter(outbox_state::name.eq(LAST_EVENT_ID)))
             .set(outbox_state::value.eq(outbox_state::value + n))
-            .returning((outbox_state::value, outbox::notify_expr())),
+            .returning(outbox_state::value),
     )
     .get_result(c)?;
     let numbered: Vec<EventRow> = rows
@@ -70,7 +107,6 @@ pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
     diesel::insert_into(events::table)
         .values(&numbered)
         .execute(c)?;
-    APPENDED.with(|a| a.set(true));
     Ok(())
 }
 
@@ -88,7 +124,7 @@ pub(super) fn lock_outbox_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i6
 }
 
 /// Wakes the event readers of every process at the commit of the caller's transaction
-/// (`NOTIFY` on PostgreSQL; this process's readers after the commit, see [`take_appended`]).
+/// (`NOTIFY` on PostgreSQL; this process's readers after the commit, see [`after_commit`]).
 pub(super) fn wake_readers(c: &mut Conn) -> DbResult<()> {
     outbox::notify(c)?;
     APPENDED.with(|a| a.set(true));

@@ -31,3 +31,9 @@ macro_rules! claim_lock {
 }
 
 pub(crate) use {claim_lock, row_lock};
+
+/// The integer 1 (PostgreSQL's also turns off the WAL flush of its transaction; SQLite counts
+/// limits in memory, see `local_counters.rs`).
+pub(crate) fn unflushed_one() -> diesel::expression::SqlLiteral<diesel::sql_types::Integer> {
+    diesel::dsl::sql("1")
+}

@@ -3,20 +3,25 @@
 //! transaction.
 
 use diesel::SqliteConnection;
-use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
-use diesel::sql_types::Bool;
 
 use crate::error::DbResult;
+
+/// A writing transaction numbers its own events: it is the only writer.
+pub(crate) const NUMBERED_AFTER_COMMIT: bool = false;
+
+/// Never called: events are never staged on SQLite (see [`NUMBERED_AFTER_COMMIT`]).
+pub(crate) fn next_batch(_c: &mut SqliteConnection) -> DbResult<i64> {
+    Ok(0)
+}
+
+/// Nothing: events are never staged on SQLite (see [`NUMBERED_AFTER_COMMIT`]).
+pub(crate) fn number_staged(_c: &mut SqliteConnection) -> DbResult<()> {
+    Ok(())
+}
 
 /// Nothing: see the module.
 pub(crate) fn notify(_c: &mut SqliteConnection) -> DbResult<()> {
     Ok(())
-}
-
-/// Nothing (a constant): see the module and the PostgreSQL [`notify_expr`].
-pub(crate) fn notify_expr() -> SqlLiteral<Bool> {
-    sql::<Bool>("1")
 }
 
 /// Nothing: see the module (the user cache of the one process sees its own writes).

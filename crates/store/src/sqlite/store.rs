@@ -306,7 +306,7 @@ impl SqliteStore {
                 let out = conn.immediate_transaction(f);
                 drop(turn);
                 // A committed transaction that appended events wakes this process's readers.
-                if super::queries::take_appended() && out.is_ok() {
+                if super::queries::after_commit(conn, out.is_ok()) {
                     wake.signal();
                 }
                 out

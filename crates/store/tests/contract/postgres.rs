@@ -417,6 +417,53 @@ async fn another_stores_commits_wake_this_stores_readers() {
     assert_eq!(seen[0].event.type_name(), "ticket.deleted");
 }
 
+/// Events a writer staged and never numbered (it died between its commit and the numbering, or
+/// the numbering failed) are numbered by a listener within about a second, one transaction's
+/// events together, and readers get them.
+#[tokio::test]
+async fn events_left_staged_are_numbered_by_the_listener() {
+    use ticketing_app::ports::EventRepository;
+    use ticketing_domain::{EventKind, event::TicketRemoved};
+
+    let Some(f) = fixture() else { return };
+    let other = PgStore::connect(&db_url(&f.url, &f.db), PgOptions::default()).unwrap();
+    let _rx = other.event_wakeups();
+    let before = other.last_event_id().await.unwrap();
+    let payload = serde_json::to_string(&EventKind::TicketDeleted(TicketRemoved {})).unwrap();
+    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    let row = |batch: &str, pos: u8| {
+        format!("({batch}, {pos}, 'ticket.deleted', now(), 'staff', '{payload}')")
+    };
+    c.batch_execute(&format!(
+        "INSERT INTO events_staged (batch, pos, type, at, visibility, payload) VALUES {}, {}",
+        row("nextval('events_staged_batch')", 0),
+        row("currval('events_staged_batch')", 1),
+    ))
+    .unwrap();
+    let started = Instant::now();
+    let seen = loop {
+        let seen = other.events_after(before, 10).await.unwrap();
+        if !seen.is_empty() {
+            break seen;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still staged after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let ids: Vec<i64> = seen.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [before + 1, before + 2]);
+    assert_eq!(other.last_event_id().await.unwrap(), before + 2);
+    let left: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM events_staged)",
+    ))
+    .get_result(&mut c)
+    .unwrap();
+    assert_eq!(left, 0);
+}
+
 /// Every write that changes a user reaches another store's feed of user changes
 /// (`NOTIFY ticketing_users` in the writing transaction, `LISTEN` in the other store) with the
 /// user's id; a refused change sends nothing. The other store's pool URL leads nowhere: its

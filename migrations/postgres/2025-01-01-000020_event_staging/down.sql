@@ -1,0 +1,2 @@
+DROP SEQUENCE events_staged_batch;
+DROP TABLE events_staged;
