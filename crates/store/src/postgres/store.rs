@@ -428,19 +428,25 @@ mod tests {
         let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
         let setting = "current_setting('synchronous_commit')";
         let inside = store
-            .read(move |c: &mut PgConnection| -> crate::error::DbResult<(i32, String)> {
-                Ok(diesel::select((
-                    super::super::locking::unflushed_one(),
-                    diesel::dsl::sql::<diesel::sql_types::Text>(setting),
-                ))
-                .get_result(c)?)
-            })
+            .read(
+                move |c: &mut PgConnection| -> crate::error::DbResult<(i32, String)> {
+                    Ok(diesel::select((
+                        super::super::locking::unflushed_one(),
+                        diesel::dsl::sql::<diesel::sql_types::Text>(setting),
+                    ))
+                    .get_result(c)?)
+                },
+            )
             .await;
         let after = store
-            .read(move |c: &mut PgConnection| -> crate::error::DbResult<String> {
-                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(setting))
-                    .get_result(c)?)
-            })
+            .read(
+                move |c: &mut PgConnection| -> crate::error::DbResult<String> {
+                    Ok(
+                        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(setting))
+                            .get_result(c)?,
+                    )
+                },
+            )
             .await;
         assert_eq!(inside.ok(), Some((1, "off".to_owned())));
         assert_eq!(after.ok().as_deref(), Some("on"));
