@@ -577,13 +577,11 @@ impl EventRow {
     }
 }
 
-/// A staged outbox row (PostgreSQL: see `queries/events.rs`): an [`EventRow`] without its id,
-/// at place `pos` of its transaction's `batch`.
+/// A staged outbox row (PostgreSQL: see `queries/events.rs`): an [`EventRow`] without its id
+/// (the key and the transaction id are given by the database).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = crate::schema::events_staged)]
 pub(crate) struct StagedEventRow {
-    pub batch: i64,
-    pub pos: i32,
     pub kind: String,
     pub ticket_id: Option<DbId>,
     pub owner_id: Option<DbId>,
@@ -593,12 +591,9 @@ pub(crate) struct StagedEventRow {
     pub payload: String,
 }
 
-impl StagedEventRow {
-    /// `row` staged at place `pos` of `batch`.
-    pub fn new(row: &EventRow, batch: i64, pos: i32) -> Self {
+impl From<&EventRow> for StagedEventRow {
+    fn from(row: &EventRow) -> Self {
         Self {
-            batch,
-            pos,
             kind: row.kind.clone(),
             ticket_id: row.ticket_id,
             owner_id: row.owner_id,

@@ -210,11 +210,10 @@ diesel::table! {
     use crate::sql_types::{Id, Instant};
 
     /// Events written by transactions that committed and not numbered yet (PostgreSQL only:
-    /// see `queries/events.rs`), in the order of `(batch, pos)`: a writing transaction's rows
-    /// share one `batch`.
-    events_staged (batch, pos) {
-        batch -> BigInt,
-        pos -> Integer,
+    /// see `queries/events.rs`), in the order of `key`; a writing transaction's rows also share
+    /// its transaction id (column `xid`, filled in by PostgreSQL, not mapped here).
+    events_staged (key) {
+        key -> BigInt,
         #[sql_name = "type"]
         kind -> Text,
         ticket_id -> Nullable<Id>,

@@ -1,2 +1,1 @@
-DROP SEQUENCE events_staged_batch;
 DROP TABLE events_staged;

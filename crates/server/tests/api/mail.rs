@@ -118,12 +118,34 @@ pub(super) fn with_mail(s: &mut Settings, port: u16) {
 }
 
 /// A port nothing listens on (bound, then released).
+/// A port nothing listens on, for an SMTP server the test starts later. Taken below the
+/// kernel's range of ephemeral ports: a port of that range, free a moment ago, can become the
+/// local port of any parallel test's outgoing connection meanwhile (CI saw "address already in
+/// use"); ports below it are only ever bound on purpose.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    const LOWEST: u16 = 10_000;
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768)
+        .max(LOWEST + 1_000);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+        ^ std::process::id()
+        | 1;
+    for _ in 0..1_000 {
+        // xorshift32: any spread will do.
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let span = u32::from(ephemeral - LOWEST);
+        let port = LOWEST + u16::try_from(seed % span).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port below {ephemeral}");
 }
 
 struct Desk {

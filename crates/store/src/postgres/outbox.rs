@@ -18,17 +18,13 @@
 use std::sync::Weak;
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
-use diesel::dsl::sql;
-use diesel::sql_types::BigInt;
 use diesel::{Connection, PgConnection};
 use ticketing_app::ports::UserChange;
 use ticketing_domain::UserId;
 
 use super::error::{Redactor, one_line};
 use crate::error::DbResult;
-use crate::kept::kept;
 use crate::wake::Wake;
 
 /// The channel of the notifications.
@@ -57,21 +53,16 @@ const NUMBERING_LOCK: i64 = 0x6f75_7462_6f78;
 /// and the numbering, or whose numbering failed).
 const NUMBER_LEFTOVERS: Duration = Duration::from_secs(1);
 
-/// The staging batch of the caller's transaction (`queries/events.rs`).
-pub(crate) fn next_batch(c: &mut PgConnection) -> DbResult<i64> {
-    Ok(kept(diesel::select(sql::<BigInt>(
-        "nextval('events_staged_batch')",
-    )))
-    .get_result(c)?)
-}
-
 /// Numbers every staged event committed so far (`queries/events.rs`): in one transaction, sent
 /// as one simple query (one round trip), under the numbering lock (transaction-level advisory
 /// lock, taken by its own statement so that the next statement's snapshot sees every batch
-/// committed before the lock was granted), moves the staged rows into `events` in
-/// `(batch, pos)` order with the next ids of the counter row, and sends the `NOTIFY` when it
-/// moved any. Numbering transactions thus run one at a time and ids grow in the order readers
-/// can see them. A run that finds nothing staged writes nothing.
+/// committed before the lock was granted), moves the staged rows into `events` with the next
+/// ids of the counter row, and sends the `NOTIFY` when it moved any. A writing transaction's
+/// rows (one `xid`) get consecutive ids in the order of their keys, at the place of its first
+/// key: the keys come from its last statement, after every lock it waited for, so a
+/// transaction that waited for another's commit is numbered after it. Numbering transactions
+/// run one at a time and ids grow in the order readers can see them. A run that finds nothing
+/// staged writes nothing.
 ///
 /// Its commit does not wait for the WAL flush: the lock is held for one statement, not for a
 /// flush, so writers that finish together do not queue behind each other's flushes. What it
@@ -85,7 +76,9 @@ pub(crate) fn number_staged(c: &mut PgConnection) -> DbResult<()> {
          SELECT pg_advisory_xact_lock({NUMBERING_LOCK});
          WITH moved AS (
              DELETE FROM events_staged
-             RETURNING batch, pos, type, ticket_id, owner_id, actor_id, at, visibility, payload
+             RETURNING key, xid, type, ticket_id, owner_id, actor_id, at, visibility, payload
+         ), placed AS (
+             SELECT min(key) OVER (PARTITION BY xid) AS first, * FROM moved
          ), counter AS (
              UPDATE outbox_state SET value = value + (SELECT count(*) FROM moved)
              WHERE name = 'last_event_id' AND EXISTS (SELECT 1 FROM moved)
@@ -93,10 +86,10 @@ pub(crate) fn number_staged(c: &mut PgConnection) -> DbResult<()> {
                        pg_notify('{CHANNEL}', '') AS woke
          )
          INSERT INTO events (id, type, ticket_id, owner_id, actor_id, at, visibility, payload)
-         SELECT counter.base + row_number() OVER (ORDER BY moved.batch, moved.pos),
-                moved.type, moved.ticket_id, moved.owner_id, moved.actor_id, moved.at,
-                moved.visibility, moved.payload
-         FROM moved CROSS JOIN counter"
+         SELECT counter.base + row_number() OVER (ORDER BY placed.first, placed.key),
+                placed.type, placed.ticket_id, placed.owner_id, placed.actor_id, placed.at,
+                placed.visibility, placed.payload
+         FROM placed CROSS JOIN counter"
     ))?;
     Ok(())
 }

@@ -377,77 +377,47 @@ fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
-    /// `write_unflushed` relaxes only its own transaction: the pooled connection (a pool of one,
-    /// so the very same connection) is back to synchronous commits for the next write.
+    /// `TEST_DATABASE_URL`, or `None` (the test is skipped) unless
+    /// `TICKETING_REQUIRE_POSTGRES=1`.
+    fn test_url() -> Option<String> {
+        let url = std::env::var("TEST_DATABASE_URL").ok();
+        assert!(
+            url.is_some() || std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
+        );
+        url
+    }
+
+    /// What relaxes the WAL flush relaxes only its own transaction: `write_unflushed`, and the
+    /// expression of a limit counter's hit (`locking::unflushed_one`) in a statement run outside
+    /// a transaction. The pooled connection (a pool of one, so the very same connection) is back
+    /// to synchronous commits for the next statement.
     #[tokio::test]
     async fn unflushed_writes_do_not_leak_their_setting() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
-            );
-            eprintln!("skipped: TEST_DATABASE_URL is not set");
-            return;
-        };
+        use diesel::RunQueryDsl;
+        use diesel::dsl::sql;
+        use diesel::sql_types::Text;
+        const SETTING: &str = "current_setting('synchronous_commit')";
+        let Some(url) = test_url() else { return };
         let options = PgOptions {
             pool_size: 1,
             ..PgOptions::default()
         };
         let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
         let setting = |c: &mut PgConnection| -> crate::error::DbResult<String> {
-            use diesel::RunQueryDsl;
-            Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
-                "current_setting('synchronous_commit')",
-            ))
-            .get_result(c)?)
+            Ok(diesel::select(sql::<Text>(SETTING)).get_result(c)?)
         };
         let inside = store.write_unflushed(setting).await;
         let after = store.write(setting).await;
         assert_eq!(inside.ok().as_deref(), Some("off"));
         assert_eq!(after.ok().as_deref(), Some("on"));
-    }
 
-    /// The expression of a limit counter's hit (`locking::unflushed_one`) turns off the WAL
-    /// flush of its own one-statement transaction only: the very same connection (a pool of
-    /// one) is back to synchronous commits for the next statement.
-    #[tokio::test]
-    async fn unflushed_statements_do_not_leak_their_setting() {
-        use diesel::RunQueryDsl;
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
-            );
-            eprintln!("skipped: TEST_DATABASE_URL is not set");
-            return;
+        let one = |c: &mut PgConnection| -> crate::error::DbResult<(i32, String)> {
+            let unflushed = super::super::locking::unflushed_one();
+            Ok(diesel::select((unflushed, sql::<Text>(SETTING))).get_result(c)?)
         };
-        let options = PgOptions {
-            pool_size: 1,
-            ..PgOptions::default()
-        };
-        let store = PgStore::connect(&url, options).unwrap_or_else(|e| panic!("{e}"));
-        let setting = "current_setting('synchronous_commit')";
-        let inside = store
-            .read(
-                move |c: &mut PgConnection| -> crate::error::DbResult<(i32, String)> {
-                    Ok(diesel::select((
-                        super::super::locking::unflushed_one(),
-                        diesel::dsl::sql::<diesel::sql_types::Text>(setting),
-                    ))
-                    .get_result(c)?)
-                },
-            )
-            .await;
-        let after = store
-            .read(
-                move |c: &mut PgConnection| -> crate::error::DbResult<String> {
-                    Ok(
-                        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(setting))
-                            .get_result(c)?,
-                    )
-                },
-            )
-            .await;
+        let inside = store.read(one).await;
+        let after = store.read(setting).await;
         assert_eq!(inside.ok(), Some((1, "off".to_owned())));
         assert_eq!(after.ok().as_deref(), Some("on"));
     }
@@ -461,13 +431,7 @@ mod tests {
                 datname -> Text,
             }
         }
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("TICKETING_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "TICKETING_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"
-            );
-            return;
-        };
+        let Some(url) = test_url() else { return };
         let prepared_after_a_query = |prepared_statements: bool| {
             let url = url.clone();
             async move {

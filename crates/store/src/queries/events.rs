@@ -62,7 +62,8 @@ pub(crate) fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, RepoError> {
 /// On SQLite (one writer at a time) the transaction numbers its rows itself ([`number`]). On
 /// PostgreSQL it only stages them (`events_staged`): numbering inside every writing
 /// transaction held the counter row, and the `NOTIFY`, from there to the end of the commit, WAL
-/// flush included, so writers committed one at a time (half the write rate). The store's
+/// flush included, so writers committed one at a time (with a slow disk, half as many writes
+/// a second, see docs/architecture.md). The store's
 /// `write` numbers the staged rows right after the commit ([`after_commit`],
 /// `outbox::number_staged`), so a caller reads its own events once the write returned.
 pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
@@ -70,12 +71,7 @@ pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
         return Ok(());
     }
     if outbox::NUMBERED_AFTER_COMMIT {
-        let batch = outbox::next_batch(c)?;
-        let staged = rows
-            .iter()
-            .zip(0..)
-            .map(|(row, pos)| StagedEventRow::new(row, batch, pos))
-            .collect::<Vec<_>>();
+        let staged: Vec<StagedEventRow> = rows.iter().map(StagedEventRow::from).collect();
         diesel::insert_into(events_staged::table)
             .values(&staged)
             .execute(c)?;
