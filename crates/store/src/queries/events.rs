@@ -21,14 +21,25 @@ use crate::sql_types::DbTime;
 /// The counter row of the last id handed out.
 const LAST_EVENT_ID: &str = "last_event_id";
 
+/// What the transaction running on this thread leaves to do once it committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum AfterCommit {
+    Nothing,
+    /// Wake this process's event readers (events appended, or only a wake-up asked for).
+    Wake,
+    /// Number the events it staged (PostgreSQL), then wake the readers.
+    Number,
+}
+
 thread_local! {
-    /// Set when the transaction running on this thread appended events, or only asked for the
-    /// readers to be woken; taken by the store's `write` once the transaction is over
-    /// ([`after_commit`]), to wake this process's readers after a commit.
-    static APPENDED: Cell<bool> = const { Cell::new(false) };
-    /// Set when the transaction running on this thread staged events still to be numbered
-    /// (PostgreSQL); taken by [`after_commit`].
-    static STAGED: Cell<bool> = const { Cell::new(false) };
+    /// Raised by the transaction running on this thread (never lowered until taken); taken by
+    /// the store's `write` once the transaction is over ([`after_commit`]).
+    static AFTER_COMMIT: Cell<AfterCommit> = const { Cell::new(AfterCommit::Nothing) };
+}
+
+/// Raises what is left to do after the commit of the transaction on this thread to `to`.
+fn leave(to: AfterCommit) {
+    AFTER_COMMIT.with(|a| a.set(a.get().max(to)));
 }
 
 /// Once the transaction on this thread ended (`committed` or not), on its connection: numbers
@@ -36,18 +47,17 @@ thread_local! {
 /// listener numbers them within a second, see `postgres/outbox.rs`). Returns whether this
 /// process's event readers should be woken.
 pub(crate) fn after_commit(c: &mut Conn, committed: bool) -> bool {
-    let staged = STAGED.with(|s| s.replace(false));
-    let appended = APPENDED.with(|a| a.replace(false));
-    if committed && staged {
+    let left = AFTER_COMMIT.with(|a| a.replace(AfterCommit::Nothing));
+    if committed && left == AfterCommit::Number {
         if let Err(e) = outbox::number_staged(c) {
             tracing::warn!(error = ?e, "could not number the events just committed; they stay staged and are numbered within a second");
         }
     }
-    committed && appended
+    committed && left != AfterCommit::Nothing
 }
 
-/// The rows of `events`, ids still to be given: built before the transaction, so that the
-/// transaction holds the counter row for as short a time as possible.
+/// The rows of `events`, ids still to be given: built (payloads serialised) before the
+/// transaction, so that it holds its locks for as short a time as possible.
 pub(crate) fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, RepoError> {
     events
         .iter()
@@ -75,11 +85,11 @@ pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
         diesel::insert_into(events_staged::table)
             .values(&staged)
             .execute(c)?;
-        STAGED.with(|s| s.set(true));
+        leave(AfterCommit::Number);
     } else {
         number(c, rows)?;
+        leave(AfterCommit::Wake);
     }
-    APPENDED.with(|a| a.set(true));
     Ok(())
 }
 
@@ -123,7 +133,7 @@ pub(super) fn lock_outbox_cursor(c: &mut Conn, name: &str) -> DbResult<Option<i6
 /// (`NOTIFY` on PostgreSQL; this process's readers after the commit, see [`after_commit`]).
 pub(super) fn wake_readers(c: &mut Conn) -> DbResult<()> {
     outbox::notify(c)?;
-    APPENDED.with(|a| a.set(true));
+    leave(AfterCommit::Wake);
     Ok(())
 }
 
