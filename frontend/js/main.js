@@ -130,6 +130,7 @@ function render() {
   const key = screenKey(loc);
   if (active && active.key === key && active.instance && active.instance.update) {
     active.instance.update(loc);
+    runAfterShow();
     return;
   }
   if (active && active.instance && active.instance.unmount) active.instance.unmount();
@@ -149,6 +150,11 @@ function render() {
     }
     window.scrollTo(0, 0);
   }
+  runAfterShow();
+}
+
+/** Does what was asked for once the screen is shown (the same screen updated, or a new one). */
+function runAfterShow() {
   if (afterShow) {
     const fn = afterShow;
     afterShow = null;

@@ -154,8 +154,13 @@ export function openDialog({ title, content = [], footer = [], className = '', o
   dialog.addEventListener('close', () => {
     if (closed) return;
     closed = true;
+    // Back to the control that opened the dialog, unless the user went on meanwhile: this event
+    // comes a task after the dialog closed, and a key pressed right after Esc (input goes first)
+    // may already have moved the focus ("/" to the search field).
+    const focus = document.activeElement;
+    const movedOn = focus && focus !== document.body && focus !== opener && !dialog.contains(focus);
     dialog.remove();
-    if (opener && opener instanceof HTMLElement && document.contains(opener)) opener.focus();
+    if (!movedOn && opener && opener instanceof HTMLElement && document.contains(opener)) opener.focus();
     if (onClose) onClose(dialog.returnValue);
   });
   closeBtn.addEventListener('click', cancel);

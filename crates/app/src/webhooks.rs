@@ -189,13 +189,14 @@ pub struct ClaimedDelivery {
 /// What happens after an attempt (the transport's retry schedule decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
-    /// Delivered.
+    /// Delivered: clear the endpoint's `failing_since`, go on with the next event.
     Delivered,
-    /// Try again at this time; the endpoint's later events wait.
+    /// Try this event again at this time; later events of the endpoint wait (order is kept).
     RetryAt(DateTime<Utc>),
-    /// Give this event up and go on with the next.
+    /// Give this event up (record it as failed) and go on with the next event.
     GiveUp,
-    /// Disable the endpoint (failing for too long); the delivery stays pending.
+    /// Disable the endpoint (failing for too long), keeping the failure as the reason shown to
+    /// admins; the delivery stays pending.
     DisableEndpoint,
 }
 

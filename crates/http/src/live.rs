@@ -582,6 +582,16 @@ impl Hub {
     }
 }
 
+/// The next message of `rx`; never when there is none (the caller guards the branch).
+async fn recv_some<T: Clone>(
+    rx: Option<&mut broadcast::Receiver<T>>,
+) -> Result<T, broadcast::error::RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Sleeps until `at` (forever without one; the caller guards the branch).
 async fn sleep_until_some(at: Option<Instant>) {
     match at {
@@ -616,7 +626,9 @@ pub(crate) struct Feed {
     app: App,
     /// Its place in the hub's index, by its reader and ticket (changed with the reader's role).
     sub: Subscription,
-    presence: broadcast::Receiver<Arc<PresenceFrame>>,
+    /// Presence changes, followed while the reader may see presence (staff): a customer's
+    /// stream is not woken by the staff's comings and goings.
+    presence: Option<broadcast::Receiver<Arc<PresenceFrame>>>,
     closing: watch::Receiver<bool>,
     /// Who reads, as authenticated (checked again while the stream runs).
     caller: StreamCaller,
@@ -657,7 +669,6 @@ impl Feed {
         // reaches this stream, and every earlier one is already in the outbox (read below, or
         // before `last`).
         let (sub, from) = hub.subscribe(Key::follow(&caller.actor, ticket));
-        let (presence, present) = hub.follow_presence();
         let closing = hub.closing.subscribe();
         let (last, catch_up) = match resume {
             Some(id) => (id, true),
@@ -675,17 +686,10 @@ impl Feed {
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let cache_ttl = app.settings().user_cache_ttl;
         let recheck = cache_ttl.max(Duration::from_secs(1));
-        let mut ready = VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]);
-        // Who is on the ticket(s) now, for staff.
-        ready.extend(
-            present
-                .iter()
-                .filter(|f| f.state.is_some() && f.for_reader(&caller.actor, ticket))
-                .map(|f| f.text.clone()),
-        );
-        Ok(Self {
+        let ready = VecDeque::from([Bytes::from(format!("retry: {RETRY_MS}\n\n"))]);
+        let mut feed = Self {
             sub,
-            presence,
+            presence: None,
             closing,
             actor: caller.actor,
             caller,
@@ -702,7 +706,28 @@ impl Feed {
             done: false,
             _slot: slot,
             app,
-        })
+        };
+        feed.follow_presence();
+        Ok(feed)
+    }
+
+    /// Follows the presence while the reader may see it (telling them first who is on the
+    /// ticket(s) now), and no longer when they may not (a role change).
+    fn follow_presence(&mut self) {
+        match (policy::sees_presence(&self.actor), self.presence.is_some()) {
+            (true, false) => {
+                let (rx, present) = self.sub.hub.follow_presence();
+                self.presence = Some(rx);
+                self.ready.extend(
+                    present
+                        .iter()
+                        .filter(|f| f.state.is_some() && f.for_reader(&self.actor, self.ticket))
+                        .map(|f| f.text.clone()),
+                );
+            }
+            (false, true) => self.presence = None,
+            _ => {}
+        }
     }
 
     /// The body of the response: the chunks of [`Feed::next`] until it ends.
@@ -753,7 +778,7 @@ impl Feed {
                 () = tokio::time::sleep_until(self.ends) => self.expired(),
                 _ = self.closing.changed() => self.done = true,
                 () = inbox.wake.notified() => {}
-                presence = self.presence.recv() => match presence {
+                presence = recv_some(self.presence.as_mut()), if self.presence.is_some() => match presence {
                     Ok(frame) => {
                         if frame.for_reader(&self.actor, self.ticket) {
                             self.ready.push_back(frame.text.clone());
@@ -862,6 +887,7 @@ impl Feed {
             self.sub = self.sub.hub.subscribe(keys).0;
             self.catch_up = true;
         }
+        self.follow_presence();
     }
 
     /// Whether the reader may still follow: checked again (through the user cache) when the

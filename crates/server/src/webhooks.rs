@@ -75,12 +75,7 @@ impl WebhookTransport for HttpTransport {
         failing_since: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> NextStep {
-        match schedule::after_attempt(succeeded, attempt, failing_since, now) {
-            schedule::NextStep::Delivered => NextStep::Delivered,
-            schedule::NextStep::RetryAt(at) => NextStep::RetryAt(at),
-            schedule::NextStep::GiveUp => NextStep::GiveUp,
-            schedule::NextStep::DisableEndpoint => NextStep::DisableEndpoint,
-        }
+        schedule::after_attempt(succeeded, attempt, failing_since, now)
     }
 }
 

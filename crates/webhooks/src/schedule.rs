@@ -65,18 +65,9 @@ pub fn should_disable(failing_since: DateTime<Utc>, now: DateTime<Utc>) -> bool 
     now - failing_since >= DISABLE_AFTER
 }
 
-/// What the dispatcher does after an attempt; see [`after_attempt`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextStep {
-    /// Delivered: clear the endpoint's `failing_since`, go on with the next event.
-    Delivered,
-    /// Try this event again at this time; later events of the endpoint wait (order is kept).
-    RetryAt(DateTime<Utc>),
-    /// Give this event up (record it as failed) and go on with the next event.
-    GiveUp,
-    /// Disable the endpoint, keeping the failure as the reason shown to admins.
-    DisableEndpoint,
-}
+/// What the dispatcher does after an attempt ([`after_attempt`] decides): the application's
+/// own type, so the schedule and the use case share one definition.
+pub use ticketing_app::webhooks::NextStep;
 
 /// The rule applied after each attempt. `attempt` is the number of the attempt just made
 /// (1 for the first) for this event; `failing_since` is the time of the endpoint's first

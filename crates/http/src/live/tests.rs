@@ -232,3 +232,55 @@ async fn a_stream_that_fell_behind_gets_every_event_of_its_ticket_in_order() {
     assert!(feed.sub.inbox.queue().lost_after.is_none());
     assert_eq!(ids_sent(&mut feed, 1).await, [next[1].id]);
 }
+
+/// A stream for `reader` (through `who`, its account as the user store returns it now) and the
+/// hub it follows.
+async fn stream_of(reader: &User, who: Arc<Mutex<User>>) -> (Arc<Hub>, Feed) {
+    let mut h = Harness::default();
+    let mut access = claims(reader);
+    access.expires_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    h.tokens
+        .expect_verify_access()
+        .returning(move |_, _| Ok(access.clone()));
+    h.users
+        .expect_get()
+        .returning(move |_| Ok(who.lock().unwrap().clone()));
+    h.events.expect_last_event_id().returning(|| Ok(0));
+    h.events.expect_events_after().returning(|_, _| Ok(vec![]));
+    let app = h.build();
+    let hub = Arc::new(Hub::new(app.clone(), 10));
+    hub.started
+        .store(true, std::sync::atomic::Ordering::Release);
+    hub.index().start(0);
+    let caller = app.event_stream_caller("token", &Authenticated::session(reader.clone()));
+    let slot = hub.slot(reader.id).unwrap();
+    let feed = Feed::open(app, &hub, caller, None, None, slot)
+        .await
+        .unwrap();
+    (hub, feed)
+}
+
+#[tokio::test]
+async fn only_staff_streams_follow_the_presence_and_a_role_change_moves_a_stream() {
+    // An agent's stream follows the presence.
+    let agent = alice();
+    let (hub, feed) = stream_of(&agent, Arc::new(Mutex::new(agent.clone()))).await;
+    assert_eq!(hub.presence_tx.receiver_count(), 1);
+    drop(feed);
+    assert_eq!(hub.presence_tx.receiver_count(), 0);
+
+    // A customer's does not: the staff's comings and goings never wake it.
+    let customer = carol();
+    let account = Arc::new(Mutex::new(customer.clone()));
+    let (hub, mut feed) = stream_of(&customer, Arc::clone(&account)).await;
+    assert_eq!(hub.presence_tx.receiver_count(), 0);
+
+    // Made an agent, the stream follows the presence from its next check; made a customer
+    // again, no longer.
+    account.lock().unwrap().role = ticketing_domain::Role::Agent;
+    assert!(feed.still_allowed(true).await);
+    assert_eq!(hub.presence_tx.receiver_count(), 1);
+    account.lock().unwrap().role = ticketing_domain::Role::Customer;
+    assert!(feed.still_allowed(true).await);
+    assert_eq!(hub.presence_tx.receiver_count(), 0);
+}
