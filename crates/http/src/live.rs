@@ -582,7 +582,7 @@ impl Hub {
     }
 }
 
-/// The next message of `rx`; never when there is none (the caller guards the branch).
+/// The next message of `rx`; never when there is none (a reader who may not see presence).
 async fn recv_some<T: Clone>(
     rx: Option<&mut broadcast::Receiver<T>>,
 ) -> Result<T, broadcast::error::RecvError> {
@@ -778,7 +778,7 @@ impl Feed {
                 () = tokio::time::sleep_until(self.ends) => self.expired(),
                 _ = self.closing.changed() => self.done = true,
                 () = inbox.wake.notified() => {}
-                presence = recv_some(self.presence.as_mut()), if self.presence.is_some() => match presence {
+                presence = recv_some(self.presence.as_mut()) => match presence {
                     Ok(frame) => {
                         if frame.for_reader(&self.actor, self.ticket) {
                             self.ready.push_back(frame.text.clone());
