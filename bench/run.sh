@@ -13,6 +13,8 @@
 #   there and dropped afterwards; BENCH_PG_PREFIX=ticketing_bench names it)
 #   BENCH_WORK=/tmp/ticketing-bench  BENCH_PORT=18088
 #   BENCH_SKIP_BUILD=1 (use the binaries already built)  BENCH_KEEP=1 (keep the databases)
+#   BENCH_REUSE=1 (measure a database kept by BENCH_KEEP=1 again instead of seeding it anew: for
+#   read scenarios, e.g. the old and the new binary on one 1M seed; implies BENCH_KEEP)
 #   BENCH_SKIP_CRITERION=1 (no micro-benchmarks)  BENCH_OUT=docs/benchmarks (where the report goes)
 # The search scenarios: search_rare (a word in about one message in 10,000), search_common (the
 # vocabulary's most frequent word) and search_pair (two words), as staff, newest first.
@@ -39,6 +41,7 @@ BENCH_STAFF_STREAMS="${BENCH_STAFF_STREAMS:-300}"
 BENCH_STREAM_WRITES="${BENCH_STREAM_WRITES:-50}"
 BENCH_STREAM_WRITE_SECS="${BENCH_STREAM_WRITE_SECS:-20}"
 BENCH_STREAMS_SETTLE="${BENCH_STREAMS_SETTLE:-20}"
+[[ -n "${BENCH_REUSE:-}" ]] && BENCH_KEEP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/ticketing-target}"
 BIN="$CARGO_TARGET_DIR/release"
 OUT="${BENCH_OUT:-$ROOT/docs/benchmarks}"
@@ -273,22 +276,31 @@ for SIZE in $BENCH_SIZES; do
     : > "$RESULTS"
     : > "$RAWTXT"
     DATA="$BENCH_WORK/$DB-$SIZE"
-    rm -rf "$DATA"
+    reuse=
+    [[ -n "${BENCH_REUSE:-}" && -f "$DATA/manifest.env" ]] && reuse=1
+    [[ -z $reuse ]] && rm -rf "$DATA"
     mkdir -p "$DATA"
     case $DB in
       sqlite) DBURL="sqlite://$DATA/ticketing.db"; PGDB= ;;
       postgres)
         PGDB="${BENCH_PG_PREFIX}_$SIZE"
-        drop_pg "$PGDB"
-        psql "$BENCH_PG/postgres" -qc "CREATE DATABASE $PGDB" >/dev/null
+        if [[ -z $reuse ]]; then
+          drop_pg "$PGDB"
+          psql "$BENCH_PG/postgres" -qc "CREATE DATABASE $PGDB" >/dev/null
+        fi
         DBURL="$BENCH_PG/$PGDB" ;;
       *) echo "unknown database $DB" >&2; exit 1 ;;
     esac
 
-    log "$DB $SIZE: seeding"
-    { echo "### $DB $SIZE seed (load before $(cut -d' ' -f1 /proc/loadavg))"
-      "$BIN/ticketing-seed" --database-url "$DBURL" --data-dir "$DATA" --tickets "$SIZE" \
-        --manifest "$DATA/manifest.env" 2>&1; } | tee -a "$RAWTXT" | tail -1 >&2
+    if [[ -n $reuse ]]; then
+      log "$DB $SIZE: reusing the kept seed in $DATA"
+      echo "### $DB $SIZE seed kept from an earlier run (BENCH_REUSE)" >> "$RAWTXT"
+    else
+      log "$DB $SIZE: seeding"
+      { echo "### $DB $SIZE seed (load before $(cut -d' ' -f1 /proc/loadavg))"
+        "$BIN/ticketing-seed" --database-url "$DBURL" --data-dir "$DATA" --tickets "$SIZE" \
+          --manifest "$DATA/manifest.env" 2>&1; } | tee -a "$RAWTXT" | tail -1 >&2
+    fi
     # shellcheck disable=SC1091
     source "$DATA/manifest.env"
     python3 - "$DATA/manifest.json" <<EOF >> "$RESULTS"

@@ -28,6 +28,11 @@ use crate::words::Plan;
 /// the threshold was 1,000.
 const WALK_THE_ORDER_ABOVE: i64 = TOTAL_CAP as i64;
 
+/// A first page of a search whose words the text index alone finds in at most this many tickets
+/// (`search::matches_at_most`) is read in one pass over the matches ([`few_matches_page`]):
+/// looking up 2,000 tickets by the index's row ids costs a few milliseconds.
+const FEW_MATCHES: i64 = 2_000;
+
 /// The tickets `q` selects, ignoring cursor, order and limit (what `total` counts).
 pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
     filtered_as(q, Plan::Index)
@@ -443,6 +448,14 @@ fn search_page(
     if full {
         return Ok((walked, None));
     }
+    if let Some(text) = &q.text {
+        if q.after.is_none()
+            && sought(q).is_none()
+            && search::matches_at_most(c, text.terms(), q.public_view, FEW_MATCHES)?
+        {
+            return few_matches_page(c, q, want);
+        }
+    }
     search::prefer_index(c, true)?;
     let total = total(c, q)?;
     if end.is_none() {
@@ -455,5 +468,29 @@ fn search_page(
         Plan::Index
     };
     let rows = rest_page(c, rest, plan, None, pinned, want)?;
+    Ok((rows, Some(total)))
+}
+
+/// The first page of a search with few matches (see [`FEW_MATCHES`]) and its exact total, in one
+/// pass over the matches: their ids in the list's order with `COUNT(*) OVER ()` (every match
+/// counted before the limit), then the page's rows by id. Counting and then fetching the page
+/// looked every match up twice and sorted the full rows: at 1M tickets on SQLite a word in
+/// 1,101 tickets took 13 ms of queries that way and 4 ms this way (`sqlite3` shell, warm).
+fn few_matches_page(
+    c: &mut Conn,
+    q: &TicketQuery,
+    want: usize,
+) -> DbResult<(Vec<TicketRow>, Option<i64>)> {
+    let keys: Vec<(DbId, i64)> = page_query_as(q, Plan::Index, None)?
+        .limit(i64::try_from(want).unwrap_or(i64::MAX) + 1)
+        .select((tickets::id, sql::<BigInt>("COUNT(*) OVER ()")))
+        .load(c)?;
+    let total = keys.first().map_or(0, |(_, n)| *n);
+    let ids: Vec<DbId> = keys.iter().map(|(id, _)| *id).collect();
+    let mut rows: Vec<TicketRow> = tickets::table
+        .filter(tickets::id.eq_any(&ids))
+        .select(TicketRow::as_select())
+        .load(c)?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok((rows, Some(total)))
 }

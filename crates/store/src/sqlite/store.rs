@@ -16,7 +16,7 @@ use ticketing_app::metrics;
 use super::DATABASE;
 use super::error::{StoreError, pool_error, translate};
 use crate::local_counters::LocalCounters;
-use crate::run::{Work, blocking};
+use crate::run::{Gate, Work};
 use crate::wake::Wake;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -46,6 +46,8 @@ impl Default for SqliteOptions {
 #[derive(Clone)]
 pub struct SqliteStore {
     pub(super) pool: Pool<ConnectionManager<SqliteConnection>>,
+    /// As many blocking tasks at once as the pool has connections (see [`Gate`]).
+    gate: Gate,
     path: Arc<PathBuf>,
     /// Writers of this process queue here, in order (see [`SqliteStore::write`]).
     writer: Arc<tokio::sync::Mutex<()>>,
@@ -208,6 +210,7 @@ impl SqliteStore {
             .build_unchecked(ConnectionManager::new(text));
         Ok(SqliteStore {
             pool,
+            gate: Gate::new(options.pool_size),
             path: Arc::new(path.to_path_buf()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             wake: Arc::new(Wake::new()),
@@ -277,14 +280,15 @@ impl SqliteStore {
         f: impl Work<SqliteConnection, T>,
     ) -> Result<T, RepoError> {
         let pool = self.pool.clone();
-        blocking(DATABASE, move || {
-            let waited = Instant::now();
-            let conn = pool.get();
-            metrics::db_pool_checkout(waited.elapsed(), conn.is_ok());
-            let mut conn = conn.map_err(|e| pool_error(&e))?;
-            f(&mut conn).map_err(|e| e.into_repo(DATABASE, translate))
-        })
-        .await
+        self.gate
+            .blocking(DATABASE, move || {
+                let waited = Instant::now();
+                let conn = pool.get();
+                metrics::db_pool_checkout(waited.elapsed(), conn.is_ok());
+                let mut conn = conn.map_err(|e| pool_error(&e))?;
+                f(&mut conn).map_err(|e| e.into_repo(DATABASE, translate))
+            })
+            .await
     }
 
     /// Like [`SqliteStore::read`], inside one `BEGIN IMMEDIATE` transaction (the write lock is
