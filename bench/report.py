@@ -359,6 +359,39 @@ if STREAM_ROWS:
         w(open(notes).read().rstrip())
         w("")
 
+# The replica check (raw/replicas.jsonl, from scripts/replicas-check.sh run by bench/run.sh)
+replicas = [r for r in rows if r.get("scenario") == "replicas"]
+if replicas:
+    r = replicas[-1]
+    w("## Replicas behind a balancer")
+    w("")
+    w("`scripts/replicas-check.sh` with the release binary: PostgreSQL reached through PgBouncer "
+      "(transaction pooling), attachments in moto (S3), two `ticketing serve` replicas behind "
+      "nginx (round-robin, no stickiness, `deploy/nginx/ticketing.conf`). Through the balancer: "
+      "register, log in, refresh, create, reply, upload on one replica and download on the "
+      "other, a deactivation refused on both, an event made on A read from B's stream, the "
+      "login limit counted once; then replica B stopped (SIGTERM) under a load of "
+      "`GET /api/v1/tickets/`, 8 in parallel. Full output: `raw/replicas.txt`.")
+    w("")
+    w("| figure | value |")
+    w("|---|---:|")
+    w(f"| requests through the balancer (nginx's log) | {r['requests']} |")
+    w(f"| of which served by A / B | {r['served_a']} / {r['served_b']} |")
+    w(f"| of which retried on the other replica by nginx | {r['retried']} |")
+    w(f"| an event made on A, read from B's stream after | {r['event_ms']} ms |")
+    w(f"| load while stopping B: requests / failed | {r['load_requests']} / {r['load_failed']} "
+      f"(SIGTERM after {r['load_before_stop']}) |")
+    w(f"| load throughput through the balancer | {r['load_rps']} req/s |")
+    w(f"| replica B exited after SIGTERM | {r['stopped_ms']} ms |")
+    w(f"| the whole check | {r['duration_s']} s |")
+    w("")
+    ok = r["load_failed"] <= 8
+    w("| target | verdict | measured |")
+    w("|---|---|---|")
+    w(f"| errors while a replica stops: requests in flight only (≤ 8, the load's parallelism) | "
+      f"{verdict(ok)} | {r['load_failed']} of {r['load_requests']} failed |")
+    w("")
+
 # Criterion micro-benchmarks: "NAME time: [low estimate high]", the name possibly on the line
 # before.
 crit = os.path.join(raw, "criterion.txt")

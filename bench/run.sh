@@ -23,6 +23,8 @@
 #   BENCH_STREAMS=10000 (streams held)  BENCH_STAFF_STREAMS=300 (of them staff dashboards; the
 #   rest customers' on their own tickets)  BENCH_STREAM_WRITES=50 (messages a second)
 #   BENCH_STREAM_WRITE_SECS=20  BENCH_STREAMS_SETTLE=20 (s between opening and measuring RSS)
+# The replica check (scenario replicas, once after the sizes; BENCH_SKIP_REPLICAS=1 leaves it
+# out): scripts/replicas-check.sh with the release binary, its figures in raw/replicas.jsonl.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -403,6 +405,20 @@ EOF
     fi
   done
 done
+
+if wants replicas && [[ -z "${BENCH_SKIP_REPLICAS:-}" ]]; then
+  # The replica check (scripts/replicas-check.sh: PostgreSQL behind PgBouncer, moto, two
+  # replicas of the release binary behind nginx) and its figures: requests through the balancer,
+  # an event across replicas, errors while one replica stops under load.
+  log "replicas behind a balancer (scripts/replicas-check.sh, release binary)"
+  rm -f "$RAW/replicas.jsonl"
+  { echo "### replicas (load before $(cut -d' ' -f1 /proc/loadavg))"
+    TICKETING_BIN="$BIN/ticketing" REPLICAS_RESULT="$BENCH_WORK/replicas.json" \
+      bash "$ROOT/scripts/replicas-check.sh" 2>&1; } > "$RAW/replicas.txt" ||
+    { tail -n 40 "$RAW/replicas.txt" >&2; echo "the replica check failed (raw/replicas.txt)" >&2; exit 1; }
+  cat "$BENCH_WORK/replicas.json" > "$RAW/replicas.jsonl"
+  sed -n '/==> replicas: figures/,$p' "$RAW/replicas.txt" >&2
+fi
 
 if [[ -z "${BENCH_SKIP_CRITERION:-}" ]]; then
   # The micro-benchmarks of the hot paths (criterion): token verification, applying a change,

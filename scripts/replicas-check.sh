@@ -7,10 +7,11 @@
 # refused on both, a live event stream on one replica receive a change made on the other, the
 # login limit counted once across both; finally stop one replica under load and count the
 # errors (only requests in flight may fail). Prints the figures; exits non-zero on any broken
-# step. Called by scripts/test-all.sh.
+# step. Called by scripts/test-all.sh, and by the benchmark (bench/run.sh) with the release binary.
 #
 #   bash scripts/replicas-check.sh                 # builds the debug binary when needed
 #   TICKETING_BIN=path/to/ticketing bash scripts/replicas-check.sh
+#   REPLICAS_RESULT=file.json bash scripts/replicas-check.sh   # also writes the figures as JSON
 #
 # Needs nginx and pgbouncer (Debian packages: installed with apt-get when missing and root),
 # PostgreSQL (scripts/ensure-postgres.sh), moto (scripts/ensure-moto.sh), curl, jq, python3.
@@ -350,8 +351,15 @@ logged_before=$(wc -l <"$work/nginx/access.log")
 load_started=$(date +%s%N)
 curl -s --no-progress-meter --parallel --parallel-max 8 -K "$urls" -H "$(bearer "$carol")" -w "%{http_code}\n" >"$codes" 2>"$work/load.err" &
 load_pid=$!
-sleep 1.5
+# SIGTERM to B once a third of the requests have ended (nginx logs each as it ends), so that B
+# stops in the middle of the load whatever the binary's speed (a release build served all
+# 1,600 within the 1.5 s this once waited).
+for _ in $(seq 1 1000); do
+  (($(wc -l <"$work/nginx/access.log") - logged_before >= total / 3)) && break
+  sleep 0.01
+done
 done_before_stop=$(($(wc -l <"$work/nginx/access.log") - logged_before))
+((done_before_stop < total)) || fail "the load ended before replica B was stopped"
 kill -TERM "$pid_b"
 stop_sent=$(date +%s%N)
 wait "$load_pid" || true
@@ -364,7 +372,7 @@ ok=$(grep -c '^200$' "$codes" || true)
 errors=$((total - ok))
 rps=$((answered * 1000 / (load_ms > 0 ? load_ms : 1)))
 echo "requests: $total sent, $answered answered, $ok OK, $errors failed; SIGTERM to B after $done_before_stop of them"
-echo "throughput through the balancer: $rps req/s (debug build, 8 in parallel, $load_ms ms)"
+echo "throughput through the balancer: $rps req/s ($bin, 8 in parallel, $load_ms ms)"
 echo "replica B exited ${stopped_ms} ms after SIGTERM"
 if ((errors > 0)); then
   sort "$codes" | uniq -c >&2
@@ -376,13 +384,31 @@ call GET "$LB/api/v1/tickets/$ticket_id/" 200 -H "$(bearer "$carol")" >/dev/null
 
 elapsed=$(($(date +%s) - started))
 step "figures"
+lb_requests=$(wc -l <"$work/nginx/access.log")
+lb_a=$(grep -c "127.0.0.1:$port_a\b" "$work/nginx/access.log" || true)
+lb_b=$(grep -c "127.0.0.1:$port_b\b" "$work/nginx/access.log" || true)
+lb_retried=$(grep -c ', ' "$work/nginx/access.log" || true)
 printf '%-58s %s\n' \
-  "balancer requests (all, from nginx's log):" "$(wc -l <"$work/nginx/access.log")" \
-  "  of which served by A / B:" "$(grep -c "127.0.0.1:$port_a\b" "$work/nginx/access.log" || true) / $(grep -c "127.0.0.1:$port_b\b" "$work/nginx/access.log" || true)" \
-  "  of which retried on the other replica by nginx:" "$(grep -c ', ' "$work/nginx/access.log" || true)" \
+  "balancer requests (all, from nginx's log):" "$lb_requests" \
+  "  of which served by A / B:" "$lb_a / $lb_b" \
+  "  of which retried on the other replica by nginx:" "$lb_retried" \
   "event from A seen on B's stream within:" "${latency_ms} ms" \
   "load while stopping B (requests / failed):" "$total / $errors" \
-  "load throughput (debug build):" "$rps req/s" \
+  "load throughput ($bin):" "$rps req/s" \
   "replica check duration:" "${elapsed} s"
+# The same figures as one JSON object, for the benchmark report (bench/run.sh, `replicas`).
+if [[ -n "${REPLICAS_RESULT:-}" ]]; then
+  jq -nc --arg binary "$bin" \
+    --argjson requests "$lb_requests" --argjson served_a "$lb_a" --argjson served_b "$lb_b" \
+    --argjson retried "$lb_retried" --argjson event_ms "$latency_ms" \
+    --argjson load_requests "$total" --argjson load_failed "$errors" \
+    --argjson load_before_stop "$done_before_stop" --argjson load_rps "$rps" \
+    --argjson stopped_ms "$stopped_ms" --argjson duration_s "$elapsed" \
+    '{scenario: "replicas", binary: $binary, requests: $requests, served_a: $served_a,
+      served_b: $served_b, retried: $retried, event_ms: $event_ms,
+      load_requests: $load_requests, load_failed: $load_failed,
+      load_before_stop: $load_before_stop, load_rps: $load_rps, stopped_ms: $stopped_ms,
+      duration_s: $duration_s}' >"$REPLICAS_RESULT"
+fi
 ((elapsed < 180)) || fail "the replica check took ${elapsed} s (limit 180 s)"
 echo "replicas-check: all steps passed"
