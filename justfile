@@ -28,7 +28,7 @@ fmt:
 e2e:
     e2e/run.sh
 
-# Load benchmarks (wrk, pgbench, 10 000 event streams) at 1k/100k/1M tickets on SQLite and PostgreSQL, criterion micro-benchmarks; regenerates docs/benchmarks
+# Load benchmarks (wrk, pgbench, 10 000 event streams) at 1k/100k/1M tickets on SQLite and PostgreSQL, the replica check behind nginx, criterion micro-benchmarks; regenerates docs/benchmarks
 bench:
     bench/run.sh
 
