@@ -39,10 +39,10 @@ where
 pub(crate) struct Gate(Arc<Semaphore>);
 
 impl Gate {
-    /// A gate letting `tasks` tasks through at once (at least one).
+    /// A gate letting `tasks` tasks through at once (a pool's `max_size`, at least one).
     pub(crate) fn new(tasks: u32) -> Self {
         Gate(Arc::new(Semaphore::new(
-            usize::try_from(tasks.max(1)).unwrap_or(1),
+            usize::try_from(tasks).unwrap_or(1).max(1),
         )))
     }
 

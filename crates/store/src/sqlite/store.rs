@@ -209,8 +209,8 @@ impl SqliteStore {
             .connection_customizer(Box::new(pragmas))
             .build_unchecked(ConnectionManager::new(text));
         Ok(SqliteStore {
+            gate: Gate::new(pool.max_size()),
             pool,
-            gate: Gate::new(options.pool_size),
             path: Arc::new(path.to_path_buf()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             wake: Arc::new(Wake::new()),
