@@ -4,9 +4,18 @@
 use std::sync::Arc;
 
 use ticketing_app::RepoError;
-use tokio::sync::Semaphore;
+use tokio::runtime::{Handle, Runtime};
 
 use crate::error::DbResult;
+
+/// The default number of pooled connections of both stores: twice the number of CPUs, at least
+/// 4. More only queue inside the database (PostgreSQL, docs/benchmarks) or hold more threads,
+/// page caches and allocator heaps for no more throughput (SQLite: 4 connections served 16
+/// concurrent searches at 1M tickets as fast as 8, with 20-60 MB less peak RSS).
+pub(crate) fn default_pool_size() -> u32 {
+    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cpus * 2).unwrap_or(u32::MAX).max(4)
+}
 
 /// Work on one connection `C` giving a `T`: what a store method runs on the blocking pool.
 pub(crate) trait Work<C, T>: FnOnce(&mut C) -> DbResult<T> + Send + 'static {}
@@ -20,8 +29,17 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, RepoError> + Send + 'static,
 {
+    blocking_on(&Handle::current(), database, f).await
+}
+
+/// [`blocking`] on the blocking pool of the runtime `home`.
+async fn blocking_on<T, F>(home: &Handle, database: &'static str, f: F) -> Result<T, RepoError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, RepoError> + Send + 'static,
+{
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || {
+    home.spawn_blocking(move || {
         let _entered = span.enter();
         f()
     })
@@ -29,43 +47,57 @@ where
     .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("{database} task failed: {e}")))?
 }
 
-/// At most as many tasks of a store on the blocking pool as it has connections: the others wait
-/// here, as futures, instead of on a blocking thread inside the pool's checkout. Without it, 16
-/// concurrent searches on SQLite kept 31-35 threads (one per waiting request), each with its
-/// own allocator heaps; with it 24-28, and 10-20 MB less peak RSS (docs/benchmarks/README.md,
-/// "Search at 1k, 100k and 1M"). The PostgreSQL store is not gated: its checkout timeout is how
-/// an outage becomes a 503 within the configured time.
+/// The threads of a store's tasks: at most as many at once as its pool has connections, the
+/// others wait as futures, not on a thread of their own blocked inside the pool's checkout. The
+/// threads are the blocking pool of a runtime of the gate's own (`max_blocking_threads`, idle
+/// ones stop after 10 s), whichever runtime asks: tokio's shared blocking pool starts a thread
+/// for every task that finds none idle, and actix-web runs one runtime per worker, each with
+/// its own pool, so 16 concurrent searches on SQLite kept 20-35 threads, each with its own
+/// allocator heaps holding SQLite's and our memory (docs/benchmarks/README.md). The PostgreSQL
+/// store is not gated: its checkout timeout is how an outage becomes a 503 within the
+/// configured time.
 #[derive(Debug, Clone)]
-pub(crate) struct Gate(Arc<Semaphore>);
+pub(crate) struct Gate(Arc<Threads>);
+
+/// The gate's runtime, shut down without waiting when the last store is dropped (dropping a
+/// runtime waits for its threads, which an async context must not).
+#[derive(Debug)]
+struct Threads(Option<Runtime>);
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
 
 impl Gate {
-    /// A gate letting `tasks` tasks through at once (a pool's `max_size`, at least one).
-    pub(crate) fn new(tasks: u32) -> Self {
-        Gate(Arc::new(Semaphore::new(
-            usize::try_from(tasks).unwrap_or(1).max(1),
-        )))
+    /// A gate letting `tasks` tasks run at once (a pool's `max_size`, at least one) on threads
+    /// named `name`.
+    pub(crate) fn new(tasks: u32, name: &str) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(usize::try_from(tasks).unwrap_or(1).max(1))
+            .thread_name(name)
+            .build()?;
+        Ok(Gate(Arc::new(Threads(Some(runtime)))))
     }
 
-    /// [`blocking`], once a place is free.
+    /// [`blocking`] on one of the gate's threads, once one is free.
     pub(crate) async fn blocking<T, F>(&self, database: &'static str, f: F) -> Result<T, RepoError>
     where
         T: Send + 'static,
         F: FnOnce() -> Result<T, RepoError> + Send + 'static,
     {
-        // The semaphore is never closed.
-        let place = Arc::clone(&self.0)
-            .acquire_owned()
-            .await
-            .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("{database} gate closed: {e}")))?;
-        // Held until the task has returned, so that the next task finds its thread idle (the
-        // blocking pool starts a new thread for a task that finds none).
-        let out = blocking(database, f).await;
-        drop(place);
-        out
+        match &self.0.0 {
+            Some(runtime) => blocking_on(runtime.handle(), database, f).await,
+            None => blocking(database, f).await,
+        }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
@@ -74,7 +106,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_gate_runs_at_most_its_number_of_tasks_at_once() {
-        let gate = Gate::new(2);
+        let gate = Gate::new(2, "gate-test").unwrap();
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let tasks = (0..8).map(|_| {
@@ -85,14 +117,56 @@ mod tests {
                     most.fetch_max(now, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(20));
                     running.fetch_sub(1, Ordering::SeqCst);
-                    Ok(())
+                    Ok(std::thread::current().name().map(str::to_owned))
                 })
                 .await
             })
         });
         for t in tasks.collect::<Vec<_>>() {
-            assert!(matches!(t.await, Ok(Ok(()))));
+            let name = t.await.expect("joined").expect("ran");
+            assert_eq!(name.as_deref(), Some("gate-test"));
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    /// Whichever runtime asks, the tasks run on the gate's threads, at most its number of them
+    /// (tokio's shared pool would start one per waiting task).
+    #[test]
+    fn a_gate_keeps_its_threads_whichever_runtime_asks() {
+        let gate = Gate::new(2, "gate-own").unwrap();
+        let names = Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+        let workers = (0..3).map(|_| {
+            let (gate, names) = (gate.clone(), Arc::clone(&names));
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .thread_name("other")
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    let tasks = (0..4).map(|_| {
+                        let names = Arc::clone(&names);
+                        gate.blocking("test", move || {
+                            std::thread::sleep(Duration::from_millis(10));
+                            let me = std::thread::current();
+                            let id = format!("{:?} {:?}", me.name(), me.id());
+                            names.lock().unwrap().insert(id);
+                            Ok(())
+                        })
+                    });
+                    for t in tasks {
+                        t.await.expect("ran");
+                    }
+                });
+            })
+        });
+        for w in workers.collect::<Vec<_>>() {
+            w.join().unwrap();
+        }
+        let names = names.lock().unwrap();
+        assert!(names.len() <= 2, "threads: {names:?}");
+        assert!(
+            names.iter().all(|n| n.starts_with("Some(\"gate-own\")")),
+            "threads: {names:?}"
+        );
     }
 }

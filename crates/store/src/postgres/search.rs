@@ -49,17 +49,6 @@ fn query(terms: &[String]) -> String {
         .join(" & ")
 }
 
-/// No bound from the index alone: a bitmap scan of the GIN index visits the tickets' rows to
-/// see which are live, as the capped count does (see `sqlite/search.rs`).
-pub(crate) fn matches_at_most(
-    _c: &mut Conn,
-    _terms: &[String],
-    _public_only: bool,
-    _few: i64,
-) -> DbResult<bool> {
-    Ok(false)
-}
-
 /// Until the end of the read transaction (`on`) or from now on (`!on`), the planner finds text
 /// matches through the GIN index only: no sequential scan and no walk of an order index that
 /// tests every row's `tsvector`. The listing asks for it once the walk found the matches to be

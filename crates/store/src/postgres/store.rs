@@ -51,18 +51,12 @@ pub struct PgOptions {
 impl Default for PgOptions {
     fn default() -> Self {
         Self {
-            pool_size: default_pool_size(),
+            pool_size: crate::run::default_pool_size(),
             connect_timeout: Duration::from_secs(5),
             prepared_statements: true,
             direct_url: None,
         }
     }
-}
-
-/// Twice the number of CPUs, at least 4.
-fn default_pool_size() -> u32 {
-    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    u32::try_from(cpus * 2).unwrap_or(u32::MAX).max(4)
 }
 
 /// The URL, kept out of `Debug`.

@@ -28,11 +28,6 @@ use crate::words::Plan;
 /// the threshold was 1,000.
 const WALK_THE_ORDER_ABOVE: i64 = TOTAL_CAP as i64;
 
-/// A first page of a search whose words the text index alone finds in at most this many tickets
-/// (`search::matches_at_most`) is read in one pass over the matches ([`few_matches_page`]):
-/// looking up 2,000 tickets by the index's row ids costs a few milliseconds.
-const FEW_MATCHES: i64 = 2_000;
-
 /// The tickets `q` selects, ignoring cursor, order and limit (what `total` counts).
 pub(crate) fn filtered(q: &TicketQuery) -> tickets::BoxedQuery<'static, Db> {
     filtered_as(q, Plan::Index)
@@ -425,7 +420,8 @@ fn rest_page(
 /// one in the list's order; when they hold the page and one more, that is the answer, whatever
 /// the number of matches beyond (a common word: a few dozen rows read). Otherwise the matches
 /// are few among the newest: they are counted through the text index (up to the cap) and the
-/// page is found from them, or, when more than [`WALK_THE_ORDER_ABOVE`] match, by walking on.
+/// page is found from them (a first page in the same pass, [`ranked_ids`]), or, when more than
+/// [`WALK_THE_ORDER_ABOVE`] match, by walking on.
 fn search_page(
     c: &mut Conn,
     q: &TicketQuery,
@@ -448,15 +444,17 @@ fn search_page(
     if full {
         return Ok((walked, None));
     }
-    if let Some(text) = &q.text {
-        if q.after.is_none()
-            && sought(q).is_none()
-            && search::matches_at_most(c, text.terms(), q.public_view, FEW_MATCHES)?
-        {
-            return few_matches_page(c, q, want);
-        }
-    }
     search::prefer_index(c, true)?;
+    if q.after.is_none() && pinned.is_none() {
+        // A first page: counted and found in one pass over at most the cap's matches.
+        let (ids, total) = ranked_ids(c, q, want)?;
+        if total <= WALK_THE_ORDER_ABOVE {
+            return Ok((rows_by_id(c, &ids)?, Some(total)));
+        }
+        search::prefer_index(c, false)?;
+        let rows = rest_page(c, rest, Plan::Walk, None, pinned, want)?;
+        return Ok((rows, Some(total)));
+    }
     let total = total(c, q)?;
     if end.is_none() {
         return Ok((walked, Some(total)));
@@ -471,26 +469,73 @@ fn search_page(
     Ok((rows, Some(total)))
 }
 
-/// The first page of a search with few matches (see [`FEW_MATCHES`]) and its exact total, in one
-/// pass over the matches: their ids in the list's order with `COUNT(*) OVER ()` (every match
-/// counted before the limit), then the page's rows by id. Counting and then fetching the page
-/// looked every match up twice and sorted the full rows: at 1M tickets on SQLite a word in
-/// 1,101 tickets took 13 ms of queries that way and 4 ms this way (`sqlite3` shell, warm).
-fn few_matches_page(
-    c: &mut Conn,
-    q: &TicketQuery,
-    want: usize,
-) -> DbResult<(Vec<TicketRow>, Option<i64>)> {
-    let keys: Vec<(DbId, i64)> = page_query_as(q, Plan::Index, None)?
-        .limit(i64::try_from(want).unwrap_or(i64::MAX) + 1)
-        .select((tickets::id, sql::<BigInt>("COUNT(*) OVER ()")))
-        .load(c)?;
+/// The ids of the first `want + 1` tickets of `q`'s list (no cursor) and how many tickets `q`
+/// selects, up to [`TOTAL_CAP`]` + 1`, in one pass: at most that many matches found through the
+/// text index (their id and the list's key), numbered with `COUNT(*) OVER ()` and sorted. When
+/// the count is over the cap, the ids are of an arbitrary part of the matches: the caller walks
+/// the list's order instead. Counting and then finding the page looked every match up twice
+/// (and sorted full rows): a word in 1,101 of 1M tickets took 13 ms of SQLite queries that way
+/// and 4 ms this way (`sqlite3` shell, warm); on PostgreSQL two bitmap scans of the GIN index
+/// and their heap visits became one.
+fn ranked_ids(c: &mut Conn, q: &TicketQuery, want: usize) -> DbResult<(Vec<DbId>, i64)> {
+    let over = i64::try_from(TOTAL_CAP + 1).unwrap_or(i64::MAX);
+    let key = match q.ordering.key {
+        SortKey::CreatedAt => "tickets.id AS i, tickets.created_at AS k",
+        SortKey::UpdatedAt if q.public_view => "tickets.id AS i, tickets.public_updated_at AS k",
+        SortKey::UpdatedAt => "tickets.id AS i, tickets.updated_at AS k",
+        SortKey::Priority => "tickets.id AS i, tickets.priority AS k",
+    };
+    let ranked = Ranked {
+        matches: filtered(q).select(sql::<Integer>(key)).limit(over),
+        descending: q.ordering.descending,
+        limit: i64::try_from(want).unwrap_or(i64::MAX).saturating_add(1),
+    };
+    let keys: Vec<(DbId, i64)> = ranked.load(c)?;
     let total = keys.first().map_or(0, |(_, n)| *n);
-    let ids: Vec<DbId> = keys.iter().map(|(id, _)| *id).collect();
+    Ok((keys.into_iter().map(|(id, _)| id).collect(), total))
+}
+
+/// The rows of the tickets `ids`, in that order.
+fn rows_by_id(c: &mut Conn, ids: &[DbId]) -> DbResult<Vec<TicketRow>> {
     let mut rows: Vec<TicketRow> = tickets::table
-        .filter(tickets::id.eq_any(&ids))
+        .filter(tickets::id.eq_any(ids))
         .select(TicketRow::as_select())
         .load(c)?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    Ok((rows, Some(total)))
+    Ok(rows)
 }
+
+/// `SELECT m.i, COUNT(*) OVER () FROM (<matches>) AS m ORDER BY m.k, m.i LIMIT <limit>` (both
+/// descending or both ascending): `matches` selects each ticket's id as `i` and the list's key
+/// as `k` (see [`ranked_ids`]); every row of it is counted before the limit applies.
+#[derive(Debug, Clone)]
+struct Ranked<Q> {
+    matches: Q,
+    descending: bool,
+    limit: i64,
+}
+
+impl<Q> QueryId for Ranked<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for Ranked<Q> {
+    type SqlType = (crate::sql_types::Id, BigInt);
+}
+
+impl<Q: QueryFragment<Db>> QueryFragment<Db> for Ranked<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Db>) -> QueryResult<()> {
+        out.push_sql("SELECT m.i, COUNT(*) OVER () FROM (");
+        self.matches.walk_ast(out.reborrow())?;
+        out.push_sql(if self.descending {
+            ") AS m ORDER BY m.k DESC, m.i DESC LIMIT "
+        } else {
+            ") AS m ORDER BY m.k, m.i LIMIT "
+        });
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        Ok(())
+    }
+}
+
+impl<Q> RunQueryDsl<Conn> for Ranked<Q> {}

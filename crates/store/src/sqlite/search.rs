@@ -11,7 +11,7 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{Bool, Text};
 
 use super::{Conn, Db};
 use crate::error::DbResult;
@@ -73,31 +73,6 @@ fn query(terms: &[String], public_only: bool) -> String {
     } else {
         all
     }
-}
-
-/// Whether the FTS5 index finds `terms` in at most `few` tickets: an upper bound of a search's
-/// matches (deleted tickets and the list's other filters are not applied) from the index alone,
-/// without a lookup in `tickets` (1-3 ms for a word in 1,101 of 1M tickets). A prefix shared by
-/// many words merges all their row lists (27 ms for `error` at 1M): the listing asks only after
-/// its walk found the matches rare among the newest tickets.
-pub(crate) fn matches_at_most(
-    c: &mut Conn,
-    terms: &[String],
-    public_only: bool,
-    few: i64,
-) -> DbResult<bool> {
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let found: Found = diesel::sql_query(
-        "SELECT COUNT(*) AS n FROM (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? LIMIT ?)",
-    )
-    .bind::<Text, _>(query(terms, public_only))
-    .bind::<BigInt, _>(few.saturating_add(1))
-    .get_result(c)?;
-    Ok(found.n <= few)
 }
 
 /// Nothing to steer: SQLite's planner looks tickets up by the matching rowids for the index

@@ -24,8 +24,9 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlit
 /// Tuning of the SQLite store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqliteOptions {
-    /// Connections in the pool (default 8). SQLite runs one writer at a time; readers run in
-    /// parallel thanks to WAL.
+    /// Connections in the pool (default twice the number of CPUs, at least 4), each with its
+    /// own page cache and thread. SQLite runs one writer at a time; readers run in parallel
+    /// thanks to WAL.
     pub pool_size: u32,
     /// How long a statement waits for a lock held by another connection before giving up with
     /// `Unavailable` (default 5 s). Also bounds the wait for a free pooled connection.
@@ -35,7 +36,7 @@ pub struct SqliteOptions {
 impl Default for SqliteOptions {
     fn default() -> Self {
         Self {
-            pool_size: 8,
+            pool_size: crate::run::default_pool_size(),
             busy_timeout: Duration::from_secs(5),
         }
     }
@@ -209,7 +210,8 @@ impl SqliteStore {
             .connection_customizer(Box::new(pragmas))
             .build_unchecked(ConnectionManager::new(text));
         Ok(SqliteStore {
-            gate: Gate::new(pool.max_size()),
+            gate: Gate::new(pool.max_size(), "sqlite")
+                .map_err(|e| StoreError::Unavailable(format!("no threads for the queries: {e}")))?,
             pool,
             path: Arc::new(path.to_path_buf()),
             writer: Arc::new(tokio::sync::Mutex::new(())),

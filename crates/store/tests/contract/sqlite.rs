@@ -174,10 +174,12 @@ struct CompileOption {
     compile_options: String,
 }
 
-/// The bundled SQLite is built without its global memory statistics (`.cargo/config.toml`):
-/// with them, every allocation takes one process-wide mutex that concurrent readers queue on.
+/// The bundled SQLite is built without its global memory statistics and without memory
+/// management (`.cargo/config.toml`): with the statistics, every allocation takes one
+/// process-wide mutex that concurrent readers queue on; with memory management, every page
+/// fetched from the connections' caches does.
 #[test]
-fn sqlite_is_built_without_memory_statistics() {
+fn sqlite_is_built_without_memory_statistics_or_a_shared_page_cache() {
     let mut conn = SqliteConnection::establish(":memory:").unwrap();
     let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
         .load::<CompileOption>(&mut conn)
@@ -187,6 +189,11 @@ fn sqlite_is_built_without_memory_statistics() {
         .collect();
     assert!(
         options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "compile options: {options:?}"
+    );
+    // With it, the page caches of all connections are one, behind one mutex.
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
         "compile options: {options:?}"
     );
 }
