@@ -325,18 +325,25 @@ impl SqliteStore {
     }
 
     /// Checkpoints the WAL on a pooled connection in the background (no request waits for it),
-    /// unless a checkpoint is still running.
+    /// unless a checkpoint is still running; on the store's threads, like every other task.
     fn checkpoint_later(&self) {
         if self.checkpointing.swap(true, Ordering::AcqRel) {
             return;
         }
         let pool = self.pool.clone();
         let running = Arc::clone(&self.checkpointing);
-        tokio::task::spawn_blocking(move || {
-            if let Ok(mut conn) = pool.get() {
-                checkpoint(&mut conn);
-            }
-            running.store(false, Ordering::Release);
+        let gate = self.gate.clone();
+        tokio::spawn(async move {
+            // `checkpoint` logs its own failure; the task returns nothing else.
+            let _done = gate
+                .blocking(DATABASE, move || {
+                    if let Ok(mut conn) = pool.get() {
+                        checkpoint(&mut conn);
+                    }
+                    running.store(false, Ordering::Release);
+                    Ok(())
+                })
+                .await;
         });
     }
 
