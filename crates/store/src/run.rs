@@ -57,7 +57,11 @@ where
 /// store is not gated: its checkout timeout is how an outage becomes a 503 within the
 /// configured time.
 #[derive(Debug, Clone)]
-pub(crate) struct Gate(Arc<Threads>);
+pub(crate) struct Gate {
+    /// The runtime whose blocking pool runs the tasks; valid while `_threads` lives.
+    home: Handle,
+    _threads: Arc<Threads>,
+}
 
 /// The gate's runtime, shut down without waiting when the last store is dropped (dropping a
 /// runtime waits for its threads, which an async context must not).
@@ -80,7 +84,10 @@ impl Gate {
             .max_blocking_threads(usize::try_from(tasks).unwrap_or(1).max(1))
             .thread_name(name)
             .build()?;
-        Ok(Gate(Arc::new(Threads(Some(runtime)))))
+        Ok(Gate {
+            home: runtime.handle().clone(),
+            _threads: Arc::new(Threads(Some(runtime))),
+        })
     }
 
     /// [`blocking`] on one of the gate's threads, once one is free.
@@ -89,10 +96,12 @@ impl Gate {
         T: Send + 'static,
         F: FnOnce() -> Result<T, RepoError> + Send + 'static,
     {
-        match &self.0.0 {
-            Some(runtime) => blocking_on(runtime.handle(), database, f).await,
-            None => blocking(database, f).await,
-        }
+        blocking_on(&self.home, database, f).await
+    }
+
+    /// Runs `f` on one of the gate's threads, once one is free, without waiting for it.
+    pub(crate) fn detach(&self, f: impl FnOnce() + Send + 'static) {
+        drop(self.home.spawn_blocking(f));
     }
 }
 
@@ -127,6 +136,19 @@ mod tests {
             assert_eq!(name.as_deref(), Some("gate-test"));
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    /// A detached task runs on the gate's threads too, without anyone waiting for it.
+    #[test]
+    fn a_detached_task_runs_on_the_gates_threads() {
+        let gate = Gate::new(1, "gate-detach").unwrap();
+        let (sent, received) = std::sync::mpsc::channel();
+        gate.detach(move || {
+            let me = std::thread::current();
+            sent.send(me.name().map(str::to_owned)).unwrap();
+        });
+        let name = received.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(name.as_deref(), Some("gate-detach"));
     }
 
     /// Whichever runtime asks, the tasks run on the gate's threads, at most its number of them

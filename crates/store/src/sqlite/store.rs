@@ -332,18 +332,11 @@ impl SqliteStore {
         }
         let pool = self.pool.clone();
         let running = Arc::clone(&self.checkpointing);
-        let gate = self.gate.clone();
-        tokio::spawn(async move {
-            // `checkpoint` logs its own failure; the task returns nothing else.
-            let _done = gate
-                .blocking(DATABASE, move || {
-                    if let Ok(mut conn) = pool.get() {
-                        checkpoint(&mut conn);
-                    }
-                    running.store(false, Ordering::Release);
-                    Ok(())
-                })
-                .await;
+        self.gate.detach(move || {
+            if let Ok(mut conn) = pool.get() {
+                checkpoint(&mut conn);
+            }
+            running.store(false, Ordering::Release);
         });
     }
 
