@@ -199,6 +199,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => actix_web::rt::System::new().block_on(async move {
             // One descriptor per open event stream: up to the hard limit, before listening.
             crate::open_files::raise_and_log();
+            crate::huge_pages::log_if_enabled();
             let application = Application::build(settings).await?;
             application
                 .run_until_stopped()

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod huge_pages;
 pub mod mail;
 pub mod metrics;
 pub mod open_files;

@@ -12,11 +12,14 @@ use ticketing_server::settings::SettingsError;
 /// `_int_malloc` and `malloc_consolidate` (docs/benchmarks/side-by-side-2026-12-06.md). Built
 /// with mimalloc's `override` feature, it also serves the C libraries' `malloc` (SQLite above
 /// all), which glibc's per-thread arenas held on to: 20-40 MB less peak RSS under 16 concurrent
-/// searches at 1M tickets (docs/benchmarks/README.md).
+/// searches at 1M tickets (docs/benchmarks/README.md). Without transparent huge pages: see
+/// `ticketing_server::huge_pages`.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before the heap grows; whether it held is logged by `serve` (ticketing_server::huge_pages).
+    let _ = ticketing_server::huge_pages::disable();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

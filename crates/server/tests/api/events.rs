@@ -659,6 +659,11 @@ impl ServerProcess {
         }
     }
 
+    /// The process's id.
+    pub(super) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Opens `GET /api/v1/events/` on this process as `token`.
     pub(super) async fn open(&self, token: &str) -> Sse {
         let res = reqwest::Client::new()

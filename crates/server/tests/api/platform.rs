@@ -334,3 +334,20 @@ backend_tests!(
     web_ui_and_security_headers,
     http_edges,
 );
+
+/// The `ticketing` binary turns transparent huge pages off for itself at start
+/// (`ticketing_server::huge_pages`: with them, its sparse heap took up to twice the memory),
+/// whatever the system's setting, and says so in `/proc/PID/status`.
+#[tokio::test]
+async fn the_server_process_runs_without_transparent_huge_pages() {
+    let server = super::events::ServerProcess::start(None);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("THP_enabled:"))
+        .expect("a kernel that reports THP_enabled (5.0 and later)");
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    // This test process itself is left as the system has it: the switch is per process.
+    let own = std::fs::read_to_string("/proc/self/status").unwrap();
+    assert!(own.contains("THP_enabled:\t1"), "{own}");
+}
