@@ -29,6 +29,7 @@ mod contract {
         sweep_keeps_known_keys,
         sweep_respects_min_age,
         sweep_ignores_foreign_objects,
+        sweep_removes_orphans_past_a_listing_page,
         open_rejects_bad_keys,
         delete_is_idempotent,
         concurrent_uploads_get_distinct_keys,

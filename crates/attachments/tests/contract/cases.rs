@@ -263,6 +263,39 @@ pub async fn sweep_respects_min_age(f: &Fixture) {
     assert_eq!(f.unfinished(), 0);
 }
 
+/// The sweep removes orphans while it lists them: over more than one page of a bucket listing
+/// (S3 answers 1,000 keys a page), every orphan goes and every kept file stays.
+pub async fn sweep_removes_orphans_past_a_listing_page(f: &Fixture) {
+    use futures_util::StreamExt as _;
+    const FILES: usize = 1_050;
+    // Key-shaped names spread over the shards (a multiplicative hash of 0, 1, 2, ...).
+    let names: Vec<String> = (0..FILES as u128)
+        .map(|i| {
+            format!(
+                "{:032x}",
+                i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+            )
+        })
+        .collect();
+    futures_util::stream::iter(&names)
+        .for_each_concurrent(16, |name| async move {
+            f.put_raw(&format!("files/{}/{name}", &name[..2]), b"orphan or not")
+                .await;
+        })
+        .await;
+    let keep: HashSet<String> = names
+        .iter()
+        .step_by(100)
+        .map(|name| format!("{}/{name}", &name[..2]))
+        .collect();
+    assert_eq!(keep.len(), 11);
+    let swept = f.store.sweep_at(&keep, 60, later(HOUR)).await.unwrap();
+    assert_eq!(swept, report(0, (FILES - keep.len()) as u64));
+    let mut left: Vec<String> = keep.iter().map(|key| format!("files/{key}")).collect();
+    left.sort();
+    assert_eq!(f.stored().await, left);
+}
+
 pub async fn sweep_ignores_foreign_objects(f: &Fixture) {
     let stored = upload(&f.store, b"mine", 4).await;
     let (shard, name) = stored.storage_key.split_once('/').unwrap();
