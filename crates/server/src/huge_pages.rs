@@ -6,8 +6,8 @@
 //! made and dropped per request, spread over its threads' pages), and with huge pages each
 //! 2 MiB region it touches at all costs 2 MiB of memory: measured on the 1M-ticket SQLite
 //! benchmark, the idle server held 64 MB of heap with them and 42 MB without, and its peak under
-//! 16 concurrent searches went from 128-149 MB to 70-94 MB, while the searches' speed stayed
-//! within the run-to-run noise (docs/benchmarks/README.md, "Transparent huge pages").
+//! 16 concurrent searches went from 131-139 MB to 89-96 MB, the searches as fast as before and
+//! the other reads 1-3 % slower (docs/benchmarks/README.md, "Transparent huge pages off").
 //!
 //! So the process turns them off for itself, first thing in `main`, before the heap grows
 //! (`prctl(PR_SET_THP_DISABLE)`: for this process only, whatever the system's setting; the
