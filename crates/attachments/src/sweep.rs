@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
-use futures_util::TryStreamExt as _;
+use futures_util::{Stream, TryStreamExt as _};
 use object_store::ObjectMeta;
 use object_store::ObjectStoreExt as _;
 use object_store::aws::AmazonS3;
@@ -47,17 +47,23 @@ pub(crate) async fn sweep(
 pub(crate) async fn stored_objects(
     store: &Attachments,
 ) -> Result<Vec<(String, ObjectMeta)>, BlobError> {
+    listed(store).try_collect().await
+}
+
+/// The stored objects of the store's key shape (key and metadata) as the folder or bucket
+/// lists them, one at a time.
+fn listed(
+    store: &Attachments,
+) -> impl Stream<Item = Result<(String, ObjectMeta), BlobError>> + use<> {
     let dir = store.files_dir();
     store
         .store
         .list(Some(&dir))
         .map_err(|e| io_error("listing stored files", &e))
-        .try_filter_map(|meta| {
+        .try_filter_map(move |meta| {
             let found = storage_key_of(&dir, &meta).map(|key| (key, meta));
             std::future::ready(Ok(found))
         })
-        .try_collect()
-        .await
 }
 
 /// The storage key of an object listed under `dir` (the store's `files/`), `None` unless it has
@@ -82,17 +88,9 @@ async fn sweep_orphans(
     // One listed object at a time, removed as it comes (never the whole listing in memory: at
     // 50,000 files that was 17 MB more at every start); removing what was listed already does not
     // disturb the listing, on a folder or on S3 (whose pages continue after the last key).
-    let dir = store.files_dir();
-    let mut listed = store.store.list(Some(&dir));
+    let mut objects = std::pin::pin!(listed(store));
     let mut removed = 0;
-    while let Some(meta) = listed
-        .try_next()
-        .await
-        .map_err(|e| io_error("listing stored files", &e))?
-    {
-        let Some(storage_key) = storage_key_of(&dir, &meta) else {
-            continue;
-        };
+    while let Some((storage_key, meta)) = objects.try_next().await? {
         if keep.contains(&storage_key) || !is_old(meta.last_modified.into(), now, min_age) {
             continue;
         }

@@ -20,7 +20,7 @@ pub fn disable() -> nix::Result<()> {
 }
 
 /// Whether this process may still get transparent huge pages (`None`: the kernel cannot say).
-pub fn enabled() -> Option<bool> {
+fn enabled() -> Option<bool> {
     nix::sys::prctl::get_thp_disable().ok().map(|off| !off)
 }
 

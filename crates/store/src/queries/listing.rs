@@ -445,20 +445,20 @@ fn search_page(
         return Ok((walked, None));
     }
     search::prefer_index(c, true)?;
-    if q.after.is_none() && pinned.is_none() {
+    let total = if q.after.is_none() && pinned.is_none() {
         // A first page: counted and found in one pass over at most the cap's matches.
         let (ids, total) = ranked_ids(c, q, want)?;
         if total <= WALK_THE_ORDER_ABOVE {
             return Ok((rows_by_id(c, &ids)?, Some(total)));
         }
-        search::prefer_index(c, false)?;
-        let rows = rest_page(c, rest, Plan::Walk, None, pinned, want)?;
-        return Ok((rows, Some(total)));
-    }
-    let total = total(c, q)?;
-    if end.is_none() {
-        return Ok((walked, Some(total)));
-    }
+        total
+    } else {
+        let total = total(c, q)?;
+        if end.is_none() {
+            return Ok((walked, Some(total)));
+        }
+        total
+    };
     let plan = if total > WALK_THE_ORDER_ABOVE {
         search::prefer_index(c, false)?;
         Plan::Walk
