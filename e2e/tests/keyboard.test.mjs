@@ -75,7 +75,11 @@ describe('keyboard', () => {
     await page.locator('.ticket-badges [data-status="resolved"]').waitFor();
     await page.locator('#notices').getByText('Reply sent and saved: status Resolved.').waitFor();
 
-    // Esc leaves the text field, then j goes to the next ticket of the list.
+    // Esc leaves the text field, then j goes to the next ticket of the list. The field is
+    // disabled while the reply is sent and the ticket reloaded (the notice and the live update
+    // can show before that ends), so wait until it has the focus back: CI once pressed Esc in
+    // between, on the ticket screen, where Esc goes back to the list.
+    await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement.name), 'message'));
     await page.keyboard.press('Escape');
     await page.keyboard.press('j');
     await waitForHash(page, new RegExp(`^#/tickets/${ids[1]}$`));
