@@ -1,6 +1,7 @@
 //! The store handle: the pool, migrations under an advisory lock, and the blocking-task runner.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use ticketing_app::metrics;
 use super::DATABASE;
 use super::error::{Redactor, StoreError, one_line, pool_error, translate};
 use super::pool::Manager;
+use super::queries::AfterCommit;
 use crate::run::{Work, blocking};
 use crate::wake::Wake;
 
@@ -76,6 +78,19 @@ pub struct PgStore {
     wake: Arc<Wake>,
     /// Set once the `LISTEN` thread runs.
     listening: Arc<OnceLock<()>>,
+    /// The numbering runs after commits ([`PgStore::number_committed`]).
+    numbering: Arc<Numbering>,
+}
+
+/// The numbering runs of this process's writers ([`PgStore::number_committed`]).
+#[derive(Debug, Default)]
+struct Numbering {
+    /// Tickets taken by committed writers, one each (the count so far).
+    asked: AtomicU64,
+    /// Every ticket up to this one is covered by a finished run.
+    done: AtomicU64,
+    /// Held by the writer running a numbering; the others queue on it in order.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for PgStore {
@@ -150,6 +165,7 @@ impl PgStore {
             redactor,
             wake: Arc::new(Wake::new()),
             listening: Arc::new(OnceLock::new()),
+            numbering: Arc::new(Numbering::default()),
         })
     }
 
@@ -230,22 +246,52 @@ impl PgStore {
     }
 
     /// Like [`PgStore::read`], inside one transaction (read committed; writes are guarded by
-    /// row conditions such as the expected version). A committed transaction that appended
-    /// events numbers them (a second, short transaction) and wakes this process's readers.
+    /// row conditions such as the expected version). A committed transaction that staged
+    /// events returns once they are numbered ([`PgStore::number_committed`]); one that only
+    /// asked for a wake-up wakes this process's readers.
     pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl Work<PgConnection, T>,
     ) -> Result<T, RepoError> {
-        let wake = Arc::clone(&self.wake);
-        self.read(move |conn| {
-            let out = conn.transaction(f);
-            // Numbers the events the transaction staged (see `queries/events.rs`).
-            if super::queries::after_commit(conn, out.is_ok()) {
-                wake.signal();
-            }
-            out
-        })
-        .await
+        let left = Arc::new(OnceLock::new());
+        let set = Arc::clone(&left);
+        let out = self
+            .read(move |conn| {
+                let out = conn.transaction(f);
+                let _ = set.set(super::queries::after_commit(out.is_ok()));
+                out
+            })
+            .await;
+        match left.get() {
+            Some(AfterCommit::Number) => self.number_committed().await,
+            Some(AfterCommit::Wake) => self.wake.signal(),
+            Some(AfterCommit::Nothing) | None => {}
+        }
+        out
+    }
+
+    /// Numbers the events staged by every transaction of this process committed so far, then
+    /// wakes this process's readers: one numbering run (`outbox::number_staged`, a short
+    /// transaction on a pooled connection) serves every writer that committed before it started.
+    /// Writers that commit while a run is under way queue for the next one, which the first of
+    /// them starts; the others find their commit covered and return. Under load this is one
+    /// run for many writes instead of one each (each run also queued on the numbering lock).
+    /// A failed run is logged and counts as done: the events stay staged and the listener
+    /// numbers them within a second.
+    async fn number_committed(&self) {
+        let numbering = &self.numbering;
+        // Taken after the commit: a run that starts later sees it.
+        let ticket = numbering.asked.fetch_add(1, Ordering::SeqCst) + 1;
+        let _turn = numbering.turn.lock().await;
+        if numbering.done.load(Ordering::SeqCst) >= ticket {
+            return;
+        }
+        let covers = numbering.asked.load(Ordering::SeqCst);
+        if let Err(e) = self.read(super::outbox::number_staged).await {
+            tracing::warn!(error = %e, "could not number the events just committed; they stay staged and are numbered within a second");
+        }
+        numbering.done.store(covers, Ordering::SeqCst);
+        self.wake.signal();
     }
 
     /// The wake-ups of the event readers; the first call starts the `LISTEN` thread that

@@ -23,7 +23,7 @@ const LAST_EVENT_ID: &str = "last_event_id";
 
 /// What the transaction running on this thread leaves to do once it committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum AfterCommit {
+pub(crate) enum AfterCommit {
     Nothing,
     /// Wake this process's event readers (events appended, or only a wake-up asked for).
     Wake,
@@ -42,18 +42,17 @@ fn leave(to: AfterCommit) {
     AFTER_COMMIT.with(|a| a.set(a.get().max(to)));
 }
 
-/// Once the transaction on this thread ended (`committed` or not), on its connection: numbers
-/// the events it staged, if it committed (a failure is logged: the events stay staged and the
-/// listener numbers them within a second, see `postgres/outbox.rs`). Returns whether this
-/// process's event readers should be woken.
-pub(crate) fn after_commit(c: &mut Conn, committed: bool) -> bool {
+/// Once the transaction on this thread ended (`committed` or not): what is left to do, taken
+/// (the next transaction on this thread starts from `Nothing`). Nothing after a rollback. The
+/// store's `write` does it: numbers the staged events (PostgreSQL, `postgres/outbox.rs`), then
+/// wakes this process's event readers.
+pub(crate) fn after_commit(committed: bool) -> AfterCommit {
     let left = AFTER_COMMIT.with(|a| a.replace(AfterCommit::Nothing));
-    if committed && left == AfterCommit::Number {
-        if let Err(e) = outbox::number_staged(c) {
-            tracing::warn!(error = ?e, "could not number the events just committed; they stay staged and are numbered within a second");
-        }
+    if committed {
+        left
+    } else {
+        AfterCommit::Nothing
     }
-    committed && left != AfterCommit::Nothing
 }
 
 /// The rows of `events`, ids still to be given: built (payloads serialised) before the
@@ -74,8 +73,9 @@ pub(crate) fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, RepoError> {
 /// transaction held the counter row, and the `NOTIFY`, from there to the end of the commit, WAL
 /// flush included, so writers committed one at a time (with a slow disk, half as many writes
 /// a second, see docs/architecture.md). The store's
-/// `write` numbers the staged rows right after the commit ([`after_commit`],
-/// `outbox::number_staged`), so a caller reads its own events once the write returned.
+/// `write` has the staged rows numbered right after the commit ([`after_commit`],
+/// `postgres/outbox.rs`), and returns once they are, so a caller reads its own events once the
+/// write returned.
 pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());

@@ -34,7 +34,7 @@ mod tickets;
 mod users;
 mod webhooks;
 
-pub(super) use events::after_commit;
+pub(super) use events::{AfterCommit, after_commit};
 #[cfg(test)]
 pub(super) use explain::Explain;
 pub(super) use messages::backfill_conversation_words;

@@ -9,11 +9,6 @@ use crate::error::DbResult;
 /// A writing transaction numbers its own events: it is the only writer.
 pub(crate) const NUMBERED_AFTER_COMMIT: bool = false;
 
-/// Nothing: events are never staged on SQLite (see [`NUMBERED_AFTER_COMMIT`]).
-pub(crate) fn number_staged(_c: &mut SqliteConnection) -> DbResult<()> {
-    Ok(())
-}
-
 /// Nothing: see the module.
 pub(crate) fn notify(_c: &mut SqliteConnection) -> DbResult<()> {
     Ok(())

@@ -312,7 +312,8 @@ impl SqliteStore {
                 let out = conn.immediate_transaction(f);
                 drop(turn);
                 // A committed transaction that appended events wakes this process's readers.
-                if super::queries::after_commit(conn, out.is_ok()) {
+                if super::queries::after_commit(out.is_ok()) != super::queries::AfterCommit::Nothing
+                {
                     wake.signal();
                 }
                 out
