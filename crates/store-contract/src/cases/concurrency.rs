@@ -3,7 +3,7 @@
 
 use ticketing_app::RepoError;
 use ticketing_app::ports::{AccessChange, AccessOutcome, MessageRepository, TicketRepository};
-use ticketing_domain::listing::{Limit, UserQuery};
+use ticketing_domain::listing::{Limit, Scope, SearchText, TicketQuery, UserQuery};
 use ticketing_domain::{Action, ActivityId, Priority, Role, Status, Ticket};
 
 use crate::StoreUnderTest;
@@ -83,7 +83,9 @@ pub async fn case_concurrent_updates_one_wins<S: StoreUnderTest>(s: &S) {
     }
 }
 
-/// Twenty messages posted at once with `Touch`: all land, and the counters and version add up.
+/// Twenty messages posted at once with `Touch`: all land, the counters and version add up, and
+/// every message's own word is found by a search (each added its words to what the others
+/// stored, none overwrote another's).
 pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     let owner = add_user(s, "owner", Role::Customer).await;
     let mut t = ticket(&owner, "Busy", "many writers", t0());
@@ -91,7 +93,13 @@ pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     let tasks = (0..20)
         .map(|i| {
             let store = s.clone();
-            let m = message(t.id, &owner, &format!("message {i}"), false, at(i));
+            let m = message(
+                t.id,
+                &owner,
+                &format!("message {i} zq{i}word"),
+                false,
+                at(i),
+            );
             let log = vec![entry(t.id, Action::MessageAdded, owner.id, false, at(i))];
             tokio::spawn(async move {
                 MessageRepository::add(
@@ -118,6 +126,18 @@ pub async fn case_concurrent_touches_all_land<S: StoreUnderTest>(s: &S) {
     );
     assert_eq!(all_messages(s, t.id, false).await.unwrap().len(), 20);
     assert_eq!(all_activities(s, t.id, false).await.unwrap().len(), 21);
+    for i in 0..20 {
+        let query = TicketQuery {
+            text: Some(SearchText::parse(&format!("zq{i}word")).unwrap()),
+            ..TicketQuery::new(Scope::All)
+        };
+        let found = tickets(s).list(&query).await.unwrap().items;
+        assert_eq!(
+            found.iter().map(|f| f.id).collect::<Vec<_>>(),
+            [t.id],
+            "the words of message {i}"
+        );
+    }
 }
 
 /// The two only active admins demote (or deactivate) each other at once: exactly one change is
