@@ -5,6 +5,7 @@
 //! ([`ticketing_domain::policy::sees_event`]).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ticketing_domain::event::Audience;
@@ -111,6 +112,24 @@ impl std::fmt::Debug for StreamCaller {
     }
 }
 
+/// How long a reader of the outbox (the live hub, the mailer, the webhook dispatcher) waits
+/// after a wake-up before it reads: the commits of that interval are read together. Under load
+/// a process commits events hundreds of times a second; each reader then reads once per gather
+/// instead of once per commit (at 1,500 tickets created a second, the readers' statements were
+/// an eighth of all statements sent to PostgreSQL). Short enough that nobody sees it.
+pub const GATHER: Duration = Duration::from_millis(20);
+
+/// Waits for the next wake-up of `wake` (from [`App::event_wakeups`]), then [`GATHER`] more,
+/// or for `poll` at most (what a lost wake-up costs); when the store stopped sending wake-ups
+/// (a closed channel), `poll`.
+pub async fn next_wakeup(wake: &mut tokio::sync::watch::Receiver<u64>, poll: Duration) {
+    match tokio::time::timeout(poll, wake.changed()).await {
+        Ok(Ok(())) => tokio::time::sleep(GATHER).await,
+        Ok(Err(_closed)) => tokio::time::sleep(poll).await,
+        Err(_elapsed) => {}
+    }
+}
+
 impl App {
     /// The reader of an event stream, once [`App::authenticate`] accepted `bearer` for reading:
     /// with the expiry of a session's access token (the stream ends then).
@@ -185,7 +204,8 @@ impl App {
         Ok(Backlog::Events(self.deliveries(stored).await?))
     }
 
-    /// A receiver that changes when events may have been committed (a hint; poll as well).
+    /// A receiver that changes when events may have been committed (a hint; poll as well:
+    /// [`next_wakeup`]).
     pub fn event_wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
         self.ports.store.events.event_wakeups()
     }
@@ -234,5 +254,43 @@ impl App {
                 event: e.event,
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::sync::watch;
+    use tokio::time::Instant;
+
+    use super::{GATHER, next_wakeup};
+
+    const POLL: Duration = Duration::from_secs(1);
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wake_up_is_read_after_the_gather() {
+        let (tx, mut rx) = watch::channel(0_u64);
+        let start = Instant::now();
+        tx.send_replace(1);
+        next_wakeup(&mut rx, POLL).await;
+        assert_eq!(start.elapsed(), GATHER);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_wake_up_the_poll_comes() {
+        let (_tx, mut rx) = watch::channel(0_u64);
+        let start = Instant::now();
+        next_wakeup(&mut rx, POLL).await;
+        assert_eq!(start.elapsed(), POLL);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_channel_waits_a_poll() {
+        let (tx, mut rx) = watch::channel(0_u64);
+        drop(tx);
+        let start = Instant::now();
+        next_wakeup(&mut rx, POLL).await;
+        assert_eq!(start.elapsed(), POLL);
     }
 }

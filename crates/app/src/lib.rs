@@ -42,7 +42,7 @@ pub use bulk::{BulkOutcome, MAX_BULK_TICKETS};
 pub use error::{
     AppError, AuthFailure, BlobError, CryptoError, FieldErrors, RepoError, TokenError,
 };
-pub use events::{Backlog, Delivery, Recipients, StreamCaller};
+pub use events::{Backlog, Delivery, GATHER, Recipients, StreamCaller, next_wakeup};
 pub use inbound::{InboundFile, InboundMail, MailOrigin, ReceiveError, Received, UnknownSender};
 pub use limits::{Hits, LONGEST_WINDOW, MemoryCounters};
 pub use mail::{

@@ -28,7 +28,7 @@ use std::time::Duration;
 use actix_web::web::Bytes;
 use chrono::Utc;
 use ticketing_app::metrics;
-use ticketing_app::{App, Backlog, Delivery, PresenceView, Recipients, StreamCaller};
+use ticketing_app::{App, Backlog, Delivery, PresenceView, Recipients, StreamCaller, next_wakeup};
 use ticketing_domain::presence::{PresenceNotice, Shown};
 use ticketing_domain::{Actor, PresenceState, TicketId, UserId, policy};
 use tokio::sync::{Notify, broadcast, watch};
@@ -454,14 +454,7 @@ impl Hub {
                 Err(e) => tracing::warn!(error = %e, "the event hub cannot read the presence"),
             }
             tokio::time::sleep(PRESENCE_GAP).await;
-            tokio::select! {
-                changed = wake.changed() => {
-                    if changed.is_err() {
-                        tokio::time::sleep(POLL).await;
-                    }
-                }
-                () = tokio::time::sleep(POLL) => {}
-            }
+            next_wakeup(&mut wake, POLL).await;
         }
     }
 
@@ -549,14 +542,7 @@ impl Hub {
                     }
                 }
             }
-            tokio::select! {
-                changed = wake.changed() => {
-                    if changed.is_err() {
-                        tokio::time::sleep(POLL).await;
-                    }
-                }
-                () = tokio::time::sleep(POLL) => {}
-            }
+            next_wakeup(&mut wake, POLL).await;
         }
     }
 

@@ -90,14 +90,7 @@ pub async fn run(app: App, setup: Arc<MailSetup>) {
     let poll = setup.retry_base.min(Duration::from_secs(5));
     loop {
         round(&app, &setup).await;
-        tokio::select! {
-            changed = wake.changed() => {
-                if changed.is_err() {
-                    tokio::time::sleep(poll).await;
-                }
-            }
-            () = tokio::time::sleep(poll) => {}
-        }
+        ticketing_app::next_wakeup(&mut wake, poll).await;
     }
 }
 

@@ -91,8 +91,6 @@ pub async fn run_dispatcher(app: App, poll: Duration) {
             Err(e) => tracing::warn!(error = %e, "webhook dispatch failed; retrying"),
         }
         // A lost wake-up only delays: the poll comes anyway.
-        if let Ok(Err(_closed)) = tokio::time::timeout(poll, wakeups.changed()).await {
-            tokio::time::sleep(poll).await;
-        }
+        ticketing_app::next_wakeup(&mut wakeups, poll).await;
     }
 }
