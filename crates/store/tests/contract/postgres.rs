@@ -460,6 +460,64 @@ async fn events_left_staged_are_numbered_by_the_listener() {
     assert_eq!(left, 0);
 }
 
+/// The listener vacuums the stage: the dead rows that every numbering leaves behind (each staged
+/// row is deleted a moment after its insert) are removed within a second or two, whether or not
+/// autovacuum runs (it is off on the CI machine's server, and runs at most once a minute).
+#[tokio::test]
+async fn the_listener_vacuums_the_staged_events() {
+    use ticketing_app::ports::EventRepository;
+    use ticketing_domain::{EventKind, event::TicketRemoved};
+
+    let Some(f) = fixture() else { return };
+    let store = PgStore::connect(&db_url(&f.url, &f.db), PgOptions::default()).unwrap();
+    let _rx = store.event_wakeups();
+    let before = store.last_event_id().await.unwrap();
+    let payload = serde_json::to_string(&EventKind::TicketDeleted(TicketRemoved {})).unwrap();
+    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    let row = format!("('ticket.deleted', now(), 'staff', '{payload}')");
+    let rows = vec![row; 500].join(", ");
+    c.batch_execute(&format!(
+        "INSERT INTO events_staged (type, at, visibility, payload) VALUES {rows}"
+    ))
+    .unwrap();
+    let count = |c: &mut PgConnection, sql: &str| -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(sql))
+            .get_result(c)
+            .unwrap()
+    };
+    let started = Instant::now();
+    loop {
+        let numbered = store.last_event_id().await.unwrap() == before + 500;
+        let vacuums = count(
+            &mut c,
+            "(SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'events_staged')",
+        );
+        if numbered && vacuums > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "numbered: {numbered}, vacuums: {vacuums} after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Statistics reach other sessions at their next transaction.
+        c.batch_execute("SELECT pg_stat_clear_snapshot()").unwrap();
+    }
+    // The dead rows are gone: the table holds no tuple, live or dead.
+    let started = Instant::now();
+    while count(&mut c, "(SELECT count(*) FROM events_staged)") != 0
+        || count(
+            &mut c,
+            "(SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'events_staged')",
+        ) != 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(5), "dead rows left");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        c.batch_execute("SELECT pg_stat_clear_snapshot()").unwrap();
+    }
+}
+
 /// Every write that changes a user reaches another store's feed of user changes
 /// (`NOTIFY ticketing_users` in the writing transaction, `LISTEN` in the other store) with the
 /// user's id; a refused change sends nothing. The other store's pool URL leads nowhere: its
