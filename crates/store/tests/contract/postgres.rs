@@ -417,25 +417,35 @@ async fn another_stores_commits_wake_this_stores_readers() {
     assert_eq!(seen[0].event.type_name(), "ticket.deleted");
 }
 
+/// A store whose listener runs, a direct connection to its database, and the last event id
+/// before `n` events were staged there by that connection (as a writer that died after its
+/// commit leaves them).
+async fn staged_behind_a_listener(f: &PgFixture, n: usize) -> (PgStore, PgConnection, i64) {
+    use ticketing_app::ports::EventRepository;
+    use ticketing_domain::{EventKind, event::TicketRemoved};
+
+    let store = PgStore::connect(&db_url(&f.url, &f.db), PgOptions::default()).unwrap();
+    let _rx = store.event_wakeups();
+    let before = store.last_event_id().await.unwrap();
+    let payload = serde_json::to_string(&EventKind::TicketDeleted(TicketRemoved {})).unwrap();
+    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    let rows = vec![format!("('ticket.deleted', now(), 'staff', '{payload}')"); n].join(", ");
+    c.batch_execute(&format!(
+        "INSERT INTO events_staged (type, at, visibility, payload) VALUES {rows}"
+    ))
+    .unwrap();
+    (store, c, before)
+}
+
 /// Events a writer staged and never numbered (it died between its commit and the numbering, or
 /// the numbering failed) are numbered by a listener within about a second, one transaction's
 /// events together, and readers get them.
 #[tokio::test]
 async fn events_left_staged_are_numbered_by_the_listener() {
     use ticketing_app::ports::EventRepository;
-    use ticketing_domain::{EventKind, event::TicketRemoved};
 
     let Some(f) = fixture() else { return };
-    let other = PgStore::connect(&db_url(&f.url, &f.db), PgOptions::default()).unwrap();
-    let _rx = other.event_wakeups();
-    let before = other.last_event_id().await.unwrap();
-    let payload = serde_json::to_string(&EventKind::TicketDeleted(TicketRemoved {})).unwrap();
-    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
-    let row = format!("('ticket.deleted', now(), 'staff', '{payload}')");
-    c.batch_execute(&format!(
-        "INSERT INTO events_staged (type, at, visibility, payload) VALUES {row}, {row}"
-    ))
-    .unwrap();
+    let (other, mut c, before) = staged_behind_a_listener(&f, 2).await;
     let started = Instant::now();
     let seen = loop {
         let seen = other.events_after(before, 10).await.unwrap();
@@ -466,20 +476,9 @@ async fn events_left_staged_are_numbered_by_the_listener() {
 #[tokio::test]
 async fn the_listener_vacuums_the_staged_events() {
     use ticketing_app::ports::EventRepository;
-    use ticketing_domain::{EventKind, event::TicketRemoved};
 
     let Some(f) = fixture() else { return };
-    let store = PgStore::connect(&db_url(&f.url, &f.db), PgOptions::default()).unwrap();
-    let _rx = store.event_wakeups();
-    let before = store.last_event_id().await.unwrap();
-    let payload = serde_json::to_string(&EventKind::TicketDeleted(TicketRemoved {})).unwrap();
-    let mut c = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
-    let row = format!("('ticket.deleted', now(), 'staff', '{payload}')");
-    let rows = vec![row; 500].join(", ");
-    c.batch_execute(&format!(
-        "INSERT INTO events_staged (type, at, visibility, payload) VALUES {rows}"
-    ))
-    .unwrap();
+    let (store, mut c, before) = staged_behind_a_listener(&f, 500).await;
     let count = |c: &mut PgConnection, sql: &str| -> i64 {
         diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(sql))
             .get_result(c)
