@@ -454,7 +454,7 @@ impl Hub {
                 Err(e) => tracing::warn!(error = %e, "the event hub cannot read the presence"),
             }
             tokio::time::sleep(PRESENCE_GAP).await;
-            next_wakeup(&mut wake, POLL).await;
+            next_wakeup(&mut wake, POLL, Duration::ZERO).await;
         }
     }
 
@@ -542,7 +542,7 @@ impl Hub {
                     }
                 }
             }
-            next_wakeup(&mut wake, POLL).await;
+            next_wakeup(&mut wake, POLL, Duration::ZERO).await;
         }
     }
 

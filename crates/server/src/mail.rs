@@ -90,7 +90,7 @@ pub async fn run(app: App, setup: Arc<MailSetup>) {
     let poll = setup.retry_base.min(Duration::from_secs(5));
     loop {
         round(&app, &setup).await;
-        ticketing_app::next_wakeup(&mut wake, poll).await;
+        ticketing_app::next_wakeup(&mut wake, poll, ticketing_app::GATHER).await;
     }
 }
 

@@ -91,6 +91,6 @@ pub async fn run_dispatcher(app: App, poll: Duration) {
             Err(e) => tracing::warn!(error = %e, "webhook dispatch failed; retrying"),
         }
         // A lost wake-up only delays: the poll comes anyway.
-        ticketing_app::next_wakeup(&mut wakeups, poll).await;
+        ticketing_app::next_wakeup(&mut wakeups, poll, ticketing_app::GATHER).await;
     }
 }
