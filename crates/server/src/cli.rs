@@ -269,7 +269,7 @@ async fn attachments_command(
 
 async fn user_command(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
     let repos = wiring::open_store(&settings, true)?;
-    let app = wiring::build_app(&settings, repos, false)?;
+    let app = wiring::build_app(&settings, repos, wiring::Purpose::Command)?;
     let show = |e: ticketing_app::AppError| anyhow::anyhow!(describe(&e));
     match command {
         UserCommand::Create {
@@ -363,7 +363,7 @@ async fn token_command(settings: Settings, command: TokenCommand) -> anyhow::Res
         })?,
     };
     let repos = wiring::open_store(&settings, true)?;
-    let app = wiring::build_app(&settings, repos, false)?;
+    let app = wiring::build_app(&settings, repos, wiring::Purpose::Command)?;
     let owner = find(&app, &user).await?;
     let created = app
         .operator_create_api_token(owner.id, input)

@@ -90,7 +90,13 @@ impl Application {
         };
         let metrics = metrics::plan(&settings, repos.probe())?;
         let mail = mail::shared(mail::setup(&settings)?);
-        let app = wiring::build_app(&settings, repos, mail.is_some())?;
+        let app = wiring::build_app(
+            &settings,
+            repos,
+            wiring::Purpose::Server {
+                mail_on: mail.is_some(),
+            },
+        )?;
         let swept = app
             .sweep_attachments(settings.attachments.sweep_min_age.as_secs())
             .await

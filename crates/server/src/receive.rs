@@ -116,7 +116,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
                 "not received: the database cannot be reached; try again later",
             )
         })?;
-        let app = wiring::build_app(settings, repos, false)
+        let app = wiring::build_app(settings, repos, wiring::Purpose::Command)
             .map_err(|e| Exit::new(EX_TEMPFAIL, format!("not received: {e:#}")))?;
         app.receive_mail(mail, unknown).await.map_err(|e| match e {
             ReceiveError::Refused(why) => Exit::new(EX_NOUSER, format!("refused: {why}")),

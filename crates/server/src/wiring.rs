@@ -207,9 +207,35 @@ pub fn open_attachments(settings: &Settings) -> anyhow::Result<Attachments> {
     Ok(store)
 }
 
-/// Builds the application over the store, the attachment store and the crypto adapters; mail
-/// is sent when `mail_on` (an SMTP server is configured, see `crate::mail::setup`).
-pub fn build_app(settings: &Settings, repos: Repositories, mail_on: bool) -> anyhow::Result<App> {
+/// What an application is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `ticketing serve`; mail is sent when `mail_on` (an SMTP server is configured, see
+    /// `crate::mail::setup`).
+    Server {
+        /// Whether mail is sent.
+        mail_on: bool,
+    },
+    /// A one-shot command (`ticketing user …`, `token create`, `mail receive`): no mail sent
+    /// and no user cache. A command makes a call or two, so a cache saves nothing, and without
+    /// it the store starts no change feed: on PostgreSQL that feed is a thread connecting to
+    /// the server (`LISTEN`), and a command that exited while that thread was still connecting
+    /// was aborted in libpq's GSSAPI teardown (`mail receive`, about one run in 200; the CI
+    /// test `each_fixture_has_its_outcome` saw exit status -1).
+    Command,
+}
+
+/// Builds the application over the store, the attachment store and the crypto adapters, for
+/// `purpose`.
+pub fn build_app(
+    settings: &Settings,
+    repos: Repositories,
+    purpose: Purpose,
+) -> anyhow::Result<App> {
+    let (mail_on, user_cache_ttl) = match purpose {
+        Purpose::Server { mail_on } => (mail_on, settings.auth.user_cache_ms.0),
+        Purpose::Command => (false, Duration::ZERO),
+    };
     ensure_dir(&settings.server.data_dir)?;
     let blobs = open_attachments(settings)?;
     let mut hasher_config = HasherConfig::default();
@@ -239,7 +265,7 @@ pub fn build_app(settings: &Settings, repos: Repositories, mail_on: bool) -> any
         download_ttl: span(settings.attachments.download_ttl)?,
         max_upload_bytes: settings.attachments.max_upload.0,
         upload_quota_bytes: settings.attachments.upload_quota.0,
-        user_cache_ttl: settings.auth.user_cache_ms.0,
+        user_cache_ttl,
         events_retention: settings.events.retention,
         ..AppSettings::default()
     };
