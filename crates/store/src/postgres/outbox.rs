@@ -94,23 +94,20 @@ pub(crate) fn number_staged(c: &mut PgConnection) -> DbResult<()> {
     Ok(())
 }
 
-/// Vacuums `events_staged` (on the listener's own connection, outside any transaction; the
-/// listener calls it every [`NUMBER_LEFTOVERS`]). Every staged row is deleted by its numbering
-/// a moment after it was inserted, and the numbering's `DELETE` reads the whole table, dead rows
-/// included: between two autovacuum runs of the database (at most one a minute by default, none
-/// when autovacuum is off) a busy server leaves tens of thousands of them, and each numbering
-/// took 2 ms instead of a tenth of that (posting messages at 100k tickets, 250,000 dead rows).
-/// Vacuumed every second the table stays a few pages long. A failure (say, a role that may not
-/// vacuum it) is logged once per connection: the events are still numbered, only slower.
-fn vacuum_stage(conn: &mut PgConnection, failed_before: &mut bool) {
-    match conn.batch_execute("VACUUM events_staged") {
-        Ok(()) => *failed_before = false,
-        Err(e) if !*failed_before => {
-            *failed_before = true;
-            tracing::warn!(error = %one_line(&e.to_string()), "cannot vacuum the staged events; numbering them slows down as dead rows pile up");
-        }
-        Err(_) => {}
-    }
+/// How often, at most, a process vacuums `events_staged` after its numbering runs.
+pub(super) const VACUUM_EVERY: Duration = Duration::from_secs(1);
+
+/// Vacuums `events_staged` (a pooled connection outside any transaction; the store runs it in
+/// the background after a numbering run, at most every [`VACUUM_EVERY`]). Every staged row is
+/// deleted by its numbering a moment after it was inserted, and the numbering's `DELETE` reads
+/// the whole table, dead rows included: between two autovacuum runs of the database (at most
+/// one a minute by default, none when autovacuum is off) a busy server left a quarter of a
+/// million of them, and each numbering took 2 ms instead of a tenth of that. `SKIP_LOCKED`:
+/// another replica's vacuum running is as good as this one. Not on the listener's thread: it
+/// relays the changes of users, which must not wait behind a vacuum.
+pub(crate) fn vacuum_stage(c: &mut PgConnection) -> DbResult<()> {
+    c.batch_execute("VACUUM (SKIP_LOCKED) events_staged")?;
+    Ok(())
 }
 
 /// Tells the listeners, at the commit of the caller's transaction, that events were appended.
@@ -188,7 +185,6 @@ fn listen(url: &str, redactor: &Redactor, wake: &Weak<Wake>) {
 fn pump(conn: &mut PgConnection, wake: &Weak<Wake>) -> Option<String> {
     let mut probed = Instant::now();
     let mut numbered = Instant::now();
-    let mut vacuum_failed = false;
     loop {
         std::thread::sleep(POLL);
         let w = wake.upgrade()?;
@@ -218,9 +214,6 @@ fn pump(conn: &mut PgConnection, wake: &Weak<Wake>) -> Option<String> {
             failure = number_staged(conn)
                 .err()
                 .map(|e| format!("numbering staged events: {e:?}"));
-            if failure.is_none() {
-                vacuum_stage(conn, &mut vacuum_failed);
-            }
         }
         if failure.is_none() && probed.elapsed() >= PROBE {
             probed = Instant::now();

@@ -1,7 +1,7 @@
 //! The store handle: the pool, migrations under an advisory lock, and the blocking-task runner.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -91,6 +91,10 @@ struct Numbering {
     done: AtomicU64,
     /// Held by the writer running a numbering; the others queue on it in order.
     turn: tokio::sync::Mutex<()>,
+    /// When this process last started a vacuum of the stage.
+    vacuumed: std::sync::Mutex<Option<Instant>>,
+    /// Whether a vacuum failed already (logged once).
+    vacuum_failed: AtomicBool,
 }
 
 impl fmt::Debug for PgStore {
@@ -292,6 +296,32 @@ impl PgStore {
         }
         numbering.done.store(covers, Ordering::SeqCst);
         self.wake.signal();
+        self.vacuum_stage_later();
+    }
+
+    /// Vacuums the stage in the background (`outbox::vacuum_stage`), unless this process did
+    /// less than [`outbox::VACUUM_EVERY`] ago; nobody waits for it. A failure (a role that may
+    /// not vacuum the table) is logged once: numbering still works, only slower.
+    fn vacuum_stage_later(&self) {
+        {
+            let mut last = self
+                .numbering
+                .vacuumed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < super::outbox::VACUUM_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.read(super::outbox::vacuum_stage).await
+                && !store.numbering.vacuum_failed.swap(true, Ordering::Relaxed)
+            {
+                tracing::warn!(error = %e, "cannot vacuum the staged events; numbering them slows down as dead rows pile up");
+            }
+        });
     }
 
     /// The wake-ups of the event readers; the first call starts the `LISTEN` thread that
