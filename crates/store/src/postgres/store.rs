@@ -257,21 +257,21 @@ impl PgStore {
         &self,
         f: impl Work<PgConnection, T>,
     ) -> Result<T, RepoError> {
-        let left = Arc::new(OnceLock::new());
-        let set = Arc::clone(&left);
-        let out = self
+        // What is left after the commit is taken on the thread that ran the transaction; a
+        // transaction that failed left nothing.
+        let (out, left) = self
             .read(move |conn| {
                 let out = conn.transaction(f);
-                let _ = set.set(super::queries::after_commit(out.is_ok()));
-                out
+                let left = super::queries::after_commit(out.is_ok());
+                out.map(|out| (out, left))
             })
-            .await;
-        match left.get() {
-            Some(AfterCommit::Number) => self.number_committed().await,
-            Some(AfterCommit::Wake) => self.wake.signal(),
-            Some(AfterCommit::Nothing) | None => {}
+            .await?;
+        match left {
+            AfterCommit::Number => self.number_committed().await,
+            AfterCommit::Wake => self.wake.signal(),
+            AfterCommit::Nothing => {}
         }
-        out
+        Ok(out)
     }
 
     /// Numbers the events staged by every transaction of this process committed so far, then
