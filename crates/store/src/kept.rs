@@ -2,9 +2,9 @@
 //!
 //! diesel keeps a statement prepared on its connection only when it can prove the SQL text is
 //! the same on every run, and conservatively refuses for every `UPDATE`, every
-//! `ON CONFLICT ... DO UPDATE` and every SQL literal. On SQLite (PostgreSQL's connections keep
-//! nothing prepared, see `postgres/pool.rs`) that is a parse and plan of each such statement on
-//! every write, inside the writer's turn. [`kept`] marks one query as safe to keep: it is then
+//! `ON CONFLICT ... DO UPDATE` and every SQL literal. That is a parse and plan of each such
+//! statement on every write (on SQLite inside the writer's turn; on PostgreSQL unless the
+//! connections run without prepared statements behind a pooler, see `postgres/pool.rs`). [`kept`] marks one query as safe to keep: it is then
 //! kept under its SQL text, so that each distinct text (an `UPDATE` whose optional parts vary
 //! gives a few) is prepared once per connection. Only for statements whose text takes a bounded
 //! number of forms: never one whose text grows with its input (an `IN` list, a batch insert).

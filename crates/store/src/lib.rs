@@ -28,6 +28,7 @@
 compile_error!("ticketing-store needs the `postgres` or the `sqlite` feature (or both)");
 
 mod error;
+mod grouped;
 mod kept;
 mod local_counters;
 mod rows;

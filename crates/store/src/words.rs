@@ -48,15 +48,34 @@ pub fn search_text(topic: &str, description: &str) -> String {
     out
 }
 
+/// Which of a ticket's conversation word columns a message adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordColumn {
+    /// `conversation_text`: the public messages.
+    Conversation,
+    /// `notes_text`: the internal notes.
+    Notes,
+}
+
+/// The words of `body` as stored (cut), each once, in the order they first appear.
+pub(crate) fn distinct(body: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    tokenize(body)
+        .iter()
+        .map(|w| cut(w, MAX_WORD_BYTES))
+        .filter(|w| seen.insert(*w))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `stored` (conversation words) with the words of `body` it lacks appended; `None` when it
 /// holds them all already (nothing to write).
 pub fn merged(stored: &str, body: &str) -> Option<String> {
     let mut seen: HashSet<&str> = stored.split(' ').filter(|w| !w.is_empty()).collect();
-    let words = tokenize(body);
+    let words = distinct(body);
     let mut out = stored.to_owned();
     let mut changed = false;
     for word in &words {
-        let word = cut(word, MAX_WORD_BYTES);
         if seen.insert(word) {
             if !out.is_empty() {
                 out.push(' ');

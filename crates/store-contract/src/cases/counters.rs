@@ -96,7 +96,8 @@ pub async fn case_counters_are_pruned<S: StoreUnderTest>(s: &S) {
 }
 
 /// Concurrent hits on the same keys (from many connections at once) are all counted, in one
-/// window, and never deadlock whatever the order of the keys.
+/// window, and never deadlock whatever the order of the keys; each hit gets a count of its own
+/// (1 to 24 once each: a limit of N admits N of them, however they were sent).
 pub async fn case_concurrent_hits_are_all_counted<S: StoreUnderTest>(s: &S) {
     let minute = Duration::from_secs(60);
     let tasks: Vec<_> = (0..24)
@@ -111,12 +112,20 @@ pub async fn case_concurrent_hits_are_all_counted<S: StoreUnderTest>(s: &S) {
         })
         .collect();
     let mut seen = Vec::new();
-    for task in tasks {
+    let mut of_a = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
         let counts = task.await.unwrap().unwrap();
         seen.push(counts.iter().map(|c| c.hits).max().unwrap());
+        of_a.push(counts[i % 2].hits);
     }
     seen.sort_unstable();
     assert_eq!(seen.last(), Some(&24), "{seen:?}");
+    of_a.sort_unstable();
+    assert_eq!(
+        of_a,
+        (1..=24).collect::<Vec<u32>>(),
+        "each hit its own count"
+    );
     let last = s
         .hit(&keys(&["shared-a", "shared-b"]), minute, at(30))
         .await

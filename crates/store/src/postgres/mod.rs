@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 mod error;
 mod locking;
 mod outbox;

@@ -11,12 +11,57 @@
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{Array, Bool, Text};
 
 use super::{Conn, Db};
 use crate::error::DbResult;
 use crate::schema::tickets;
-use crate::words::Plan;
+use crate::sql_types::DbId;
+use crate::words::{Plan, WordColumn, distinct};
+
+/// The words a message adds to its ticket's stored words ([`new_words`]): here the message's
+/// own words, merged in by the ticket's `UPDATE` ([`set_words`]).
+pub(crate) struct NewWords(Vec<String>);
+
+/// What a message of `body` adds to `column` of its ticket: its words, each once (`None` when it
+/// has none). Nothing is read: the `UPDATE` merges them into the stored words under its own row
+/// lock, so concurrent messages on a ticket each add theirs, and a message write needs no round
+/// trip before it.
+pub(crate) fn new_words(
+    _c: &mut Conn,
+    _ticket: DbId,
+    _column: WordColumn,
+    body: &str,
+) -> DbResult<Option<NewWords>> {
+    let words = distinct(body);
+    Ok((!words.is_empty()).then_some(NewWords(words)))
+}
+
+/// An expression of a ticket's stored words.
+pub(crate) type Words = Box<dyn BoxableExpression<tickets::table, Db, SqlType = Text>>;
+
+/// The stored words of `column` with the words of `new` it lacks appended, in their order (what
+/// `crate::words::merged` computes); the column's own value when it holds them all, so that the
+/// row keeps its stored (TOASTed) value untouched.
+pub(crate) fn set_words(column: WordColumn, new: NewWords) -> Words {
+    let c = match column {
+        WordColumn::Conversation => "tickets.conversation_text",
+        WordColumn::Notes => "tickets.notes_text",
+    };
+    Box::new(
+        sql::<Text>(&format!("CASE WHEN string_to_array({c}, ' ') @> "))
+            .bind::<Array<Text>, _>(new.0.clone())
+            .sql(&format!(
+                " THEN {c} ELSE concat_ws(' ', NULLIF({c}, ''), array_to_string(ARRAY(\
+                 SELECT u.w FROM unnest("
+            ))
+            .bind::<Array<Text>, _>(new.0)
+            .sql(&format!(
+                ") WITH ORDINALITY AS u(w, i) WHERE u.w <> ALL(string_to_array({c}, ' ')) \
+                 ORDER BY u.i), ' ')) END"
+            )),
+    )
+}
 
 /// A text condition on `tickets`.
 pub(crate) type Condition = Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>>;

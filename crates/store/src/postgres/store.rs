@@ -15,7 +15,8 @@ use ticketing_app::metrics;
 use super::DATABASE;
 use super::error::{Redactor, StoreError, one_line, pool_error, translate};
 use super::pool::Manager;
-use super::queries::AfterCommit;
+use super::queries::{AfterCommit, HitAnswer, HitRequest};
+use crate::grouped::Grouped;
 use crate::run::{Work, blocking};
 use crate::wake::Wake;
 
@@ -80,6 +81,8 @@ pub struct PgStore {
     listening: Arc<OnceLock<()>>,
     /// The numbering runs after commits ([`PgStore::number_committed`]).
     numbering: Arc<Numbering>,
+    /// This process's limit counter hits, counted together (`queries/counters.rs`).
+    hits: Arc<Grouped<HitRequest, HitAnswer>>,
 }
 
 /// The numbering runs of this process's writers ([`PgStore::number_committed`]).
@@ -170,6 +173,7 @@ impl PgStore {
             wake: Arc::new(Wake::new()),
             listening: Arc::new(OnceLock::new()),
             numbering: Arc::new(Numbering::default()),
+            hits: Arc::default(),
         })
     }
 
@@ -230,6 +234,11 @@ impl PgStore {
         None
     }
 
+    /// This process's limit counter hits, counted together (`queries/counters.rs`).
+    pub(crate) fn hit_queue(&self) -> &Grouped<HitRequest, HitAnswer> {
+        &self.hits
+    }
+
     /// Runs `f` on a pooled connection on the blocking thread pool, inside the caller's span.
     pub(crate) async fn read<T: Send + 'static>(
         &self,
@@ -257,11 +266,34 @@ impl PgStore {
         &self,
         f: impl Work<PgConnection, T>,
     ) -> Result<T, RepoError> {
+        self.write_as(f, true).await
+    }
+
+    /// Like [`PgStore::write`] for a write of **one statement** (`batch::Tail::run_after`: a
+    /// message, a file), which is atomic by itself: no `BEGIN` and `COMMIT` around it, two round
+    /// trips fewer. `f` must run exactly one statement that writes; a second one would commit
+    /// on its own.
+    pub(crate) async fn write_statement<T: Send + 'static>(
+        &self,
+        f: impl Work<PgConnection, T>,
+    ) -> Result<T, RepoError> {
+        self.write_as(f, false).await
+    }
+
+    async fn write_as<T: Send + 'static>(
+        &self,
+        f: impl Work<PgConnection, T>,
+        transaction: bool,
+    ) -> Result<T, RepoError> {
         // What is left after the commit is taken on the thread that ran the transaction; a
         // transaction that failed left nothing.
         let (out, left) = self
             .read(move |conn| {
-                let out = conn.transaction(f);
+                let out = if transaction {
+                    conn.transaction(f)
+                } else {
+                    f(conn)
+                };
                 let left = super::queries::after_commit(out.is_ok());
                 out.map(|out| (out, left))
             })

@@ -8,29 +8,32 @@ use ticketing_app::{ActorFilter, AuditCursor, AuditEntry, AuditQuery};
 use ticketing_domain::listing::Page;
 
 use super::events::append_events;
-use super::{Conn, Db, Store};
+use super::{Conn, Db, Store, batch};
 use crate::error::DbResult;
 use crate::rows::{AuditRow, EventRow};
 use crate::schema::audit_log;
 use crate::sql_types::{DbId, DbTime};
 
 /// Appends `entries` and their outbox events (`AuditEntry::event`) inside the caller's
-/// transaction, as its last statements (see `append_events`).
+/// transaction, as its last statements (see `append_events`; one statement on PostgreSQL).
 pub(crate) fn append_audit(c: &mut Conn, entries: &[AuditEntry]) -> DbResult<()> {
-    let events = insert_audit(c, entries)?;
-    append_events(c, &events)
+    let mut tail = batch::Tail::default();
+    let events = insert_audit(&mut tail, entries)?;
+    append_events(c, &mut tail, &events)?;
+    tail.run(c)
 }
 
-/// Inserts `entries` and answers the rows of their outbox events, for a caller that appends
-/// them with its own events as its last statement.
-pub(crate) fn insert_audit(c: &mut Conn, entries: &[AuditEntry]) -> DbResult<Vec<EventRow>> {
+/// Adds `entries` to the write's `tail` and answers the rows of their outbox events, for a
+/// caller that appends them with its own events.
+pub(crate) fn insert_audit(
+    tail: &mut batch::Tail<'_>,
+    entries: &[AuditEntry],
+) -> DbResult<Vec<EventRow>> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
     let rows: Vec<AuditRow> = entries.iter().map(AuditRow::new).collect();
-    diesel::insert_into(audit_log::table)
-        .values(&rows)
-        .execute(c)?;
+    tail.push(diesel::insert_into(audit_log::table).values(rows));
     entries
         .iter()
         .map(|e| EventRow::new(&e.event()))

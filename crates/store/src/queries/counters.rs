@@ -1,15 +1,22 @@
 //! `CounterRepository`: the shared counters of the abuse limits (`limit_counters`).
 //!
-//! On PostgreSQL a hit is, per key, one upsert that adds one, or starts the window afresh at one
-//! when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN window_start <=
-//! cutoff THEN 1 ELSE hits + 1 END, window_start = CASE ... END RETURNING`), each its own
-//! transaction (one statement, one round trip: no `BEGIN`, `SET LOCAL`, `COMMIT`). The upsert
-//! locks the row until its commit, and a concurrent hit's upsert waits, then evaluates its `CASE`
-//! on the committed row (read committed), so concurrent hits from any number of processes are all
-//! counted, in one window; one row per transaction, so two hits never deadlock. The commits skip
-//! the WAL flush (the statement's own `set_config('synchronous_commit', 'off', true)`,
-//! `locking::unflushed_one`): a crash of PostgreSQL may forget the last moments of counting, no
-//! more.
+//! On PostgreSQL the hits are counted, per key, by one upsert that adds them, or starts the
+//! window afresh with them when it ended (`INSERT ... ON CONFLICT (key) DO UPDATE SET hits = CASE
+//! WHEN window_start <= cutoff THEN n ELSE hits + n END, window_start = CASE ... END RETURNING`),
+//! each its own transaction (one statement, one round trip: no `BEGIN`, `SET LOCAL`, `COMMIT`).
+//! The upsert locks the row until its commit, and a concurrent hit's upsert waits, then evaluates
+//! its `CASE` on the committed row (read committed), so concurrent hits from any number of
+//! processes are all counted, in one window; one row per transaction, so two hits never
+//! deadlock. The commits skip the WAL flush (the statement's own
+//! `set_config('synchronous_commit', 'off', true)`, `locking::unflushed_one`): a crash of
+//! PostgreSQL may forget the last moments of counting, no more.
+//!
+//! Concurrent hits of one process are counted together ([`crate::grouped`]): while one batch of
+//! upserts runs, the next hits queue, and the next batch adds each key's queued hits at once
+//! (`n` above) and hands each caller its own count, in the order they queued. A user's burst of
+//! writes (every write counts against `write:USER`) takes one upsert per batch instead of one
+//! per write queued behind the same row lock; every hit is still in the table before its caller
+//! gets an answer.
 //!
 //! On SQLite (one process serves the file) the store counts in memory and writes the counts
 //! within a second ([`crate::local_counters`]); `Store::local_counters` says which.
@@ -34,41 +41,111 @@ use crate::sql_types::DbTime;
 /// The SQL type of `window_start` (not the same in both databases).
 type StartType = <lc::window_start as Expression>::SqlType;
 
-/// Counts one hit on each of `keys` in the table (the upserts described in the module).
+/// One caller's hits: one on each of `keys`, in windows of `window`, at `now`.
+#[derive(Debug)]
+pub(crate) struct HitRequest {
+    keys: Vec<String>,
+    window: std::time::Duration,
+    now: DateTime<Utc>,
+}
+
+/// What a [`HitRequest`] gets: the count of each of its keys, this hit included.
+pub(crate) type HitAnswer = Result<Vec<WindowCount>, RepoError>;
+
+/// The hits of one key in a batch.
+struct KeyHits {
+    /// How many of the batch's requests hit the key.
+    n: u32,
+    window: std::time::Duration,
+    /// The latest request's time: a window that ended starts afresh then.
+    now: DateTime<Utc>,
+    /// The key's count after the batch, and when its window started.
+    after: Option<WindowCount>,
+}
+
+/// Counts the hits of `batch` in the table (the upserts described in the module: one per key,
+/// adding every hit the batch has on it) and answers each request with its own counts, the
+/// requests counted in their order. A key hit with two windows in one batch (no limit does
+/// that) is counted in the first request's window.
 fn hit_rows(
     c: &mut super::Conn,
-    keys: &[String],
-    cutoff: DbTime,
-    now: DbTime,
-) -> crate::error::DbResult<Vec<WindowCount>> {
-    let mut counts = Vec::with_capacity(keys.len());
-    for key in keys {
-        // One upsert per key: a window that ended starts afresh at `now` (both `SET`
-        // expressions read the row as it was before the statement).
+    batch: &[HitRequest],
+) -> crate::error::DbResult<Vec<Vec<WindowCount>>> {
+    let mut keys: Vec<(&str, KeyHits)> = Vec::new();
+    for req in batch {
+        for key in &req.keys {
+            match keys.iter_mut().find(|(k, _)| *k == key.as_str()) {
+                Some((_, hits)) => {
+                    hits.n += 1;
+                    hits.now = hits.now.max(req.now);
+                }
+                None => keys.push((
+                    key,
+                    KeyHits {
+                        n: 1,
+                        window: req.window,
+                        now: req.now,
+                        after: None,
+                    },
+                )),
+            }
+        }
+    }
+    for (key, hits) in &mut keys {
+        let span = chrono::Duration::from_std(hits.window).unwrap_or(chrono::Duration::MAX);
+        let cutoff = DbTime::from(
+            hits.now
+                .checked_sub_signed(span)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        );
+        let now = DbTime::from(hits.now);
+        let n = i32::try_from(hits.n).unwrap_or(i32::MAX);
+        // A window that ended starts afresh at `now` (both `SET` expressions read the row as
+        // it was before the statement).
         let ended = lc::window_start.le(cutoff);
-        let (hits, start): (i32, DbTime) = kept(
+        let (count, start): (i32, DbTime) = kept(
             diesel::insert_into(lc::table)
                 .values((
-                    lc::key.eq(key),
+                    lc::key.eq(*key),
                     lc::window_start.eq(now),
-                    lc::hits.eq(locking::unflushed_one()),
+                    lc::hits.eq(locking::unflushed_one() * n),
                 ))
                 .on_conflict(lc::key)
                 .do_update()
                 .set((
-                    lc::hits.eq(case_when::<_, _, Integer>(ended, 1).otherwise(lc::hits + 1)),
+                    lc::hits.eq(case_when::<_, _, Integer>(ended, n).otherwise(lc::hits + n)),
                     lc::window_start
                         .eq(case_when::<_, _, StartType>(ended, now).otherwise(lc::window_start)),
                 ))
                 .returning((lc::hits, lc::window_start)),
         )
         .get_result(c)?;
-        counts.push(WindowCount {
-            hits: u32::try_from(hits).map_err(|e| corrupt("limit counter", e))?,
+        hits.after = Some(WindowCount {
+            hits: u32::try_from(count).map_err(|e| corrupt("limit counter", e))?,
             window_start: start.get(),
         });
     }
-    Ok(counts)
+    // Each request's count of a key: the count before the batch plus the hits of the batch up to
+    // and including this one.
+    let mut given: Vec<u32> = vec![0; keys.len()];
+    Ok(batch
+        .iter()
+        .map(|req| {
+            req.keys
+                .iter()
+                .filter_map(|key| {
+                    let i = keys.iter().position(|(k, _)| *k == key.as_str())?;
+                    let hits = &keys[i].1;
+                    let after = hits.after?;
+                    given[i] += 1;
+                    Some(WindowCount {
+                        hits: after.hits.saturating_sub(hits.n - given[i]),
+                        window_start: after.window_start,
+                    })
+                })
+                .collect()
+        })
+        .collect())
 }
 
 /// Takes back one hit of each of `take_back` and deletes the counts of `forget`, in the table.
@@ -142,6 +219,17 @@ fn store_rows(
     Ok(())
 }
 
+/// `e` for each caller of a batch that failed with it.
+fn shared_error(e: &RepoError) -> RepoError {
+    match e {
+        RepoError::NotFound => RepoError::NotFound,
+        RepoError::Conflict { field } => RepoError::Conflict { field },
+        RepoError::Stale => RepoError::Stale,
+        RepoError::Unavailable(why) => RepoError::Unavailable(why.clone()),
+        RepoError::Unexpected(e) => RepoError::Unexpected(anyhow::anyhow!("{e:#}")),
+    }
+}
+
 impl Store {
     /// Reads into `local` the stored counts of the keys of `keys` it has not read yet.
     async fn load_counters(&self, local: &LocalCounters, keys: &[String]) -> Result<(), RepoError> {
@@ -210,15 +298,27 @@ impl CounterRepository for Store {
             self.counters_changed(&local, keys);
             return Ok(counts);
         }
-        let keys = keys.to_vec();
-        let span = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-        let cutoff = DbTime::from(
-            now.checked_sub_signed(span)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        );
-        let now = DbTime::from(now);
-        // Outside a transaction: each upsert commits on its own (see the module).
-        self.read(move |c| hit_rows(c, &keys, cutoff, now)).await
+        let req = HitRequest {
+            keys: keys.to_vec(),
+            window,
+            now,
+        };
+        let store = self.clone();
+        self.hit_queue()
+            .call(req, move |batch| async move {
+                let n = batch.len();
+                // Outside a transaction: each upsert commits on its own (see the module).
+                match store.read(move |c| hit_rows(c, &batch)).await {
+                    Ok(counts) => counts.into_iter().map(Ok).collect(),
+                    Err(e) => (0..n).map(|_| Err(shared_error(&e))).collect(),
+                }
+            })
+            .await
+            .unwrap_or_else(|| {
+                Err(RepoError::Unavailable(
+                    "the limit counters could not be written".to_owned(),
+                ))
+            })
     }
 
     async fn release(&self, take_back: &[String], forget: &[String]) -> Result<(), RepoError> {

@@ -12,7 +12,7 @@ use ticketing_app::RepoError;
 use ticketing_app::ports::{EventRepository, StoredEvent};
 use ticketing_domain::{Event, Presence, TicketId, UserId};
 
-use super::{Conn, DATABASE, Store, error, locking, outbox};
+use super::{Conn, DATABASE, Store, batch, error, locking, outbox};
 use crate::error::{DbResult, corrupt};
 use crate::rows::{EventRow, StagedEventRow};
 use crate::schema::{events, events_staged, outbox_state, tickets};
@@ -65,26 +65,28 @@ pub(crate) fn event_rows(events: &[Event]) -> Result<Vec<EventRow>, RepoError> {
         .map_err(|e| e.into_repo(DATABASE, error::translate))
 }
 
-/// Appends `rows` to the outbox inside the caller's transaction; call it as the **last**
-/// statement of the transaction.
+/// Appends `rows` to the outbox inside the caller's transaction: with the caller's `tail`, the
+/// statements its transaction runs **last** (see `batch.rs`: on PostgreSQL they go with the
+/// write's main statement, after its lock waits).
 ///
-/// On SQLite (one writer at a time) the transaction numbers its rows itself ([`number`]). On
-/// PostgreSQL it only stages them (`events_staged`): numbering inside every writing
-/// transaction held the counter row, and the `NOTIFY`, from there to the end of the commit, WAL
-/// flush included, so writers committed one at a time (with a slow disk, half as many writes
-/// a second, see docs/architecture.md). The store's
-/// `write` has the staged rows numbered right after the commit ([`after_commit`],
-/// `postgres/outbox.rs`), and returns once they are, so a caller reads its own events once the
-/// write returned.
-pub(crate) fn append_events(c: &mut Conn, rows: &[EventRow]) -> DbResult<()> {
+/// On SQLite (one writer at a time) the transaction numbers its rows itself, right here
+/// ([`number`]). On PostgreSQL they are only staged (`events_staged`, in the tail): numbering
+/// inside every writing transaction held the counter row, and the `NOTIFY`, from there to the
+/// end of the commit, WAL flush included, so writers committed one at a time (with a slow disk,
+/// half as many writes a second, see docs/architecture.md). The store's `write` has the staged
+/// rows numbered right after the commit ([`after_commit`], `postgres/outbox.rs`), and returns
+/// once they are, so a caller reads its own events once the write returned.
+pub(crate) fn append_events(
+    c: &mut Conn,
+    tail: &mut batch::Tail<'_>,
+    rows: &[EventRow],
+) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
     if outbox::NUMBERED_AFTER_COMMIT {
         let staged: Vec<StagedEventRow> = rows.iter().map(StagedEventRow::from).collect();
-        diesel::insert_into(events_staged::table)
-            .values(&staged)
-            .execute(c)?;
+        tail.push(diesel::insert_into(events_staged::table).values(staged));
         leave(AfterCommit::Number);
     } else {
         number(c, rows)?;

@@ -11,7 +11,7 @@ use super::events::{append_events, event_rows};
 use super::messages::insert_message;
 use super::tickets::{Additions, activity_rows, append_activities, apply_effect, insert_ticket};
 use super::users::{check_email_namespace, check_username_namespace};
-use super::{Conn, DATABASE, error};
+use super::{Conn, DATABASE, batch, error};
 use crate::error::DbResult;
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow, TicketRow, UserRow};
 use crate::schema::{attachments, inbound_messages as i, mail_reply_tokens as r, users};
@@ -143,33 +143,37 @@ pub(crate) fn store(c: &mut Conn, rows: &Rows) -> DbResult<u64> {
         .into());
     }
     let mut events = Vec::new();
+    let mut tail = batch::Tail::default();
     if let Some((user, audit)) = &rows.user {
         check_email_namespace(c, user.id, &user.email_key)?;
         check_username_namespace(c, user.id, &user.username_key)?;
         diesel::insert_into(users::table).values(user).execute(c)?;
-        events.extend(insert_audit(c, std::slice::from_ref(audit))?);
+        events.extend(insert_audit(&mut tail, std::slice::from_ref(audit))?);
     }
     let number = match &rows.target {
-        Target::Ticket { row, text, created } => insert_ticket(c, row, text.clone(), created)?,
+        Target::Ticket { row, text, created } => {
+            let mut first = batch::Tail::default();
+            append_activities(&mut first, std::slice::from_ref(created));
+            insert_ticket(c, first, row, text.clone())?
+        }
         Target::Message {
             row,
             effect,
             activities,
             number,
         } => {
-            insert_message(c, effect, row)?;
-            append_activities(c, activities)?;
+            insert_message(c, effect, row, batch::Tail::default())?;
+            append_activities(&mut tail, activities);
             *number
         }
     };
     for (effect, row, activities) in &rows.files {
-        apply_effect(c, effect, &Additions::default())?;
-        diesel::insert_into(attachments::table)
-            .values(row)
-            .execute(c)?;
-        append_activities(c, activities)?;
+        apply_effect(c, effect, Additions::default(), batch::Tail::default())?;
+        tail.push(diesel::insert_into(attachments::table).values(row));
+        append_activities(&mut tail, activities);
     }
     events.extend(rows.events.iter().cloned());
-    append_events(c, &events)?;
+    append_events(c, &mut tail, &events)?;
+    tail.run(c)?;
     Ok(number)
 }

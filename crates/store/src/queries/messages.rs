@@ -18,12 +18,12 @@ use ticketing_domain::{
 use super::events::{append_events, event_rows};
 use super::listing::{keyset, timeline_after, timeline_page};
 use super::tickets::{Additions, activity_rows, append_activities, apply_effect};
-use super::{Conn, DATABASE, Db, Store, error, locking};
+use super::{Conn, DATABASE, Db, Store, batch, error, search};
 use crate::error::{DbResult, Fail};
 use crate::rows::{ActivityRow, AttachmentRow, MessageRow};
 use crate::schema::{activities, attachments, messages, tickets};
-use crate::sql_types::{DbId, DbTime};
-use crate::words::{conversation_text, merged};
+use crate::sql_types::DbId;
+use crate::words::{WordColumn, conversation_text};
 
 /// A ticket's messages, internal ones only when asked (no order: also what `total` counts).
 fn messages_of(ticket: TicketId, include_internal: bool) -> messages::BoxedQuery<'static, Db> {
@@ -52,59 +52,36 @@ pub(crate) fn messages_query(
     ))
 }
 
-/// Stores `row` on its ticket with the ticket's `effect`: reads (locked until the commit on
-/// PostgreSQL; on SQLite the immediate transaction excludes other writers) the words stored so
-/// far and when the last public message was written, then writes the effect and what the
-/// message adds in one `UPDATE` of the ticket's row ([`Additions`]): its words added to the
-/// conversation words (or to the notes' words for an internal note) and, for a public message,
-/// the ticket's last public message unless a later one is stored (two replies committed out of
-/// order keep the later); then inserts the message. A concurrent message on the same ticket
-/// waits for the lock, then reads these words and adds its own. `Stale` when the ticket is gone
-/// or the effect's guard fails.
-pub(crate) fn insert_message(
+/// Stores `row` on its ticket with the ticket's `effect`, in one `UPDATE` of the ticket's row
+/// ([`Additions`]): its words added to the conversation words (or to the notes' words for an
+/// internal note: `search::new_words`, merged by the `UPDATE` itself on PostgreSQL, read and
+/// merged first on SQLite, whose immediate transaction excludes other writers) and, for a public
+/// message, the ticket's last public message unless a later one is stored; the message goes with
+/// the write's `tail`, run with that `UPDATE` (`batch.rs`). On PostgreSQL that is the write's
+/// only statement (`Store::write_statement`); a concurrent message on the same ticket waits for
+/// the row lock, then merges its words into these. `Stale` when the ticket is gone or the
+/// effect's guard fails.
+pub(crate) fn insert_message<'a>(
     c: &mut Conn,
     effect: &TicketEffect,
-    row: &MessageRow,
-) -> DbResult<usize> {
-    let (conversation_text, notes_text, last_public_at): (String, String, Option<DbTime>) =
-        locking::row_lock!(
-            tickets::table
-                .filter(tickets::id.eq(row.ticket_id))
-                .filter(tickets::deleted_at.is_null())
-                .select((
-                    tickets::conversation_text,
-                    tickets::notes_text,
-                    tickets::last_public_at,
-                ))
-        )
-        .get_result(c)
-        .optional()?
-        .ok_or(RepoError::Stale)?;
-    let words = merged(
-        if row.internal {
-            &notes_text
-        } else {
-            &conversation_text
-        },
-        &row.body,
-    );
-    let last_public = (!row.internal
-        && last_public_at.is_none_or(|t| t.get() <= row.created_at.get()))
-    .then_some((row.author_id, row.is_staff_message, row.created_at));
-    let (notes_text, conversation_text) = if row.internal {
-        (words, None)
+    row: &'a MessageRow,
+    mut tail: batch::Tail<'a>,
+) -> DbResult<()> {
+    let column = if row.internal {
+        WordColumn::Notes
     } else {
-        (None, words)
+        WordColumn::Conversation
     };
     let add = Additions {
-        conversation_text,
-        notes_text,
-        last_public,
+        words: search::new_words(c, row.ticket_id, column, &row.body)?.map(|w| (column, w)),
+        last_public: (!row.internal).then_some((
+            row.author_id,
+            row.is_staff_message,
+            row.created_at,
+        )),
     };
-    apply_effect(c, effect, &add)?;
-    Ok(diesel::insert_into(messages::table)
-        .values(row)
-        .execute(c)?)
+    tail.push(diesel::insert_into(messages::table).values(row));
+    apply_effect(c, effect, add, tail)
 }
 
 /// Tickets backfilled per transaction by [`backfill_conversation_words`].
@@ -177,10 +154,12 @@ impl MessageRepository for Store {
         let effect = effect.clone();
         let entries = activity_rows(activities);
         let events = event_rows(events)?;
-        self.write(move |c| {
-            insert_message(c, &effect, &row)?;
-            append_activities(c, &entries)?;
-            append_events(c, &events)
+        // One statement on PostgreSQL (see `insert_message`).
+        self.write_statement(move |c| {
+            let mut tail = batch::Tail::default();
+            append_activities(&mut tail, &entries);
+            append_events(c, &mut tail, &events)?;
+            insert_message(c, &effect, &row, tail)
         })
         .await
     }
@@ -219,10 +198,16 @@ impl AttachmentRepository for Store {
     ) -> Result<(), RepoError> {
         let row =
             AttachmentRow::new(attachment).map_err(|e| e.into_repo(DATABASE, error::translate))?;
-        self.add_with_effect(effect, activities, events, move |c| {
-            Ok(diesel::insert_into(attachments::table)
-                .values(&row)
-                .execute(c)?)
+        let effect = effect.clone();
+        let entries = activity_rows(activities);
+        let events = event_rows(events)?;
+        // One statement on PostgreSQL: the ticket's `UPDATE` and the tail.
+        self.write_statement(move |c| {
+            let mut tail = batch::Tail::default();
+            tail.push(diesel::insert_into(attachments::table).values(&row));
+            append_activities(&mut tail, &entries);
+            append_events(c, &mut tail, &events)?;
+            apply_effect(c, &effect, Additions::default(), tail)
         })
         .await
     }
@@ -291,9 +276,10 @@ impl AttachmentRepository for Store {
             if n == 0 {
                 return Err(RepoError::NotFound.into());
             }
-            apply_effect(c, &effect, &Additions::default())?;
-            append_activities(c, &entries)?;
-            append_events(c, &events)
+            let mut tail = batch::Tail::default();
+            append_activities(&mut tail, &entries);
+            append_events(c, &mut tail, &events)?;
+            apply_effect(c, &effect, Additions::default(), tail)
         })
         .await
     }

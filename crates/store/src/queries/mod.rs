@@ -5,7 +5,7 @@
 //! and the names imported below resolve to that backend's items: its connection (`Conn`) and
 //! backend (`Db`) types, its store (`Store`, with `read`, `write`, `write_unflushed`,
 //! `snapshot` and `wakeups`), and its modules for what really differs (`search`, `locking`,
-//! `outbox`, `error`). Each
+//! `outbox`, `error`, `batch`: statements sent together). Each
 //! copy is type-checked against its backend; nothing is chosen at run time.
 //!
 //! Write a query here with diesel's DSL over [`crate::schema`]; bind ids as
@@ -15,7 +15,7 @@
 
 #[cfg(test)]
 use super::plans;
-use super::{Conn, DATABASE, Db, NUMBER_RETURNED, Store, error, locking, outbox, search};
+use super::{Conn, DATABASE, Db, NUMBER_RETURNED, Store, batch, error, locking, outbox, search};
 
 mod api_tokens;
 mod audit;
@@ -34,6 +34,7 @@ mod tickets;
 mod users;
 mod webhooks;
 
+pub(super) use counters::{HitAnswer, HitRequest};
 pub(super) use events::{AfterCommit, after_commit};
 #[cfg(test)]
 pub(super) use explain::Explain;

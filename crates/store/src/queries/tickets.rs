@@ -3,6 +3,7 @@
 
 use crate::kept::kept;
 use async_trait::async_trait;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
 use ticketing_app::RepoError;
 use ticketing_app::ports::{TicketEffect, TicketRepository, Timeline};
@@ -11,22 +12,18 @@ use ticketing_domain::{ActivityEntry, Event, Ticket, TicketId};
 
 use super::events::{append_events, event_rows};
 use super::messages::{activities_page, attachments_page, files_of_page, messages_page};
-use super::{Conn, NUMBER_RETURNED, Store};
+use super::{Conn, NUMBER_RETURNED, Store, batch, search};
 use crate::error::{DbResult, corrupt, missing_or_stale};
 use crate::rows::{ActivityRow, TicketRow};
-use crate::run::Work;
 use crate::schema::{activities, tickets};
 use crate::sql_types::{DbId, DbTime};
-use crate::words::search_text;
+use crate::words::{WordColumn, search_text};
 
-/// Appends activity entries.
-pub(crate) fn append_activities(c: &mut Conn, entries: &[ActivityRow]) -> DbResult<()> {
+/// Appends activity entries: with the write's `tail` (`batch.rs`).
+pub(crate) fn append_activities<'a>(tail: &mut batch::Tail<'a>, entries: &'a [ActivityRow]) {
     if !entries.is_empty() {
-        diesel::insert_into(activities::table)
-            .values(entries)
-            .execute(c)?;
+        tail.push(diesel::insert_into(activities::table).values(entries));
     }
-    Ok(())
 }
 
 /// Writes every mutable column of `ticket` if the stored row is not deleted and still at
@@ -56,33 +53,67 @@ type ReplaceTarget = diesel::dsl::Filter<
 /// What a message adds to its ticket's row besides its [`TicketEffect`], written by the
 /// effect's one `UPDATE` (see `messages::insert_message`): the words of the message added to
 /// the stored conversation words (`conversation_text`, or `notes_text` for an internal note;
-/// see [`crate::words`], which the search index reads) and, for a public message, the ticket's
-/// last public message. `None` leaves a column as it is; the default adds nothing.
-#[derive(Debug, Default)]
+/// see [`crate::words`], which the search index reads; `search::new_words`) and, for a public
+/// message, the ticket's last public message, unless a later one is stored (two replies
+/// committed out of order keep the later). `None` leaves a column as it is; the default adds
+/// nothing.
+#[derive(Default)]
 pub(crate) struct Additions {
-    /// The new `conversation_text`.
-    pub conversation_text: Option<String>,
-    /// The new `notes_text`.
-    pub notes_text: Option<String>,
+    /// The words the message adds, and to which column.
+    pub words: Option<(WordColumn, search::NewWords)>,
     /// The last public message: author, whether staff wrote it, when.
     pub last_public: Option<(DbId, bool, DbTime)>,
 }
 
-/// Applies a `TicketEffect` and `add` in one `UPDATE` of the ticket's row; `Stale` when the
-/// effect's guard fails (nothing is written by the caller's transaction then).
-pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect, add: &Additions) -> DbResult<()> {
+/// The SQL type of a column of `tickets`.
+type SqlTypeOf<C> = <C as Expression>::SqlType;
+
+/// Applies a `TicketEffect` and `add` in one `UPDATE` of the ticket's row, and runs the write's
+/// `tail` with it (`batch.rs`: one statement on PostgreSQL, which writes nothing when the
+/// `UPDATE` changes no row); `Stale` when the effect's guard fails or the ticket is gone.
+pub(crate) fn apply_effect(
+    c: &mut Conn,
+    effect: &TicketEffect,
+    add: Additions,
+    tail: batch::Tail<'_>,
+) -> DbResult<()> {
+    let (conversation, notes) = match add.words {
+        Some((WordColumn::Conversation, new)) => {
+            (Some(search::set_words(WordColumn::Conversation, new)), None)
+        }
+        Some((WordColumn::Notes, new)) => (None, Some(search::set_words(WordColumn::Notes, new))),
+        None => (None, None),
+    };
     let added = (
         add.last_public.map(|(author, by_staff, at)| {
+            // Evaluated on the row as it was before the `UPDATE`.
+            let later = || {
+                tickets::last_public_at
+                    .is_null()
+                    .or(tickets::last_public_at.le(at))
+            };
             (
-                tickets::last_public_author_id.eq(Some(author)),
-                tickets::last_public_by_staff.eq(Some(by_staff)),
-                tickets::last_public_at.eq(Some(at)),
+                tickets::last_public_author_id.eq(case_when::<
+                    _,
+                    _,
+                    SqlTypeOf<tickets::last_public_author_id>,
+                >(later(), Some(author))
+                .otherwise(tickets::last_public_author_id)),
+                tickets::last_public_by_staff.eq(case_when::<
+                    _,
+                    _,
+                    SqlTypeOf<tickets::last_public_by_staff>,
+                >(later(), Some(by_staff))
+                .otherwise(tickets::last_public_by_staff)),
+                tickets::last_public_at.eq(case_when::<_, _, SqlTypeOf<tickets::last_public_at>>(
+                    later(),
+                    Some(at),
+                )
+                .otherwise(tickets::last_public_at)),
             )
         }),
-        add.notes_text.as_deref().map(|w| tickets::notes_text.eq(w)),
-        add.conversation_text
-            .as_deref()
-            .map(|w| tickets::conversation_text.eq(w)),
+        notes.map(|w| tickets::notes_text.eq(w)),
+        conversation.map(|w| tickets::conversation_text.eq(w)),
     );
     let changed = match effect {
         TicketEffect::Touch {
@@ -110,71 +141,53 @@ pub(crate) fn apply_effect(c: &mut Conn, effect: &TicketEffect, add: &Additions)
                     tickets::public_updated_at.eq(DbTime::from(*at)),
                 )
             });
-            kept(diesel::update(target).set((touch, public, added))).execute(c)?
+            tail.run_after(c, kept(diesel::update(target).set((touch, public, added))))
         }
         TicketEffect::Replace {
             ticket,
             expected_version,
-        } => kept(
-            diesel::update(replaced(ticket, *expected_version))
-                .set((TicketRow::changes(ticket), added)),
-        )
-        .execute(c)?,
+        } => tail.run_after(
+            c,
+            kept(
+                diesel::update(replaced(ticket, *expected_version))
+                    .set((TicketRow::changes(ticket), added)),
+            ),
+        ),
     };
-    if changed == 0 {
+    if changed? == 0 {
         return Err(RepoError::Stale.into());
     }
     Ok(())
 }
 
-/// Inserts a new ticket (with its search text) and its `created` entry; answers the number the
-/// database gave it in the INSERT (identity column / trigger). The caller appends the events.
+/// Inserts a new ticket (with its search text) and runs the write's `tail` (its `created` entry,
+/// its events) with it: one statement on PostgreSQL (`batch.rs`). Answers the number the
+/// database gave it in the INSERT (an identity column on PostgreSQL, read back from the INSERT;
+/// a trigger on SQLite, read after it).
 pub(crate) fn insert_ticket(
     c: &mut Conn,
+    tail: batch::Tail<'_>,
     row: &TicketRow,
     search_text: String,
-    created: &ActivityRow,
 ) -> DbResult<u64> {
     let insert =
         diesel::insert_into(tickets::table).values((row, tickets::search_text.eq(search_text)));
     let number: i64 = if NUMBER_RETURNED {
-        insert.returning(tickets::number).get_result(c)?
+        tail.run_returning(c, insert.returning(tickets::number))?
     } else {
         insert.execute(c)?;
-        tickets::table
+        let number = tickets::table
             .filter(tickets::id.eq(row.id))
             .select(tickets::number)
-            .get_result(c)?
+            .get_result(c)?;
+        tail.run(c)?;
+        number
     };
-    append_activities(c, std::slice::from_ref(created))?;
     u64::try_from(number).map_err(|e| corrupt("number", e))
 }
 
 pub(crate) fn activity_rows(entries: &[ActivityEntry]) -> Vec<ActivityRow> {
     entries.iter().map(ActivityRow::new).collect()
-}
-
-impl Store {
-    /// One write transaction that adds to a ticket: applies `effect` (a failed guard makes the
-    /// whole write `Stale`), runs `insert`, appends the activity entries and the events.
-    pub(crate) async fn add_with_effect(
-        &self,
-        effect: &TicketEffect,
-        activities: &[ActivityEntry],
-        events: &[Event],
-        insert: impl Work<Conn, usize>,
-    ) -> Result<(), RepoError> {
-        let effect = effect.clone();
-        let entries = activity_rows(activities);
-        let events = event_rows(events)?;
-        self.write(move |c| {
-            apply_effect(c, &effect, &Additions::default())?;
-            insert(c)?;
-            append_activities(c, &entries)?;
-            append_events(c, &events)
-        })
-        .await
-    }
 }
 
 #[async_trait]
@@ -189,10 +202,12 @@ impl TicketRepository for Store {
         let text = search_text(ticket.topic.as_str(), ticket.description.as_str());
         let activity = ActivityRow::new(created);
         let events = event_rows(events)?;
-        self.write(move |c| {
-            let number = insert_ticket(c, &row, text, &activity)?;
-            append_events(c, &events)?;
-            Ok(number)
+        // One statement on PostgreSQL (see `insert_ticket`).
+        self.write_statement(move |c| {
+            let mut tail = batch::Tail::default();
+            append_activities(&mut tail, std::slice::from_ref(&activity));
+            append_events(c, &mut tail, &events)?;
+            insert_ticket(c, tail, &row, text)
         })
         .await
     }
@@ -251,8 +266,10 @@ impl TicketRepository for Store {
                     .get_result(c)?;
                 return Err(missing_or_stale(exists));
             }
-            append_activities(c, &entries)?;
-            append_events(c, &events)
+            let mut tail = batch::Tail::default();
+            append_activities(&mut tail, &entries);
+            append_events(c, &mut tail, &events)?;
+            tail.run(c)
         })
         .await
     }

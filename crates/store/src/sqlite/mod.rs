@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 mod error;
 mod locking;
 mod outbox;

@@ -16,7 +16,44 @@ use diesel::sql_types::{Bool, Text};
 use super::{Conn, Db};
 use crate::error::DbResult;
 use crate::schema::tickets;
-use crate::words::Plan;
+use crate::sql_types::DbId;
+use crate::words::{Plan, WordColumn, merged};
+
+/// The words a message adds to its ticket's stored words ([`new_words`]): here the column's
+/// whole new value.
+pub(crate) struct NewWords(String);
+
+/// What a message of `body` adds to `column` of its ticket: the stored words with the message's
+/// new ones appended, read here (the immediate transaction already excludes other writers);
+/// `None` when it adds none (or the ticket is gone: its guarded `UPDATE` finds no row then).
+/// Setting the column every time, even to its value, would have the FTS5 triggers index the
+/// ticket's words again.
+pub(crate) fn new_words(
+    c: &mut Conn,
+    ticket: DbId,
+    column: WordColumn,
+    body: &str,
+) -> DbResult<Option<NewWords>> {
+    let row = tickets::table
+        .filter(tickets::id.eq(ticket))
+        .filter(tickets::deleted_at.is_null());
+    let stored: Option<String> = match column {
+        WordColumn::Conversation => row
+            .select(tickets::conversation_text)
+            .get_result(c)
+            .optional()?,
+        WordColumn::Notes => row.select(tickets::notes_text).get_result(c).optional()?,
+    };
+    Ok(stored.and_then(|s| merged(&s, body)).map(NewWords))
+}
+
+/// An expression of a ticket's stored words.
+pub(crate) type Words = Box<dyn BoxableExpression<tickets::table, Db, SqlType = Text>>;
+
+/// The new value of the column ([`new_words`] computed it).
+pub(crate) fn set_words(_column: WordColumn, new: NewWords) -> Words {
+    Box::new(new.0.into_sql::<Text>())
+}
 
 /// A text condition on `tickets`.
 pub(crate) type Condition = Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>>;

@@ -15,6 +15,8 @@ use ticketing_app::metrics;
 
 use super::DATABASE;
 use super::error::{StoreError, pool_error, translate};
+use super::queries::{HitAnswer, HitRequest};
+use crate::grouped::Grouped;
 use crate::local_counters::LocalCounters;
 use crate::run::{Gate, Work};
 use crate::wake::Wake;
@@ -61,6 +63,9 @@ pub struct SqliteStore {
     checkpointing: Arc<AtomicBool>,
     /// The limit counters of the file, counted in this process (see `local_counters.rs`).
     counters: Arc<LocalCounters>,
+    /// Unused: the counters are in this process's memory ([`SqliteStore::local_counters`]);
+    /// PostgreSQL's store counts its hits in the table through it.
+    hits: Arc<Grouped<HitRequest, HitAnswer>>,
 }
 
 /// Commits between two background checkpoints of the WAL (a message writes some 10 to 20 pages;
@@ -219,6 +224,7 @@ impl SqliteStore {
             commits: Arc::new(AtomicU64::new(0)),
             checkpointing: Arc::new(AtomicBool::new(false)),
             counters: LocalCounters::of(path),
+            hits: Arc::default(),
         })
     }
 
@@ -325,6 +331,16 @@ impl SqliteStore {
         out
     }
 
+    /// A write that PostgreSQL's store sends as one statement, without a transaction around it
+    /// (`PgStore::write_statement`): here the same as [`SqliteStore::write`] (its reads and
+    /// statements cost no round trips).
+    pub(crate) async fn write_statement<T: Send + 'static>(
+        &self,
+        f: impl Work<SqliteConnection, T>,
+    ) -> Result<T, RepoError> {
+        self.write(f).await
+    }
+
     /// Checkpoints the WAL on a pooled connection in the background (no request waits for it),
     /// unless a checkpoint is still running; on the store's threads, like every other task.
     fn checkpoint_later(&self) {
@@ -344,6 +360,11 @@ impl SqliteStore {
     /// The limit counters, counted in this process's memory (one process serves the file).
     pub(crate) fn local_counters(&self) -> Option<Arc<LocalCounters>> {
         Some(Arc::clone(&self.counters))
+    }
+
+    /// See the field.
+    pub(crate) fn hit_queue(&self) -> &Grouped<HitRequest, HitAnswer> {
+        &self.hits
     }
 
     /// The wake-ups of the event readers (one process writes the file: no other source).

@@ -336,6 +336,76 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     assert_same_words(&want, &got);
 }
 
+#[derive(QueryableByName)]
+struct StoredWords {
+    #[diesel(sql_type = Text)]
+    conversation_text: String,
+    #[diesel(sql_type = Text)]
+    notes_text: String,
+}
+
+/// The `UPDATE` of a message merges its words into the stored ones in SQL (`search::set_words`):
+/// the result is what the Rust merge of the same bodies gives (`words::conversation_text`, also
+/// the start-up backfill's): each word once, in the order it first appeared, cut to the stored
+/// length, public messages and internal notes apart, a message with no new word leaving them as
+/// they were.
+#[tokio::test]
+async fn messages_store_the_words_the_rust_merge_gives() {
+    use ticketing_app::ports::MessageRepository;
+    use ticketing_store::words::{MAX_WORD_BYTES, conversation_text};
+    use ticketing_store_contract::fixtures::{add_ticket, add_user, at, message, ticket, touch};
+
+    let Some(f) = fixture() else { return };
+    let s = f.store();
+    let customer = add_user(s, "customer", Role::Customer).await;
+    let agent = add_user(s, "agent", Role::Agent).await;
+    let mut t = ticket(&customer, "Words", "of a conversation", at(0));
+    add_ticket(s, &mut t).await;
+    let long = "ü".repeat(MAX_WORD_BYTES);
+    let bodies = [
+        ("Hello hello WORLD, world!", false),
+        ("Internal: ask Zephyr about the world", true),
+        ("world hello", false),
+        ("Grüße, and a new word: printer", false),
+        ("", false),
+        (long.as_str(), false),
+        ("printer again; hello world", false),
+        ("zephyr ZEPHYR internal again", true),
+    ];
+    for (i, (body, internal)) in bodies.iter().enumerate() {
+        if body.is_empty() {
+            continue;
+        }
+        let minute = i64::try_from(i).unwrap() + 1;
+        let m = message(t.id, &agent, body, *internal, at(minute));
+        let effect = touch(t.id, at(minute), u32::from(!internal), u32::from(*internal));
+        MessageRepository::add(s, &m, &effect, &[], &[])
+            .await
+            .unwrap();
+    }
+    let mut conn = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    let stored: StoredWords =
+        diesel::sql_query("SELECT conversation_text, notes_text FROM tickets WHERE id = $1")
+            .bind::<diesel::sql_types::Uuid, _>(t.id.as_uuid())
+            .get_result(&mut conn)
+            .unwrap();
+    let of = |internal: bool| {
+        conversation_text(
+            bodies
+                .iter()
+                .filter(|(b, i)| *i == internal && !b.is_empty())
+                .map(|(b, _)| *b),
+        )
+    };
+    assert_eq!(stored.conversation_text, of(false));
+    assert_eq!(stored.notes_text, of(true));
+    assert!(
+        stored.conversation_text.starts_with("hello world grüße"),
+        "{}",
+        stored.conversation_text
+    );
+}
+
 raw_sql_checks! {
     fixture: match fixture() {
         Some(f) => f,
