@@ -1,7 +1,7 @@
 //! The store handle: the pool, migrations under an advisory lock, and the blocking-task runner.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use ticketing_app::metrics;
 use super::DATABASE;
 use super::error::{Redactor, StoreError, one_line, pool_error, translate};
 use super::pool::Manager;
-use super::queries::{AfterCommit, HitAnswer, HitRequest};
+use super::queries::{AfterCommit, Counting, HitAnswer, HitRequest};
 use crate::grouped::Grouped;
 use crate::run::{Work, blocking};
 use crate::wake::Wake;
@@ -88,12 +88,8 @@ pub struct PgStore {
 /// The numbering runs of this process's writers ([`PgStore::number_committed`]).
 #[derive(Debug, Default)]
 struct Numbering {
-    /// Tickets taken by committed writers, one each (the count so far).
-    asked: AtomicU64,
-    /// Every ticket up to this one is covered by a finished run.
-    done: AtomicU64,
-    /// Held by the writer running a numbering; the others queue on it in order.
-    turn: tokio::sync::Mutex<()>,
+    /// The committed writers waiting for a run; one run serves all of them.
+    runs: Grouped<(), ()>,
     /// When this process last started a vacuum of the stage.
     vacuumed: std::sync::Mutex<Option<Instant>>,
     /// Whether a vacuum failed already (logged once).
@@ -229,14 +225,10 @@ impl PgStore {
         outcome.map_err(|m| StoreError::Migration(self.redactor.clean(&one_line(&m))))
     }
 
-    /// None: every hit is counted in the table, for every replica (see `queries/counters.rs`).
-    pub(crate) fn local_counters(&self) -> Option<Arc<crate::local_counters::LocalCounters>> {
-        None
-    }
-
-    /// This process's limit counter hits, counted together (`queries/counters.rs`).
-    pub(crate) fn hit_queue(&self) -> &Grouped<HitRequest, HitAnswer> {
-        &self.hits
+    /// In the table: every hit, for every replica, this process's concurrent hits together
+    /// (see `queries/counters.rs`).
+    pub(crate) fn counting(&self) -> Counting<'_> {
+        Counting::Table(&self.hits)
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool, inside the caller's span.
@@ -269,8 +261,8 @@ impl PgStore {
         self.write_as(f, true).await
     }
 
-    /// Like [`PgStore::write`] for a write of **one statement** (`batch::Tail::run_after`: a
-    /// message, a file), which is atomic by itself: no `BEGIN` and `COMMIT` around it, two round
+    /// Like [`PgStore::write`] for a write of **one statement** (`batch::Tail::run_after` or
+    /// `run_returning`: a message, a file, a new ticket), which is atomic by itself: no `BEGIN` and `COMMIT` around it, two round
     /// trips fewer. `f` must run exactly one statement that writes; a second one would commit
     /// on its own.
     pub(crate) async fn write_statement<T: Send + 'static>(
@@ -308,27 +300,25 @@ impl PgStore {
 
     /// Numbers the events staged by every transaction of this process committed so far, then
     /// wakes this process's readers: one numbering run (`outbox::number_staged`, a short
-    /// transaction on a pooled connection) serves every writer that committed before it started.
-    /// Writers that commit while a run is under way queue for the next one, which the first of
-    /// them starts; the others find their commit covered and return. Under load this is one
-    /// run for many writes instead of one each (each run also queued on the numbering lock).
-    /// A failed run is logged and counts as done: the events stay staged and the listener
-    /// numbers them within a second.
+    /// transaction on a pooled connection) serves every writer that committed before it started
+    /// ([`Grouped`]: writers that commit while a run is under way queue for the next one, which
+    /// the first of them starts). Under load this is one run for many writes instead of one each
+    /// (each run also queued on the numbering lock). A failed run is logged and counts as done:
+    /// the events stay staged and the listener numbers them within a second.
     async fn number_committed(&self) {
-        let numbering = &self.numbering;
-        // Taken after the commit: a run that starts later sees it.
-        let ticket = numbering.asked.fetch_add(1, Ordering::SeqCst) + 1;
-        let _turn = numbering.turn.lock().await;
-        if numbering.done.load(Ordering::SeqCst) >= ticket {
-            return;
-        }
-        let covers = numbering.asked.load(Ordering::SeqCst);
-        if let Err(e) = self.read(super::outbox::number_staged).await {
-            tracing::warn!(error = %e, "could not number the events just committed; they stay staged and are numbered within a second");
-        }
-        numbering.done.store(covers, Ordering::SeqCst);
-        self.wake.signal();
-        self.vacuum_stage_later();
+        let store = self.clone();
+        // Queued after the commit: the run that serves it starts later and sees it.
+        self.numbering
+            .runs
+            .call((), move |writers| async move {
+                if let Err(e) = store.read(super::outbox::number_staged).await {
+                    tracing::warn!(error = %e, "could not number the events just committed; they stay staged and are numbered within a second");
+                }
+                store.wake.signal();
+                store.vacuum_stage_later();
+                vec![(); writers.len()]
+            })
+            .await;
     }
 
     /// Vacuums the stage in the background (`outbox::vacuum_stage`), unless this process did

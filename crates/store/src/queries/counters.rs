@@ -34,6 +34,7 @@ use std::sync::Arc;
 
 use super::{Store, locking};
 use crate::error::corrupt;
+use crate::grouped::Grouped;
 use crate::local_counters::{FLUSH_AFTER, LocalCounters};
 use crate::schema::limit_counters as lc;
 use crate::sql_types::DbTime;
@@ -51,6 +52,18 @@ pub(crate) struct HitRequest {
 
 /// What a [`HitRequest`] gets: the count of each of its keys, this hit included.
 pub(crate) type HitAnswer = Result<Vec<WindowCount>, RepoError>;
+
+/// Where a store counts the hits of its limits (`Store::counting`): each backend builds one of
+/// the two.
+#[allow(dead_code)]
+pub(crate) enum Counting<'s> {
+    /// In this process's memory, written to the table within a second (SQLite: one process
+    /// serves the file; see `local_counters.rs`).
+    Local(Arc<LocalCounters>),
+    /// In the table, every hit (PostgreSQL: every replica counts there), this process's
+    /// concurrent hits together.
+    Table(&'s Grouped<HitRequest, HitAnswer>),
+}
 
 /// The hits of one key in a batch.
 struct KeyHits {
@@ -292,19 +305,22 @@ impl CounterRepository for Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(local) = self.local_counters() {
-            self.load_counters(&local, keys).await?;
-            let counts = local.memory.hit(keys, window, now).await?;
-            self.counters_changed(&local, keys);
-            return Ok(counts);
-        }
+        let queue = match self.counting() {
+            Counting::Local(local) => {
+                self.load_counters(&local, keys).await?;
+                let counts = local.memory.hit(keys, window, now).await?;
+                self.counters_changed(&local, keys);
+                return Ok(counts);
+            }
+            Counting::Table(queue) => queue,
+        };
         let req = HitRequest {
             keys: keys.to_vec(),
             window,
             now,
         };
         let store = self.clone();
-        self.hit_queue()
+        queue
             .call(req, move |batch| async move {
                 let n = batch.len();
                 // Outside a transaction: each upsert commits on its own (see the module).
@@ -325,7 +341,7 @@ impl CounterRepository for Store {
         if take_back.is_empty() && forget.is_empty() {
             return Ok(());
         }
-        if let Some(local) = self.local_counters() {
+        if let Counting::Local(local) = self.counting() {
             self.load_counters(&local, take_back).await?;
             local.memory.release(take_back, forget).await?;
             self.counters_changed(&local, take_back.iter().chain(forget));
@@ -339,7 +355,10 @@ impl CounterRepository for Store {
     }
 
     async fn prune_counters(&self, before: DateTime<Utc>) -> Result<u64, RepoError> {
-        let local = self.local_counters();
+        let local = match self.counting() {
+            Counting::Local(local) => Some(local),
+            Counting::Table(_) => None,
+        };
         if let Some(local) = &local {
             // The table is the one to count in: bring it up to date first.
             self.flush_counters(local).await?;

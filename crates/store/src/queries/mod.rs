@@ -34,6 +34,9 @@ mod tickets;
 mod users;
 mod webhooks;
 
+pub(super) use counters::Counting;
+// The queue of PostgreSQL's store (`Counting::Table`); SQLite counts in memory.
+#[allow(unused_imports)]
 pub(super) use counters::{HitAnswer, HitRequest};
 pub(super) use events::{AfterCommit, after_commit};
 #[cfg(test)]

@@ -68,6 +68,20 @@ pub(crate) struct Additions {
 /// The SQL type of a column of `tickets`.
 type SqlTypeOf<C> = <C as Expression>::SqlType;
 
+/// `column` of the last public message set to `value`, unless the row holds a public message
+/// later than `at` (the `CASE` reads the row as it was before the `UPDATE`).
+macro_rules! unless_later {
+    ($column:path, $value:expr, $at:expr) => {
+        $column.eq(case_when::<_, _, SqlTypeOf<$column>>(
+            tickets::last_public_at
+                .is_null()
+                .or(tickets::last_public_at.le($at)),
+            Some($value),
+        )
+        .otherwise($column))
+    };
+}
+
 /// Applies a `TicketEffect` and `add` in one `UPDATE` of the ticket's row, and runs the write's
 /// `tail` with it (`batch.rs`: one statement on PostgreSQL, which writes nothing when the
 /// `UPDATE` changes no row); `Stale` when the effect's guard fails or the ticket is gone.
@@ -86,30 +100,10 @@ pub(crate) fn apply_effect(
     };
     let added = (
         add.last_public.map(|(author, by_staff, at)| {
-            // Evaluated on the row as it was before the `UPDATE`.
-            let later = || {
-                tickets::last_public_at
-                    .is_null()
-                    .or(tickets::last_public_at.le(at))
-            };
             (
-                tickets::last_public_author_id.eq(case_when::<
-                    _,
-                    _,
-                    SqlTypeOf<tickets::last_public_author_id>,
-                >(later(), Some(author))
-                .otherwise(tickets::last_public_author_id)),
-                tickets::last_public_by_staff.eq(case_when::<
-                    _,
-                    _,
-                    SqlTypeOf<tickets::last_public_by_staff>,
-                >(later(), Some(by_staff))
-                .otherwise(tickets::last_public_by_staff)),
-                tickets::last_public_at.eq(case_when::<_, _, SqlTypeOf<tickets::last_public_at>>(
-                    later(),
-                    Some(at),
-                )
-                .otherwise(tickets::last_public_at)),
+                unless_later!(tickets::last_public_author_id, author, at),
+                unless_later!(tickets::last_public_by_staff, by_staff, at),
+                unless_later!(tickets::last_public_at, at, at),
             )
         }),
         notes.map(|w| tickets::notes_text.eq(w)),

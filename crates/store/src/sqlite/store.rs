@@ -15,8 +15,7 @@ use ticketing_app::metrics;
 
 use super::DATABASE;
 use super::error::{StoreError, pool_error, translate};
-use super::queries::{HitAnswer, HitRequest};
-use crate::grouped::Grouped;
+use super::queries::Counting;
 use crate::local_counters::LocalCounters;
 use crate::run::{Gate, Work};
 use crate::wake::Wake;
@@ -63,9 +62,6 @@ pub struct SqliteStore {
     checkpointing: Arc<AtomicBool>,
     /// The limit counters of the file, counted in this process (see `local_counters.rs`).
     counters: Arc<LocalCounters>,
-    /// Unused: the counters are in this process's memory ([`SqliteStore::local_counters`]);
-    /// PostgreSQL's store counts its hits in the table through it.
-    hits: Arc<Grouped<HitRequest, HitAnswer>>,
 }
 
 /// Commits between two background checkpoints of the WAL (a message writes some 10 to 20 pages;
@@ -224,7 +220,6 @@ impl SqliteStore {
             commits: Arc::new(AtomicU64::new(0)),
             checkpointing: Arc::new(AtomicBool::new(false)),
             counters: LocalCounters::of(path),
-            hits: Arc::default(),
         })
     }
 
@@ -358,13 +353,8 @@ impl SqliteStore {
     }
 
     /// The limit counters, counted in this process's memory (one process serves the file).
-    pub(crate) fn local_counters(&self) -> Option<Arc<LocalCounters>> {
-        Some(Arc::clone(&self.counters))
-    }
-
-    /// See the field.
-    pub(crate) fn hit_queue(&self) -> &Grouped<HitRequest, HitAnswer> {
-        &self.hits
+    pub(crate) fn counting(&self) -> Counting<'_> {
+        Counting::Local(Arc::clone(&self.counters))
     }
 
     /// The wake-ups of the event readers (one process writes the file: no other source).
