@@ -2,10 +2,10 @@
 //! `migrations/sqlite/` (one schema for both: ids are [`Id`] and times are [`Instant`], whose
 //! storage differs, see [`crate::sql_types`]; every other column has the same type on both).
 //!
-//! Columns that only backend-specific SQL fragments reach are not listed: `tickets.search_vector`
-//! (PostgreSQL's generated `tsvector`) and `tickets.seq` (the SQLite rowid the FTS5 index points
-//! at), see `postgres/search.rs` and `sqlite/search.rs`; nor is SQLite's `ticket_number` counter,
-//! which only its triggers use. `tickets.number` is written by the database alone (an identity
+//! Tables and columns that only backend-specific SQL fragments reach are not listed:
+//! PostgreSQL's `ticket_lexemes` (the search `tsvector` of each ticket, written by triggers) and
+//! `tickets.seq` (the SQLite rowid the FTS5 index points at), see `postgres/search.rs` and
+//! `sqlite/search.rs`; nor is SQLite's `ticket_number` counter, which only its triggers use. `tickets.number` is written by the database alone (an identity
 //! column on PostgreSQL, a trigger on SQLite; never NULL once the INSERT is done).
 //!
 //! [`Id`]: crate::sql_types::Id

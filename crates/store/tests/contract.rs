@@ -123,7 +123,7 @@ mod contract {
 
     /// The migrations of both databases (`migrations/postgres/` and `migrations/sqlite/` keep the
     /// same names in lockstep), in order.
-    pub(crate) const MIGRATIONS: [&str; 20] = [
+    pub(crate) const MIGRATIONS: [&str; 21] = [
         "2025-01-01-000001_create_users",
         "2025-01-01-000002_create_tickets",
         "2025-01-01-000003_create_messages_attachments_activities",
@@ -144,6 +144,7 @@ mod contract {
         "2025-01-01-000018_conversation_search",
         "2025-01-01-000019_owner_status_index",
         "2025-01-01-000020_event_staging",
+        "2025-01-01-000021_search_lexemes",
     ];
 
     /// Runs `migrate` on three threads at once and asserts that each migration was applied

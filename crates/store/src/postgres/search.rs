@@ -1,12 +1,15 @@
-//! Text search on PostgreSQL. The generated column `tickets.search_vector` is
-//! `array_to_tsvector` of the words of the three word columns (`search_text`,
-//! `conversation_text`, `notes_text`: the stored words, [`crate::words`]): they become lexemes
-//! verbatim, with no text-search parser and no dictionary (whose behaviour depends on the
+//! Text search on PostgreSQL. The table `ticket_lexemes` holds a ticket's lexemes:
+//! `array_to_tsvector` of the words of its three word columns (`search_text`,
+//! `conversation_text`, `notes_text`: the stored words, [`crate::words`]), kept by triggers on
+//! `tickets` that fire only when those words change (migration `000021_search_lexemes`), so a
+//! message that adds no new word leaves the lexemes and their GIN index alone. The words become
+//! lexemes verbatim, with no text-search parser and no dictionary (whose behaviour depends on the
 //! database's locale). A query is `'term1':* & 'term2':*` cast to `tsquery` (also verbatim, no
-//! parser): every term a prefix of some word, all required. Staff match `search_vector` (through
-//! its GIN index, or row by row while walking the list's order); a customer's list (one owner's
-//! tickets, found by the owner index) matches the lexemes of the public columns only, made from
-//! them on the fly. The shared listing query (`queries/listing.rs`) puts these pieces together.
+//! parser): every term a prefix of some word, all required. Staff match the ticket's lexemes
+//! (through the GIN index, or ticket by ticket while walking the list's order); a customer's
+//! list (one owner's tickets, found by the owner index) matches the lexemes of the public columns
+//! only, made from them on the fly. The shared listing query (`queries/listing.rs`) puts these
+//! pieces together.
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -67,7 +70,11 @@ pub(crate) fn set_words(column: WordColumn, new: NewWords) -> Words {
 pub(crate) type Condition = Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>>;
 
 /// The condition, around the bound query text, for staff: every word column.
-const MATCH_ALL: (&str, &str) = ("tickets.search_vector @@ CAST(", " AS tsquery)");
+const MATCH_ALL: (&str, &str) = (
+    "EXISTS (SELECT 1 FROM ticket_lexemes WHERE ticket_lexemes.ticket_id = tickets.id \
+     AND ticket_lexemes.lexemes @@ CAST(",
+    " AS tsquery))",
+);
 
 /// The condition for a customer's list: topic, description and public messages.
 const MATCH_PUBLIC: (&str, &str) = (
@@ -77,8 +84,8 @@ const MATCH_PUBLIC: (&str, &str) = (
 );
 
 /// The tickets whose words match every term of `terms` as a prefix. The plan changes nothing in
-/// the condition: PostgreSQL tests a row's `tsvector` as cheaply as its index finds it, and
-/// [`prefer_index`] steers the planner.
+/// the condition: PostgreSQL tests a ticket's `tsvector` (its `ticket_lexemes` row, by primary
+/// key) as cheaply as its index finds it, and [`prefer_index`] steers the planner.
 pub(crate) fn condition(terms: &[String], public_only: bool, _plan: Plan) -> Condition {
     let (before, after) = if public_only { MATCH_PUBLIC } else { MATCH_ALL };
     Box::new(sql::<Bool>(before).bind::<Text, _>(query(terms)).sql(after))

@@ -325,7 +325,7 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     let want = add_every_letter(f.store()).await;
     let mut conn = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
     let got: BTreeSet<String> = diesel::sql_query(
-        "SELECT DISTINCT unnest(tsvector_to_array(search_vector)) AS lexeme FROM tickets",
+        "SELECT DISTINCT unnest(tsvector_to_array(lexemes)) AS lexeme FROM ticket_lexemes",
     )
     .load::<Lexeme>(&mut conn)
     .unwrap()
@@ -344,11 +344,36 @@ struct StoredWords {
     notes_text: String,
 }
 
+/// A ticket's stored words and the row version (`xmin`) and lexemes of its `ticket_lexemes` row.
+#[derive(QueryableByName, Debug, PartialEq)]
+struct WordsAndLexemes {
+    #[diesel(sql_type = Text)]
+    conversation_text: String,
+    #[diesel(sql_type = Text)]
+    notes_text: String,
+    #[diesel(sql_type = Text)]
+    written_by: String,
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    lexemes: Vec<String>,
+}
+
+fn words_and_lexemes(conn: &mut PgConnection, ticket: uuid::Uuid) -> WordsAndLexemes {
+    diesel::sql_query(
+        "SELECT t.conversation_text, t.notes_text, l.xmin::text AS written_by, \
+         tsvector_to_array(l.lexemes) AS lexemes \
+         FROM tickets t JOIN ticket_lexemes l ON l.ticket_id = t.id WHERE t.id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ticket)
+    .get_result(conn)
+    .unwrap()
+}
+
 /// The `UPDATE` of a message merges its words into the stored ones in SQL (`search::set_words`):
 /// the result is what the Rust merge of the same bodies gives (`words::conversation_text`, also
 /// the start-up backfill's): each word once, in the order it first appeared, cut to the stored
 /// length, public messages and internal notes apart, a message with no new word leaving them as
-/// they were.
+/// they were. The ticket's lexemes (`ticket_lexemes`, kept by triggers) are its words after
+/// every message, and their row is written again only by a message that brought new words.
 #[tokio::test]
 async fn messages_store_the_words_the_rust_merge_gives() {
     use ticketing_app::ports::MessageRepository;
@@ -372,18 +397,45 @@ async fn messages_store_the_words_the_rust_merge_gives() {
         ("printer again; hello world", false),
         ("zephyr ZEPHYR internal again", true),
     ];
+    let mut conn = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    let mut rewrites = 0;
     for (i, (body, internal)) in bodies.iter().enumerate() {
         if body.is_empty() {
             continue;
         }
+        let before = words_and_lexemes(&mut conn, t.id.as_uuid());
         let minute = i64::try_from(i).unwrap() + 1;
         let m = message(t.id, &agent, body, *internal, at(minute));
         let effect = touch(t.id, at(minute), u32::from(!internal), u32::from(*internal));
         MessageRepository::add(s, &m, &effect, &[], &[])
             .await
             .unwrap();
+        let after = words_and_lexemes(&mut conn, t.id.as_uuid());
+        let words_changed = (&before.conversation_text, &before.notes_text)
+            != (&after.conversation_text, &after.notes_text);
+        assert_eq!(
+            before.written_by != after.written_by,
+            words_changed,
+            "message {i}: lexemes rewritten exactly when the words changed"
+        );
+        rewrites += usize::from(words_changed);
+        let want: Vec<String> = format!(
+            "words of a conversation {} {}",
+            after.conversation_text, after.notes_text
+        )
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+        let mut got = after.lexemes;
+        got.sort();
+        assert_eq!(got, want, "message {i}: the lexemes are the stored words");
     }
-    let mut conn = PgConnection::establish(&db_url(&f.url, &f.db)).unwrap();
+    assert_eq!(
+        rewrites, 6,
+        "one of the seven messages (\"world hello\") brings no new word"
+    );
     let stored: StoredWords =
         diesel::sql_query("SELECT conversation_text, notes_text FROM tickets WHERE id = $1")
             .bind::<diesel::sql_types::Uuid, _>(t.id.as_uuid())
@@ -417,9 +469,16 @@ raw_sql_checks! {
         include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/down.sql"),
         include_str!("../../../../migrations/postgres/2025-01-01-000009_ticket_numbers/up.sql"),
     ),
+    // Undone and redone with the later migration that rebuilds the search index from the words.
     conversation_migration: (
-        include_str!("../../../../migrations/postgres/2025-01-01-000018_conversation_search/down.sql"),
-        include_str!("../../../../migrations/postgres/2025-01-01-000018_conversation_search/up.sql"),
+        concat!(
+            include_str!("../../../../migrations/postgres/2025-01-01-000021_search_lexemes/down.sql"),
+            include_str!("../../../../migrations/postgres/2025-01-01-000018_conversation_search/down.sql"),
+        ),
+        concat!(
+            include_str!("../../../../migrations/postgres/2025-01-01-000018_conversation_search/up.sql"),
+            include_str!("../../../../migrations/postgres/2025-01-01-000021_search_lexemes/up.sql"),
+        ),
     ),
 }
 

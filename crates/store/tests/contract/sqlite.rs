@@ -162,9 +162,16 @@ raw_sql_checks! {
         include_str!("../../../../migrations/sqlite/2025-01-01-000009_ticket_numbers/down.sql"),
         include_str!("../../../../migrations/sqlite/2025-01-01-000009_ticket_numbers/up.sql"),
     ),
+    // Undone and redone with the later migration that rebuilds the search index from the words.
     conversation_migration: (
-        include_str!("../../../../migrations/sqlite/2025-01-01-000018_conversation_search/down.sql"),
-        include_str!("../../../../migrations/sqlite/2025-01-01-000018_conversation_search/up.sql"),
+        concat!(
+            include_str!("../../../../migrations/sqlite/2025-01-01-000021_search_lexemes/down.sql"),
+            include_str!("../../../../migrations/sqlite/2025-01-01-000018_conversation_search/down.sql"),
+        ),
+        concat!(
+            include_str!("../../../../migrations/sqlite/2025-01-01-000018_conversation_search/up.sql"),
+            include_str!("../../../../migrations/sqlite/2025-01-01-000021_search_lexemes/up.sql"),
+        ),
     ),
 }
 
