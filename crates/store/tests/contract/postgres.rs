@@ -336,14 +336,6 @@ async fn the_search_lexemes_are_exactly_the_domain_words() {
     assert_same_words(&want, &got);
 }
 
-#[derive(QueryableByName)]
-struct StoredWords {
-    #[diesel(sql_type = Text)]
-    conversation_text: String,
-    #[diesel(sql_type = Text)]
-    notes_text: String,
-}
-
 /// A ticket's stored words and the row version (`xmin`) and lexemes of its `ticket_lexemes` row.
 #[derive(QueryableByName, Debug, PartialEq)]
 struct WordsAndLexemes {
@@ -436,11 +428,7 @@ async fn messages_store_the_words_the_rust_merge_gives() {
         rewrites, 6,
         "one of the seven messages (\"world hello\") brings no new word"
     );
-    let stored: StoredWords =
-        diesel::sql_query("SELECT conversation_text, notes_text FROM tickets WHERE id = $1")
-            .bind::<diesel::sql_types::Uuid, _>(t.id.as_uuid())
-            .get_result(&mut conn)
-            .unwrap();
+    let stored = words_and_lexemes(&mut conn, t.id.as_uuid());
     let of = |internal: bool| {
         conversation_text(
             bodies
